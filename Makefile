@@ -1,0 +1,63 @@
+# NeuroEndo: `make run` and `make test` do all the set-up on a fresh Debian machine.
+SWIFT ?= swift
+FUZZ_SECONDS ?= 60
+BENCH_ROWS ?= 5000000
+SWIFT_FORMAT ?= swift format
+BIN = $(shell $(SWIFT) build --show-bin-path)
+
+.PHONY: all setup build run test bench fuzz fuzz-build lint format clean
+
+all: build
+
+# libcsv is a C library from Debian (libcsv-dev); install it when it is missing.
+setup:
+	@if dpkg -s libcsv-dev >/dev/null 2>&1 || [ -f /usr/include/csv.h ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  echo "Installing libcsv-dev (Debian package) ..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libcsv-dev; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
+	  sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libcsv-dev; \
+	else \
+	  echo "NeuroEndo needs the C library libcsv: install the Debian package libcsv-dev" >&2; \
+	  echo "  (as root: apt-get update && apt-get install libcsv-dev), then run make again." >&2; \
+	  exit 1; \
+	fi
+
+build: setup
+	$(SWIFT) build
+
+# Builds and runs the sample pipeline over SampleData/; outputs go to out/sample/.
+run: build
+	$(BIN)/neuroendo run Pipelines/sample.yml
+
+test: setup
+	$(SWIFT) test
+
+# Reader speed against a raw libcsv pass over the same generated file, and peak memory.
+bench: setup
+	$(SWIFT) build -c release --product neuroendo-bench
+	$$($(SWIFT) build -c release --show-bin-path)/neuroendo-bench --rows $(BENCH_ROWS)
+
+# libFuzzer over the CSV reader (Model and Readers compiled with the fuzzer and ASan).
+FUZZ_SOURCES = $(wildcard Sources/NeuroEndoKit/Model/*.swift) $(wildcard Sources/NeuroEndoKit/Readers/*.swift) Fuzz/CSVReaderFuzz.swift
+.build-fuzz/csv-reader-fuzz: $(FUZZ_SOURCES)
+	@mkdir -p .build-fuzz
+	swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name NeuroEndoFuzz \
+	  -I Sources/CLibCSV $(FUZZ_SOURCES) -o $@ 2> .build-fuzz/build.log \
+	  || { cat .build-fuzz/build.log; exit 1; }
+
+fuzz-build: setup .build-fuzz/csv-reader-fuzz
+
+fuzz: fuzz-build
+	@mkdir -p .build-fuzz/corpus
+	.build-fuzz/csv-reader-fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	  -max_len=65536 -print_final_stats=1 .build-fuzz/corpus Fuzz/corpus
+
+lint:
+	$(SWIFT_FORMAT) lint --strict --recursive Package.swift Sources Tests Benchmarks Fuzz
+
+format:
+	$(SWIFT_FORMAT) format --in-place --recursive Package.swift Sources Tests Benchmarks Fuzz
+
+clean:
+	rm -rf .build .build-fuzz out

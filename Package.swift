@@ -1,0 +1,43 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+// Our own targets build with warnings as errors; dependencies keep their warnings.
+let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
+
+let package = Package(
+  name: "NeuroEndo",
+  platforms: [.macOS(.v13)],
+  products: [
+    .library(name: "NeuroEndoKit", targets: ["NeuroEndoKit"]),
+    .executable(name: "neuroendo", targets: ["neuroendo"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+  ],
+  targets: [
+    .systemLibrary(name: "CLibCSV", path: "Sources/CLibCSV"),
+    .target(
+      name: "NeuroEndoKit",
+      dependencies: ["CLibCSV", .product(name: "Yams", package: "Yams")],
+      swiftSettings: strict
+    ),
+    .executableTarget(
+      name: "neuroendo",
+      dependencies: [
+        "NeuroEndoKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      swiftSettings: strict
+    ),
+    .executableTarget(
+      name: "neuroendo-bench",
+      dependencies: ["NeuroEndoKit", "CLibCSV"],
+      path: "Benchmarks/neuroendo-bench",
+      swiftSettings: strict
+    ),
+    .testTarget(name: "NeuroEndoKitTests", dependencies: ["NeuroEndoKit"], swiftSettings: strict),
+    .testTarget(
+      name: "neuroendoTests", dependencies: ["neuroendo", "NeuroEndoKit"], swiftSettings: strict),
+  ],
+  swiftLanguageModes: [.v6]
+)

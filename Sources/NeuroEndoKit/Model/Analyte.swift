@@ -1,0 +1,111 @@
+import Foundation
+
+/// A hormone the pipeline knows, independent of the specimen it was measured in.
+///
+/// The raw value is the analyte's stable key in profiles, pipeline files and outputs.
+public enum Analyte: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
+  case cortisol
+  case acth
+  case dheas = "dhea-s"
+  case tsh
+  case freeT4 = "ft4"
+  case freeT3 = "ft3"
+  case lh
+  case fsh
+  case testosterone
+  case estradiol
+
+  /// The feedback axis the analyte belongs to.
+  public var axis: Axis {
+    switch self {
+    case .cortisol, .acth, .dheas: .hpa
+    case .tsh, .freeT4, .freeT3: .hpt
+    case .lh, .fsh, .testosterone, .estradiol: .hpg
+    }
+  }
+
+  /// The unit every value of this analyte is converted to (DOMAIN.md section 1).
+  public var canonicalUnit: LabUnit {
+    switch self {
+    case .cortisol, .testosterone: .nanomolePerLiter
+    case .acth, .freeT4, .freeT3, .estradiol: .picomolePerLiter
+    case .dheas: .micromolePerLiter
+    case .tsh: .milliIUPerLiter
+    case .lh, .fsh: .iuPerLiter
+    }
+  }
+
+  /// Finds an analyte by the names exports use for it ("cortisol", "FT4", "free_t4", "E2", ...).
+  ///
+  /// - Parameter name: a name as written in a column header or profile; case and
+  ///   separators (`-`, `_`, space) do not matter.
+  /// - Returns: the analyte, or `nil` when the name is not one of ours.
+  public init?(name: String) {
+    let key = String(name.lowercased().filter { $0 != "-" && $0 != "_" && $0 != " " })
+    guard let analyte = Analyte.namesByKey[key] else { return nil }
+    self = analyte
+  }
+
+  private static let namesByKey: [String: Analyte] = [
+    "cortisol": .cortisol, "cort": .cortisol,
+    "acth": .acth, "corticotropin": .acth,
+    "dheas": .dheas, "dheasulfate": .dheas, "dheasulphate": .dheas,
+    "tsh": .tsh, "thyrotropin": .tsh,
+    "ft4": .freeT4, "freet4": .freeT4, "fthyroxine": .freeT4, "freethyroxine": .freeT4,
+    "ft3": .freeT3, "freet3": .freeT3, "freetriiodothyronine": .freeT3,
+    "lh": .lh, "lutropin": .lh,
+    "fsh": .fsh, "follitropin": .fsh,
+    "testosterone": .testosterone, "testo": .testosterone, "tt": .testosterone,
+    "estradiol": .estradiol, "oestradiol": .estradiol, "e2": .estradiol,
+  ]
+
+  public static func < (lhs: Analyte, rhs: Analyte) -> Bool {
+    allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+  }
+}
+
+/// A neuroendocrine feedback loop.
+public enum Axis: String, Sendable, Hashable, Codable, CaseIterable {
+  /// Hypothalamic-pituitary-adrenal.
+  case hpa = "HPA"
+  /// Hypothalamic-pituitary-thyroid.
+  case hpt = "HPT"
+  /// Hypothalamic-pituitary-gonadal.
+  case hpg = "HPG"
+}
+
+/// The material a sample was taken from.
+public enum Specimen: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
+  case serum
+  case plasma
+  /// Serum or plasma, as LOINC's `Ser/Plas` system does not tell them apart.
+  case serumOrPlasma = "serum-or-plasma"
+  case saliva
+  case blood
+  case urine
+  /// The export did not say, and the test code does not imply one.
+  case unspecified
+
+  /// Finds a specimen by the names and abbreviations exports use ("Serum", "SER", "Speichel", ...).
+  ///
+  /// - Returns: the specimen, or `nil` when the text is not recognised.
+  public init?(name: String) {
+    let key = name.trimmingCharacters(in: .whitespaces).lowercased()
+    guard let specimen = Specimen.namesByKey[key] else { return nil }
+    self = specimen
+  }
+
+  private static let namesByKey: [String: Specimen] = [
+    "serum": .serum, "ser": .serum, "s": .serum,
+    "plasma": .plasma, "pla": .plasma, "plas": .plasma, "p": .plasma,
+    "serum-or-plasma": .serumOrPlasma, "ser/plas": .serumOrPlasma, "serum/plasma": .serumOrPlasma,
+    "saliva": .saliva, "sal": .saliva, "saliv": .saliva, "speichel": .saliva,
+    "blood": .blood, "bld": .blood, "whole blood": .blood,
+    "urine": .urine, "ur": .urine, "urin": .urine,
+    "": .unspecified, "unspecified": .unspecified, "unknown": .unspecified,
+  ]
+
+  public static func < (lhs: Specimen, rhs: Specimen) -> Bool {
+    allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+  }
+}

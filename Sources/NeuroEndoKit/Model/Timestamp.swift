@@ -1,0 +1,137 @@
+import Foundation
+
+/// A wall-clock date and time as written in an export, before any time zone is applied.
+public struct LocalDateTime: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
+  public var year: Int
+  public var month: Int
+  public var day: Int
+  public var hour: Int
+  public var minute: Int
+  /// Seconds, with any fraction the export gave.
+  public var second: Double
+
+  /// Creates a date and time; the caller checks the fields are in range.
+  public init(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Double = 0) {
+    self.year = year
+    self.month = month
+    self.day = day
+    self.hour = hour
+    self.minute = minute
+    self.second = second
+  }
+
+  /// Whether the fields name a real calendar day and a time of day.
+  public var isValid: Bool {
+    guard (1...12).contains(month), (0...23).contains(hour), (0...59).contains(minute),
+      second >= 0, second < 61, year >= 1
+    else { return false }
+    return (1...LocalDateTime.daysInMonth(year: year, month: month)).contains(day)
+  }
+
+  /// Seconds since 1970-01-01T00:00 on the same wall clock (no time zone applied).
+  public var secondsSinceEpochWallClock: Double {
+    Double(LocalDateTime.daysFromCivil(year: year, month: month, day: day)) * 86_400
+      + Double(hour * 3600 + minute * 60) + second
+  }
+
+  /// `2026-03-14T07:05:00`.
+  public var description: String {
+    let whole = Int(second)
+    let fraction = second - Double(whole)
+    var text =
+      "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(hour, 2)):\(pad(minute, 2)):\(pad(whole, 2))"
+    if fraction > 0 {
+      text += String(String(format: "%.3f", fraction).dropFirst())
+    }
+    return text
+  }
+
+  public static func < (lhs: LocalDateTime, rhs: LocalDateTime) -> Bool {
+    lhs.secondsSinceEpochWallClock < rhs.secondsSinceEpochWallClock
+  }
+
+  static func daysInMonth(year: Int, month: Int) -> Int {
+    switch month {
+    case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+    case 4, 6, 9, 11: 30
+    default: 31
+    }
+  }
+
+  /// Days since 1970-01-01 in the proleptic Gregorian calendar (H. Hinnant's `days_from_civil`).
+  static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+    let y = month <= 2 ? year - 1 : year
+    let era = (y >= 0 ? y : y - 399) / 400
+    let yearOfEra = y - era * 400
+    let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+    let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+    return era * 146_097 + dayOfEra - 719_468
+  }
+}
+
+private func pad(_ number: Int, _ width: Int) -> String {
+  let digits = String(number)
+  return String(repeating: "0", count: max(0, width - digits.count)) + digits
+}
+
+/// When a sample was collected: the wall-clock time as written, and its UTC offset when the export gave one.
+///
+/// Times without an offset stay local here; the time normalizer reads them in the
+/// pipeline's or the subject's time zone.
+public struct CollectionTime: Sendable, Hashable, Codable, CustomStringConvertible {
+  /// The wall-clock time as the export wrote it.
+  public var local: LocalDateTime
+  /// The offset from UTC in seconds (`+01:00` is 3600), or `nil` when the export gave none.
+  public var utcOffsetSeconds: Int?
+
+  /// Creates a collection time.
+  public init(local: LocalDateTime, utcOffsetSeconds: Int?) {
+    self.local = local
+    self.utcOffsetSeconds = utcOffsetSeconds
+  }
+
+  /// The instant, when the offset is known.
+  public var instant: Date? {
+    guard let utcOffsetSeconds else { return nil }
+    return Date(
+      timeIntervalSince1970: local.secondsSinceEpochWallClock - Double(utcOffsetSeconds))
+  }
+
+  /// ISO 8601, with the offset when known: `2026-03-14T07:05:00+01:00`.
+  public var description: String {
+    guard let offset = utcOffsetSeconds else { return local.description }
+    if offset == 0 { return local.description + "Z" }
+    let sign = offset < 0 ? "-" : "+"
+    let minutes = abs(offset) / 60
+    return local.description + "\(sign)\(pad(minutes / 60, 2)):\(pad(minutes % 60, 2))"
+  }
+}
+
+/// A time relative to an anchor: minutes since waking, or minutes from an event such as a stressor.
+public struct RelativeTime: Sendable, Hashable, Codable {
+  /// Minutes from the anchor; negative before it.
+  public var minutes: Double
+  /// What the minutes count from.
+  public var anchor: TimeAnchor
+
+  /// Creates a relative time.
+  public init(minutes: Double, anchor: TimeAnchor) {
+    self.minutes = minutes
+    self.anchor = anchor
+  }
+}
+
+/// The event a ``RelativeTime`` counts from.
+public enum TimeAnchor: Sendable, Hashable, Codable, CustomStringConvertible {
+  /// The subject's waking.
+  case waking
+  /// A named event of the protocol, e.g. "stressor".
+  case event(String)
+
+  public var description: String {
+    switch self {
+    case .waking: "waking"
+    case .event(let name): name
+    }
+  }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import Yams
+
+/// Reads a YAML file into typed values, collecting every mistake with its line and key.
+///
+/// Unknown keys are mistakes, not ignored: a misspelt `fromat:` must not silently fall
+/// back to a default.
+final class ConfigReader {
+  let file: String
+  private(set) var issues: [ConfigIssue] = []
+
+  init(file: String) { self.file = file }
+
+  /// Parses YAML text into its root node; a syntax error becomes an issue.
+  func root(_ text: String) -> ConfigNode? {
+    do {
+      guard let node = try Yams.compose(yaml: text) else {
+        report(nil, "", "the file is empty")
+        return nil
+      }
+      return ConfigNode(reader: self, node: node, path: "")
+    } catch let error as YamlError {
+      report(
+        YAMLErrorLine.line(of: error), "", "not valid YAML: \(YAMLErrorLine.problem(of: error))")
+      return nil
+    } catch {
+      report(nil, "", "not valid YAML: \(error)")
+      return nil
+    }
+  }
+
+  func report(_ line: Int?, _ key: String, _ message: String) {
+    issues.append(ConfigIssue(file: file, line: line, key: key, message: message))
+  }
+
+  /// Throws every issue found, when there is any.
+  func check() throws(ConfigIssues) {
+    if !issues.isEmpty { throw ConfigIssues(issues) }
+  }
+}
+
+/// Pulls the line and the problem out of Yams' errors.
+enum YAMLErrorLine {
+  static func line(of error: YamlError) -> Int? {
+    switch error {
+    case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
+      mark.line
+    default: nil
+    }
+  }
+
+  static func problem(of error: YamlError) -> String {
+    switch error {
+    case .scanner(let context, let problem, _, _), .parser(let context, let problem, _, _),
+      .composer(let context, let problem, _, _):
+      [context.map { "\($0.text)" }, problem].compactMap { $0 }.joined(separator: ": ")
+    default: "\(error)"
+    }
+  }
+}
+
+/// One YAML node with its key path, for typed reads that report mistakes.
+struct ConfigNode {
+  let reader: ConfigReader
+  let node: Node
+  let path: String
+
+  var line: Int? { node.mark?.line }
+
+  func report(_ message: String) { reader.report(line, path, message) }
+
+  func child(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+  /// The node as a mapping whose keys must all be in `allowed`.
+  func mapping(allowed: [String]) -> ConfigMapping? {
+    guard case .mapping(let mapping) = node else {
+      report("expected a mapping with keys \(allowed.joined(separator: ", "))")
+      return nil
+    }
+    var entries: [String: ConfigNode] = [:]
+    for (key, value) in mapping {
+      let name = key.string ?? "\(key)"
+      let path = child(name)
+      if !allowed.contains(name) {
+        reader.report(
+          key.mark?.line, path, "unknown key (expected one of: \(allowed.joined(separator: ", ")))")
+      } else if entries[name] != nil {
+        reader.report(key.mark?.line, path, "duplicate key")
+      }
+      entries[name] = ConfigNode(reader: reader, node: value, path: path)
+    }
+    return ConfigMapping(node: self, entries: entries)
+  }
+
+  /// The node as a list of nodes.
+  func sequence() -> [ConfigNode]? {
+    guard case .sequence(let sequence) = node else {
+      report("expected a list")
+      return nil
+    }
+    return sequence.enumerated().map { index, node in
+      ConfigNode(reader: reader, node: node, path: "\(path)[\(index)]")
+    }
+  }
+
+  /// The node as text.
+  func string() -> String? {
+    guard case .scalar(let scalar) = node else {
+      report("expected a text value")
+      return nil
+    }
+    return scalar.string
+  }
+
+  /// The node as a whole number.
+  func int() -> Int? {
+    guard let value = node.int else {
+      report("expected a whole number, found '\(node.string ?? "a structure")'")
+      return nil
+    }
+    return value
+  }
+
+  /// The node as a number.
+  func double() -> Double? {
+    guard let value = node.float ?? node.int.map(Double.init) else {
+      report("expected a number, found '\(node.string ?? "a structure")'")
+      return nil
+    }
+    return value
+  }
+
+  /// The node as `true` or `false`.
+  func bool() -> Bool? {
+    guard let value = node.bool else {
+      report("expected true or false, found '\(node.string ?? "a structure")'")
+      return nil
+    }
+    return value
+  }
+
+  /// The node as one of an enumeration's raw values.
+  func choice<T: RawRepresentable & CaseIterable>(_ type: T.Type) -> T? where T.RawValue == String {
+    guard let text = string() else { return nil }
+    guard let value = T(rawValue: text) else {
+      report("'\(text)' is not one of: \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+      return nil
+    }
+    return value
+  }
+
+  /// The node as a list of text values.
+  func strings() -> [String]? {
+    sequence()?.compactMap { $0.string() }
+  }
+}
+
+/// A mapping whose keys were checked; required keys that are absent are reported once.
+struct ConfigMapping {
+  let node: ConfigNode
+  let entries: [String: ConfigNode]
+
+  subscript(_ key: String) -> ConfigNode? { entries[key] }
+
+  /// The entry for `key`, reporting its absence.
+  func required(_ key: String) -> ConfigNode? {
+    guard let entry = entries[key] else {
+      node.reader.report(node.line, node.child(key), "required key is missing")
+      return nil
+    }
+    return entry
+  }
+}

@@ -1,0 +1,196 @@
+import Foundation
+
+/// A pipeline definition: which exports to read with which profiles, and where results go.
+///
+/// Pipelines are YAML files in `Pipelines/` (format in the README). Paths in them are
+/// relative to the pipeline file.
+public struct Pipeline: Sendable {
+  /// The pipeline format version this build reads.
+  public static let version = 1
+
+  /// One input: a file, or a directory with a glob.
+  public struct Input: Sendable {
+    /// The input's name in summaries (defaults to its path).
+    public var name: String
+    /// The file or directory, resolved against the pipeline file.
+    public var path: String
+    /// For a directory, the file-name pattern (`*.csv`); `*` by default.
+    public var glob: String
+    /// The format of the files.
+    public var format: InputFormat
+    /// The profile, or `nil` to recognise the built-in layouts.
+    public var profile: CSVProfile?
+
+    /// Creates an input.
+    public init(
+      name: String, path: String, glob: String = "*", format: InputFormat = .csv,
+      profile: CSVProfile?
+    ) {
+      self.name = name
+      self.path = path
+      self.glob = glob
+      self.format = format
+      self.profile = profile
+    }
+  }
+
+  /// Where results are written.
+  public struct Outputs: Sendable {
+    /// The output directory, resolved against the pipeline file.
+    public var directory: String
+    /// The run summary file name (JSON).
+    public var summary: String = "run-summary.json"
+    /// The canonical samples file name (CSV).
+    public var samples: String = "samples.csv"
+    /// The rejections file name (CSV): every rejected value with location and reason.
+    public var rejections: String = "rejections.csv"
+
+    /// Creates outputs in a directory.
+    public init(directory: String) { self.directory = directory }
+  }
+
+  /// The pipeline's name.
+  public var name: String
+  /// The file it was read from, when it was.
+  public var file: String?
+  /// The inputs, read in order.
+  public var inputs: [Input]
+  /// The outputs.
+  public var outputs: Outputs
+
+  /// Creates a pipeline.
+  public init(name: String, file: String? = nil, inputs: [Input], outputs: Outputs) {
+    self.name = name
+    self.file = file
+    self.inputs = inputs
+    self.outputs = outputs
+  }
+}
+
+/// The formats an input can have.
+public enum InputFormat: String, Sendable, Hashable, Codable, CaseIterable {
+  /// Comma-, semicolon- or tab-separated text, read through libcsv.
+  case csv
+}
+
+/// Loads pipeline files and the profiles they name, reporting every mistake with line and key.
+public enum PipelineLoader {
+  private static let keys = ["version", "name", "description", "inputs", "settings", "outputs"]
+
+  /// Loads and checks a pipeline file and every profile it names.
+  ///
+  /// - Throws: ``ConfigIssues`` with every mistake found in the pipeline and its profiles.
+  public static func load(file path: String) throws(ConfigIssues) -> Pipeline {
+    let text: String
+    do {
+      text = try String(contentsOfFile: path, encoding: .utf8)
+    } catch {
+      throw ConfigIssues([
+        ConfigIssue(
+          file: path, line: nil, key: "",
+          message: "cannot read the pipeline: \(error.localizedDescription)")
+      ])
+    }
+    return try parse(text, file: path)
+  }
+
+  /// Parses pipeline YAML; relative paths resolve against the directory of `file`.
+  public static func parse(_ text: String, file: String) throws(ConfigIssues) -> Pipeline {
+    let reader = ConfigReader(file: file)
+    var profileIssues: [ConfigIssue] = []
+    var pipeline: Pipeline?
+    if let root = reader.root(text) {
+      pipeline = Self.pipeline(root, profileIssues: &profileIssues)
+    }
+    let all = reader.issues + profileIssues
+    if !all.isEmpty { throw ConfigIssues(all) }
+    return pipeline!
+  }
+
+  private static func pipeline(_ root: ConfigNode, profileIssues: inout [ConfigIssue]) -> Pipeline?
+  {
+    guard let map = root.mapping(allowed: keys) else { return nil }
+    if let version = map.required("version"), let number = version.int(), number != Pipeline.version
+    {
+      version.report("this build reads pipeline version \(Pipeline.version), not \(number)")
+    }
+    let file = root.reader.file
+    let base = URL(fileURLWithPath: file).deletingLastPathComponent()
+    let name =
+      map["name"]?.string() ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+    _ = map["description"]?.string()
+    // Later stages add their keys here; until then the mapping must be empty.
+    _ = map["settings"]?.mapping(allowed: [])
+    var inputs: [Pipeline.Input] = []
+    for node in map.required("inputs")?.sequence() ?? [] {
+      if let input = input(node, base: base, profileIssues: &profileIssues) { inputs.append(input) }
+    }
+    if let node = map["inputs"], case .sequence(let list) = node.node, list.isEmpty {
+      node.report("list at least one input")
+    }
+    guard let outputs = map.required("outputs").flatMap({ outputs($0, base: base) }) else {
+      return nil
+    }
+    return Pipeline(name: name, file: file, inputs: inputs, outputs: outputs)
+  }
+
+  private static func input(_ node: ConfigNode, base: URL, profileIssues: inout [ConfigIssue])
+    -> Pipeline.Input?
+  {
+    guard let map = node.mapping(allowed: ["name", "path", "glob", "format", "profile"]),
+      let pathNode = map.required("path"), let path = pathNode.string()
+    else { return nil }
+    let resolved = resolve(path, against: base)
+    if !FileManager.default.fileExists(atPath: resolved) {
+      pathNode.report("'\(path)' does not exist (resolved to \(resolved))")
+    }
+    let format = map["format"]?.choice(InputFormat.self) ?? .csv
+    var profile: CSVProfile?
+    if let profileNode = map["profile"], let name = profileNode.string() {
+      switch name {
+      case "lis-long": profile = .lisLong
+      case "research-long": profile = .researchLong
+      default:
+        let profilePath = resolve(name, against: base)
+        do throws(ConfigIssues) {
+          profile = try ProfileLoader.load(file: profilePath)
+        } catch {
+          profileNode.report("profile '\(name)' has mistakes (listed below)")
+          profileIssues += error.issues
+        }
+      }
+    }
+    return Pipeline.Input(
+      name: map["name"]?.string() ?? path, path: resolved, glob: map["glob"]?.string() ?? "*",
+      format: format, profile: profile)
+  }
+
+  private static func outputs(_ node: ConfigNode, base: URL) -> Pipeline.Outputs? {
+    guard let map = node.mapping(allowed: ["directory", "summary", "samples", "rejections"]),
+      let directory = map.required("directory")?.string()
+    else { return nil }
+    var outputs = Pipeline.Outputs(directory: resolve(directory, against: base))
+    for (key, path) in [
+      ("summary", \Pipeline.Outputs.summary), ("samples", \.samples), ("rejections", \.rejections),
+    ] {
+      guard let entry = map[key], let name = entry.string() else { continue }
+      if name.isEmpty || name.contains("/") {
+        entry.report("expected a file name inside the output directory")
+      } else {
+        outputs[keyPath: path] = name
+      }
+    }
+    return outputs
+  }
+
+  /// Resolves a path of the pipeline file; the result is relative to the working directory
+  /// when it lies below it, so that summaries and provenance stay short and portable.
+  static func resolve(_ path: String, against base: URL) -> String {
+    if path.hasPrefix("/") { return path }
+    let absolute = base.appendingPathComponent(path).standardizedFileURL.path
+    let current = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL
+      .path
+    if absolute.hasPrefix(current + "/") { return String(absolute.dropFirst(current.count + 1)) }
+    return absolute
+  }
+}

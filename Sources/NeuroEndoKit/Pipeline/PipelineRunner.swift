@@ -1,0 +1,137 @@
+import Foundation
+
+/// Runs a pipeline: reads every input file, writes the canonical samples, the rejections
+/// and the run summary, all atomically. One file that cannot be read never stops the others.
+public struct PipelineRunner: Sendable {
+  /// The pipeline to run.
+  public var pipeline: Pipeline
+
+  /// Creates a runner.
+  public init(pipeline: Pipeline) { self.pipeline = pipeline }
+
+  /// The files an input stands for, sorted by path, or the problem that left it with none.
+  public static func files(of input: Pipeline.Input) -> Result<[String], InputProblem> {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: input.path, isDirectory: &isDirectory) else {
+      return .failure(InputProblem(input: input.name, message: "\(input.path) does not exist"))
+    }
+    guard isDirectory.boolValue else { return .success([input.path]) }
+    let names: [String]
+    do {
+      names = try FileManager.default.contentsOfDirectory(atPath: input.path)
+    } catch {
+      return .failure(
+        InputProblem(
+          input: input.name, message: "cannot list \(input.path): \(error.localizedDescription)"))
+    }
+    let matching = names.filter { name in
+      !name.hasPrefix(".") && fnmatch(input.glob, name, 0) == 0
+    }.sorted().map { input.path.hasSuffix("/") ? input.path + $0 : input.path + "/" + $0 }
+      .filter { path in
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+          && !isDirectory.boolValue
+      }
+    guard !matching.isEmpty else {
+      return .failure(
+        InputProblem(input: input.name, message: "no file in \(input.path) matches '\(input.glob)'")
+      )
+    }
+    return .success(matching)
+  }
+
+  /// Runs the pipeline.
+  ///
+  /// - Parameters:
+  ///   - outputDirectory: overrides the pipeline's output directory.
+  ///   - onSample: also receives every accepted sample (for later stages and tests).
+  /// - Returns: the summary; it is also written to the output directory.
+  public func run(outputDirectory: String? = nil, onSample: (Sample) -> Void = { _ in })
+    -> RunSummary
+  {
+    let started = Date()
+    let directory = outputDirectory ?? pipeline.outputs.directory
+    var summary = RunSummary(
+      pipeline: pipeline.name, started: started, finished: started, files: [])
+    let outputs = pipeline.outputs
+    let paths = [
+      "samples": path(directory, outputs.samples),
+      "rejections": path(directory, outputs.rejections),
+      "summary": path(directory, outputs.summary),
+    ]
+    var sampleWriter: AtomicFileWriter?
+    var rejectionWriter: AtomicFileWriter?
+    do throws(OutputError) {
+      try createDirectory(directory)
+      sampleWriter = try AtomicFileWriter(path: paths["samples"]!)
+      rejectionWriter = try AtomicFileWriter(path: paths["rejections"]!)
+    } catch {
+      summary.outputFailures.append(error.description)
+    }
+    let samples = sampleWriter.map { CSVTableWriter(writer: $0, header: SampleTable.header) }
+    let rejections = rejectionWriter.map {
+      CSVTableWriter(writer: $0, header: SampleTable.rejectionHeader)
+    }
+
+    for input in pipeline.inputs {
+      switch Self.files(of: input) {
+      case .failure(let problem): summary.inputProblems.append(problem.description)
+      case .success(let files):
+        for file in files {
+          let reader = CSVReader(profile: input.profile)
+          let result = reader.read(
+            file: file,
+            onSample: { sample in
+              samples?.write(SampleTable.row(sample))
+              onSample(sample)
+            },
+            onRejection: { rejection in rejections?.write(SampleTable.row(rejection)) })
+          summary.files.append(result)
+        }
+      }
+    }
+
+    for (role, writer) in [("samples", sampleWriter), ("rejections", rejectionWriter)] {
+      guard let writer else { continue }
+      do throws(OutputError) {
+        try writer.commit()
+        summary.outputs[role] = writer.path
+      } catch {
+        summary.outputFailures.append(error.description)
+      }
+    }
+    summary.finished = Date()
+    if summary.outputFailures.isEmpty || FileManager.default.fileExists(atPath: directory) {
+      summary.outputs["summary"] = paths["summary"]!
+      do throws(OutputError) {
+        try AtomicFileWriter.write(RunSummaryReporter.json(summary), to: paths["summary"]!)
+      } catch {
+        summary.outputs["summary"] = nil
+        summary.outputFailures.append(error.description)
+      }
+    }
+    return summary
+  }
+
+  private func path(_ directory: String, _ name: String) -> String {
+    URL(fileURLWithPath: directory).appendingPathComponent(name).path
+  }
+
+  private func createDirectory(_ directory: String) throws(OutputError) {
+    do {
+      try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    } catch {
+      throw OutputError(path: directory, message: error.localizedDescription)
+    }
+  }
+}
+
+/// An input of a pipeline that gave no file to read.
+public struct InputProblem: Error, Sendable, Hashable, CustomStringConvertible {
+  /// The input's name.
+  public var input: String
+  /// What is wrong.
+  public var message: String
+
+  public var description: String { "\(input): \(message)" }
+}

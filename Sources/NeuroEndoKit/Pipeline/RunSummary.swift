@@ -1,0 +1,96 @@
+import Foundation
+
+/// What a pipeline run did: every file read, with counts that add up, and the outputs written.
+public struct RunSummary: Sendable, Codable {
+  /// The pipeline's name.
+  public var pipeline: String
+  /// When the run started.
+  public var started: Date
+  /// When it ended.
+  public var finished: Date
+  /// One entry per file, in the order read.
+  public var files: [FileReadSummary]
+  /// Inputs that matched no file, or whose path is missing.
+  public var inputProblems: [String]
+  /// The files written, by role (`summary`, `samples`, `rejections`).
+  public var outputs: [String: String]
+  /// Outputs that could not be written, with the reason.
+  public var outputFailures: [String]
+
+  /// Creates a summary.
+  public init(
+    pipeline: String, started: Date, finished: Date, files: [FileReadSummary],
+    inputProblems: [String] = [], outputs: [String: String] = [:], outputFailures: [String] = []
+  ) {
+    self.pipeline = pipeline
+    self.started = started
+    self.finished = finished
+    self.files = files
+    self.inputProblems = inputProblems
+    self.outputs = outputs
+    self.outputFailures = outputFailures
+  }
+
+  /// The counts of all files added up.
+  public var totals: Totals { Totals(files) }
+
+  /// Whether every file was read to its end and every output written.
+  public var isComplete: Bool {
+    files.allSatisfy { $0.failure == nil } && inputProblems.isEmpty && outputFailures.isEmpty
+  }
+
+  /// Record and value counts over several files.
+  public struct Totals: Sendable, Codable, Hashable {
+    public var files = 0
+    public var failedFiles = 0
+    public var records = 0
+    public var acceptedRecords = 0
+    public var partialRecords = 0
+    public var rejectedRecords = 0
+    public var samples = 0
+    public var rejections = 0
+    public var emptyCells = 0
+
+    /// Adds up the files' counts.
+    public init(_ files: [FileReadSummary]) {
+      for file in files {
+        self.files += 1
+        if file.failure != nil { failedFiles += 1 }
+        records += file.records
+        acceptedRecords += file.acceptedRecords
+        partialRecords += file.partialRecords
+        rejectedRecords += file.rejectedRecords
+        samples += file.samples
+        rejections += file.rejections
+        emptyCells += file.emptyCells
+      }
+    }
+  }
+
+  private enum CodingKeys: String, CodingKey {
+    case pipeline, started, finished, files, inputProblems, outputs, outputFailures, totals
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    pipeline = try container.decode(String.self, forKey: .pipeline)
+    started = try container.decode(Date.self, forKey: .started)
+    finished = try container.decode(Date.self, forKey: .finished)
+    files = try container.decode([FileReadSummary].self, forKey: .files)
+    inputProblems = try container.decode([String].self, forKey: .inputProblems)
+    outputs = try container.decode([String: String].self, forKey: .outputs)
+    outputFailures = try container.decode([String].self, forKey: .outputFailures)
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(pipeline, forKey: .pipeline)
+    try container.encode(started, forKey: .started)
+    try container.encode(finished, forKey: .finished)
+    try container.encode(files, forKey: .files)
+    try container.encode(inputProblems, forKey: .inputProblems)
+    try container.encode(outputs, forKey: .outputs)
+    try container.encode(outputFailures, forKey: .outputFailures)
+    try container.encode(totals, forKey: .totals)
+  }
+}

@@ -1,0 +1,75 @@
+/// What reading one file gave: every record accounted for as accepted, partly accepted or rejected.
+///
+/// A record in a long export holds one value; in research and wide exports it holds one
+/// value per value column. A record is *accepted* when all its values became samples,
+/// *partial* when some did and others were rejected, and *rejected* when none did.
+/// Empty value cells (a sample not taken) are counted apart and are not rejections.
+public struct FileReadSummary: Sendable, Hashable, Codable {
+  /// The file as given.
+  public var file: String
+  /// The profile used, or the reason none could be chosen.
+  public var profile: String
+  /// Data records read (the header is not counted).
+  public var records = 0
+  /// Records whose every value became a sample.
+  public var acceptedRecords = 0
+  /// Records of which some values became samples and others were rejected.
+  public var partialRecords = 0
+  /// Records of which no value became a sample.
+  public var rejectedRecords = 0
+  /// Samples produced.
+  public var samples = 0
+  /// Rejections reported (one per rejected value, or one per record for record-wide problems).
+  public var rejections = 0
+  /// Value cells left empty (`""`, `NA`, `NaN`): samples not taken, not rejections.
+  public var emptyCells = 0
+  /// Samples by analyte and specimen, keyed `analyte/specimen`.
+  public var samplesByKind: [String: Int] = [:]
+  /// Rejections by reason code, with a message and the first locations.
+  public var rejectionsByReason: [String: ReasonTally] = [:]
+  /// Why the file could not be read, or stopped being read; `nil` when it was read to the end.
+  public var failure: String?
+  /// Things a person should know that lost no data (an empty file, a header without records).
+  public var warnings: [String] = []
+
+  /// How many locations each reason keeps for display.
+  public static let locationsKept = 5
+
+  /// Creates an empty summary for a file.
+  public init(file: String, profile: String) {
+    self.file = file
+    self.profile = profile
+  }
+
+  /// Whether the counts add up: records = accepted + partial + rejected.
+  public var isBalanced: Bool {
+    records == acceptedRecords + partialRecords + rejectedRecords
+  }
+
+  /// Counts a rejection under its reason.
+  public mutating func count(_ rejection: Rejection) {
+    rejections += 1
+    rejectionsByReason[
+      rejection.reason.code, default: ReasonTally(example: rejection.reason.description)
+    ]
+    .add(rejection.location)
+  }
+}
+
+/// How often one rejection reason occurred, and where first.
+public struct ReasonTally: Sendable, Hashable, Codable {
+  /// How many rejections had this reason.
+  public var count = 0
+  /// The message of the first one.
+  public var example: String
+  /// The first few locations.
+  public var locations: [SourceLocation] = []
+
+  /// Creates a tally with the first message.
+  public init(example: String) { self.example = example }
+
+  mutating func add(_ location: SourceLocation) {
+    count += 1
+    if locations.count < FileReadSummary.locationsKept { locations.append(location) }
+  }
+}

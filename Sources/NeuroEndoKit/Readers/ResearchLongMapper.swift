@@ -1,0 +1,99 @@
+/// Reads research long exports: `subject_id,day,sample,minutes_since_waking` plus value
+/// columns named `<analyte>_<unit>` (`cortisol_nmol_l`, `tsh_miu_l`), found without configuration.
+///
+/// Columns that name no analyte are kept as attributes; a column that names an analyte
+/// with an unknown unit (`cortisol_mg_furlong`) rejects each of its values.
+struct ResearchLongMapper: RecordMapper {
+  private let context: MappingContext
+  private let subject: Int
+  private let day: Int?
+  private let sample: Int?
+  private let minutes: Int?
+  private let values: [(index: Int, analyte: Analyte, unit: LabUnit)]
+  private let badUnits: [(index: Int, unit: String)]
+  private let kept: [(name: String, index: Int)]
+
+  init(_ context: MappingContext) throws(HeaderProblem) {
+    self.context = context
+    subject = try context.required(.subject)
+    day = context.optional(.day)
+    sample = context.optional(.sample)
+    minutes = context.optional(.minutesSinceWaking)
+    let roles = Set([subject, day, sample, minutes].compactMap { $0 })
+    var values: [(Int, Analyte, LabUnit)] = []
+    var badUnits: [(Int, String)] = []
+    var kept = try context.keptColumns()
+    let keptIndices = Set(kept.map(\.index))
+    for (index, name) in context.header.enumerated()
+    where !roles.contains(index) && !keptIndices.contains(index) {
+      switch ResearchLongMapper.valueColumn(name) {
+      case .value(let analyte, let unit): values.append((index, analyte, unit))
+      case .unknownUnit(let unit): badUnits.append((index, unit))
+      case nil: kept.append((name, index))
+      }
+    }
+    guard !values.isEmpty || !badUnits.isEmpty else {
+      throw HeaderProblem(column: "<analyte>_<unit>", reason: .missingColumn("<analyte>_<unit>"))
+    }
+    self.values = values
+    self.badUnits = badUnits
+    self.kept = kept
+  }
+
+  enum ValueColumn: Equatable {
+    case value(Analyte, LabUnit)
+    case unknownUnit(String)
+  }
+
+  /// Splits a column name into analyte and unit at the first `_` that gives both
+  /// (`dhea_s_umol_l` is DHEA-S in umol/L).
+  static func valueColumn(_ name: String) -> ValueColumn? {
+    let name = name.trimmingCharacters(in: .whitespaces)
+    var analyteOnly: String?
+    for split in name.indices where name[split] == "_" {
+      guard let analyte = Analyte(name: String(name[..<split])) else { continue }
+      let unitText = String(name[name.index(after: split)...])
+      if let unit = LabUnit(text: unitText) { return .value(analyte, unit) }
+      if analyteOnly == nil { analyteOnly = unitText }
+    }
+    return analyteOnly.map { .unknownUnit($0) }
+  }
+
+  mutating func map(_ record: CSVRecord, into output: inout RecordOutput) {
+    do throws(Rejection) {
+      let subjectID = try context.requiredText(record, subject)
+      let day = try context.integer(record, day)
+      let label = try sample.flatMap { index throws(Rejection) in
+        context.isMissing(record, index) ? nil : try context.text(record, index)
+      }
+      let minutes = try context.number(record, minutes)
+      let attributes = try context.attributes(record, kept)
+      for (index, analyte, unit) in values {
+        if context.isMissing(record, index) {
+          output.emptyCells += 1
+          continue
+        }
+        do throws(Rejection) {
+          let quantity = try context.quantity(record, index, unit: unit)
+          output.samples.append(
+            Sample(
+              subjectID: subjectID, analyte: analyte,
+              specimen: context.profile.specimen ?? .unspecified, quantity: quantity,
+              relativeTime: minutes.map { RelativeTime(minutes: $0, anchor: .waking) },
+              day: day, label: label, attributes: attributes,
+              provenance: context.location(record, index)))
+        } catch {
+          output.rejections.append(error)
+        }
+      }
+      for (index, unit) in badUnits where !context.isMissing(record, index) {
+        output.rejections.append(context.reject(record, index, .unknownUnit(unit)))
+      }
+      if output.samples.isEmpty && output.rejections.isEmpty {
+        output.rejections.append(context.reject(record, nil, .noValue))
+      }
+    } catch {
+      output.rejections.append(error)
+    }
+  }
+}

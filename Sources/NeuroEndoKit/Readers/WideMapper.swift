@@ -1,0 +1,65 @@
+/// Reads wide exports: one row per subject (or subject-day), one column per sample, with
+/// the sample times, analyte, specimen and unit declared in the profile.
+struct WideMapper: RecordMapper {
+  private let context: MappingContext
+  private let subject: Int
+  private let day: Int?
+  private let columns: [(index: Int, sample: CSVProfile.WideColumn)]
+  private let kept: [(name: String, index: Int)]
+  private let analyte: Analyte
+  private let unit: LabUnit
+
+  init(_ context: MappingContext) throws(HeaderProblem) {
+    self.context = context
+    let profile = context.profile
+    // ProfileLoader guarantees these for wide profiles; a hand-made profile may lack them.
+    guard let analyte = profile.analyte else {
+      throw HeaderProblem(column: "analyte", reason: .unknownAnalyte("(profile has no analyte)"))
+    }
+    guard let unit = profile.unit else {
+      throw HeaderProblem(column: "unit", reason: .unknownUnit("(profile has no unit)"))
+    }
+    self.analyte = analyte
+    self.unit = unit
+    subject = try context.required(.subject)
+    day = context.optional(.day)
+    columns = try profile.samples.map { sample throws(HeaderProblem) in
+      guard let index = context.index(of: sample.column) else {
+        throw HeaderProblem(column: sample.column, reason: .missingColumn(sample.column))
+      }
+      return (index, sample)
+    }
+    kept = try context.keptColumns()
+  }
+
+  mutating func map(_ record: CSVRecord, into output: inout RecordOutput) {
+    do throws(Rejection) {
+      let subjectID = try context.requiredText(record, subject)
+      let day = try context.integer(record, day)
+      let attributes = try context.attributes(record, kept)
+      for (index, sample) in columns {
+        if context.isMissing(record, index) {
+          output.emptyCells += 1
+          continue
+        }
+        do throws(Rejection) {
+          let quantity = try context.quantity(record, index, unit: unit)
+          output.samples.append(
+            Sample(
+              subjectID: subjectID, analyte: analyte,
+              specimen: context.profile.specimen ?? .unspecified, quantity: quantity,
+              relativeTime: RelativeTime(minutes: sample.minutes, anchor: context.profile.anchor),
+              day: day, label: sample.label, attributes: attributes,
+              provenance: context.location(record, index)))
+        } catch {
+          output.rejections.append(error)
+        }
+      }
+      if output.samples.isEmpty && output.rejections.isEmpty {
+        output.rejections.append(context.reject(record, nil, .noValue))
+      }
+    } catch {
+      output.rejections.append(error)
+    }
+  }
+}

@@ -1,0 +1,77 @@
+import Foundation
+
+/// Writes a file so that readers see either the old file or the whole new one, never a part.
+///
+/// Text goes to a hidden temporary file beside the target, buffered; ``commit()`` flushes,
+/// syncs and renames it into place. A writer dropped without commit removes its temporary file.
+public final class AtomicFileWriter {
+  /// The file being written.
+  public let path: String
+  private let temporaryPath: String
+  private let handle: UnsafeMutablePointer<FILE>
+  private var done = false
+
+  /// Opens a temporary file beside `path`.
+  ///
+  /// - Throws: ``OutputError`` when the directory cannot be written.
+  public init(path: String) throws(OutputError) {
+    self.path = path
+    let url = URL(fileURLWithPath: path)
+    temporaryPath =
+      url.deletingLastPathComponent()
+      .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp").path
+    guard let handle = fopen(temporaryPath, "w") else {
+      throw OutputError(path: path, message: String(cString: strerror(errno)))
+    }
+    self.handle = handle
+  }
+
+  deinit {
+    if !done {
+      fclose(handle)
+      unlink(temporaryPath)
+    }
+  }
+
+  /// Appends text.
+  public func write(_ text: String) {
+    var text = text
+    text.withUTF8 { bytes in _ = fwrite(bytes.baseAddress, 1, bytes.count, handle) }
+  }
+
+  /// Flushes, syncs and renames the file into place.
+  ///
+  /// - Throws: ``OutputError`` when a write failed or the rename is refused.
+  public func commit() throws(OutputError) {
+    done = true
+    let failed = ferror(handle) != 0 || fflush(handle) != 0 || fsync(fileno(handle)) != 0
+    let error = errno
+    fclose(handle)
+    if failed {
+      unlink(temporaryPath)
+      throw OutputError(path: path, message: String(cString: strerror(error)))
+    }
+    guard rename(temporaryPath, path) == 0 else {
+      let message = String(cString: strerror(errno))
+      unlink(temporaryPath)
+      throw OutputError(path: path, message: message)
+    }
+  }
+
+  /// Writes a whole file at once.
+  public static func write(_ text: String, to path: String) throws(OutputError) {
+    let writer = try AtomicFileWriter(path: path)
+    writer.write(text)
+    try writer.commit()
+  }
+}
+
+/// An output file that could not be written.
+public struct OutputError: Error, Sendable, Hashable, CustomStringConvertible {
+  /// The file.
+  public var path: String
+  /// The system's reason.
+  public var message: String
+
+  public var description: String { "cannot write \(path): \(message)" }
+}

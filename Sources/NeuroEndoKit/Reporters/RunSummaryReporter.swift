@@ -1,0 +1,81 @@
+import Foundation
+
+/// Renders a ``RunSummary`` for people (text) and for programs (JSON).
+public enum RunSummaryReporter {
+  /// One line per file, then the problems and the totals.
+  public static func text(_ summary: RunSummary) -> String {
+    var lines: [String] = []
+    for file in summary.files {
+      lines.append("\(file.file) [\(file.profile)]: \(counts(file))")
+      if let failure = file.failure { lines.append("  FAILED: \(failure)") }
+      for warning in file.warnings { lines.append("  warning: \(warning)") }
+      lines += rejectionLines(file, indent: "  ")
+    }
+    for problem in summary.inputProblems { lines.append("input: \(problem)") }
+    for failure in summary.outputFailures { lines.append("output: \(failure)") }
+    let totals = summary.totals
+    lines.append(
+      "total: \(totals.files) files (\(totals.failedFiles) failed), \(totals.records) records = "
+        + "\(totals.acceptedRecords) accepted + \(totals.partialRecords) partial + "
+        + "\(totals.rejectedRecords) rejected; \(totals.samples) samples, "
+        + "\(totals.rejections) rejections, \(totals.emptyCells) empty cells")
+    for (role, path) in summary.outputs.sorted(by: { $0.key < $1.key }) {
+      lines.append("wrote \(role): \(path)")
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  /// `12 records = 10 accepted + 1 partial + 1 rejected; 30 samples, 2 rejections, 3 empty cells`.
+  public static func counts(_ file: FileReadSummary) -> String {
+    "\(file.records) records = \(file.acceptedRecords) accepted + \(file.partialRecords) partial + "
+      + "\(file.rejectedRecords) rejected; \(file.samples) samples, \(file.rejections) rejections, "
+      + "\(file.emptyCells) empty cells"
+  }
+
+  /// Rejections grouped by reason, most frequent first, with the first locations.
+  public static func rejectionLines(_ file: FileReadSummary, indent: String) -> [String] {
+    file.rejectionsByReason.sorted { ($0.value.count, $1.key) > ($1.value.count, $0.key) }.flatMap {
+      code, tally in
+      let places = tally.locations.map { location in
+        [location.record.map { "record \($0)" }, location.column.map { "column '\($0)'" }]
+          .compactMap { $0 }.joined(separator: " ")
+      }
+      let more = tally.count > tally.locations.count ? ", …" : ""
+      return [
+        "\(indent)rejected \(tally.count) × \(code): \(tally.example)",
+        "\(indent)  at \(places.joined(separator: "; "))\(more)",
+      ]
+    }
+  }
+
+  /// The summary as pretty-printed JSON with sorted keys and ISO 8601 dates.
+  public static func json(_ summary: RunSummary) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.dateEncodingStrategy = .iso8601
+    // Encoding plain value types cannot fail.
+    return String(decoding: try! encoder.encode(summary), as: UTF8.self) + "\n"
+  }
+}
+
+extension RunSummaryReporter {
+  /// What `neuroendo inspect` prints for one file: counts per analyte and specimen, and
+  /// rejections grouped by reason with their first locations.
+  public static func inspection(_ file: FileReadSummary) -> String {
+    var lines = [
+      "file: \(file.file)",
+      "profile: \(file.profile)",
+      "records: \(file.records) = \(file.acceptedRecords) accepted + \(file.partialRecords) partial + \(file.rejectedRecords) rejected",
+      "samples: \(file.samples) (empty cells: \(file.emptyCells))",
+    ]
+    if let failure = file.failure { lines.append("FAILED: \(failure)") }
+    for warning in file.warnings { lines.append("warning: \(warning)") }
+    let width = file.samplesByKind.keys.map(\.count).max() ?? 0
+    for (kind, count) in file.samplesByKind.sorted(by: { $0.key < $1.key }) {
+      lines.append("  \(kind.padding(toLength: width, withPad: " ", startingAt: 0))  \(count)")
+    }
+    lines.append("rejections: \(file.rejections)")
+    lines += rejectionLines(file, indent: "  ")
+    return lines.joined(separator: "\n") + "\n"
+  }
+}

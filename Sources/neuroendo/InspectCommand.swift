@@ -1,0 +1,38 @@
+import ArgumentParser
+import NeuroEndoKit
+
+struct InspectCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "inspect",
+    abstract:
+      "Reads one export and prints what was read: samples per analyte and specimen, rejections by reason."
+  )
+
+  @Argument(help: "The export file.")
+  var file: String
+
+  @Option(
+    help:
+      "A profile file, or a built-in layout: lis-long, research-long. Default: recognise the layout from the header."
+  )
+  var profile: String?
+
+  func run() throws {
+    var chosen: CSVProfile?
+    switch profile {
+    case nil: chosen = nil
+    case "lis-long": chosen = .lisLong
+    case "research-long": chosen = .researchLong
+    case let path?:
+      do {
+        chosen = try ProfileLoader.load(file: path)
+      } catch {
+        printError(error.description)
+        throw ExitStatus.invalidConfiguration
+      }
+    }
+    let summary = CSVReader(profile: chosen).read(file: file, onSample: { _ in })
+    print(RunSummaryReporter.inspection(summary), terminator: "")
+    if summary.failure != nil { throw ExitStatus.incomplete }
+  }
+}

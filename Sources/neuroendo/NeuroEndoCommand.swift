@@ -1,0 +1,28 @@
+import ArgumentParser
+import Foundation
+import NeuroEndoKit
+
+/// The `neuroendo` command line; every subcommand is a thin shell over NeuroEndoKit.
+@main
+struct NeuroEndoCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "neuroendo",
+    abstract: "Reads neuroendocrine lab exports into canonical samples and reports on them.",
+    discussion: """
+      Exit codes: 0 success; 1 the run finished but an input or output failed (see the \
+      summary); 2 the pipeline or a profile has mistakes; 64 wrong usage.
+      """,
+    subcommands: [RunCommand.self, ValidateCommand.self, InspectCommand.self]
+  )
+}
+
+/// The documented exit codes.
+enum ExitStatus {
+  static let incomplete = ExitCode(1)
+  static let invalidConfiguration = ExitCode(2)
+}
+
+/// Prints a line to standard error.
+func printError(_ text: String) {
+  FileHandle.standardError.write(Data((text + "\n").utf8))
+}
