@@ -35,7 +35,9 @@ let package = Package(
       path: "Benchmarks/neuroendo-bench",
       swiftSettings: strict
     ),
-    .testTarget(name: "NeuroEndoKitTests", dependencies: ["NeuroEndoKit"], swiftSettings: strict),
+    .testTarget(
+      name: "NeuroEndoKitTests", dependencies: ["NeuroEndoKit"], exclude: ["Fixtures"],
+      swiftSettings: strict),
     .testTarget(
       name: "neuroendoTests", dependencies: ["neuroendo", "NeuroEndoKit"], swiftSettings: strict),
   ],

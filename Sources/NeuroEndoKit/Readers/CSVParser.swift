@@ -79,6 +79,7 @@ public final class CSVParser {
   fileprivate var recordEnds: [Int] = []
   private var recordsHandedOut = 0
   private var skipBOM = true
+  private var head: [UInt8] = []
   private var finished = false
 
   /// Creates a parser.
@@ -113,14 +114,22 @@ public final class CSVParser {
     _ chunk: UnsafeRawBufferPointer, handler: (CSVRecord) throws -> Void
   ) throws {
     precondition(!finished, "feed after finish")
-    var chunk = chunk
-    if skipBOM, chunk.count > 0 {
-      let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
-      if chunk.count >= 3, chunk.prefix(3).elementsEqual(bom) {
-        chunk = UnsafeRawBufferPointer(rebasing: chunk[3...])
-      }
-      skipBOM = false
-    }
+    guard skipBOM else { return try parse(chunk, handler) }
+    // Hold the first bytes until it is clear whether they start with a UTF-8 byte order
+    // mark, which may arrive split over several chunks.
+    head.append(contentsOf: chunk)
+    if head.count < 3 && CSVParser.byteOrderMark.starts(with: head) { return }
+    skipBOM = false
+    let start = head.starts(with: CSVParser.byteOrderMark) ? 3 : 0
+    let bytes = head
+    head = []
+    try bytes[start...].withUnsafeBytes { try parse($0, handler) }
+  }
+
+  private static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
+
+  private func parse(_ chunk: UnsafeRawBufferPointer, _ handler: (CSVRecord) throws -> Void) throws
+  {
     let context = Unmanaged.passUnretained(self).toOpaque()
     let used = csv_parse(&parser, chunk.baseAddress, chunk.count, onField, onRecord, context)
     try handOut(handler)
@@ -132,6 +141,13 @@ public final class CSVParser {
   /// - Throws: ``CSVSyntaxError`` when the file ends inside a quoted field (strict mode).
   public func finish(handler: (CSVRecord) throws -> Void) throws {
     guard !finished else { return }
+    if skipBOM {
+      // Fewer than three bytes in all, each a prefix of the mark: they are data.
+      skipBOM = false
+      let bytes = head
+      head = []
+      try bytes.withUnsafeBytes { try parse($0, handler) }
+    }
     finished = true
     let context = Unmanaged.passUnretained(self).toOpaque()
     let status = csv_fini(&parser, onField, onRecord, context)

@@ -122,6 +122,7 @@ private struct ReadSession {
   var header: [String]?
   var context: MappingContext?
   var output = RecordOutput()
+  var firstBytes: [UInt8] = []
   var kindCounts = [Int](repeating: 0, count: Analyte.allCases.count * Specimen.allCases.count)
 
   init(
@@ -142,9 +143,30 @@ private struct ReadSession {
   /// Parses a chunk; `false` when reading must stop.
   mutating func feed(_ chunk: UnsafeRawBufferPointer) -> Bool {
     if parser == nil {
-      let delimiter = reader.profile?.delimiter ?? CSVReader.detectDelimiter(chunk)
+      guard let delimiter = reader.profile?.delimiter else {
+        // Detecting the delimiter needs the whole first line: hold bytes until a line
+        // break arrives (or 64 KiB, or the end of the file).
+        firstBytes.append(contentsOf: chunk)
+        let lineEnd = firstBytes.contains(0x0A) || firstBytes.contains(0x0D)
+        guard lineEnd || firstBytes.count >= 1 << 16 else { return true }
+        return flushFirstBytes()
+      }
       parser = CSVParser(delimiter: delimiter, strict: reader.profile?.strict ?? true)
     }
+    return parse(chunk)
+  }
+
+  private mutating func flushFirstBytes() -> Bool {
+    let bytes = firstBytes
+    firstBytes = []
+    return bytes.withUnsafeBytes { bytes in
+      parser = CSVParser(
+        delimiter: CSVReader.detectDelimiter(bytes), strict: reader.profile?.strict ?? true)
+      return parse(bytes)
+    }
+  }
+
+  private mutating func parse(_ chunk: UnsafeRawBufferPointer) -> Bool {
     do {
       try parser!.feed(chunk) { record in handle(record) }
       return true
@@ -155,6 +177,7 @@ private struct ReadSession {
   }
 
   mutating func finish() -> FileReadSummary {
+    if parser == nil, !firstBytes.isEmpty { _ = flushFirstBytes() }
     if let parser, summary.failure == nil {
       do {
         try parser.finish { record in handle(record) }

@@ -1,0 +1,91 @@
+import Testing
+
+@testable import NeuroEndoKit
+
+private func value(_ text: String, comma: Bool = false) -> (Double, Censoring)? {
+  Array(text.utf8).withUnsafeBufferPointer { FieldParser.value($0, decimalComma: comma) }
+}
+
+private func time(_ text: String, _ order: DateOrder = .ymd) -> ParsedTime? {
+  Array(text.utf8).withUnsafeBufferPointer { FieldParser.time($0, order: order) }
+}
+
+@Suite("Cell parsers")
+struct FieldParserTests {
+  @Test(
+    "lab values with censoring",
+    arguments: [
+      ("12.5", 12.5, Censoring.none), (" 410 ", 410, .none), ("<0.5", 0.5, .below),
+      ("< 0.5", 0.5, .below), ("<=2.8", 2.8, .atOrBelow), (">1250", 1250, .above),
+      (">= 70", 70, .atOrAbove), ("-3", -3, .none), ("1e3", 1000, .none),
+    ])
+  func values(text: String, expected: Double, censoring: Censoring) {
+    let parsed = value(text)
+    #expect(parsed?.0 == expected)
+    #expect(parsed?.1 == censoring)
+  }
+
+  @Test("decimal comma reads 12,5 and rejects a decimal point")
+  func decimalComma() {
+    #expect(value("12,5", comma: true)?.0 == 12.5)
+    #expect(value("<0,5", comma: true)?.0 == 0.5)
+    #expect(value("12.5", comma: true) == nil)
+    #expect(value("12,5") == nil)
+  }
+
+  @Test(
+    "text that is not a plain decimal number is rejected",
+    arguments: [
+      "", " ", "nan", "inf", "0x1p3", "1,234.5", "1.2.3", "1O.1", "<", "12 mg", "--1e", "1e999",
+    ])
+  func rejectsNonNumbers(text: String) {
+    #expect(value(text) == nil)
+  }
+
+  @Test("ISO 8601 times keep their offset")
+  func isoTimes() {
+    #expect(
+      time("2026-03-14T07:05:00+01:00")
+        == ParsedTime(date: (2026, 3, 14), hour: 7, minute: 5, second: 0, utcOffsetSeconds: 3600))
+    #expect(time("2026-03-14T23:00:00-05:30")?.utcOffsetSeconds == -19_800)
+    #expect(time("2026-03-14T07:05:00Z")?.utcOffsetSeconds == 0)
+    #expect(time("2026-03-14T07:05:00+0100")?.utcOffsetSeconds == 3600)
+    #expect(time("2026-03-14 07:05")?.utcOffsetSeconds == nil)
+    #expect(time("2026-03-14T07:05:09.250")?.second == 9.25)
+  }
+
+  @Test("day-month-year and month-day-year dates follow the profile; ISO dates always read")
+  func dateOrders() {
+    #expect(time("14.03.2026 08:12", .dmy)?.date?.day == 14)
+    #expect(time("14/03/2026 08:12", .dmy)?.date?.month == 3)
+    #expect(time("03/14/2026 08:12", .mdy)?.date?.day == 14)
+    #expect(time("2026-03-14 08:12", .dmy)?.date?.day == 14)
+    #expect(time("14.03.2026 08:12", .ymd) == nil)
+  }
+
+  @Test("a time of day alone takes its date from the collection time")
+  func timeOfDay() {
+    let wake = time("06:30")
+    #expect(wake?.date == nil)
+    let collected = LocalDateTime(year: 2026, month: 3, day: 15, hour: 6, minute: 32)
+    #expect(wake?.collectionTime(onDateOf: collected)?.local.description == "2026-03-15T06:30:00")
+  }
+
+  @Test(
+    "impossible dates and times are rejected",
+    arguments: [
+      "2026-02-31T08:00", "2026-13-14T08:00", "2026-03-14T25:00", "2026-03-14T08:61",
+      "2026-03-14", "yesterday", "2026-03-14T08:00+25:00", "2026-03-14T08:00 CET",
+    ])
+  func impossibleTimes(text: String) {
+    let parsed = time(text)
+    #expect(parsed?.collectionTime() == nil)
+  }
+
+  @Test("an instant is the wall clock minus the offset")
+  func instant() throws {
+    let parsed = try #require(time("2026-03-14T07:05:00+01:00")?.collectionTime())
+    #expect(parsed.instant?.timeIntervalSince1970 == 1_773_468_300)
+    #expect(parsed.description == "2026-03-14T07:05:00+01:00")
+  }
+}
