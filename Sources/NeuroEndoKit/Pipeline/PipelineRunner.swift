@@ -28,9 +28,10 @@ public struct PipelineRunner: Sendable {
       !name.hasPrefix(".") && fnmatch(input.glob, name, 0) == 0
     }.sorted().map { input.path.hasSuffix("/") ? input.path + $0 : input.path + "/" + $0 }
       .filter { path in
+        // Directories are skipped; a dangling link stays, so that reading it fails aloud.
         var isDirectory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-          && !isDirectory.boolValue
+        let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        return !(exists && isDirectory.boolValue)
       }
     guard !matching.isEmpty else {
       return .failure(

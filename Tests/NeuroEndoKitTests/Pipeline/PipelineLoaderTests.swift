@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+
+@testable import NeuroEndoKit
+
+private func issues(_ yaml: String, file: String = Repository.path("Pipelines/test.yml"))
+  -> [String]
+{
+  do {
+    _ = try PipelineLoader.parse(yaml, file: file)
+    return []
+  } catch {
+    return error.issues.map { "\($0.line.map(String.init) ?? "-") \($0.key): \($0.message)" }
+  }
+}
+
+@Suite("Pipeline files")
+struct PipelineLoaderTests {
+  @Test("the sample pipeline loads with its four inputs and their profiles")
+  func samplePipeline() throws {
+    let pipeline = try PipelineLoader.load(file: Repository.path("Pipelines/sample.yml"))
+    #expect(pipeline.name == "sample")
+    #expect(
+      pipeline.inputs.map(\.profile?.name) == [
+        "labnord-lis", "lis-long", "research-saliva", "car-wide",
+      ])
+    #expect(pipeline.inputs[0].glob == "labnord-*.csv")
+    #expect(pipeline.inputs[0].profile?.decimalComma == true)
+    #expect(
+      pipeline.inputs[0].profile?.codes["SCORT"] == TestCode(analyte: .cortisol, specimen: .saliva))
+    #expect(pipeline.inputs[3].profile?.samples.map(\.minutes) == [0, 15, 30, 45, 60])
+    #expect(pipeline.outputs.directory.hasSuffix("out/sample"))
+  }
+
+  @Test("every shipped profile loads")
+  func shippedProfiles() throws {
+    let directory = Repository.path("Pipelines/profiles")
+    let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter {
+      $0.hasSuffix(".yml")
+    }
+    #expect(names.count >= 5)
+    for name in names {
+      #expect(throws: Never.self) { try ProfileLoader.load(file: "\(directory)/\(name)") }
+    }
+  }
+
+  @Test("unknown keys are errors with their line and key path")
+  func unknownKeys() {
+    let yaml = """
+      version: 1
+      inputs:
+        - path: ../SampleData/lis
+          fromat: csv
+      outputs:
+        directory: out
+        colour: blue
+      """
+    #expect(
+      issues(yaml) == [
+        "4 inputs[0].fromat: unknown key (expected one of: name, path, glob, format, profile)",
+        "7 outputs.colour: unknown key (expected one of: directory, summary, samples, rejections)",
+      ])
+  }
+
+  @Test("wrong values, missing keys and a missing path are each reported")
+  func wrongValues() {
+    let yaml = """
+      version: 2
+      inputs:
+        - path: ../SampleData/nowhere
+          format: xlsx
+      """
+    let found = issues(yaml)
+    #expect(found.count == 4)
+    #expect(found[0] == "1 version: this build reads pipeline version 1, not 2")
+    #expect(
+      found.contains { $0.hasPrefix("3 inputs[0].path: '../SampleData/nowhere' does not exist") })
+    #expect(found.contains("4 inputs[0].format: 'xlsx' is not one of: csv"))
+    #expect(found.contains("1 outputs: required key is missing"))
+  }
+
+  @Test("broken YAML is reported with its line")
+  func brokenYAML() {
+    let found = issues("version: 1\ninputs: [\n  - path: x\n")
+    #expect(found.count == 1)
+    #expect(found.first?.contains("not valid YAML") == true)
+    #expect(found.first?.hasPrefix("-") == false)
+  }
+
+  @Test("a profile's mistakes are listed with the profile's own file and line")
+  func profileMistakes() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "neuroendo-\(UUID())")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    try "version: 1\nshape: wide\nanalyte: cortisone\ncsv:\n  decimal: comma\n  delimiter: '|'\n"
+      .write(to: directory.appendingPathComponent("bad.yml"), atomically: true, encoding: .utf8)
+    try "a,b\n".write(
+      to: directory.appendingPathComponent("in.csv"), atomically: true, encoding: .utf8)
+    let yaml = """
+      version: 1
+      inputs:
+        - path: in.csv
+          profile: bad.yml
+      outputs:
+        directory: out
+      """
+    let found = issues(yaml, file: directory.appendingPathComponent("p.yml").path)
+    #expect(found.contains("4 inputs[0].profile: profile 'bad.yml' has mistakes (listed below)"))
+    #expect(found.contains { $0.hasPrefix("3 analyte: 'cortisone' is not one of: cortisol") })
+    #expect(found.contains("6 csv.delimiter: '|' is not one of: auto, \",\", \";\", tab"))
+    #expect(found.contains("1 unit: required for shape 'wide'"))
+    #expect(found.contains("1 samples: required for shape 'wide'"))
+  }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import Testing
+
+@testable import NeuroEndoKit
+
+private func temporaryDirectory() throws -> URL {
+  let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+    "neuroendo-\(UUID())")
+  try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+  return directory
+}
+
+private func lines(_ path: String) throws -> [Substring] {
+  try String(contentsOfFile: path, encoding: .utf8).split(
+    separator: "\n", omittingEmptySubsequences: true)
+}
+
+@Suite("Pipeline runs")
+struct PipelineRunnerTests {
+  @Test("the sample pipeline: every record accounted for, outputs written whole")
+  func samplePipeline() throws {
+    let output = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: output) }
+    let pipeline = try PipelineLoader.load(file: Repository.path("Pipelines/sample.yml"))
+    var handedOut = 0
+    let summary = PipelineRunner(pipeline: pipeline).run(outputDirectory: output.path) { _ in
+      handedOut += 1
+    }
+    let totals = summary.totals
+    #expect(summary.files.count == 4)
+    #expect(summary.isComplete)
+    // Hand count: Labor Nord 22 records (4 rejected), St Mary 15 (2), research 30 (2), wide 7 (1).
+    #expect(totals.records == 74)
+    #expect(totals.acceptedRecords == 65)
+    #expect(totals.rejectedRecords == 9)
+    #expect(totals.samples == 87)
+    #expect(handedOut == 87)
+    #expect(
+      totals.records == totals.acceptedRecords + totals.partialRecords + totals.rejectedRecords)
+    #expect(try lines(output.appendingPathComponent("samples.csv").path).count == 1 + 87)
+    #expect(try lines(output.appendingPathComponent("rejections.csv").path).count == 1 + 9)
+    let json = try Data(contentsOf: output.appendingPathComponent("run-summary.json"))
+    let decoded = try JSONSerialization.jsonObject(with: json) as? [String: Any]
+    let jsonTotals = decoded?["totals"] as? [String: Int]
+    #expect(jsonTotals?["records"] == 74)
+    #expect(jsonTotals?["samples"] == 87)
+    let leftovers = try FileManager.default.contentsOfDirectory(atPath: output.path).filter {
+      $0.hasPrefix(".")
+    }
+    #expect(leftovers.isEmpty)
+  }
+
+  @Test("unreadable, broken and garbage files never stop the good one")
+  func badFilesDoNotStopOthers() throws {
+    let inbox = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: inbox) }
+    let manager = FileManager.default
+    try manager.copyItem(
+      atPath: Repository.fixture("unknown-unit.csv"),
+      toPath: inbox.appendingPathComponent("b-good.csv").path)
+    try manager.copyItem(
+      atPath: Repository.fixture("binary-garbage.csv"),
+      toPath: inbox.appendingPathComponent("a-garbage.csv").path)
+    try manager.copyItem(
+      atPath: Repository.fixture("truncated-in-quote.csv"),
+      toPath: inbox.appendingPathComponent("c-truncated.csv").path)
+    try manager.createSymbolicLink(
+      atPath: inbox.appendingPathComponent("d-gone.csv").path,
+      withDestinationPath: "/nonexistent.csv")
+    try manager.createDirectory(
+      at: inbox.appendingPathComponent("e-folder.csv"), withIntermediateDirectories: true)
+    let pipeline = Pipeline(
+      name: "inbox",
+      inputs: [Pipeline.Input(name: "inbox", path: inbox.path, glob: "*.csv", profile: nil)],
+      outputs: Pipeline.Outputs(directory: inbox.appendingPathComponent("out").path))
+    let summary = PipelineRunner(pipeline: pipeline).run()
+    #expect(
+      summary.files.map { URL(fileURLWithPath: $0.file).lastPathComponent } == [
+        "a-garbage.csv", "b-good.csv", "c-truncated.csv", "d-gone.csv",
+      ])
+    #expect(summary.files.map { $0.failure != nil } == [true, false, true, true])
+    #expect(summary.files[1].samples == 1)
+    #expect(summary.files[2].samples == 1)
+    #expect(!summary.isComplete)
+    #expect(summary.totals.failedFiles == 3)
+  }
+
+  @Test("an input that matches nothing is reported, and the others still run")
+  func emptyInput() throws {
+    let inbox = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: inbox) }
+    let pipeline = Pipeline(
+      name: "empty",
+      inputs: [
+        Pipeline.Input(name: "nightly", path: inbox.path, glob: "*.csv", profile: nil),
+        Pipeline.Input(name: "one", path: Repository.fixture("unknown-unit.csv"), profile: nil),
+      ],
+      outputs: Pipeline.Outputs(directory: inbox.appendingPathComponent("out").path))
+    let summary = PipelineRunner(pipeline: pipeline).run()
+    #expect(summary.inputProblems == ["nightly: no file in \(inbox.path) matches '*.csv'"])
+    #expect(summary.files.count == 1)
+  }
+
+  @Test("an output directory that cannot be made is reported, reading still happens")
+  func unwritableOutput() throws {
+    let pipeline = Pipeline(
+      name: "nowhere",
+      inputs: [
+        Pipeline.Input(name: "one", path: Repository.fixture("unknown-unit.csv"), profile: nil)
+      ],
+      outputs: Pipeline.Outputs(directory: "/proc/neuroendo-cannot-write-here"))
+    let summary = PipelineRunner(pipeline: pipeline).run()
+    #expect(summary.outputFailures.count >= 1)
+    #expect(summary.files.first?.samples == 1)
+    #expect(!summary.isComplete)
+  }
+
+  @Test("the text summary shows each file's balance and the rejection reasons")
+  func textSummary() throws {
+    var file = FileReadSummary(file: "lab.csv", profile: "p")
+    file.records = 3
+    file.acceptedRecords = 2
+    file.rejectedRecords = 1
+    file.samples = 2
+    file.count(
+      Rejection(
+        location: SourceLocation(file: "lab.csv", record: 3, column: "unit"),
+        reason: .unknownUnit("mg/furlong")))
+    let date = Date(timeIntervalSince1970: 0)
+    let text = RunSummaryReporter.text(
+      RunSummary(pipeline: "p", started: date, finished: date, files: [file]))
+    #expect(
+      text == """
+        lab.csv [p]: 3 records = 2 accepted + 0 partial + 1 rejected; 2 samples, 1 rejections, 0 empty cells
+          rejected 1 × unknown-unit: unknown unit 'mg/furlong'
+            at record 3 column 'unit'
+        total: 1 files (0 failed), 3 records = 2 accepted + 0 partial + 1 rejected; 2 samples, 1 rejections, 0 empty cells
+
+        """)
+  }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+
+/// Runs the built `neuroendo` executable as a user would.
+private struct Invocation {
+  var status: Int32
+  var output: String
+  var error: String
+}
+
+private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+  .deletingLastPathComponent().deletingLastPathComponent()
+
+private func executable() throws -> URL {
+  // Tests run from the build products directory, where `neuroendo` is built beside them.
+  let candidates = [
+    URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+    Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent(),
+  ]
+  for directory in candidates {
+    let url = directory.appendingPathComponent("neuroendo")
+    if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+  }
+  throw CocoaError(.fileNoSuchFile)
+}
+
+private func neuroendo(_ arguments: String...) throws -> Invocation {
+  let process = Process()
+  process.executableURL = try executable()
+  process.arguments = arguments
+  process.currentDirectoryURL = root
+  let output = Pipe()
+  let error = Pipe()
+  process.standardOutput = output
+  process.standardError = error
+  try process.run()
+  let outData = output.fileHandleForReading.readDataToEndOfFile()
+  let errData = error.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return Invocation(
+    status: process.terminationStatus, output: String(decoding: outData, as: UTF8.self),
+    error: String(decoding: errData, as: UTF8.self))
+}
+
+private func temporaryDirectory() throws -> URL {
+  let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+    "neuroendo-cli-\(UUID())")
+  try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+  return directory
+}
+
+@Suite("neuroendo command line")
+struct CommandLineTests {
+  @Test("run: the sample pipeline prints the balanced summary and exits 0")
+  func runSample() throws {
+    let output = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: output) }
+    let result = try neuroendo("run", "Pipelines/sample.yml", "--out", output.path)
+    #expect(result.status == 0)
+    #expect(
+      result.output.contains(
+        "total: 4 files (0 failed), 74 records = 65 accepted + 0 partial + 9 rejected; 87 samples, 9 rejections, 8 empty cells"
+      ))
+    #expect(
+      result.output.contains("SampleData/lis/stmary-lis-2026-03-16.csv [lis-long]: 15 records"))
+    #expect(
+      FileManager.default.fileExists(atPath: output.appendingPathComponent("run-summary.json").path)
+    )
+  }
+
+  @Test("validate: the sample pipeline is valid")
+  func validateSample() throws {
+    let result = try neuroendo("validate", "Pipelines/sample.yml")
+    #expect(result.status == 0)
+    #expect(result.output == "Pipelines/sample.yml: valid (4 inputs)\n")
+  }
+
+  @Test("validate: a misspelt key exits 2 and names file, line and key")
+  func validateMistake() throws {
+    let directory = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let file = directory.appendingPathComponent("nightly.yml")
+    try """
+    version: 1
+    inputs:
+      - path: \(root.path)/SampleData/lis
+        fromat: csv
+    outputs:
+      directory: out
+    """.write(to: file, atomically: true, encoding: .utf8)
+    let result = try neuroendo("validate", file.path)
+    #expect(result.status == 2)
+    #expect(
+      result.error
+        == "\(file.path):4: inputs[0].fromat: unknown key (expected one of: name, path, glob, format, profile)\n"
+    )
+    let run = try neuroendo("run", file.path)
+    #expect(run.status == 2)
+  }
+
+  @Test("inspect: counts per analyte and specimen for a LIS file with the built-in layout")
+  func inspect() throws {
+    let result = try neuroendo("inspect", "SampleData/lis/stmary-lis-2026-03-16.csv")
+    #expect(result.status == 0)
+    #expect(result.output.contains("profile: built-in lis-long"))
+    #expect(result.output.contains("records: 15 = 13 accepted + 0 partial + 2 rejected"))
+    let counts = result.output.split(separator: "\n").map {
+      $0.split(separator: " ").joined(separator: " ")
+    }
+    #expect(counts.contains("cortisol/serum 3"))
+    #expect(counts.contains("cortisol/saliva 1"))
+    #expect(counts.contains("acth/plasma 2"))
+    #expect(result.output.contains("rejected 1 × unknown-test-code"))
+    #expect(result.output.contains("at record 12 column 'test_code'"))
+  }
+
+  @Test("inspect: a file that fails exits 1; a bad profile exits 2")
+  func inspectFailures() throws {
+    let garbage = try neuroendo("inspect", "Tests/NeuroEndoKitTests/Fixtures/binary-garbage.csv")
+    #expect(garbage.status == 1)
+    #expect(garbage.output.contains("FAILED: "))
+    let badProfile = try neuroendo(
+      "inspect", "SampleData/wide/car-wide-2026.csv", "--profile", "Pipelines/sample.yml")
+    #expect(badProfile.status == 2)
+    #expect(badProfile.error.contains("Pipelines/sample.yml:5: description: unknown key"))
+  }
+}
