@@ -59,9 +59,23 @@ public enum Analyte: String, Sendable, Hashable, Codable, CaseIterable, Comparab
     "estradiol": .estradiol, "oestradiol": .estradiol, "e2": .estradiol,
   ]
 
-  public static func < (lhs: Analyte, rhs: Analyte) -> Bool {
-    allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+  /// The position in `allCases`, without searching it.
+  var ordinal: Int {
+    switch self {
+    case .cortisol: 0
+    case .acth: 1
+    case .dheas: 2
+    case .tsh: 3
+    case .freeT4: 4
+    case .freeT3: 5
+    case .lh: 6
+    case .fsh: 7
+    case .testosterone: 8
+    case .estradiol: 9
+    }
   }
+
+  public static func < (lhs: Analyte, rhs: Analyte) -> Bool { lhs.ordinal < rhs.ordinal }
 }
 
 /// A neuroendocrine feedback loop.
@@ -105,7 +119,18 @@ public enum Specimen: String, Sendable, Hashable, Codable, CaseIterable, Compara
     "": .unspecified, "unspecified": .unspecified, "unknown": .unspecified,
   ]
 
-  public static func < (lhs: Specimen, rhs: Specimen) -> Bool {
-    allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+  /// The position in `allCases`, without searching it.
+  var ordinal: Int {
+    switch self {
+    case .serum: 0
+    case .plasma: 1
+    case .serumOrPlasma: 2
+    case .saliva: 3
+    case .blood: 4
+    case .urine: 5
+    case .unspecified: 6
+    }
   }
+
+  public static func < (lhs: Specimen, rhs: Specimen) -> Bool { lhs.ordinal < rhs.ordinal }
 }

@@ -1,12 +1,12 @@
 /// A value a reader could not accept, with where it was and why.
 public struct Rejection: Error, Sendable, Hashable, Codable, CustomStringConvertible {
   /// Where the value was.
-  public var location: SourceLocation
+  public var location: InputLocation
   /// Why it was not accepted.
   public var reason: RejectionReason
 
   /// Creates a rejection.
-  public init(location: SourceLocation, reason: RejectionReason) {
+  public init(location: InputLocation, reason: RejectionReason) {
     self.location = location
     self.reason = reason
   }

@@ -27,7 +27,7 @@ public struct Sample: Sendable, Hashable, Codable {
   /// Other columns the profile asked to keep (condition, sex, medication, ...).
   public var attributes: [String: String]
   /// Where the value was read.
-  public var provenance: SourceLocation
+  public var provenance: InputLocation
 
   /// Creates a sample.
   public init(
@@ -35,7 +35,7 @@ public struct Sample: Sendable, Hashable, Codable {
     collected: CollectionTime? = nil, wake: CollectionTime? = nil,
     relativeTime: RelativeTime? = nil, day: Int? = nil, label: String? = nil,
     referenceRange: ReferenceRange? = nil, testCode: String? = nil, qualifier: String? = nil,
-    attributes: [String: String] = [:], provenance: SourceLocation
+    attributes: [String: String] = [:], provenance: InputLocation
   ) {
     self.subjectID = subjectID
     self.analyte = analyte

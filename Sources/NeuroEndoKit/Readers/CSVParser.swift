@@ -1,4 +1,5 @@
 internal import CLibCSV
+import Foundation
 
 /// The first syntax error libcsv reported, with the record it was in.
 public struct CSVSyntaxError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -31,25 +32,36 @@ public struct CSVRecord {
   /// The number of fields.
   public var count: Int { ends.count }
 
-  private func start(_ index: Int) -> Int { index == 0 ? firstStart : ends[index - 1] + 1 }
+  private func start(_ index: Int) -> Int { index == 0 ? firstStart : ends[index - 1] }
 
-  /// The field's bytes, without the terminating NUL the parser keeps after each.
+  /// The field's bytes.
   public func bytes(_ index: Int) -> UnsafeBufferPointer<UInt8> {
     let from = start(index)
     return UnsafeBufferPointer(start: base + from, count: ends[index] - from)
   }
 
-  /// The field as a NUL-terminated C string (fields holding NUL bytes end early).
-  public func cString(_ index: Int) -> UnsafePointer<CChar> {
-    UnsafeRawPointer(base + start(index)).assumingMemoryBound(to: CChar.self)
-  }
-
   /// The field's length in bytes.
   public func length(_ index: Int) -> Int { ends[index] - start(index) }
 
-  /// The field decoded as text, or `nil` when its bytes are not valid in `encoding`.
-  public func string(_ index: Int, encoding: TextEncoding = .utf8) -> String? {
+  /// The field without leading and trailing spaces and tabs.
+  public func trimmedBytes(_ index: Int) -> UnsafeBufferPointer<UInt8> {
     let field = bytes(index)
+    var start = 0
+    var end = field.count
+    while start < end, field[start] == 0x20 || field[start] == 0x09 { start += 1 }
+    while end > start, field[end - 1] == 0x20 || field[end - 1] == 0x09 { end -= 1 }
+    return UnsafeBufferPointer(rebasing: field[start..<end])
+  }
+
+  /// The field decoded as text, or `nil` when its bytes are not valid in `encoding`.
+  ///
+  /// - Parameter trimmed: whether to leave out leading and trailing spaces and tabs.
+  public func string(_ index: Int, encoding: TextEncoding = .utf8, trimmed: Bool = false)
+    -> String?
+  {
+    let field = trimmed ? trimmedBytes(index) : bytes(index)
+    // ASCII is valid in both encodings and the common case: decode without validating.
+    if field.allSatisfy({ $0 < 0x80 }) { return String(decoding: field, as: UTF8.self) }
     switch encoding {
     case .utf8: return String(validating: field, as: UTF8.self)
     case .latin1:
@@ -71,12 +83,9 @@ public enum TextEncoding: String, Sendable, Hashable, Codable, CaseIterable {
 /// longest record. Not thread-safe: one parser per file.
 public final class CSVParser {
   private var parser = csv_parser()
-  // Fields of records not yet handed out, each followed by a NUL byte.
-  fileprivate var bytes: [UInt8] = []
-  // Offset of each field's end (its NUL) in `bytes`.
-  fileprivate var fieldEnds: [Int] = []
-  // For each complete record, the index in `fieldEnds` one past its last field.
-  fileprivate var recordEnds: [Int] = []
+  // What libcsv's callbacks write to. A raw pointer, not class properties: Swift checks
+  // exclusive access to class properties at run time, which costs a fifth of the time.
+  private let store: UnsafeMutablePointer<FieldStore>
   private var recordsHandedOut = 0
   private var skipBOM = true
   private var head: [UInt8] = []
@@ -94,14 +103,19 @@ public final class CSVParser {
     precondition(csv_init(&parser, options) == 0, "libcsv could not allocate its parser")
     csv_set_delim(&parser, delimiter)
     // libcsv trims spaces and tabs around unquoted fields by default; a tab that is the
-    // delimiter must not be trimmed away, so only spaces count as space.
-    csv_set_space_func(&parser) { $0 == UInt8(ascii: " ") ? 1 : 0 }
-    bytes.reserveCapacity(1 << 17)
-    fieldEnds.reserveCapacity(1 << 12)
-    recordEnds.reserveCapacity(1 << 10)
+    // delimiter must not be trimmed away, so then only spaces count as space. (Only then:
+    // a space function is called for every byte.)
+    if delimiter == 0x09 { csv_set_space_func(&parser) { $0 == UInt8(ascii: " ") ? 1 : 0 } }
+    store = .allocate(capacity: 1)
+    store.initialize(to: FieldStore())
   }
 
-  deinit { csv_free(&parser) }
+  deinit {
+    csv_free(&parser)
+    store.pointee.free()
+    store.deinitialize(count: 1)
+    store.deallocate()
+  }
 
   /// The number of records handed out so far.
   public var recordCount: Int { recordsHandedOut }
@@ -110,96 +124,247 @@ public final class CSVParser {
   ///
   /// - Throws: ``CSVSyntaxError`` at the first syntax error (strict mode); the records
   ///   before it have been handed out.
-  public func feed(
-    _ chunk: UnsafeRawBufferPointer, handler: (CSVRecord) throws -> Void
-  ) throws {
-    precondition(!finished, "feed after finish")
-    guard skipBOM else { return try parse(chunk, handler) }
-    // Hold the first bytes until it is clear whether they start with a UTF-8 byte order
-    // mark, which may arrive split over several chunks.
-    head.append(contentsOf: chunk)
-    if head.count < 3 && CSVParser.byteOrderMark.starts(with: head) { return }
-    skipBOM = false
-    let start = head.starts(with: CSVParser.byteOrderMark) ? 3 : 0
-    let bytes = head
-    head = []
-    try bytes[start...].withUnsafeBytes { try parse($0, handler) }
-  }
-
-  private static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
-
-  private func parse(_ chunk: UnsafeRawBufferPointer, _ handler: (CSVRecord) throws -> Void) throws
-  {
-    let context = Unmanaged.passUnretained(self).toOpaque()
-    let used = csv_parse(&parser, chunk.baseAddress, chunk.count, onField, onRecord, context)
+  public func feed(_ chunk: UnsafeRawBufferPointer, handler: (CSVRecord) throws -> Void) throws {
+    let error = parse(chunk)
     try handOut(handler)
-    if used != chunk.count { throw syntaxError() }
+    if let error { throw error }
   }
 
   /// Flushes the last record (one without a final line break) and checks for an unterminated quote.
   ///
   /// - Throws: ``CSVSyntaxError`` when the file ends inside a quoted field (strict mode).
   public func finish(handler: (CSVRecord) throws -> Void) throws {
-    guard !finished else { return }
+    let error = finish()
+    try handOut(handler)
+    if let error { throw error }
+  }
+
+  /// Parses a chunk into the parser's store; the records it completes wait there.
+  ///
+  /// - Returns: the syntax error that stopped libcsv, if any.
+  func parse(_ chunk: UnsafeRawBufferPointer) -> CSVSyntaxError? {
+    precondition(!finished, "parse after finish")
+    guard skipBOM else { return parseBytes(chunk) }
+    // Hold the first bytes until it is clear whether they start with a UTF-8 byte order
+    // mark, which may arrive split over several chunks.
+    head.append(contentsOf: chunk)
+    if head.count < 3 && CSVParser.byteOrderMark.starts(with: head) { return nil }
+    skipBOM = false
+    let start = head.starts(with: CSVParser.byteOrderMark) ? 3 : 0
+    let bytes = head
+    head = []
+    return bytes[start...].withUnsafeBytes { parseBytes($0) }
+  }
+
+  /// Flushes the last record into the store.
+  ///
+  /// - Returns: the syntax error of an unterminated quote (strict mode), if any.
+  func finish() -> CSVSyntaxError? {
+    guard !finished else { return nil }
     if skipBOM {
       // Fewer than three bytes in all, each a prefix of the mark: they are data.
       skipBOM = false
       let bytes = head
       head = []
-      try bytes.withUnsafeBytes { try parse($0, handler) }
+      if let error = bytes.withUnsafeBytes({ parseBytes($0) }) { return error }
     }
     finished = true
-    let context = Unmanaged.passUnretained(self).toOpaque()
-    let status = csv_fini(&parser, onField, onRecord, context)
-    try handOut(handler)
-    if status != 0 { throw syntaxError() }
+    return csv_fini(&parser, onField, onRecord, store) == 0 ? nil : syntaxError()
+  }
+
+  private static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
+
+  private func parseBytes(_ chunk: UnsafeRawBufferPointer) -> CSVSyntaxError? {
+    let used = csv_parse(&parser, chunk.baseAddress, chunk.count, onField, onRecord, store)
+    return used == chunk.count ? nil : syntaxError()
   }
 
   private func syntaxError() -> CSVSyntaxError {
+    let complete = recordsHandedOut + store.pointee.recordEnds.count
     let message = String(cString: csv_strerror(csv_error(&parser)))
-    return CSVSyntaxError(record: recordsHandedOut + 1, message: message)
+    return CSVSyntaxError(record: complete + 1, message: message)
   }
 
+  /// Hands out the complete records waiting in the store and drops them.
   private func handOut(_ handler: (CSVRecord) throws -> Void) throws {
-    guard !recordEnds.isEmpty else { return }
-    var firstField = 0
-    var firstStart = 0
+    var batch = RecordBatch()
+    moveRecords(into: &batch)
+    try batch.forEach(handler)
+  }
+
+  /// Moves the complete records waiting in the store to the end of `batch`.
+  func moveRecords(into batch: inout RecordBatch) {
+    let fields = store.pointee
+    let records = fields.recordEnds.count
+    guard records > 0 else { return }
+    let fieldCount = fields.recordEnds.base[records - 1]
+    let byteCount = fieldCount > 0 ? fields.fieldEnds.base[fieldCount - 1] : 0
+    if batch.recordEnds.isEmpty { batch.firstRecord = recordsHandedOut + 1 }
+    let byteBase = batch.bytes.count
+    let fieldBase = batch.fieldEnds.count
+    batch.bytes.append(contentsOf: UnsafeBufferPointer(start: fields.bytes.base, count: byteCount))
+    append(fields.fieldEnds.base, count: fieldCount, adding: byteBase, to: &batch.fieldEnds)
+    append(fields.recordEnds.base, count: records, adding: fieldBase, to: &batch.recordEnds)
+    recordsHandedOut += records
+    store.pointee.dropHandedOut(fields: fieldCount, bytes: byteCount)
+  }
+}
+
+/// Appends offsets shifted by `offset`, in one pass over raw memory.
+private func append(
+  _ source: UnsafePointer<Int>, count: Int, adding offset: Int, to target: inout [Int]
+) {
+  let start = target.count
+  target.append(contentsOf: repeatElement(0, count: count))
+  target.withUnsafeMutableBufferPointer { buffer in
+    for index in 0..<count { buffer[start + index] = source[index] + offset }
+  }
+}
+
+/// Complete records moved out of a parser: their bytes, where each field ends, and where
+/// each record's fields end. A batch can cross threads; its records are read with ``forEach(_:)``.
+struct RecordBatch: Sendable {
+  var bytes: [UInt8] = []
+  var fieldEnds: [Int] = []
+  var recordEnds: [Int] = []
+  /// The number of the batch's first record.
+  var firstRecord = 1
+  /// Why the records stop after this batch, when they do.
+  var ending: Ending?
+
+  /// How a stream of batches ends.
+  enum Ending: Sendable {
+    /// The file was read to its end.
+    case endOfFile
+    /// libcsv stopped at a syntax error.
+    case syntax(CSVSyntaxError)
+    /// The file could not be read on.
+    case readFailure(String)
+  }
+
+  /// Hands each record to `body`, in order.
+  func forEach(_ body: (CSVRecord) throws -> Void) rethrows {
     try bytes.withUnsafeBufferPointer { bytes in
       try fieldEnds.withUnsafeBufferPointer { ends in
-        for end in recordEnds {
-          recordsHandedOut += 1
+        // An empty array may have no base address; records then have no bytes to point to.
+        let base = bytes.baseAddress ?? UnsafePointer(bitPattern: 1)!
+        var firstField = 0
+        var firstStart = 0
+        for (offset, recordEnd) in recordEnds.enumerated() {
           let record = CSVRecord(
-            number: recordsHandedOut, base: bytes.baseAddress!,
-            ends: UnsafeBufferPointer(rebasing: ends[firstField..<end]), firstStart: firstStart)
-          try handler(record)
-          if end > firstField { firstStart = ends[end - 1] + 1 }
-          firstField = end
+            number: firstRecord + offset, base: base,
+            ends: UnsafeBufferPointer(rebasing: ends[firstField..<recordEnd]),
+            firstStart: firstStart)
+          if recordEnd > firstField { firstStart = ends[recordEnd - 1] }
+          firstField = recordEnd
+          try body(record)
         }
       }
     }
-    // Keep the fields of the record still open; drop the rest.
-    bytes.removeSubrange(0..<firstStart)
-    fieldEnds.removeSubrange(0..<firstField)
-    if firstStart > 0 {
-      for index in fieldEnds.indices { fieldEnds[index] -= firstStart }
-    }
+  }
+
+  /// Empties the batch, keeping its memory for the next one.
+  mutating func removeAll() {
+    bytes.removeAll(keepingCapacity: true)
+    fieldEnds.removeAll(keepingCapacity: true)
     recordEnds.removeAll(keepingCapacity: true)
+    ending = nil
+  }
+}
+
+/// A growable buffer of plain values (`BitwiseCopyable`) that libcsv's callbacks append to without Swift's
+/// array bookkeeping; freed by its owner.
+struct RawBuffer<Element: BitwiseCopyable> {
+  private(set) var base: UnsafeMutablePointer<Element>
+  private(set) var count = 0
+  private var capacity: Int
+
+  init(capacity: Int) {
+    self.capacity = capacity
+    base = .allocate(capacity: capacity)
+  }
+
+  @inline(__always)
+  mutating func reserve(_ extra: Int) {
+    guard count + extra > capacity else { return }
+    grow(extra)
+  }
+
+  private mutating func grow(_ extra: Int) {
+    var newCapacity = capacity * 2
+    while newCapacity < count + extra { newCapacity *= 2 }
+    let newBase = UnsafeMutablePointer<Element>.allocate(capacity: newCapacity)
+    newBase.moveInitialize(from: base, count: count)
+    base.deallocate()
+    base = newBase
+    capacity = newCapacity
+  }
+
+  mutating func append(_ element: Element) {
+    reserve(1)
+    (base + count).initialize(to: element)
+    count += 1
+  }
+
+  mutating func append(_ elements: UnsafePointer<Element>, count extra: Int) {
+    reserve(extra)
+    (base + count).initialize(from: elements, count: extra)
+    count += extra
+  }
+
+  /// Drops the first `prefix` elements, moving the rest to the front.
+  mutating func removeFirst(_ prefix: Int) {
+    guard prefix > 0 else { return }
+    // The ranges overlap, and the elements are plain values: memmove.
+    memmove(base, base + prefix, (count - prefix) * MemoryLayout<Element>.stride)
+    count -= prefix
+  }
+
+  mutating func removeAll() { count = 0 }
+
+  func free() { base.deallocate() }
+}
+
+/// Fields of records not yet handed out: their bytes, the offset of each field's end, and
+/// for each complete record one past its last field.
+struct FieldStore {
+  var bytes = RawBuffer<UInt8>(capacity: 1 << 17)
+  var fieldEnds = RawBuffer<Int>(capacity: 1 << 12)
+  var recordEnds = RawBuffer<Int>(capacity: 1 << 10)
+
+  /// Appends one field's bytes and its end.
+  @inline(__always)
+  mutating func appendField(_ data: UnsafeMutableRawPointer?, _ length: Int) {
+    if let data, length > 0 {
+      bytes.append(data.assumingMemoryBound(to: UInt8.self), count: length)
+    }
+    fieldEnds.append(bytes.count)
+  }
+
+  /// Keeps the fields of the record still open, moving them to the front.
+  mutating func dropHandedOut(fields: Int, bytes offset: Int) {
+    bytes.removeFirst(offset)
+    fieldEnds.removeFirst(fields)
+    if offset > 0 {
+      for index in 0..<fieldEnds.count { fieldEnds.base[index] -= offset }
+    }
+    recordEnds.removeAll()
+  }
+
+  func free() {
+    bytes.free()
+    fieldEnds.free()
+    recordEnds.free()
   }
 }
 
 private func onField(
   _ data: UnsafeMutableRawPointer?, _ length: Int, _ context: UnsafeMutableRawPointer?
 ) {
-  let parser = Unmanaged<CSVParser>.fromOpaque(context!).takeUnretainedValue()
-  if let data, length > 0 {
-    parser.bytes.append(
-      contentsOf: UnsafeRawBufferPointer(start: data, count: length).bindMemory(to: UInt8.self))
-  }
-  parser.fieldEnds.append(parser.bytes.count)
-  parser.bytes.append(0)
+  context!.assumingMemoryBound(to: FieldStore.self).pointee.appendField(data, length)
 }
 
 private func onRecord(_ terminator: Int32, _ context: UnsafeMutableRawPointer?) {
-  let parser = Unmanaged<CSVParser>.fromOpaque(context!).takeUnretainedValue()
-  parser.recordEnds.append(parser.fieldEnds.count)
+  let store = context!.assumingMemoryBound(to: FieldStore.self)
+  store.pointee.recordEnds.append(store.pointee.fieldEnds.count)
 }

@@ -19,6 +19,9 @@ public struct CSVReader: Sendable {
 
   /// Reads a file.
   ///
+  /// libcsv parses on a second thread while this one maps records to samples, so that
+  /// the two overlap; `onSample` and `onRejection` are called on the calling thread.
+  ///
   /// - Parameters:
   ///   - path: the file to read.
   ///   - onSample: called for every sample, in file order.
@@ -38,28 +41,46 @@ public struct CSVReader: Sendable {
       withoutActuallyEscaping(onRejection) { onRejection in
         var session = ReadSession(
           reader: self, file: path, onSample: onSample, onRejection: onRejection)
-        return readChunks(descriptor, into: &session)
+        switch firstLine(descriptor) {
+        case .failure(let failure): session.end(.readFailure(failure.message))
+        case .success(let firstBytes):
+          let thread = ParsingThread(
+            parser: session.makeParser(firstBytes), firstBytes: firstBytes,
+            descriptor: descriptor, chunkSize: chunkSize)
+          thread.start()
+          // Take batches until the last: only then is the thread done with the descriptor.
+          while true {
+            let batch = thread.next()
+            session.consume(batch)
+            if batch.ending != nil { break }
+            thread.recycle(batch)
+          }
+        }
+        return session.summarize()
       }
     }
   }
 
-  private func readChunks(_ descriptor: Int32, into session: inout ReadSession) -> FileReadSummary {
+  /// Reads from the start of the file until the first line is complete (or 64 KiB, or the
+  /// end), so that the delimiter can be detected before parsing starts.
+  private func firstLine(_ descriptor: Int32) -> Result<[UInt8], ReadFailure> {
+    var bytes: [UInt8] = []
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
     defer { buffer.deallocate() }
-    while true {
+    while !bytes.contains(0x0A) && !bytes.contains(0x0D) && bytes.count < 1 << 16 {
       let count = Foundation.read(descriptor, buffer.baseAddress, chunkSize)
       if count < 0 {
         if errno == EINTR { continue }
-        session.fail("read error: \(String(cString: strerror(errno)))")
-        break
+        return .failure(ReadFailure(message: "read error: \(String(cString: strerror(errno)))"))
       }
       if count == 0 { break }
-      guard session.feed(UnsafeRawBufferPointer(rebasing: buffer[..<count])) else { break }
+      bytes.append(contentsOf: buffer[..<count])
     }
-    return session.finish()
+    return .success(bytes)
   }
 
-  /// Reads bytes already in memory (tests and the fuzzer), as if they were the file `name`.
+  /// Reads bytes already in memory (tests and the fuzzer), as if they were the file `name`,
+  /// on the calling thread in chunks of ``chunkSize``.
   public func read(
     bytes: UnsafeRawBufferPointer, name: String, onSample: (Sample) -> Void,
     onRejection: (Rejection) -> Void = { _ in }
@@ -68,13 +89,29 @@ public struct CSVReader: Sendable {
       withoutActuallyEscaping(onRejection) { onRejection in
         var session = ReadSession(
           reader: self, file: name, onSample: onSample, onRejection: onRejection)
+        // The delimiter is detected from the first line, as for files.
+        var lineEnd = bytes.count
+        if let index = bytes.firstIndex(where: { $0 == 0x0A || $0 == 0x0D }) { lineEnd = index + 1 }
+        let parser = session.makeParser(
+          UnsafeRawBufferPointer(rebasing: bytes[..<min(bytes.count, max(lineEnd, 1 << 16))]))
+        var batch = RecordBatch()
         var offset = 0
-        while offset < bytes.count {
-          let end = min(bytes.count, offset + chunkSize)
-          guard session.feed(UnsafeRawBufferPointer(rebasing: bytes[offset..<end])) else { break }
-          offset = end
+        while batch.ending == nil {
+          batch.removeAll()
+          if offset < bytes.count {
+            let end = min(bytes.count, offset + chunkSize)
+            let error = parser.parse(UnsafeRawBufferPointer(rebasing: bytes[offset..<end]))
+            offset = end
+            parser.moveRecords(into: &batch)
+            if let error { batch.ending = .syntax(error) }
+          } else {
+            let error = parser.finish()
+            parser.moveRecords(into: &batch)
+            batch.ending = error.map { .syntax($0) } ?? .endOfFile
+          }
+          session.consume(batch)
         }
-        return session.finish()
+        return session.summarize()
       }
     }
   }
@@ -116,14 +153,15 @@ private struct ReadSession {
   let onSample: (Sample) -> Void
   let onRejection: (Rejection) -> Void
   var summary: FileReadSummary
-  var parser: CSVParser?
-  var mapper: (any RecordMapper)?
+  // One of these is set once the header is read. Concrete types, not `any RecordMapper`:
+  // the mapper's caches are updated in place for every record, without copies.
+  var lisLong: LISLongMapper?
+  var researchLong: ResearchLongMapper?
+  var wide: WideMapper?
   var headerProblem: HeaderProblem?
   var header: [String]?
-  var context: MappingContext?
-  var output = RecordOutput()
-  var firstBytes: [UInt8] = []
-  var kindCounts = [Int](repeating: 0, count: Analyte.allCases.count * Specimen.allCases.count)
+  var maxFieldBytes = Int.max
+  var output: RecordOutput
 
   init(
     reader: CSVReader, file: String, onSample: @escaping (Sample) -> Void,
@@ -133,78 +171,76 @@ private struct ReadSession {
     self.file = file
     self.onSample = onSample
     self.onRejection = onRejection
+    output = RecordOutput(onSample: onSample)
     summary = FileReadSummary(file: file, profile: reader.profile?.name ?? "auto")
   }
 
-  mutating func fail(_ message: String) {
+  private mutating func fail(_ message: String) {
     if summary.failure == nil { summary.failure = message }
   }
 
-  /// Parses a chunk; `false` when reading must stop.
-  mutating func feed(_ chunk: UnsafeRawBufferPointer) -> Bool {
-    if parser == nil {
-      guard let delimiter = reader.profile?.delimiter else {
-        // Detecting the delimiter needs the whole first line: hold bytes until a line
-        // break arrives (or 64 KiB, or the end of the file).
-        firstBytes.append(contentsOf: chunk)
-        let lineEnd = firstBytes.contains(0x0A) || firstBytes.contains(0x0D)
-        guard lineEnd || firstBytes.count >= 1 << 16 else { return true }
-        return flushFirstBytes()
+  /// The parser for this file: the profile's delimiter, or the one detected in `firstBytes`.
+  func makeParser(_ firstBytes: UnsafeRawBufferPointer) -> CSVParser {
+    let delimiter = reader.profile?.delimiter ?? CSVReader.detectDelimiter(firstBytes)
+    return CSVParser(delimiter: delimiter, strict: reader.profile?.strict ?? true)
+  }
+
+  /// The parser for this file, from the first bytes of an array.
+  func makeParser(_ firstBytes: [UInt8]) -> CSVParser {
+    firstBytes.withUnsafeBytes { makeParser($0) }
+  }
+
+  /// Maps the records of a batch and, when it is the last, records how the file ended.
+  mutating func consume(_ batch: RecordBatch) {
+    // The mapper works from a local variable for the whole batch: called through a stored
+    // property of `self` beside `output`, it would be copied in and out for every record.
+    var mapper = ActiveMapper(lisLong: lisLong, researchLong: researchLong, wide: wide)
+    (lisLong, researchLong, wide) = (nil, nil, nil)
+    batch.forEach { record in
+      guard let header else {
+        readHeader(record)
+        mapper = ActiveMapper(lisLong: lisLong, researchLong: researchLong, wide: wide)
+        (lisLong, researchLong, wide) = (nil, nil, nil)
+        return
       }
-      parser = CSVParser(delimiter: delimiter, strict: reader.profile?.strict ?? true)
-    }
-    return parse(chunk)
-  }
-
-  private mutating func flushFirstBytes() -> Bool {
-    let bytes = firstBytes
-    firstBytes = []
-    return bytes.withUnsafeBytes { bytes in
-      parser = CSVParser(
-        delimiter: CSVReader.detectDelimiter(bytes), strict: reader.profile?.strict ?? true)
-      return parse(bytes)
-    }
-  }
-
-  private mutating func parse(_ chunk: UnsafeRawBufferPointer) -> Bool {
-    do {
-      try parser!.feed(chunk) { record in handle(record) }
-      return true
-    } catch {
-      syntaxFailure(error)
-      return false
-    }
-  }
-
-  mutating func finish() -> FileReadSummary {
-    if parser == nil, !firstBytes.isEmpty { _ = flushFirstBytes() }
-    if let parser, summary.failure == nil {
-      do {
-        try parser.finish { record in handle(record) }
-      } catch {
-        syntaxFailure(error)
+      summary.records += 1
+      output.reset()
+      if let problem = recordProblem(record, header: header) {
+        output.reject(problem)
+      } else {
+        mapper.map(record, into: &output)
       }
+      tally()
     }
+    (lisLong, researchLong, wide) = (mapper.lisLong, mapper.researchLong, mapper.wide)
+    if let ending = batch.ending { end(ending) }
+  }
+
+  mutating func end(_ ending: RecordBatch.Ending) {
+    switch ending {
+    case .endOfFile: break
+    case .syntax(let error): syntaxFailure(error)
+    case .readFailure(let message): fail(message)
+    }
+  }
+
+  /// The summary, with the warnings that lose no data and the counts by kind.
+  mutating func summarize() -> FileReadSummary {
     if header == nil, summary.failure == nil {
       summary.warnings.append("empty file: no header, no records")
     }
     if header != nil, summary.records == 0, summary.failure == nil {
       summary.warnings.append("header only: the file holds no records")
     }
-    for (index, count) in kindCounts.enumerated() where count > 0 {
-      let analyte = Analyte.allCases[index / Specimen.allCases.count]
-      let specimen = Specimen.allCases[index % Specimen.allCases.count]
+    for (index, count) in output.kindCounts.enumerated() where count > 0 {
+      let (analyte, specimen) = RecordOutput.kinds[index]
       summary.samplesByKind["\(analyte.rawValue)/\(specimen.rawValue)"] = count
     }
     precondition(summary.isBalanced, "record accounting broke for \(file)")
     return summary
   }
 
-  private mutating func syntaxFailure(_ error: any Error) {
-    guard let error = error as? CSVSyntaxError else {
-      fail("\(error)")
-      return
-    }
+  private mutating func syntaxFailure(_ error: CSVSyntaxError) {
     fail(
       "malformed CSV at record \(error.record): \(error.message); the rest of the file was not read"
     )
@@ -213,27 +249,11 @@ private struct ReadSession {
       summary.records += 1
       summary.rejectedRecords += 1
       let rejection = Rejection(
-        location: SourceLocation(file: file, record: error.record),
+        location: InputLocation(file: file, record: error.record),
         reason: .malformedCSV(error.message))
       summary.count(rejection)
       onRejection(rejection)
     }
-  }
-
-  private mutating func handle(_ record: CSVRecord) {
-    guard let header else {
-      readHeader(record)
-      return
-    }
-    summary.records += 1
-    output.reset()
-    if let problem = recordProblem(record, header: header) {
-      output.rejections.append(problem)
-    } else if var active = mapper {
-      active.map(record, into: &output)
-      mapper = active
-    }
-    tally()
   }
 
   private mutating func readHeader(_ record: CSVRecord) {
@@ -254,12 +274,12 @@ private struct ReadSession {
     }
     summary.profile = profile.name
     let context = MappingContext(file: file, profile: profile, header: names)
-    self.context = context
+    maxFieldBytes = profile.maxFieldBytes
     do throws(HeaderProblem) {
       switch profile.shape {
-      case .lisLong: mapper = try LISLongMapper(context)
-      case .researchLong: mapper = try ResearchLongMapper(context)
-      case .wide: mapper = try WideMapper(context)
+      case .lisLong: lisLong = try LISLongMapper(context)
+      case .researchLong: researchLong = try ResearchLongMapper(context)
+      case .wide: wide = try WideMapper(context)
       }
     } catch {
       headerProblem = error
@@ -268,44 +288,53 @@ private struct ReadSession {
 
   /// A problem that rejects the record as a whole, before any value is read.
   private func recordProblem(_ record: CSVRecord, header: [String]) -> Rejection? {
-    let location = SourceLocation(file: file, record: record.number)
     if let headerProblem {
-      var location = location
-      location.column = headerProblem.column.isEmpty ? nil : headerProblem.column
-      return Rejection(location: location, reason: headerProblem.reason)
+      let column = headerProblem.column.isEmpty ? nil : headerProblem.column
+      return Rejection(
+        location: InputLocation(file: file, record: record.number, column: column),
+        reason: headerProblem.reason)
     }
-    if record.count < header.count
-      || (header.count..<record.count).contains(where: { record.length($0) > 0 })
+    if record.count != header.count
+      && (record.count < header.count
+        || (header.count..<record.count).contains(where: { record.length($0) > 0 }))
     {
       return Rejection(
-        location: location, reason: .wrongFieldCount(expected: header.count, found: record.count))
+        location: InputLocation(file: file, record: record.number),
+        reason: .wrongFieldCount(expected: header.count, found: record.count))
     }
-    let limit = context?.profile.maxFieldBytes ?? Int.max
+    let limit = maxFieldBytes
     for index in 0..<header.count where record.length(index) > limit {
       return Rejection(
-        location: SourceLocation(file: file, record: record.number, column: header[index]),
+        location: InputLocation(file: file, record: record.number, column: header[index]),
         reason: .fieldTooLong(bytes: record.length(index), limit: limit))
     }
     return nil
   }
 
   private mutating func tally() {
-    for sample in output.samples {
-      let analyte = Analyte.allCases.firstIndex(of: sample.analyte)!
-      let specimen = Specimen.allCases.firstIndex(of: sample.specimen)!
-      kindCounts[analyte * Specimen.allCases.count + specimen] += 1
-      onSample(sample)
-    }
     for rejection in output.rejections {
       summary.count(rejection)
       onRejection(rejection)
     }
-    summary.samples += output.samples.count
+    summary.samples += output.samples
     summary.emptyCells += output.emptyCells
-    switch (output.samples.isEmpty, output.rejections.isEmpty) {
+    switch (output.samples == 0, output.rejections.isEmpty) {
     case (false, true): summary.acceptedRecords += 1
     case (false, false): summary.partialRecords += 1
     case (true, _): summary.rejectedRecords += 1
     }
+  }
+}
+
+/// The mapper of a file, whichever shape it has.
+private struct ActiveMapper {
+  var lisLong: LISLongMapper?
+  var researchLong: ResearchLongMapper?
+  var wide: WideMapper?
+
+  mutating func map(_ record: CSVRecord, into output: inout RecordOutput) {
+    lisLong?.map(record, into: &output)
+    researchLong?.map(record, into: &output)
+    wide?.map(record, into: &output)
   }
 }

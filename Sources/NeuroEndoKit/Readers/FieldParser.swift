@@ -77,6 +77,9 @@ enum FieldParser {
     while end > start, field[end - 1] == 0x20 { end -= 1 }
     let count = end - start
     guard count > 0, count < 64 else { return nil }
+    if let exact = fastDecimal(UnsafeBufferPointer(rebasing: field[start..<end]), decimalComma) {
+      return exact
+    }
     // Copy into a NUL-terminated buffer strtod can read, checking each character.
     return withUnsafeTemporaryAllocation(of: CChar.self, capacity: count + 1) { buffer in
       var digits = 0
@@ -106,6 +109,90 @@ enum FieldParser {
     }
   }
 
+  /// Powers of ten that a `Double` holds exactly.
+  private static let exactPowersOfTen: [Double] = (0...22).map { pow(10, Double($0)) }
+
+  /// The common case without `strtod`: an optional sign, at most 15 digits with one decimal
+  /// mark, no exponent. The digits form an integer below 2^53 and the power of ten is
+  /// exact, so one division gives the correctly rounded result, the same as `strtod`
+  /// (Clinger's fast path). Anything else returns `nil` for the general path.
+  static func fastDecimal(_ field: UnsafeBufferPointer<UInt8>, _ decimalComma: Bool) -> Double? {
+    let mark = decimalComma ? UInt8(ascii: ",") : UInt8(ascii: ".")
+    var index = 0
+    var negative = false
+    if field[0] == UInt8(ascii: "-") || field[0] == UInt8(ascii: "+") {
+      negative = field[0] == UInt8(ascii: "-")
+      index = 1
+    }
+    var mantissa: UInt64 = 0
+    var digits = 0
+    var fractionDigits = 0
+    var seenMark = false
+    while index < field.count {
+      let byte = field[index]
+      if byte >= 0x30 && byte <= 0x39 {
+        mantissa = mantissa &* 10 &+ UInt64(byte &- 0x30)
+        digits += 1
+        if seenMark { fractionDigits += 1 }
+      } else if byte == mark && !seenMark {
+        seenMark = true
+      } else {
+        return nil
+      }
+      index += 1
+    }
+    guard digits > 0, digits <= 15 else { return nil }
+    let magnitude = Double(mantissa) / exactPowersOfTen[fractionDigits]
+    return negative ? -magnitude : magnitude
+  }
+
+  /// The common layout at fixed positions: `YYYY-MM-DDTHH:MM[:SS]` followed by `Z`,
+  /// `±HH:MM`, `±HHMM` or nothing. Anything else returns `nil` for the general parser,
+  /// which reads the same texts and more.
+  static func isoTime(_ field: UnsafeBufferPointer<UInt8>) -> ParsedTime? {
+    let count = field.count
+    guard count >= 16, field[4] == 0x2D, field[7] == 0x2D,
+      field[10] == UInt8(ascii: "T") || field[10] == 0x20, field[13] == 0x3A
+    else { return nil }
+    func digits(_ from: Int, _ length: Int) -> Int? {
+      var value = 0
+      for index in from..<(from + length) {
+        let digit = field[index] &- 0x30
+        guard digit < 10 else { return nil }
+        value = value * 10 + Int(digit)
+      }
+      return value
+    }
+    guard let year = digits(0, 4), let month = digits(5, 2), let day = digits(8, 2),
+      let hour = digits(11, 2), let minute = digits(14, 2)
+    else { return nil }
+    var position = 16
+    var second = 0
+    if position < count, field[position] == 0x3A {
+      guard count >= 19, let parsed = digits(17, 2) else { return nil }
+      second = parsed
+      position = 19
+    }
+    var offset: Int?
+    if position < count {
+      switch field[position] {
+      case UInt8(ascii: "Z") where position + 1 == count: offset = 0
+      case UInt8(ascii: "+"), UInt8(ascii: "-"):
+        let colon = position + 6 == count && field[position + 3] == 0x3A
+        guard colon || position + 5 == count, let hours = digits(position + 1, 2),
+          let minutes = digits(position + (colon ? 4 : 3), 2), hours <= 18, minutes < 60
+        else { return nil }
+        let magnitude = hours * 3600 + minutes * 60
+        offset = field[position] == UInt8(ascii: "-") ? -magnitude : magnitude
+      default: return nil
+      }
+    }
+    guard hour < 24, minute < 60, second < 61 else { return nil }
+    return ParsedTime(
+      date: (year, month, day), hour: hour, minute: minute, second: Double(second),
+      utcOffsetSeconds: offset)
+  }
+
   /// Reads a whole number such as a study day.
   static func integer(_ field: UnsafeBufferPointer<UInt8>) -> Int? {
     guard let number = decimal(field, false), number == number.rounded(),
@@ -119,6 +206,11 @@ enum FieldParser {
   ///
   /// - Returns: the parts, or `nil` when the text is not a valid date and time in `order`.
   static func time(_ field: UnsafeBufferPointer<UInt8>, order: DateOrder) -> ParsedTime? {
+    isoTime(field) ?? anyTime(field, order: order)
+  }
+
+  /// The general parser behind ``time(_:order:)``, for every layout it accepts.
+  static func anyTime(_ field: UnsafeBufferPointer<UInt8>, order: DateOrder) -> ParsedTime? {
     var cursor = ByteCursor(field)
     cursor.skipSpaces()
     var date: (Int, Int, Int)?

@@ -63,12 +63,12 @@ public struct ReasonTally: Sendable, Hashable, Codable {
   /// The message of the first one.
   public var example: String
   /// The first few locations.
-  public var locations: [SourceLocation] = []
+  public var locations: [InputLocation] = []
 
   /// Creates a tally with the first message.
   public init(example: String) { self.example = example }
 
-  mutating func add(_ location: SourceLocation) {
+  mutating func add(_ location: InputLocation) {
     count += 1
     if locations.count < FileReadSummary.locationsKept { locations.append(location) }
   }

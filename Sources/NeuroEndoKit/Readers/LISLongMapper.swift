@@ -15,8 +15,11 @@ struct LISLongMapper: RecordMapper {
   private let referenceLow: Int?
   private let referenceHigh: Int?
   private let kept: [(name: String, index: Int)]
-  private var codeCache: [String: TestCode] = [:]
-  private var unitCache: [String: LabUnit] = [:]
+  // Subject ids come in runs; codes, units and specimens are few per file.
+  private var subjects = ByteKeyCache<String>(limit: 1)
+  private var codes = ByteKeyCache<(text: String, code: TestCode)>(limit: 64)
+  private var units = ByteKeyCache<LabUnit>(limit: 32)
+  private var specimens = ByteKeyCache<Specimen>(limit: 16)
 
   init(_ context: MappingContext) throws(HeaderProblem) {
     self.context = context
@@ -35,16 +38,19 @@ struct LISLongMapper: RecordMapper {
 
   mutating func map(_ record: CSVRecord, into output: inout RecordOutput) {
     do throws(Rejection) {
-      output.samples.append(try sample(record))
+      try sample(record, into: &output)
     } catch {
-      output.rejections.append(error)
+      output.reject(error)
     }
   }
 
-  private mutating func sample(_ record: CSVRecord) throws(Rejection) -> Sample {
-    let subjectID = try context.requiredText(record, subject)
+  /// Reads the record's sample and hands it to `output`, built in place rather than
+  /// returned (a returned `Sample` is copied once more).
+  private mutating func sample(_ record: CSVRecord, into output: inout RecordOutput)
+    throws(Rejection)
+  {
+    let subjectID = try lookUpSubject(record)
     let testCode = try lookUpCode(record)
-    if context.isMissing(record, value) { throw context.reject(record, value, .missingValue) }
     let unit = try lookUpUnit(record)
     let quantity = try context.quantity(record, value, unit: unit)
     let collectedAt = try time(record, collected, onDateOf: nil)!
@@ -54,60 +60,72 @@ struct LISLongMapper: RecordMapper {
     }
     var attributes = try context.attributes(record, kept)
     let referenceRange = try range(record, unparsed: &attributes)
-    return Sample(
-      subjectID: subjectID, analyte: testCode.code.analyte,
-      specimen: try lookUpSpecimen(record, implied: testCode.code.specimen),
-      quantity: quantity, collected: collectedAt, wake: wakeAt,
-      referenceRange: referenceRange, testCode: testCode.text,
-      qualifier: testCode.code.qualifier, attributes: attributes,
-      provenance: context.location(record, nil))
+    output.accept(
+      Sample(
+        subjectID: subjectID, analyte: testCode.code.analyte,
+        specimen: try lookUpSpecimen(record, implied: testCode.code.specimen),
+        quantity: quantity, collected: collectedAt, wake: wakeAt,
+        referenceRange: referenceRange, testCode: testCode.text,
+        qualifier: testCode.code.qualifier, attributes: attributes,
+        provenance: context.location(record, nil)))
+  }
+
+  private mutating func lookUpSubject(_ record: CSVRecord) throws(Rejection) -> String {
+    let bytes = record.trimmedBytes(subject)
+    if let known = subjects.value(for: bytes) { return known }
+    let text = try context.requiredText(record, subject)
+    subjects.insert(text, for: bytes)
+    return text
   }
 
   private mutating func lookUpCode(_ record: CSVRecord) throws(Rejection) -> (
     text: String, code: TestCode
   ) {
+    let bytes = record.trimmedBytes(code)
+    if let known = codes.value(for: bytes) { return known }
     let text = try context.requiredText(record, code)
-    if let known = codeCache[text] { return (text, known) }
     guard let mapped = context.profile.codes[text] ?? LOINC.codes[text] else {
       throw context.reject(record, code, .unknownTestCode(text))
     }
-    codeCache[text] = mapped
+    codes.insert((text, mapped), for: bytes)
     return (text, mapped)
   }
 
   private mutating func lookUpUnit(_ record: CSVRecord) throws(Rejection) -> LabUnit {
+    let bytes = record.trimmedBytes(unit)
+    if let known = units.value(for: bytes) { return known }
     let text = try context.requiredText(record, unit)
-    if let known = unitCache[text] { return known }
     guard let parsed = LabUnit(text: text) else {
       throw context.reject(record, unit, .unknownUnit(text))
     }
-    unitCache[text] = parsed
+    units.insert(parsed, for: bytes)
     return parsed
   }
 
-  private func lookUpSpecimen(_ record: CSVRecord, implied: Specimen?) throws(Rejection)
+  private mutating func lookUpSpecimen(_ record: CSVRecord, implied: Specimen?) throws(Rejection)
     -> Specimen
   {
     guard let specimen, !context.isMissing(record, specimen) else {
       return implied ?? context.profile.specimen ?? .unspecified
     }
+    let bytes = record.trimmedBytes(specimen)
+    if let known = specimens.value(for: bytes) { return known }
     let text = try context.text(record, specimen)
     guard let named = context.profile.specimens[text] ?? Specimen(name: text) else {
       throw context.reject(record, specimen, .unknownSpecimen(text))
     }
+    specimens.insert(named, for: bytes)
     return named
   }
 
   private func time(_ record: CSVRecord, _ column: Int, onDateOf date: LocalDateTime?)
     throws(Rejection) -> CollectionTime?
   {
-    if date == nil, context.isMissing(record, column) {
-      throw context.reject(record, column, .missingValue)
-    }
     guard
       let parsed = FieldParser.time(record.bytes(column), order: context.profile.dateOrder),
       let time = parsed.collectionTime(onDateOf: date)
     else {
+      if context.isMissing(record, column) { throw context.reject(record, column, .missingValue) }
       throw context.reject(record, column, .unparsableTime(record.string(column) ?? "<binary>"))
     }
     return time

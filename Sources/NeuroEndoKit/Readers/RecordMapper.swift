@@ -1,14 +1,37 @@
 import Foundation
 
-/// What one record became: samples, rejections and the value cells that were empty.
+/// What one record became. Samples go straight on to the reader's caller; the counts and
+/// rejections stay for the reader's accounting.
 struct RecordOutput {
-  var samples: [Sample] = []
-  var rejections: [Rejection] = []
+  private let onSample: (Sample) -> Void
+  /// Samples the current record gave.
+  private(set) var samples = 0
+  /// Rejections of the current record.
+  private(set) var rejections: [Rejection] = []
+  /// Empty value cells of the current record.
   var emptyCells = 0
+  /// Samples of the whole file by analyte and specimen (``kindIndex(_:)``).
+  private(set) var kindCounts = [Int](repeating: 0, count: kinds.count)
+
+  /// Every analyte/specimen pair, in the order of ``kindCounts``.
+  static let kinds: [(Analyte, Specimen)] = Analyte.allCases.flatMap { analyte in
+    Specimen.allCases.map { (analyte, $0) }
+  }
+  private static let specimenCount = Specimen.allCases.count
+
+  init(onSample: @escaping (Sample) -> Void) { self.onSample = onSample }
+
+  mutating func accept(_ sample: Sample) {
+    samples += 1
+    kindCounts[sample.analyte.ordinal * RecordOutput.specimenCount + sample.specimen.ordinal] += 1
+    onSample(sample)
+  }
+
+  mutating func reject(_ rejection: Rejection) { rejections.append(rejection) }
 
   mutating func reset() {
-    samples.removeAll(keepingCapacity: true)
-    rejections.removeAll(keepingCapacity: true)
+    samples = 0
+    if !rejections.isEmpty { rejections.removeAll(keepingCapacity: true) }
     emptyCells = 0
   }
 }
@@ -26,11 +49,16 @@ struct HeaderProblem: Error {
 }
 
 /// What every mapper needs: the file, the profile and the header's column positions.
-struct MappingContext {
+///
+/// A class, and immutable: mappers mutate their caches for every record, and a large
+/// struct read during such a mutation is copied each time; a reference is not.
+final class MappingContext: Sendable {
   let file: String
   let profile: CSVProfile
   let header: [String]
   private let indexByName: [String: Int]
+  /// The profile's missing-value tokens as bytes, so that checking a cell needs no string.
+  private let missingTokens: [[UInt8]]
 
   init(file: String, profile: CSVProfile, header: [String]) {
     self.file = file
@@ -42,6 +70,7 @@ struct MappingContext {
       if index[key] == nil { index[key] = position }
     }
     indexByName = index
+    missingTokens = profile.missingTokens.filter { !$0.isEmpty }.map { Array($0.utf8) }
   }
 
   static func key(_ name: String) -> String {
@@ -75,29 +104,27 @@ struct MappingContext {
     return kept
   }
 
-  func location(_ record: CSVRecord, _ column: Int?) -> SourceLocation {
-    SourceLocation(file: file, record: record.number, column: column.map { header[$0] })
+  func location(_ record: CSVRecord, _ column: Int?) -> InputLocation {
+    InputLocation(file: file, record: record.number, column: column.map { header[$0] })
   }
 
   func reject(_ record: CSVRecord, _ column: Int?, _ reason: RejectionReason) -> Rejection {
     Rejection(location: location(record, column), reason: reason)
   }
 
-  /// The field as text, trimmed of spaces.
+  /// The field as text, trimmed of spaces and tabs.
   func text(_ record: CSVRecord, _ column: Int) throws(Rejection) -> String {
-    guard let text = record.string(column, encoding: profile.encoding) else {
+    guard let text = record.string(column, encoding: profile.encoding, trimmed: true) else {
       throw reject(record, column, .invalidEncoding)
     }
-    return text.trimmingCharacters(in: .whitespaces)
+    return text
   }
 
-  /// Whether a cell means "no value" (empty, `NA`, `NaN`, ...).
+  /// Whether a cell means "no value" (empty, `NA`, `NaN`, ...), compared after trimming.
   func isMissing(_ record: CSVRecord, _ column: Int) -> Bool {
-    let length = record.length(column)
-    if length == 0 { return true }
-    if length > 8 { return false }
-    guard let text = record.string(column, encoding: profile.encoding) else { return false }
-    return profile.missingTokens.contains(text.trimmingCharacters(in: .whitespaces))
+    let field = record.trimmedBytes(column)
+    if field.isEmpty { return true }
+    return missingTokens.contains { $0.elementsEqual(field) }
   }
 
   /// A required text cell: rejected when empty. Missing-value tokens such as `NA` are not
@@ -116,6 +143,7 @@ struct MappingContext {
       let (value, censoring) = FieldParser.value(
         record.bytes(column), decimalComma: profile.decimalComma)
     else {
+      if isMissing(record, column) { throw reject(record, column, .missingValue) }
       throw reject(record, column, .unparsableValue(record.string(column) ?? "<binary>"))
     }
     return Quantity(value: value, unit: unit, censoring: censoring)

@@ -75,7 +75,7 @@ struct ResearchLongMapper: RecordMapper {
         }
         do throws(Rejection) {
           let quantity = try context.quantity(record, index, unit: unit)
-          output.samples.append(
+          output.accept(
             Sample(
               subjectID: subjectID, analyte: analyte,
               specimen: context.profile.specimen ?? .unspecified, quantity: quantity,
@@ -83,17 +83,17 @@ struct ResearchLongMapper: RecordMapper {
               day: day, label: label, attributes: attributes,
               provenance: context.location(record, index)))
         } catch {
-          output.rejections.append(error)
+          output.reject(error)
         }
       }
       for (index, unit) in badUnits where !context.isMissing(record, index) {
-        output.rejections.append(context.reject(record, index, .unknownUnit(unit)))
+        output.reject(context.reject(record, index, .unknownUnit(unit)))
       }
-      if output.samples.isEmpty && output.rejections.isEmpty {
-        output.rejections.append(context.reject(record, nil, .noValue))
+      if output.samples == 0 && output.rejections.isEmpty {
+        output.reject(context.reject(record, nil, .noValue))
       }
     } catch {
-      output.rejections.append(error)
+      output.reject(error)
     }
   }
 }

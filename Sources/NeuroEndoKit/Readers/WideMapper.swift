@@ -44,7 +44,7 @@ struct WideMapper: RecordMapper {
         }
         do throws(Rejection) {
           let quantity = try context.quantity(record, index, unit: unit)
-          output.samples.append(
+          output.accept(
             Sample(
               subjectID: subjectID, analyte: analyte,
               specimen: context.profile.specimen ?? .unspecified, quantity: quantity,
@@ -52,14 +52,14 @@ struct WideMapper: RecordMapper {
               day: day, label: sample.label, attributes: attributes,
               provenance: context.location(record, index)))
         } catch {
-          output.rejections.append(error)
+          output.reject(error)
         }
       }
-      if output.samples.isEmpty && output.rejections.isEmpty {
-        output.rejections.append(context.reject(record, nil, .noValue))
+      if output.samples == 0 && output.rejections.isEmpty {
+        output.reject(context.reject(record, nil, .noValue))
       }
     } catch {
-      output.rejections.append(error)
+      output.reject(error)
     }
   }
 }

@@ -74,3 +74,12 @@ struct TestCodeTests {
     #expect(LabUnit(text: text) == nil)
   }
 }
+
+@Suite("Enumeration order")
+struct OrdinalTests {
+  @Test("ordinals are the positions in allCases, so counts by kind land in the right cell")
+  func ordinals() {
+    #expect(Analyte.allCases.map(\.ordinal) == Array(0..<Analyte.allCases.count))
+    #expect(Specimen.allCases.map(\.ordinal) == Array(0..<Specimen.allCases.count))
+  }
+}

@@ -124,7 +124,7 @@ struct PipelineRunnerTests {
     file.samples = 2
     file.count(
       Rejection(
-        location: SourceLocation(file: "lab.csv", record: 3, column: "unit"),
+        location: InputLocation(file: "lab.csv", record: 3, column: "unit"),
         reason: .unknownUnit("mg/furlong")))
     let date = Date(timeIntervalSince1970: 0)
     let text = RunSummaryReporter.text(

@@ -289,3 +289,37 @@ struct BioPsyKitTests {
     #expect(vp03.first?.attributes["condition"] == "Control")
   }
 }
+
+@Suite("CSV reader: file and memory paths")
+struct ReadPathTests {
+  static let files: [(String, String?)] = [
+    ("SampleData/lis/labnord-results-2026-03-15.csv", "Pipelines/profiles/labnord-lis.yml"),
+    ("SampleData/lis/stmary-lis-2026-03-16.csv", nil),
+    ("SampleData/research/car-diary-long.csv", "Pipelines/profiles/research-saliva.yml"),
+    ("SampleData/wide/car-wide-2026.csv", "Pipelines/profiles/car-wide.yml"),
+    ("Tests/NeuroEndoKitTests/Fixtures/truncated-in-quote.csv", nil),
+    ("Tests/NeuroEndoKitTests/Fixtures/quoted-bom-crlf.csv", nil),
+    ("Tests/NeuroEndoKitTests/Fixtures/binary-garbage.csv", nil),
+    ("Tests/NeuroEndoKitTests/Fixtures/empty.csv", nil),
+  ]
+
+  @Test(
+    "a file read with the parsing thread gives what the same bytes give in memory",
+    arguments: files, [3, 1 << 16])
+  func samePaths(file: (String, String?), chunkSize: Int) throws {
+    let profile = try file.1.map { try ProfileLoader.load(file: Repository.path($0)) }
+    let path = Repository.path(file.0)
+    let fromFile = read(path, profile: profile, chunkSize: chunkSize)
+    let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+    var samples: [Sample] = []
+    var rejections: [Rejection] = []
+    let summary = bytes.withUnsafeBytes { buffer in
+      CSVReader(profile: profile, chunkSize: chunkSize).read(
+        bytes: buffer, name: path, onSample: { samples.append($0) },
+        onRejection: { rejections.append($0) })
+    }
+    #expect(fromFile.samples == samples)
+    #expect(fromFile.rejections == rejections)
+    #expect(fromFile.summary == summary)
+  }
+}

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import NeuroEndoKit
@@ -87,5 +88,61 @@ struct FieldParserTests {
     let parsed = try #require(time("2026-03-14T07:05:00+01:00")?.collectionTime())
     #expect(parsed.instant?.timeIntervalSince1970 == 1_773_468_300)
     #expect(parsed.description == "2026-03-14T07:05:00+01:00")
+  }
+}
+
+@Suite("Fast paths agree with the general parsers")
+struct FastPathTests {
+  @Test("the decimal fast path gives the same Double as strtod, to the last bit")
+  func decimalsMatchStrtod() {
+    var generator = SplitMix64(seed: 2026)
+    for _ in 0..<20_000 {
+      let digits = Int(generator.next() % 15) + 1
+      var text = String(generator.next() % 2 == 0 ? "" : "-")
+      var body = ""
+      for _ in 0..<digits { body += String(generator.next() % 10) }
+      let mark = Int(generator.next() % UInt64(digits + 1))
+      if mark < digits { body.insert(".", at: body.index(body.startIndex, offsetBy: mark)) }
+      text += body
+      let fast = Array(text.utf8).withUnsafeBufferPointer { FieldParser.fastDecimal($0, false) }
+      #expect(fast == strtod(text, nil), "\(text)")
+    }
+  }
+
+  @Test(
+    "the ISO fast path reads what the general parser reads",
+    arguments: [
+      "2026-03-14T07:05:00+01:00", "2026-03-14T07:05:00Z", "2026-03-14 07:05", "2026-03-14T07:05",
+      "2026-03-14T23:59:59-05:30", "2026-03-14T07:05:00+0100", "1999-12-31T00:00:00-12:00",
+    ])
+  func isoMatchesGeneral(text: String) {
+    Array(text.utf8).withUnsafeBufferPointer { field in
+      let fast = FieldParser.isoTime(field)
+      #expect(fast != nil)
+      #expect(fast == FieldParser.anyTime(field, order: .ymd))
+    }
+  }
+
+  @Test(
+    "the ISO fast path leaves other layouts to the general parser",
+    arguments: [
+      "2026-03-14T07:05:00.250Z", "2026-03-14T07:05:00 +01:00", "14.03.2026 07:05",
+      "2026-03-14T07:05:00+01",
+    ])
+  func isoDeclines(text: String) {
+    Array(text.utf8).withUnsafeBufferPointer { #expect(FieldParser.isoTime($0) == nil) }
+  }
+}
+
+/// A small deterministic generator, so that the property test is the same on every run.
+struct SplitMix64 {
+  var state: UInt64
+  init(seed: UInt64) { state = seed }
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
   }
 }

@@ -2,7 +2,7 @@
 ///
 /// CSV record numbers count the header as record 1 and differ from line numbers when
 /// quoted fields hold line breaks.
-public struct SourceLocation: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct InputLocation: Sendable, Hashable, Codable, CustomStringConvertible {
   /// The file's path as given to the reader.
   public var file: String
   /// The 1-based record number, when the location is inside the file.
