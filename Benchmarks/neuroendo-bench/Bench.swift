@@ -42,11 +42,11 @@ struct Bench {
         + pad("reader/raw", 12) + "peak RSS MB (reader)")
     for file in files {
       let megabytes = Double(fileSize(file.path)) / 1_048_576
-      // Best of three alternating passes, so that both sides see the same machine state.
+      // Best of five alternating passes, so that both sides see the same machine state.
       var raw = Double.infinity
       var reader = Double.infinity
       var peak = 0
-      for _ in 0..<3 {
+      for _ in 0..<5 {
         let (rawSeconds, records) = try time { try rawPass(file.path) }
         precondition(records == file.rows + 1, "raw pass counted \(records) records")
         raw = min(raw, rawSeconds)

@@ -12,7 +12,7 @@ public struct CSVReader: Sendable {
   public var chunkSize: Int
 
   /// Creates a reader.
-  public init(profile: CSVProfile? = nil, chunkSize: Int = 1 << 16) {
+  public init(profile: CSVProfile? = nil, chunkSize: Int = 1 << 18) {
     self.profile = profile
     self.chunkSize = chunkSize
   }

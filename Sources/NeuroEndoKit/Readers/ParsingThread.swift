@@ -76,7 +76,7 @@ final class ParsingThread: @unchecked Sendable {
     func send(ending: RecordBatch.Ending? = nil) -> Bool {
       parser.moveRecords(into: &batch)
       batch.ending = ending
-      guard ending != nil || batch.bytes.count >= 4 * chunkSize else { return true }
+      guard ending != nil || batch.bytes.count >= chunkSize else { return true }
       put(batch)
       batch = emptyBatch()
       return ending == nil
