@@ -24,14 +24,17 @@ struct ParsedTime: Equatable {
       && lhs.second == rhs.second && lhs.utcOffsetSeconds == rhs.utcOffsetSeconds
   }
 
-  /// The collection time, taking the date from `fallback` when the cell had none.
-  func collectionTime(onDateOf fallback: LocalDateTime? = nil) -> CollectionTime? {
-    guard let date = date ?? fallback.map({ ($0.year, $0.month, $0.day) }) else { return nil }
+  /// The collection time. A time of day alone (a wake time of `06:30`) takes the date of
+  /// `fallback`, and its UTC offset when it has none of its own.
+  func collectionTime(onDateOf fallback: CollectionTime? = nil) -> CollectionTime? {
+    guard let date = date ?? fallback.map({ ($0.local.year, $0.local.month, $0.local.day) })
+    else { return nil }
     let local = LocalDateTime(
       year: date.year, month: date.month, day: date.day, hour: hour, minute: minute,
       second: second)
     guard local.isValid else { return nil }
-    return CollectionTime(local: local, utcOffsetSeconds: utcOffsetSeconds)
+    let offset = utcOffsetSeconds ?? (self.date == nil ? fallback?.utcOffsetSeconds : nil)
+    return CollectionTime(local: local, utcOffsetSeconds: offset)
   }
 }
 

@@ -56,7 +56,7 @@ struct LISLongMapper: RecordMapper {
     let collectedAt = try time(record, collected, onDateOf: nil)!
     let wakeAt = try wake.flatMap { column throws(Rejection) in
       context.isMissing(record, column)
-        ? nil : try time(record, column, onDateOf: collectedAt.local)
+        ? nil : try time(record, column, onDateOf: collectedAt)
     }
     var attributes = try context.attributes(record, kept)
     let referenceRange = try range(record, unparsed: &attributes)
@@ -118,7 +118,7 @@ struct LISLongMapper: RecordMapper {
     return named
   }
 
-  private func time(_ record: CSVRecord, _ column: Int, onDateOf date: LocalDateTime?)
+  private func time(_ record: CSVRecord, _ column: Int, onDateOf date: CollectionTime?)
     throws(Rejection) -> CollectionTime?
   {
     guard

@@ -68,8 +68,13 @@ struct FieldParserTests {
   func timeOfDay() {
     let wake = time("06:30")
     #expect(wake?.date == nil)
-    let collected = LocalDateTime(year: 2026, month: 3, day: 15, hour: 6, minute: 32)
-    #expect(wake?.collectionTime(onDateOf: collected)?.local.description == "2026-03-15T06:30:00")
+    let collected = CollectionTime(
+      local: LocalDateTime(year: 2026, month: 3, day: 15, hour: 6, minute: 32),
+      utcOffsetSeconds: 3600)
+    #expect(wake?.collectionTime(onDateOf: collected)?.description == "2026-03-15T06:30:00+01:00")
+    // A wake time with a date of its own keeps its own (absent) offset.
+    let dated = time("2026-03-15 06:30")
+    #expect(dated?.collectionTime(onDateOf: collected)?.description == "2026-03-15T06:30:00")
   }
 
   @Test(
