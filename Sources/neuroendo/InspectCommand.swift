@@ -17,6 +17,13 @@ struct InspectCommand: ParsableCommand {
   )
   var profile: String?
 
+  @Option(
+    help: """
+      csv, json (result objects mapped by a profile) or fhir. Default: from the file name \
+      (.json, .ndjson, .jsonl: fhir, or json with --profile; otherwise csv).
+      """)
+  var format: InputFormat?
+
   func run() throws {
     var chosen: CSVProfile?
     switch profile {
@@ -31,8 +38,11 @@ struct InspectCommand: ParsableCommand {
         throw ExitStatus.invalidConfiguration
       }
     }
-    let summary = CSVReader(profile: chosen).read(file: file, onSample: { _ in })
+    let format = self.format ?? InputFormat.guess(file: file, hasProfile: chosen != nil)
+    let summary = ExportReader(format: format, profile: chosen).read(file: file, onSample: { _ in })
     print(RunSummaryReporter.inspection(summary), terminator: "")
     if summary.failure != nil { throw ExitStatus.incomplete }
   }
 }
+
+extension InputFormat: ExpressibleByArgument {}

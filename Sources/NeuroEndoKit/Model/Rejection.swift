@@ -45,6 +45,15 @@ public enum RejectionReason: Sendable, Hashable, Codable, CustomStringConvertibl
   case unparsableNumber(String)
   /// A field is longer than the profile allows.
   case fieldTooLong(bytes: Int, limit: Int)
+  /// The JSON of a record does not parse (truncated, not UTF-8, nested too deep, a number
+  /// too large for a Double).
+  case invalidJSON(String)
+  /// A field the analysis needs is absent (FHIR `subject`, `effective[x]`, a value).
+  case missingField(String)
+  /// A field has the wrong JSON type, e.g. a string where a number belongs.
+  case wrongType(field: String, expected: String, found: String)
+  /// The FHIR status says the result must not be used (`entered-in-error`, `cancelled`).
+  case excludedStatus(String)
 
   /// A stable identifier for grouping, e.g. `unknown-unit`.
   public var code: String {
@@ -63,6 +72,10 @@ public enum RejectionReason: Sendable, Hashable, Codable, CustomStringConvertibl
     case .noValue: "no-value"
     case .unparsableNumber: "unparsable-number"
     case .fieldTooLong: "field-too-long"
+    case .invalidJSON: "invalid-json"
+    case .missingField: "missing-field"
+    case .wrongType: "wrong-type"
+    case .excludedStatus: "excluded-status"
     }
   }
 
@@ -84,6 +97,12 @@ public enum RejectionReason: Sendable, Hashable, Codable, CustomStringConvertibl
     case .malformedCSV(let message): "malformed CSV: \(message); the rest of the file was not read"
     case .noValue: "record holds no value"
     case .unparsableNumber(let text): "'\(excerpt(text))' is not a number"
+    case .invalidJSON(let message): "not valid JSON: \(excerpt(message, limit: 120))"
+    case .missingField(let field): "\(field) is missing"
+    case .wrongType(let field, let expected, let found):
+      "\(field) should be \(expected), found \(found)"
+    case .excludedStatus(let status):
+      "status '\(excerpt(status))' means the result must not be used"
     case .fieldTooLong(let bytes, let limit):
       "field of \(bytes) bytes is longer than the limit of \(limit)"
     }

@@ -16,14 +16,15 @@ public struct Pipeline: Sendable {
     public var path: String
     /// For a directory, the file-name pattern (`*.csv`); `*` by default.
     public var glob: String
-    /// The format of the files.
-    public var format: InputFormat
+    /// The format of the files, or `nil` to guess it from each file's name
+    /// (``InputFormat/guess(file:hasProfile:)``).
+    public var format: InputFormat?
     /// The profile, or `nil` to recognise the built-in layouts.
     public var profile: CSVProfile?
 
     /// Creates an input.
     public init(
-      name: String, path: String, glob: String = "*", format: InputFormat = .csv,
+      name: String, path: String, glob: String = "*", format: InputFormat? = nil,
       profile: CSVProfile?
     ) {
       self.name = name
@@ -65,12 +66,6 @@ public struct Pipeline: Sendable {
     self.inputs = inputs
     self.outputs = outputs
   }
-}
-
-/// The formats an input can have.
-public enum InputFormat: String, Sendable, Hashable, Codable, CaseIterable {
-  /// Comma-, semicolon- or tab-separated text, read through libcsv.
-  case csv
 }
 
 /// Loads pipeline files and the profiles they name, reporting every mistake with line and key.
@@ -144,7 +139,7 @@ public enum PipelineLoader {
     if !FileManager.default.fileExists(atPath: resolved) {
       pathNode.report("'\(path)' does not exist (resolved to \(resolved))")
     }
-    let format = map["format"]?.choice(InputFormat.self) ?? .csv
+    let format = map["format"]?.choice(InputFormat.self)
     var profile: CSVProfile?
     if let profileNode = map["profile"], let name = profileNode.string() {
       switch name {

@@ -79,7 +79,9 @@ public struct PipelineRunner: Sendable {
       case .failure(let problem): summary.inputProblems.append(problem.description)
       case .success(let files):
         for file in files {
-          let reader = CSVReader(profile: input.profile)
+          let format =
+            input.format ?? InputFormat.guess(file: file, hasProfile: input.profile != nil)
+          let reader = ExportReader(format: format, profile: input.profile)
           let result = reader.read(
             file: file,
             onSample: { sample in
@@ -115,7 +117,7 @@ public struct PipelineRunner: Sendable {
   }
 
   private func path(_ directory: String, _ name: String) -> String {
-    URL(fileURLWithPath: directory).appendingPathComponent(name).path
+    directory.hasSuffix("/") ? directory + name : directory + "/" + name
   }
 
   private func createDirectory(_ directory: String) throws(OutputError) {

@@ -47,6 +47,7 @@ public struct RunSummary: Sendable, Codable {
     public var acceptedRecords = 0
     public var partialRecords = 0
     public var rejectedRecords = 0
+    public var skippedRecords = 0
     public var samples = 0
     public var rejections = 0
     public var emptyCells = 0
@@ -60,6 +61,7 @@ public struct RunSummary: Sendable, Codable {
         acceptedRecords += file.acceptedRecords
         partialRecords += file.partialRecords
         rejectedRecords += file.rejectedRecords
+        skippedRecords += file.skippedRecords
         samples += file.samples
         rejections += file.rejections
         emptyCells += file.emptyCells

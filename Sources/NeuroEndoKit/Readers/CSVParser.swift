@@ -263,6 +263,15 @@ struct RecordBatch: Sendable {
     }
   }
 
+  /// Appends a record made of text fields (JSON values turned into records).
+  mutating func append(fields: [String]) {
+    for field in fields {
+      bytes.append(contentsOf: field.utf8)
+      fieldEnds.append(bytes.count)
+    }
+    recordEnds.append(fieldEnds.count)
+  }
+
   /// Empties the batch, keeping its memory for the next one.
   mutating func removeAll() {
     bytes.removeAll(keepingCapacity: true)

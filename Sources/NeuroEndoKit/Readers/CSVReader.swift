@@ -146,8 +146,9 @@ public struct CSVReader: Sendable {
   }
 }
 
-/// The state of reading one file: parser, mapper, counts.
-private struct ReadSession {
+/// The state of reading one file of records: mapper and counts. CSV files and generic
+/// JSON files (turned into records) both go through it.
+struct ReadSession {
   let reader: CSVReader
   let file: String
   let onSample: (Sample) -> Void
@@ -210,11 +211,22 @@ private struct ReadSession {
       } else {
         mapper.map(record, into: &output)
       }
-      tally()
+      summary.tally(output, onRejection: onRejection)
     }
     (lisLong, researchLong, wide) = (mapper.lisLong, mapper.researchLong, mapper.wide)
     if let ending = batch.ending { end(ending) }
   }
+
+  /// Counts a record that failed before it could be mapped (a JSON item that does not parse).
+  mutating func reject(record rejection: Rejection) {
+    summary.records += 1
+    output.reset()
+    output.reject(rejection)
+    summary.tally(output, onRejection: onRejection)
+  }
+
+  /// Records a failure that stopped reading the file.
+  mutating func fail(file message: String) { fail(message) }
 
   mutating func end(_ ending: RecordBatch.Ending) {
     switch ending {
@@ -232,10 +244,7 @@ private struct ReadSession {
     if header != nil, summary.records == 0, summary.failure == nil {
       summary.warnings.append("header only: the file holds no records")
     }
-    for (index, count) in output.kindCounts.enumerated() where count > 0 {
-      let (analyte, specimen) = RecordOutput.kinds[index]
-      summary.samplesByKind["\(analyte.rawValue)/\(specimen.rawValue)"] = count
-    }
+    summary.addKinds(output)
     precondition(summary.isBalanced, "record accounting broke for \(file)")
     return summary
   }
@@ -309,20 +318,6 @@ private struct ReadSession {
         reason: .fieldTooLong(bytes: record.length(index), limit: limit))
     }
     return nil
-  }
-
-  private mutating func tally() {
-    for rejection in output.rejections {
-      summary.count(rejection)
-      onRejection(rejection)
-    }
-    summary.samples += output.samples
-    summary.emptyCells += output.emptyCells
-    switch (output.samples == 0, output.rejections.isEmpty) {
-    case (false, true): summary.acceptedRecords += 1
-    case (false, false): summary.partialRecords += 1
-    case (true, _): summary.rejectedRecords += 1
-    }
   }
 }
 

@@ -1,7 +1,7 @@
 /// What reading one file gave: every record accounted for as accepted, partly accepted or rejected.
 ///
 /// A record in a long export holds one value; in research and wide exports it holds one
-/// value per value column. A record is *accepted* when all its values became samples,
+/// value per value column; in JSON it is a bundle entry, array item or NDJSON line. A record is *accepted* when all its values became samples,
 /// *partial* when some did and others were rejected, and *rejected* when none did.
 /// Empty value cells (a sample not taken) are counted apart and are not rejections.
 public struct FileReadSummary: Sendable, Hashable, Codable {
@@ -17,6 +17,11 @@ public struct FileReadSummary: Sendable, Hashable, Codable {
   public var partialRecords = 0
   /// Records of which no value became a sample.
   public var rejectedRecords = 0
+  /// Records that are not lab results of ours and were passed over (FHIR resources of
+  /// other types, Observations with other codes); not rejections.
+  public var skippedRecords = 0
+  /// Skipped records by what they were, e.g. `Patient` or `Observation 2345-7`.
+  public var skipped: [String: Int] = [:]
   /// Samples produced.
   public var samples = 0
   /// Rejections reported (one per rejected value, or one per record for record-wide problems).
@@ -41,9 +46,39 @@ public struct FileReadSummary: Sendable, Hashable, Codable {
     self.profile = profile
   }
 
-  /// Whether the counts add up: records = accepted + partial + rejected.
+  /// Whether the counts add up: records = accepted + partial + rejected + skipped.
   public var isBalanced: Bool {
-    records == acceptedRecords + partialRecords + rejectedRecords
+    records == acceptedRecords + partialRecords + rejectedRecords + skippedRecords
+  }
+
+  /// Adds what one record became: its samples and rejections (passed on to
+  /// `onRejection`), and whether it was accepted, partly accepted or rejected.
+  mutating func tally(_ output: RecordOutput, onRejection: (Rejection) -> Void) {
+    for rejection in output.rejections {
+      count(rejection)
+      onRejection(rejection)
+    }
+    samples += output.samples
+    emptyCells += output.emptyCells
+    switch (output.samples == 0, output.rejections.isEmpty) {
+    case (false, true): acceptedRecords += 1
+    case (false, false): partialRecords += 1
+    case (true, _): rejectedRecords += 1
+    }
+  }
+
+  /// Counts a record that was passed over, under what it was.
+  mutating func skip(_ what: String) {
+    skippedRecords += 1
+    skipped[what, default: 0] += 1
+  }
+
+  /// Adds the file's samples by analyte and specimen.
+  mutating func addKinds(_ output: RecordOutput) {
+    for (index, count) in output.kindCounts.enumerated() where count > 0 {
+      let (analyte, specimen) = RecordOutput.kinds[index]
+      samplesByKind["\(analyte.rawValue)/\(specimen.rawValue)"] = count
+    }
   }
 
   /// Counts a rejection under its reason.

@@ -17,7 +17,7 @@ public enum RunSummaryReporter {
     lines.append(
       "total: \(totals.files) files (\(totals.failedFiles) failed), \(totals.records) records = "
         + "\(totals.acceptedRecords) accepted + \(totals.partialRecords) partial + "
-        + "\(totals.rejectedRecords) rejected; \(totals.samples) samples, "
+        + "\(totals.rejectedRecords) rejected\(skipped(totals.skippedRecords)); \(totals.samples) samples, "
         + "\(totals.rejections) rejections, \(totals.emptyCells) empty cells")
     for (role, path) in summary.outputs.sorted(by: { $0.key < $1.key }) {
       lines.append("wrote \(role): \(path)")
@@ -28,21 +28,28 @@ public enum RunSummaryReporter {
   /// `12 records = 10 accepted + 1 partial + 1 rejected; 30 samples, 2 rejections, 3 empty cells`.
   public static func counts(_ file: FileReadSummary) -> String {
     "\(file.records) records = \(file.acceptedRecords) accepted + \(file.partialRecords) partial + "
-      + "\(file.rejectedRecords) rejected; \(file.samples) samples, \(file.rejections) rejections, "
-      + "\(file.emptyCells) empty cells"
+      + "\(file.rejectedRecords) rejected\(skipped(file.skippedRecords)); \(file.samples) samples, "
+      + "\(file.rejections) rejections, \(file.emptyCells) empty cells"
   }
+
+  /// ` + 3 skipped`, or nothing when no record was skipped (CSV files never skip).
+  static func skipped(_ count: Int) -> String { count > 0 ? " + \(count) skipped" : "" }
 
   /// Rejections grouped by reason, most frequent first, with the first locations.
   public static func rejectionLines(_ file: FileReadSummary, indent: String) -> [String] {
     file.rejectionsByReason.sorted { ($0.value.count, $1.key) > ($1.value.count, $0.key) }.flatMap {
       code, tally in
       let places = tally.locations.map { location in
-        [location.record.map { "record \($0)" }, location.column.map { "column '\($0)'" }]
-          .compactMap { $0 }.joined(separator: " ")
+        [
+          location.record.map { "record \($0)" }, location.line.map { "(line \($0))" },
+          location.column.map { "column '\($0)'" },
+          location.path.flatMap { $0.isEmpty ? nil : "path '\($0)'" },
+        ].compactMap { $0 }.joined(separator: " ")
       }
       let more = tally.count > tally.locations.count ? ", …" : ""
+      let example = tally.count > 1 ? "e.g. \(tally.example)" : tally.example
       return [
-        "\(indent)rejected \(tally.count) × \(code): \(tally.example)",
+        "\(indent)rejected \(tally.count) × \(code): \(example)",
         "\(indent)  at \(places.joined(separator: "; "))\(more)",
       ]
     }
@@ -65,7 +72,7 @@ extension RunSummaryReporter {
     var lines = [
       "file: \(file.file)",
       "profile: \(file.profile)",
-      "records: \(file.records) = \(file.acceptedRecords) accepted + \(file.partialRecords) partial + \(file.rejectedRecords) rejected",
+      "records: \(file.records) = \(file.acceptedRecords) accepted + \(file.partialRecords) partial + \(file.rejectedRecords) rejected\(skipped(file.skippedRecords))",
       "samples: \(file.samples) (empty cells: \(file.emptyCells))",
     ]
     if let failure = file.failure { lines.append("FAILED: \(failure)") }
@@ -73,6 +80,11 @@ extension RunSummaryReporter {
     let width = file.samplesByKind.keys.map(\.count).max() ?? 0
     for (kind, count) in file.samplesByKind.sorted(by: { $0.key < $1.key }) {
       lines.append("  \(kind.padding(toLength: width, withPad: " ", startingAt: 0))  \(count)")
+    }
+    if file.skippedRecords > 0 {
+      let kinds = file.skipped.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+        .map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+      lines.append("skipped: \(file.skippedRecords) (not lab results of ours: \(kinds))")
     }
     lines.append("rejections: \(file.rejections)")
     lines += rejectionLines(file, indent: "  ")

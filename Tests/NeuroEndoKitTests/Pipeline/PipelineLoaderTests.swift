@@ -16,14 +16,15 @@ private func issues(_ yaml: String, file: String = Repository.path("Pipelines/te
 
 @Suite("Pipeline files")
 struct PipelineLoaderTests {
-  @Test("the sample pipeline loads with its four inputs and their profiles")
+  @Test("the sample pipeline loads with its six inputs, their formats and profiles")
   func samplePipeline() throws {
     let pipeline = try PipelineLoader.load(file: Repository.path("Pipelines/sample.yml"))
     #expect(pipeline.name == "sample")
     #expect(
       pipeline.inputs.map(\.profile?.name) == [
-        "labnord-lis", "lis-long", "research-saliva", "car-wide",
+        "labnord-lis", "lis-long", "research-saliva", "car-wide", nil, "research-portal-json",
       ])
+    #expect(pipeline.inputs.map(\.format) == [.csv, .csv, nil, nil, .fhir, .json])
     #expect(pipeline.inputs[0].glob == "labnord-*.csv")
     #expect(pipeline.inputs[0].profile?.decimalComma == true)
     #expect(
@@ -75,7 +76,7 @@ struct PipelineLoaderTests {
     #expect(found[0] == "1 version: this build reads pipeline version 1, not 2")
     #expect(
       found.contains { $0.hasPrefix("3 inputs[0].path: '../SampleData/nowhere' does not exist") })
-    #expect(found.contains("4 inputs[0].format: 'xlsx' is not one of: csv"))
+    #expect(found.contains("4 inputs[0].format: 'xlsx' is not one of: csv, json, fhir"))
     #expect(found.contains("1 outputs: required key is missing"))
   }
 

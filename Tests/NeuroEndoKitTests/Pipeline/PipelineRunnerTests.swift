@@ -27,23 +27,28 @@ struct PipelineRunnerTests {
       handedOut += 1
     }
     let totals = summary.totals
-    #expect(summary.files.count == 4)
+    #expect(summary.files.count == 7)
     #expect(summary.isComplete)
-    // Hand count: Labor Nord 22 records (4 rejected), St Mary 15 (2), research 30 (2), wide 7 (1).
-    #expect(totals.records == 74)
-    #expect(totals.acceptedRecords == 65)
-    #expect(totals.rejectedRecords == 9)
-    #expect(totals.samples == 87)
-    #expect(handedOut == 87)
+    // Hand count: Labor Nord 22 records (4 rejected), St Mary 15 (2), research 30 (2), wide 7
+    // (1), FHIR bundle 27 (5 rejected, 7 skipped, 16 samples), bulk NDJSON 6 (1 rejected),
+    // research portal JSON 7 (3 rejected).
+    #expect(totals.records == 114)
+    #expect(totals.acceptedRecords == 89)
+    #expect(totals.rejectedRecords == 18)
+    #expect(totals.skippedRecords == 7)
+    #expect(totals.samples == 112)
+    #expect(handedOut == 112)
     #expect(
-      totals.records == totals.acceptedRecords + totals.partialRecords + totals.rejectedRecords)
-    #expect(try lines(output.appendingPathComponent("samples.csv").path).count == 1 + 87)
-    #expect(try lines(output.appendingPathComponent("rejections.csv").path).count == 1 + 9)
+      totals.records
+        == totals.acceptedRecords + totals.partialRecords + totals.rejectedRecords
+        + totals.skippedRecords)
+    #expect(try lines(output.appendingPathComponent("samples.csv").path).count == 1 + 112)
+    #expect(try lines(output.appendingPathComponent("rejections.csv").path).count == 1 + 18)
     let json = try Data(contentsOf: output.appendingPathComponent("run-summary.json"))
     let decoded = try JSONSerialization.jsonObject(with: json) as? [String: Any]
     let jsonTotals = decoded?["totals"] as? [String: Int]
-    #expect(jsonTotals?["records"] == 74)
-    #expect(jsonTotals?["samples"] == 87)
+    #expect(jsonTotals?["records"] == 114)
+    #expect(jsonTotals?["samples"] == 112)
     let leftovers = try FileManager.default.contentsOfDirectory(atPath: output.path).filter {
       $0.hasPrefix(".")
     }

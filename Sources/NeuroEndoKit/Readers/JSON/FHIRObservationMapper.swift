@@ -1,0 +1,253 @@
+import Foundation
+
+/// Turns FHIR R4 resources into samples: Observations with a LOINC code of the registry
+/// become samples; other resources and codes are skipped and counted; an Observation of
+/// ours that lacks what the analysis needs is rejected with the JSON path at fault.
+struct FHIRObservationMapper {
+  /// The code system URI of UCUM units.
+  static let ucum = "http://unitsofmeasure.org"
+  /// Statuses whose results must not be used.
+  static let excludedStatuses: Set<String> = ["entered-in-error", "cancelled"]
+  /// SNOMED CT specimen types (Specimen.type) we recognise.
+  static let snomedSpecimens: [String: Specimen] = [
+    "119364003": .serum, "119361006": .plasma, "119342007": .saliva, "119297000": .blood,
+    "122575003": .urine,
+  ]
+
+  let file: String
+  /// Specimen resources of the same file, by `Specimen/<id>` and by `fullUrl`.
+  var specimens: [String: Specimen] = [:]
+
+  /// What one record (entry, array item or NDJSON line) became.
+  enum Outcome {
+    case mapped
+    case skipped(String)
+  }
+
+  /// Reads a Specimen resource's type, remembering it under its id and full URL.
+  mutating func learnSpecimen(_ element: JSONElement) {
+    guard let node = try? JSONNode.parse(element.bytes, path: element.path) else { return }
+    let resource = element.place.isEntry ? node["resource"] : node
+    guard resource["resourceType"].string == "Specimen" else { return }
+    let type = resource["type"]
+    let coded = type["coding"].items.lazy.compactMap { coding in
+      coding["code"].string.flatMap { FHIRObservationMapper.snomedSpecimens[$0] }
+    }.first
+    let named = (type["text"].string ?? type["coding"].items.first?["display"].string)
+      .flatMap { Specimen(name: $0.replacingOccurrences(of: " specimen", with: "")) }
+    guard let specimen = coded ?? named else { return }
+    if let id = resource["id"].string { specimens["Specimen/\(id)"] = specimen }
+    if element.place.isEntry, let fullUrl = node["fullUrl"].string { specimens[fullUrl] = specimen }
+  }
+
+  /// Maps one record, appending its samples and rejections to `output`.
+  func map(_ element: JSONElement, record: Int, into output: inout RecordOutput) -> Outcome {
+    let node: JSONNode
+    do throws(JSONParseError) {
+      node = try JSONNode.parse(element.bytes, path: element.path)
+    } catch {
+      output.reject(rejection(record, element, element.path, .invalidJSON(error.message)))
+      return .mapped
+    }
+    let resource = element.place.isEntry ? node["resource"] : node
+    guard resource.value is [String: Any] else {
+      let reason: RejectionReason =
+        resource.exists
+        ? .wrongType(field: resource.path, expected: "a resource object", found: resource.kind)
+        : .missingField(resource.path.isEmpty ? "resource" : resource.path)
+      output.reject(rejection(record, element, resource.path, reason))
+      return .mapped
+    }
+    guard let type = resource["resourceType"].string else {
+      output.reject(rejection(record, element, resource.path, .missingField("resourceType")))
+      return .mapped
+    }
+    guard type == "Observation" else { return .skipped(type) }
+    let codings = resource["code"]["coding"].items
+    let loinc = codings.first { coding in
+      let system = coding["system"].string
+      return (system == nil || system == LOINC.system)
+        && coding["code"].string.map { LOINC.codes[$0] != nil } == true
+    }
+    let hasOurComponent = resource["component"].items.contains { component in
+      component["code"]["coding"].items.contains {
+        $0["code"].string.map { LOINC.codes[$0] != nil } == true
+      }
+    }
+    let code = loinc?["code"].string
+    guard code != nil || hasOurComponent else {
+      let first = codings.first?["code"].string ?? "without a code"
+      return .skipped("Observation \(first)")
+    }
+    do throws(Rejection) {
+      // A panel whose own code is not ours (LH and FSH in one Observation) is read through
+      // its components.
+      try observation(
+        resource, code: code, testCode: code.flatMap { LOINC.codes[$0] }, element, record,
+        &output)
+    } catch {
+      output.reject(error)
+    }
+    return .mapped
+  }
+
+  private func observation(
+    _ resource: JSONNode, code: String?, testCode: TestCode?, _ element: JSONElement,
+    _ record: Int, _ output: inout RecordOutput
+  ) throws(Rejection) {
+    let status = resource["status"]
+    if let text = status.string, FHIRObservationMapper.excludedStatuses.contains(text) {
+      throw rejection(record, element, status.path, .excludedStatus(text))
+    }
+    let subjectID = try subject(resource, element, record)
+    let collected = try effectiveTime(resource, element, record)
+    let namedSpecimen = resource["specimen"]["reference"].string.flatMap { specimens[$0] }
+    var attributes: [String: String] = [:]
+    if let id = resource["id"].string { attributes["fhir_id"] = id }
+    let range = referenceRange(resource["referenceRange"].items.first)
+    let location = InputLocation(
+      file: file, record: record, line: element.line, path: resource.path)
+    let quantity = resource["valueQuantity"]
+    if quantity.exists, let code, let testCode {
+      output.accept(
+        Sample(
+          subjectID: subjectID, analyte: testCode.analyte,
+          specimen: namedSpecimen ?? testCode.specimen ?? .unspecified,
+          quantity: try self.quantity(quantity, element, record), collected: collected,
+          referenceRange: range, testCode: code, qualifier: testCode.qualifier,
+          attributes: attributes, provenance: location))
+      return
+    }
+    // Some exports put the values in components (one per analyte).
+    var found = false
+    for component in resource["component"].items {
+      guard
+        let componentCode = component["code"]["coding"].items.compactMap({ $0["code"].string })
+          .first(where: { LOINC.codes[$0] != nil }), let componentTest = LOINC.codes[componentCode]
+      else { continue }
+      found = true
+      do throws(Rejection) {
+        let value = try self.quantity(component["valueQuantity"], element, record)
+        output.accept(
+          Sample(
+            subjectID: subjectID, analyte: componentTest.analyte,
+            specimen: namedSpecimen ?? componentTest.specimen ?? .unspecified,
+            quantity: value, collected: collected,
+            referenceRange: referenceRange(component["referenceRange"].items.first) ?? range,
+            testCode: componentCode, qualifier: componentTest.qualifier, attributes: attributes,
+            provenance: InputLocation(
+              file: file, record: record, line: element.line, path: component.path)))
+      } catch {
+        output.reject(error)
+      }
+    }
+    guard found else {
+      let absent = resource["dataAbsentReason"]["coding"].items.first?["code"].string
+      let field = absent.map { "valueQuantity (dataAbsentReason '\($0)')" } ?? "valueQuantity"
+      if let other = ["valueString", "valueCodeableConcept", "valueInteger", "valueRange"]
+        .first(where: { resource[$0].exists })
+      {
+        throw rejection(
+          record, element, resource[other].path,
+          .wrongType(field: other, expected: "valueQuantity", found: resource[other].kind))
+      }
+      throw rejection(record, element, resource.path, .missingField(field))
+    }
+  }
+
+  private func subject(_ resource: JSONNode, _ element: JSONElement, _ record: Int)
+    throws(Rejection)
+    -> String
+  {
+    let subject = resource["subject"]
+    if let reference = subject["reference"].string, !reference.isEmpty {
+      // `Patient/123` → `123`; other references (urn:uuid:...) stay whole.
+      if let slash = reference.lastIndex(of: "/"), reference.hasPrefix("Patient/") {
+        return String(reference[reference.index(after: slash)...])
+      }
+      return reference
+    }
+    if let identifier = subject["identifier"]["value"].string, !identifier.isEmpty {
+      return identifier
+    }
+    throw rejection(record, element, subject.path, .missingField("subject.reference"))
+  }
+
+  private func effectiveTime(_ resource: JSONNode, _ element: JSONElement, _ record: Int)
+    throws(Rejection) -> CollectionTime
+  {
+    let candidates = [
+      resource["effectiveDateTime"], resource["effectiveInstant"],
+      resource["effectivePeriod"]["start"],
+    ]
+    guard let node = candidates.first(where: { $0.exists }) else {
+      throw rejection(record, element, resource.path, .missingField("effective[x]"))
+    }
+    guard let text = node.string else {
+      throw rejection(
+        record, element, node.path,
+        .wrongType(field: node.path, expected: "a date and time", found: node.kind))
+    }
+    let parsed = Array(text.utf8).withUnsafeBufferPointer { FieldParser.time($0, order: .ymd) }
+    guard let time = parsed?.collectionTime() else {
+      throw rejection(record, element, node.path, .unparsableTime(text))
+    }
+    return time
+  }
+
+  private func quantity(_ node: JSONNode, _ element: JSONElement, _ record: Int) throws(Rejection)
+    -> Quantity
+  {
+    let value = node["value"]
+    guard value.exists else {
+      throw rejection(record, element, value.path, .missingField(value.path))
+    }
+    guard let number = value.number else {
+      throw rejection(
+        record, element, value.path,
+        .wrongType(field: value.path, expected: "a number", found: value.kind))
+    }
+    let unitText =
+      node["system"].string == FHIRObservationMapper.ucum
+      ? node["code"].string ?? node["unit"].string : node["unit"].string ?? node["code"].string
+    guard let unitText else {
+      throw rejection(record, element, node.path, .missingField("\(node.path).unit"))
+    }
+    guard let unit = LabUnit(text: unitText) else {
+      throw rejection(record, element, node.path, .unknownUnit(unitText))
+    }
+    var censoring = Censoring.none
+    let comparator = node["comparator"]
+    if let text = comparator.string {
+      guard let parsed = Censoring(rawValue: text), parsed != .none else {
+        throw rejection(
+          record, element, comparator.path,
+          .wrongType(field: comparator.path, expected: "<, <=, >= or >", found: "'\(text)'"))
+      }
+      censoring = parsed
+    }
+    return Quantity(value: number, unit: unit, censoring: censoring)
+  }
+
+  private func referenceRange(_ node: JSONNode?) -> ReferenceRange? {
+    guard let node else { return nil }
+    let low = node["low"]["value"].number
+    let high = node["high"]["value"].number
+    return low == nil && high == nil ? nil : ReferenceRange(low: low, high: high)
+  }
+
+  private func rejection(
+    _ record: Int, _ element: JSONElement, _ path: String, _ reason: RejectionReason
+  ) -> Rejection {
+    Rejection(
+      location: InputLocation(file: file, record: record, line: element.line, path: path),
+      reason: reason)
+  }
+}
+
+extension JSONElement.Place {
+  var isEntry: Bool {
+    if case .entry = self { return true }
+    return false
+  }
+}

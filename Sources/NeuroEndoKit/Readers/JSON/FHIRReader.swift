@@ -1,0 +1,168 @@
+import Foundation
+
+/// Reads FHIR R4 JSON lab exports: a Bundle of any type (collection, searchset,
+/// transaction, batch-response), a single resource, a JSON array of resources, or NDJSON
+/// as FHIR bulk export writes it (one resource per line).
+///
+/// The file is streamed twice, one entry at a time, so that memory does not grow with it:
+/// first to learn the Specimen resources (an Observation may name its specimen before the
+/// Specimen appears), then to map the Observations. Every record ends as samples, a
+/// rejection with its JSON path, or a skip counted by resource type and code.
+public struct FHIRReader: Sendable {
+  /// Bytes read at a time.
+  public var chunkSize: Int
+
+  /// Creates a reader.
+  public init(chunkSize: Int = 1 << 18) { self.chunkSize = chunkSize }
+
+  /// Reads a file; never throws, so that one bad file cannot stop a run.
+  ///
+  /// - Parameters:
+  ///   - path: the file.
+  ///   - onSample: called for every sample, in file order.
+  ///   - onRejection: called for every rejection, in file order.
+  /// - Returns: the counts: records = accepted + partial + rejected + skipped.
+  public func read(
+    file path: String, onSample: (Sample) -> Void, onRejection: (Rejection) -> Void = { _ in }
+  ) -> FileReadSummary {
+    let descriptor = open(path, O_RDONLY)
+    guard descriptor >= 0 else {
+      var summary = FileReadSummary(file: path, profile: "fhir")
+      summary.failure = "cannot open: \(String(cString: strerror(errno)))"
+      return summary
+    }
+    defer { close(descriptor) }
+    return read(ChunkSource.file(descriptor), name: path, onSample, onRejection)
+  }
+
+  /// Reads bytes already in memory (tests and the fuzzer), as if they were the file `name`.
+  public func read(
+    bytes: UnsafeRawBufferPointer, name: String, onSample: (Sample) -> Void,
+    onRejection: (Rejection) -> Void = { _ in }
+  ) -> FileReadSummary {
+    read(ChunkSource.bytes(bytes), name: name, onSample, onRejection)
+  }
+
+  private func read(
+    _ source: ChunkSource, name: String, _ onSample: (Sample) -> Void,
+    _ onRejection: (Rejection) -> Void
+  ) -> FileReadSummary {
+    var mapper = FHIRObservationMapper(file: name)
+    // Pass 1: Specimen resources only (cheap: most entries are not parsed at all).
+    var scanner = JSONElementScanner()
+    let specimenToken = Array("\"Specimen\"".utf8)
+    _ = try? source.forEachChunk(chunkSize) { chunk throws(JSONScanError) in
+      try scanner.feed(chunk) { element in
+        if element.bytes.contains(specimenToken) { mapper.learnSpecimen(element) }
+      }
+    }
+    return withoutActuallyEscaping(onSample) { onSample in
+      withoutActuallyEscaping(onRejection) { onRejection in
+        mapRecords(source, name, mapper, onSample, onRejection)
+      }
+    }
+  }
+
+  /// Pass 2: maps every record of the file.
+  private func mapRecords(
+    _ source: ChunkSource, _ name: String, _ mapper: FHIRObservationMapper,
+    _ onSample: @escaping (Sample) -> Void,
+    _ onRejection: @escaping (Rejection) -> Void
+  ) -> FileReadSummary {
+    var summary = FileReadSummary(file: name, profile: "fhir")
+    var output = RecordOutput(onSample: onSample)
+    var scanner = JSONElementScanner()
+    var record = 0
+    func handle(_ element: JSONElement) {
+      record += 1
+      summary.records += 1
+      output.reset()
+      switch mapper.map(element, record: record, into: &output) {
+      case .skipped(let what): summary.skip(what)
+      case .mapped: summary.tally(output, onRejection: onRejection)
+      }
+    }
+    do throws(ChunkSourceError) {
+      try source.forEachChunk(chunkSize) { chunk throws(JSONScanError) in
+        try scanner.feed(chunk, emit: handle)
+      }
+      do throws(JSONScanError) {
+        try scanner.finish(emit: handle)
+      } catch {
+        throw .scan(error)
+      }
+    } catch {
+      switch error {
+      case .read(let message): summary.failure = message
+      case .scan(let scanError):
+        // The JSON breaks here: what follows cannot be read, and counts as one rejected record.
+        summary.failure = "malformed JSON at \(scanError); the rest of the file was not read"
+        record += 1
+        summary.records += 1
+        summary.rejectedRecords += 1
+        let rejection = Rejection(
+          location: InputLocation(file: name, record: record, line: scanError.line),
+          reason: .invalidJSON(scanError.message))
+        summary.count(rejection)
+        onRejection(rejection)
+      }
+    }
+    if summary.records == 0 && summary.failure == nil {
+      summary.warnings.append("empty file: no JSON value")
+    }
+    summary.addKinds(output)
+    precondition(summary.isBalanced, "record accounting broke for \(name)")
+    return summary
+  }
+}
+
+/// Where a JSON reader's bytes come from: an open file (read from its start on every
+/// pass) or memory.
+enum ChunkSource {
+  case file(Int32)
+  case bytes(UnsafeRawBufferPointer)
+
+  /// Hands the bytes to `body` in chunks, from the start.
+  func forEachChunk(
+    _ size: Int, _ body: (UnsafeRawBufferPointer) throws(JSONScanError) -> Void
+  ) throws(ChunkSourceError) {
+    do {
+      switch self {
+      case .bytes(let bytes):
+        var offset = 0
+        while offset < bytes.count {
+          let end = min(bytes.count, offset + size)
+          try body(UnsafeRawBufferPointer(rebasing: bytes[offset..<end]))
+          offset = end
+        }
+      case .file(let descriptor):
+        guard lseek(descriptor, 0, SEEK_SET) == 0 else {
+          throw ChunkSourceError.read("cannot rewind: \(String(cString: strerror(errno)))")
+        }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+          let count = Foundation.read(descriptor, buffer.baseAddress, size)
+          if count < 0 {
+            if errno == EINTR { continue }
+            throw ChunkSourceError.read("read error: \(String(cString: strerror(errno)))")
+          }
+          if count == 0 { break }
+          try body(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+        }
+      }
+    } catch let error as JSONScanError {
+      throw .scan(error)
+    } catch let error as ChunkSourceError {
+      throw error
+    } catch {
+      throw .read("\(error)")
+    }
+  }
+}
+
+/// Why streaming a JSON file stopped.
+enum ChunkSourceError: Error {
+  case read(String)
+  case scan(JSONScanError)
+}
