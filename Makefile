@@ -38,20 +38,23 @@ bench: setup
 	$(SWIFT) build -c release --product neuroendo-bench
 	$$($(SWIFT) build -c release --show-bin-path)/neuroendo-bench --rows $(BENCH_ROWS)
 
-# libFuzzer over the CSV reader (Model and Readers compiled with the fuzzer and ASan).
-FUZZ_SOURCES = $(wildcard Sources/NeuroEndoKit/Model/*.swift) $(wildcard Sources/NeuroEndoKit/Readers/*.swift) Fuzz/CSVReaderFuzz.swift
-.build-fuzz/csv-reader-fuzz: $(FUZZ_SOURCES)
-	@mkdir -p .build-fuzz
-	swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name NeuroEndoFuzz \
-	  -I Sources/CLibCSV $(FUZZ_SOURCES) -o $@ 2> .build-fuzz/build.log \
-	  || { cat .build-fuzz/build.log; exit 1; }
+# libFuzzer over the CSV reader and the JSON/FHIR readers (Model and Readers compiled with
+# the fuzzer and ASan, whose leak checker is on). Each target runs FUZZ_SECONDS.
+READER_SOURCES = $(wildcard Sources/NeuroEndoKit/Model/*.swift) $(wildcard Sources/NeuroEndoKit/Readers/*.swift) $(wildcard Sources/NeuroEndoKit/Readers/JSON/*.swift)
+FUZZ_FLAGS = -O -sanitize=fuzzer,address -parse-as-library -module-name NeuroEndoFuzz -I Sources/CLibCSV
 
-fuzz-build: setup .build-fuzz/csv-reader-fuzz
+.build-fuzz/%-fuzz: Fuzz/%Fuzz.swift $(READER_SOURCES)
+	@mkdir -p .build-fuzz
+	swiftc $(FUZZ_FLAGS) $(READER_SOURCES) $< -o $@ 2> $@.log || { cat $@.log; exit 1; }
+
+fuzz-build: setup .build-fuzz/CSVReader-fuzz .build-fuzz/JSONReader-fuzz
 
 fuzz: fuzz-build
-	@mkdir -p .build-fuzz/corpus
-	.build-fuzz/csv-reader-fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
-	  -max_len=65536 -print_final_stats=1 .build-fuzz/corpus Fuzz/corpus
+	@mkdir -p .build-fuzz/corpus-csv .build-fuzz/corpus-json
+	.build-fuzz/CSVReader-fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	  -max_len=65536 -print_final_stats=1 .build-fuzz/corpus-csv Fuzz/corpus-csv
+	.build-fuzz/JSONReader-fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	  -max_len=65536 -print_final_stats=1 .build-fuzz/corpus-json Fuzz/corpus-json
 
 lint:
 	$(SWIFT_FORMAT) lint --strict --recursive Package.swift Sources Tests Benchmarks Fuzz

@@ -9,11 +9,13 @@ import NeuroEndoKit
 struct Bench {
   static func main() throws {
     var rows = 5_000_000
+    var fhirBytes = 1 << 30
     var directory = FileManager.default.temporaryDirectory.path
     var arguments = CommandLine.arguments.dropFirst()
     while let argument = arguments.popFirst() {
       switch argument {
       case "--rows": rows = Int(arguments.popFirst() ?? "") ?? rows
+      case "--fhir-mb": fhirBytes = (Int(arguments.popFirst() ?? "") ?? 1024) << 20
       case "--dir": directory = arguments.popFirst() ?? directory
       case "--reader-only":
         // For profilers: only the reader, over a file given by path.
@@ -21,7 +23,7 @@ struct Bench {
         print("samples:", readerPass(path))
         return
       default:
-        print("usage: neuroendo-bench [--rows N] [--dir DIRECTORY]")
+        print("usage: neuroendo-bench [--rows N] [--fhir-mb MB (0: skip)] [--dir DIRECTORY]")
         return
       }
     }
@@ -65,6 +67,41 @@ struct Bench {
           + String(format: "%.1f", Double(peak) / 1024))
     }
     print("target: reader >= 50% of the raw libcsv rate; peak memory flat from 1M rows up")
+    if fhirBytes > 0 { try fhirBenchmark(bytes: fhirBytes, directory: directory) }
+  }
+
+  /// A FHIR bundle of about `bytes` bytes: results per second and peak memory, next to the
+  /// CSV reader on a LIS export of the same number of results.
+  static func fhirBenchmark(bytes: Int, directory: String) throws {
+    let bundle = "\(directory)/neuroendo-bench-bundle.json"
+    let csv = "\(directory)/neuroendo-bench-bundle-rows.csv"
+    defer {
+      try? FileManager.default.removeItem(atPath: bundle)
+      try? FileManager.default.removeItem(atPath: csv)
+    }
+    let results = try FHIRGenerator.write(bytes: bytes, to: bundle)
+    try LISGenerator.write(rows: results, to: csv)
+    resetPeakMemory()
+    let (fhirSeconds, fhirSamples) = time { () -> Int in
+      var samples = 0
+      let summary = FHIRReader().read(file: bundle, onSample: { _ in samples += 1 })
+      precondition(summary.failure == nil && summary.rejections == 0, "\(summary)")
+      return samples
+    }
+    precondition(fhirSamples == results, "FHIR reader produced \(fhirSamples) samples")
+    let fhirPeak = peakMemoryKiB()
+    let (csvSeconds, _) = time { readerPass(csv) }
+    print("")
+    print("FHIR R4 bundle benchmark: \(results) Observations in one searchset bundle")
+    print(
+      pad("results", 10) + pad("MB", 8) + pad("FHIR results/s", 16) + pad("CSV reader rows/s", 20)
+        + "peak RSS MB (FHIR)")
+    print(
+      pad("\(results)", 10) + pad(String(format: "%.0f", Double(fileSize(bundle)) / 1_048_576), 8)
+        + pad(String(format: "%.0f", Double(results) / fhirSeconds), 16)
+        + pad(String(format: "%.0f", Double(results) / csvSeconds), 20)
+        + String(format: "%.1f", Double(fhirPeak) / 1024))
+    print("target: a 1 GB bundle read without several GB of memory (entries are streamed)")
   }
 
   static func readerPass(_ path: String) -> Int {
@@ -168,4 +205,45 @@ enum LISGenerator {
   }
 
   static func two(_ number: Int) -> String { number < 10 ? "0\(number)" : "\(number)" }
+}
+
+/// Writes a FHIR searchset bundle of Observations, cycling through the analytes, until it
+/// holds about the requested number of bytes.
+enum FHIRGenerator {
+  /// - Returns: the number of Observations written.
+  static func write(bytes target: Int, to path: String) throws -> Int {
+    guard let file = fopen(path, "wb") else { throw CocoaError(.fileWriteUnknown) }
+    defer { fclose(file) }
+    var written = 0
+    var text = #"{"resourceType":"Bundle","type":"searchset","entry":["#
+    var count = 0
+    let units = ["nmol/L", "pg/mL", "m[IU]/L", "pmol/L", "pmol/L", "nmol/L", "[IU]/L", "nmol/L"]
+    while written + text.utf8.count < target {
+      let test = LISGenerator.tests[count % LISGenerator.tests.count]
+      let value = test.base * (0.6 + Double((count * 7919) % 800) / 1000)
+      let day = 1 + (count / 5000) % 28
+      let minute = (count * 13) % 1440
+      if count > 0 { text += "," }
+      text += #"{"fullUrl":"urn:uuid:obs-\#(count)","resource":{"resourceType":"Observation","#
+      text += #""id":"obs-\#(count)","status":"final","category":[{"coding":[{"system":"#
+      text +=
+        #""http://terminology.hl7.org/CodeSystem/observation-category","code":"laboratory"}]}],"#
+      text += #""code":{"coding":[{"system":"http://loinc.org","code":"\#(test.code)"}]},"#
+      text += #""subject":{"reference":"Patient/P\#(100_000 + count / 12)"},"#
+      text += #""effectiveDateTime":"2026-03-\#(LISGenerator.two(day))T"#
+      text += #"\#(LISGenerator.two(minute / 60)):\#(LISGenerator.two(minute % 60)):00+01:00","#
+      text +=
+        #""valueQuantity":{"value":\#(String(format: "%.2f", value)),"unit":"\#(units[count % units.count])","#
+      text += #""system":"http://unitsofmeasure.org","code":"\#(units[count % units.count])"}}}"#
+      count += 1
+      if text.utf8.count > 1 << 16 {
+        written += text.utf8.count
+        _ = fputs(text, file)
+        text = ""
+      }
+    }
+    text += "]}\n"
+    _ = fputs(text, file)
+    return count
+  }
 }

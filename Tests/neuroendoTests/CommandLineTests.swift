@@ -125,3 +125,28 @@ struct CommandLineTests {
     #expect(badProfile.error.contains("Pipelines/sample.yml:5: description: unknown key"))
   }
 }
+
+@Suite("neuroendo command line: JSON")
+struct JSONCommandLineTests {
+  @Test("inspect: a FHIR bundle is recognised by its name and shows skipped resources")
+  func inspectFHIR() throws {
+    let result = try neuroendo("inspect", "SampleData/fhir/hospital-export-2026-03-15.json")
+    #expect(result.status == 0)
+    #expect(
+      result.output.contains("records: 27 = 15 accepted + 0 partial + 5 rejected + 7 skipped"))
+    #expect(
+      result.output.contains(
+        "skipped: 7 (not lab results of ours: Patient 3, Specimen 2, DiagnosticReport 1, Observation 2951-2 1)"
+      ))
+    #expect(result.output.contains("path 'entry[21].resource.status'"))
+  }
+
+  @Test("inspect: --format json with a profile reads result objects")
+  func inspectJSON() throws {
+    let result = try neuroendo(
+      "inspect", "SampleData/json/research-portal-results.json", "--format", "json", "--profile",
+      "Pipelines/profiles/research-portal-json.yml")
+    #expect(result.status == 0)
+    #expect(result.output.contains("records: 7 = 4 accepted + 0 partial + 3 rejected"))
+  }
+}

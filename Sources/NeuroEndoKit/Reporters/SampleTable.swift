@@ -20,7 +20,7 @@ public enum SampleTable {
       sample.attributes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(
         separator: ";"),
       sample.provenance.file, sample.provenance.record.map(String.init) ?? "",
-      sample.provenance.column ?? "",
+      sample.provenance.column ?? sample.provenance.path ?? "",
     ]
   }
 
@@ -33,7 +33,8 @@ public enum SampleTable {
   public static func row(_ rejection: Rejection) -> [String] {
     [
       rejection.location.file, rejection.location.record.map(String.init) ?? "",
-      rejection.location.column ?? "", rejection.reason.code, rejection.reason.description,
+      rejection.location.column ?? rejection.location.path ?? "", rejection.reason.code,
+      rejection.reason.description,
     ]
   }
 

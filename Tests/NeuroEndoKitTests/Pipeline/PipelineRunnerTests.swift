@@ -44,6 +44,13 @@ struct PipelineRunnerTests {
         + totals.skippedRecords)
     #expect(try lines(output.appendingPathComponent("samples.csv").path).count == 1 + 112)
     #expect(try lines(output.appendingPathComponent("rejections.csv").path).count == 1 + 18)
+    // For JSON files the column of rejections.csv holds the JSON path.
+    let rejectionsText = try String(
+      contentsOf: output.appendingPathComponent("rejections.csv"), encoding: .utf8)
+    #expect(
+      rejectionsText.contains(
+        #",24,entry[23].resource.valueQuantity.value,wrong-type,"entry[23].resource.valueQuantity.value should be a number, found a string""#
+      ))
     let json = try Data(contentsOf: output.appendingPathComponent("run-summary.json"))
     let decoded = try JSONSerialization.jsonObject(with: json) as? [String: Any]
     let jsonTotals = decoded?["totals"] as? [String: Int]

@@ -19,6 +19,7 @@ struct JSONElement: Sendable {
   var document: Int
   /// The 1-based line the element starts on.
   var line: Int
+
   /// The element's JSON path in its document: `entry[3]`, `[3]`, or empty for the whole.
   var path: String {
     switch place {
@@ -29,8 +30,8 @@ struct JSONElement: Sendable {
   }
 }
 
-/// A JSON document that cannot be split: broken nesting, text after the end, a scalar at
-/// the top, or a top-level object too large outside an `entry` array.
+/// A JSON document that cannot be split: broken nesting, a scalar at the top, a truncated
+/// file, or a top-level object too large outside an `entry` array.
 struct JSONScanError: Error, Sendable, Hashable, CustomStringConvertible {
   /// The 1-based line where the problem was seen.
   var line: Int
@@ -49,7 +50,8 @@ struct JSONScanError: Error, Sendable, Hashable, CustomStringConvertible {
 /// - an object with an `entry` array (a FHIR Bundle): each entry is an element;
 /// - any other object: the whole object is one element.
 ///
-/// It tracks strings (with escapes) and nesting only; the elements are parsed by the caller.
+/// It tracks strings (with escapes) and nesting only; the caller parses the elements.
+/// Bytes are copied a run at a time, not one by one.
 struct JSONElementScanner {
   /// The largest top-level object kept whole (outside an `entry` array).
   static let documentLimit = 64 << 20
@@ -63,25 +65,139 @@ struct JSONElementScanner {
   private var escaped = false
   private var line = 1
   private var document = 0
-  // The element being captured (in the array or entry array), and where it started.
+  // Depth at which elements are separated: 1 in a top-level array, 2 in an entry array,
+  // 0 when no element container is open.
+  private var elementDepth = 0
   private var element: [UInt8] = []
+  private var elementStarted = false
   private var elementLine = 1
   private var elementIndex = 0
-  // Depth at which elements are separated: 1 in a top-level array, 2 in an entry array.
-  private var elementDepth = 0
-  // Top-level object: the member being read, the document kept whole, and `entry` seen.
+  // Top-level object: the member being read, the document kept whole until it proves to
+  // be a bundle, and whether it is one.
   private var memberState = MemberState.key
   private var key: [UInt8] = []
   private var readingKey = false
+  private var keepingWhole = false
   private var whole: [UInt8] = []
   private var wholeLine = 1
-  private var isBundle = false
+
+  private static let entryKey = Array("entry".utf8)
 
   /// Scans a chunk, handing out every element it completes.
   mutating func feed(_ chunk: UnsafeRawBufferPointer, emit: (JSONElement) -> Void)
     throws(JSONScanError)
   {
-    for byte in chunk { try step(byte, emit) }
+    let bytes = chunk.bindMemory(to: UInt8.self)
+    // Start of the run of bytes not yet copied into `element` / `whole`.
+    var elementRun = 0
+    var wholeRun = 0
+    var index = 0
+    let count = bytes.count
+    func flushRuns(upTo end: Int) {
+      if elementStarted && end > elementRun {
+        element.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[elementRun..<end]))
+      }
+      elementRun = end
+      if keepingWhole && end > wholeRun {
+        whole.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[wholeRun..<end]))
+      }
+      wholeRun = end
+    }
+    while index < count {
+      let byte = bytes[index]
+      if byte == 0x0A { line += 1 }
+      if top == .none {
+        if try startDocument(byte) {
+          wholeRun = index
+          elementRun = index + 1
+        }
+        index += 1
+        continue
+      }
+      if inString {
+        // Skip through the string to its closing quote.
+        while index < count {
+          let byte = bytes[index]
+          if escaped {
+            escaped = false
+          } else if byte == 0x5C {
+            escaped = true
+          } else if byte == 0x22 {
+            inString = false
+            if readingKey {
+              readingKey = false
+              memberState = .colon
+            }
+            break
+          } else if readingKey {
+            key.append(byte)
+          }
+          index += 1
+        }
+        index += 1
+        continue
+      }
+      switch byte {
+      case 0x22:  // "
+        inString = true
+        if elementDepth > 0 && depth == elementDepth { startElement(at: index, &elementRun) }
+        if top == .object && depth == 1 && memberState == .key {
+          readingKey = true
+          key.removeAll(keepingCapacity: true)
+        }
+      case 0x3A:  // :
+        if top == .object && depth == 1 { memberState = .value }
+      case 0x2C:  // ,
+        if elementDepth > 0 && depth == elementDepth {
+          flushRuns(upTo: index)
+          try endElement(emit)
+          elementRun = index + 1
+        }
+        if top == .object && depth == 1 { memberState = .key }
+      case 0x7B, 0x5B:  // { [
+        if elementDepth > 0 && depth == elementDepth { startElement(at: index, &elementRun) }
+        if top == .object && depth == 1 && memberState == .value && byte == 0x5B
+          && key == Self.entryKey
+        {
+          // A bundle: its entries are the elements; the rest of the object is not kept.
+          keepingWhole = false
+          whole = []
+          elementDepth = 2
+          elementIndex = 0
+          elementRun = index + 1
+        }
+        depth += 1
+      case 0x7D, 0x5D:  // } ]
+        if elementDepth > 0 && depth == elementDepth {
+          // The container of the elements closes: the last element, if any, ends here.
+          flushRuns(upTo: index)
+          if elementStarted { try endElement(emit) }
+          if top == .object { elementDepth = 0 }
+        }
+        depth -= 1
+        if depth == 0 {
+          let closesArray = byte == 0x5D
+          guard closesArray == (top == .array) else {
+            throw JSONScanError(line: line, message: "unbalanced '\(Unicode.Scalar(byte))'")
+          }
+          flushRuns(upTo: index + 1)
+          try endDocument(emit)
+          wholeRun = index + 1
+          elementRun = index + 1
+        }
+      case 0x20, 0x09, 0x0A, 0x0D:
+        break
+      default:
+        if elementDepth > 0 && depth == elementDepth { startElement(at: index, &elementRun) }
+      }
+      index += 1
+    }
+    flushRuns(upTo: count)
+    if whole.count > Self.documentLimit {
+      throw JSONScanError(
+        line: wholeLine,
+        message: "a top-level object over \(Self.documentLimit >> 20) MiB outside an 'entry' array")
+    }
   }
 
   /// Ends the input: a value still open is an error.
@@ -91,37 +207,27 @@ struct JSONElementScanner {
     }
   }
 
-  private static let entryKey = Array("entry".utf8)
-
-  private mutating func step(_ byte: UInt8, _ emit: (JSONElement) -> Void) throws(JSONScanError) {
-    if byte == 0x0A { line += 1 }
-    if top == .none {
-      try startDocument(byte)
-      return
-    }
-    // Until an `entry` array shows the object is a bundle, it may be one resource: keep it.
-    if top == .object && !isBundle { whole.append(byte) }
-    try scanStructure(byte, emit)
-  }
-
-  private mutating func startDocument(_ byte: UInt8) throws(JSONScanError) {
+  /// Begins a top-level value; `true` when `byte` opened one.
+  private mutating func startDocument(_ byte: UInt8) throws(JSONScanError) -> Bool {
     switch byte {
-    case 0x20, 0x09, 0x0A, 0x0D: return
-    case UInt8(ascii: "["):
+    case 0x20, 0x09, 0x0A, 0x0D: return false
+    case 0x5B:
       document += 1
       top = .array
       depth = 1
       elementDepth = 1
       elementIndex = 0
-    case UInt8(ascii: "{"):
+      return true
+    case 0x7B:
       document += 1
       top = .object
       depth = 1
       elementDepth = 0
       memberState = .key
-      isBundle = false
-      whole = [byte]
+      keepingWhole = true
+      whole = []
       wholeLine = line
+      return true
     default:
       throw JSONScanError(
         line: line,
@@ -129,88 +235,15 @@ struct JSONElementScanner {
     }
   }
 
-  private mutating func scanStructure(_ byte: UInt8, _ emit: (JSONElement) -> Void)
-    throws(JSONScanError)
-  {
-    let capturing = elementDepth > 0 && depth >= elementDepth
-    if inString {
-      if capturing { element.append(byte) }
-      if readingKey && !escaped && byte != UInt8(ascii: "\"") { key.append(byte) }
-      if escaped {
-        escaped = false
-        if readingKey { key.append(byte) }
-      } else if byte == UInt8(ascii: "\\") {
-        escaped = true
-      } else if byte == UInt8(ascii: "\"") {
-        inString = false
-        if readingKey {
-          readingKey = false
-          memberState = .colon
-        }
-      }
-      return
-    }
-    switch byte {
-    case 0x20, 0x09, 0x0A, 0x0D:
-      if capturing && !element.isEmpty { element.append(byte) }
-    case UInt8(ascii: "\""):
-      inString = true
-      if capturing { startElement(); element.append(byte) }
-      if top == .object && depth == 1 && memberState == .key {
-        readingKey = true
-        key.removeAll(keepingCapacity: true)
-      }
-    case UInt8(ascii: ":"):
-      if capturing { element.append(byte) }
-      if top == .object && depth == 1 { memberState = .value }
-    case UInt8(ascii: ","):
-      if capturing && depth == elementDepth {
-        try endElement(emit)
-      } else if capturing {
-        element.append(byte)
-      }
-      if top == .object && depth == 1 { memberState = .key }
-    case UInt8(ascii: "{"), UInt8(ascii: "["):
-      if capturing { startElement(); element.append(byte) }
-      if top == .object && depth == 1 && memberState == .value && key == Self.entryKey
-        && byte == UInt8(ascii: "[")
-      {
-        // A bundle: its entries are the elements; the rest of the object is not kept.
-        isBundle = true
-        whole = []
-        elementDepth = 2
-        elementIndex = 0
-      }
-      depth += 1
-    case UInt8(ascii: "}"), UInt8(ascii: "]"):
-      if capturing && depth == elementDepth {
-        // The container of the elements closes: the last element (if any) ends here.
-        if !element.isEmpty { try endElement(emit) }
-        if top == .object { elementDepth = 0 }
-      } else if capturing {
-        element.append(byte)
-      }
-      depth -= 1
-      if depth < 0 || (top == .array && byte != UInt8(ascii: "]") && depth == 0) {
-        throw JSONScanError(line: line, message: "unbalanced '\(Unicode.Scalar(byte))'")
-      }
-      if depth == 0 { try endDocument(byte, emit) }
-    default:
-      if capturing { startElement(); element.append(byte) }
-    }
-    if whole.count > Self.documentLimit {
-      throw JSONScanError(
-        line: wholeLine,
-        message: "a top-level object over \(Self.documentLimit >> 20) MiB outside an 'entry' array")
-    }
-  }
-
-  private mutating func startElement() {
-    if element.isEmpty { elementLine = line }
+  private mutating func startElement(at index: Int, _ elementRun: inout Int) {
+    guard !elementStarted else { return }
+    elementStarted = true
+    elementLine = line
+    elementRun = index
   }
 
   private mutating func endElement(_ emit: (JSONElement) -> Void) throws(JSONScanError) {
-    guard !element.isEmpty else {
+    guard elementStarted else {
       throw JSONScanError(line: line, message: "an empty item between commas")
     }
     while let last = element.last, last == 0x20 || last == 0x09 || last == 0x0A || last == 0x0D {
@@ -219,21 +252,17 @@ struct JSONElementScanner {
     let place: JSONElement.Place = top == .array ? .item(elementIndex) : .entry(elementIndex)
     emit(JSONElement(bytes: element, place: place, document: document, line: elementLine))
     element.removeAll(keepingCapacity: true)
+    elementStarted = false
     elementIndex += 1
   }
 
-  private mutating func endDocument(_ byte: UInt8, _ emit: (JSONElement) -> Void)
-    throws(JSONScanError)
-  {
-    if top == .object && byte != UInt8(ascii: "}") {
-      throw JSONScanError(line: line, message: "unbalanced ']'")
-    }
-    if top == .object && !isBundle {
+  private mutating func endDocument(_ emit: (JSONElement) -> Void) throws(JSONScanError) {
+    if top == .object && keepingWhole {
       emit(JSONElement(bytes: whole, place: .document, document: document, line: wholeLine))
     }
     whole = []
+    keepingWhole = false
     top = .none
-    isBundle = false
     elementDepth = 0
   }
 }
