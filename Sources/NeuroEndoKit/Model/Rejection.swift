@@ -54,6 +54,8 @@ public enum RejectionReason: Sendable, Hashable, Codable, CustomStringConvertibl
   case wrongType(field: String, expected: String, found: String)
   /// The FHIR status says the result must not be used (`entered-in-error`, `cancelled`).
   case excludedStatus(String)
+  /// The unit does not fit the analyte (a mass unit for TSH), found when normalizing.
+  case unitMismatch(unit: String, analyte: String)
 
   /// A stable identifier for grouping, e.g. `unknown-unit`.
   public var code: String {
@@ -76,6 +78,7 @@ public enum RejectionReason: Sendable, Hashable, Codable, CustomStringConvertibl
     case .missingField: "missing-field"
     case .wrongType: "wrong-type"
     case .excludedStatus: "excluded-status"
+    case .unitMismatch: "unit-mismatch"
     }
   }
 
@@ -103,6 +106,8 @@ public enum RejectionReason: Sendable, Hashable, Codable, CustomStringConvertibl
       "\(field) should be \(expected), found \(found)"
     case .excludedStatus(let status):
       "status '\(excerpt(status))' means the result must not be used"
+    case .unitMismatch(let unit, let analyte):
+      "unit '\(unit)' does not fit \(analyte); it is not converted by guessing"
     case .fieldTooLong(let bytes, let limit):
       "field of \(bytes) bytes is longer than the limit of \(limit)"
     }

@@ -1,0 +1,200 @@
+import Foundation
+
+/// Settings of the normalizer stage (`settings.normalize` in a pipeline file).
+public struct NormalizerSettings: Sendable, Hashable {
+  /// The IANA time zone that local times without a UTC offset are read in; `nil` leaves
+  /// them local (alignment then works on the wall clock).
+  public var timeZone: String?
+
+  /// Creates settings.
+  public init(timeZone: String? = nil) { self.timeZone = timeZone }
+}
+
+/// What normalizing gave: the samples, the ones refused, and what the screens counted.
+public struct NormalizationResult: Sendable {
+  /// The normalized samples, in the order read (duplicates removed).
+  public var samples: [NormalizedSample] = []
+  /// Samples refused (a unit that does not fit the analyte).
+  public var rejections: [Rejection] = []
+  /// Identical records delivered more than once: each counted once, the copies dropped.
+  public var duplicates = 0
+  /// Samples flagged `conflict`: another value for the same subject, analyte and time.
+  public var conflicts = 0
+}
+
+/// Brings samples from every reader to one footing: canonical units (DOMAIN.md section 2),
+/// times on the time line, duplicates and conflicts found, and each sample placed in its
+/// subject's circadian day (a day runs from one waking to the next).
+///
+/// Works on all samples of a run at once, since alignment needs a subject's whole record.
+public struct Normalizer: Sendable {
+  /// The settings.
+  public let settings: NormalizerSettings
+  private let resolver: LocalTimeResolver?
+
+  /// Creates a normalizer.
+  ///
+  /// - Returns: `nil` when the time zone is not a known IANA name.
+  public init?(settings: NormalizerSettings) {
+    self.settings = settings
+    if let zone = settings.timeZone {
+      guard let resolver = LocalTimeResolver(identifier: zone) else { return nil }
+      self.resolver = resolver
+    } else {
+      resolver = nil
+    }
+  }
+
+  /// Normalizes the samples of a run.
+  public func normalize(_ samples: [Sample]) -> NormalizationResult {
+    var result = NormalizationResult()
+    var normalized: [NormalizedSample] = []
+    normalized.reserveCapacity(samples.count)
+    for sample in samples {
+      do throws(UnitMismatch) {
+        let value = try UnitConverter.canonical(sample.quantity, for: sample.analyte)
+        let (collected, resolution) = place(sample.collected)
+        normalized.append(
+          NormalizedSample(
+            sample: sample, value: value, collected: collected, timeResolution: resolution))
+      } catch {
+        result.rejections.append(
+          Rejection(
+            location: sample.provenance,
+            reason: .unitMismatch(unit: error.unit.ucum, analyte: error.analyte.rawValue)))
+      }
+    }
+    normalized = screenDuplicates(normalized, &result)
+    align(&normalized)
+    result.samples = normalized
+    return result
+  }
+
+  /// The time with its offset: as given, or placed in the pipeline's zone.
+  private func place(_ time: CollectionTime?) -> (CollectionTime?, LocalTimeResolver.Resolution?) {
+    guard let time, time.utcOffsetSeconds == nil, let resolver else { return (time, nil) }
+    let placed = resolver.resolve(time.local)
+    return (placed.time, placed.resolution)
+  }
+
+  /// Drops records delivered twice and flags different values for the same subject,
+  /// analyte, specimen and time (or protocol sample) as conflicts.
+  private func screenDuplicates(_ samples: [NormalizedSample], _ result: inout NormalizationResult)
+    -> [NormalizedSample]
+  {
+    var firstByKey: [String: Int] = [:]
+    var kept: [NormalizedSample] = []
+    var conflicted = Set<Int>()
+    for sample in samples {
+      let key = Self.identity(sample)
+      guard let first = firstByKey[key] else {
+        firstByKey[key] = kept.count
+        kept.append(sample)
+        continue
+      }
+      if kept[first].value == sample.value {
+        result.duplicates += 1
+        continue
+      }
+      conflicted.insert(first)
+      conflicted.insert(kept.count)
+      kept.append(sample)
+    }
+    for index in conflicted {
+      let same = kept.indices.filter { Self.identity(kept[$0]) == Self.identity(kept[index]) }
+      let values = same.map { "\(SampleTable.format(kept[$0].value.value))" }.joined(
+        separator: ", ")
+      kept[index].flags.append(
+        SampleFlag(
+          code: "conflict",
+          message:
+            "\(same.count) values for the same subject, analyte and time (\(values) \(kept[index].value.unit.ucum)); kept out of the features"
+        ))
+    }
+    result.conflicts = conflicted.count
+    return kept
+  }
+
+  /// What makes two records the same measurement.
+  static func identity(_ sample: NormalizedSample) -> String {
+    let base =
+      "\(sample.sample.subjectID)|\(sample.sample.analyte.rawValue)|\(sample.sample.specimen.rawValue)"
+    if let time = sample.collected { return "\(base)|t\(Self.seconds(time))" }
+    let relative = sample.sample.relativeTime
+    return
+      "\(base)|r\(sample.sample.day ?? 0)|\(sample.sample.label ?? "")|\(relative.map { "\($0.anchor)\($0.minutes)" } ?? "")"
+  }
+
+  /// Seconds on the time line when the offset is known, else on the wall clock.
+  static func seconds(_ time: CollectionTime) -> Double {
+    time.instant?.timeIntervalSince1970 ?? time.local.secondsSinceEpochWallClock
+  }
+
+  /// Places every sample in its subject's day. Exports that give minutes since waking keep
+  /// them; timed samples count from the latest waking before them (within 24 hours), taken
+  /// from the wake column; failing that, the first sample of the calendar day stands in for
+  /// the waking and the samples of that day are flagged `wake-estimated`.
+  private func align(_ samples: inout [NormalizedSample]) {
+    var timedBySubject: [String: [Int]] = [:]
+    for index in samples.indices {
+      let sample = samples[index].sample
+      if let relative = sample.relativeTime {
+        if relative.anchor == .waking {
+          samples[index].circadian = CircadianPosition(
+            minutesSinceWaking: relative.minutes, day: sample.day ?? 1, wakeSource: .export,
+            wake: nil)
+        }
+      } else if samples[index].collected != nil {
+        timedBySubject[sample.subjectID, default: []].append(index)
+      }
+    }
+    for (_, indices) in timedBySubject {
+      alignSubject(indices, &samples)
+    }
+  }
+
+  private func alignSubject(_ indices: [Int], _ samples: inout [NormalizedSample]) {
+    // Wakings from the wake column, placed like collection times.
+    var wakes: [(seconds: Double, time: CollectionTime, source: WakeSource)] = []
+    var seen = Set<Double>()
+    for index in indices {
+      guard let wake = place(samples[index].sample.wake).0 else { continue }
+      let seconds = Self.seconds(wake)
+      if seen.insert(seconds).inserted { wakes.append((seconds, wake, .wakeColumn)) }
+    }
+    // Samples no waking covers: the first sample of their calendar day stands in.
+    let day: Double = 86_400
+    func anchor(_ seconds: Double) -> Int? {
+      wakes.lastIndex { $0.seconds <= seconds && seconds - $0.seconds < day }
+    }
+    wakes.sort { $0.seconds < $1.seconds }
+    var estimatedDays: [String: (seconds: Double, time: CollectionTime)] = [:]
+    for index in indices {
+      let time = samples[index].collected!
+      let seconds = Self.seconds(time)
+      guard anchor(seconds) == nil else { continue }
+      let date = "\(time.local.year)-\(time.local.month)-\(time.local.day)"
+      if let first = estimatedDays[date], first.seconds <= seconds { continue }
+      estimatedDays[date] = (seconds, time)
+    }
+    let estimated = Set(estimatedDays.values.map(\.seconds))
+    wakes += estimatedDays.values.map { ($0.seconds, $0.time, WakeSource.firstSampleEstimated) }
+    wakes.sort { $0.seconds < $1.seconds }
+    for index in indices {
+      let time = samples[index].collected!
+      let seconds = Self.seconds(time)
+      guard let anchorIndex = anchor(seconds) else { continue }
+      let wake = wakes[anchorIndex]
+      samples[index].circadian = CircadianPosition(
+        minutesSinceWaking: (seconds - wake.seconds) / 60, day: anchorIndex + 1,
+        wakeSource: wake.source, wake: wake.time)
+      if wake.source == .firstSampleEstimated && estimated.contains(wake.seconds) {
+        samples[index].flags.append(
+          SampleFlag(
+            code: "wake-estimated",
+            message:
+              "no waking time for this day: the first sample (\(wake.time)) stands in for it"))
+      }
+    }
+  }
+}
