@@ -92,7 +92,7 @@ struct CommandLineTests {
     #expect(result.status == 2)
     #expect(
       result.error
-        == "\(file.path):4: inputs[0].fromat: unknown key (expected one of: name, path, glob, format, profile)\n"
+        == "\(file.path):4: inputs[0].fromat: unknown key (expected one of: name, path, glob, format, profile, time_zone)\n"
     )
     let run = try neuroendo("run", file.path)
     #expect(run.status == 2)

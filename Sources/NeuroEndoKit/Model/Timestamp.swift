@@ -77,7 +77,8 @@ private func pad(_ number: Int, _ width: Int) -> String {
 /// When a sample was collected: the wall-clock time as written, and its UTC offset when the export gave one.
 ///
 /// Times without an offset stay local here; the time normalizer reads them in the
-/// pipeline's or the subject's time zone.
+/// pipeline's or the subject's time zone. In JSON a time is its ISO 8601 text
+/// (`"2026-03-14T07:05:00+01:00"`, without the offset when it is not known).
 public struct CollectionTime: Sendable, Hashable, Codable, CustomStringConvertible {
   /// The wall-clock time as the export wrote it.
   public var local: LocalDateTime
@@ -88,6 +89,22 @@ public struct CollectionTime: Sendable, Hashable, Codable, CustomStringConvertib
   public init(local: LocalDateTime, utcOffsetSeconds: Int?) {
     self.local = local
     self.utcOffsetSeconds = utcOffsetSeconds
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let text = try decoder.singleValueContainer().decode(String.self)
+    let parsed = Array(text.utf8).withUnsafeBufferPointer { FieldParser.time($0, order: .ymd) }
+    guard let parsed, parsed.date != nil, let time = parsed.collectionTime() else {
+      throw DecodingError.dataCorrupted(
+        .init(codingPath: decoder.codingPath, debugDescription: "'\(text)' is not an ISO 8601 time")
+      )
+    }
+    self = time
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.singleValueContainer()
+    try container.encode(description)
   }
 
   /// The instant, when the offset is known.

@@ -46,14 +46,23 @@ public struct Normalizer: Sendable {
   }
 
   /// Normalizes the samples of a run.
-  public func normalize(_ samples: [Sample]) -> NormalizationResult {
+  ///
+  /// - Parameters:
+  ///   - samples: the samples, in the order read.
+  ///   - zonesByFile: IANA zones for the local times of particular files (an input's own
+  ///     `time_zone`), overriding the settings' zone; names that are not zones are ignored.
+  public func normalize(_ samples: [Sample], zonesByFile: [String: String] = [:])
+    -> NormalizationResult
+  {
+    let resolvers = zonesByFile.compactMapValues(LocalTimeResolver.init(identifier:))
     var result = NormalizationResult()
     var normalized: [NormalizedSample] = []
     normalized.reserveCapacity(samples.count)
     for sample in samples {
       do throws(UnitMismatch) {
         let value = try UnitConverter.canonical(sample.quantity, for: sample.analyte)
-        let (collected, resolution) = place(sample.collected)
+        let resolver = resolvers[sample.provenance.file] ?? self.resolver
+        let (collected, resolution) = Self.place(sample.collected, resolver)
         normalized.append(
           NormalizedSample(
             sample: sample, value: value, collected: collected, timeResolution: resolution))
@@ -65,13 +74,15 @@ public struct Normalizer: Sendable {
       }
     }
     normalized = screenDuplicates(normalized, &result)
-    align(&normalized)
+    align(&normalized, resolvers)
     result.samples = normalized
     return result
   }
 
-  /// The time with its offset: as given, or placed in the pipeline's zone.
-  private func place(_ time: CollectionTime?) -> (CollectionTime?, LocalTimeResolver.Resolution?) {
+  /// The time with its offset: as given, or placed in the zone.
+  private static func place(_ time: CollectionTime?, _ resolver: LocalTimeResolver?) -> (
+    CollectionTime?, LocalTimeResolver.Resolution?
+  ) {
     guard let time, time.utcOffsetSeconds == nil, let resolver else { return (time, nil) }
     let placed = resolver.resolve(time.local)
     return (placed.time, placed.resolution)
@@ -134,7 +145,9 @@ public struct Normalizer: Sendable {
   /// them; timed samples count from the latest waking before them (within 24 hours), taken
   /// from the wake column; failing that, the first sample of the calendar day stands in for
   /// the waking and the samples of that day are flagged `wake-estimated`.
-  private func align(_ samples: inout [NormalizedSample]) {
+  private func align(
+    _ samples: inout [NormalizedSample], _ resolvers: [String: LocalTimeResolver]
+  ) {
     var timedBySubject: [String: [Int]] = [:]
     for index in samples.indices {
       let sample = samples[index].sample
@@ -149,16 +162,21 @@ public struct Normalizer: Sendable {
       }
     }
     for (_, indices) in timedBySubject {
-      alignSubject(indices, &samples)
+      alignSubject(indices, &samples, resolvers)
     }
   }
 
-  private func alignSubject(_ indices: [Int], _ samples: inout [NormalizedSample]) {
+  private func alignSubject(
+    _ indices: [Int], _ samples: inout [NormalizedSample],
+    _ resolvers: [String: LocalTimeResolver]
+  ) {
     // Wakings from the wake column, placed like collection times.
     var wakes: [(seconds: Double, time: CollectionTime, source: WakeSource)] = []
     var seen = Set<Double>()
     for index in indices {
-      guard let wake = place(samples[index].sample.wake).0 else { continue }
+      let sample = samples[index].sample
+      let resolver = resolvers[sample.provenance.file] ?? self.resolver
+      guard let wake = Self.place(sample.wake, resolver).0 else { continue }
       let seconds = Self.seconds(wake)
       if seen.insert(seconds).inserted { wakes.append((seconds, wake, .wakeColumn)) }
     }

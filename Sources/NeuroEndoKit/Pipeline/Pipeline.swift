@@ -21,6 +21,8 @@ public struct Pipeline: Sendable {
     public var format: InputFormat?
     /// The profile, or `nil` to recognise the built-in layouts.
     public var profile: CSVProfile?
+    /// The IANA zone of this input's local times, overriding `settings.normalize.time_zone`.
+    public var timeZone: String?
 
     /// Creates an input.
     public init(
@@ -45,6 +47,10 @@ public struct Pipeline: Sendable {
     public var samples: String = "samples.csv"
     /// The rejections file name (CSV): every rejected value with location and reason.
     public var rejections: String = "rejections.csv"
+    /// The normalized samples (CSV): canonical units, placed times, circadian position, flags.
+    public var normalized: String = "normalized-samples.csv"
+    /// The normalized samples as NDJSON, one JSON object per sample.
+    public var normalizedJSON: String = "normalized-samples.ndjson"
 
     /// Creates outputs in a directory.
     public init(directory: String) { self.directory = directory }
@@ -58,13 +64,19 @@ public struct Pipeline: Sendable {
   public var inputs: [Input]
   /// The outputs.
   public var outputs: Outputs
+  /// Settings of the normalizer stage (`settings.normalize`).
+  public var normalizer: NormalizerSettings
 
   /// Creates a pipeline.
-  public init(name: String, file: String? = nil, inputs: [Input], outputs: Outputs) {
+  public init(
+    name: String, file: String? = nil, inputs: [Input], outputs: Outputs,
+    normalizer: NormalizerSettings = NormalizerSettings()
+  ) {
     self.name = name
     self.file = file
     self.inputs = inputs
     self.outputs = outputs
+    self.normalizer = normalizer
   }
 }
 
@@ -114,8 +126,13 @@ public enum PipelineLoader {
     let name =
       map["name"]?.string() ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
     _ = map["description"]?.string()
-    // Later stages add their keys here; until then the mapping must be empty.
-    _ = map["settings"]?.mapping(allowed: [])
+    // Each stage has its key under settings; analyzers add theirs.
+    var normalizer = NormalizerSettings()
+    if let settings = map["settings"]?.mapping(allowed: ["normalize"]),
+      let normalize = settings["normalize"]
+    {
+      normalizer = normalizerSettings(normalize)
+    }
     var inputs: [Pipeline.Input] = []
     for node in map.required("inputs")?.sequence() ?? [] {
       if let input = input(node, base: base, profileIssues: &profileIssues) { inputs.append(input) }
@@ -126,13 +143,28 @@ public enum PipelineLoader {
     guard let outputs = map.required("outputs").flatMap({ outputs($0, base: base) }) else {
       return nil
     }
-    return Pipeline(name: name, file: file, inputs: inputs, outputs: outputs)
+    return Pipeline(
+      name: name, file: file, inputs: inputs, outputs: outputs, normalizer: normalizer)
+  }
+
+  private static func normalizerSettings(_ node: ConfigNode) -> NormalizerSettings {
+    var settings = NormalizerSettings()
+    guard let map = node.mapping(allowed: ["time_zone"]) else { return settings }
+    if let zone = map["time_zone"], let name = zone.string() {
+      if TimeZone(identifier: name) == nil {
+        zone.report("'\(name)' is not an IANA time zone (such as Europe/Berlin)")
+      } else {
+        settings.timeZone = name
+      }
+    }
+    return settings
   }
 
   private static func input(_ node: ConfigNode, base: URL, profileIssues: inout [ConfigIssue])
     -> Pipeline.Input?
   {
-    guard let map = node.mapping(allowed: ["name", "path", "glob", "format", "profile"]),
+    guard
+      let map = node.mapping(allowed: ["name", "path", "glob", "format", "profile", "time_zone"]),
       let pathNode = map.required("path"), let path = pathNode.string()
     else { return nil }
     let resolved = resolve(path, against: base)
@@ -155,18 +187,30 @@ public enum PipelineLoader {
         }
       }
     }
-    return Pipeline.Input(
+    var input = Pipeline.Input(
       name: map["name"]?.string() ?? path, path: resolved, glob: map["glob"]?.string() ?? "*",
       format: format, profile: profile)
+    if let zone = map["time_zone"], let name = zone.string() {
+      if TimeZone(identifier: name) == nil {
+        zone.report("'\(name)' is not an IANA time zone (such as America/New_York)")
+      } else {
+        input.timeZone = name
+      }
+    }
+    return input
   }
 
   private static func outputs(_ node: ConfigNode, base: URL) -> Pipeline.Outputs? {
-    guard let map = node.mapping(allowed: ["directory", "summary", "samples", "rejections"]),
+    guard
+      let map = node.mapping(allowed: [
+        "directory", "summary", "samples", "rejections", "normalized", "normalized_ndjson",
+      ]),
       let directory = map.required("directory")?.string()
     else { return nil }
     var outputs = Pipeline.Outputs(directory: resolve(directory, against: base))
     for (key, path) in [
       ("summary", \Pipeline.Outputs.summary), ("samples", \.samples), ("rejections", \.rejections),
+      ("normalized", \.normalized), ("normalized_ndjson", \.normalizedJSON),
     ] {
       guard let entry = map[key], let name = entry.string() else { continue }
       if name.isEmpty || name.contains("/") {

@@ -74,11 +74,14 @@ public struct PipelineRunner: Sendable {
       CSVTableWriter(writer: $0, header: SampleTable.rejectionHeader)
     }
 
+    var read: [Sample] = []
+    var zonesByFile: [String: String] = [:]
     for input in pipeline.inputs {
       switch Self.files(of: input) {
       case .failure(let problem): summary.inputProblems.append(problem.description)
       case .success(let files):
         for file in files {
+          if let zone = input.timeZone { zonesByFile[file] = zone }
           let format =
             input.format ?? InputFormat.guess(file: file, hasProfile: input.profile != nil)
           let reader = ExportReader(format: format, profile: input.profile)
@@ -86,6 +89,7 @@ public struct PipelineRunner: Sendable {
             file: file,
             onSample: { sample in
               samples?.write(SampleTable.row(sample))
+              read.append(sample)
               onSample(sample)
             },
             onRejection: { rejection in rejections?.write(SampleTable.row(rejection)) })
@@ -93,6 +97,10 @@ public struct PipelineRunner: Sendable {
         }
       }
     }
+
+    let normalization = normalize(read, zonesByFile: zonesByFile, into: &summary)
+    for rejection in normalization.rejections { rejections?.write(SampleTable.row(rejection)) }
+    writeNormalized(normalization.samples, directory: directory, into: &summary)
 
     for (role, writer) in [("samples", sampleWriter), ("rejections", rejectionWriter)] {
       guard let writer else { continue }
@@ -114,6 +122,55 @@ public struct PipelineRunner: Sendable {
       }
     }
     return summary
+  }
+
+  /// Runs the normalizer stage over every sample read, counting what it did.
+  private func normalize(
+    _ samples: [Sample], zonesByFile: [String: String], into summary: inout RunSummary
+  ) -> NormalizationResult {
+    let normalizer =
+      Normalizer(settings: pipeline.normalizer) ?? Normalizer(settings: NormalizerSettings())!
+    if normalizer.settings != pipeline.normalizer {
+      summary.inputProblems.append(
+        "settings.normalize.time_zone '\(pipeline.normalizer.timeZone ?? "")' is not an IANA time zone; local times stay local"
+      )
+    }
+    let result = normalizer.normalize(samples, zonesByFile: zonesByFile)
+    var counts = RunSummary.NormalizationSummary()
+    counts.samplesIn = samples.count
+    counts.normalized = result.samples.count
+    counts.unitMismatches = result.rejections.count
+    counts.duplicates = result.duplicates
+    counts.conflicts = result.conflicts
+    for sample in result.samples {
+      for flag in sample.flags { counts.flags[flag.code, default: 0] += 1 }
+      if let resolution = sample.timeResolution {
+        counts.timeResolutions[resolution.rawValue, default: 0] += 1
+      }
+    }
+    summary.normalization = counts
+    return result
+  }
+
+  /// Writes the normalized samples as CSV and NDJSON, each atomically.
+  private func writeNormalized(
+    _ samples: [NormalizedSample], directory: String, into summary: inout RunSummary
+  ) {
+    let outputs = pipeline.outputs
+    do throws(OutputError) {
+      let table = try AtomicFileWriter(path: path(directory, outputs.normalized))
+      let writer = CSVTableWriter(writer: table, header: NormalizedTable.header)
+      for sample in samples { writer.write(NormalizedTable.row(sample)) }
+      try table.commit()
+      summary.outputs["normalized"] = table.path
+      let lines = try AtomicFileWriter(path: path(directory, outputs.normalizedJSON))
+      let encoder = NormalizedTable.makeEncoder()
+      for sample in samples { lines.write(NormalizedTable.jsonLine(sample, encoder: encoder)) }
+      try lines.commit()
+      summary.outputs["normalized_ndjson"] = lines.path
+    } catch {
+      summary.outputFailures.append(error.description)
+    }
   }
 
   private func path(_ directory: String, _ name: String) -> String {

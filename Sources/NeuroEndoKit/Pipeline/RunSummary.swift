@@ -16,6 +16,29 @@ public struct RunSummary: Sendable, Codable {
   public var outputs: [String: String]
   /// Outputs that could not be written, with the reason.
   public var outputFailures: [String]
+  /// What the normalizer did.
+  public var normalization = NormalizationSummary()
+
+  /// Counts of the normalizer stage.
+  public struct NormalizationSummary: Sendable, Codable, Hashable {
+    /// Samples read, before normalization.
+    public var samplesIn = 0
+    /// Samples normalized (after duplicates were dropped).
+    public var normalized = 0
+    /// Samples refused for a unit that does not fit the analyte.
+    public var unitMismatches = 0
+    /// Identical records dropped.
+    public var duplicates = 0
+    /// Samples flagged as conflicts.
+    public var conflicts = 0
+    /// Flags by code.
+    public var flags: [String: Int] = [:]
+    /// Local times placed in the pipeline's zone, by what was done.
+    public var timeResolutions: [String: Int] = [:]
+
+    /// Creates empty counts.
+    public init() {}
+  }
 
   /// Creates a summary.
   public init(
@@ -71,6 +94,7 @@ public struct RunSummary: Sendable, Codable {
 
   private enum CodingKeys: String, CodingKey {
     case pipeline, started, finished, files, inputProblems, outputs, outputFailures, totals
+    case normalization
   }
 
   public init(from decoder: any Decoder) throws {
@@ -82,6 +106,7 @@ public struct RunSummary: Sendable, Codable {
     inputProblems = try container.decode([String].self, forKey: .inputProblems)
     outputs = try container.decode([String: String].self, forKey: .outputs)
     outputFailures = try container.decode([String].self, forKey: .outputFailures)
+    normalization = try container.decode(NormalizationSummary.self, forKey: .normalization)
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -94,5 +119,6 @@ public struct RunSummary: Sendable, Codable {
     try container.encode(outputs, forKey: .outputs)
     try container.encode(outputFailures, forKey: .outputFailures)
     try container.encode(totals, forKey: .totals)
+    try container.encode(normalization, forKey: .normalization)
   }
 }

@@ -19,6 +19,18 @@ public enum RunSummaryReporter {
         + "\(totals.acceptedRecords) accepted + \(totals.partialRecords) partial + "
         + "\(totals.rejectedRecords) rejected\(skipped(totals.skippedRecords)); \(totals.samples) samples, "
         + "\(totals.rejections) rejections, \(totals.emptyCells) empty cells")
+    let normalization = summary.normalization
+    var normalized =
+      "normalized: \(normalization.normalized) of \(normalization.samplesIn) samples in canonical units "
+      + "(\(normalization.unitMismatches) unit mismatches rejected, \(normalization.duplicates) duplicates dropped, "
+      + "\(normalization.conflicts) conflicts flagged)"
+    let flags = normalization.flags.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+    if !flags.isEmpty { normalized += "; flags: " + flags.joined(separator: ", ") }
+    let times = normalization.timeResolutions.sorted { $0.key < $1.key }.map {
+      "\($0.key) \($0.value)"
+    }
+    if !times.isEmpty { normalized += "; local times placed: " + times.joined(separator: ", ") }
+    lines.append(normalized)
     for (role, path) in summary.outputs.sorted(by: { $0.key < $1.key }) {
       lines.append("wrote \(role): \(path)")
     }

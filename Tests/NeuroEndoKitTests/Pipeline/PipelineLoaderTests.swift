@@ -58,8 +58,8 @@ struct PipelineLoaderTests {
       """
     #expect(
       issues(yaml) == [
-        "4 inputs[0].fromat: unknown key (expected one of: name, path, glob, format, profile)",
-        "7 outputs.colour: unknown key (expected one of: directory, summary, samples, rejections)",
+        "4 inputs[0].fromat: unknown key (expected one of: name, path, glob, format, profile, time_zone)",
+        "7 outputs.colour: unknown key (expected one of: directory, summary, samples, rejections, normalized, normalized_ndjson)",
       ])
   }
 

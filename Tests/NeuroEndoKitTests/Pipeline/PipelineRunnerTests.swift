@@ -44,6 +44,18 @@ struct PipelineRunnerTests {
         + totals.skippedRecords)
     #expect(try lines(output.appendingPathComponent("samples.csv").path).count == 1 + 112)
     #expect(try lines(output.appendingPathComponent("rejections.csv").path).count == 1 + 18)
+    // Normalization: every sample in canonical units; local times placed in Europe/Berlin,
+    // or in America/New_York for the St Mary input, which sets its own zone.
+    #expect(summary.normalization.normalized == 112)
+    #expect(summary.normalization.timeResolutions == ["exact": 19])
+    let normalized = try String(
+      contentsOf: output.appendingPathComponent("normalized-samples.csv"), encoding: .utf8)
+    #expect(normalized.split(separator: "\n").count == 1 + 112)
+    #expect(
+      normalized.contains(
+        "MRN004631,ft3,serum,4.4544,pmol/L,,2.9,pg/mL,2026-03-16T08:30:00-04:00,exact"))
+    #expect(
+      try lines(output.appendingPathComponent("normalized-samples.ndjson").path).count == 112)
     // For JSON files the column of rejections.csv holds the JSON path.
     let rejectionsText = try String(
       contentsOf: output.appendingPathComponent("rejections.csv"), encoding: .utf8)
@@ -147,6 +159,7 @@ struct PipelineRunnerTests {
           rejected 1 × unknown-unit: unknown unit 'mg/furlong'
             at record 3 column 'unit'
         total: 1 files (0 failed), 3 records = 2 accepted + 0 partial + 1 rejected; 2 samples, 1 rejections, 0 empty cells
+        normalized: 0 of 0 samples in canonical units (0 unit mismatches rejected, 0 duplicates dropped, 0 conflicts flagged)
 
         """)
   }

@@ -151,3 +151,26 @@ struct SplitMix64 {
     return z ^ (z >> 31)
   }
 }
+
+@Suite("Collection times in JSON")
+struct CollectionTimeCodingTests {
+  @Test(
+    "a collection time is its ISO 8601 text in JSON, both ways",
+    arguments: [
+      "2026-03-14T07:05:00+01:00", "2026-03-14T07:05:00Z", "2026-03-14T07:05:00",
+      "2026-03-14T07:05:09.250-05:30",
+    ])
+  func roundTrip(text: String) throws {
+    let json = Data("\"\(text)\"".utf8)
+    let time = try JSONDecoder().decode(CollectionTime.self, from: json)
+    #expect(time.description == text)
+    #expect(try JSONEncoder().encode(time) == json)
+  }
+
+  @Test("text that is not a date and time does not decode")
+  func invalid() {
+    #expect(throws: DecodingError.self) {
+      try JSONDecoder().decode(CollectionTime.self, from: Data(#""07:05""#.utf8))
+    }
+  }
+}

@@ -1,0 +1,45 @@
+import Foundation
+
+/// The columns of `normalized-samples.csv` (documented in the README) and the lines of
+/// `normalized-samples.ndjson`.
+public enum NormalizedTable {
+  /// The header row.
+  public static let header = [
+    "subject_id", "analyte", "specimen", "value", "unit", "censoring", "original_value",
+    "original_unit", "collected_at", "time_resolution", "minutes_since_waking", "day", "wake_at",
+    "wake_source", "label", "test_code", "flags", "source_file", "source_record", "source_column",
+  ]
+
+  /// The row for one normalized sample.
+  public static func row(_ normalized: NormalizedSample) -> [String] {
+    let sample = normalized.sample
+    return [
+      sample.subjectID, sample.analyte.rawValue, sample.specimen.rawValue,
+      SampleTable.format(normalized.value.value), normalized.value.unit.ucum,
+      normalized.value.censoring.rawValue, SampleTable.format(sample.quantity.value),
+      sample.quantity.unit.ucum, normalized.collected?.description ?? "",
+      normalized.timeResolution?.rawValue ?? "",
+      normalized.circadian.map { SampleTable.format($0.minutesSinceWaking) } ?? "",
+      normalized.circadian.map { String($0.day) } ?? "",
+      normalized.circadian?.wake?.description ?? "",
+      normalized.circadian?.wakeSource.rawValue ?? "",
+      sample.label ?? "", sample.testCode ?? "",
+      normalized.flags.map(\.code).joined(separator: ";"), sample.provenance.file,
+      sample.provenance.record.map(String.init) ?? "",
+      sample.provenance.column ?? sample.provenance.path ?? "",
+    ]
+  }
+
+  /// One NDJSON line: the normalized sample as JSON with sorted keys.
+  public static func jsonLine(_ normalized: NormalizedSample, encoder: JSONEncoder) -> String {
+    // Encoding plain value types cannot fail.
+    String(decoding: try! encoder.encode(normalized), as: UTF8.self) + "\n"
+  }
+
+  /// The encoder for NDJSON lines.
+  public static func makeEncoder() -> JSONEncoder {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return encoder
+  }
+}
