@@ -10,7 +10,7 @@ public struct NormalizedSample: Sendable, Hashable, Codable {
   /// time zone placed it; a local time otherwise.
   public var collected: CollectionTime?
   /// What placing a local time did (`nil` when the export gave the offset).
-  public var timeResolution: LocalTimeResolver.Resolution?
+  public var timeResolution: TimeResolution?
   /// Where the sample sits in the subject's day, when that can be told.
   public var circadian: CircadianPosition?
   /// What screens found (duplicates, conflicts, estimated waking ...).
@@ -19,7 +19,7 @@ public struct NormalizedSample: Sendable, Hashable, Codable {
   /// Creates a normalized sample.
   public init(
     sample: Sample, value: Quantity, collected: CollectionTime?,
-    timeResolution: LocalTimeResolver.Resolution?, circadian: CircadianPosition? = nil,
+    timeResolution: TimeResolution?, circadian: CircadianPosition? = nil,
     flags: [SampleFlag] = []
   ) {
     self.sample = sample

@@ -11,14 +11,7 @@ import Foundation
 /// Either way the result says what was done, so that it can be recorded on the sample.
 public struct LocalTimeResolver: Sendable {
   /// What resolving a local time did.
-  public enum Resolution: String, Sendable, Hashable, Codable {
-    /// The wall-clock time exists once: no choice was made.
-    case exact
-    /// The time fell in a spring-forward gap and was moved forward by the gap's length.
-    case shiftedOverGap = "shifted-over-gap"
-    /// The time was repeated at a fall-back change; the earlier instant was taken.
-    case earlierOfRepeated = "earlier-of-repeated"
-  }
+  public typealias Resolution = TimeResolution
 
   /// The zone local times are read in.
   public let timeZone: TimeZone

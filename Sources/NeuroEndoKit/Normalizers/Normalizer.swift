@@ -5,9 +5,14 @@ public struct NormalizerSettings: Sendable, Hashable {
   /// The IANA time zone that local times without a UTC offset are read in; `nil` leaves
   /// them local (alignment then works on the wall clock).
   public var timeZone: String?
+  /// The protocol and plausibility screens' thresholds.
+  public var screens = ScreenSettings()
 
   /// Creates settings.
-  public init(timeZone: String? = nil) { self.timeZone = timeZone }
+  public init(timeZone: String? = nil, screens: ScreenSettings = ScreenSettings()) {
+    self.timeZone = timeZone
+    self.screens = screens
+  }
 }
 
 /// What normalizing gave: the samples, the ones refused, and what the screens counted.
@@ -75,6 +80,7 @@ public struct Normalizer: Sendable {
     }
     normalized = screenDuplicates(normalized, &result)
     align(&normalized, resolvers)
+    SampleScreens(settings: settings.screens).apply(&normalized)
     result.samples = normalized
     return result
   }

@@ -147,9 +147,71 @@ public enum PipelineLoader {
       name: name, file: file, inputs: inputs, outputs: outputs, normalizer: normalizer)
   }
 
+  private static func screenSettings(_ node: ConfigNode) -> ScreenSettings {
+    var screens = ScreenSettings()
+    let keys = [
+      "waking_delay_minutes", "waking_adherence_minutes", "car_schedule_minutes",
+      "car_tolerance_minutes", "unit_mixup_ratio", "unit_mixup_window_minutes", "limits",
+    ]
+    guard let map = node.mapping(allowed: keys) else { return screens }
+    func numbers(_ key: String) -> [Double]? {
+      guard let list = map[key]?.sequence() else { return nil }
+      let values = list.compactMap { $0.double() }
+      return values.count == list.count ? values : nil
+    }
+    if let bins = numbers("waking_delay_minutes") {
+      if bins.count == 3 && bins == bins.sorted() {
+        screens.wakingDelayBins = bins
+      } else {
+        map["waking_delay_minutes"]!.report("expected three rising bounds, e.g. [3, 6, 15]")
+      }
+    }
+    if let value = map["waking_adherence_minutes"]?.double() { screens.wakingAdherence = value }
+    if let schedule = numbers("car_schedule_minutes") { screens.carSchedule = schedule }
+    if let value = map["car_tolerance_minutes"]?.double() { screens.carTolerance = value }
+    if let value = map["unit_mixup_ratio"]?.double() { screens.unitMixupRatio = value }
+    if let value = map["unit_mixup_window_minutes"]?.double() { screens.unitMixupWindow = value }
+    if let limits = map["limits"] {
+      guard case .mapping(let mapping) = limits.node else {
+        limits.report("expected a mapping of analyte/specimen to limits")
+        return screens
+      }
+      screens.limits = [:]
+      for (key, value) in mapping {
+        let name = key.string ?? "\(key)"
+        let entry = ConfigNode(reader: limits.reader, node: value, path: limits.child(name))
+        let parts = name.split(separator: "/").map(String.init)
+        guard parts.count == 2, Analyte(rawValue: parts[0]) != nil,
+          Specimen(rawValue: parts[1]) != nil
+        else {
+          entry.report("expected analyte/specimen, e.g. cortisol/saliva")
+          continue
+        }
+        guard let fields = entry.mapping(allowed: ["detection", "plausible", "outlier_above"])
+        else {
+          continue
+        }
+        var limit = ScreenSettings.Limits()
+        limit.detection = fields["detection"]?.double()
+        limit.outlierAbove = fields["outlier_above"]?.double()
+        if let range = fields["plausible"] {
+          let bounds = range.sequence()?.compactMap { $0.double() } ?? []
+          if bounds.count == 2 && bounds[0] <= bounds[1] {
+            limit.plausible = bounds[0]...bounds[1]
+          } else {
+            range.report("expected [low, high]")
+          }
+        }
+        screens.limits[name] = limit
+      }
+    }
+    return screens
+  }
+
   private static func normalizerSettings(_ node: ConfigNode) -> NormalizerSettings {
     var settings = NormalizerSettings()
-    guard let map = node.mapping(allowed: ["time_zone"]) else { return settings }
+    guard let map = node.mapping(allowed: ["time_zone", "screens"]) else { return settings }
+    if let screens = map["screens"] { settings.screens = screenSettings(screens) }
     if let zone = map["time_zone"], let name = zone.string() {
       if TimeZone(identifier: name) == nil {
         zone.report("'\(name)' is not an IANA time zone (such as Europe/Berlin)")

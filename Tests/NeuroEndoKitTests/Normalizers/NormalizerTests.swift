@@ -108,8 +108,8 @@ struct NormalizerTests {
   @Test("without a waking time the first sample of the day stands in, flagged as estimated")
   func estimatedWake() {
     let result = plain.normalize([
-      sample("e1", 400, at: "2026-03-16T08:05:00-04:00"),
-      sample("e1", 300, at: "2026-03-16T12:05:00-04:00"),
+      sample("e1", 14, at: "2026-03-16T08:05:00-04:00"),
+      sample("e1", 6, at: "2026-03-16T12:05:00-04:00"),
     ])
     #expect(result.samples.map { $0.circadian?.minutesSinceWaking } == [0, 240])
     #expect(result.samples.allSatisfy { $0.circadian?.wakeSource == .firstSampleEstimated })

@@ -1,0 +1,209 @@
+/// Protocol and plausibility screens (DOMAIN.md section 4). Each raises a ``SampleFlag``
+/// naming its rule and thresholds; none removes a sample. Thresholds are settings
+/// (`settings.normalize.screens`), with the documented defaults below.
+public struct ScreenSettings: Sendable, Hashable {
+  /// Limits of one analyte in one specimen, in the canonical unit.
+  public struct Limits: Sendable, Hashable {
+    /// Below this a value is treated as below detection.
+    public var detection: Double?
+    /// Outside this range a value is implausible (excluded from features).
+    public var plausible: ClosedRange<Double>?
+    /// Above this a value is a physiological outlier.
+    public var outlierAbove: Double?
+
+    /// Creates limits.
+    public init(
+      detection: Double? = nil, plausible: ClosedRange<Double>? = nil, outlierAbove: Double? = nil
+    ) {
+      self.detection = detection
+      self.plausible = plausible
+      self.outlierAbove = outlierAbove
+    }
+  }
+
+  /// Bounds of the waking-sample delay bins in minutes: <= 3 none, 3-6 short, 6-15
+  /// moderate, > 15 high (Smyth 2013, 2016).
+  public var wakingDelayBins: [Double] = [3, 6, 15]
+  /// A waking sample later than this (minutes) is not adherent.
+  public var wakingAdherence: Double = 5
+  /// The CAR sampling schedule, minutes after waking.
+  public var carSchedule: [Double] = [0, 15, 30, 45, 60]
+  /// A CAR sample further than this (minutes) from its scheduled time is off schedule.
+  public var carTolerance: Double = 5
+  /// Limits by `analyte/specimen` (e.g. `cortisol/saliva`); published cleaning scripts:
+  /// salivary cortisol below 0.75 nmol/L below detection, outside 0.33-82.8 excluded,
+  /// above 70 a physiological outlier. Other analytes have no fixed numbers: none by default.
+  public var limits: [String: Limits] = [
+    "cortisol/saliva": Limits(detection: 0.75, plausible: 0.33...82.8, outlierAbove: 70)
+  ]
+  /// A value is a suspected unit mix-up when it is this many times off the median of the
+  /// subject's comparable values of the analyte (at least two, taken within
+  /// ``unitMixupWindow`` of it in time since waking, as cortisol falls tenfold over a day),
+  /// and within a factor of 2 of that median once read in the other common unit.
+  public var unitMixupRatio: Double = 10
+  /// Minutes either side in time since waking within which values are compared.
+  public var unitMixupWindow: Double = 90
+
+  /// The defaults above.
+  public init() {}
+}
+
+/// Applies the screens to normalized samples.
+struct SampleScreens {
+  let settings: ScreenSettings
+
+  /// The common alternative unit of each analyte, as the factor between it and the canonical unit.
+  static let alternativeFactor: [Analyte: (factor: Double, unit: String)] = [
+    .cortisol: (27.59, "ug/dL"), .acth: (0.2202, "pg/mL"), .freeT4: (12.87, "ng/dL"),
+    .freeT3: (1.536, "pg/mL"), .testosterone: (0.03467, "ng/dL"), .estradiol: (3.671, "pg/mL"),
+    .dheas: (0.02714, "ug/dL"),
+  ]
+
+  func apply(_ samples: inout [NormalizedSample]) {
+    limits(&samples)
+    wakingDelay(&samples)
+    schedule(&samples)
+    unitMixups(&samples)
+  }
+
+  private func limits(_ samples: inout [NormalizedSample]) {
+    for index in samples.indices {
+      let sample = samples[index]
+      let key = "\(sample.sample.analyte.rawValue)/\(sample.sample.specimen.rawValue)"
+      guard let limits = settings.limits[key] else { continue }
+      let value = sample.value.value
+      let unit = sample.value.unit.ucum
+      if let plausible = limits.plausible, !plausible.contains(value),
+        sample.value.censoring == .none
+      {
+        samples[index].flags.append(
+          SampleFlag(
+            code: "implausible",
+            message:
+              "\(format(value)) \(unit) outside the plausible \(format(plausible.lowerBound))-\(format(plausible.upperBound)) \(unit) for \(key); excluded from features"
+          ))
+      } else if let detection = limits.detection,
+        value < detection
+          || (sample.value.censoring == .below || sample.value.censoring == .atOrBelow)
+      {
+        samples[index].flags.append(
+          SampleFlag(
+            code: "below-detection",
+            message:
+              "\(sample.value.censoring.rawValue)\(format(value)) \(unit) < \(format(detection)) \(unit) (detection limit for \(key))"
+          ))
+      }
+      if let above = limits.outlierAbove, value > above,
+        limits.plausible.map({ $0.contains(value) }) ?? true
+      {
+        samples[index].flags.append(
+          SampleFlag(
+            code: "physiological-outlier",
+            message: "\(format(value)) \(unit) > \(format(above)) \(unit) for \(key)"))
+      }
+    }
+  }
+
+  /// The first sample of a day with a known waking: how long after waking it was taken.
+  private func wakingDelay(_ samples: inout [NormalizedSample]) {
+    var firstOfDay: [String: Int] = [:]
+    for index in samples.indices {
+      guard let position = samples[index].circadian, position.wakeSource != .firstSampleEstimated
+      else { continue }
+      let key =
+        "\(samples[index].sample.subjectID)|\(position.day)|\(samples[index].sample.analyte)"
+      if let current = firstOfDay[key],
+        samples[current].circadian!.minutesSinceWaking <= position.minutesSinceWaking
+      {
+        continue
+      }
+      firstOfDay[key] = index
+    }
+    let bins = settings.wakingDelayBins
+    guard bins.count == 3 else { return }
+    for index in firstOfDay.values {
+      let delay = samples[index].circadian!.minutesSinceWaking
+      guard delay >= 0, delay <= 120 else { continue }  // not a waking sample
+      let (bin, range): (String, String) =
+        delay <= bins[0]
+        ? ("none", "<= \(format(bins[0]))")
+        : delay <= bins[1]
+          ? ("short", "\(format(bins[0]))-\(format(bins[1]))")
+          : delay <= bins[2]
+            ? ("moderate", "\(format(bins[1]))-\(format(bins[2]))")
+            : ("high", "> \(format(bins[2]))")
+      var message = "waking sample \(format(delay)) min after waking: delay \(bin) (\(range) min)"
+      if delay > settings.wakingAdherence {
+        message += "; not adherent (> \(format(settings.wakingAdherence)) min)"
+      }
+      samples[index].flags.append(SampleFlag(code: "waking-delay-\(bin)", message: message))
+    }
+  }
+
+  /// CAR samples further from their scheduled time than the tolerance.
+  private func schedule(_ samples: inout [NormalizedSample]) {
+    guard let last = settings.carSchedule.max() else { return }
+    for index in samples.indices {
+      guard let position = samples[index].circadian, position.wakeSource != .firstSampleEstimated,
+        samples[index].sample.analyte == .cortisol
+      else { continue }
+      let minutes = position.minutesSinceWaking
+      guard minutes >= 0, minutes <= last + settings.carTolerance else { continue }
+      let nearest = settings.carSchedule.min { abs($0 - minutes) < abs($1 - minutes) }!
+      let gap = abs(nearest - minutes)
+      guard gap > settings.carTolerance else { continue }
+      samples[index].flags.append(
+        SampleFlag(
+          code: "off-schedule",
+          message:
+            "CAR sample at +\(format(minutes)) min, \(format(gap)) min from the scheduled +\(format(nearest)) (tolerance \(format(settings.carTolerance)) min)"
+        ))
+    }
+  }
+
+  /// Values that fit the subject's others only when read in the other common unit.
+  private func unitMixups(_ samples: inout [NormalizedSample]) {
+    var groups: [String: [Int]] = [:]
+    for index in samples.indices where samples[index].value.censoring == .none {
+      let sample = samples[index].sample
+      groups["\(sample.subjectID)|\(sample.analyte)|\(sample.specimen)", default: []].append(index)
+    }
+    for indices in groups.values where indices.count >= 3 {
+      for index in indices {
+        guard let alternative = Self.alternativeFactor[samples[index].sample.analyte] else { break }
+        let minutes = samples[index].circadian?.minutesSinceWaking
+        let others = indices.filter { other in
+          guard other != index else { return false }
+          guard let minutes, let theirs = samples[other].circadian?.minutesSinceWaking else {
+            return minutes == nil
+          }
+          return abs(theirs - minutes) <= settings.unitMixupWindow
+        }.map { samples[$0].value.value }.sorted()
+        guard others.count >= 2 else { continue }
+        let median = others[others.count / 2]
+        let value = samples[index].value.value
+        guard median > 0, value > 0 else { continue }
+        let off = max(value / median, median / value)
+        guard off >= settings.unitMixupRatio else { continue }
+        // Read in the other unit: multiplied (value was in the alternative unit but
+        // labelled canonical) or divided (the other way round).
+        let candidates = [value * alternative.factor, value / alternative.factor]
+        guard let fitting = candidates.first(where: { max($0 / median, median / $0) <= 2 }) else {
+          continue
+        }
+        let unit = samples[index].value.unit.ucum
+        samples[index].flags.append(
+          SampleFlag(
+            code: "suspected-unit-mixup",
+            message:
+              "\(format(value)) \(unit) is \(format(off.rounded()))x off the median \(format(median)) \(unit) of this subject's other values; read with the \(alternative.unit) factor \(format(alternative.factor)) it would be \(format(fitting)) \(unit)"
+          ))
+      }
+    }
+  }
+
+  private func format(_ value: Double) -> String {
+    let rounded = (value * 1000).rounded() / 1000
+    return SampleTable.format(rounded)
+  }
+}
