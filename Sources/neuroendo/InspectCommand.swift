@@ -24,6 +24,11 @@ struct InspectCommand: ParsableCommand {
       """)
   var format: InputFormat?
 
+  @Option(
+    name: .customLong("time-zone"),
+    help: "IANA zone for local times without an offset, for the normalization shown.")
+  var timeZone: String?
+
   func run() throws {
     var chosen: CSVProfile?
     switch profile {
@@ -39,8 +44,20 @@ struct InspectCommand: ParsableCommand {
       }
     }
     let format = self.format ?? InputFormat.guess(file: file, hasProfile: chosen != nil)
-    let summary = ExportReader(format: format, profile: chosen).read(file: file, onSample: { _ in })
+    guard let normalizer = Normalizer(settings: NormalizerSettings(timeZone: timeZone)) else {
+      printError(
+        "--time-zone: '\(timeZone ?? "")' is not an IANA time zone (such as Europe/Berlin)")
+      throw ExitStatus.invalidConfiguration
+    }
+    var samples: [Sample] = []
+    let summary = ExportReader(format: format, profile: chosen).read(
+      file: file, onSample: { samples.append($0) })
     print(RunSummaryReporter.inspection(summary), terminator: "")
+    let normalization = normalizer.normalize(samples)
+    print(
+      RunSummaryReporter.normalizationLine(
+        RunSummary.NormalizationSummary(normalization, samplesIn: samples.count)))
+    for rejection in normalization.rejections { print("  rejected: \(rejection)") }
     if summary.failure != nil { throw ExitStatus.incomplete }
   }
 }

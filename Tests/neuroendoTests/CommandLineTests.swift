@@ -150,3 +150,21 @@ struct JSONCommandLineTests {
     #expect(result.output.contains("records: 7 = 4 accepted + 0 partial + 3 rejected"))
   }
 }
+
+@Suite("neuroendo command line: normalization")
+struct NormalizationCommandLineTests {
+  @Test("inspect shows the normalization: units converted, times placed, flags")
+  func inspectNormalization() throws {
+    let result = try neuroendo(
+      "inspect", "SampleData/lis/labnord-results-2026-03-15.csv", "--profile",
+      "Pipelines/profiles/labnord-lis.yml", "--time-zone", "Europe/Berlin")
+    #expect(result.status == 0)
+    #expect(
+      result.output.contains(
+        "normalized: 18 of 18 samples in canonical units (0 unit mismatches rejected, 0 duplicates dropped, 0 conflicts flagged); converted: pg/mL -> pmol/L 1; flags: wake-estimated 11, waking-delay-none 1; local times placed: exact 18"
+      ))
+    let badZone = try neuroendo(
+      "inspect", "SampleData/lis/stmary-lis-2026-03-16.csv", "--time-zone", "Nowhere/Else")
+    #expect(badZone.status == 2)
+  }
+}

@@ -59,18 +59,38 @@ public struct Normalizer: Sendable {
   public func normalize(_ samples: [Sample], zonesByFile: [String: String] = [:])
     -> NormalizationResult
   {
-    let resolvers = zonesByFile.compactMapValues(LocalTimeResolver.init(identifier:))
+    var resolvers = zonesByFile.compactMapValues(LocalTimeResolver.init(identifier:))
+    // Subjects' own zones (a `time_zone` column), looked up once per name.
+    var unknownZones = Set<String>()
+    for zone in Set(samples.compactMap { $0.attributes[CSVProfile.Role.timeZone.rawValue] }) {
+      if let resolver = LocalTimeResolver(identifier: zone) {
+        resolvers[Self.zoneKey(zone)] = resolver
+      } else {
+        unknownZones.insert(zone)
+      }
+    }
     var result = NormalizationResult()
     var normalized: [NormalizedSample] = []
     normalized.reserveCapacity(samples.count)
     for sample in samples {
       do throws(UnitMismatch) {
         let value = try UnitConverter.canonical(sample.quantity, for: sample.analyte)
-        let resolver = resolvers[sample.provenance.file] ?? self.resolver
+        let resolver = self.resolver(for: sample, resolvers)
         let (collected, resolution) = Self.place(sample.collected, resolver)
+        var flags: [SampleFlag] = []
+        if let zone = sample.attributes[CSVProfile.Role.timeZone.rawValue],
+          unknownZones.contains(zone)
+        {
+          flags.append(
+            SampleFlag(
+              code: "unknown-time-zone",
+              message:
+                "'\(zone)' is not an IANA time zone; the input's or the pipeline's zone was used"))
+        }
         normalized.append(
           NormalizedSample(
-            sample: sample, value: value, collected: collected, timeResolution: resolution))
+            sample: sample, value: value, collected: collected, timeResolution: resolution,
+            flags: flags))
       } catch {
         result.rejections.append(
           Rejection(
@@ -84,6 +104,22 @@ public struct Normalizer: Sendable {
     result.samples = normalized
     return result
   }
+
+  /// The zone of a sample's local times: the subject's (a `time_zone` column), else its
+  /// input's, else the settings'.
+  private func resolver(for sample: Sample, _ byFile: [String: LocalTimeResolver])
+    -> LocalTimeResolver?
+  {
+    if let zone = sample.attributes[CSVProfile.Role.timeZone.rawValue],
+      let resolver = byFile[Self.zoneKey(zone)]
+    {
+      return resolver
+    }
+    return byFile[sample.provenance.file] ?? resolver
+  }
+
+  /// The key of a subject's zone among the resolvers keyed by file (no file has it).
+  private static func zoneKey(_ zone: String) -> String { "\u{0}zone:\(zone)" }
 
   /// The time with its offset: as given, or placed in the zone.
   private static func place(_ time: CollectionTime?, _ resolver: LocalTimeResolver?) -> (
@@ -181,8 +217,9 @@ public struct Normalizer: Sendable {
     var seen = Set<Double>()
     for index in indices {
       let sample = samples[index].sample
-      let resolver = resolvers[sample.provenance.file] ?? self.resolver
-      guard let wake = Self.place(sample.wake, resolver).0 else { continue }
+      guard let wake = Self.place(sample.wake, resolver(for: sample, resolvers)).0 else {
+        continue
+      }
       let seconds = Self.seconds(wake)
       if seen.insert(seconds).inserted { wakes.append((seconds, wake, .wakeColumn)) }
     }

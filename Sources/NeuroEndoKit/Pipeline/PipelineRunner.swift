@@ -136,18 +136,7 @@ public struct PipelineRunner: Sendable {
       )
     }
     let result = normalizer.normalize(samples, zonesByFile: zonesByFile)
-    var counts = RunSummary.NormalizationSummary()
-    counts.samplesIn = samples.count
-    counts.normalized = result.samples.count
-    counts.unitMismatches = result.rejections.count
-    counts.duplicates = result.duplicates
-    counts.conflicts = result.conflicts
-    for sample in result.samples {
-      for flag in sample.flags { counts.flags[flag.code, default: 0] += 1 }
-      if let resolution = sample.timeResolution {
-        counts.timeResolutions[resolution.rawValue, default: 0] += 1
-      }
-    }
+    let counts = RunSummary.NormalizationSummary(result, samplesIn: samples.count)
     summary.normalization = counts
     return result
   }

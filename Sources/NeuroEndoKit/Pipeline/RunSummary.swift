@@ -35,9 +35,30 @@ public struct RunSummary: Sendable, Codable {
     public var flags: [String: Int] = [:]
     /// Local times placed in the pipeline's zone, by what was done.
     public var timeResolutions: [String: Int] = [:]
+    /// Values converted, by `from -> to` unit.
+    public var conversions: [String: Int] = [:]
 
     /// Creates empty counts.
     public init() {}
+
+    /// Counts what normalizing `samplesIn` samples gave.
+    public init(_ result: NormalizationResult, samplesIn: Int) {
+      self.samplesIn = samplesIn
+      normalized = result.samples.count
+      unitMismatches = result.rejections.count
+      duplicates = result.duplicates
+      conflicts = result.conflicts
+      for sample in result.samples {
+        for flag in sample.flags { flags[flag.code, default: 0] += 1 }
+        if let resolution = sample.timeResolution {
+          timeResolutions[resolution.rawValue, default: 0] += 1
+        }
+        if sample.sample.quantity.unit != sample.value.unit {
+          conversions[
+            "\(sample.sample.quantity.unit.ucum) -> \(sample.value.unit.ucum)", default: 0] += 1
+        }
+      }
+    }
   }
 
   /// Creates a summary.

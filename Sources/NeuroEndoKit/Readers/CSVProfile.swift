@@ -22,6 +22,8 @@ public struct CSVProfile: Sendable, Hashable {
     case referenceHigh = "reference_high"
     case day, sample
     case minutesSinceWaking = "minutes_since_waking"
+    /// The subject's IANA time zone, for local times; kept as the attribute `time_zone`.
+    case timeZone = "time_zone"
   }
 
   /// One sample column of a wide file.

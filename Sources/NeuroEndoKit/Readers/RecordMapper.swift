@@ -92,9 +92,13 @@ final class MappingContext: Sendable {
   /// The position of the column for `role`, when the file has it.
   func optional(_ role: CSVProfile.Role) -> Int? { index(of: profile.column(role)) }
 
-  /// The `keep:` columns present in the header, or a header problem for one that is absent.
+  /// The `keep:` columns present in the header, or a header problem for one that is absent;
+  /// a `time_zone` column the profile names is kept as the attribute `time_zone`.
   func keptColumns() throws(HeaderProblem) -> [(name: String, index: Int)] {
     var kept: [(String, Int)] = []
+    if profile.columns[.timeZone] != nil {
+      kept.append((CSVProfile.Role.timeZone.rawValue, try required(.timeZone)))
+    }
     for name in profile.keep {
       guard let index = index(of: name) else {
         throw HeaderProblem(column: name, reason: .missingColumn(name))

@@ -19,22 +19,28 @@ public enum RunSummaryReporter {
         + "\(totals.acceptedRecords) accepted + \(totals.partialRecords) partial + "
         + "\(totals.rejectedRecords) rejected\(skipped(totals.skippedRecords)); \(totals.samples) samples, "
         + "\(totals.rejections) rejections, \(totals.emptyCells) empty cells")
-    let normalization = summary.normalization
-    var normalized =
-      "normalized: \(normalization.normalized) of \(normalization.samplesIn) samples in canonical units "
-      + "(\(normalization.unitMismatches) unit mismatches rejected, \(normalization.duplicates) duplicates dropped, "
-      + "\(normalization.conflicts) conflicts flagged)"
-    let flags = normalization.flags.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
-    if !flags.isEmpty { normalized += "; flags: " + flags.joined(separator: ", ") }
-    let times = normalization.timeResolutions.sorted { $0.key < $1.key }.map {
-      "\($0.key) \($0.value)"
-    }
-    if !times.isEmpty { normalized += "; local times placed: " + times.joined(separator: ", ") }
-    lines.append(normalized)
+    lines.append(normalizationLine(summary.normalization))
     for (role, path) in summary.outputs.sorted(by: { $0.key < $1.key }) {
       lines.append("wrote \(role): \(path)")
     }
     return lines.joined(separator: "\n") + "\n"
+  }
+
+  /// `normalized: 10 of 10 samples in canonical units (...); flags: ...; local times placed: ...`.
+  public static func normalizationLine(_ counts: RunSummary.NormalizationSummary) -> String {
+    func list(_ counts: [String: Int]) -> String {
+      counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+    }
+    var line =
+      "normalized: \(counts.normalized) of \(counts.samplesIn) samples in canonical units "
+      + "(\(counts.unitMismatches) unit mismatches rejected, \(counts.duplicates) duplicates dropped, "
+      + "\(counts.conflicts) conflicts flagged)"
+    if !counts.conversions.isEmpty { line += "; converted: " + list(counts.conversions) }
+    if !counts.flags.isEmpty { line += "; flags: " + list(counts.flags) }
+    if !counts.timeResolutions.isEmpty {
+      line += "; local times placed: " + list(counts.timeResolutions)
+    }
+    return line
   }
 
   /// `12 records = 10 accepted + 1 partial + 1 rejected; 30 samples, 2 rejections, 3 empty cells`.

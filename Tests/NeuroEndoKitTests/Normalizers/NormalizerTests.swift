@@ -143,3 +143,30 @@ struct NormalizerTests {
     #expect(acth.collected?.description == "2026-03-14T08:40:00+01:00")
   }
 }
+
+@Suite("Normalizer: subjects' time zones")
+struct SubjectTimeZoneTests {
+  @Test("a time_zone column places each subject's local times in the subject's zone")
+  func subjectZones() throws {
+    var profile = CSVProfile.lisLong
+    profile.columns[.timeZone] = "tz"
+    let samples = read(Repository.fixture("subject-time-zones.csv"), profile: profile).samples
+    #expect(
+      samples.map { $0.attributes["time_zone"] } == [
+        "Europe/Berlin", "America/New_York", "Mars/Olympus", nil,
+      ])
+    let result = try #require(Normalizer(settings: NormalizerSettings(timeZone: "Europe/London")))
+      .normalize(samples)
+    #expect(
+      result.samples.map { $0.collected!.description } == [
+        "2026-03-14T07:00:00+01:00", "2026-03-16T07:00:00-04:00",
+        "2026-03-16T07:00:00Z", "2026-03-16T07:00:00Z",
+      ])
+    #expect(result.samples[2].flags.map(\.code).contains("unknown-time-zone"))
+    // The traveller's two mornings are 53 hours apart on the time line.
+    let hours =
+      (Normalizer.seconds(result.samples[1].collected!)
+        - Normalizer.seconds(result.samples[0].collected!)) / 3600
+    #expect(hours == 53)
+  }
+}
