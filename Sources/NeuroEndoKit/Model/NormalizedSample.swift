@@ -55,6 +55,10 @@ public struct CircadianPosition: Sendable, Hashable, Codable {
 public enum WakeSource: String, Sendable, Hashable, Codable {
   /// A wake-time column of the export.
   case wakeColumn = "wake-column"
+  /// A sleep-diary file.
+  case diary = "diary"
+  /// A sample labelled as taken at awakening (its collection time is the waking).
+  case awakeningSample = "awakening-sample"
   /// The export gave minutes since waking directly (research formats).
   case export = "export"
   /// No waking time was given: the first sample of the day stands in for it.

@@ -7,6 +7,9 @@ public struct NormalizerSettings: Sendable, Hashable {
   public var timeZone: String?
   /// The protocol and plausibility screens' thresholds.
   public var screens = ScreenSettings()
+  /// Sample labels that mark a sample taken at awakening (compared without case); such a
+  /// sample's collection time is the waking when no wake time or diary gives one.
+  public var awakeningLabels: Set<String> = ["awakening", "waking", "wake"]
 
   /// Creates settings.
   public init(timeZone: String? = nil, screens: ScreenSettings = ScreenSettings()) {
@@ -56,9 +59,11 @@ public struct Normalizer: Sendable {
   ///   - samples: the samples, in the order read.
   ///   - zonesByFile: IANA zones for the local times of particular files (an input's own
   ///     `time_zone`), overriding the settings' zone; names that are not zones are ignored.
-  public func normalize(_ samples: [Sample], zonesByFile: [String: String] = [:])
-    -> NormalizationResult
-  {
+  ///   - diary: waking times from a sleep diary, by subject id (``WakeDiaryReader``).
+  public func normalize(
+    _ samples: [Sample], zonesByFile: [String: String] = [:],
+    diary: [String: [CollectionTime]] = [:]
+  ) -> NormalizationResult {
     var resolvers = zonesByFile.compactMapValues(LocalTimeResolver.init(identifier:))
     // Subjects' own zones (a `time_zone` column), looked up once per name.
     var unknownZones = Set<String>()
@@ -99,7 +104,7 @@ public struct Normalizer: Sendable {
       }
     }
     normalized = screenDuplicates(normalized, &result)
-    align(&normalized, resolvers)
+    align(&normalized, resolvers, diary)
     SampleScreens(settings: settings.screens).apply(&normalized)
     result.samples = normalized
     return result
@@ -188,7 +193,8 @@ public struct Normalizer: Sendable {
   /// from the wake column; failing that, the first sample of the calendar day stands in for
   /// the waking and the samples of that day are flagged `wake-estimated`.
   private func align(
-    _ samples: inout [NormalizedSample], _ resolvers: [String: LocalTimeResolver]
+    _ samples: inout [NormalizedSample], _ resolvers: [String: LocalTimeResolver],
+    _ diary: [String: [CollectionTime]]
   ) {
     var timedBySubject: [String: [Int]] = [:]
     for index in samples.indices {
@@ -203,25 +209,39 @@ public struct Normalizer: Sendable {
         timedBySubject[sample.subjectID, default: []].append(index)
       }
     }
-    for (_, indices) in timedBySubject {
-      alignSubject(indices, &samples, resolvers)
+    for (subject, indices) in timedBySubject {
+      alignSubject(indices, &samples, resolvers, diary[subject] ?? [])
     }
   }
 
   private func alignSubject(
     _ indices: [Int], _ samples: inout [NormalizedSample],
-    _ resolvers: [String: LocalTimeResolver]
+    _ resolvers: [String: LocalTimeResolver], _ diary: [CollectionTime]
   ) {
-    // Wakings from the wake column, placed like collection times.
+    // Wakings from the wake column, the diary, and samples taken at awakening, placed like
+    // collection times; the same waking from two sources counts once (the first listed).
     var wakes: [(seconds: Double, time: CollectionTime, source: WakeSource)] = []
     var seen = Set<Double>()
+    func add(_ wake: CollectionTime?, _ source: WakeSource) {
+      guard let wake else { return }
+      let seconds = Self.seconds(wake)
+      if seen.insert(seconds).inserted { wakes.append((seconds, wake, source)) }
+    }
+    let zone = indices.first.map { resolver(for: samples[$0].sample, resolvers) } ?? nil
     for index in indices {
       let sample = samples[index].sample
-      guard let wake = Self.place(sample.wake, resolver(for: sample, resolvers)).0 else {
-        continue
+      add(Self.place(sample.wake, resolver(for: sample, resolvers)).0, .wakeColumn)
+    }
+    for wake in diary { add(Self.place(wake, zone).0, .diary) }
+    // An awakening sample marks a waking only where no other source gives one that day.
+    for index in indices {
+      guard let label = samples[index].sample.label?.lowercased(),
+        settings.awakeningLabels.contains(label), let time = samples[index].collected
+      else { continue }
+      let seconds = Self.seconds(time)
+      if !wakes.contains(where: { abs($0.seconds - seconds) < 3 * 3600 }) {
+        add(time, .awakeningSample)
       }
-      let seconds = Self.seconds(wake)
-      if seen.insert(seconds).inserted { wakes.append((seconds, wake, .wakeColumn)) }
     }
     // Samples no waking covers: the first sample of their calendar day stands in.
     let day: Double = 86_400

@@ -66,6 +66,8 @@ public struct Pipeline: Sendable {
   public var outputs: Outputs
   /// Settings of the normalizer stage (`settings.normalize`).
   public var normalizer: NormalizerSettings
+  /// A sleep diary of waking times (`settings.normalize.wake_diary`), when there is one.
+  public var wakeDiary: (path: String, profile: CSVProfile)?
 
   /// Creates a pipeline.
   public init(
@@ -128,10 +130,16 @@ public enum PipelineLoader {
     _ = map["description"]?.string()
     // Each stage has its key under settings; analyzers add theirs.
     var normalizer = NormalizerSettings()
+    var wakeDiary: (path: String, profile: CSVProfile)?
     if let settings = map["settings"]?.mapping(allowed: ["normalize"]),
       let normalize = settings["normalize"]
     {
       normalizer = normalizerSettings(normalize)
+      if case .mapping = normalize.node, let diaryNode = normalize.node["wake_diary"] {
+        let entry = ConfigNode(
+          reader: root.reader, node: diaryNode, path: normalize.child("wake_diary"))
+        wakeDiary = diarySettings(entry, base: base, profileIssues: &profileIssues)
+      }
     }
     var inputs: [Pipeline.Input] = []
     for node in map.required("inputs")?.sequence() ?? [] {
@@ -143,8 +151,33 @@ public enum PipelineLoader {
     guard let outputs = map.required("outputs").flatMap({ outputs($0, base: base) }) else {
       return nil
     }
-    return Pipeline(
+    var pipeline = Pipeline(
       name: name, file: file, inputs: inputs, outputs: outputs, normalizer: normalizer)
+    pipeline.wakeDiary = wakeDiary
+    return pipeline
+  }
+
+  private static func diarySettings(
+    _ node: ConfigNode, base: URL, profileIssues: inout [ConfigIssue]
+  ) -> (path: String, profile: CSVProfile)? {
+    guard let map = node.mapping(allowed: ["path", "profile"]),
+      let pathNode = map.required("path"), let path = pathNode.string()
+    else { return nil }
+    let resolved = resolve(path, against: base)
+    if !FileManager.default.fileExists(atPath: resolved) {
+      pathNode.report("'\(path)' does not exist (resolved to \(resolved))")
+    }
+    var profile = CSVProfile(name: "built-in diary", shape: .diary)
+    if let profileNode = map["profile"], let name = profileNode.string() {
+      do throws(ConfigIssues) {
+        profile = try ProfileLoader.load(file: resolve(name, against: base))
+        if profile.shape != .diary { profileNode.report("the profile's shape must be 'diary'") }
+      } catch {
+        profileNode.report("profile '\(name)' has mistakes (listed below)")
+        profileIssues += error.issues
+      }
+    }
+    return (resolved, profile)
   }
 
   private static func screenSettings(_ node: ConfigNode) -> ScreenSettings {
@@ -210,7 +243,12 @@ public enum PipelineLoader {
 
   private static func normalizerSettings(_ node: ConfigNode) -> NormalizerSettings {
     var settings = NormalizerSettings()
-    guard let map = node.mapping(allowed: ["time_zone", "screens"]) else { return settings }
+    guard
+      let map = node.mapping(allowed: ["time_zone", "screens", "wake_diary", "awakening_labels"])
+    else { return settings }
+    if let labels = map["awakening_labels"]?.strings() {
+      settings.awakeningLabels = Set(labels.map { $0.lowercased() })
+    }
     if let screens = map["screens"] { settings.screens = screenSettings(screens) }
     if let zone = map["time_zone"], let name = zone.string() {
       if TimeZone(identifier: name) == nil {

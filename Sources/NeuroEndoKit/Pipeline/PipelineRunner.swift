@@ -98,8 +98,12 @@ public struct PipelineRunner: Sendable {
       }
     }
 
-    let normalization = normalize(read, zonesByFile: zonesByFile, into: &summary)
-    for rejection in normalization.rejections { rejections?.write(SampleTable.row(rejection)) }
+    var diaryRejections: [Rejection] = []
+    let normalization = normalize(
+      read, zonesByFile: zonesByFile, into: &summary, diaryRejections: &diaryRejections)
+    for rejection in diaryRejections + normalization.rejections {
+      rejections?.write(SampleTable.row(rejection))
+    }
     writeNormalized(normalization.samples, directory: directory, into: &summary)
 
     for (role, writer) in [("samples", sampleWriter), ("rejections", rejectionWriter)] {
@@ -126,7 +130,8 @@ public struct PipelineRunner: Sendable {
 
   /// Runs the normalizer stage over every sample read, counting what it did.
   private func normalize(
-    _ samples: [Sample], zonesByFile: [String: String], into summary: inout RunSummary
+    _ samples: [Sample], zonesByFile: [String: String], into summary: inout RunSummary,
+    diaryRejections: inout [Rejection]
   ) -> NormalizationResult {
     let normalizer =
       Normalizer(settings: pipeline.normalizer) ?? Normalizer(settings: NormalizerSettings())!
@@ -135,8 +140,17 @@ public struct PipelineRunner: Sendable {
         "settings.normalize.time_zone '\(pipeline.normalizer.timeZone ?? "")' is not an IANA time zone; local times stay local"
       )
     }
-    let result = normalizer.normalize(samples, zonesByFile: zonesByFile)
-    let counts = RunSummary.NormalizationSummary(result, samplesIn: samples.count)
+    var diary: [String: [CollectionTime]] = [:]
+    if let source = pipeline.wakeDiary {
+      let read = WakeDiaryReader(profile: source.profile).read(file: source.path)
+      if let failure = read.failure { summary.inputProblems.append("wake diary: \(failure)") }
+      diaryRejections = read.rejections
+      diary = read.wakes
+    }
+    let result = normalizer.normalize(samples, zonesByFile: zonesByFile, diary: diary)
+    var counts = RunSummary.NormalizationSummary(result, samplesIn: samples.count)
+    counts.diaryWakes = diary.values.reduce(0) { $0 + $1.count }
+    counts.diaryRejections = diaryRejections.count
     summary.normalization = counts
     return result
   }

@@ -37,6 +37,9 @@ public struct RunSummary: Sendable, Codable {
     public var timeResolutions: [String: Int] = [:]
     /// Values converted, by `from -> to` unit.
     public var conversions: [String: Int] = [:]
+    /// Waking times read from the sleep diary, and diary rows rejected.
+    public var diaryWakes = 0
+    public var diaryRejections = 0
 
     /// Creates empty counts.
     public init() {}

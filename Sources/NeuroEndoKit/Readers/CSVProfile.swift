@@ -12,6 +12,8 @@ public struct CSVProfile: Sendable, Hashable {
     case researchLong = "research-long"
     /// One row per subject (or subject-day), one column per sample, times declared in the profile.
     case wide
+    /// A sleep diary: one row per waking, `subject_id` and `wake_time` (date and time).
+    case diary
   }
 
   /// What a column holds. The raw value is the key under `columns:` in a profile.
@@ -93,8 +95,8 @@ public struct CSVProfile: Sendable, Hashable {
     case (.lisLong, .subject): return "patient_id"
     case (.lisLong, .code): return "test_code"
     case (.lisLong, .collected): return "collected_at"
-    case (.lisLong, .wake): return "wake_time"
-    case (.researchLong, .subject), (.wide, .subject): return "subject_id"
+    case (.lisLong, .wake), (.diary, .wake): return "wake_time"
+    case (.researchLong, .subject), (.wide, .subject), (.diary, .subject): return "subject_id"
     default: return role.rawValue
     }
   }

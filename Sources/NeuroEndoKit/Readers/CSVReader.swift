@@ -289,6 +289,10 @@ struct ReadSession {
       case .lisLong: lisLong = try LISLongMapper(context)
       case .researchLong: researchLong = try ResearchLongMapper(context)
       case .wide: wide = try WideMapper(context)
+      case .diary:
+        throw HeaderProblem(
+          column: "",
+          reason: .missingColumn("sample values (a diary profile reads wake times only)"))
       }
     } catch {
       headerProblem = error

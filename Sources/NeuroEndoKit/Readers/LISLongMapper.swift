@@ -11,6 +11,7 @@ struct LISLongMapper: RecordMapper {
   private let collected: Int
   private let specimen: Int?
   private let wake: Int?
+  private let label: Int?
   private let referenceRange: Int?
   private let referenceLow: Int?
   private let referenceHigh: Int?
@@ -30,6 +31,7 @@ struct LISLongMapper: RecordMapper {
     collected = try context.required(.collected)
     specimen = context.optional(.specimen)
     wake = context.optional(.wake)
+    label = context.optional(.sample)
     referenceRange = context.optional(.referenceRange)
     referenceLow = context.optional(.referenceLow)
     referenceHigh = context.optional(.referenceHigh)
@@ -65,6 +67,9 @@ struct LISLongMapper: RecordMapper {
         subjectID: subjectID, analyte: testCode.code.analyte,
         specimen: try lookUpSpecimen(record, implied: testCode.code.specimen),
         quantity: quantity, collected: collectedAt, wake: wakeAt,
+        label: try label.flatMap { column throws(Rejection) in
+          context.isMissing(record, column) ? nil : try context.text(record, column)
+        },
         referenceRange: referenceRange, testCode: testCode.text,
         qualifier: testCode.code.qualifier, attributes: attributes,
         provenance: context.location(record, nil)))

@@ -37,6 +37,9 @@ public enum RunSummaryReporter {
       + "\(counts.conflicts) conflicts flagged)"
     if !counts.conversions.isEmpty { line += "; converted: " + list(counts.conversions) }
     if !counts.flags.isEmpty { line += "; flags: " + list(counts.flags) }
+    if counts.diaryWakes + counts.diaryRejections > 0 {
+      line += "; diary: \(counts.diaryWakes) wakings read, \(counts.diaryRejections) rows rejected"
+    }
     if !counts.timeResolutions.isEmpty {
       line += "; local times placed: " + list(counts.timeResolutions)
     }

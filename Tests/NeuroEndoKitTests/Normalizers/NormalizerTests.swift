@@ -170,3 +170,37 @@ struct SubjectTimeZoneTests {
     #expect(hours == 53)
   }
 }
+
+@Suite("Normalizer: waking from a diary and from awakening samples")
+struct WakeSourceTests {
+  @Test("the sleep diary gives wakings to subjects whose exports have none; bad rows are rejected")
+  func diary() throws {
+    let profile = try ProfileLoader.load(
+      file: Repository.path("Pipelines/profiles/sleep-diary.yml"))
+    let diary = WakeDiaryReader(profile: profile).read(
+      file: Repository.path("SampleData/diary/sleep-diary-2026-03.csv"))
+    #expect(diary.failure == nil)
+    #expect(diary.wakes["pt-1003"]?.map(\.description) == ["2026-03-15T06:30:00"])
+    #expect(diary.rejections.map(\.reason) == [.unparsableTime("16.03.2026 0715")])
+    let samples = [
+      sample("pt-1003", 14.2, at: "2026-03-15T06:32:00+01:00"),
+      sample("pt-1003", 24.8, at: "2026-03-15T07:02:00+01:00"),
+    ]
+    let normalizer = Normalizer(settings: NormalizerSettings(timeZone: "Europe/Berlin"))!
+    let result = normalizer.normalize(samples, diary: diary.wakes)
+    #expect(result.samples.map { $0.circadian?.minutesSinceWaking } == [2, 32])
+    #expect(result.samples.allSatisfy { $0.circadian?.wakeSource == .diary })
+  }
+
+  @Test("a sample labelled 'awakening' marks the waking when nothing else does")
+  func awakeningSample() {
+    var first = sample("a1", 9.0, at: "2026-03-15T07:05:00+01:00")
+    first.label = "Awakening"
+    let result = Normalizer(settings: NormalizerSettings())!.normalize([
+      first, sample("a1", 15.0, at: "2026-03-15T07:35:00+01:00"),
+    ])
+    #expect(result.samples.map { $0.circadian?.minutesSinceWaking } == [0, 30])
+    #expect(result.samples.allSatisfy { $0.circadian?.wakeSource == .awakeningSample })
+    #expect(result.samples.allSatisfy { !$0.flags.map(\.code).contains("wake-estimated") })
+  }
+}

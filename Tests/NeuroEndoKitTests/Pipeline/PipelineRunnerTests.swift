@@ -43,7 +43,10 @@ struct PipelineRunnerTests {
         == totals.acceptedRecords + totals.partialRecords + totals.rejectedRecords
         + totals.skippedRecords)
     #expect(try lines(output.appendingPathComponent("samples.csv").path).count == 1 + 112)
-    #expect(try lines(output.appendingPathComponent("rejections.csv").path).count == 1 + 18)
+    // 18 records rejected while reading, and one sleep-diary row whose time does not parse.
+    #expect(try lines(output.appendingPathComponent("rejections.csv").path).count == 1 + 18 + 1)
+    #expect(summary.normalization.diaryWakes == 2)
+    #expect(summary.normalization.diaryRejections == 1)
     // Normalization: every sample in canonical units; local times placed in Europe/Berlin,
     // or in America/New_York for the St Mary input, which sets its own zone.
     #expect(summary.normalization.normalized == 112)

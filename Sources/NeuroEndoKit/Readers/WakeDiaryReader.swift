@@ -1,0 +1,81 @@
+import Foundation
+
+/// Reads a sleep diary: one row per waking, with the subject and the date and time of
+/// waking (profile `shape: diary`, columns `subject` and `wake`, optionally `time_zone`).
+public struct WakeDiaryReader: Sendable {
+  /// The diary's profile.
+  public var profile: CSVProfile
+
+  /// Creates a reader.
+  public init(profile: CSVProfile) { self.profile = profile }
+
+  /// The wakings by subject, and the rows that could not be read.
+  public struct Diary: Sendable {
+    /// Waking times by subject id, in file order.
+    public var wakes: [String: [CollectionTime]] = [:]
+    /// Rows rejected, with location and reason.
+    public var rejections: [Rejection] = []
+    /// Why the file could not be read, when it could not.
+    public var failure: String?
+  }
+
+  /// Reads a diary file.
+  public func read(file path: String) -> Diary {
+    var diary = Diary()
+    let data: Data
+    do {
+      data = try Data(contentsOf: URL(fileURLWithPath: path))
+    } catch {
+      diary.failure = "cannot read \(path): \(error.localizedDescription)"
+      return diary
+    }
+    var context: MappingContext?
+    var columns: (subject: Int, wake: Int, zone: Int?)?
+    func handle(_ record: CSVRecord) {
+      guard let context, let columns else {
+        let names = (0..<record.count).map { String(decoding: record.bytes($0), as: UTF8.self) }
+        let mapping = MappingContext(file: path, profile: profile, header: names)
+        context = mapping
+        do throws(HeaderProblem) {
+          columns = (
+            try mapping.required(.subject), try mapping.required(.wake),
+            mapping.optional(.timeZone)
+          )
+        } catch {
+          diary.failure = "\(path): \(error.reason)"
+        }
+        return
+      }
+      do throws(Rejection) {
+        let subject = try context.requiredText(record, columns.subject)
+        guard
+          let parsed = FieldParser.time(record.bytes(columns.wake), order: profile.dateOrder),
+          parsed.date != nil, var wake = parsed.collectionTime()
+        else {
+          throw context.reject(
+            record, columns.wake, .unparsableTime(record.string(columns.wake) ?? "<binary>"))
+        }
+        if wake.utcOffsetSeconds == nil, let zoneColumn = columns.zone,
+          let zone = try? context.text(record, zoneColumn),
+          let resolver = LocalTimeResolver(identifier: zone)
+        {
+          wake = resolver.resolve(wake.local).time
+        }
+        diary.wakes[subject, default: []].append(wake)
+      } catch {
+        diary.rejections.append(error)
+      }
+    }
+    let parser = CSVParser(
+      delimiter: profile.delimiter ?? data.withUnsafeBytes(CSVReader.detectDelimiter),
+      strict: profile.strict)
+    do {
+      try data.withUnsafeBytes { bytes in try parser.feed(bytes, handler: handle) }
+      try parser.finish(handler: handle)
+    } catch {
+      diary.failure = "\(path): malformed CSV (\(error)); the rest of the diary was not read"
+    }
+    if diary.failure == nil && columns == nil { diary.failure = "\(path): the diary is empty" }
+    return diary
+  }
+}
