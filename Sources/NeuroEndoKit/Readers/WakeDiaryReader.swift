@@ -1,7 +1,8 @@
 import Foundation
 
 /// Reads a sleep diary: one row per waking, with the subject and the date and time of
-/// waking (profile `shape: diary`, columns `subject` and `wake`, optionally `time_zone`).
+/// waking (profile `shape: diary`, columns `subject` and `wake`). Times without an offset
+/// are placed by the normalizer, in the subject's or the pipeline's zone.
 public struct WakeDiaryReader: Sendable {
   /// The diary's profile.
   public var profile: CSVProfile
@@ -30,17 +31,14 @@ public struct WakeDiaryReader: Sendable {
       return diary
     }
     var context: MappingContext?
-    var columns: (subject: Int, wake: Int, zone: Int?)?
+    var columns: (subject: Int, wake: Int)?
     func handle(_ record: CSVRecord) {
       guard let context, let columns else {
         let names = (0..<record.count).map { String(decoding: record.bytes($0), as: UTF8.self) }
         let mapping = MappingContext(file: path, profile: profile, header: names)
         context = mapping
         do throws(HeaderProblem) {
-          columns = (
-            try mapping.required(.subject), try mapping.required(.wake),
-            mapping.optional(.timeZone)
-          )
+          columns = (try mapping.required(.subject), try mapping.required(.wake))
         } catch {
           diary.failure = "\(path): \(error.reason)"
         }
@@ -50,16 +48,10 @@ public struct WakeDiaryReader: Sendable {
         let subject = try context.requiredText(record, columns.subject)
         guard
           let parsed = FieldParser.time(record.bytes(columns.wake), order: profile.dateOrder),
-          parsed.date != nil, var wake = parsed.collectionTime()
+          parsed.date != nil, let wake = parsed.collectionTime()
         else {
           throw context.reject(
             record, columns.wake, .unparsableTime(record.string(columns.wake) ?? "<binary>"))
-        }
-        if wake.utcOffsetSeconds == nil, let zoneColumn = columns.zone,
-          let zone = try? context.text(record, zoneColumn),
-          let resolver = LocalTimeResolver(identifier: zone)
-        {
-          wake = resolver.resolve(wake.local).time
         }
         diary.wakes[subject, default: []].append(wake)
       } catch {
