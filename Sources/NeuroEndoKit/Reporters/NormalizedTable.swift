@@ -6,7 +6,8 @@ public enum NormalizedTable {
   /// The header row.
   public static let header = [
     "subject_id", "analyte", "specimen", "value", "unit", "censoring", "original_value",
-    "original_unit", "collected_at", "time_resolution", "minutes_since_waking", "day", "wake_at",
+    "original_unit", "collected_at", "time_resolution", "clock_time", "minutes_since_waking", "day",
+    "wake_at",
     "wake_source", "label", "test_code", "flags", "source_file", "source_record", "source_column",
   ]
 
@@ -18,7 +19,7 @@ public enum NormalizedTable {
       SampleTable.format(normalized.value.value), normalized.value.unit.ucum,
       normalized.value.censoring.rawValue, SampleTable.format(sample.quantity.value),
       sample.quantity.unit.ucum, normalized.collected?.description ?? "",
-      normalized.timeResolution?.rawValue ?? "",
+      normalized.timeResolution?.rawValue ?? "", normalized.collected.map(clockTime) ?? "",
       normalized.circadian.map { SampleTable.format($0.minutesSinceWaking) } ?? "",
       normalized.circadian.map { String($0.day) } ?? "",
       normalized.circadian?.wake?.description ?? "",
@@ -28,6 +29,11 @@ public enum NormalizedTable {
       sample.provenance.record.map(String.init) ?? "",
       sample.provenance.column ?? sample.provenance.path ?? "",
     ]
+  }
+
+  /// The wall-clock time of day, `HH:MM:SS`, in the time's own offset.
+  static func clockTime(_ time: CollectionTime) -> String {
+    String(time.local.description.split(separator: "T").last ?? "")
   }
 
   /// One NDJSON line: the normalized sample as JSON with sorted keys.

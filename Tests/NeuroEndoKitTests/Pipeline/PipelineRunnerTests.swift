@@ -56,7 +56,8 @@ struct PipelineRunnerTests {
     #expect(normalized.split(separator: "\n").count == 1 + 112)
     #expect(
       normalized.contains(
-        "MRN004631,ft3,serum,4.4544,pmol/L,,2.9,pg/mL,2026-03-16T08:30:00-04:00,exact"))
+        "MRN004631,ft3,serum,4.4544,pmol/L,,2.9,pg/mL,2026-03-16T08:30:00-04:00,exact,08:30:00,0,1,"
+      ))
     #expect(
       try lines(output.appendingPathComponent("normalized-samples.ndjson").path).count == 112)
     // For JSON files the column of rejections.csv holds the JSON path.
