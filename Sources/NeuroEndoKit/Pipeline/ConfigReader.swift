@@ -33,6 +33,19 @@ final class ConfigReader {
     issues.append(ConfigIssue(file: file, line: line, key: key, message: message))
   }
 
+  /// The text of a YAML file, or an issue naming what could not be read.
+  static func text(of path: String, what: String) throws(ConfigIssues) -> String {
+    do {
+      return try String(contentsOfFile: path, encoding: .utf8)
+    } catch {
+      throw ConfigIssues([
+        ConfigIssue(
+          file: path, line: nil, key: "",
+          message: "cannot read the \(what): \(error.localizedDescription)")
+      ])
+    }
+  }
+
   /// Throws every issue found, when there is any.
   func check() throws(ConfigIssues) {
     if !issues.isEmpty { throw ConfigIssues(issues) }

@@ -90,17 +90,7 @@ public enum PipelineLoader {
   ///
   /// - Throws: ``ConfigIssues`` with every mistake found in the pipeline and its profiles.
   public static func load(file path: String) throws(ConfigIssues) -> Pipeline {
-    let text: String
-    do {
-      text = try String(contentsOfFile: path, encoding: .utf8)
-    } catch {
-      throw ConfigIssues([
-        ConfigIssue(
-          file: path, line: nil, key: "",
-          message: "cannot read the pipeline: \(error.localizedDescription)")
-      ])
-    }
-    return try parse(text, file: path)
+    try parse(ConfigReader.text(of: path, what: "pipeline"), file: path)
   }
 
   /// Parses pipeline YAML; relative paths resolve against the directory of `file`.

@@ -11,17 +11,7 @@ public enum ProfileLoader {
   ///
   /// - Throws: ``ConfigIssues`` listing every mistake, or when the file cannot be read.
   public static func load(file path: String) throws(ConfigIssues) -> CSVProfile {
-    let text: String
-    do {
-      text = try String(contentsOfFile: path, encoding: .utf8)
-    } catch {
-      throw ConfigIssues([
-        ConfigIssue(
-          file: path, line: nil, key: "",
-          message: "cannot read the profile: \(error.localizedDescription)")
-      ])
-    }
-    return try parse(text, file: path)
+    try parse(ConfigReader.text(of: path, what: "profile"), file: path)
   }
 
   /// Parses profile YAML; `file` names it in messages.

@@ -171,6 +171,30 @@ final class MappingContext: Sendable {
     return number
   }
 
+  /// One value cell of a research or wide record: counted empty, or a sample, or a
+  /// rejection at its column.
+  func valueCell(
+    _ record: CSVRecord, _ column: Int, into output: inout RecordOutput, unit: LabUnit,
+    sample: (Quantity) -> Sample
+  ) {
+    if isMissing(record, column) {
+      output.emptyCells += 1
+      return
+    }
+    do throws(Rejection) {
+      output.accept(sample(try quantity(record, column, unit: unit)))
+    } catch {
+      output.reject(error)
+    }
+  }
+
+  /// A record that gave neither a sample nor a rejection holds no value at all.
+  func rejectIfEmpty(_ record: CSVRecord, _ output: inout RecordOutput) {
+    if output.samples == 0 && output.rejections.isEmpty {
+      output.reject(reject(record, nil, .noValue))
+    }
+  }
+
   /// The kept columns of a record as attributes; empty cells are left out.
   func attributes(_ record: CSVRecord, _ kept: [(name: String, index: Int)]) throws(Rejection)
     -> [String: String]

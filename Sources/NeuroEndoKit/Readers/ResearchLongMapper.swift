@@ -68,30 +68,20 @@ struct ResearchLongMapper: RecordMapper {
       }
       let minutes = try context.number(record, minutes)
       let attributes = try context.attributes(record, kept)
+      let relativeTime = minutes.map { RelativeTime(minutes: $0, anchor: .waking) }
       for (index, analyte, unit) in values {
-        if context.isMissing(record, index) {
-          output.emptyCells += 1
-          continue
-        }
-        do throws(Rejection) {
-          let quantity = try context.quantity(record, index, unit: unit)
-          output.accept(
-            Sample(
-              subjectID: subjectID, analyte: analyte,
-              specimen: context.profile.specimen ?? .unspecified, quantity: quantity,
-              relativeTime: minutes.map { RelativeTime(minutes: $0, anchor: .waking) },
-              day: day, label: label, attributes: attributes,
-              provenance: context.location(record, index)))
-        } catch {
-          output.reject(error)
+        context.valueCell(record, index, into: &output, unit: unit) { quantity in
+          Sample(
+            subjectID: subjectID, analyte: analyte,
+            specimen: context.profile.specimen ?? .unspecified, quantity: quantity,
+            relativeTime: relativeTime, day: day, label: label, attributes: attributes,
+            provenance: context.location(record, index))
         }
       }
       for (index, unit) in badUnits where !context.isMissing(record, index) {
         output.reject(context.reject(record, index, .unknownUnit(unit)))
       }
-      if output.samples == 0 && output.rejections.isEmpty {
-        output.reject(context.reject(record, nil, .noValue))
-      }
+      context.rejectIfEmpty(record, &output)
     } catch {
       output.reject(error)
     }

@@ -38,26 +38,16 @@ struct WideMapper: RecordMapper {
       let day = try context.integer(record, day)
       let attributes = try context.attributes(record, kept)
       for (index, sample) in columns {
-        if context.isMissing(record, index) {
-          output.emptyCells += 1
-          continue
-        }
-        do throws(Rejection) {
-          let quantity = try context.quantity(record, index, unit: unit)
-          output.accept(
-            Sample(
-              subjectID: subjectID, analyte: analyte,
-              specimen: context.profile.specimen ?? .unspecified, quantity: quantity,
-              relativeTime: RelativeTime(minutes: sample.minutes, anchor: context.profile.anchor),
-              day: day, label: sample.label, attributes: attributes,
-              provenance: context.location(record, index)))
-        } catch {
-          output.reject(error)
+        context.valueCell(record, index, into: &output, unit: unit) { quantity in
+          Sample(
+            subjectID: subjectID, analyte: analyte,
+            specimen: context.profile.specimen ?? .unspecified, quantity: quantity,
+            relativeTime: RelativeTime(minutes: sample.minutes, anchor: context.profile.anchor),
+            day: day, label: sample.label, attributes: attributes,
+            provenance: context.location(record, index))
         }
       }
-      if output.samples == 0 && output.rejections.isEmpty {
-        output.reject(context.reject(record, nil, .noValue))
-      }
+      context.rejectIfEmpty(record, &output)
     } catch {
       output.reject(error)
     }

@@ -82,16 +82,7 @@ public struct FHIRReader: Sendable {
       case .mapped: summary.tally(output, onRejection: onRejection)
       }
     }
-    do throws(ChunkSourceError) {
-      try source.forEachChunk(chunkSize) { chunk throws(JSONScanError) in
-        try scanner.feed(chunk, emit: handle)
-      }
-      do throws(JSONScanError) {
-        try scanner.finish(emit: handle)
-      } catch {
-        throw .scan(error)
-      }
-    } catch {
+    if let error = source.scan(chunkSize, with: &scanner, emit: handle) {
       switch error {
       case .read(let message): summary.failure = message
       case .scan(let scanError):
@@ -157,6 +148,29 @@ enum ChunkSource {
       throw error
     } catch {
       throw .read("\(error)")
+    }
+  }
+}
+
+extension ChunkSource {
+  /// Streams the bytes through a scanner to their end, handing out every element.
+  ///
+  /// - Returns: why streaming stopped early, or `nil` when the file was read to its end.
+  func scan(
+    _ chunkSize: Int, with scanner: inout JSONElementScanner, emit: (JSONElement) -> Void
+  ) -> ChunkSourceError? {
+    do throws(ChunkSourceError) {
+      try forEachChunk(chunkSize) { chunk throws(JSONScanError) in
+        try scanner.feed(chunk, emit: emit)
+      }
+      do throws(JSONScanError) {
+        try scanner.finish(emit: emit)
+      } catch {
+        throw .scan(error)
+      }
+      return nil
+    } catch {
+      return error
     }
   }
 }

@@ -80,16 +80,7 @@ public struct JSONRecordsReader: Sendable {
             session.reject(record: error)
           }
         }
-        do throws(ChunkSourceError) {
-          try source.forEachChunk(chunkSize) { chunk throws(JSONScanError) in
-            try scanner.feed(chunk, emit: handle)
-          }
-          do throws(JSONScanError) {
-            try scanner.finish(emit: handle)
-          } catch {
-            throw .scan(error)
-          }
-        } catch {
+        if let error = source.scan(chunkSize, with: &scanner, emit: handle) {
           switch error {
           case .read(let message): session.fail(file: message)
           case .scan(let scanError):
