@@ -15,6 +15,7 @@ struct LISLongMapper: RecordMapper {
   private let referenceRange: Int?
   private let referenceLow: Int?
   private let referenceHigh: Int?
+  private let hasRange: Bool
   private let kept: [(name: String, index: Int)]
   // Subject ids come in runs; codes, units and specimens are few per file.
   private var subjects = ByteKeyCache<String>(limit: 1)
@@ -35,6 +36,7 @@ struct LISLongMapper: RecordMapper {
     referenceRange = context.optional(.referenceRange)
     referenceLow = context.optional(.referenceLow)
     referenceHigh = context.optional(.referenceHigh)
+    hasRange = referenceRange != nil || referenceLow != nil || referenceHigh != nil
     kept = try context.keptColumns()
   }
 
@@ -61,7 +63,7 @@ struct LISLongMapper: RecordMapper {
         ? nil : try time(record, column, onDateOf: collectedAt)
     }
     var attributes = try context.attributes(record, kept)
-    let referenceRange = try range(record, unparsed: &attributes)
+    let referenceRange = hasRange ? try range(record, unparsed: &attributes) : nil
     output.accept(
       Sample(
         subjectID: subjectID, analyte: testCode.code.analyte,

@@ -154,6 +154,7 @@ final class MappingContext: Sendable {
   }
 
   /// An optional number cell (day, minutes): `nil` when missing.
+  @inline(__always)
   func number(_ record: CSVRecord, _ column: Int?) throws(Rejection) -> Double? {
     guard let column, !isMissing(record, column) else { return nil }
     guard let number = FieldParser.decimal(record.bytes(column), profile.decimalComma) else {

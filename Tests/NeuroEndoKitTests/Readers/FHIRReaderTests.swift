@@ -241,3 +241,24 @@ struct JSONRecordsReaderTests {
       ])
   }
 }
+
+@Suite("Input locations")
+struct InputLocationTests {
+  @Test("line and path compare, hash and encode by value")
+  func values() throws {
+    var location = InputLocation(file: "a.json", record: 4, line: 9, path: "entry[3].resource")
+    #expect(
+      location == InputLocation(file: "a.json", record: 4, line: 9, path: "entry[3].resource"))
+    #expect(
+      Set([location, InputLocation(file: "a.json", record: 4, line: 9, path: "entry[3].resource")])
+        .count == 1)
+    location.line = nil
+    location.path = nil
+    #expect(location == InputLocation(file: "a.json", record: 4))
+    let json = try JSONEncoder().encode(
+      InputLocation(file: "a.json", record: 4, line: 9, path: "x"))
+    #expect(
+      try JSONDecoder().decode(InputLocation.self, from: json)
+        == InputLocation(file: "a.json", record: 4, line: 9, path: "x"))
+  }
+}
