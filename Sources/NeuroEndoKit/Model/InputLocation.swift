@@ -8,7 +8,13 @@ public struct InputLocation: Sendable, Hashable, Codable, CustomStringConvertibl
   /// The file's path as given to the reader.
   public var file: String
   /// The 1-based record number, when the location is inside the file.
-  public var record: Int?
+  public var record: Int? {
+    get { storedRecord < 0 ? nil : Int(storedRecord) }
+    set { storedRecord = newValue.map { Int32(clamping: $0) } ?? -1 }
+  }
+  // A record number in 32 bits (over two billion records a file), -1 for none: with the
+  // boxed JSON place below, a location stays at the size of three words.
+  private var storedRecord: Int32
   /// The column name (or JSON key), when one column is at fault.
   public var column: String?
   // Line and path of JSON records, boxed: every sample carries a location, and CSV ones
@@ -33,7 +39,7 @@ public struct InputLocation: Sendable, Hashable, Codable, CustomStringConvertibl
     file: String, record: Int? = nil, column: String? = nil, line: Int? = nil, path: String? = nil
   ) {
     self.file = file
-    self.record = record
+    storedRecord = record.map { Int32(clamping: $0) } ?? -1
     self.column = column
     json = JSONPlace.make(line: line, path: path)
   }
