@@ -30,13 +30,15 @@ public struct CSVReader: Sendable {
   public func read(
     file path: String, onSample: (Sample) -> Void, onRejection: (Rejection) -> Void = { _ in }
   ) -> FileReadSummary {
-    let descriptor = open(path, O_RDONLY)
-    guard descriptor >= 0 else {
-      var summary = FileReadSummary(file: path, profile: profile?.name ?? "none")
-      summary.failure = "cannot open: \(String(cString: strerror(errno)))"
-      return summary
+    withOpenFile(path, profile: profile?.name ?? "none") { descriptor in
+      read(descriptor, path: path, onSample, onRejection)
     }
-    defer { close(descriptor) }
+  }
+
+  private func read(
+    _ descriptor: Int32, path: String, _ onSample: (Sample) -> Void,
+    _ onRejection: (Rejection) -> Void
+  ) -> FileReadSummary {
     return withoutActuallyEscaping(onSample) { onSample in
       withoutActuallyEscaping(onRejection) { onRejection in
         var session = ReadSession(
@@ -176,7 +178,8 @@ struct ReadSession {
     summary = FileReadSummary(file: file, profile: reader.profile?.name ?? "auto")
   }
 
-  private mutating func fail(_ message: String) {
+  /// Records the first failure that stopped reading the file.
+  mutating func fail(_ message: String) {
     if summary.failure == nil { summary.failure = message }
   }
 
@@ -224,9 +227,6 @@ struct ReadSession {
     output.reject(rejection)
     summary.tally(output, onRejection: onRejection)
   }
-
-  /// Records a failure that stopped reading the file.
-  mutating func fail(file message: String) { fail(message) }
 
   mutating func end(_ ending: RecordBatch.Ending) {
     switch ending {
@@ -336,4 +336,9 @@ private struct ActiveMapper {
     researchLong?.map(record, into: &output)
     wide?.map(record, into: &output)
   }
+}
+
+/// Why a file could not be read on.
+struct ReadFailure: Error {
+  var message: String
 }

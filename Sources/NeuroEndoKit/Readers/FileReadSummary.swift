@@ -1,3 +1,5 @@
+import Foundation
+
 /// What reading one file gave: every record accounted for as accepted, partly accepted or rejected.
 ///
 /// A record in a long export holds one value; in research and wide exports it holds one
@@ -107,4 +109,19 @@ public struct ReasonTally: Sendable, Hashable, Codable {
     count += 1
     if locations.count < FileReadSummary.locationsKept { locations.append(location) }
   }
+}
+
+/// Opens a file for one of the readers and closes it after `body`; a file that cannot be
+/// opened gives a summary whose failure says why, so that no reader throws.
+func withOpenFile(
+  _ path: String, profile: String, _ body: (Int32) -> FileReadSummary
+) -> FileReadSummary {
+  let descriptor = open(path, O_RDONLY)
+  guard descriptor >= 0 else {
+    var summary = FileReadSummary(file: path, profile: profile)
+    summary.failure = "cannot open: \(String(cString: strerror(errno)))"
+    return summary
+  }
+  defer { close(descriptor) }
+  return body(descriptor)
 }

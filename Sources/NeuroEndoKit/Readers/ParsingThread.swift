@@ -107,8 +107,3 @@ final class ParsingThread: @unchecked Sendable {
     }
   }
 }
-
-/// Why a file could not be read on.
-struct ReadFailure: Error {
-  var message: String
-}

@@ -25,14 +25,9 @@ public struct FHIRReader: Sendable {
   public func read(
     file path: String, onSample: (Sample) -> Void, onRejection: (Rejection) -> Void = { _ in }
   ) -> FileReadSummary {
-    let descriptor = open(path, O_RDONLY)
-    guard descriptor >= 0 else {
-      var summary = FileReadSummary(file: path, profile: "fhir")
-      summary.failure = "cannot open: \(String(cString: strerror(errno)))"
-      return summary
+    withOpenFile(path, profile: "fhir") { descriptor in
+      read(ChunkSource.file(descriptor), name: path, onSample, onRejection)
     }
-    defer { close(descriptor) }
-    return read(ChunkSource.file(descriptor), name: path, onSample, onRejection)
   }
 
   /// Reads bytes already in memory (tests and the fuzzer), as if they were the file `name`.

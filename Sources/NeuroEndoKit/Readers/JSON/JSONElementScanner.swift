@@ -15,8 +15,6 @@ struct JSONElement: Sendable {
   var bytes: [UInt8]
   /// Its place in the document.
   var place: Place
-  /// The 1-based number of the top-level document it belongs to (NDJSON line values count).
-  var document: Int
   /// The 1-based line the element starts on.
   var line: Int
 
@@ -64,7 +62,6 @@ struct JSONElementScanner {
   private var inString = false
   private var escaped = false
   private var line = 1
-  private var document = 0
   // Depth at which elements are separated: 1 in a top-level array, 2 in an entry array,
   // 0 when no element container is open.
   private var elementDepth = 0
@@ -212,14 +209,12 @@ struct JSONElementScanner {
     switch byte {
     case 0x20, 0x09, 0x0A, 0x0D: return false
     case 0x5B:
-      document += 1
       top = .array
       depth = 1
       elementDepth = 1
       elementIndex = 0
       return true
     case 0x7B:
-      document += 1
       top = .object
       depth = 1
       elementDepth = 0
@@ -250,7 +245,7 @@ struct JSONElementScanner {
       element.removeLast()
     }
     let place: JSONElement.Place = top == .array ? .item(elementIndex) : .entry(elementIndex)
-    emit(JSONElement(bytes: element, place: place, document: document, line: elementLine))
+    emit(JSONElement(bytes: element, place: place, line: elementLine))
     element.removeAll(keepingCapacity: true)
     elementStarted = false
     elementIndex += 1
@@ -258,7 +253,7 @@ struct JSONElementScanner {
 
   private mutating func endDocument(_ emit: (JSONElement) -> Void) throws(JSONScanError) {
     if top == .object && keepingWhole {
-      emit(JSONElement(bytes: whole, place: .document, document: document, line: wholeLine))
+      emit(JSONElement(bytes: whole, place: .document, line: wholeLine))
     }
     whole = []
     keepingWhole = false

@@ -23,14 +23,9 @@ public struct JSONRecordsReader: Sendable {
   public func read(
     file path: String, onSample: (Sample) -> Void, onRejection: (Rejection) -> Void = { _ in }
   ) -> FileReadSummary {
-    let descriptor = open(path, O_RDONLY)
-    guard descriptor >= 0 else {
-      var summary = FileReadSummary(file: path, profile: profile.name)
-      summary.failure = "cannot open: \(String(cString: strerror(errno)))"
-      return summary
+    withOpenFile(path, profile: profile.name) { descriptor in
+      read(.file(descriptor), name: path, onSample, onRejection)
     }
-    defer { close(descriptor) }
-    return read(.file(descriptor), name: path, onSample, onRejection)
   }
 
   /// Reads bytes already in memory, as if they were the file `name`.
@@ -82,9 +77,9 @@ public struct JSONRecordsReader: Sendable {
         }
         if let error = source.scan(chunkSize, with: &scanner, emit: handle) {
           switch error {
-          case .read(let message): session.fail(file: message)
+          case .read(let message): session.fail(message)
           case .scan(let scanError):
-            session.fail(file: "malformed JSON at \(scanError); the rest of the file was not read")
+            session.fail("malformed JSON at \(scanError); the rest of the file was not read")
             session.reject(
               record: Rejection(
                 location: InputLocation(file: name, record: record + 1, line: scanError.line),
