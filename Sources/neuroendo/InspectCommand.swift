@@ -31,13 +31,9 @@ struct InspectCommand: ParsableCommand {
 
   func run() throws {
     var chosen: CSVProfile?
-    switch profile {
-    case nil: chosen = nil
-    case "lis-long": chosen = .lisLong
-    case "research-long": chosen = .researchLong
-    case let path?:
+    if let profile {
       do {
-        chosen = try ProfileLoader.load(file: path)
+        chosen = try ProfileLoader.load(nameOrFile: profile)
       } catch {
         printError(error.description)
         throw ExitStatus.invalidConfiguration

@@ -12,7 +12,7 @@ struct NeuroEndoCommand: ParsableCommand {
       Exit codes: 0 success; 1 the run finished but an input or output failed (see the \
       summary); 2 the pipeline or a profile has mistakes; 64 wrong usage.
       """,
-    subcommands: [RunCommand.self, ValidateCommand.self, InspectCommand.self]
+    subcommands: [RunCommand.self, AnalyzeCommand.self, ValidateCommand.self, InspectCommand.self]
   )
 }
 

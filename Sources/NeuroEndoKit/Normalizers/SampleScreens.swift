@@ -202,8 +202,5 @@ struct SampleScreens {
     }
   }
 
-  private func format(_ value: Double) -> String {
-    let rounded = (value * 1000).rounded() / 1000
-    return SampleTable.format(rounded)
-  }
+  private func format(_ value: Double) -> String { SampleTable.short(value) }
 }

@@ -51,6 +51,12 @@ public struct Pipeline: Sendable {
     public var normalized: String = "normalized-samples.csv"
     /// The normalized samples as NDJSON, one JSON object per sample.
     public var normalizedJSON: String = "normalized-samples.ndjson"
+    /// The cortisol rhythm features per subject-day (CSV).
+    public var featuresSubjectDay: String = "features-subject-day.csv"
+    /// The flattened-slope verdict per subject (CSV).
+    public var featuresSubject: String = "features-subject.csv"
+    /// The response features per subject (CSV).
+    public var featuresResponse: String = "features-response.csv"
 
     /// Creates outputs in a directory.
     public init(directory: String) { self.directory = directory }
@@ -68,6 +74,8 @@ public struct Pipeline: Sendable {
   public var normalizer: NormalizerSettings
   /// A sleep diary of waking times (`settings.normalize.wake_diary`), when there is one.
   public var wakeDiary: (path: String, profile: CSVProfile)?
+  /// Settings of the analyzers (`settings.analyze`).
+  public var analyzers = AnalyzerSettings()
 
   /// Creates a pipeline.
   public init(
@@ -79,6 +87,30 @@ public struct Pipeline: Sendable {
     self.inputs = inputs
     self.outputs = outputs
     self.normalizer = normalizer
+  }
+}
+
+extension Pipeline {
+  /// A pipeline over files named on the command line (`neuroendo analyze`): every file read
+  /// with the same format and profile, every output in `outputDirectory`.
+  ///
+  /// - Parameters:
+  ///   - files: files or directories (all files in a directory are read).
+  ///   - format: the files' format, or `nil` to guess it from each name.
+  ///   - profile: the profile, or `nil` to recognise the built-in layouts.
+  ///   - settings: a pipeline whose normalizer and analyzer settings (and wake diary) to use.
+  public static func adHoc(
+    files: [String], format: InputFormat?, profile: CSVProfile?, outputDirectory: String,
+    settings: Pipeline? = nil
+  ) -> Pipeline {
+    var pipeline = Pipeline(
+      name: "analyze",
+      inputs: files.map { Input(name: $0, path: $0, format: format, profile: profile) },
+      outputs: Outputs(directory: outputDirectory),
+      normalizer: settings?.normalizer ?? NormalizerSettings())
+    pipeline.analyzers = settings?.analyzers ?? AnalyzerSettings()
+    pipeline.wakeDiary = settings?.wakeDiary
+    return pipeline
   }
 }
 
@@ -121,9 +153,10 @@ public enum PipelineLoader {
     // Each stage has its key under settings; analyzers add theirs.
     var normalizer = NormalizerSettings()
     var wakeDiary: (path: String, profile: CSVProfile)?
-    if let settings = map["settings"]?.mapping(allowed: ["normalize"]),
-      let normalize = settings["normalize"]
-    {
+    var analyzers = AnalyzerSettings()
+    let settings = map["settings"]?.mapping(allowed: ["normalize", "analyze"])
+    if let analyze = settings?["analyze"] { analyzers = AnalyzerSettingsLoader.settings(analyze) }
+    if let normalize = settings?["normalize"] {
       normalizer = normalizerSettings(normalize)
       if case .mapping = normalize.node, let diaryNode = normalize.node["wake_diary"] {
         let entry = ConfigNode(
@@ -144,6 +177,7 @@ public enum PipelineLoader {
     var pipeline = Pipeline(
       name: name, file: file, inputs: inputs, outputs: outputs, normalizer: normalizer)
     pipeline.wakeDiary = wakeDiary
+    pipeline.analyzers = analyzers
     return pipeline
   }
 
@@ -294,6 +328,7 @@ public enum PipelineLoader {
     guard
       let map = node.mapping(allowed: [
         "directory", "summary", "samples", "rejections", "normalized", "normalized_ndjson",
+        "features_subject_day", "features_subject", "features_response",
       ]),
       let directory = map.required("directory")?.string()
     else { return nil }
@@ -301,6 +336,8 @@ public enum PipelineLoader {
     for (key, path) in [
       ("summary", \Pipeline.Outputs.summary), ("samples", \.samples), ("rejections", \.rejections),
       ("normalized", \.normalized), ("normalized_ndjson", \.normalizedJSON),
+      ("features_subject_day", \.featuresSubjectDay), ("features_subject", \.featuresSubject),
+      ("features_response", \.featuresResponse),
     ] {
       guard let entry = map[key], let name = entry.string() else { continue }
       if name.isEmpty || name.contains("/") {

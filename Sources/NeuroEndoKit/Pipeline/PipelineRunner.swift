@@ -105,6 +105,10 @@ public struct PipelineRunner: Sendable {
       rejections?.write(SampleTable.row(rejection))
     }
     writeNormalized(normalization.samples, directory: directory, into: &summary)
+    let features = CortisolRhythmAnalyzer(settings: pipeline.analyzers).analyze(
+      normalization.samples)
+    summary.analysis = RunSummary.AnalysisSummary(features)
+    writeFeatures(features, directory: directory, into: &summary)
 
     for (role, writer) in [("samples", sampleWriter), ("rejections", rejectionWriter)] {
       guard let writer else { continue }
@@ -173,6 +177,39 @@ public struct PipelineRunner: Sendable {
       summary.outputs["normalized_ndjson"] = lines.path
     } catch {
       summary.outputFailures.append(error.description)
+    }
+  }
+
+  /// Writes the three feature tables, each atomically.
+  private func writeFeatures(
+    _ features: CortisolRhythmFeatures, directory: String, into summary: inout RunSummary
+  ) {
+    let outputs = pipeline.outputs
+    let tables: [(role: String, name: String, header: [String], rows: [[String]])] = [
+      (
+        "features_subject_day", outputs.featuresSubjectDay, FeatureTables.subjectDayHeader,
+        features.days.map(FeatureTables.row)
+      ),
+      (
+        "features_subject", outputs.featuresSubject, FeatureTables.subjectHeader,
+        features.subjects.map(FeatureTables.row)
+      ),
+      (
+        "features_response", outputs.featuresResponse,
+        FeatureTables.responseHeader(slopes: pipeline.analyzers.response.slopes),
+        features.responses.map(FeatureTables.row)
+      ),
+    ]
+    for table in tables {
+      do throws(OutputError) {
+        let file = try AtomicFileWriter(path: path(directory, table.name))
+        let writer = CSVTableWriter(writer: file, header: table.header)
+        for row in table.rows { writer.write(row) }
+        try file.commit()
+        summary.outputs[table.role] = file.path
+      } catch {
+        summary.outputFailures.append(error.description)
+      }
     }
   }
 

@@ -10,6 +10,17 @@ public enum ProfileLoader {
   /// Loads a profile file.
   ///
   /// - Throws: ``ConfigIssues`` listing every mistake, or when the file cannot be read.
+  /// A built-in layout by name (`lis-long`, `research-long`), or a profile file.
+  ///
+  /// - Throws: ``ConfigIssues`` with every mistake of the profile file.
+  public static func load(nameOrFile name: String) throws(ConfigIssues) -> CSVProfile {
+    switch name {
+    case "lis-long": .lisLong
+    case "research-long": .researchLong
+    default: try load(file: name)
+    }
+  }
+
   public static func load(file path: String) throws(ConfigIssues) -> CSVProfile {
     try parse(ConfigReader.text(of: path, what: "profile"), file: path)
   }

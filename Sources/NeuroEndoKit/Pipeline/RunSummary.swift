@@ -18,6 +18,44 @@ public struct RunSummary: Sendable, Codable {
   public var outputFailures: [String]
   /// What the normalizer did.
   public var normalization = NormalizationSummary()
+  /// What the analyzers found.
+  public var analysis = AnalysisSummary()
+
+  /// Counts of the analyzer stage.
+  public struct AnalysisSummary: Sendable, Codable, Hashable {
+    /// Subject-days with cortisol samples of the analysed specimens.
+    public var subjectDays = 0
+    /// Subject-days with a CAR, a regression slope, a cosinor fit.
+    public var carComputed = 0
+    public var slopeComputed = 0
+    public var cosinorComputed = 0
+    /// Subjects by flattened-slope verdict (`yes`, `no`, `insufficient-data`).
+    public var verdicts: [String: Int] = [:]
+    /// Protocol runs with response features.
+    public var responses = 0
+    /// Samples left out of every feature (flags, censoring).
+    public var excludedSamples = 0
+    /// Cortisol samples no subject-day or protocol anchor could place, by reason.
+    public var unplaced: [String: Int] = [:]
+
+    /// Creates empty counts.
+    public init() {}
+
+    /// Counts what the rhythm analyzers found.
+    public init(_ features: CortisolRhythmFeatures) {
+      subjectDays = features.days.count
+      for day in features.days {
+        if day.awakening.aucG != nil { carComputed += 1 }
+        if day.slope.logSlope != nil { slopeComputed += 1 }
+        if day.cosinor.fit != nil { cosinorComputed += 1 }
+        excludedSamples += day.excluded.count
+      }
+      for subject in features.subjects { verdicts[subject.outcome.rawValue, default: 0] += 1 }
+      responses = features.responses.count
+      excludedSamples += features.responses.reduce(0) { $0 + $1.excluded.count }
+      unplaced = features.unplaced
+    }
+  }
 
   /// Counts of the normalizer stage.
   public struct NormalizationSummary: Sendable, Codable, Hashable {
@@ -118,7 +156,7 @@ public struct RunSummary: Sendable, Codable {
 
   private enum CodingKeys: String, CodingKey {
     case pipeline, started, finished, files, inputProblems, outputs, outputFailures, totals
-    case normalization
+    case normalization, analysis
   }
 
   public init(from decoder: any Decoder) throws {
@@ -131,6 +169,8 @@ public struct RunSummary: Sendable, Codable {
     outputs = try container.decode([String: String].self, forKey: .outputs)
     outputFailures = try container.decode([String].self, forKey: .outputFailures)
     normalization = try container.decode(NormalizationSummary.self, forKey: .normalization)
+    analysis =
+      try container.decodeIfPresent(AnalysisSummary.self, forKey: .analysis) ?? AnalysisSummary()
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -144,5 +184,6 @@ public struct RunSummary: Sendable, Codable {
     try container.encode(outputFailures, forKey: .outputFailures)
     try container.encode(totals, forKey: .totals)
     try container.encode(normalization, forKey: .normalization)
+    try container.encode(analysis, forKey: .analysis)
   }
 }

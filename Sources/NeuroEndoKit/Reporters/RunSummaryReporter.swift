@@ -20,6 +20,7 @@ public enum RunSummaryReporter {
         + "\(totals.rejectedRecords) rejected\(skipped(totals.skippedRecords)); \(totals.samples) samples, "
         + "\(totals.rejections) rejections, \(totals.emptyCells) empty cells")
     lines.append(normalizationLine(summary.normalization))
+    lines.append(analysisLine(summary.analysis))
     for (role, path) in summary.outputs.sorted(by: { $0.key < $1.key }) {
       lines.append("wrote \(role): \(path)")
     }
@@ -42,6 +43,23 @@ public enum RunSummaryReporter {
     }
     if !counts.timeResolutions.isEmpty {
       line += "; local times placed: " + list(counts.timeResolutions)
+    }
+    return line
+  }
+
+  /// `analyzed: 24 subject-days (CAR 15, slope 8, cosinor 20); subjects: ...; responses: 26`.
+  public static func analysisLine(_ counts: RunSummary.AnalysisSummary) -> String {
+    var line =
+      "analyzed: \(counts.subjectDays) subject-days (CAR \(counts.carComputed), slope \(counts.slopeComputed), "
+      + "cosinor \(counts.cosinorComputed)); flattened slope: "
+      + ["yes", "no", "insufficient-data"].map { "\($0) \(counts.verdicts[$0] ?? 0)" }.joined(
+        separator: ", ")
+      + "; responses: \(counts.responses); samples excluded from features: \(counts.excludedSamples)"
+    if !counts.unplaced.isEmpty {
+      line +=
+        "; cortisol samples not analysed: "
+        + counts.unplaced.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(
+          separator: ", ")
     }
     return line
   }

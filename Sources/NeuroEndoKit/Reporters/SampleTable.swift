@@ -42,4 +42,9 @@ public enum SampleTable {
   static func format(_ value: Double) -> String {
     value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : "\(value)"
   }
+
+  /// A value for messages: rounded to three decimals, shortest text (`0.333`, `12.5`).
+  static func short(_ value: Double) -> String {
+    format((value * 1000).rounded() / 1000)
+  }
 }

@@ -1,0 +1,102 @@
+/// The cortisol awakening response of one subject-day: the samples of the first hour after
+/// waking (DOMAIN.md section 4).
+public struct AwakeningResponse: Sendable, Hashable {
+  /// The CAR samples used.
+  public var used = 0
+  /// Area under the curve with respect to ground (Pruessner 2003), nmol/L x min.
+  public var aucG: Double?
+  /// Area under the curve with respect to increase (Pruessner 2003), nmol/L x min; may be negative.
+  public var aucI: Double?
+  /// Increase to peak: max(m_2..m_n) - m_1, nmol/L.
+  public var increase: Double?
+  /// The increase as a percentage of the waking value m_1.
+  public var increasePercent: Double?
+  /// R30 = m(+30) - m(0), nmol/L.
+  public var r30: Double?
+  /// Minutes after waking of the highest CAR value.
+  public var timeToPeak: Double?
+  /// Why features are missing, each prefixed by the feature or `car` for all of them.
+  public var reasons: [String] = []
+}
+
+/// Computes the CAR (analyzer `car`) from the samples of one subject-day, when the
+/// compliance rules of the settings allow; otherwise says why it computed nothing.
+public struct AwakeningResponseAnalyzer: Sendable {
+  /// The analyzer's key in pipeline files and outputs.
+  public static let identifier = "car"
+  /// The settings.
+  public var settings: AwakeningResponseSettings
+
+  /// Creates the analyzer.
+  public init(settings: AwakeningResponseSettings = AwakeningResponseSettings()) {
+    self.settings = settings
+  }
+
+  /// Computes the CAR.
+  ///
+  /// - Parameters:
+  ///   - points: the day's usable samples in time order, minutes since waking.
+  ///   - wakeSource: where the day's waking time came from.
+  public func analyze(_ points: [CurvePoint], wakeSource: WakeSource?) -> AwakeningResponse {
+    var result = AwakeningResponse()
+    let window = settings.windowMinutes
+    let car = points.filter { $0.minutes >= 0 && $0.minutes <= window }
+    result.used = car.count
+    func refuse(_ reason: String) -> AwakeningResponse {
+      var refused = AwakeningResponse()
+      refused.reasons = ["car: \(reason)"]
+      return refused
+    }
+    if settings.requireKnownWake && wakeSource == .firstSampleEstimated {
+      return refuse(
+        "waking time unknown, estimated from the first sample (car.require_known_wake)")
+    }
+    guard let first = car.first else {
+      return refuse("no sample in the first \(SampleTable.short(window)) min after waking")
+    }
+    if first.minutes > settings.maximumWakingDelayMinutes {
+      return refuse(
+        "waking sample \(first.name) taken \(SampleTable.short(first.minutes)) min after waking > \(SampleTable.short(settings.maximumWakingDelayMinutes)) min (car.max_waking_delay_minutes; Smyth 2013)"
+      )
+    }
+    if settings.refuseOffSchedule, let off = car.first(where: { $0.flags.contains("off-schedule") })
+    {
+      return refuse("\(off.name) is off schedule (car.refuse_off_schedule)")
+    }
+    guard car.count >= settings.minimumSamples else {
+      return refuse(
+        "\(car.count) sample\(car.count == 1 ? "" : "s") in the first \(SampleTable.short(window)) min after waking (needs \(settings.minimumSamples), car.min_samples)"
+      )
+    }
+    let values = car.map(\.value)
+    let times = car.map(\.minutes)
+    result.aucG = AreaUnderCurve.ground(values, times: times)
+    result.aucI = AreaUnderCurve.increase(values, times: times)
+    let increase = values.dropFirst().max()! - values[0]
+    result.increase = increase
+    if values[0] > 0 {
+      result.increasePercent = 100 * increase / values[0]
+    } else {
+      result.reasons.append(
+        "car_increase_percent: waking value \(SampleTable.short(values[0])) is not above 0")
+    }
+    var peak = car[0]
+    for point in car where point.value > peak.value { peak = point }
+    result.timeToPeak = peak.minutes
+    let tolerance = settings.toleranceMinutes
+    if first.minutes > tolerance {
+      result.reasons.append(
+        "car_r30: waking sample \(first.name) more than \(SampleTable.short(tolerance)) min after waking (car.tolerance_minutes)"
+      )
+    } else if let at30 = car.dropFirst().filter({ abs($0.minutes - 30) <= tolerance })
+      .min(by: { abs($0.minutes - 30) < abs($1.minutes - 30) })
+    {
+      result.r30 = at30.value - first.value
+    } else {
+      result.reasons.append(
+        "car_r30: no sample within \(SampleTable.short(tolerance)) min of +30 min (car.tolerance_minutes)"
+      )
+    }
+    return result
+  }
+}

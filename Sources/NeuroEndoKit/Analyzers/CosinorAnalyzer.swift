@@ -1,0 +1,92 @@
+/// The 24-hour cosinor of one subject-day, with the acrophase as clock time and as time
+/// since waking.
+public struct CosinorRhythm: Sendable, Hashable {
+  /// The fit on hours since waking, when one could be made.
+  public var fit: CosinorFit?
+  /// The fitted peak as wall-clock hours (0..<24), when the samples have clock times.
+  public var acrophaseClockHours: Double?
+  /// The samples fitted.
+  public var used = 0
+  /// Why the fit is weak (too few samples, samples bunched in part of the cycle, no rhythm).
+  public var warnings: [String] = []
+  /// Why features are missing, each prefixed by the feature.
+  public var reasons: [String] = []
+}
+
+/// Fits the cosinor (analyzer `cosinor`) to the samples of one subject-day.
+public struct CosinorAnalyzer: Sendable {
+  /// The analyzer's key in pipeline files and outputs.
+  public static let identifier = "cosinor"
+  /// The settings.
+  public var settings: CosinorSettings
+
+  /// Creates the analyzer.
+  public init(settings: CosinorSettings = CosinorSettings()) { self.settings = settings }
+
+  /// Fits the day's usable samples (minutes since waking).
+  public func analyze(_ points: [CurvePoint]) -> CosinorRhythm {
+    var result = CosinorRhythm()
+    result.used = points.count
+    let period = settings.periodHours
+    let hours = points.map { $0.minutes / 60 }
+    guard points.count >= 3 else {
+      result.reasons.append(
+        "cosinor: \(points.count) sample\(points.count == 1 ? "" : "s") (a fit needs 3)")
+      return result
+    }
+    guard
+      let fit = CosinorFit(
+        hours: hours, values: points.map(\.value), period: period, confidence: settings.confidence)
+    else {
+      result.reasons.append(
+        "cosinor: the sampling times do not separate MESOR, amplitude and acrophase")
+      return result
+    }
+    result.fit = fit
+    if let clocked = points.first(where: { $0.clockHours != nil }) {
+      let wakeClock = clocked.clockHours! - clocked.minutes / 60
+      var clock = (wakeClock + fit.peakHours).truncatingRemainder(dividingBy: 24)
+      if clock < 0 { clock += 24 }
+      result.acrophaseClockHours = clock
+    } else {
+      result.reasons.append(
+        "cosinor_acrophase_h: the samples have no clock time (minutes since waking only)")
+    }
+    if fit.pValue == nil {
+      result.reasons.append(
+        "cosinor_ci: 3 samples leave no degrees of freedom for intervals or the F-test")
+    } else if fit.amplitudeInterval == nil {
+      result.reasons.append("cosinor_ci: amplitude 0, no acrophase interval")
+    }
+    if points.count < settings.minimumSamples {
+      result.warnings.append(
+        "weak fit: \(points.count) samples (fewer than \(settings.minimumSamples), cosinor.min_samples)"
+      )
+    }
+    let coverage = Self.coverage(hours, period: period)
+    if coverage < settings.minimumCoverageHours {
+      result.warnings.append(
+        "bunched: samples cover \(SampleTable.short(coverage)) h of the \(SampleTable.short(period)) h cycle (less than \(SampleTable.short(settings.minimumCoverageHours)), cosinor.min_coverage_hours)"
+      )
+    }
+    if let p = fit.pValue, p >= 1 - settings.confidence {
+      result.warnings.append(
+        "no rhythm detected: p = \(SampleTable.short(p)) >= \(SampleTable.short(1 - settings.confidence)); acrophase uncertain"
+      )
+    }
+    return result
+  }
+
+  /// The hours of the cycle between the first and last sample taken around the clock: the
+  /// period less the largest gap between neighbouring sample phases.
+  static func coverage(_ hours: [Double], period: Double) -> Double {
+    let phases = hours.map { hour -> Double in
+      let phase = hour.truncatingRemainder(dividingBy: period)
+      return phase < 0 ? phase + period : phase
+    }.sorted()
+    guard let first = phases.first, let last = phases.last else { return 0 }
+    var gap = first + period - last
+    for index in 1..<phases.count { gap = max(gap, phases[index] - phases[index - 1]) }
+    return period - gap
+  }
+}

@@ -1,0 +1,126 @@
+import Foundation
+
+/// The diurnal cortisol slopes of one subject-day (DOMAIN.md section 5).
+public struct DiurnalSlope: Sendable, Hashable {
+  /// (C_bed - C_wake) / hours between them, nmol/L per hour.
+  public var wakeToBed: Double?
+  /// (C_bed - C_peak) / hours between them, with the peak the sample near +30 min, nmol/L per hour.
+  public var peakToBed: Double?
+  /// Least-squares slope of ln(cortisol, nmol/L) on hours since waking, per hour.
+  public var logSlope: Double?
+  /// The standard error of ``logSlope`` (n >= 3).
+  public var logSlopeStandardError: Double?
+  /// The samples of the regression.
+  public var logCount = 0
+  /// Samples the regression left out by design or for a value it cannot take the log of.
+  public var excluded: [Exclusion] = []
+  /// Why features are missing, each prefixed by the feature.
+  public var reasons: [String] = []
+}
+
+/// Computes the wake-to-bed, peak-to-bed and regression slopes (analyzer `diurnal_slope`).
+public struct DiurnalSlopeAnalyzer: Sendable {
+  /// The analyzer's key in pipeline files and outputs.
+  public static let identifier = "diurnal_slope"
+  /// The settings.
+  public var settings: DiurnalSlopeSettings
+  /// The CAR window: the regression leaves out the samples after waking inside it.
+  public var awakeningWindowMinutes: Double
+
+  /// Creates the analyzer.
+  public init(
+    settings: DiurnalSlopeSettings = DiurnalSlopeSettings(), awakeningWindowMinutes: Double = 60
+  ) {
+    self.settings = settings
+    self.awakeningWindowMinutes = awakeningWindowMinutes
+  }
+
+  /// Computes the slopes from the day's usable samples (time order, minutes since waking).
+  public func analyze(_ points: [CurvePoint]) -> DiurnalSlope {
+    var result = DiurnalSlope()
+    let span = settings.minimumSpanHours
+    let wake = points.first.flatMap {
+      $0.minutes >= 0 && $0.minutes <= settings.wakeSampleMinutes ? $0 : nil
+    }
+    let last = points.last
+    // Two-point slopes, from the waking sample and from the +30 sample to the bedtime sample.
+    if let wake, let last, (last.minutes - wake.minutes) / 60 >= span {
+      result.wakeToBed = (last.value - wake.value) / ((last.minutes - wake.minutes) / 60)
+    } else if wake == nil {
+      result.reasons.append(
+        "slope_wake_bed: no waking sample (first sample within \(SampleTable.short(settings.wakeSampleMinutes)) min of waking, diurnal_slope.wake_sample_minutes)"
+      )
+    } else {
+      result.reasons.append(noBedtime(last!, after: wake!))
+    }
+    let peak = points.filter {
+      abs($0.minutes - settings.peakMinutes) <= settings.peakToleranceMinutes
+    }
+    .min { abs($0.minutes - settings.peakMinutes) < abs($1.minutes - settings.peakMinutes) }
+    if let peak, let last, (last.minutes - peak.minutes) / 60 >= span {
+      result.peakToBed = (last.value - peak.value) / ((last.minutes - peak.minutes) / 60)
+    } else if let peak {
+      result.reasons.append(
+        noBedtime(last!, after: peak).replacingOccurrences(
+          of: "slope_wake_bed", with: "slope_peak_bed"))
+    } else {
+      result.reasons.append(
+        "slope_peak_bed: no sample within \(SampleTable.short(settings.peakToleranceMinutes)) min of +\(SampleTable.short(settings.peakMinutes)) min (diurnal_slope.peak_minutes)"
+      )
+    }
+    // Regression of ln(cortisol) on hours since waking.
+    var used: [CurvePoint] = []
+    var leftOut: [String] = []
+    for point in points {
+      if settings.excludeAwakeningResponse, point != wake, point.minutes >= 0,
+        point.minutes <= awakeningWindowMinutes
+      {
+        leftOut.append(point.name)
+      } else if point.value <= 0 {
+        result.excluded.append(
+          Exclusion(
+            sample: point.name,
+            reason: "slope_log: value \(SampleTable.short(point.value)) has no logarithm"))
+      } else {
+        used.append(point)
+      }
+    }
+    if !leftOut.isEmpty {
+      result.excluded.append(
+        Exclusion(
+          sample: leftOut.joined(separator: ", "),
+          reason: "slope_log: CAR samples after waking left out (diurnal_slope.exclude_car)"))
+    }
+    result.logCount = used.count
+    guard used.count >= settings.minimumSamples else {
+      result.reasons.append(
+        "slope_log: \(used.count) sample\(used.count == 1 ? "" : "s") for the regression (needs \(settings.minimumSamples), diurnal_slope.min_samples)"
+      )
+      return result
+    }
+    let covered = (used.last!.minutes - used.first!.minutes) / 60
+    guard covered >= span else {
+      result.reasons.append(
+        "slope_log: samples cover \(SampleTable.short(covered)) h of the day (needs \(SampleTable.short(span)) h, diurnal_slope.min_span_hours)"
+      )
+      return result
+    }
+    guard let fit = LeastSquares(x: used.map { $0.minutes / 60 }, y: used.map { log($0.value) })
+    else {
+      result.reasons.append("slope_log: all samples at one time")
+      return result
+    }
+    result.logSlope = fit.slope
+    result.logSlopeStandardError = fit.slopeStandardError
+    if fit.slopeStandardError == nil {
+      result.reasons.append("slope_log_se: two samples leave no residual degrees of freedom")
+    }
+    return result
+  }
+
+  private func noBedtime(_ last: CurvePoint, after start: CurvePoint) -> String {
+    if last == start { return "slope_wake_bed: no sample after \(start.name)" }
+    return
+      "slope_wake_bed: last sample \(last.name) is \(SampleTable.short((last.minutes - start.minutes) / 60)) h after \(start.name) (a bedtime sample needs \(SampleTable.short(settings.minimumSpanHours)) h, diurnal_slope.min_span_hours)"
+  }
+}

@@ -1,0 +1,118 @@
+import Foundation
+
+/// Whether a subject's diurnal cortisol slope is flattened, with the rule that decided.
+public struct FlattenedVerdict: Sendable, Hashable {
+  /// The outcome.
+  public enum Outcome: String, Sendable, Hashable {
+    case flattened = "yes"
+    case notFlattened = "no"
+    case insufficientData = "insufficient-data"
+  }
+
+  /// The subject.
+  public var subjectID: String
+  /// Subject-days with any cortisol sample.
+  public var days: Int
+  /// Days with a regression slope.
+  public var validDays: Int
+  /// The mean ln slope over the valid days, per hour.
+  public var slopeLogMean: Double?
+  /// The standard deviation of the valid days' slopes (n - 1), with two days or more.
+  public var slopeLogSD: Double?
+  /// The subject's z-score in the cohort, when the cohort rule ran.
+  public var cohortZ: Double?
+  /// The share of cohort subjects (%) with a mean slope at or below this subject's, when the cohort rule ran.
+  public var cohortPercentile: Double?
+  /// The verdict.
+  public var outcome: Outcome
+  /// The rules that ran, with their thresholds and values; the ones that fired first.
+  public var rule: String
+}
+
+/// Decides, per subject, whether the diurnal slope is flattened (analyzer `flattened_slope`):
+/// by an absolute threshold on the mean ln slope and, optionally, relative to the cohort.
+public struct FlattenedSlopeAnalyzer: Sendable {
+  /// The analyzer's key in pipeline files and outputs.
+  public static let identifier = "flattened_slope"
+  /// The settings.
+  public var settings: FlattenedSlopeSettings
+
+  /// Creates the analyzer.
+  public init(settings: FlattenedSlopeSettings = FlattenedSlopeSettings()) {
+    self.settings = settings
+  }
+
+  /// Judges every subject of the subject-days.
+  public func judge(_ days: [SubjectDayFeatures]) -> [FlattenedVerdict] {
+    var bySubject: [String: [SubjectDayFeatures]] = [:]
+    for day in days { bySubject[day.subjectID, default: []].append(day) }
+    var verdicts: [FlattenedVerdict] = []
+    for subject in bySubject.keys.sorted() {
+      let days = bySubject[subject]!
+      let slopes = days.compactMap(\.slope.logSlope)
+      var verdict = FlattenedVerdict(
+        subjectID: subject, days: days.count, validDays: slopes.count, outcome: .insufficientData,
+        rule: "")
+      if !slopes.isEmpty {
+        let mean = slopes.reduce(0, +) / Double(slopes.count)
+        verdict.slopeLogMean = mean
+        if slopes.count >= 2 {
+          let variance =
+            slopes.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(slopes.count - 1)
+          verdict.slopeLogSD = variance.squareRoot()
+        }
+      }
+      if slopes.count < settings.minimumValidDays {
+        verdict.rule =
+          "insufficient data: \(slopes.count) valid day\(slopes.count == 1 ? "" : "s") with a regression slope (needs \(settings.minimumValidDays), flattened_slope.min_valid_days)"
+      }
+      verdicts.append(verdict)
+    }
+    let judged = verdicts.indices.filter { verdicts[$0].validDays >= settings.minimumValidDays }
+    let cohort = judged.map { verdicts[$0].slopeLogMean! }
+    let cohortMean = cohort.isEmpty ? 0 : cohort.reduce(0, +) / Double(cohort.count)
+    let cohortSD =
+      cohort.count < 2
+      ? 0
+      : (cohort.reduce(0) { $0 + ($1 - cohortMean) * ($1 - cohortMean) } / Double(cohort.count - 1))
+        .squareRoot()
+    let cohortRuns =
+      settings.cohort != .none && cohort.count >= settings.minimumCohortSubjects && cohortSD > 0
+    for index in judged {
+      let mean = verdicts[index].slopeLogMean!
+      let n = verdicts[index].validDays
+      let absolute = mean > settings.threshold
+      var fired: [String] = []
+      var passed: [String] = []
+      let absoluteText =
+        "absolute: mean ln slope \(SampleTable.short(mean))/h over \(n) days \(absolute ? ">" : "<=") \(SampleTable.short(settings.threshold))/h (flattened_slope.threshold)"
+      if absolute { fired.append(absoluteText) } else { passed.append(absoluteText) }
+      if settings.cohort != .none && !cohortRuns {
+        passed.append(
+          "cohort rule not applied: \(cohort.count) subjects with \(settings.minimumValidDays)+ valid days\(cohortSD > 0 || cohort.count < 2 ? "" : " and no spread") (needs \(settings.minimumCohortSubjects), flattened_slope.cohort_min_subjects)"
+        )
+      } else if cohortRuns {
+        let z = (mean - cohortMean) / cohortSD
+        let percentile = 100 * Double(cohort.filter { $0 <= mean }.count) / Double(cohort.count)
+        verdicts[index].cohortZ = z
+        verdicts[index].cohortPercentile = percentile
+        switch settings.cohort {
+        case .zScore:
+          let hit = z >= settings.zScore
+          let text =
+            "cohort z-score: \(SampleTable.short(z)) \(hit ? ">=" : "<") \(SampleTable.short(settings.zScore)) (cohort mean \(SampleTable.short(cohortMean))/h, SD \(SampleTable.short(cohortSD)), \(cohort.count) subjects; flattened_slope.z_score)"
+          if hit { fired.append(text) } else { passed.append(text) }
+        case .percentile:
+          let hit = percentile >= settings.percentile
+          let text =
+            "cohort percentile: \(SampleTable.short(percentile)) \(hit ? ">=" : "<") \(SampleTable.short(settings.percentile)) (\(cohort.count) subjects; flattened_slope.percentile)"
+          if hit { fired.append(text) } else { passed.append(text) }
+        case .none: break
+        }
+      }
+      verdicts[index].outcome = fired.isEmpty ? .notFlattened : .flattened
+      verdicts[index].rule = (fired + passed).joined(separator: "; ")
+    }
+    return verdicts
+  }
+}

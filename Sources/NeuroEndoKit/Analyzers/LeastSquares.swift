@@ -1,0 +1,43 @@
+import Foundation
+
+/// A straight line fitted by ordinary least squares, with the slope's standard error.
+public struct LeastSquares: Sendable, Hashable {
+  /// The slope (change of y per unit of x).
+  public var slope: Double
+  /// The intercept (y at x = 0).
+  public var intercept: Double
+  /// The standard error of the slope, sqrt(RSS / (n - 2) / Sxx); `nil` for n = 2.
+  public var slopeStandardError: Double?
+  /// The number of points.
+  public var count: Int
+
+  /// Fits y = intercept + slope * x.
+  ///
+  /// - Returns: `nil` for fewer than two points or when all x are equal.
+  public init?(x: [Double], y: [Double]) {
+    let n = x.count
+    guard n >= 2, y.count == n else { return nil }
+    let meanX = x.reduce(0, +) / Double(n)
+    let meanY = y.reduce(0, +) / Double(n)
+    var sxx = 0.0
+    var sxy = 0.0
+    for index in 0..<n {
+      sxx += (x[index] - meanX) * (x[index] - meanX)
+      sxy += (x[index] - meanX) * (y[index] - meanY)
+    }
+    guard sxx > 0 else { return nil }
+    slope = sxy / sxx
+    intercept = meanY - slope * meanX
+    count = n
+    if n > 2 {
+      var rss = 0.0
+      for index in 0..<n {
+        let residual = y[index] - intercept - slope * x[index]
+        rss += residual * residual
+      }
+      slopeStandardError = (rss / Double(n - 2) / sxx).squareRoot()
+    } else {
+      slopeStandardError = nil
+    }
+  }
+}

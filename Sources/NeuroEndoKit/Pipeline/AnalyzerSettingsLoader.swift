@@ -1,0 +1,114 @@
+/// Reads `settings.analyze` of a pipeline file into ``AnalyzerSettings``; every key is
+/// checked, and a mistake is reported with its line and key path.
+enum AnalyzerSettingsLoader {
+  static func settings(_ node: ConfigNode) -> AnalyzerSettings {
+    var settings = AnalyzerSettings()
+    let keys = [
+      "specimens", "exclude_flags", "censored", AwakeningResponseAnalyzer.identifier,
+      ResponseAnalyzer.identifier, DiurnalSlopeAnalyzer.identifier, CosinorAnalyzer.identifier,
+      FlattenedSlopeAnalyzer.identifier,
+    ]
+    guard let map = node.mapping(allowed: keys) else { return settings }
+    if let entry = map["specimens"], let names = entry.strings() {
+      let specimens = names.compactMap(Specimen.init(rawValue:))
+      if specimens.count == names.count && !specimens.isEmpty {
+        settings.specimens = Set(specimens)
+      } else {
+        entry.report(
+          "expected specimens among \(Specimen.allCases.map(\.rawValue).joined(separator: ", "))")
+      }
+    }
+    if let flags = map["exclude_flags"]?.strings() { settings.excludeFlags = Set(flags) }
+    if let policy = map["censored"]?.choice(AnalyzerSettings.CensoredPolicy.self) {
+      settings.censored = policy
+    }
+    if let car = map[AwakeningResponseAnalyzer.identifier]?.mapping(allowed: [
+      "window_minutes", "min_samples", "max_waking_delay_minutes", "require_known_wake",
+      "refuse_off_schedule", "tolerance_minutes",
+    ]) {
+      set(&settings.car.windowMinutes, car["window_minutes"], positive: true)
+      set(&settings.car.minimumSamples, car["min_samples"], least: 2)
+      set(&settings.car.maximumWakingDelayMinutes, car["max_waking_delay_minutes"])
+      if let value = car["require_known_wake"]?.bool() { settings.car.requireKnownWake = value }
+      if let value = car["refuse_off_schedule"]?.bool() { settings.car.refuseOffSchedule = value }
+      set(&settings.car.toleranceMinutes, car["tolerance_minutes"])
+    }
+    if let response = map[ResponseAnalyzer.identifier]?.mapping(allowed: [
+      "anchor", "slopes", "remove_first",
+    ]) {
+      if let anchor = response["anchor"]?.string() { settings.response.anchor = anchor }
+      if let value = response["remove_first"]?.bool() { settings.response.removeFirst = value }
+      if let slopes = response["slopes"], let pairs = slopes.sequence() {
+        var parsed: [[String]] = []
+        for pair in pairs {
+          if let labels = pair.strings(), labels.count == 2 {
+            parsed.append(labels)
+          } else {
+            pair.report("expected a pair of sample labels, e.g. [S1, S4]")
+          }
+        }
+        settings.response.slopes = parsed
+      }
+    }
+    if let slope = map[DiurnalSlopeAnalyzer.identifier]?.mapping(allowed: [
+      "wake_sample_minutes", "peak_minutes", "peak_tolerance_minutes", "min_span_hours",
+      "exclude_car", "min_samples",
+    ]) {
+      set(&settings.slope.wakeSampleMinutes, slope["wake_sample_minutes"])
+      set(&settings.slope.peakMinutes, slope["peak_minutes"])
+      set(&settings.slope.peakToleranceMinutes, slope["peak_tolerance_minutes"])
+      set(&settings.slope.minimumSpanHours, slope["min_span_hours"])
+      if let value = slope["exclude_car"]?.bool() {
+        settings.slope.excludeAwakeningResponse = value
+      }
+      set(&settings.slope.minimumSamples, slope["min_samples"], least: 2)
+    }
+    if let cosinor = map[CosinorAnalyzer.identifier]?.mapping(allowed: [
+      "period_hours", "min_samples", "min_coverage_hours", "confidence",
+    ]) {
+      set(&settings.cosinor.periodHours, cosinor["period_hours"], positive: true)
+      set(&settings.cosinor.minimumSamples, cosinor["min_samples"], least: 3)
+      set(&settings.cosinor.minimumCoverageHours, cosinor["min_coverage_hours"])
+      if let entry = cosinor["confidence"], let value = entry.double() {
+        if value > 0 && value < 1 {
+          settings.cosinor.confidence = value
+        } else {
+          entry.report("expected a level between 0 and 1, e.g. 0.95")
+        }
+      }
+    }
+    if let flattened = map[FlattenedSlopeAnalyzer.identifier]?.mapping(allowed: [
+      "threshold", "min_valid_days", "cohort", "z_score", "percentile", "cohort_min_subjects",
+    ]) {
+      if let value = flattened["threshold"]?.double() { settings.flattened.threshold = value }
+      set(&settings.flattened.minimumValidDays, flattened["min_valid_days"], least: 1)
+      if let rule = flattened["cohort"]?.choice(FlattenedSlopeSettings.CohortRule.self) {
+        settings.flattened.cohort = rule
+      }
+      if let value = flattened["z_score"]?.double() { settings.flattened.zScore = value }
+      if let entry = flattened["percentile"], let value = entry.double() {
+        if value > 0 && value <= 100 {
+          settings.flattened.percentile = value
+        } else {
+          entry.report("expected a percentile in (0, 100]")
+        }
+      }
+      set(&settings.flattened.minimumCohortSubjects, flattened["cohort_min_subjects"], least: 2)
+    }
+    return settings
+  }
+
+  private static func set(_ target: inout Double, _ node: ConfigNode?, positive: Bool = false) {
+    guard let node, let value = node.double() else { return }
+    if value < 0 || (positive && value == 0) {
+      node.report(positive ? "expected a number above 0" : "expected a number of 0 or more")
+    } else {
+      target = value
+    }
+  }
+
+  private static func set(_ target: inout Int, _ node: ConfigNode?, least: Int) {
+    guard let node, let value = node.int() else { return }
+    if value < least { node.report("expected \(least) or more") } else { target = value }
+  }
+}

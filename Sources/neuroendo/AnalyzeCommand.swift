@@ -1,0 +1,71 @@
+import ArgumentParser
+import NeuroEndoKit
+
+struct AnalyzeCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "analyze",
+    abstract:
+      "Reads exports without a pipeline file and writes samples, normalized samples and the feature tables.",
+    discussion: """
+      Writes features-subject-day.csv, features-subject.csv and features-response.csv (columns \
+      in the README) beside samples.csv, rejections.csv and run-summary.json. Settings are the \
+      documented defaults unless --settings names a pipeline file to take them from.
+      """
+  )
+
+  @Argument(help: "Export files or directories.")
+  var inputs: [String]
+
+  @Option(help: "A profile file, or a built-in layout: lis-long, research-long.")
+  var profile: String?
+
+  @Option(help: "csv, json or fhir. Default: from each file name.")
+  var format: InputFormat?
+
+  @Option(name: .customLong("out"), help: "The output directory.")
+  var outputDirectory: String
+
+  @Option(help: "A pipeline file whose settings (normalize, analyze) to use.")
+  var settings: String?
+
+  @Option(
+    name: .customLong("time-zone"), help: "IANA zone for local times without an offset.")
+  var timeZone: String?
+
+  @Option(help: "The protocol event response times count from (default: stressor).")
+  var anchor: String?
+
+  @Option(
+    name: .customLong("slope"),
+    help: "A two-point response slope between sample labels, e.g. S1:S4 (repeatable).")
+  var slopes: [String] = []
+
+  func validate() throws {
+    for slope in slopes where slope.split(separator: ":").count != 2 {
+      throw ValidationError("--slope '\(slope)': expected two sample labels, e.g. S1:S4")
+    }
+  }
+
+  func run() throws {
+    var base: Pipeline?
+    var chosen: CSVProfile?
+    do {
+      if let settings { base = try PipelineLoader.load(file: settings) }
+      if let profile { chosen = try ProfileLoader.load(nameOrFile: profile) }
+    } catch {
+      printError(error.description)
+      throw ExitStatus.invalidConfiguration
+    }
+    var pipeline = Pipeline.adHoc(
+      files: inputs, format: format, profile: chosen, outputDirectory: outputDirectory,
+      settings: base)
+    if let timeZone { pipeline.normalizer.timeZone = timeZone }
+    if let anchor { pipeline.analyzers.response.anchor = anchor }
+    if !slopes.isEmpty {
+      pipeline.analyzers.response.slopes = slopes.map { $0.split(separator: ":").map(String.init) }
+    }
+    let summary = PipelineRunner(pipeline: pipeline).run()
+    print(RunSummaryReporter.text(summary), terminator: "")
+    if !summary.isComplete { throw ExitStatus.incomplete }
+  }
+}
