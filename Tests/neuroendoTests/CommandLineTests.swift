@@ -68,6 +68,32 @@ struct CommandLineTests {
     )
   }
 
+  @Test("analyze: feature tables from exports named on the command line, without a pipeline")
+  func analyzeWithoutPipeline() throws {
+    let output = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: output) }
+    let result = try neuroendo(
+      "analyze", "SampleData/research/car-diary-long.csv", "--profile",
+      "Pipelines/profiles/research-saliva.yml", "--out", output.path)
+    #expect(result.status == 0)
+    #expect(result.output.contains("analyzed: 5 subject-days (CAR 3, slope 4, cosinor 5)"))
+    let table = try String(
+      contentsOf: output.appendingPathComponent("features-subject-day.csv"), encoding: .utf8)
+    #expect(
+      table.hasPrefix(
+        "subject_id,day,car_auc_g,car_auc_i,car_increase,car_increase_percent,car_r30,slope_wake_bed,slope_peak_bed,slope_log,slope_log_se,cosinor_mesor,cosinor_amplitude,cosinor_acrophase_h,"
+      ))
+    // s01 day 1: 11.8, 16.9, 19.6, 15.2 at 0, 15, 30, 45 min: AUCg = 15 x (14.35 + 18.25 + 17.4)
+    // = 750; AUCi = 750 - 11.8 x 45 = 219 (to rounding); increase 19.6 - 11.8.
+    #expect(table.contains("\ns01,1,750,218.99999999999997,7.800000000000001,"))
+    for name in ["features-subject.csv", "features-response.csv", "samples.csv"] {
+      #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent(name).path))
+    }
+    let bad = try neuroendo("analyze", "SampleData/research", "--slope", "S1", "--out", output.path)
+    #expect(bad.status == 64)
+    #expect(bad.error.contains("--slope 'S1': expected two sample labels"))
+  }
+
   @Test("validate: the sample pipeline is valid")
   func validateSample() throws {
     let result = try neuroendo("validate", "Pipelines/sample.yml")

@@ -71,8 +71,9 @@ public struct ResponseSettings: Sendable, Hashable {
 /// Settings of the diurnal slope analyzer.
 public struct DiurnalSlopeSettings: Sendable, Hashable {
   /// The first sample of the day counts as the waking sample when taken this many minutes
-  /// after waking or sooner.
-  public var wakeSampleMinutes: Double = 15
+  /// after waking or sooner (5, the adherence limit of Smyth 2013: a later first sample is
+  /// already on the CAR's rise).
+  public var wakeSampleMinutes: Double = 5
   /// The peak sample of the peak-to-bed slope is the one nearest this time after waking.
   public var peakMinutes: Double = 30
   /// How far from ``peakMinutes`` the peak sample may lie.

@@ -59,7 +59,57 @@ struct PipelineLoaderTests {
     #expect(
       issues(yaml) == [
         "4 inputs[0].fromat: unknown key (expected one of: name, path, glob, format, profile, time_zone)",
-        "7 outputs.colour: unknown key (expected one of: directory, summary, samples, rejections, normalized, normalized_ndjson)",
+        "7 outputs.colour: unknown key (expected one of: directory, summary, samples, rejections, normalized, normalized_ndjson, features_subject_day, features_subject, features_response)",
+      ])
+  }
+
+  @Test("analyzer settings are read from settings.analyze, mistakes reported with line and key")
+  func analyzerSettings() throws {
+    let yaml = """
+      version: 1
+      inputs:
+        - path: ../SampleData/lis
+      settings:
+        analyze:
+          censored: half-limit
+          specimens: [saliva, serum]
+          car: {window_minutes: 45, require_known_wake: false}
+          response: {anchor: tsst, slopes: [[S1, S4]]}
+          diurnal_slope: {min_span_hours: 10}
+          cosinor: {confidence: 0.9}
+          flattened_slope: {threshold: -0.08, cohort: z-score, z_score: 1.5}
+      outputs:
+        directory: out
+      """
+    let pipeline = try PipelineLoader.parse(yaml, file: Repository.path("Pipelines/test.yml"))
+    let settings = pipeline.analyzers
+    #expect(settings.censored == .halfLimit)
+    #expect(settings.specimens == [.saliva, .serum])
+    #expect(settings.car.windowMinutes == 45 && !settings.car.requireKnownWake)
+    #expect(settings.response.anchor == "tsst" && settings.response.slopes == [["S1", "S4"]])
+    #expect(settings.slope.minimumSpanHours == 10)
+    #expect(settings.cosinor.confidence == 0.9)
+    #expect(settings.flattened.threshold == -0.08 && settings.flattened.cohort == .zScore)
+    #expect(settings.flattened.zScore == 1.5)
+    let wrong = """
+      version: 1
+      inputs:
+        - path: ../SampleData/lis
+      settings:
+        analyze:
+          censored: drop
+          car: {window: 45}
+          cosinor: {confidence: 95}
+          flattened_slope: {min_valid_days: 0}
+      outputs:
+        directory: out
+      """
+    #expect(
+      issues(wrong) == [
+        "6 settings.analyze.censored: 'drop' is not one of: exclude, limit, half-limit",
+        "7 settings.analyze.car.window: unknown key (expected one of: window_minutes, min_samples, max_waking_delay_minutes, require_known_wake, refuse_off_schedule, tolerance_minutes)",
+        "8 settings.analyze.cosinor.confidence: expected a level between 0 and 1, e.g. 0.95",
+        "9 settings.analyze.flattened_slope.min_valid_days: expected 1 or more",
       ])
   }
 

@@ -164,6 +164,7 @@ struct PipelineRunnerTests {
             at record 3 column 'unit'
         total: 1 files (0 failed), 3 records = 2 accepted + 0 partial + 1 rejected; 2 samples, 1 rejections, 0 empty cells
         normalized: 0 of 0 samples in canonical units (0 unit mismatches rejected, 0 duplicates dropped, 0 conflicts flagged)
+        analyzed: 0 subject-days (CAR 0, slope 0, cosinor 0); flattened slope: yes 0, no 0, insufficient-data 0; responses: 0; samples excluded from features: 0
 
         """)
   }

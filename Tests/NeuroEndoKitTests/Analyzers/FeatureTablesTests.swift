@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+
+@testable import NeuroEndoKit
+
+@Suite("Feature tables")
+struct FeatureTablesTests {
+  /// The feature columns of `features-subject-day.csv` and the reason prefixes that may
+  /// explain an empty cell in each (the feature itself, or its analyzer as a whole).
+  static func explanations(_ column: String) -> [String]? {
+    let skip = [
+      "subject_id", "day", "car_n", "slope_log_n", "cosinor_n", "cosinor_warning", "wake_source",
+      "samples", "excluded", "notes", "reason",
+    ]
+    if skip.contains(column) { return nil }
+    if column.hasPrefix("car_") { return ["\(column): ", "car: "] }
+    if column == "slope_log_se" { return ["slope_log_se: ", "slope_log: "] }
+    if column.hasPrefix("slope_") { return ["\(column): "] }
+    if column.hasSuffix("_low") || column.hasSuffix("_high") || column.hasSuffix("_low_h")
+      || column.hasSuffix("_high_h") || column == "cosinor_p"
+    {
+      return ["cosinor_ci: ", "cosinor: "]
+    }
+    return ["\(column): ", "cosinor: "]
+  }
+
+  @Test("the sample data: every empty feature cell has a reason naming the feature or its analyzer")
+  func everyGapExplained() throws {
+    let pipeline = try PipelineLoader.load(file: Repository.path("Pipelines/sample.yml"))
+    var samples: [Sample] = []
+    for input in pipeline.inputs {
+      for file in try PipelineRunner.files(of: input).get() {
+        let format = input.format ?? InputFormat.guess(file: file, hasProfile: input.profile != nil)
+        _ = ExportReader(format: format, profile: input.profile).read(
+          file: file, onSample: { samples.append($0) })
+      }
+    }
+    let normalized = Normalizer(settings: pipeline.normalizer)!.normalize(samples).samples
+    let features = CortisolRhythmAnalyzer().analyze(normalized)
+    #expect(features.days.count == 15)
+    let header = FeatureTables.subjectDayHeader
+    var gaps = 0
+    for day in features.days {
+      let row = FeatureTables.row(day)
+      #expect(row.count == header.count)
+      let reason = row[header.firstIndex(of: "reason")!]
+      for (column, cell) in zip(header, row) {
+        #expect(!cell.lowercased().contains("nan") && !cell.contains("inf"), "\(column): \(cell)")
+        guard cell.isEmpty, let prefixes = Self.explanations(column) else { continue }
+        gaps += 1
+        #expect(
+          prefixes.contains { reason.contains($0) },
+          "\(day.subjectID) day \(day.day): \(column) empty without a reason in '\(reason)'")
+      }
+    }
+    #expect(gaps > 50)
+  }
+
+  @Test("the sample pipeline writes the three tables and counts the analyses in the summary")
+  func samplePipelineFeatures() throws {
+    let output = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "neuroendo-\(UUID())")
+    defer { try? FileManager.default.removeItem(at: output) }
+    let pipeline = try PipelineLoader.load(file: Repository.path("Pipelines/sample.yml"))
+    let summary = PipelineRunner(pipeline: pipeline).run(outputDirectory: output.path)
+    #expect(summary.isComplete)
+    // CAR: P-10234, pt-1003, W101 x2, W102 x2, W103, W104, s01 x2, s02 day 1 (s02 day 2 has
+    // two CAR samples, s03's waking sample is censored). Regression: P-10234, s01 x2, s02 x2.
+    // Cosinor: all but the two days with one sample.
+    let analysis = summary.analysis
+    #expect(analysis.subjectDays == 15)
+    #expect(analysis.carComputed == 11)
+    #expect(analysis.slopeComputed == 5)
+    #expect(analysis.cosinorComputed == 13)
+    #expect(analysis.verdicts == ["yes": 1, "no": 1, "insufficient-data": 9])
+    let table = try String(
+      contentsOf: output.appendingPathComponent("features-subject-day.csv"), encoding: .utf8)
+    #expect(table.hasPrefix(FeatureTables.subjectDayHeader.joined(separator: ",") + "\n"))
+    #expect(table.contains("\nP-10234,1,944.25,305.25000000000006,"))
+    let subjects = try String(
+      contentsOf: output.appendingPathComponent("features-subject.csv"), encoding: .utf8)
+    #expect(subjects.contains("\ns02,2,"))
+    #expect(subjects.contains(",yes,absolute: mean ln slope -0.015/h over 2 days > -0.05/h"))
+    #expect(
+      FileManager.default.fileExists(
+        atPath: output.appendingPathComponent("features-response.csv").path))
+    #expect(summary.outputs["features_subject_day"] != nil)
+    #expect(
+      RunSummaryReporter.text(summary).contains(
+        "analyzed: 15 subject-days (CAR 11, slope 5, cosinor 13)"))
+  }
+}
