@@ -59,7 +59,7 @@ struct CommandLineTests {
     #expect(result.status == 0)
     #expect(
       result.output.contains(
-        "total: 7 files (0 failed), 114 records = 89 accepted + 0 partial + 18 rejected + 7 skipped; 112 samples, 18 rejections, 8 empty cells"
+        "total: 8 files (0 failed), 117 records = 92 accepted + 0 partial + 18 rejected + 7 skipped; 126 samples, 18 rejections, 9 empty cells"
       ))
     #expect(
       result.output.contains("SampleData/lis/stmary-lis-2026-03-16.csv [lis-long]: 15 records"))
@@ -98,7 +98,7 @@ struct CommandLineTests {
   func validateSample() throws {
     let result = try neuroendo("validate", "Pipelines/sample.yml")
     #expect(result.status == 0)
-    #expect(result.output == "Pipelines/sample.yml: valid (6 inputs)\n")
+    #expect(result.output == "Pipelines/sample.yml: valid (7 inputs)\n")
   }
 
   @Test("validate: a misspelt key exits 2 and names file, line and key")

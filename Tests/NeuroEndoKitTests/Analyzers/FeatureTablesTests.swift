@@ -81,9 +81,23 @@ struct FeatureTablesTests {
       contentsOf: output.appendingPathComponent("features-subject.csv"), encoding: .utf8)
     #expect(subjects.contains("\ns02,2,"))
     #expect(subjects.contains(",yes,absolute: mean ln slope -0.015/h over 2 days > -0.05/h"))
-    #expect(
-      FileManager.default.fileExists(
-        atPath: output.appendingPathComponent("features-response.csv").path))
+    // T01 of the stress test: 6.1, 9.8, 14.2, 12.5, 9.0 at -1, 10, 20, 30, 45 min.
+    // AUCg = 11 x 15.9/2 + 10 x 24/2 + 10 x 26.7/2 + 15 x 21.5/2 = 502.2; AUCi = 502.2 - 6.1 x 46
+    // = 221.6; AUCi post = (120 + 133.5 + 161.25) - 9.8 x 35 = 71.75; increase 14.2 - 6.1;
+    // slope S1-S4 = (12.5 - 6.1) / 31. T02 lacks S3 (an empty cell): four samples used.
+    let responses = try String(
+      contentsOf: output.appendingPathComponent("features-response.csv"), encoding: .utf8
+    ).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+    #expect(responses.count == 4)
+    #expect(responses[0].last == "reason" && responses[0][10] == "response_slope_S1_S4")
+    let t01 = responses[1].map(String.init)
+    #expect(t01[0] == "T01" && t01[3] == "group=stress" && t01[4] == "5")
+    let expected = [502.2, 221.6, 71.75, 8.1, 100 * 8.1 / 6.1, 6.4 / 31]
+    for (cell, value) in zip(t01[5...10], expected) {
+      #expect(abs(Double(cell)! - value) < 1e-12, "\(cell) vs \(value)")
+    }
+    #expect(responses[2][0] == "T02" && responses[2][4] == "4")
+    #expect(analysis.responses == 3)
     #expect(summary.outputs["features_subject_day"] != nil)
     #expect(
       RunSummaryReporter.text(summary).contains(

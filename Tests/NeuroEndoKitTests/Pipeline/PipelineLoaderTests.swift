@@ -16,20 +16,22 @@ private func issues(_ yaml: String, file: String = Repository.path("Pipelines/te
 
 @Suite("Pipeline files")
 struct PipelineLoaderTests {
-  @Test("the sample pipeline loads with its six inputs, their formats and profiles")
+  @Test("the sample pipeline loads with its seven inputs, their formats and profiles")
   func samplePipeline() throws {
     let pipeline = try PipelineLoader.load(file: Repository.path("Pipelines/sample.yml"))
     #expect(pipeline.name == "sample")
     #expect(
       pipeline.inputs.map(\.profile?.name) == [
-        "labnord-lis", "lis-long", "research-saliva", "car-wide", nil, "research-portal-json",
+        "labnord-lis", "lis-long", "research-saliva", "tsst-saliva", "car-wide", nil,
+        "research-portal-json",
       ])
-    #expect(pipeline.inputs.map(\.format) == [.csv, .csv, nil, nil, .fhir, .json])
+    #expect(pipeline.inputs.map(\.format) == [.csv, .csv, nil, nil, nil, .fhir, .json])
+    #expect(pipeline.analyzers.response.slopes == [["S1", "S4"]])
     #expect(pipeline.inputs[0].glob == "labnord-*.csv")
     #expect(pipeline.inputs[0].profile?.decimalComma == true)
     #expect(
       pipeline.inputs[0].profile?.codes["SCORT"] == TestCode(analyte: .cortisol, specimen: .saliva))
-    #expect(pipeline.inputs[3].profile?.samples.map(\.minutes) == [0, 15, 30, 45, 60])
+    #expect(pipeline.inputs[4].profile?.samples.map(\.minutes) == [0, 15, 30, 45, 60])
     #expect(pipeline.outputs.directory.hasSuffix("out/sample"))
   }
 
