@@ -59,7 +59,12 @@ public struct CortisolRhythmAnalyzer: Sendable {
     var responseGroups: [DayKey: [NormalizedSample]] = [:]
     let anchor = TimeAnchor.event(settings.response.anchor)
     for sample in samples where sample.sample.analyte == .cortisol {
-      guard settings.specimens.contains(sample.sample.specimen) else { continue }
+      guard settings.specimens.contains(sample.sample.specimen) else {
+        result.unplaced[
+          "\(sample.sample.specimen.rawValue), not an analysed specimen (settings.analyze.specimens)",
+          default: 0] += 1
+        continue
+      }
       if let position = sample.circadian {
         dayGroups[DayKey(subject: sample.sample.subjectID, day: position.day), default: []].append(
           sample)

@@ -20,8 +20,15 @@ public struct CosinorAnalyzer: Sendable {
   /// The settings.
   public var settings: CosinorSettings
 
+  /// Two-sided t quantiles of the confidence level by degrees of freedom (index 0 unused).
+  private let quantiles: [Double]
+
   /// Creates the analyzer.
-  public init(settings: CosinorSettings = CosinorSettings()) { self.settings = settings }
+  public init(settings: CosinorSettings = CosinorSettings()) {
+    self.settings = settings
+    let p = 1 - (1 - settings.confidence) / 2
+    quantiles = [.nan] + (1...48).map { Distributions.studentTQuantile(p, degrees: Double($0)) }
+  }
 
   /// Fits the day's usable samples (minutes since waking).
   public func analyze(_ points: [CurvePoint]) -> CosinorRhythm {
@@ -34,9 +41,15 @@ public struct CosinorAnalyzer: Sendable {
         "cosinor: \(points.count) sample\(points.count == 1 ? "" : "s") (a fit needs 3)")
       return result
     }
+    let p = 1 - (1 - settings.confidence) / 2
+    let table = quantiles
     guard
       let fit = CosinorFit(
-        hours: hours, values: points.map(\.value), period: period, confidence: settings.confidence)
+        hours: hours, values: points.map(\.value), period: period,
+        confidence: settings.confidence,
+        tQuantile: {
+          $0 < table.count ? table[$0] : Distributions.studentTQuantile(p, degrees: Double($0))
+        })
     else {
       result.reasons.append(
         "cosinor: the sampling times do not separate MESOR, amplitude and acrophase")

@@ -45,6 +45,17 @@ public struct CosinorFit: Sendable, Hashable {
   /// - Returns: `nil` for fewer than three points, or when the times do not separate the
   ///   three coefficients (e.g. all samples at one phase).
   public init?(hours: [Double], values: [Double], period: Double = 24, confidence: Double = 0.95) {
+    self.init(
+      hours: hours, values: values, period: period, confidence: confidence,
+      tQuantile: { Distributions.studentTQuantile(1 - (1 - confidence) / 2, degrees: Double($0)) })
+  }
+
+  /// Fits the cosinor with the two-sided t quantile of `confidence` given by degrees of
+  /// freedom (``CosinorAnalyzer`` looks them up in a table made once).
+  init?(
+    hours: [Double], values: [Double], period: Double, confidence: Double,
+    tQuantile: (Int) -> Double
+  ) {
     let n = hours.count
     guard n >= 3, values.count == n, period > 0 else { return nil }
     let omega = 2 * Double.pi / period
@@ -86,7 +97,7 @@ public struct CosinorFit: Sendable, Hashable {
     }
     let degrees = Double(n - 3)
     let variance = rss / degrees
-    let t = Distributions.studentTQuantile(1 - (1 - confidence) / 2, degrees: degrees)
+    let t = tQuantile(n - 3)
     let seMesor = (variance * inverse[0][0]).squareRoot()
     mesorInterval = (mesor - t * seMesor)...(mesor + t * seMesor)
     if amplitude > 0 {

@@ -140,11 +140,15 @@ public struct Normalizer: Sendable {
   private func screenDuplicates(_ samples: [NormalizedSample], _ result: inout NormalizationResult)
     -> [NormalizedSample]
   {
-    var firstByKey: [String: Int] = [:]
+    var firstByKey: [Identity: Int] = [:]
+    firstByKey.reserveCapacity(samples.count)
     var kept: [NormalizedSample] = []
-    var conflicted = Set<Int>()
+    kept.reserveCapacity(samples.count)
+    // Groups of different values for one measurement, in the order found.
+    var conflicts: [Identity: [Int]] = [:]
+    var conflicted: [Identity] = []
     for sample in samples {
-      let key = Self.identity(sample)
+      let key = Identity(sample)
       guard let first = firstByKey[key] else {
         firstByKey[key] = kept.count
         kept.append(sample)
@@ -154,33 +158,52 @@ public struct Normalizer: Sendable {
         result.duplicates += 1
         continue
       }
-      conflicted.insert(first)
-      conflicted.insert(kept.count)
+      if conflicts[key] == nil {
+        conflicted.append(key)
+        conflicts[key] = [first]
+      }
+      conflicts[key]!.append(kept.count)
       kept.append(sample)
     }
-    for index in conflicted {
-      let same = kept.indices.filter { Self.identity(kept[$0]) == Self.identity(kept[index]) }
-      let values = same.map { "\(SampleTable.format(kept[$0].value.value))" }.joined(
-        separator: ", ")
-      kept[index].flags.append(
-        SampleFlag(
-          code: "conflict",
-          message:
-            "\(same.count) values for the same subject, analyte and time (\(values) \(kept[index].value.unit.ucum)); kept out of the features"
-        ))
+    for key in conflicted {
+      let same = conflicts[key]!
+      let values = same.map { SampleTable.format(kept[$0].value.value) }.joined(separator: ", ")
+      for index in same {
+        kept[index].flags.append(
+          SampleFlag(
+            code: "conflict",
+            message:
+              "\(same.count) values for the same subject, analyte and time (\(values) \(kept[index].value.unit.ucum)); kept out of the features"
+          ))
+      }
+      result.conflicts += same.count
     }
-    result.conflicts = conflicted.count
     return kept
   }
 
-  /// What makes two records the same measurement.
-  static func identity(_ sample: NormalizedSample) -> String {
-    let base =
-      "\(sample.sample.subjectID)|\(sample.sample.analyte.rawValue)|\(sample.sample.specimen.rawValue)"
-    if let time = sample.collected { return "\(base)|t\(Self.seconds(time))" }
-    let relative = sample.sample.relativeTime
-    return
-      "\(base)|r\(sample.sample.day ?? 0)|\(sample.sample.label ?? "")|\(relative.map { "\($0.anchor)\($0.minutes)" } ?? "")"
+  /// What makes two records the same measurement: subject, analyte, specimen, and the time
+  /// (or, without one, the protocol day, label and relative time).
+  struct Identity: Hashable {
+    var subject: String
+    var analyte: Analyte
+    var specimen: Specimen
+    var seconds: Double?
+    var day: Int?
+    var label: String?
+    var relative: RelativeTime?
+
+    init(_ sample: NormalizedSample) {
+      subject = sample.sample.subjectID
+      analyte = sample.sample.analyte
+      specimen = sample.sample.specimen
+      if let time = sample.collected {
+        seconds = Normalizer.seconds(time)
+      } else {
+        day = sample.sample.day ?? 0
+        label = sample.sample.label ?? ""
+        relative = sample.sample.relativeTime
+      }
+    }
   }
 
   /// Seconds on the time line when the offset is known, else on the wall clock.

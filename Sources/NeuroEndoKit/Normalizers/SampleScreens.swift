@@ -67,9 +67,21 @@ struct SampleScreens {
   }
 
   private func limits(_ samples: inout [NormalizedSample]) {
+    struct Kind: Hashable {
+      var analyte: Analyte
+      var specimen: Specimen
+    }
+    var keys: [Kind: String] = [:]
     for index in samples.indices {
       let sample = samples[index]
-      let key = "\(sample.sample.analyte.rawValue)/\(sample.sample.specimen.rawValue)"
+      let kind = Kind(analyte: sample.sample.analyte, specimen: sample.sample.specimen)
+      let key =
+        keys[kind]
+        ?? {
+          let key = "\(kind.analyte.rawValue)/\(kind.specimen.rawValue)"
+          keys[kind] = key
+          return key
+        }()
       guard let limits = settings.limits[key] else { continue }
       let value = sample.value.value
       let unit = sample.value.unit.ucum
@@ -106,12 +118,18 @@ struct SampleScreens {
 
   /// The first sample of a day with a known waking: how long after waking it was taken.
   private func wakingDelay(_ samples: inout [NormalizedSample]) {
-    var firstOfDay: [String: Int] = [:]
+    struct DayKey: Hashable {
+      var subject: String
+      var day: Int
+      var analyte: Analyte
+    }
+    var firstOfDay: [DayKey: Int] = [:]
     for index in samples.indices {
       guard let position = samples[index].circadian, position.wakeSource != .firstSampleEstimated
       else { continue }
-      let key =
-        "\(samples[index].sample.subjectID)|\(position.day)|\(samples[index].sample.analyte)"
+      let key = DayKey(
+        subject: samples[index].sample.subjectID, day: position.day,
+        analyte: samples[index].sample.analyte)
       if let current = firstOfDay[key],
         samples[current].circadian!.minutesSinceWaking <= position.minutesSinceWaking
       {
@@ -163,25 +181,41 @@ struct SampleScreens {
 
   /// Values that fit the subject's others only when read in the other common unit.
   private func unitMixups(_ samples: inout [NormalizedSample]) {
-    var groups: [String: [Int]] = [:]
+    struct Group: Hashable {
+      var subject: String
+      var analyte: Analyte
+      var specimen: Specimen
+    }
+    var groups: [Group: [Int]] = [:]
     for index in samples.indices where samples[index].value.censoring == .none {
       let sample = samples[index].sample
-      groups["\(sample.subjectID)|\(sample.analyte)|\(sample.specimen)", default: []].append(index)
+      guard Self.alternativeFactor[sample.analyte] != nil else { continue }
+      groups[
+        Group(subject: sample.subjectID, analyte: sample.analyte, specimen: sample.specimen),
+        default: []
+      ].append(index)
     }
     for indices in groups.values where indices.count >= 3 {
-      for index in indices {
-        guard let alternative = Self.alternativeFactor[samples[index].sample.analyte] else { break }
-        let minutes = samples[index].circadian?.minutesSinceWaking
-        let others = indices.filter { other in
-          guard other != index else { return false }
-          guard let minutes, let theirs = samples[other].circadian?.minutesSinceWaking else {
-            return minutes == nil
+      // Plain numbers of the group, so that comparing every pair copies no samples.
+      let minutes = indices.map { samples[$0].circadian?.minutesSinceWaking }
+      let values = indices.map { samples[$0].value.value }
+      let alternative = Self.alternativeFactor[samples[indices[0]].sample.analyte]!
+      var others: [Double] = []
+      for (position, index) in indices.enumerated() {
+        others.removeAll(keepingCapacity: true)
+        let mine = minutes[position]
+        for other in values.indices where other != position {
+          // Without a place in the day a value is compared with all the others.
+          guard let mine, let theirs = minutes[other] else {
+            if mine == nil { others.append(values[other]) }
+            continue
           }
-          return abs(theirs - minutes) <= settings.unitMixupWindow
-        }.map { samples[$0].value.value }.sorted()
+          if abs(theirs - mine) <= settings.unitMixupWindow { others.append(values[other]) }
+        }
         guard others.count >= 2 else { continue }
+        others.sort()
         let median = others[others.count / 2]
-        let value = samples[index].value.value
+        let value = values[position]
         guard median > 0, value > 0 else { continue }
         let off = max(value / median, median / value)
         guard off >= settings.unitMixupRatio else { continue }

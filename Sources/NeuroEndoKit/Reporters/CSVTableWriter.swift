@@ -12,14 +12,26 @@ public struct CSVTableWriter {
 
   /// Writes one row.
   public func write(_ fields: [String]) {
-    writer.write(fields.map(CSVTableWriter.quote).joined(separator: ",") + "\n")
+    var line = ""
+    line.reserveCapacity(fields.reduce(fields.count) { $0 + $1.utf8.count })
+    for (index, field) in fields.enumerated() {
+      if index > 0 { line += "," }
+      line += CSVTableWriter.quote(field)
+    }
+    line += "\n"
+    writer.write(line)
   }
 
   /// Quotes a field when it holds a comma, quote, or line break.
   public static func quote(_ field: String) -> String {
-    guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else {
+    // Bytes, not characters: "\r\n" is one Character and would hide both breaks.
+    guard field.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D })
+    else {
       return field
     }
-    return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    guard field.utf8.contains(0x22) else { return "\"" + field + "\"" }
+    return "\""
+      + field.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"")
+      + "\""
   }
 }

@@ -56,6 +56,15 @@ struct FeatureTablesTests {
     #expect(gaps > 50)
   }
 
+  @Test("fields with commas, quotes and line breaks (CR LF too) are quoted as RFC 4180 says")
+  func quoting() {
+    #expect(CSVTableWriter.quote("S2 (+15 min)") == "S2 (+15 min)")
+    #expect(CSVTableWriter.quote("S2, S3: left out") == "\"S2, S3: left out\"")
+    #expect(CSVTableWriter.quote("a \"b\" c") == "\"a \"\"b\"\" c\"")
+    #expect(CSVTableWriter.quote("line\r\nbreak") == "\"line\r\nbreak\"")
+    #expect(CSVTableWriter.quote("\"") == "\"\"\"\"")
+  }
+
   @Test("the sample pipeline writes the three tables and counts the analyses in the summary")
   func samplePipelineFeatures() throws {
     let output = FileManager.default.temporaryDirectory.appendingPathComponent(
