@@ -10,12 +10,14 @@ struct Bench {
   static func main() throws {
     var rows = 5_000_000
     var fhirBytes = 1 << 30
+    var subjectDays = 100_000
     var directory = FileManager.default.temporaryDirectory.path
     var arguments = CommandLine.arguments.dropFirst()
     while let argument = arguments.popFirst() {
       switch argument {
       case "--rows": rows = Int(arguments.popFirst() ?? "") ?? rows
       case "--fhir-mb": fhirBytes = (Int(arguments.popFirst() ?? "") ?? 1024) << 20
+      case "--subject-days": subjectDays = Int(arguments.popFirst() ?? "") ?? subjectDays
       case "--dir": directory = arguments.popFirst() ?? directory
       case "--reader-only":
         // For profilers: only the reader, over a file given by path.
@@ -23,7 +25,9 @@ struct Bench {
         print("samples:", readerPass(path))
         return
       default:
-        print("usage: neuroendo-bench [--rows N] [--fhir-mb MB (0: skip)] [--dir DIRECTORY]")
+        print(
+          "usage: neuroendo-bench [--rows N] [--fhir-mb MB (0: skip)] [--subject-days N (0: skip)] [--dir DIRECTORY]"
+        )
         return
       }
     }
@@ -68,6 +72,7 @@ struct Bench {
     }
     print("target: reader >= 50% of the raw libcsv rate; peak memory flat from 1M rows up")
     if fhirBytes > 0 { try fhirBenchmark(bytes: fhirBytes, directory: directory) }
+    if subjectDays > 0 { try featuresBenchmark(subjectDays: subjectDays, directory: directory) }
   }
 
   /// A FHIR bundle of about `bytes` bytes: results per second and peak memory, next to the
