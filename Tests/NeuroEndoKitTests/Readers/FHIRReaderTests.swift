@@ -99,6 +99,11 @@ struct FHIRReaderTests {
     #expect(tsh.collected?.description == "2026-03-14T08:12:00+01:00")
     #expect(tsh.referenceRange == ReferenceRange(low: 0.3, high: 4.2))
     #expect(tsh.attributes["fhir_id"] == "obs-tsh-1001")
+    // The Patient resource (listed before) gives gender and birth date to its samples.
+    #expect(tsh.attributes["gender"] == "female" && tsh.attributes["birth_date"] == "1978-05-02")
+    let awakening = try #require(
+      result.samples.first { $0.attributes["fhir_id"] == "obs-scort-1003-0" })
+    #expect(awakening.attributes["note"] == "awakening 06:30")
     #expect(
       tsh.provenance.description == "\(Self.bundle), record 5 (line 53), path 'entry[4].resource'")
     let ft4 = try #require(result.samples.first { $0.analyte == .freeT4 })

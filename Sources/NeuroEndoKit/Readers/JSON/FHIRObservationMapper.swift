@@ -17,6 +17,9 @@ struct FHIRObservationMapper {
   let file: String
   /// Specimen resources of the same file, by `Specimen/<id>` and by `fullUrl`.
   var specimens: [String: Specimen] = [:]
+  /// Patient resources of the same file: `gender` and `birth_date`, by patient id; they are
+  /// put on every sample of the patient (the feedback analyzers show them as context).
+  var patients: [String: [String: String]] = [:]
 
   /// What one record (entry, array item or NDJSON line) became.
   enum Outcome {
@@ -24,10 +27,18 @@ struct FHIRObservationMapper {
     case skipped(String)
   }
 
-  /// Reads a Specimen resource's type, remembering it under its id and full URL.
-  mutating func learnSpecimen(_ element: JSONElement) {
+  /// Reads a Specimen resource's type, remembering it under its id and full URL, or a
+  /// Patient's gender and birth date.
+  mutating func learn(_ element: JSONElement) {
     guard let node = try? JSONNode.parse(element.bytes, path: element.path) else { return }
     let resource = element.place.isEntry ? node["resource"] : node
+    if resource["resourceType"].string == "Patient", let id = resource["id"].string {
+      var details: [String: String] = [:]
+      if let gender = resource["gender"].string { details["gender"] = gender }
+      if let birth = resource["birthDate"].string { details["birth_date"] = birth }
+      if !details.isEmpty { patients[id] = details }
+      return
+    }
     guard resource["resourceType"].string == "Specimen" else { return }
     let type = resource["type"]
     let coded = type["coding"].items.lazy.compactMap { coding in
@@ -102,8 +113,11 @@ struct FHIRObservationMapper {
     let subjectID = try subject(resource, element, record)
     let collected = try effectiveTime(resource, element, record)
     let namedSpecimen = resource["specimen"]["reference"].string.flatMap { specimens[$0] }
-    var attributes: [String: String] = [:]
+    var attributes = patients[subjectID] ?? [:]
     if let id = resource["id"].string { attributes["fhir_id"] = id }
+    if let name = resource["code"]["text"].string { attributes["test_name"] = name }
+    let notes = resource["note"].items.compactMap { $0["text"].string }
+    if !notes.isEmpty { attributes["note"] = notes.joined(separator: "; ") }
     let range = referenceRange(resource["referenceRange"].items.first)
     let location = InputLocation(
       file: file, record: record, line: element.line, path: resource.path)

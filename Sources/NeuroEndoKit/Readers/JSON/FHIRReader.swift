@@ -5,8 +5,9 @@ import Foundation
 /// as FHIR bulk export writes it (one resource per line).
 ///
 /// The file is streamed twice, one entry at a time, so that memory does not grow with it:
-/// first to learn the Specimen resources (an Observation may name its specimen before the
-/// Specimen appears), then to map the Observations. Every record ends as samples, a
+/// first to learn the Specimen and Patient resources (an Observation may name its specimen
+/// before the Specimen appears; a Patient's gender and birth date go on its samples), then
+/// to map the Observations. Every record ends as samples, a
 /// rejection with its JSON path, or a skip counted by resource type and code.
 public struct FHIRReader: Sendable {
   /// Bytes read at a time.
@@ -43,12 +44,15 @@ public struct FHIRReader: Sendable {
     _ onRejection: (Rejection) -> Void
   ) -> FileReadSummary {
     var mapper = FHIRObservationMapper(file: name)
-    // Pass 1: Specimen resources only (cheap: most entries are not parsed at all).
+    // Pass 1: Specimen and Patient resources only (cheap: most entries are not parsed).
     var scanner = JSONElementScanner()
     let specimenToken = Array("\"Specimen\"".utf8)
+    let patientToken = Array("\"Patient\"".utf8)
     _ = try? source.forEachChunk(chunkSize) { chunk throws(JSONScanError) in
       try scanner.feed(chunk) { element in
-        if contains(element.bytes, specimenToken) { mapper.learnSpecimen(element) }
+        if contains(element.bytes, specimenToken) || contains(element.bytes, patientToken) {
+          mapper.learn(element)
+        }
       }
     }
     return withoutActuallyEscaping(onSample) { onSample in
