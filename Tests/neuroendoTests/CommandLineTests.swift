@@ -59,7 +59,7 @@ struct CommandLineTests {
     #expect(result.status == 0)
     #expect(
       result.output.contains(
-        "total: 8 files (0 failed), 117 records = 92 accepted + 0 partial + 18 rejected + 7 skipped; 126 samples, 18 rejections, 9 empty cells"
+        "total: 9 files (0 failed), 135 records = 110 accepted + 0 partial + 18 rejected + 7 skipped; 144 samples, 18 rejections, 9 empty cells"
       ))
     #expect(
       result.output.contains("SampleData/lis/stmary-lis-2026-03-16.csv [lis-long]: 15 records"))
@@ -86,7 +86,10 @@ struct CommandLineTests {
     // s01 day 1: 11.8, 16.9, 19.6, 15.2 at 0, 15, 30, 45 min: AUCg = 15 x (14.35 + 18.25 + 17.4)
     // = 750; AUCi = 750 - 11.8 x 45 = 219 (to rounding); increase 19.6 - 11.8.
     #expect(table.contains("\ns01,1,750,218.99999999999997,7.800000000000001,"))
-    for name in ["features-subject.csv", "features-response.csv", "samples.csv"] {
+    for name in [
+      "features-subject.csv", "features-response.csv", "samples.csv", "findings.csv",
+      "findings.ndjson",
+    ] {
       #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent(name).path))
     }
     let bad = try neuroendo("analyze", "SampleData/research", "--slope", "S1", "--out", output.path)
@@ -98,7 +101,7 @@ struct CommandLineTests {
   func validateSample() throws {
     let result = try neuroendo("validate", "Pipelines/sample.yml")
     #expect(result.status == 0)
-    #expect(result.output == "Pipelines/sample.yml: valid (7 inputs)\n")
+    #expect(result.output == "Pipelines/sample.yml: valid (8 inputs)\n")
   }
 
   @Test("validate: a misspelt key exits 2 and names file, line and key")

@@ -29,6 +29,8 @@ public struct AnalyzerSettings: Sendable, Hashable {
   public var cosinor = CosinorSettings()
   /// The flattened-slope verdict (`flattened_slope`).
   public var flattened = FlattenedSlopeSettings()
+  /// The feedback analyzers (`feedback`).
+  public var feedback = FeedbackSettings()
 
   /// The defaults.
   public init() {}

@@ -6,7 +6,7 @@ enum AnalyzerSettingsLoader {
     let keys = [
       "specimens", "exclude_flags", "censored", AwakeningResponseAnalyzer.identifier,
       ResponseAnalyzer.identifier, DiurnalSlopeAnalyzer.identifier, CosinorAnalyzer.identifier,
-      FlattenedSlopeAnalyzer.identifier,
+      FlattenedSlopeAnalyzer.identifier, "feedback",
     ]
     guard let map = node.mapping(allowed: keys) else { return settings }
     if let entry = map["specimens"], let names = entry.strings() {
@@ -95,7 +95,80 @@ enum AnalyzerSettingsLoader {
       }
       set(&settings.flattened.minimumCohortSubjects, flattened["cohort_min_subjects"], least: 2)
     }
+    if let feedback = map["feedback"] { settings.feedback = feedbackSettings(feedback) }
     return settings
+  }
+
+  private static func feedbackSettings(_ node: ConfigNode) -> FeedbackSettings {
+    var settings = FeedbackSettings()
+    guard
+      let map = node.mapping(allowed: [
+        "pairing_window_hours", "acth_cortisol_window_hours", "dexamethasone_cutoff",
+        "dexamethasone_markers", "late_night_limit", "ranges", "documented_ranges",
+        "sex_attributes", "birth_attributes", "age_attributes", "medication_attributes",
+      ])
+    else { return settings }
+    set(&settings.pairingWindowHours, map["pairing_window_hours"])
+    set(&settings.acthCortisolWindowHours, map["acth_cortisol_window_hours"])
+    set(&settings.dexamethasoneCutoff, map["dexamethasone_cutoff"], positive: true)
+    set(&settings.lateNightLimit, map["late_night_limit"], positive: true)
+    if let markers = map["dexamethasone_markers"]?.strings() {
+      settings.dexamethasoneMarkers = markers
+    }
+    for (key, path) in [
+      ("sex_attributes", \FeedbackSettings.sexAttributes), ("birth_attributes", \.birthAttributes),
+      ("age_attributes", \.ageAttributes), ("medication_attributes", \.medicationAttributes),
+    ] {
+      if let names = map[key]?.strings() { settings[keyPath: path] = names.map { $0.lowercased() } }
+    }
+    var ranges: [FeedbackSettings.DefaultRange] = []
+    for entry in map["ranges"]?.sequence() ?? [] {
+      if let range = defaultRange(entry) { ranges.append(range) }
+    }
+    let documented = map["documented_ranges"]?.bool() ?? true
+    settings.ranges = ranges + (documented ? FeedbackSettings.documentedRanges : [])
+    return settings
+  }
+
+  /// `{analyte: tsh, specimens: [serum], sex: female, ages: [18, 50], low: 0.4, high: 4.0}`.
+  private static func defaultRange(_ node: ConfigNode) -> FeedbackSettings.DefaultRange? {
+    guard
+      let map = node.mapping(allowed: [
+        "analyte", "specimens", "sex", "ages", "low", "high", "source",
+      ]),
+      let analyteNode = map.required("analyte"), let name = analyteNode.string()
+    else { return nil }
+    guard let analyte = Analyte(rawValue: name) else {
+      analyteNode.report(
+        "'\(name)' is not one of: \(Analyte.allCases.map(\.rawValue).joined(separator: ", "))")
+      return nil
+    }
+    var range = FeedbackSettings.DefaultRange(
+      analyte: analyte, low: map["low"]?.double(), high: map["high"]?.double(),
+      source: map["source"]?.string() ?? "pipeline \(node.path)")
+    if range.low == nil && range.high == nil { node.report("give low, high or both") }
+    if let low = range.low, let high = range.high, low > high {
+      node.report("low \(low) is above high \(high)")
+    }
+    if let entry = map["specimens"], let names = entry.strings() {
+      let specimens = names.compactMap(Specimen.init(rawValue:))
+      if specimens.count == names.count {
+        range.specimens = Set(specimens)
+      } else {
+        entry.report(
+          "expected specimens among \(Specimen.allCases.map(\.rawValue).joined(separator: ", "))")
+      }
+    }
+    if let sex = map["sex"]?.choice(FeedbackSettings.Sex.self) { range.sex = sex }
+    if let entry = map["ages"] {
+      let bounds = entry.sequence()?.compactMap { $0.double() } ?? []
+      if bounds.count == 2 && bounds[0] <= bounds[1] {
+        range.ages = bounds[0]...bounds[1]
+      } else {
+        entry.report("expected [from, to] in years")
+      }
+    }
+    return range
   }
 
   private static func set(_ target: inout Double, _ node: ConfigNode?, positive: Bool = false) {

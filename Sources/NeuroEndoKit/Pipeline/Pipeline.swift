@@ -57,6 +57,10 @@ public struct Pipeline: Sendable {
     public var featuresSubject: String = "features-subject.csv"
     /// The response features per subject (CSV).
     public var featuresResponse: String = "features-response.csv"
+    /// The feedback findings (CSV).
+    public var findings: String = "findings.csv"
+    /// The feedback findings as NDJSON.
+    public var findingsJSON: String = "findings.ndjson"
 
     /// Creates outputs in a directory.
     public init(directory: String) { self.directory = directory }
@@ -328,7 +332,8 @@ public enum PipelineLoader {
     guard
       let map = node.mapping(allowed: [
         "directory", "summary", "samples", "rejections", "normalized", "normalized_ndjson",
-        "features_subject_day", "features_subject", "features_response",
+        "features_subject_day", "features_subject", "features_response", "findings",
+        "findings_ndjson",
       ]),
       let directory = map.required("directory")?.string()
     else { return nil }
@@ -337,7 +342,8 @@ public enum PipelineLoader {
       ("summary", \Pipeline.Outputs.summary), ("samples", \.samples), ("rejections", \.rejections),
       ("normalized", \.normalized), ("normalized_ndjson", \.normalizedJSON),
       ("features_subject_day", \.featuresSubjectDay), ("features_subject", \.featuresSubject),
-      ("features_response", \.featuresResponse),
+      ("features_response", \.featuresResponse), ("findings", \.findings),
+      ("findings_ndjson", \.findingsJSON),
     ] {
       guard let entry = map[key], let name = entry.string() else { continue }
       if name.isEmpty || name.contains("/") {

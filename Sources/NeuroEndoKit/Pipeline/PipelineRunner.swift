@@ -109,6 +109,11 @@ public struct PipelineRunner: Sendable {
       normalization.samples)
     summary.analysis = RunSummary.AnalysisSummary(features)
     writeFeatures(features, directory: directory, into: &summary)
+    let findings = FeedbackAnalyzer(
+      settings: pipeline.analyzers.feedback, excludeFlags: pipeline.analyzers.excludeFlags
+    ).analyze(normalization.samples)
+    summary.analysis.count(findings)
+    writeFindings(findings, directory: directory, into: &summary)
 
     for (role, writer) in [("samples", sampleWriter), ("rejections", rejectionWriter)] {
       guard let writer else { continue }
@@ -210,6 +215,26 @@ public struct PipelineRunner: Sendable {
       } catch {
         summary.outputFailures.append(error.description)
       }
+    }
+  }
+
+  /// Writes the findings as CSV and NDJSON, each atomically.
+  private func writeFindings(
+    _ findings: [Finding], directory: String, into summary: inout RunSummary
+  ) {
+    do throws(OutputError) {
+      let table = try AtomicFileWriter(path: path(directory, pipeline.outputs.findings))
+      let writer = CSVTableWriter(writer: table, header: FindingTables.header)
+      for finding in findings { writer.write(FindingTables.row(finding)) }
+      try table.commit()
+      summary.outputs["findings"] = table.path
+      let lines = try AtomicFileWriter(path: path(directory, pipeline.outputs.findingsJSON))
+      let encoder = FindingTables.makeEncoder()
+      for finding in findings { lines.write(FindingTables.jsonLine(finding, encoder: encoder)) }
+      try lines.commit()
+      summary.outputs["findings_ndjson"] = lines.path
+    } catch {
+      summary.outputFailures.append(error.description)
     }
   }
 

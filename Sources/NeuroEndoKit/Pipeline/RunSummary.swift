@@ -37,6 +37,13 @@ public struct RunSummary: Sendable, Codable {
     public var excludedSamples = 0
     /// Cortisol samples no subject-day or protocol anchor could place, by reason.
     public var unplaced: [String: Int] = [:]
+    /// Feedback findings by severity (`info`, `notable`, `marked`).
+    public var findings: [String: Int] = [:]
+
+    /// Counts the feedback findings.
+    mutating func count(_ found: [Finding]) {
+      for finding in found { findings[finding.severity.rawValue, default: 0] += 1 }
+    }
 
     /// Creates empty counts.
     public init() {}

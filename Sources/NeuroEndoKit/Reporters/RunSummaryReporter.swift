@@ -55,6 +55,9 @@ public enum RunSummaryReporter {
       + ["yes", "no", "insufficient-data"].map { "\($0) \(counts.verdicts[$0] ?? 0)" }.joined(
         separator: ", ")
       + "; responses: \(counts.responses); samples excluded from features: \(counts.excludedSamples)"
+      + "; feedback findings: "
+      + Finding.Severity.allCases.map { "\($0.rawValue) \(counts.findings[$0.rawValue] ?? 0)" }
+      .joined(separator: ", ")
     if !counts.unplaced.isEmpty {
       line +=
         "; cortisol samples not analysed: "

@@ -111,5 +111,40 @@ struct FeatureTablesTests {
     #expect(
       RunSummaryReporter.text(summary).contains(
         "analyzed: 15 subject-days (CAR 11, slope 5, cosinor 13)"))
+    try sampleFindings(output)
+  }
+
+  /// The findings of the sample run, as a reader of findings.csv and findings.ndjson sees them.
+  func sampleFindings(_ output: URL) throws {
+    let lines = try String(
+      contentsOf: output.appendingPathComponent("findings.ndjson"), encoding: .utf8
+    )
+    .split(separator: "\n")
+    let decoder = JSONDecoder()
+    let findings = try lines.map { try decoder.decode(Finding.self, from: Data($0.utf8)) }
+    func finding(_ subject: String, _ analyzer: String) -> [Finding] {
+      findings.filter { $0.subjectID == subject && $0.analyzer == analyzer }
+    }
+    // Labor Nord: the lab's ranges, in the README's words.
+    #expect(
+      finding("P-10231", "hpt_feedback").first?.message
+        == "pattern consistent with primary hypothyroidism: TSH 9.1 mIU/L > 4.2, FT4 8 pmol/L < 11.6, FT3 3.9 pmol/L within 3.7-6.5"
+    )
+    #expect(finding("P-10231", "hpt_feedback").first?.context == ["sex: female", "age: 47"])
+    // City Lab: a resolved and a persisting pattern, failed suppression marked by a column.
+    #expect(finding("C-501", "hpt_feedback").map(\.history) == [.first, .resolved])
+    #expect(finding("C-502", "hpt_feedback").map(\.history) == [.first, .persisting])
+    #expect(finding("C-503", "dexamethasone_suppression").map(\.pattern) == ["failed-suppression"])
+    // St Mary "Cortisol, post dex" (test name) and the FHIR note "after 1 mg dexamethasone".
+    #expect(
+      finding("MRN004702", "dexamethasone_suppression").map(\.pattern) == ["normal-suppression"])
+    #expect(
+      finding("pt-2003", "dexamethasone_suppression").map(\.pattern) == ["normal-suppression"])
+    // FHIR Patient resources give sex and age.
+    #expect(finding("pt-1002", "hpg_feedback").first?.context == ["sex: male", "age: 56"])
+    let table = try String(
+      contentsOf: output.appendingPathComponent("findings.csv"), encoding: .utf8)
+    #expect(table.hasPrefix(FindingTables.header.joined(separator: ",") + "\n"))
+    #expect(table.split(separator: "\n").count == 1 + findings.count)
   }
 }

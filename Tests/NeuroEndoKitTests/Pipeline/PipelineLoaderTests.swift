@@ -16,22 +16,22 @@ private func issues(_ yaml: String, file: String = Repository.path("Pipelines/te
 
 @Suite("Pipeline files")
 struct PipelineLoaderTests {
-  @Test("the sample pipeline loads with its seven inputs, their formats and profiles")
+  @Test("the sample pipeline loads with its eight inputs, their formats and profiles")
   func samplePipeline() throws {
     let pipeline = try PipelineLoader.load(file: Repository.path("Pipelines/sample.yml"))
     #expect(pipeline.name == "sample")
     #expect(
       pipeline.inputs.map(\.profile?.name) == [
-        "labnord-lis", "lis-long", "research-saliva", "tsst-saliva", "car-wide", nil,
-        "research-portal-json",
+        "labnord-lis", "lis-long", "citylab-lis", "research-saliva", "tsst-saliva", "car-wide",
+        nil, "research-portal-json",
       ])
-    #expect(pipeline.inputs.map(\.format) == [.csv, .csv, nil, nil, nil, .fhir, .json])
+    #expect(pipeline.inputs.map(\.format) == [.csv, .csv, nil, nil, nil, nil, .fhir, .json])
     #expect(pipeline.analyzers.response.slopes == [["S1", "S4"]])
     #expect(pipeline.inputs[0].glob == "labnord-*.csv")
     #expect(pipeline.inputs[0].profile?.decimalComma == true)
     #expect(
       pipeline.inputs[0].profile?.codes["SCORT"] == TestCode(analyte: .cortisol, specimen: .saliva))
-    #expect(pipeline.inputs[4].profile?.samples.map(\.minutes) == [0, 15, 30, 45, 60])
+    #expect(pipeline.inputs[5].profile?.samples.map(\.minutes) == [0, 15, 30, 45, 60])
     #expect(pipeline.outputs.directory.hasSuffix("out/sample"))
   }
 
@@ -61,7 +61,7 @@ struct PipelineLoaderTests {
     #expect(
       issues(yaml) == [
         "4 inputs[0].fromat: unknown key (expected one of: name, path, glob, format, profile, time_zone)",
-        "7 outputs.colour: unknown key (expected one of: directory, summary, samples, rejections, normalized, normalized_ndjson, features_subject_day, features_subject, features_response)",
+        "7 outputs.colour: unknown key (expected one of: directory, summary, samples, rejections, normalized, normalized_ndjson, features_subject_day, features_subject, features_response, findings, findings_ndjson)",
       ])
   }
 
@@ -112,6 +112,53 @@ struct PipelineLoaderTests {
         "7 settings.analyze.car.window: unknown key (expected one of: window_minutes, min_samples, max_waking_delay_minutes, require_known_wake, refuse_off_schedule, tolerance_minutes)",
         "8 settings.analyze.cosinor.confidence: expected a level between 0 and 1, e.g. 0.95",
         "9 settings.analyze.flattened_slope.min_valid_days: expected 1 or more",
+      ])
+  }
+
+  @Test("feedback settings: cut-offs, limits and default ranges by analyte, sex and age band")
+  func feedbackSettings() throws {
+    let yaml = """
+      version: 1
+      inputs:
+        - path: ../SampleData/lis
+      settings:
+        analyze:
+          feedback:
+            dexamethasone_cutoff: 100
+            late_night_limit: 3.8
+            acth_cortisol_window_hours: 2
+            ranges:
+              - {analyte: tsh, ages: [70, 120], low: 0.4, high: 6.0, source: elderly TSH}
+              - {analyte: estradiol, sex: female, low: 100, high: 1500}
+      outputs:
+        directory: out
+      """
+    let feedback = try PipelineLoader.parse(yaml, file: Repository.path("Pipelines/test.yml"))
+      .analyzers.feedback
+    #expect(feedback.dexamethasoneCutoff == 100 && feedback.lateNightLimit == 3.8)
+    #expect(feedback.acthCortisolWindowHours == 2)
+    #expect(feedback.ranges.count == 2 + FeedbackSettings.documentedRanges.count)
+    #expect(feedback.ranges[0].ages == 70...120 && feedback.ranges[0].source == "elderly TSH")
+    #expect(feedback.ranges[1].sex == .female)
+    #expect(feedback.ranges[1].source == "pipeline settings.analyze.feedback.ranges[1]")
+    let wrong = """
+      version: 1
+      inputs:
+        - path: ../SampleData/lis
+      settings:
+        analyze:
+          feedback:
+            ranges:
+              - {analyte: thyroxine, low: 1}
+              - {analyte: tsh, sex: other, low: 5, high: 1}
+      outputs:
+        directory: out
+      """
+    #expect(
+      issues(wrong) == [
+        "8 settings.analyze.feedback.ranges[0].analyte: 'thyroxine' is not one of: cortisol, acth, dhea-s, tsh, ft4, ft3, lh, fsh, testosterone, estradiol",
+        "9 settings.analyze.feedback.ranges[1]: low 5.0 is above high 1.0",
+        "9 settings.analyze.feedback.ranges[1].sex: 'other' is not one of: female, male",
       ])
   }
 

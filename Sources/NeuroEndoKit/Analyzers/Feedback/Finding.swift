@@ -1,0 +1,91 @@
+/// What a feedback analyzer found about one subject: the pattern the numbers fit, in
+/// clinical wording that describes and does not diagnose, with the values, the ranges
+/// (and where each came from) and the rule that fired.
+public struct Finding: Sendable, Hashable, Codable {
+  /// How much a finding asks for attention.
+  public enum Severity: String, Sendable, Hashable, Codable, CaseIterable {
+    /// The loop was checked and is balanced, suppression is normal, or a result had no partner.
+    case info
+    /// A subclinical, isolated or discordant pattern.
+    case notable
+    /// An overt pattern, failed suppression, a late-night value above the limit.
+    case marked
+  }
+
+  /// How the pattern compares with the subject's earlier findings on the same check.
+  public enum History: String, Sendable, Hashable, Codable {
+    /// No earlier result of this check for the subject.
+    case first
+    /// A pattern other than the one before.
+    case new
+    /// The same pattern as before.
+    case persisting
+    /// Balanced (or normal suppression) after an abnormal pattern before.
+    case resolved
+    /// Balanced before and now.
+    case stable
+  }
+
+  /// The subject.
+  public var subjectID: String
+  /// The axis.
+  public var axis: Axis
+  /// The analyzer that made it: `hpa_feedback`, `hpt_feedback`, `hpg_feedback`,
+  /// `dexamethasone_suppression`, `late_night_cortisol`.
+  public var analyzer: String
+  /// A stable identifier of the pattern, e.g. `primary-hypothyroidism`, `balanced`, `unpaired`.
+  public var pattern: String
+  /// How much it asks for attention.
+  public var severity: Severity
+  /// The finding in words with its numbers: "pattern consistent with primary
+  /// hypothyroidism: TSH 9.1 mIU/L > 4.2, FT4 8 pmol/L < 11.6".
+  public var message: String
+  /// The results judged, in canonical units, each with its range.
+  public var values: [JudgedResult]
+  /// The rule that fired, with its thresholds.
+  public var rule: String
+  /// The time of the finding: the regulated hormone's collection time.
+  public var time: CollectionTime?
+  /// Compared with the subject's earlier findings of the same check; `nil` for results
+  /// that could not be paired or judged.
+  public var history: History?
+  /// What the history compared with, e.g. "was primary-hypothyroidism on 2025-09-02".
+  public var historyNote: String?
+  /// Context that can explain the finding: medication, sex, age.
+  public var context: [String] = []
+  /// SPINA thyroid indices (TSHI, sTSHI, TTSI) for HPT findings, when computable.
+  public var indices: [String: Double] = [:]
+}
+
+/// One result as a finding judged it.
+public struct JudgedResult: Sendable, Hashable, Codable {
+  /// Where a value stands against its range.
+  public enum Status: String, Sendable, Hashable, Codable {
+    case low, normal, high
+    /// A censored value whose limit lies inside the range (`<5` against 3-10).
+    case indeterminate
+    /// No range was known.
+    case unknown
+  }
+
+  /// The analyte.
+  public var analyte: Analyte
+  /// The specimen.
+  public var specimen: Specimen
+  /// The value in the canonical unit (the limit for a censored value).
+  public var value: Double
+  /// The censoring of the value.
+  public var censoring: Censoring
+  /// The canonical unit.
+  public var unit: String
+  /// The collection time.
+  public var time: CollectionTime?
+  /// The range the value was judged against, in the canonical unit.
+  public var range: ReferenceRange?
+  /// Where the range came from: `lab` (sent with the result) or `default: <rule>`.
+  public var rangeSource: String?
+  /// Where the value stands.
+  public var status: Status
+  /// Where the result was read.
+  public var source: String
+}

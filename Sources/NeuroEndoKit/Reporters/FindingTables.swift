@@ -1,0 +1,40 @@
+import Foundation
+
+/// `findings.csv` and `findings.ndjson` (documented in the README): one finding per row or
+/// line, with the values, ranges and their sources, the rule, the history and the context.
+public enum FindingTables {
+  /// The header of `findings.csv`.
+  public static let header = [
+    "subject_id", "axis", "analyzer", "pattern", "severity", "finding", "values", "ranges",
+    "rule", "time", "history", "history_note", "context", "tshi", "stshi", "ttsi", "sources",
+  ]
+
+  /// The row of one finding.
+  public static func row(_ finding: Finding) -> [String] {
+    [
+      finding.subjectID, finding.axis.rawValue, finding.analyzer, finding.pattern,
+      finding.severity.rawValue, finding.message,
+      finding.values.map {
+        "\($0.analyte.rawValue)=\($0.censoring.rawValue)\(SampleTable.format($0.value)) \($0.unit) (\($0.status.rawValue))"
+      }.joined(separator: "; "),
+      finding.values.map(\.rangeText).joined(separator: "; "), finding.rule,
+      finding.time?.description ?? "", finding.history?.rawValue ?? "", finding.historyNote ?? "",
+      finding.context.joined(separator: "; "), FeatureTables.cell(finding.indices["tshi"]),
+      FeatureTables.cell(finding.indices["stshi"]), FeatureTables.cell(finding.indices["ttsi"]),
+      finding.values.map(\.source).joined(separator: "; "),
+    ]
+  }
+
+  /// An encoder for the NDJSON lines (sorted keys, so that lines compare across runs).
+  public static func makeEncoder() -> JSONEncoder {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return encoder
+  }
+
+  /// One finding as a JSON line.
+  public static func jsonLine(_ finding: Finding, encoder: JSONEncoder) -> String {
+    guard let data = try? encoder.encode(finding) else { return "" }
+    return String(decoding: data, as: UTF8.self) + "\n"
+  }
+}

@@ -1,0 +1,368 @@
+import Foundation
+import Testing
+
+@testable import NeuroEndoKit
+
+/// A lab result as a reader gives it, normalized (units converted), at `hour` on 2026-03-18
+/// (+01:00), or on `day` of March.
+private func result(
+  _ subject: String, _ analyte: Analyte, _ value: Double, _ unit: LabUnit,
+  specimen: Specimen = .serum, range: ReferenceRange? = nil, day: Int = 18, hour: Int = 8,
+  minute: Int = 0, censoring: Censoring = .none, attributes: [String: String] = [:],
+  qualifier: String? = nil, label: String? = nil
+) -> Sample {
+  Sample(
+    subjectID: subject, analyte: analyte, specimen: specimen,
+    quantity: Quantity(value: value, unit: unit, censoring: censoring),
+    collected: CollectionTime(
+      local: LocalDateTime(year: 2026, month: 3, day: day, hour: hour, minute: minute),
+      utcOffsetSeconds: 3600),
+    label: label, referenceRange: range, qualifier: qualifier, attributes: attributes,
+    provenance: InputLocation(file: "synthetic.csv", record: 2))
+}
+
+private func findings(_ samples: [Sample], settings: FeedbackSettings = FeedbackSettings())
+  -> [Finding]
+{
+  let normalized = Normalizer(settings: NormalizerSettings())!.normalize(samples).samples
+  return FeedbackAnalyzer(settings: settings).analyze(normalized)
+}
+
+/// Values below, inside and above the documented adult ranges (canonical units).
+private let levels: [JudgedResult.Status: [Analyte: Double]] = [
+  .low: [.acth: 1.0, .cortisol: 120, .tsh: 0.1, .freeT4: 9, .lh: 0.8, .fsh: 0.9, .testosterone: 5],
+  .normal: [.acth: 6, .cortisol: 400, .tsh: 2, .freeT4: 15, .lh: 5, .fsh: 6, .testosterone: 18],
+  .high: [.acth: 20, .cortisol: 800, .tsh: 9, .freeT4: 30, .lh: 15, .fsh: 20, .testosterone: 40],
+]
+
+private let canonicalUnit: [Analyte: LabUnit] = [
+  .acth: .picomolePerLiter, .cortisol: .nanomolePerLiter, .tsh: .milliIUPerLiter,
+  .freeT4: .picomolePerLiter, .lh: .iuPerLiter, .fsh: .iuPerLiter,
+  .testosterone: .nanomolePerLiter, .estradiol: .picomolePerLiter,
+]
+
+struct GridCell: Sendable, CustomTestStringConvertible {
+  var regulator: JudgedResult.Status
+  var regulated: JudgedResult.Status
+  var pattern: String
+  var testDescription: String { "\(regulator) x \(regulated) -> \(pattern)" }
+}
+
+private let statuses: [JudgedResult.Status] = [.low, .normal, .high]
+
+@Suite("Feedback analyzers")
+struct FeedbackAnalyzerTests {
+  /// DOMAIN.md section 7, HPA: rows ACTH, columns cortisol.
+  static let hpaGrid = [
+    GridCell(regulator: .low, regulated: .high, pattern: "acth-independent-hypercortisolism"),
+    GridCell(regulator: .normal, regulated: .high, pattern: "acth-dependent-hypercortisolism"),
+    GridCell(regulator: .high, regulated: .high, pattern: "acth-dependent-hypercortisolism"),
+    GridCell(regulator: .high, regulated: .low, pattern: "primary-adrenal-insufficiency"),
+    GridCell(regulator: .low, regulated: .low, pattern: "secondary-adrenal-insufficiency"),
+    GridCell(regulator: .normal, regulated: .low, pattern: "secondary-adrenal-insufficiency"),
+    GridCell(regulator: .normal, regulated: .normal, pattern: "balanced"),
+    GridCell(regulator: .high, regulated: .normal, pattern: "isolated-high-acth"),
+    GridCell(regulator: .low, regulated: .normal, pattern: "isolated-low-acth"),
+  ]
+
+  @Test("HPA: every cell of the ACTH x cortisol grid", arguments: hpaGrid)
+  func hpaCells(_ cell: GridCell) throws {
+    let found = findings([
+      result("a", .acth, levels[cell.regulator]![.acth]!, .picomolePerLiter, specimen: .plasma),
+      result("a", .cortisol, levels[cell.regulated]![.cortisol]!, .nanomolePerLiter, minute: 20),
+    ])
+    #expect(found.map(\.pattern) == [cell.pattern])
+    #expect(found.first?.analyzer == "hpa_feedback")
+  }
+
+  /// DOMAIN.md section 7, HPT: rows TSH, columns FT4; all nine cells.
+  static let hptGrid = [
+    GridCell(regulator: .high, regulated: .low, pattern: "primary-hypothyroidism"),
+    GridCell(regulator: .high, regulated: .normal, pattern: "subclinical-hypothyroidism"),
+    GridCell(regulator: .low, regulated: .high, pattern: "primary-hyperthyroidism"),
+    GridCell(regulator: .low, regulated: .normal, pattern: "subclinical-hyperthyroidism"),
+    GridCell(regulator: .low, regulated: .low, pattern: "central-hypothyroidism"),
+    GridCell(regulator: .normal, regulated: .low, pattern: "central-hypothyroidism"),
+    GridCell(regulator: .normal, regulated: .high, pattern: "inappropriate-tsh"),
+    GridCell(regulator: .high, regulated: .high, pattern: "inappropriate-tsh"),
+    GridCell(regulator: .normal, regulated: .normal, pattern: "balanced"),
+  ]
+
+  @Test("HPT: every cell of the TSH x FT4 grid", arguments: hptGrid)
+  func hptCells(_ cell: GridCell) throws {
+    let found = findings([
+      result("t", .tsh, levels[cell.regulator]![.tsh]!, .milliIUPerLiter),
+      result("t", .freeT4, levels[cell.regulated]![.freeT4]!, .picomolePerLiter),
+    ])
+    #expect(found.map(\.pattern) == [cell.pattern])
+  }
+
+  /// HPG: rows LH/FSH together, columns testosterone (a man).
+  static let hpgGrid = [
+    GridCell(regulator: .high, regulated: .low, pattern: "primary-hypogonadism"),
+    GridCell(regulator: .low, regulated: .low, pattern: "secondary-hypogonadism"),
+    GridCell(regulator: .normal, regulated: .low, pattern: "secondary-hypogonadism"),
+    GridCell(regulator: .normal, regulated: .normal, pattern: "balanced"),
+    GridCell(regulator: .high, regulated: .normal, pattern: "compensated-primary-hypogonadism"),
+    GridCell(regulator: .low, regulated: .normal, pattern: "isolated-low-gonadotropins"),
+    GridCell(
+      regulator: .low, regulated: .high, pattern: "suppressed-gonadotropins-high-testosterone"),
+    GridCell(
+      regulator: .normal, regulated: .high, pattern: "high-testosterone-unsuppressed-gonadotropins"),
+    GridCell(
+      regulator: .high, regulated: .high, pattern: "high-testosterone-unsuppressed-gonadotropins"),
+  ]
+
+  @Test(
+    "HPG: every cell of the LH/FSH x testosterone grid (men's default ranges)", arguments: hpgGrid)
+  func hpgCells(_ cell: GridCell) throws {
+    let man = ["sex": "M"]
+    let found = findings([
+      result("g", .lh, levels[cell.regulator]![.lh]!, .iuPerLiter, attributes: man),
+      result("g", .fsh, levels[cell.regulator]![.fsh]!, .iuPerLiter, attributes: man),
+      result(
+        "g", .testosterone, levels[cell.regulated]![.testosterone]!, .nanomolePerLiter,
+        attributes: man),
+    ])
+    #expect(found.map(\.pattern) == [cell.pattern])
+    #expect(found.first?.context == ["sex: male"])
+  }
+
+  @Test(
+    "HPG in women: estradiol with LH/FSH against the lab's ranges; either gonadotropin high counts")
+  func estradiolInWomen() {
+    let woman = ["sex": "female"]
+    let lhRange = ReferenceRange(low: 2, high: 12)
+    let fshRange = ReferenceRange(low: 2, high: 10)
+    let e2Range = ReferenceRange(low: 100, high: 1500)
+    func run(lh: Double, fsh: Double, e2: Double) -> [String] {
+      findings([
+        result("w", .lh, lh, .iuPerLiter, range: lhRange, attributes: woman),
+        result("w", .fsh, fsh, .iuPerLiter, range: fshRange, attributes: woman),
+        result("w", .estradiol, e2, .picomolePerLiter, range: e2Range, attributes: woman),
+      ]).map(\.pattern)
+    }
+    #expect(run(lh: 35, fsh: 60, e2: 70) == ["primary-hypogonadism"])
+    #expect(run(lh: 5, fsh: 30, e2: 70) == ["primary-hypogonadism"])
+    #expect(run(lh: 1, fsh: 1, e2: 70) == ["secondary-hypogonadism"])
+    #expect(run(lh: 5, fsh: 6, e2: 400) == ["balanced"])
+    // A man's estradiol is not judged against gonadotropins; his LH/FSH stay unpaired.
+    let man = findings([
+      result("m", .lh, 5, .iuPerLiter, attributes: ["sex": "M"]),
+      result("m", .estradiol, 70, .picomolePerLiter, attributes: ["sex": "M"]),
+    ])
+    #expect(man.map(\.pattern) == ["unpaired"])
+  }
+
+  @Test(
+    "values exactly on a limit are inside the range; censored values only when the limit settles it"
+  )
+  func limits() {
+    let range = ReferenceRange(low: 0.3, high: 4.2)
+    #expect(ResultJudge.status(4.2, .none, range) == .normal)
+    #expect(ResultJudge.status(0.3, .none, range) == .normal)
+    #expect(ResultJudge.status(4.2000001, .none, range) == .high)
+    #expect(ResultJudge.status(0.2999999, .none, range) == .low)
+    #expect(ResultJudge.status(0.3, .below, range) == .low)  // < 0.3
+    #expect(ResultJudge.status(0.3, .atOrBelow, range) == .indeterminate)  // <= 0.3
+    #expect(ResultJudge.status(2, .below, range) == .indeterminate)
+    #expect(ResultJudge.status(18, .below, ReferenceRange(low: nil, high: 150)) == .normal)
+    #expect(ResultJudge.status(4.2, .above, range) == .high)
+    #expect(ResultJudge.status(4.2, .atOrAbove, range) == .indeterminate)
+    let found = findings([
+      result("l", .tsh, 4.2, .milliIUPerLiter), result("l", .freeT4, 11.6, .picomolePerLiter),
+    ])
+    #expect(found.map(\.pattern) == ["balanced"])
+    #expect(
+      found.first?.message
+        == "HPT feedback balanced: TSH 4.2 mIU/L within 0.3-4.2, FT4 11.6 pmol/L within 11.6-21.9")
+  }
+
+  @Test("unit-converted inputs: TSH in u[IU]/mL and FT4 in ng/dL, with SPINA indices by hand")
+  func convertedUnits() throws {
+    let found = findings([
+      result("u", .tsh, 7.8, .microIUPerMilliliter),
+      result("u", .freeT4, 0.72, .nanogramPerDeciliter),
+    ])
+    let finding = try #require(found.first)
+    #expect(finding.pattern == "primary-hypothyroidism")
+    // FT4 0.72 ng/dL x 12.87 = 9.2664 pmol/L < 11.6; TSH 7.8 m[IU]/L > 4.2.
+    #expect(abs(finding.values[1].value - 9.2664) < 1e-12)
+    #expect(
+      finding.message
+        == "pattern consistent with primary hypothyroidism: TSH 7.8 mIU/L > 4.2, FT4 9.266 pmol/L < 11.6"
+    )
+    // TSHI = ln 7.8 + 0.1345 x 9.2664; sTSHI = (TSHI - 2.7) / 0.676; TTSI = 100 x 7.8 x 9.2664 / 21.9.
+    let tshi = log(7.8) + 0.1345 * 9.2664
+    #expect(abs(finding.indices["tshi"]! - tshi) < 1e-12)
+    #expect(abs(finding.indices["tshi"]! - 3.30045) < 1e-5)
+    #expect(abs(finding.indices["stshi"]! - (tshi - 2.7) / 0.676) < 1e-12)
+    #expect(abs(finding.indices["ttsi"]! - 100 * 7.8 * 9.2664 / 21.9) < 1e-9)
+  }
+
+  @Test("a lab-supplied range overrides the default and is named as the source")
+  func labRange() throws {
+    // TSH 0.28 is low by the default 0.3-4.2 but inside the lab's 0.27-4.2.
+    let withLab = findings([
+      result("r", .tsh, 0.28, .milliIUPerLiter, range: ReferenceRange(low: 0.27, high: 4.2)),
+      result("r", .freeT4, 15, .picomolePerLiter),
+    ])
+    #expect(withLab.first?.pattern == "balanced")
+    #expect(withLab.first?.values[0].rangeSource == "lab")
+    #expect(withLab.first?.values[1].rangeSource == "default (all): DOMAIN.md 7, adult free T4")
+    let withoutLab = findings([
+      result("r", .tsh, 0.28, .milliIUPerLiter), result("r", .freeT4, 15, .picomolePerLiter),
+    ])
+    #expect(withoutLab.first?.pattern == "subclinical-hyperthyroidism")
+    // A lab range in another unit is converted with the result: 0.9-1.7 ng/dL = 11.583-21.879.
+    let converted = findings([
+      result("r", .tsh, 2, .milliIUPerLiter),
+      result("r", .freeT4, 0.8, .nanogramPerDeciliter, range: ReferenceRange(low: 0.9, high: 1.7)),
+    ])
+    #expect(converted.first?.pattern == "central-hypothyroidism")
+    #expect(abs(converted.first!.values[1].range!.low! - 0.9 * 12.87) < 1e-12)
+  }
+
+  @Test("a missing partner, a partner out of the window, and a result without time are unpaired")
+  func unpaired() {
+    let alone = findings([result("p", .freeT4, 15, .picomolePerLiter)])
+    #expect(alone.map(\.pattern) == ["unpaired"])
+    #expect(
+      alone.first?.message
+        == "FT4 15 pmol/L within 11.6-21.9 has no TSH within 24 h: the HPT loop could not be checked"
+    )
+    #expect(alone.first?.history == nil)
+    // ACTH and cortisol 90 min apart: outside the 1 h window, both reported.
+    let apart = findings([
+      result("p", .acth, 6, .picomolePerLiter, specimen: .plasma),
+      result("p", .cortisol, 400, .nanomolePerLiter).with(hour: 9, minute: 30),
+    ])
+    #expect(apart.map(\.pattern) == ["unpaired", "unpaired"])
+    var settings = FeedbackSettings()
+    settings.acthCortisolWindowHours = 2
+    #expect(
+      findings(
+        [
+          result("p", .acth, 6, .picomolePerLiter, specimen: .plasma),
+          result("p", .cortisol, 400, .nanomolePerLiter).with(hour: 9, minute: 30),
+        ], settings: settings
+      ).map(\.pattern) == ["balanced"])
+    // The nearest TSH wins: 2 h before beats 20 h after.
+    let nearest = findings([
+      result("n", .tsh, 9, .milliIUPerLiter, hour: 6),
+      result("n", .tsh, 2, .milliIUPerLiter, day: 19, hour: 4),
+      result("n", .freeT4, 15, .picomolePerLiter, hour: 8),
+    ])
+    #expect(nearest.map(\.pattern) == ["subclinical-hypothyroidism", "unpaired"])
+    var untimed = result("x", .freeT4, 15, .picomolePerLiter)
+    untimed.collected = nil
+    let noTime = findings([untimed, result("x", .tsh, 2, .milliIUPerLiter)])
+    #expect(noTime.map(\.pattern) == ["unpaired", "unpaired"])
+    #expect(noTime.contains { $0.message.contains("has no collection time to pair by") })
+  }
+
+  @Test(
+    "dexamethasone suppression: marked by column, test name or note; cut-off 50 by default, 100 or 200 selectable"
+  )
+  func dexamethasone() {
+    let byColumn = result(
+      "d", .cortisol, 60, .nanomolePerLiter, attributes: ["dexamethasone": "yes"])
+    let byName = result(
+      "d", .cortisol, 1.1, .microgramPerDeciliter, day: 19,
+      attributes: ["test_name": "Cortisol, post dex"])
+    let byNote = result(
+      "d", .cortisol, 50, .nanomolePerLiter, day: 20,
+      attributes: ["note": "after 1 mg dexamethasone"])
+    let notDex = result(
+      "d", .cortisol, 400, .nanomolePerLiter, day: 21, attributes: ["test_name": "Cortisol, index"])
+    let found = findings([byColumn, byName, byNote, notDex]).filter {
+      $0.analyzer == "dexamethasone_suppression"
+    }
+    // 60 >= 50 fails; 1.1 ug/dL = 30.349 nmol/L suppresses; exactly 50 is not below 50.
+    #expect(
+      found.map(\.pattern) == ["failed-suppression", "normal-suppression", "failed-suppression"])
+    #expect(
+      found[0].message
+        == "pattern consistent with failed dexamethasone suppression: cortisol 60 nmol/L >= 50")
+    #expect(found[0].history == .first && found[1].history == .resolved && found[2].history == .new)
+    var loose = FeedbackSettings()
+    loose.dexamethasoneCutoff = 100
+    #expect(
+      findings([byColumn], settings: loose).map(\.pattern) == ["normal-suppression"])
+    #expect(FeedbackAnalyzer.mentions("Cortisol, 08:00 after 1 mg Dex", ["dex"]))
+    #expect(!FeedbackAnalyzer.mentions("Cortisol index", ["dex"]))
+  }
+
+  @Test(
+    "late-night salivary cortisol: the lab's upper limit first, else the configured assay limit")
+  func lateNight() {
+    let lab = result(
+      "n", .cortisol, 3.1, .nanomolePerLiter, specimen: .saliva,
+      range: ReferenceRange(low: nil, high: 2.8),
+      hour: 23, qualifier: "late-night")
+    let noLimit = result(
+      "n", .cortisol, 3.1, .nanomolePerLiter, specimen: .saliva, day: 19, hour: 23,
+      qualifier: "late-night")
+    let found = findings([lab, noLimit])
+    #expect(found.map(\.pattern) == ["above-limit", "above-limit"])
+    #expect(found[0].rule == "late-night salivary cortisol above 2.8 nmol/L, the lab's upper limit")
+    #expect(found[1].rule.hasSuffix("the configured assay limit (feedback.late_night_limit)"))
+    var immunoassay = FeedbackSettings()
+    immunoassay.lateNightLimit = 3.8
+    #expect(findings([noLimit], settings: immunoassay).map(\.pattern) == ["within-limit"])
+    #expect(findings([lab], settings: immunoassay).map(\.pattern) == ["above-limit"])
+  }
+
+  @Test("context: sex, age and medication on the findings they can explain")
+  func context() throws {
+    let attributes = [
+      "sex": "F", "birth_date": "1971-04-12", "medication": "Euthyrox 75 µg; biotin",
+    ]
+    let found = findings([
+      result("c", .tsh, 2, .milliIUPerLiter, attributes: attributes),
+      result("c", .freeT4, 15, .picomolePerLiter, attributes: attributes),
+      result("c", .acth, 6, .picomolePerLiter, specimen: .plasma, attributes: attributes),
+      result("c", .cortisol, 400, .nanomolePerLiter, attributes: attributes),
+    ])
+    let hpa = try #require(found.first { $0.axis == .hpa })
+    let hpt = try #require(found.first { $0.axis == .hpt })
+    #expect(
+      hpt.context == [
+        "sex: female", "age: 54",
+        "medication: Euthyrox 75 µg; biotin (levothyroxine, biotin can change HPT readings)",
+      ])
+    // Levothyroxine does not explain an HPA finding; biotin (assay interference) does.
+    #expect(
+      hpa.context.last == "medication: Euthyrox 75 µg; biotin (biotin can change HPA readings)")
+    #expect(FeedbackSettings.Sex(text: "weiblich") == .female)
+  }
+
+  @Test("history: new, persisting, resolved and stable against the subject's earlier findings")
+  func history() {
+    let found = findings([
+      result("h", .tsh, 9, .milliIUPerLiter, day: 1),
+      result("h", .freeT4, 9, .picomolePerLiter, day: 1),
+      result("h", .tsh, 9.5, .milliIUPerLiter, day: 5),
+      result("h", .freeT4, 8, .picomolePerLiter, day: 5),
+      result("h", .tsh, 2, .milliIUPerLiter, day: 10),
+      result("h", .freeT4, 15, .picomolePerLiter, day: 10),
+      result("h", .tsh, 2.2, .milliIUPerLiter, day: 15),
+      result("h", .freeT4, 14, .picomolePerLiter, day: 15),
+      result("h", .tsh, 6, .milliIUPerLiter, day: 20),
+      result("h", .freeT4, 14, .picomolePerLiter, day: 20),
+    ])
+    #expect(found.map(\.history) == [.first, .persisting, .resolved, .stable, .new])
+    #expect(found[2].historyNote == "was primary-hypothyroidism on 2026-03-05")
+    #expect(found.map(\.pattern).last == "subclinical-hypothyroidism")
+  }
+}
+
+extension Sample {
+  fileprivate func with(hour: Int, minute: Int = 0) -> Sample {
+    var copy = self
+    copy.collected?.local = LocalDateTime(
+      year: collected!.local.year, month: collected!.local.month, day: collected!.local.day,
+      hour: hour, minute: minute)
+    return copy
+  }
+}
