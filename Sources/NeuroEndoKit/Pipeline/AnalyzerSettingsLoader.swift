@@ -9,15 +9,7 @@ enum AnalyzerSettingsLoader {
       FlattenedSlopeAnalyzer.identifier, "feedback",
     ]
     guard let map = node.mapping(allowed: keys) else { return settings }
-    if let entry = map["specimens"], let names = entry.strings() {
-      let specimens = names.compactMap(Specimen.init(rawValue:))
-      if specimens.count == names.count && !specimens.isEmpty {
-        settings.specimens = Set(specimens)
-      } else {
-        entry.report(
-          "expected specimens among \(Specimen.allCases.map(\.rawValue).joined(separator: ", "))")
-      }
-    }
+    if let specimens = map["specimens"]?.specimens() { settings.specimens = specimens }
     if let flags = map["exclude_flags"]?.strings() { settings.excludeFlags = Set(flags) }
     if let policy = map["censored"]?.choice(AnalyzerSettings.CensoredPolicy.self) {
       settings.censored = policy
@@ -150,24 +142,9 @@ enum AnalyzerSettingsLoader {
     if let low = range.low, let high = range.high, low > high {
       node.report("low \(low) is above high \(high)")
     }
-    if let entry = map["specimens"], let names = entry.strings() {
-      let specimens = names.compactMap(Specimen.init(rawValue:))
-      if specimens.count == names.count {
-        range.specimens = Set(specimens)
-      } else {
-        entry.report(
-          "expected specimens among \(Specimen.allCases.map(\.rawValue).joined(separator: ", "))")
-      }
-    }
+    range.specimens = map["specimens"]?.specimens()
     if let sex = map["sex"]?.choice(FeedbackSettings.Sex.self) { range.sex = sex }
-    if let entry = map["ages"] {
-      let bounds = entry.sequence()?.compactMap { $0.double() } ?? []
-      if bounds.count == 2 && bounds[0] <= bounds[1] {
-        range.ages = bounds[0]...bounds[1]
-      } else {
-        entry.report("expected [from, to] in years")
-      }
-    }
+    range.ages = map["ages"]?.closedRange(expected: "expected [from, to] in years")
     return range
   }
 

@@ -166,6 +166,28 @@ struct ConfigNode {
   func strings() -> [String]? {
     sequence()?.compactMap { $0.string() }
   }
+
+  /// The node as `[low, high]` with low <= high; otherwise `expected` is reported.
+  func closedRange(expected: String) -> ClosedRange<Double>? {
+    let bounds = sequence()?.compactMap { $0.double() } ?? []
+    guard bounds.count == 2 && bounds[0] <= bounds[1] else {
+      report(expected)
+      return nil
+    }
+    return bounds[0]...bounds[1]
+  }
+
+  /// The node as a list of specimen names.
+  func specimens() -> Set<Specimen>? {
+    guard let names = strings() else { return nil }
+    let specimens = names.compactMap(Specimen.init(rawValue:))
+    guard specimens.count == names.count, !specimens.isEmpty else {
+      report(
+        "expected specimens among \(Specimen.allCases.map(\.rawValue).joined(separator: ", "))")
+      return nil
+    }
+    return Set(specimens)
+  }
 }
 
 /// A mapping whose keys were checked; required keys that are absent are reported once.

@@ -255,14 +255,7 @@ public enum PipelineLoader {
         var limit = ScreenSettings.Limits()
         limit.detection = fields["detection"]?.double()
         limit.outlierAbove = fields["outlier_above"]?.double()
-        if let range = fields["plausible"] {
-          let bounds = range.sequence()?.compactMap { $0.double() } ?? []
-          if bounds.count == 2 && bounds[0] <= bounds[1] {
-            limit.plausible = bounds[0]...bounds[1]
-          } else {
-            range.report("expected [low, high]")
-          }
-        }
+        limit.plausible = fields["plausible"]?.closedRange(expected: "expected [low, high]")
         screens.limits[name] = limit
       }
     }
