@@ -152,6 +152,12 @@ struct FeedbackAnalyzerTests {
       result("m", .estradiol, 70, .picomolePerLiter, attributes: ["sex": "M"]),
     ])
     #expect(man.map(\.pattern) == ["unpaired"])
+    let unknownSex = findings([
+      result("x", .lh, 5, .iuPerLiter), result("x", .estradiol, 70, .picomolePerLiter),
+    ])
+    #expect(unknownSex.map(\.pattern) == ["undetermined", "unpaired"])
+    #expect(
+      unknownSex[0].message.hasSuffix("not judged against LH/FSH: the subject's sex is unknown"))
   }
 
   @Test(

@@ -117,6 +117,17 @@ public struct FeedbackAnalyzer: Sendable {
     // HPG: LH/FSH x testosterone, and x estradiol in women.
     var hormones = of(.testosterone)
     if context.sex == .female { hormones += of(.estradiol) }
+    if context.sex == nil {
+      // Estradiol is read against LH/FSH by sex: without it, say so rather than skip it.
+      for sample in of(.estradiol) {
+        let result = judged(sample)
+        finding(
+          .hpg, "hpg_feedback", "undetermined", .info,
+          "\(result.phrase) not judged against LH/FSH: the subject's sex is unknown", [result],
+          "estradiol is judged with LH/FSH in women (feedback.sex_attributes)",
+          time: sample.collected)
+      }
+    }
     let hpgPairs = pairs(regulated: hormones, regulators: [of(.lh), of(.fsh)], window: window)
     for pair in hpgPairs {
       let gonadotropins = pair.regulators.compactMap { $0 }.map(judged)
