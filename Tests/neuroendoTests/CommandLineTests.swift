@@ -97,6 +97,32 @@ struct CommandLineTests {
     #expect(bad.error.contains("--slope 'S1': expected two sample labels"))
   }
 
+  @Test("analyze --settings takes the analyzer settings of a pipeline file; findings are written")
+  func analyzeWithSettings() throws {
+    let output = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: output) }
+    let result = try neuroendo(
+      "analyze", "SampleData/research/tsst-saliva-2026.csv",
+      "SampleData/lis/citylab-endocrine-2026-03-18.csv",
+      "--profile", "Pipelines/profiles/tsst-saliva.yml", "--settings", "Pipelines/sample.yml",
+      "--out", output.path)
+    // One profile for every input: the City Lab file does not fit the wide profile, so its
+    // records are rejected (named in the summary), while the stress test is analysed with the
+    // sample pipeline's slope pair.
+    #expect(result.status == 0)
+    #expect(
+      result.output.contains(
+        "citylab-endocrine-2026-03-18.csv [tsst-saliva]: 18 records = 0 accepted + 0 partial + 18 rejected"
+      ))
+    let responses = try String(
+      contentsOf: output.appendingPathComponent("features-response.csv"), encoding: .utf8)
+    #expect(responses.split(separator: "\n").first?.contains("response_slope_S1_S4") == true)
+    #expect(responses.contains("\nT01,,stressor,group=stress,5,502.2,"))
+    let bad = try neuroendo(
+      "analyze", "SampleData/research", "--settings", "nowhere.yml", "--out", output.path)
+    #expect(bad.status == 2)
+  }
+
   @Test("validate: the sample pipeline is valid")
   func validateSample() throws {
     let result = try neuroendo("validate", "Pipelines/sample.yml")

@@ -101,6 +101,7 @@ public struct PipelineRunner: Sendable {
     var diaryRejections: [Rejection] = []
     let normalization = normalize(
       read, zonesByFile: zonesByFile, into: &summary, diaryRejections: &diaryRejections)
+    read = []  // the normalized samples carry each sample as read; this copy can go
     for rejection in diaryRejections + normalization.rejections {
       rejections?.write(SampleTable.row(rejection))
     }
