@@ -95,6 +95,39 @@ struct RhythmAnalyzerTests {
     )
   }
 
+  @Test("cosinor of a day: the acrophase as clock time and since waking; weak fits are warned")
+  func cosinorDay() throws {
+    // Waking 06:30; a noiseless cosine peaking at 08:00 (1.5 h after waking), sampled every
+    // 2 h from waking to +16 h with clock times.
+    let hours = stride(from: 0.0, through: 16, by: 2).map { $0 }
+    let day = hours.map { hour in
+      CurvePoint(
+        minutes: hour * 60, value: 8 + 5 * cos(2 * Double.pi * (hour - 1.5) / 24),
+        clockHours: (6.5 + hour).truncatingRemainder(dividingBy: 24))
+    }
+    let rhythm = CosinorAnalyzer().analyze(day)
+    let fit = try #require(rhythm.fit)
+    #expect(abs(fit.peakHours - 1.5) < 1e-9)
+    #expect(abs(rhythm.acrophaseClockHours! - 8) < 1e-9)
+    #expect(abs(fit.mesor - 8) < 1e-9 && abs(fit.amplitude - 5) < 1e-9)
+    // 9 samples over 16 h: no warning.
+    #expect(rhythm.warnings.isEmpty && rhythm.reasons.isEmpty)
+    // Four samples within the first hour: too few and bunched.
+    let morning = CosinorAnalyzer().analyze(points([(0, 10), (15, 14), (30, 16), (45, 13)]))
+    #expect(morning.warnings.count == 3)
+    #expect(morning.warnings[0] == "weak fit: 4 samples (fewer than 6, cosinor.min_samples)")
+    #expect(morning.warnings[1].hasPrefix("bunched: samples cover 0.75 h of the 24 h cycle"))
+    #expect(
+      morning.reasons == [
+        "cosinor_acrophase_h: the samples have no clock time (minutes since waking only)"
+      ])
+    #expect(CosinorAnalyzer.coverage([23, 1, 2], period: 24) == 3)
+    #expect(
+      CosinorAnalyzer().analyze(points([(0, 10), (600, 4)])).reasons == [
+        "cosinor: 2 samples (a fit needs 3)"
+      ])
+  }
+
   @Test("censored values follow the policy: excluded by default, or at the limit or half of it")
   func censoredPolicy() {
     let day = [
