@@ -56,6 +56,62 @@ struct FeatureTablesTests {
     #expect(gaps > 50)
   }
 
+  @Test(
+    "2,000 random subject-days (zeros, ties, one sample, far-apart times): no NaN or infinity in any cell"
+  )
+  func randomDaysStayFinite() {
+    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    func next(_ bound: Int) -> Int {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Int((state >> 33) % UInt64(bound))
+    }
+    var samples: [NormalizedSample] = []
+    for day in 1...2000 {
+      let subject = "r\(day % 300)"
+      let count = 1 + next(10)
+      for _ in 0..<count {
+        // Times on a coarse grid so that ties happen; values include 0 and repeats.
+        let minutes = Double(next(8) == 0 ? 0 : next(96) * 15)
+        let value = next(6) == 0 ? 0 : Double(next(400)) / 10
+        let censoring: Censoring = next(12) == 0 ? .below : .none
+        samples.append(
+          cortisol(subject, day: day, minutes: minutes, value: value, censoring: censoring))
+      }
+    }
+    var settings = AnalyzerSettings()
+    settings.censored = .halfLimit
+    settings.flattened.cohort = .zScore
+    let features = CortisolRhythmAnalyzer(settings: settings).analyze(samples)
+    #expect(features.days.count == 2000)
+    // The values themselves are finite (the table would hide a NaN as an empty cell) ...
+    for day in features.days {
+      let car = day.awakening
+      let slope = day.slope
+      let fit = day.cosinor.fit
+      let values: [Double?] = [
+        car.aucG, car.aucI, car.increase, car.increasePercent, car.r30, car.timeToPeak,
+        slope.wakeToBed, slope.peakToBed, slope.logSlope, slope.logSlopeStandardError,
+        fit?.mesor, fit?.amplitude, fit?.peakHours, fit?.pValue, fit?.mesorInterval?.lowerBound,
+        fit?.amplitudeInterval?.upperBound, fit?.peakInterval?.lowerBound,
+        day.cosinor.acrophaseClockHours,
+      ]
+      #expect(values.allSatisfy { $0?.isFinite ?? true }, "\(day.subjectID) day \(day.day)")
+      // ... and every empty cell has its reason.
+      let row = FeatureTables.row(day)
+      let reason = row.last!
+      for (column, cell) in zip(FeatureTables.subjectDayHeader, row) where cell.isEmpty {
+        guard let prefixes = Self.explanations(column) else { continue }
+        #expect(prefixes.contains { reason.contains($0) }, "\(column) empty without a reason")
+      }
+    }
+    for verdict in features.subjects {
+      #expect(
+        [verdict.slopeLogMean, verdict.slopeLogSD, verdict.cohortZ].allSatisfy {
+          $0?.isFinite ?? true
+        })
+    }
+  }
+
   @Test("fields with commas, quotes and line breaks (CR LF too) are quoted as RFC 4180 says")
   func quoting() {
     #expect(CSVTableWriter.quote("S2 (+15 min)") == "S2 (+15 min)")
