@@ -165,28 +165,19 @@ public struct PipelineRunner: Sendable {
     return result
   }
 
-  /// Writes the normalized samples as CSV and NDJSON, each atomically.
+  /// Writes the normalized samples as CSV and NDJSON.
   private func writeNormalized(
     _ samples: [NormalizedSample], directory: String, into summary: inout RunSummary
   ) {
     let outputs = pipeline.outputs
-    do throws(OutputError) {
-      let table = try AtomicFileWriter(path: path(directory, outputs.normalized))
-      let writer = CSVTableWriter(writer: table, header: NormalizedTable.header)
+    write("normalized", outputs.normalized, directory, &summary) { file in
+      let writer = CSVTableWriter(writer: file, header: NormalizedTable.header)
       for sample in samples { writer.write(NormalizedTable.row(sample)) }
-      try table.commit()
-      summary.outputs["normalized"] = table.path
-      let lines = try AtomicFileWriter(path: path(directory, outputs.normalizedJSON))
-      let encoder = NormalizedTable.makeEncoder()
-      for sample in samples { lines.write(NormalizedTable.jsonLine(sample, encoder: encoder)) }
-      try lines.commit()
-      summary.outputs["normalized_ndjson"] = lines.path
-    } catch {
-      summary.outputFailures.append(error.description)
     }
+    writeLines("normalized_ndjson", outputs.normalizedJSON, samples, directory, &summary)
   }
 
-  /// Writes the three feature tables, each atomically.
+  /// Writes the three feature tables.
   private func writeFeatures(
     _ features: CortisolRhythmFeatures, directory: String, into summary: inout RunSummary
   ) {
@@ -207,35 +198,47 @@ public struct PipelineRunner: Sendable {
       ),
     ]
     for table in tables {
-      do throws(OutputError) {
-        let file = try AtomicFileWriter(path: path(directory, table.name))
+      write(table.role, table.name, directory, &summary) { file in
         let writer = CSVTableWriter(writer: file, header: table.header)
         for row in table.rows { writer.write(row) }
-        try file.commit()
-        summary.outputs[table.role] = file.path
-      } catch {
-        summary.outputFailures.append(error.description)
       }
     }
   }
 
-  /// Writes the findings as CSV and NDJSON, each atomically.
+  /// Writes the findings as CSV and NDJSON.
   private func writeFindings(
     _ findings: [Finding], directory: String, into summary: inout RunSummary
   ) {
-    do throws(OutputError) {
-      let table = try AtomicFileWriter(path: path(directory, pipeline.outputs.findings))
-      let writer = CSVTableWriter(writer: table, header: FindingTables.header)
+    write("findings", pipeline.outputs.findings, directory, &summary) { file in
+      let writer = CSVTableWriter(writer: file, header: FindingTables.header)
       for finding in findings { writer.write(FindingTables.row(finding)) }
-      try table.commit()
-      summary.outputs["findings"] = table.path
-      let lines = try AtomicFileWriter(path: path(directory, pipeline.outputs.findingsJSON))
-      let encoder = FindingTables.makeEncoder()
-      for finding in findings { lines.write(FindingTables.jsonLine(finding, encoder: encoder)) }
-      try lines.commit()
-      summary.outputs["findings_ndjson"] = lines.path
+    }
+    writeLines("findings_ndjson", pipeline.outputs.findingsJSON, findings, directory, &summary)
+  }
+
+  /// Writes one output atomically and records it under `role`, or records why it failed.
+  private func write(
+    _ role: String, _ name: String, _ directory: String, _ summary: inout RunSummary,
+    _ body: (AtomicFileWriter) -> Void
+  ) {
+    do throws(OutputError) {
+      let file = try AtomicFileWriter(path: path(directory, name))
+      body(file)
+      try file.commit()
+      summary.outputs[role] = file.path
     } catch {
       summary.outputFailures.append(error.description)
+    }
+  }
+
+  /// Writes values as NDJSON, one per line.
+  private func writeLines<Value: Encodable>(
+    _ role: String, _ name: String, _ values: [Value], _ directory: String,
+    _ summary: inout RunSummary
+  ) {
+    write(role, name, directory, &summary) { file in
+      let encoder = JSONLines.makeEncoder()
+      for value in values { file.write(JSONLines.line(value, encoder: encoder)) }
     }
   }
 

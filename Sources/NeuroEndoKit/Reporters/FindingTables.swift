@@ -1,7 +1,7 @@
 import Foundation
 
-/// `findings.csv` and `findings.ndjson` (documented in the README): one finding per row or
-/// line, with the values, ranges and their sources, the rule, the history and the context.
+/// `findings.csv` (documented in the README; `findings.ndjson` holds the same findings as
+/// ``JSONLines``): one finding per row, with the values, ranges and their sources, the rule, the history and the context.
 public enum FindingTables {
   /// The header of `findings.csv`.
   public static let header = [
@@ -23,18 +23,5 @@ public enum FindingTables {
       FeatureTables.cell(finding.indices["stshi"]), FeatureTables.cell(finding.indices["ttsi"]),
       finding.values.map(\.source).joined(separator: "; "),
     ]
-  }
-
-  /// An encoder for the NDJSON lines (sorted keys, so that lines compare across runs).
-  public static func makeEncoder() -> JSONEncoder {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    return encoder
-  }
-
-  /// One finding as a JSON line.
-  public static func jsonLine(_ finding: Finding, encoder: JSONEncoder) -> String {
-    guard let data = try? encoder.encode(finding) else { return "" }
-    return String(decoding: data, as: UTF8.self) + "\n"
   }
 }

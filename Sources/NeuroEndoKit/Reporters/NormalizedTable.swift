@@ -35,17 +35,4 @@ public enum NormalizedTable {
   static func clockTime(_ time: CollectionTime) -> String {
     String(time.local.description.split(separator: "T").last ?? "")
   }
-
-  /// One NDJSON line: the normalized sample as JSON with sorted keys.
-  public static func jsonLine(_ normalized: NormalizedSample, encoder: JSONEncoder) -> String {
-    // Encoding plain value types cannot fail.
-    String(decoding: try! encoder.encode(normalized), as: UTF8.self) + "\n"
-  }
-
-  /// The encoder for NDJSON lines.
-  public static func makeEncoder() -> JSONEncoder {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    return encoder
-  }
 }

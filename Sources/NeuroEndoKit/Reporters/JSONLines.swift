@@ -1,0 +1,17 @@
+import Foundation
+
+/// NDJSON output: one value per line as JSON with sorted keys, so that lines compare across runs.
+public enum JSONLines {
+  /// The encoder for NDJSON lines.
+  public static func makeEncoder() -> JSONEncoder {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return encoder
+  }
+
+  /// One line: the value as JSON and a line break.
+  public static func line<Value: Encodable>(_ value: Value, encoder: JSONEncoder) -> String {
+    // Encoding the pipeline's plain value types cannot fail.
+    String(decoding: try! encoder.encode(value), as: UTF8.self) + "\n"
+  }
+}
