@@ -17,17 +17,22 @@ public struct CosinorRhythm: Sendable, Hashable {
 public struct CosinorAnalyzer: Sendable {
   /// The analyzer's key in pipeline files and outputs.
   public static let identifier = "cosinor"
-  /// The settings.
-  public var settings: CosinorSettings
+  /// The settings (fixed: the quantile table below is made from them).
+  public let settings: CosinorSettings
 
-  /// Two-sided t quantiles of the confidence level by degrees of freedom (index 0 unused).
+  /// Two-sided t quantiles of the confidence level by degrees of freedom (index 0 unused),
+  /// made once: a quantile takes a few dozen incomplete-beta evaluations.
   private let quantiles: [Double]
 
   /// Creates the analyzer.
   public init(settings: CosinorSettings = CosinorSettings()) {
     self.settings = settings
-    let p = 1 - (1 - settings.confidence) / 2
-    quantiles = [.nan] + (1...48).map { Distributions.studentTQuantile(p, degrees: Double($0)) }
+    quantiles =
+      [.nan] + (1...48).map { Self.quantile(degrees: $0, confidence: settings.confidence) }
+  }
+
+  private static func quantile(degrees: Int, confidence: Double) -> Double {
+    Distributions.studentTQuantile(1 - (1 - confidence) / 2, degrees: Double(degrees))
   }
 
   /// Fits the day's usable samples (minutes since waking).
@@ -41,14 +46,12 @@ public struct CosinorAnalyzer: Sendable {
         "cosinor: \(points.count) sample\(points.count == 1 ? "" : "s") (a fit needs 3)")
       return result
     }
-    let p = 1 - (1 - settings.confidence) / 2
-    let table = quantiles
+    let (table, confidence) = (quantiles, settings.confidence)
     guard
       let fit = CosinorFit(
-        hours: hours, values: points.map(\.value), period: period,
-        confidence: settings.confidence,
+        hours: hours, values: points.map(\.value), period: period, confidence: confidence,
         tQuantile: {
-          $0 < table.count ? table[$0] : Distributions.studentTQuantile(p, degrees: Double($0))
+          $0 < table.count ? table[$0] : Self.quantile(degrees: $0, confidence: confidence)
         })
     else {
       result.reasons.append(

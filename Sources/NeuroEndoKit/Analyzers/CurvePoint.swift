@@ -31,9 +31,7 @@ public struct CurvePoint: Sendable, Hashable {
     var prefix = label ?? "sample"
     if label == nil, let clockHours {
       let total = Int((clockHours * 60).rounded()) % 1440
-      prefix =
-        (total / 60 < 10 ? "0" : "") + "\(total / 60):" + (total % 60 < 10 ? "0" : "")
-        + "\(total % 60)"
+      prefix = "\(pad(total / 60, 2)):\(pad(total % 60, 2))"
     }
     return "\(prefix) (\(sign)\(SampleTable.short(minutes)) min)"
   }

@@ -42,6 +42,15 @@ public struct FlattenedSlopeAnalyzer: Sendable {
     self.settings = settings
   }
 
+  /// The mean (of one value or more) and the sample standard deviation, n - 1 (of two or more).
+  static func meanAndSD(_ values: [Double]) -> (mean: Double?, sd: Double?) {
+    guard !values.isEmpty else { return (nil, nil) }
+    let mean = values.reduce(0, +) / Double(values.count)
+    guard values.count >= 2 else { return (mean, nil) }
+    let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)
+    return (mean, variance.squareRoot())
+  }
+
   /// Judges every subject of the subject-days.
   public func judge(_ days: [SubjectDayFeatures]) -> [FlattenedVerdict] {
     var bySubject: [String: [SubjectDayFeatures]] = [:]
@@ -53,15 +62,7 @@ public struct FlattenedSlopeAnalyzer: Sendable {
       var verdict = FlattenedVerdict(
         subjectID: subject, days: days.count, validDays: slopes.count, outcome: .insufficientData,
         rule: "")
-      if !slopes.isEmpty {
-        let mean = slopes.reduce(0, +) / Double(slopes.count)
-        verdict.slopeLogMean = mean
-        if slopes.count >= 2 {
-          let variance =
-            slopes.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(slopes.count - 1)
-          verdict.slopeLogSD = variance.squareRoot()
-        }
-      }
+      (verdict.slopeLogMean, verdict.slopeLogSD) = Self.meanAndSD(slopes)
       if slopes.count < settings.minimumValidDays {
         verdict.rule =
           "insufficient data: \(slopes.count) valid day\(slopes.count == 1 ? "" : "s") with a regression slope (needs \(settings.minimumValidDays), flattened_slope.min_valid_days)"
@@ -70,12 +71,9 @@ public struct FlattenedSlopeAnalyzer: Sendable {
     }
     let judged = verdicts.indices.filter { verdicts[$0].validDays >= settings.minimumValidDays }
     let cohort = judged.map { verdicts[$0].slopeLogMean! }
-    let cohortMean = cohort.isEmpty ? 0 : cohort.reduce(0, +) / Double(cohort.count)
-    let cohortSD =
-      cohort.count < 2
-      ? 0
-      : (cohort.reduce(0) { $0 + ($1 - cohortMean) * ($1 - cohortMean) } / Double(cohort.count - 1))
-        .squareRoot()
+    let (mean, sd) = Self.meanAndSD(cohort)
+    let cohortMean = mean ?? 0
+    let cohortSD = sd ?? 0
     let cohortRuns =
       settings.cohort != .none && cohort.count >= settings.minimumCohortSubjects && cohortSD > 0
     for index in judged {

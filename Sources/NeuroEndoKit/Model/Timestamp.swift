@@ -116,7 +116,8 @@ public struct LocalDateTime: Sendable, Hashable, Codable, Comparable, CustomStri
   }
 }
 
-private func pad(_ number: Int, _ width: Int) -> String {
+/// `number` with leading zeros to `width` digits (`pad(7, 2)` is `07`).
+func pad(_ number: Int, _ width: Int) -> String {
   let digits = String(number)
   return String(repeating: "0", count: max(0, width - digits.count)) + digits
 }

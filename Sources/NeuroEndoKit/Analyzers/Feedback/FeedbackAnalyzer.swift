@@ -255,12 +255,15 @@ public struct FeedbackAnalyzer: Sendable {
     return regulators.filter { !used.contains($0) }
   }
 
+  /// Adds a finding: axis, analyzer, pattern, severity, message, values, rule, time.
+  private typealias Emit = (
+    Axis, String, String, Finding.Severity, String, [JudgedResult], String, CollectionTime?
+  ) -> Void
+
   private func unpaired(
     _ sample: NormalizedSample, partner: String, window: Double, setting: String, _ axis: Axis,
     _ analyzer: String, _ judged: (NormalizedSample) -> JudgedResult,
-    _ finding: (
-      Axis, String, String, Finding.Severity, String, [JudgedResult], String, CollectionTime?
-    ) -> Void
+    _ finding: Emit
   ) {
     let result = judged(sample)
     let why =
@@ -278,9 +281,7 @@ public struct FeedbackAnalyzer: Sendable {
     _ axis: Axis, _ analyzer: String, _ pattern: FeedbackPatterns.Pattern?,
     _ values: [JudgedResult],
     _ hours: Double, _ window: Double, _ setting: String, _ time: CollectionTime?,
-    _ finding: (
-      Axis, String, String, Finding.Severity, String, [JudgedResult], String, CollectionTime?
-    ) -> Void
+    _ finding: Emit
   ) {
     let phrases = values.map(\.phrase).joined(separator: ", ")
     let pairing =
@@ -310,7 +311,7 @@ public struct FeedbackAnalyzer: Sendable {
     for (key, value) in sample.sample.attributes {
       let name = key.lowercased()
       if settings.dexamethasoneMarkers.contains(name),
-        ["yes", "y", "true", "1", "x", "ja"].contains(value.lowercased())
+        SubjectContext.isYes(value)
       {
         return true
       }
@@ -378,7 +379,7 @@ public struct FeedbackAnalyzer: Sendable {
           previous.pattern == finding.pattern
           ? (isNormal ? .stable : .persisting) : (isNormal && !wasNormal ? .resolved : .new)
         let date =
-          previous.time.map { "\($0.local.year)-\(pad2($0.local.month))-\(pad2($0.local.day))" }
+          previous.time.map { String($0.local.description.prefix(10)) }
           ?? "an undated result"
         ordered[index].historyNote = "was \(previous.pattern) on \(date)"
       }
@@ -386,6 +387,4 @@ public struct FeedbackAnalyzer: Sendable {
     }
     return ordered
   }
-
-  private func pad2(_ number: Int) -> String { number < 10 ? "0\(number)" : "\(number)" }
 }

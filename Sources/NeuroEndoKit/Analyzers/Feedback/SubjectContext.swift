@@ -50,7 +50,7 @@ struct SubjectContext {
         var medicationText: String?
         if settings.medicationAttributes.contains(name) {
           medicationText = text
-        } else if ["yes", "y", "true", "1", "x", "ja"].contains(text.lowercased()),
+        } else if Self.isYes(text),
           !settings.dexamethasoneMarkers.contains(name), !Self.classes(of: name).isEmpty
         {
           medicationText = "\(key) (column '\(key)': \(text))"
@@ -60,6 +60,11 @@ struct SubjectContext {
         }
       }
     }
+  }
+
+  /// Whether a column's value means yes (`yes`, `y`, `true`, `1`, `x`, `ja`; case ignored).
+  static func isYes(_ text: String) -> Bool {
+    ["yes", "y", "true", "1", "x", "ja"].contains(text.lowercased())
   }
 
   static func classes(of text: String) -> [Medication] {
