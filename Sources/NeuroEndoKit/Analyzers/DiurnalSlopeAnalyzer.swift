@@ -51,7 +51,7 @@ public struct DiurnalSlopeAnalyzer: Sendable {
         "slope_wake_bed: no waking sample (first sample within \(SampleTable.short(settings.wakeSampleMinutes)) min of waking, diurnal_slope.wake_sample_minutes)"
       )
     } else {
-      result.reasons.append(noBedtime(last!, after: wake!))
+      result.reasons.append(noBedtime("slope_wake_bed", last!, after: wake!))
     }
     let peak = points.filter {
       abs($0.minutes - settings.peakMinutes) <= settings.peakToleranceMinutes
@@ -61,8 +61,7 @@ public struct DiurnalSlopeAnalyzer: Sendable {
       result.peakToBed = (last.value - peak.value) / ((last.minutes - peak.minutes) / 60)
     } else if let peak {
       result.reasons.append(
-        noBedtime(last!, after: peak).replacingOccurrences(
-          of: "slope_wake_bed", with: "slope_peak_bed"))
+        noBedtime("slope_peak_bed", last!, after: peak))
     } else {
       result.reasons.append(
         "slope_peak_bed: no sample within \(SampleTable.short(settings.peakToleranceMinutes)) min of +\(SampleTable.short(settings.peakMinutes)) min (diurnal_slope.peak_minutes)"
@@ -118,9 +117,10 @@ public struct DiurnalSlopeAnalyzer: Sendable {
     return result
   }
 
-  private func noBedtime(_ last: CurvePoint, after start: CurvePoint) -> String {
-    if last == start { return "slope_wake_bed: no sample after \(start.name)" }
+  /// Why `feature` has no bedtime sample after `start`.
+  private func noBedtime(_ feature: String, _ last: CurvePoint, after start: CurvePoint) -> String {
+    if last == start { return "\(feature): no sample after \(start.name)" }
     return
-      "slope_wake_bed: last sample \(last.name) is \(SampleTable.short((last.minutes - start.minutes) / 60)) h after \(start.name) (a bedtime sample needs \(SampleTable.short(settings.minimumSpanHours)) h, diurnal_slope.min_span_hours)"
+      "\(feature): last sample \(last.name) is \(SampleTable.short((last.minutes - start.minutes) / 60)) h after \(start.name) (a bedtime sample needs \(SampleTable.short(settings.minimumSpanHours)) h, diurnal_slope.min_span_hours)"
   }
 }
