@@ -51,12 +51,19 @@ public struct AwakeningResponseAnalyzer: Sendable {
       return refuse(
         "waking time unknown, estimated from the first sample (car.require_known_wake)")
     }
+    if settings.requireKnownWake,
+      let doubt = car.first(where: { $0.flags.contains("wake-conflict") })
+    {
+      return refuse(
+        "the waking sources of this day disagree (\(doubt.name) flagged wake-conflict), so the waking time is uncertain (car.require_known_wake)"
+      )
+    }
     guard let first = car.first else {
-      return refuse("no sample in the first \(SampleTable.short(window)) min after waking")
+      return refuse("no sample in the first \(NumberText.short(window)) min after waking")
     }
     if first.minutes > settings.maximumWakingDelayMinutes {
       return refuse(
-        "waking sample \(first.name) taken \(SampleTable.short(first.minutes)) min after waking > \(SampleTable.short(settings.maximumWakingDelayMinutes)) min (car.max_waking_delay_minutes; Smyth 2013)"
+        "waking sample \(first.name) taken \(NumberText.short(first.minutes)) min after waking > \(NumberText.short(settings.maximumWakingDelayMinutes)) min (car.max_waking_delay_minutes; Smyth 2013)"
       )
     }
     if settings.refuseOffSchedule, let off = car.first(where: { $0.flags.contains("off-schedule") })
@@ -65,7 +72,7 @@ public struct AwakeningResponseAnalyzer: Sendable {
     }
     guard car.count >= settings.minimumSamples else {
       return refuse(
-        "\(car.count) sample\(car.count == 1 ? "" : "s") in the first \(SampleTable.short(window)) min after waking (needs \(settings.minimumSamples), car.min_samples)"
+        "\(car.count) sample\(car.count == 1 ? "" : "s") in the first \(NumberText.short(window)) min after waking (needs \(settings.minimumSamples), car.min_samples)"
       )
     }
     let values = car.map(\.value)
@@ -78,7 +85,7 @@ public struct AwakeningResponseAnalyzer: Sendable {
       result.increasePercent = 100 * increase / values[0]
     } else {
       result.reasons.append(
-        "car_increase_percent: waking value \(SampleTable.short(values[0])) is not above 0")
+        "car_increase_percent: waking value \(NumberText.short(values[0])) is not above 0")
     }
     var peak = car[0]
     for point in car where point.value > peak.value { peak = point }
@@ -86,7 +93,7 @@ public struct AwakeningResponseAnalyzer: Sendable {
     let tolerance = settings.toleranceMinutes
     if first.minutes > tolerance {
       result.reasons.append(
-        "car_r30: waking sample \(first.name) more than \(SampleTable.short(tolerance)) min after waking (car.tolerance_minutes)"
+        "car_r30: waking sample \(first.name) more than \(NumberText.short(tolerance)) min after waking (car.tolerance_minutes)"
       )
     } else if let at30 = car.dropFirst().filter({ abs($0.minutes - 30) <= tolerance })
       .min(by: { abs($0.minutes - 30) < abs($1.minutes - 30) })
@@ -94,7 +101,7 @@ public struct AwakeningResponseAnalyzer: Sendable {
       result.r30 = at30.value - first.value
     } else {
       result.reasons.append(
-        "car_r30: no sample within \(SampleTable.short(tolerance)) min of +30 min (car.tolerance_minutes)"
+        "car_r30: no sample within \(NumberText.short(tolerance)) min of +30 min (car.tolerance_minutes)"
       )
     }
     return result

@@ -82,12 +82,12 @@ public struct CosinorAnalyzer: Sendable {
     let coverage = Self.coverage(hours, period: period)
     if coverage < settings.minimumCoverageHours {
       result.warnings.append(
-        "bunched: samples cover \(SampleTable.short(coverage)) h of the \(SampleTable.short(period)) h cycle (less than \(SampleTable.short(settings.minimumCoverageHours)), cosinor.min_coverage_hours)"
+        "bunched: samples cover \(NumberText.short(coverage)) h of the \(NumberText.short(period)) h cycle (less than \(NumberText.short(settings.minimumCoverageHours)), cosinor.min_coverage_hours)"
       )
     }
     if let p = fit.pValue, p >= 1 - settings.confidence {
       result.warnings.append(
-        "no rhythm detected: p = \(SampleTable.short(p)) >= \(SampleTable.short(1 - settings.confidence)); acrophase uncertain"
+        "no rhythm detected: p = \(NumberText.short(p)) >= \(NumberText.short(1 - settings.confidence)); acrophase uncertain"
       )
     }
     return result

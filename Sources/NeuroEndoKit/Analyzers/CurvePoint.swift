@@ -33,7 +33,7 @@ public struct CurvePoint: Sendable, Hashable {
       let total = Int((clockHours * 60).rounded()) % 1440
       prefix = "\(pad(total / 60, 2)):\(pad(total % 60, 2))"
     }
-    return "\(prefix) (\(sign)\(SampleTable.short(minutes)) min)"
+    return "\(prefix) (\(sign)\(NumberText.short(minutes)) min)"
   }
 }
 
@@ -84,7 +84,7 @@ struct CurveSelection {
       let censoring = sample.value.censoring
       if censoring != .none {
         let written =
-          "\(censoring.rawValue)\(SampleTable.format(point.value)) \(sample.value.unit.ucum)"
+          "\(censoring.rawValue)\(NumberText.plain(point.value)) \(sample.value.unit.ucum)"
         switch settings.censored {
         case .exclude:
           excluded.append(
@@ -92,12 +92,12 @@ struct CurveSelection {
           continue
         case .limit:
           notes.append(
-            "\(point.name): censored \(written) taken as \(SampleTable.format(point.value)) (censored: limit)"
+            "\(point.name): censored \(written) taken as \(NumberText.plain(point.value)) (censored: limit)"
           )
         case .halfLimit:
           point.value /= 2
           notes.append(
-            "\(point.name): censored \(written) taken as \(SampleTable.format(point.value)) (censored: half-limit)"
+            "\(point.name): censored \(written) taken as \(NumberText.plain(point.value)) (censored: half-limit)"
           )
         }
       }

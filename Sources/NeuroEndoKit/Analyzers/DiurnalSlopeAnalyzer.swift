@@ -48,7 +48,7 @@ public struct DiurnalSlopeAnalyzer: Sendable {
       result.wakeToBed = (last.value - wake.value) / ((last.minutes - wake.minutes) / 60)
     } else if wake == nil {
       result.reasons.append(
-        "slope_wake_bed: no waking sample (first sample within \(SampleTable.short(settings.wakeSampleMinutes)) min of waking, diurnal_slope.wake_sample_minutes)"
+        "slope_wake_bed: no waking sample (first sample within \(NumberText.short(settings.wakeSampleMinutes)) min of waking, diurnal_slope.wake_sample_minutes)"
       )
     } else {
       result.reasons.append(noBedtime("slope_wake_bed", last!, after: wake!))
@@ -64,7 +64,7 @@ public struct DiurnalSlopeAnalyzer: Sendable {
         noBedtime("slope_peak_bed", last!, after: peak))
     } else {
       result.reasons.append(
-        "slope_peak_bed: no sample within \(SampleTable.short(settings.peakToleranceMinutes)) min of +\(SampleTable.short(settings.peakMinutes)) min (diurnal_slope.peak_minutes)"
+        "slope_peak_bed: no sample within \(NumberText.short(settings.peakToleranceMinutes)) min of +\(NumberText.short(settings.peakMinutes)) min (diurnal_slope.peak_minutes)"
       )
     }
     // Regression of ln(cortisol) on hours since waking.
@@ -79,7 +79,7 @@ public struct DiurnalSlopeAnalyzer: Sendable {
         result.excluded.append(
           Exclusion(
             sample: point.name,
-            reason: "slope_log: value \(SampleTable.short(point.value)) has no logarithm"))
+            reason: "slope_log: value \(NumberText.short(point.value)) has no logarithm"))
       } else {
         used.append(point)
       }
@@ -100,7 +100,7 @@ public struct DiurnalSlopeAnalyzer: Sendable {
     let covered = (used.last!.minutes - used.first!.minutes) / 60
     guard covered >= span else {
       result.reasons.append(
-        "slope_log: samples cover \(SampleTable.short(covered)) h of the day (needs \(SampleTable.short(span)) h, diurnal_slope.min_span_hours)"
+        "slope_log: samples cover \(NumberText.short(covered)) h of the day (needs \(NumberText.short(span)) h, diurnal_slope.min_span_hours)"
       )
       return result
     }
@@ -121,6 +121,6 @@ public struct DiurnalSlopeAnalyzer: Sendable {
   private func noBedtime(_ feature: String, _ last: CurvePoint, after start: CurvePoint) -> String {
     if last == start { return "\(feature): no sample after \(start.name)" }
     return
-      "\(feature): last sample \(last.name) is \(SampleTable.short((last.minutes - start.minutes) / 60)) h after \(start.name) (a bedtime sample needs \(SampleTable.short(settings.minimumSpanHours)) h, diurnal_slope.min_span_hours)"
+      "\(feature): last sample \(last.name) is \(NumberText.short((last.minutes - start.minutes) / 60)) h after \(start.name) (a bedtime sample needs \(NumberText.short(settings.minimumSpanHours)) h, diurnal_slope.min_span_hours)"
   }
 }

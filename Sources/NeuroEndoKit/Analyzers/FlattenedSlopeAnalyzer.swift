@@ -83,7 +83,7 @@ public struct FlattenedSlopeAnalyzer: Sendable {
       var fired: [String] = []
       var passed: [String] = []
       let absoluteText =
-        "absolute: mean ln slope \(SampleTable.short(mean))/h over \(n) days \(absolute ? ">" : "<=") \(SampleTable.short(settings.threshold))/h (flattened_slope.threshold)"
+        "absolute: mean ln slope \(NumberText.short(mean))/h over \(n) days \(absolute ? ">" : "<=") \(NumberText.short(settings.threshold))/h (flattened_slope.threshold)"
       if absolute { fired.append(absoluteText) } else { passed.append(absoluteText) }
       if settings.cohort != .none && !cohortRuns {
         passed.append(
@@ -98,12 +98,12 @@ public struct FlattenedSlopeAnalyzer: Sendable {
         case .zScore:
           let hit = z >= settings.zScore
           let text =
-            "cohort z-score: \(SampleTable.short(z)) \(hit ? ">=" : "<") \(SampleTable.short(settings.zScore)) (cohort mean \(SampleTable.short(cohortMean))/h, SD \(SampleTable.short(cohortSD)), \(cohort.count) subjects; flattened_slope.z_score)"
+            "cohort z-score: \(NumberText.short(z)) \(hit ? ">=" : "<") \(NumberText.short(settings.zScore)) (cohort mean \(NumberText.short(cohortMean))/h, SD \(NumberText.short(cohortSD)), \(cohort.count) subjects; flattened_slope.z_score)"
           if hit { fired.append(text) } else { passed.append(text) }
         case .percentile:
           let hit = percentile >= settings.percentile
           let text =
-            "cohort percentile: \(SampleTable.short(percentile)) \(hit ? ">=" : "<") \(SampleTable.short(settings.percentile)) (\(cohort.count) subjects; flattened_slope.percentile)"
+            "cohort percentile: \(NumberText.short(percentile)) \(hit ? ">=" : "<") \(NumberText.short(settings.percentile)) (\(cohort.count) subjects; flattened_slope.percentile)"
           if hit { fired.append(text) } else { passed.append(text) }
         case .none: break
         }

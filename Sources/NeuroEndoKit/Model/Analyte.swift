@@ -5,6 +5,10 @@ import Foundation
 /// The raw value is the analyte's stable key in profiles, pipeline files and outputs.
 public enum Analyte: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
   case cortisol
+  /// Free (unbound) serum cortisol, LOINC 2145-1: a different measurement from total
+  /// cortisol with much lower values, so it has its own ranges and is never compared with
+  /// total cortisol (salivary cortisol stays `cortisol` with specimen saliva).
+  case freeCortisol = "free-cortisol"
   case acth
   case dheas = "dhea-s"
   case tsh
@@ -18,7 +22,7 @@ public enum Analyte: String, Sendable, Hashable, Codable, CaseIterable, Comparab
   /// The feedback axis the analyte belongs to.
   public var axis: Axis {
     switch self {
-    case .cortisol, .acth, .dheas: .hpa
+    case .cortisol, .freeCortisol, .acth, .dheas: .hpa
     case .tsh, .freeT4, .freeT3: .hpt
     case .lh, .fsh, .testosterone, .estradiol: .hpg
     }
@@ -27,7 +31,7 @@ public enum Analyte: String, Sendable, Hashable, Codable, CaseIterable, Comparab
   /// The unit every value of this analyte is converted to (DOMAIN.md section 1).
   public var canonicalUnit: LabUnit {
     switch self {
-    case .cortisol, .testosterone: .nanomolePerLiter
+    case .cortisol, .freeCortisol, .testosterone: .nanomolePerLiter
     case .acth, .freeT4, .freeT3, .estradiol: .picomolePerLiter
     case .dheas: .micromolePerLiter
     case .tsh: .milliIUPerLiter
@@ -48,6 +52,7 @@ public enum Analyte: String, Sendable, Hashable, Codable, CaseIterable, Comparab
 
   private static let namesByKey: [String: Analyte] = [
     "cortisol": .cortisol, "cort": .cortisol,
+    "freecortisol": .freeCortisol, "cortisolfree": .freeCortisol,
     "acth": .acth, "corticotropin": .acth,
     "dheas": .dheas, "dheasulfate": .dheas, "dheasulphate": .dheas,
     "tsh": .tsh, "thyrotropin": .tsh,
@@ -63,15 +68,16 @@ public enum Analyte: String, Sendable, Hashable, Codable, CaseIterable, Comparab
   var ordinal: Int {
     switch self {
     case .cortisol: 0
-    case .acth: 1
-    case .dheas: 2
-    case .tsh: 3
-    case .freeT4: 4
-    case .freeT3: 5
-    case .lh: 6
-    case .fsh: 7
-    case .testosterone: 8
-    case .estradiol: 9
+    case .freeCortisol: 1
+    case .acth: 2
+    case .dheas: 3
+    case .tsh: 4
+    case .freeT4: 5
+    case .freeT3: 6
+    case .lh: 7
+    case .fsh: 8
+    case .testosterone: 9
+    case .estradiol: 10
     }
   }
 

@@ -27,7 +27,7 @@ public enum LOINC {
     "45050-2": TestCode(analyte: .cortisol, specimen: .serumOrPlasma, qualifier: "timed"),
     "14679-5": TestCode(analyte: .cortisol, specimen: .serumOrPlasma, qualifier: "timed"),
     "14678-7": TestCode(analyte: .cortisol, specimen: .serumOrPlasma, qualifier: "timed"),
-    "2145-1": TestCode(analyte: .cortisol, specimen: .serumOrPlasma, qualifier: "free"),
+    "2145-1": TestCode(analyte: .freeCortisol, specimen: .serumOrPlasma, qualifier: "free"),
     "2142-8": TestCode(analyte: .cortisol, specimen: .saliva),
     "58643-8": TestCode(analyte: .cortisol, specimen: .saliva, qualifier: "late-night"),
     "2141-0": TestCode(analyte: .acth, specimen: .plasma),

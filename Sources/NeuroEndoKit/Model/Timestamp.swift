@@ -97,6 +97,25 @@ public struct LocalDateTime: Sendable, Hashable, Codable, Comparable, CustomStri
     lhs.secondsSinceEpochWallClock < rhs.secondsSinceEpochWallClock
   }
 
+  /// The wall-clock time `seconds` after 1970-01-01T00:00 (the inverse of
+  /// ``secondsSinceEpochWallClock``; H. Hinnant's `civil_from_days`).
+  public init(secondsSinceEpochWallClock seconds: Double) {
+    let days = Int((seconds / 86_400).rounded(.down))
+    let rest = seconds - Double(days) * 86_400
+    let z = days + 719_468
+    let era = (z >= 0 ? z : z - 146_096) / 146_097
+    let dayOfEra = z - era * 146_097
+    let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+    let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+    let mp = (5 * dayOfYear + 2) / 153
+    let day = dayOfYear - (153 * mp + 2) / 5 + 1
+    let month = mp < 10 ? mp + 3 : mp - 9
+    let whole = Int(rest.rounded(.down))
+    self.init(
+      year: yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month: month, day: day,
+      hour: whole / 3600, minute: whole % 3600 / 60, second: rest - Double(whole - whole % 60))
+  }
+
   static func daysInMonth(year: Int, month: Int) -> Int {
     switch month {
     case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
@@ -153,6 +172,14 @@ public struct CollectionTime: Sendable, Hashable, Codable, CustomStringConvertib
   public func encode(to encoder: any Encoder) throws {
     var container = encoder.singleValueContainer()
     try container.encode(description)
+  }
+
+  /// The same clock `minutes` later (earlier when negative), keeping the offset.
+  public func adding(minutes: Double) -> CollectionTime {
+    CollectionTime(
+      local: LocalDateTime(
+        secondsSinceEpochWallClock: local.secondsSinceEpochWallClock + minutes * 60),
+      utcOffsetSeconds: utcOffsetSeconds)
   }
 
   /// The instant, when the offset is known.

@@ -10,6 +10,13 @@ public struct NormalizerSettings: Sendable, Hashable {
   /// Sample labels that mark a sample taken at awakening (compared without case); such a
   /// sample's collection time is the waking when no wake time or diary gives one.
   public var awakeningLabels: Set<String> = ["awakening", "waking", "wake"]
+  /// Waking times from different sources this many minutes apart or less are one waking;
+  /// the preferred source's time is kept and the other noted (`wake-reconciled`). Sources
+  /// further apart but within half a day are still one waking, flagged `wake-conflict`.
+  public var wakeProximityMinutes: Double = 60
+  /// Without any waking information, a sample taken after midnight and before this clock
+  /// hour stays on the previous day's curve.
+  public var dayStartHour: Double = 4
 
   /// Creates settings.
   public init(timeZone: String? = nil, screens: ScreenSettings = ScreenSettings()) {
@@ -28,6 +35,9 @@ public struct NormalizationResult: Sendable {
   public var duplicates = 0
   /// Samples flagged `conflict`: another value for the same subject, analyte and time.
   public var conflicts = 0
+  /// Samples flagged `mixed-clock`: a local time without an offset, for a subject whose
+  /// other times carry one, and no zone known to place it.
+  public var mixedClock = 0
 }
 
 /// Brings samples from every reader to one footing: canonical units (DOMAIN.md section 2),
@@ -103,6 +113,7 @@ public struct Normalizer: Sendable {
             reason: .unitMismatch(unit: error.unit.ucum, analyte: error.analyte.rawValue)))
       }
     }
+    result.mixedClock = flagMixedClocks(&normalized)
     normalized = screenDuplicates(normalized, &result)
     align(&normalized, resolvers, diary)
     SampleScreens(settings: settings.screens).apply(&normalized)
@@ -134,6 +145,35 @@ public struct Normalizer: Sendable {
     let placed = resolver.resolve(time.local)
     return (placed.time, placed.resolution)
   }
+
+  /// One clock per subject: where a subject has times with a UTC offset, its local times
+  /// that no zone placed cannot be compared with them. Such samples are flagged
+  /// `mixed-clock` and left out of waking alignment and pairing.
+  ///
+  /// - Returns: the number of samples flagged.
+  private func flagMixedClocks(_ samples: inout [NormalizedSample]) -> Int {
+    var withOffset = Set<String>()
+    for sample in samples where sample.collected?.utcOffsetSeconds != nil {
+      withOffset.insert(sample.sample.subjectID)
+    }
+    var count = 0
+    for index in samples.indices {
+      guard let time = samples[index].collected, time.utcOffsetSeconds == nil,
+        withOffset.contains(samples[index].sample.subjectID)
+      else { continue }
+      samples[index].flags.append(
+        SampleFlag(
+          code: Self.mixedClock,
+          message:
+            "collected \(time) has no UTC offset while this subject's other times have one, and no time zone is known to place it (set normalize.time_zone or the input's time_zone); left out of waking alignment and pairing"
+        ))
+      count += 1
+    }
+    return count
+  }
+
+  /// The flag of a local time that cannot be placed beside times with offsets.
+  public static let mixedClock = "mixed-clock"
 
   /// Drops records delivered twice and flags different values for the same subject,
   /// analyte, specimen and time (or protocol sample) as conflicts.
@@ -167,7 +207,7 @@ public struct Normalizer: Sendable {
     }
     for key in conflicted {
       let same = conflicts[key]!
-      let values = same.map { SampleTable.format(kept[$0].value.value) }.joined(separator: ", ")
+      let values = same.map { NumberText.plain(kept[$0].value.value) }.joined(separator: ", ")
       for index in same {
         kept[index].flags.append(
           SampleFlag(
@@ -181,12 +221,15 @@ public struct Normalizer: Sendable {
     return kept
   }
 
-  /// What makes two records the same measurement: subject, analyte, specimen, and the time
-  /// (or, without one, the protocol day, label and relative time).
+  /// What makes two records the same measurement: subject, analyte, specimen, qualifier
+  /// (timed, late-night ...), and the time on its clock (or, without one, the protocol day,
+  /// label and relative time). Free and total cortisol are different analytes.
   struct Identity: Hashable {
     var subject: String
     var analyte: Analyte
     var specimen: Specimen
+    var qualifier: String?
+    var offset: Bool = false
     var seconds: Double?
     var day: Int?
     var label: String?
@@ -196,8 +239,10 @@ public struct Normalizer: Sendable {
       subject = sample.sample.subjectID
       analyte = sample.sample.analyte
       specimen = sample.sample.specimen
+      qualifier = sample.sample.qualifier
       if let time = sample.collected {
         seconds = Normalizer.seconds(time)
+        offset = time.utcOffsetSeconds != nil
       } else {
         day = sample.sample.day ?? 0
         label = sample.sample.label ?? ""
@@ -211,10 +256,11 @@ public struct Normalizer: Sendable {
     time.instant?.timeIntervalSince1970 ?? time.local.secondsSinceEpochWallClock
   }
 
-  /// Places every sample in its subject's day. Exports that give minutes since waking keep
-  /// them; timed samples count from the latest waking before them (within 24 hours), taken
-  /// from the wake column; failing that, the first sample of the calendar day stands in for
-  /// the waking and the samples of that day are flagged `wake-estimated`.
+  /// Places every sample in its subject's day. Exports that give only minutes since
+  /// waking keep them; timed samples count from the latest waking before them (within 24
+  /// hours), one waking per morning from every source (``WakingReconciler``); failing all,
+  /// the first sample of the day stands in for the waking and the samples of that day are
+  /// flagged `wake-estimated`.
   private func align(
     _ samples: inout [NormalizedSample], _ resolvers: [String: LocalTimeResolver],
     _ diary: [String: [CollectionTime]]
@@ -222,14 +268,15 @@ public struct Normalizer: Sendable {
     var timedBySubject: [String: [Int]] = [:]
     for index in samples.indices {
       let sample = samples[index].sample
-      if let relative = sample.relativeTime {
-        if relative.anchor == .waking {
-          samples[index].circadian = CircadianPosition(
-            minutesSinceWaking: relative.minutes, day: sample.day ?? 1, wakeSource: .export,
-            wake: nil)
-        }
-      } else if samples[index].collected != nil {
+      let timed =
+        samples[index].collected != nil
+        && !samples[index].flags.contains(where: { $0.code == Self.mixedClock })
+      if timed {
         timedBySubject[sample.subjectID, default: []].append(index)
+      } else if let relative = sample.relativeTime, relative.anchor == .waking {
+        samples[index].circadian = CircadianPosition(
+          minutesSinceWaking: relative.minutes, day: sample.day ?? 1, wakeSource: .export,
+          wake: nil)
       }
     }
     for (subject, indices) in timedBySubject {
@@ -241,48 +288,64 @@ public struct Normalizer: Sendable {
     _ indices: [Int], _ samples: inout [NormalizedSample],
     _ resolvers: [String: LocalTimeResolver], _ diary: [CollectionTime]
   ) {
-    // Wakings from the wake column, the diary, and samples taken at awakening, placed like
-    // collection times; the same waking from two sources counts once (the first listed).
-    var wakes: [(seconds: Double, time: CollectionTime, source: WakeSource)] = []
-    var seen = Set<Double>()
-    func add(_ wake: CollectionTime?, _ source: WakeSource) {
-      guard let wake else { return }
-      let seconds = Self.seconds(wake)
-      if seen.insert(seconds).inserted { wakes.append((seconds, wake, source)) }
-    }
-    let zone = indices.first.map { resolver(for: samples[$0].sample, resolvers) } ?? nil
+    // Every source of a waking, placed like collection times, on the subject's one clock.
+    let offsetClock = samples[indices[0]].collected?.utcOffsetSeconds != nil
+    var reconciler = WakingReconciler(proximityMinutes: settings.wakeProximityMinutes)
+    let zone = resolver(for: samples[indices[0]].sample, resolvers)
     for index in indices {
       let sample = samples[index].sample
-      add(Self.place(sample.wake, resolver(for: sample, resolvers)).0, .wakeColumn)
+      if let wake = Self.place(sample.wake, resolver(for: sample, resolvers)).0 {
+        if (wake.utcOffsetSeconds != nil) == offsetClock {
+          reconciler.add(wake, .wakeColumn)
+        } else {
+          samples[index].flags.append(
+            SampleFlag(
+              code: Self.mixedClock,
+              message:
+                "wake time \(wake) and collection time \(samples[index].collected!) are on different clocks (one has a UTC offset) and no time zone places them; the wake time was not used"
+            ))
+        }
+      }
+      if let relative = sample.relativeTime, relative.anchor == .waking,
+        let time = samples[index].collected
+      {
+        // Minutes since waking beside a clock time: the waking they count from.
+        reconciler.add(time.adding(minutes: -relative.minutes), .export)
+      }
     }
-    for wake in diary { add(Self.place(wake, zone).0, .diary) }
-    // An awakening sample marks a waking only where no other source gives one that day.
+    for wake in diary {
+      if let placed = Self.place(wake, zone).0, (placed.utcOffsetSeconds != nil) == offsetClock {
+        reconciler.add(placed, .diary)
+      }
+    }
     for index in indices {
       guard let label = samples[index].sample.label?.lowercased(),
         settings.awakeningLabels.contains(label), let time = samples[index].collected
       else { continue }
-      let seconds = Self.seconds(time)
-      if !wakes.contains(where: { abs($0.seconds - seconds) < 3 * 3600 }) {
-        add(time, .awakeningSample)
-      }
+      reconciler.add(time, .awakeningSample)
     }
-    // Samples no waking covers: the first sample of their calendar day stands in.
+    var wakes = reconciler.wakings()
+    // Samples no waking covers: the first sample of their day (which starts at
+    // `dayStartHour`, so that a sample after midnight stays on the evening's curve) stands in.
     let day: Double = 86_400
     func anchor(_ seconds: Double) -> Int? {
       wakes.lastIndex { $0.seconds <= seconds && seconds - $0.seconds < day }
     }
-    wakes.sort { $0.seconds < $1.seconds }
-    var estimatedDays: [String: (seconds: Double, time: CollectionTime)] = [:]
+    var estimatedDays: [Int: (seconds: Double, time: CollectionTime)] = [:]
     for index in indices {
       let time = samples[index].collected!
       let seconds = Self.seconds(time)
       guard anchor(seconds) == nil else { continue }
-      let date = "\(time.local.year)-\(time.local.month)-\(time.local.day)"
-      if let first = estimatedDays[date], first.seconds <= seconds { continue }
-      estimatedDays[date] = (seconds, time)
+      let date = LocalDateTime.daysFromCivil(
+        year: time.local.year, month: time.local.month, day: time.local.day)
+      let hours = Double(time.local.hour) + Double(time.local.minute) / 60
+      let key = hours < settings.dayStartHour ? date - 1 : date
+      if let first = estimatedDays[key], first.seconds <= seconds { continue }
+      estimatedDays[key] = (seconds, time)
     }
-    let estimated = Set(estimatedDays.values.map(\.seconds))
-    wakes += estimatedDays.values.map { ($0.seconds, $0.time, WakeSource.firstSampleEstimated) }
+    wakes += estimatedDays.values.map {
+      WakingReconciler.Waking(seconds: $0.seconds, time: $0.time, source: .firstSampleEstimated)
+    }
     wakes.sort { $0.seconds < $1.seconds }
     for index in indices {
       let time = samples[index].collected!
@@ -292,13 +355,14 @@ public struct Normalizer: Sendable {
       samples[index].circadian = CircadianPosition(
         minutesSinceWaking: (seconds - wake.seconds) / 60, day: anchorIndex + 1,
         wakeSource: wake.source, wake: wake.time)
-      if wake.source == .firstSampleEstimated && estimated.contains(wake.seconds) {
+      if wake.source == .firstSampleEstimated {
         samples[index].flags.append(
           SampleFlag(
             code: "wake-estimated",
             message:
               "no waking time for this day: the first sample (\(wake.time)) stands in for it"))
       }
+      samples[index].flags += wake.notes
     }
   }
 }

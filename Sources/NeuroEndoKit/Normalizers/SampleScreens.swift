@@ -39,7 +39,11 @@ public struct ScreenSettings: Sendable, Hashable {
   /// A value is a suspected unit mix-up when it is this many times off the median of the
   /// subject's comparable values of the analyte (at least two, taken within
   /// ``unitMixupWindow`` of it in time since waking, as cortisol falls tenfold over a day),
-  /// and within a factor of 2 of that median once read in the other common unit.
+  /// and close to that median once read in the other common unit. For analytes whose two
+  /// units differ by a factor F under 14 (ACTH 4.5, estradiol 3.7, free T4 12.9) the
+  /// ratio is lowered to 0.7 F and "close" is within sqrt(F) rather than 2; analytes whose
+  /// units differ by less than 2 (free T3, 1.536) or not at all (TSH, LH, FSH) are not
+  /// screened.
   public var unitMixupRatio: Double = 10
   /// Minutes either side in time since waking within which values are compared.
   public var unitMixupWindow: Double = 90
@@ -54,16 +58,18 @@ struct SampleScreens {
 
   /// The common alternative unit of each analyte, as the factor between it and the canonical unit.
   static let alternativeFactor: [Analyte: (factor: Double, unit: String)] = [
-    .cortisol: (27.59, "ug/dL"), .acth: (0.2202, "pg/mL"), .freeT4: (12.87, "ng/dL"),
+    .cortisol: (27.59, "ug/dL"), .freeCortisol: (27.59, "ug/dL"), .acth: (0.2202, "pg/mL"),
+    .freeT4: (12.87, "ng/dL"),
     .freeT3: (1.536, "pg/mL"), .testosterone: (0.03467, "ng/dL"), .estradiol: (3.671, "pg/mL"),
     .dheas: (0.02714, "ug/dL"),
   ]
 
   func apply(_ samples: inout [NormalizedSample]) {
+    // Mix-ups first: a value written in the wrong unit can look below detection.
+    unitMixups(&samples)
     limits(&samples)
     wakingDelay(&samples)
     schedule(&samples)
-    unitMixups(&samples)
   }
 
   private func limits(_ samples: inout [NormalizedSample]) {
@@ -98,12 +104,18 @@ struct SampleScreens {
         value < detection
           || (sample.value.censoring == .below || sample.value.censoring == .atOrBelow)
       {
-        samples[index].flags.append(
-          SampleFlag(
-            code: "below-detection",
-            message:
-              "\(sample.value.censoring.rawValue)\(format(value)) \(unit) < \(format(detection)) \(unit) (detection limit for \(key))"
-          ))
+        // One true level, one treatment: a value under the detection limit is censored at
+        // it, as if the lab had written "<limit" (the value as written stays on the sample).
+        var message =
+          "\(sample.value.censoring.rawValue)\(format(value)) \(unit) < \(format(detection)) \(unit) (detection limit for \(key))"
+        if sample.value.censoring == .none,
+          !sample.flags.contains(where: { $0.code == "suspected-unit-mixup" })
+        {
+          samples[index].value = Quantity(
+            value: detection, unit: sample.value.unit, censoring: .below)
+          message += "; treated as <\(format(detection)), like a censored value"
+        }
+        samples[index].flags.append(SampleFlag(code: "below-detection", message: message))
       }
       if let above = limits.outlierAbove, value > above,
         limits.plausible.map({ $0.contains(value) }) ?? true
@@ -116,20 +128,23 @@ struct SampleScreens {
     }
   }
 
-  /// The first sample of a day with a known waking: how long after waking it was taken.
+  /// Whether a sample is salivary cortisol, the only kind the CAR protocol screens apply to.
+  private static func isSalivaryCortisol(_ sample: NormalizedSample) -> Bool {
+    sample.sample.analyte == .cortisol && sample.sample.specimen == .saliva
+  }
+
+  /// The first salivary cortisol sample of each subject-day: how long after waking it was
+  /// taken (Smyth 2013, 2016). When the waking was taken from a sample itself (an
+  /// awakening-labelled sample, or the first sample standing in), the delay is unknown.
   private func wakingDelay(_ samples: inout [NormalizedSample]) {
     struct DayKey: Hashable {
       var subject: String
       var day: Int
-      var analyte: Analyte
     }
     var firstOfDay: [DayKey: Int] = [:]
-    for index in samples.indices {
-      guard let position = samples[index].circadian, position.wakeSource != .firstSampleEstimated
-      else { continue }
-      let key = DayKey(
-        subject: samples[index].sample.subjectID, day: position.day,
-        analyte: samples[index].sample.analyte)
+    for index in samples.indices where Self.isSalivaryCortisol(samples[index]) {
+      guard let position = samples[index].circadian else { continue }
+      let key = DayKey(subject: samples[index].sample.subjectID, day: position.day)
       if let current = firstOfDay[key],
         samples[current].circadian!.minutesSinceWaking <= position.minutesSinceWaking
       {
@@ -140,8 +155,18 @@ struct SampleScreens {
     let bins = settings.wakingDelayBins
     guard bins.count == 3 else { return }
     for index in firstOfDay.values {
-      let delay = samples[index].circadian!.minutesSinceWaking
+      let position = samples[index].circadian!
+      let delay = position.minutesSinceWaking
       guard delay >= 0, delay <= 120 else { continue }  // not a waking sample
+      if position.wakeSource == .awakeningSample || position.wakeSource == .firstSampleEstimated {
+        samples[index].flags.append(
+          SampleFlag(
+            code: "waking-delay-unknown",
+            message:
+              "the waking time was taken from a sample (\(position.wakeSource.rawValue)), so the sampling delay after waking is unknown, not zero (Stalder et al. 2016)"
+          ))
+        continue
+      }
       let (bin, range): (String, String) =
         delay <= bins[0]
         ? ("none", "<= \(format(bins[0]))")
@@ -158,12 +183,12 @@ struct SampleScreens {
     }
   }
 
-  /// CAR samples further from their scheduled time than the tolerance.
+  /// Salivary cortisol CAR samples further from their scheduled time than the tolerance.
   private func schedule(_ samples: inout [NormalizedSample]) {
     guard let last = settings.carSchedule.max() else { return }
     for index in samples.indices {
       guard let position = samples[index].circadian, position.wakeSource != .firstSampleEstimated,
-        samples[index].sample.analyte == .cortisol
+        Self.isSalivaryCortisol(samples[index])
       else { continue }
       let minutes = position.minutesSinceWaking
       guard minutes >= 0, minutes <= last + settings.carTolerance else { continue }
@@ -200,6 +225,10 @@ struct SampleScreens {
       let minutes = indices.map { samples[$0].circadian?.minutesSinceWaking }
       let values = indices.map { samples[$0].value.value }
       let alternative = Self.alternativeFactor[samples[indices[0]].sample.analyte]!
+      let spread = max(alternative.factor, 1 / alternative.factor)
+      guard spread >= 2 else { continue }
+      let ratio = min(settings.unitMixupRatio, spread / 2.0.squareRoot())
+      let closeness = min(2, spread.squareRoot())
       var others: [Double] = []
       for (position, index) in indices.enumerated() {
         others.removeAll(keepingCapacity: true)
@@ -218,11 +247,13 @@ struct SampleScreens {
         let value = values[position]
         guard median > 0, value > 0 else { continue }
         let off = max(value / median, median / value)
-        guard off >= settings.unitMixupRatio else { continue }
+        guard off >= ratio else { continue }
         // Read in the other unit: multiplied (value was in the alternative unit but
         // labelled canonical) or divided (the other way round).
         let candidates = [value * alternative.factor, value / alternative.factor]
-        guard let fitting = candidates.first(where: { max($0 / median, median / $0) <= 2 }) else {
+        guard
+          let fitting = candidates.first(where: { max($0 / median, median / $0) <= closeness })
+        else {
           continue
         }
         let unit = samples[index].value.unit.ucum
@@ -230,11 +261,11 @@ struct SampleScreens {
           SampleFlag(
             code: "suspected-unit-mixup",
             message:
-              "\(format(value)) \(unit) is \(format(off.rounded()))x off the median \(format(median)) \(unit) of this subject's other values; read with the \(alternative.unit) factor \(format(alternative.factor)) it would be \(format(fitting)) \(unit)"
+              "\(format(value)) \(unit) is \(format((off * 10).rounded() / 10))x off (>= \(format(ratio))) the median \(format(median)) \(unit) of this subject's other values; read with the \(alternative.unit) factor \(format(alternative.factor)) it would be \(format(fitting)) \(unit)"
           ))
       }
     }
   }
 
-  private func format(_ value: Double) -> String { SampleTable.short(value) }
+  private func format(_ value: Double) -> String { NumberText.short(value) }
 }

@@ -4,7 +4,7 @@ public enum UnitConverter {
   /// The factor that turns a value in `unit` into the analyte's canonical unit, or `nil`
   /// when the unit does not fit the analyte (a mass unit for TSH, IU for cortisol).
   ///
-  /// Sources: cortisol MW 362.46, 1 ug/dL = 27.59 nmol/L (saliva the same); ACTH 1 pg/mL =
+  /// Sources: cortisol MW 362.46, 1 ug/dL = 27.59 nmol/L (saliva and free cortisol the same); ACTH 1 pg/mL =
   /// 0.2202 pmol/L; free T4 1 ng/dL = 12.87 pmol/L; free T3 1 pg/mL = 1.536 pmol/L;
   /// testosterone 1 ng/dL = 0.03467 nmol/L; estradiol 1 pg/mL = 3.671 pmol/L; DHEA-S
   /// 1 ug/dL = 0.02714 umol/L (free-acid weight); TSH u[IU]/mL = m[IU]/L; LH and FSH
@@ -30,10 +30,13 @@ public enum UnitConverter {
       unit: analyte.canonicalUnit, censoring: quantity.censoring)
   }
 
+  private static let cortisolFactors: [LabUnit: Double] = [
+    .microgramPerDeciliter: 27.59, .nanogramPerMilliliter: 2.759, .nanogramPerDeciliter: 0.02759,
+  ]
+
   private static let factors: [Analyte: [LabUnit: Double]] = [
-    .cortisol: [
-      .microgramPerDeciliter: 27.59, .nanogramPerMilliliter: 2.759, .nanogramPerDeciliter: 0.02759,
-    ],
+    .cortisol: cortisolFactors,
+    .freeCortisol: cortisolFactors,
     .acth: [.picogramPerMilliliter: 0.2202],
     .freeT4: [.nanogramPerDeciliter: 12.87, .picogramPerMilliliter: 1.287],
     .freeT3: [.picogramPerMilliliter: 1.536, .nanogramPerDeciliter: 15.36],

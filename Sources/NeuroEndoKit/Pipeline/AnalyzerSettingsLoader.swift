@@ -96,7 +96,9 @@ enum AnalyzerSettingsLoader {
     guard
       let map = node.mapping(allowed: [
         "pairing_window_hours", "acth_cortisol_window_hours", "dexamethasone_cutoff",
-        "dexamethasone_markers", "late_night_limit", "ranges", "documented_ranges",
+        "dexamethasone_saliva_cutoff", "dexamethasone_markers", "late_night_limit",
+        "late_night_serum_limit", "morning_window", "late_night_window", "ranges",
+        "documented_ranges",
         "sex_attributes", "birth_attributes", "age_attributes", "medication_attributes",
       ])
     else { return settings }
@@ -104,6 +106,10 @@ enum AnalyzerSettingsLoader {
     set(&settings.acthCortisolWindowHours, map["acth_cortisol_window_hours"])
     set(&settings.dexamethasoneCutoff, map["dexamethasone_cutoff"], positive: true)
     set(&settings.lateNightLimit, map["late_night_limit"], positive: true)
+    optional(&settings.lateNightSerumLimit, map["late_night_serum_limit"])
+    optional(&settings.dexamethasoneSalivaCutoff, map["dexamethasone_saliva_cutoff"])
+    clockWindow(&settings.morningWindow, map["morning_window"])
+    clockWindow(&settings.lateNightWindow, map["late_night_window"])
     if let markers = map["dexamethasone_markers"]?.strings() {
       settings.dexamethasoneMarkers = markers
     }
@@ -126,7 +132,7 @@ enum AnalyzerSettingsLoader {
   private static func defaultRange(_ node: ConfigNode) -> FeedbackSettings.DefaultRange? {
     guard
       let map = node.mapping(allowed: [
-        "analyte", "specimens", "sex", "ages", "low", "high", "source",
+        "analyte", "specimens", "sex", "ages", "low", "high", "source", "time_of_day",
       ]),
       let analyteNode = map.required("analyte"), let name = analyteNode.string()
     else { return nil }
@@ -145,6 +151,9 @@ enum AnalyzerSettingsLoader {
     range.specimens = map["specimens"]?.specimens()
     if let sex = map["sex"]?.choice(FeedbackSettings.Sex.self) { range.sex = sex }
     range.ages = map["ages"]?.closedRange(expected: "expected [from, to] in years")
+    if let time = map["time_of_day"]?.choice(FeedbackSettings.TimeOfDay.self) {
+      range.timeOfDay = time
+    }
     return range
   }
 
@@ -155,6 +164,32 @@ enum AnalyzerSettingsLoader {
     } else {
       target = value
     }
+  }
+
+  /// A limit above 0, or `null` to turn the judgement off.
+  private static func optional(_ target: inout Double?, _ node: ConfigNode?) {
+    guard let node else { return }
+    if case .scalar(let scalar) = node.node, ["null", "~", "none"].contains(scalar.string) {
+      target = nil
+      return
+    }
+    var value = 0.0
+    set(&value, node, positive: true)
+    if value > 0 { target = value }
+  }
+
+  /// `[from, to]` in clock hours: 7.5 is 07:30; a window past midnight ends after 24
+  /// (`[23, 25]` is 23:00-01:00).
+  private static func clockWindow(_ target: inout ClosedRange<Double>, _ node: ConfigNode?) {
+    guard let node,
+      let window = node.closedRange(expected: "expected [from, to] in clock hours, e.g. [7, 10]")
+    else { return }
+    guard window.lowerBound >= 0, window.lowerBound < 24, window.upperBound - window.lowerBound < 24
+    else {
+      node.report("expected [from, to] with from in 0..<24 and less than 24 hours between them")
+      return
+    }
+    target = window
   }
 
   private static func set(_ target: inout Int, _ node: ConfigNode?, least: Int) {

@@ -265,8 +265,25 @@ public enum PipelineLoader {
   private static func normalizerSettings(_ node: ConfigNode) -> NormalizerSettings {
     var settings = NormalizerSettings()
     guard
-      let map = node.mapping(allowed: ["time_zone", "screens", "wake_diary", "awakening_labels"])
+      let map = node.mapping(allowed: [
+        "time_zone", "screens", "wake_diary", "awakening_labels", "wake_proximity_minutes",
+        "day_start_hour",
+      ])
     else { return settings }
+    if let entry = map["wake_proximity_minutes"], let value = entry.double() {
+      if value >= 0 && value.isFinite {
+        settings.wakeProximityMinutes = value
+      } else {
+        entry.report("expected minutes, 0 or more")
+      }
+    }
+    if let entry = map["day_start_hour"], let value = entry.double() {
+      if value >= 0 && value < 12 {
+        settings.dayStartHour = value
+      } else {
+        entry.report("expected a clock hour from 0 to under 12, e.g. 4")
+      }
+    }
     if let labels = map["awakening_labels"]?.strings() {
       settings.awakeningLabels = Set(labels.map { $0.lowercased() })
     }

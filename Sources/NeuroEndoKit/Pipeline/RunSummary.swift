@@ -76,6 +76,8 @@ public struct RunSummary: Sendable, Codable {
     public var duplicates = 0
     /// Samples flagged as conflicts.
     public var conflicts = 0
+    /// Samples flagged `mixed-clock`: local times beside times with offsets, no zone known.
+    public var mixedClock = 0
     /// Flags by code.
     public var flags: [String: Int] = [:]
     /// Local times placed in the pipeline's zone, by what was done.
@@ -96,6 +98,7 @@ public struct RunSummary: Sendable, Codable {
       unitMismatches = result.rejections.count
       duplicates = result.duplicates
       conflicts = result.conflicts
+      mixedClock = result.mixedClock
       for sample in result.samples {
         for flag in sample.flags { flags[flag.code, default: 0] += 1 }
         if let resolution = sample.timeResolution {

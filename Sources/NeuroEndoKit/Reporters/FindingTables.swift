@@ -15,7 +15,7 @@ public enum FindingTables {
       finding.subjectID, finding.axis.rawValue, finding.analyzer, finding.pattern,
       finding.severity.rawValue, finding.message,
       finding.values.map {
-        "\($0.analyte.rawValue)=\($0.censoring.rawValue)\(SampleTable.format($0.value)) \($0.unit) (\($0.status.rawValue))"
+        "\($0.analyte.rawValue)=\($0.censoring.rawValue)\($0.valueText) \($0.unit) (\($0.status.rawValue))"
       }.joined(separator: "; "),
       finding.values.map(\.rangeText).joined(separator: "; "), finding.rule,
       finding.time?.description ?? "", finding.history?.rawValue ?? "", finding.historyNote ?? "",

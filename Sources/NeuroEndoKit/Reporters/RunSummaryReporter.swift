@@ -20,6 +20,11 @@ public enum RunSummaryReporter {
         + "\(totals.rejectedRecords) rejected\(skipped(totals.skippedRecords)); \(totals.samples) samples, "
         + "\(totals.rejections) rejections, \(totals.emptyCells) empty cells")
     lines.append(normalizationLine(summary.normalization))
+    if summary.normalization.mixedClock > 0 {
+      lines.append(
+        "mixed clocks: \(summary.normalization.mixedClock) samples have local times beside times with UTC offsets and no time zone to place them; left out of waking alignment and pairing (set normalize.time_zone or the input's time_zone)"
+      )
+    }
     lines.append(analysisLine(summary.analysis))
     for (role, path) in summary.outputs.sorted(by: { $0.key < $1.key }) {
       lines.append("wrote \(role): \(path)")

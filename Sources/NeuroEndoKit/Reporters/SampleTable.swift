@@ -38,13 +38,6 @@ public enum SampleTable {
     ]
   }
 
-  /// The shortest text that reads back as the same `Double` (`12.5`, not `12.500000`).
-  static func format(_ value: Double) -> String {
-    value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : "\(value)"
-  }
-
-  /// A value for messages: rounded to three decimals, shortest text (`0.333`, `12.5`).
-  static func short(_ value: Double) -> String {
-    format((value * 1000).rounded() / 1000)
-  }
+  /// ``NumberText/plain(_:)``, the cells of every table.
+  static func format(_ value: Double) -> String { NumberText.plain(value) }
 }

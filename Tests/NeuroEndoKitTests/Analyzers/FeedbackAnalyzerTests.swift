@@ -196,8 +196,12 @@ struct FeedbackAnalyzerTests {
     #expect(abs(finding.values[1].value - 9.2664) < 1e-12)
     #expect(
       finding.message
-        == "pattern consistent with primary hypothyroidism: TSH 7.8 mIU/L > 4.2, FT4 9.266 pmol/L < 11.6"
+        == "pattern consistent with primary hypothyroidism: TSH 7.8 mIU/L > 4.2, FT4 9.27 pmol/L < 11.6"
     )
+    // The values column shows FT4 at its reporting precision: 0.72 has two significant
+    // digits, the converted value one more.
+    #expect(finding.values[1].valueText == "9.27")
+    #expect(FindingTables.row(finding)[6].contains("ft4=9.27 pmol/L (low)"))
     // TSHI = ln 7.8 + 0.1345 x 9.2664; sTSHI = (TSHI - 2.7) / 0.676; TTSI = 100 x 7.8 x 9.2664 / 21.9.
     let tshi = log(7.8) + 0.1345 * 9.2664
     #expect(abs(finding.indices["tshi"]! - tshi) < 1e-12)
@@ -215,7 +219,7 @@ struct FeedbackAnalyzerTests {
     ])
     #expect(withLab.first?.pattern == "balanced")
     #expect(withLab.first?.values[0].rangeSource == "lab")
-    #expect(withLab.first?.values[1].rangeSource == "default (all): DOMAIN.md 7, adult free T4")
+    #expect(withLab.first?.values[1].rangeSource == "default (all): adult free T4 11.6-21.9 pmol/L")
     let withoutLab = findings([
       result("r", .tsh, 0.28, .milliIUPerLiter), result("r", .freeT4, 15, .picomolePerLiter),
     ])

@@ -129,7 +129,7 @@ struct ResponseAndVerdictTests {
       #expect(abs(verdict.slopeLogMean! - slope) < 1e-12)
       #expect(verdict.outcome == (slope > -0.05 ? .flattened : .notFlattened), "\(subject)")
       #expect(
-        verdict.rule.hasPrefix("absolute: mean ln slope \(SampleTable.short(slope))/h over 3 days"))
+        verdict.rule.hasPrefix("absolute: mean ln slope \(NumberText.short(slope))/h over 3 days"))
     }
     #expect(
       verdicts["f1"]?.rule

@@ -8,7 +8,7 @@ struct TestCodeTests {
   static let expected: [(String, Analyte, Specimen)] = [
     ("2143-6", .cortisol, .serumOrPlasma), ("45050-2", .cortisol, .serumOrPlasma),
     ("14679-5", .cortisol, .serumOrPlasma), ("14678-7", .cortisol, .serumOrPlasma),
-    ("2145-1", .cortisol, .serumOrPlasma), ("2142-8", .cortisol, .saliva),
+    ("2145-1", .freeCortisol, .serumOrPlasma), ("2142-8", .cortisol, .saliva),
     ("58643-8", .cortisol, .saliva), ("2141-0", .acth, .plasma),
     ("2191-5", .dheas, .serumOrPlasma), ("3016-3", .tsh, .serumOrPlasma),
     ("11580-8", .tsh, .serumOrPlasma), ("11579-0", .tsh, .serumOrPlasma), ("3015-5", .tsh, .blood),
@@ -32,7 +32,8 @@ struct TestCodeTests {
 
   @Test("every analyte belongs to its axis and has its canonical unit")
   func axesAndUnits() {
-    #expect(Analyte.allCases.filter { $0.axis == .hpa } == [.cortisol, .acth, .dheas])
+    #expect(
+      Analyte.allCases.filter { $0.axis == .hpa } == [.cortisol, .freeCortisol, .acth, .dheas])
     #expect(Analyte.allCases.filter { $0.axis == .hpt } == [.tsh, .freeT4, .freeT3])
     #expect(Analyte.cortisol.canonicalUnit == .nanomolePerLiter)
     #expect(Analyte.tsh.canonicalUnit.ucum == "m[IU]/L")

@@ -113,7 +113,11 @@ struct NormalizerTests {
     ])
     #expect(result.samples.map { $0.circadian?.minutesSinceWaking } == [0, 240])
     #expect(result.samples.allSatisfy { $0.circadian?.wakeSource == .firstSampleEstimated })
-    #expect(result.samples.allSatisfy { $0.flags.map(\.code) == ["wake-estimated"] })
+    // The waking is the first sample itself, so its sampling delay is unknown, not zero.
+    #expect(
+      result.samples.map { $0.flags.map(\.code) } == [
+        ["wake-estimated", "waking-delay-unknown"], ["wake-estimated"],
+      ])
   }
 
   @Test("exports that give minutes since waking pass through unchanged")

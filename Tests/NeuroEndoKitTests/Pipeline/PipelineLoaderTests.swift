@@ -156,7 +156,7 @@ struct PipelineLoaderTests {
       """
     #expect(
       issues(wrong) == [
-        "8 settings.analyze.feedback.ranges[0].analyte: 'thyroxine' is not one of: cortisol, acth, dhea-s, tsh, ft4, ft3, lh, fsh, testosterone, estradiol",
+        "8 settings.analyze.feedback.ranges[0].analyte: 'thyroxine' is not one of: cortisol, free-cortisol, acth, dhea-s, tsh, ft4, ft3, lh, fsh, testosterone, estradiol",
         "9 settings.analyze.feedback.ranges[1]: low 5.0 is above high 1.0",
         "9 settings.analyze.feedback.ranges[1].sex: 'other' is not one of: female, male",
       ])

@@ -97,7 +97,7 @@ struct FHIRReaderTests {
     #expect(tsh.specimen == .serum)  // from the Specimen resource, not the code
     #expect(tsh.quantity == Quantity(value: 9.1, unit: .milliIUPerLiter))
     #expect(tsh.collected?.description == "2026-03-14T08:12:00+01:00")
-    #expect(tsh.referenceRange == ReferenceRange(low: 0.3, high: 4.2))
+    #expect(tsh.referenceRange == ReferenceRange(low: 0.3, high: 4.2, unit: .milliIUPerLiter))
     #expect(tsh.attributes["fhir_id"] == "obs-tsh-1001")
     // The Patient resource (listed before) gives gender and birth date to its samples.
     #expect(tsh.attributes["gender"] == "female" && tsh.attributes["birth_date"] == "1978-05-02")

@@ -3,7 +3,7 @@ import Foundation
 /// Reads each endocrine axis as a loop (analyzers `hpa_feedback`, `hpt_feedback`,
 /// `hpg_feedback`, `dexamethasone_suppression`, `late_night_cortisol`): pairs the regulating
 /// and the regulated hormone of a subject, judges both against their ranges, and says which
-/// pattern of DOMAIN.md section 7 they fit, with the values, ranges, rule and context.
+/// pattern they fit (README, "Feedback findings"), with the values, ranges, rule and context.
 public struct FeedbackAnalyzer: Sendable {
   /// The settings.
   public var settings: FeedbackSettings
@@ -53,12 +53,15 @@ public struct FeedbackAnalyzer: Sendable {
     func of(_ analyte: Analyte) -> [NormalizedSample] {
       samples.filter { $0.sample.analyte == analyte }
     }
-    let cortisol = of(.cortisol)
-    let dexamethasone = cortisol.filter(isAfterDexamethasone)
-    let lateNight = cortisol.filter { !isAfterDexamethasone($0) && isLateNight($0) }
-    let serumCortisol = cortisol.filter {
-      $0.sample.specimen != .saliva && !isAfterDexamethasone($0) && !isLateNight($0)
-    }
+    // Total cortisol after dexamethasone, late at night (salivary with a late-night marker,
+    // or serum in the late-night window without a lab range), and the rest, which the HPA
+    // grid pairs with ACTH. Free cortisol is its own measurement; saliva never meets ACTH.
+    let dexamethasone = (of(.cortisol) + of(.freeCortisol)).filter(isAfterDexamethasone)
+    let cortisol = of(.cortisol).filter { !isAfterDexamethasone($0) }
+    let lateNight = cortisol.filter(isLateNight)
+    let serumCortisol =
+      cortisol.filter { $0.sample.specimen != .saliva && !isLateNight($0) }
+      + of(.freeCortisol).filter { !isAfterDexamethasone($0) }
     let window = settings.pairingWindowHours
 
     // HPA: ACTH x cortisol.
@@ -146,7 +149,7 @@ public struct FeedbackAnalyzer: Sendable {
           ? .low : statuses.allSatisfy { $0 == .normal || $0 == .low } ? .normal : .unknown
       let pattern = FeedbackPatterns.hpg(
         gonadotropins: combined, hormone: hormone.status,
-        estradiol: pair.regulated.sample.analyte == .estradiol)
+        estradiol: pair.regulated.sample.analyte == .estradiol, sex: context.sex)
       grid(
         .hpg, "hpg_feedback", pattern, gonadotropins + [hormone], pair.hours, window,
         "pairing_window_hours", pair.regulated.collected, finding)
@@ -158,53 +161,132 @@ public struct FeedbackAnalyzer: Sendable {
         window: window, setting: "pairing_window_hours", .hpg, "hpg_feedback", judged, finding)
     }
 
-    // Dexamethasone suppression and late-night salivary cortisol.
+    // Dexamethasone suppression and late-night cortisol.
     for sample in dexamethasone {
-      let result = judged(sample)
-      let cutoff = settings.dexamethasoneCutoff
-      let suppressed =
-        sample.value.censoring == .below ? result.value <= cutoff : result.value < cutoff
-      let cortisolText =
-        "cortisol \(sample.value.censoring.rawValue)\(SampleTable.short(result.value)) nmol/L"
-      finding(
-        .hpa, "dexamethasone_suppression", suppressed ? "normal-suppression" : "failed-suppression",
-        suppressed ? .info : .marked,
-        suppressed
-          ? "normal suppression after dexamethasone: \(cortisolText) < \(SampleTable.short(cutoff))"
-          : "pattern consistent with failed dexamethasone suppression: \(cortisolText) >= \(SampleTable.short(cutoff))",
-        [result],
-        "1 mg overnight dexamethasone test: cortisol < \(SampleTable.short(cutoff)) nmol/L is normal suppression (feedback.dexamethasone_cutoff)",
-        time: sample.collected)
+      suppression(sample, judged(sample), finding)
     }
     for sample in lateNight {
-      var result = judged(sample)
-      let labLimit = result.rangeSource == "lab" ? result.range?.high : nil
-      let limit = labLimit ?? settings.lateNightLimit
-      if labLimit == nil {
-        result.range = ReferenceRange(low: nil, high: limit)
-        result.rangeSource = "late-night limit (feedback.late_night_limit)"
-      }
-      let source =
-        labLimit != nil
-        ? "the lab's upper limit" : "the configured assay limit (feedback.late_night_limit)"
-      let above =
-        sample.value.censoring == .above || sample.value.censoring == .atOrAbove
-        ? result.value >= limit : result.value > limit
-      result.status =
-        above
-        ? .high
-        : (sample.value.censoring == .none || result.value <= limit ? .normal : .indeterminate)
-      finding(
-        .hpa, "late_night_cortisol", above ? "above-limit" : "within-limit",
-        above ? .marked : .info,
-        above
-          ? "pattern consistent with loss of the late-night cortisol nadir: \(result.phrase)"
-          : "late-night salivary cortisol at or below the limit: \(result.phrase)",
-        [result],
-        "late-night salivary cortisol above \(SampleTable.short(limit)) nmol/L, \(source)",
-        time: sample.collected)
+      nadir(sample, judged(sample), finding)
     }
     return withHistory(findings)
+  }
+
+  /// The 1 mg overnight dexamethasone test: total serum or plasma cortisol against the
+  /// serum cut-off, salivary cortisol against its own (no default); other results are
+  /// reported as not judged, with the reason.
+  private func suppression(_ sample: NormalizedSample, _ judged: JudgedResult, _ finding: Emit) {
+    var result = judged
+    let specimen = sample.sample.specimen
+    let serum: Set<Specimen> = [.serum, .plasma, .serumOrPlasma]
+    let cutoff: (value: Double, setting: String)?
+    let notJudged: String
+    switch (sample.sample.analyte, specimen) {
+    case (.cortisol, _) where serum.contains(specimen):
+      cutoff = (settings.dexamethasoneCutoff, "feedback.dexamethasone_cutoff")
+      notJudged = ""
+    case (.cortisol, .saliva):
+      cutoff = settings.dexamethasoneSalivaCutoff.map {
+        ($0, "feedback.dexamethasone_saliva_cutoff")
+      }
+      notJudged =
+        "salivary cortisol after dexamethasone has no agreed cut-off and the serum cut-offs do not apply to saliva (set feedback.dexamethasone_saliva_cutoff to judge it)"
+    case (.freeCortisol, _):
+      cutoff = nil
+      notJudged = "the dexamethasone cut-offs are for total serum cortisol, not free cortisol"
+    default:
+      cutoff = nil
+      notJudged =
+        "the serum cut-off applies to serum or plasma cortisol; the specimen is \(specimen.rawValue)"
+    }
+    guard let cutoff else {
+      result.status = .unknown
+      result.reason = notJudged
+      finding(
+        .hpa, "dexamethasone_suppression", "not-judged", .info,
+        "\(result.name) after dexamethasone not judged: \(notJudged)", [result],
+        "dexamethasone suppression: \(notJudged)", sample.collected)
+      return
+    }
+    let limit = NumberText.short(cutoff.value)
+    result.range = ReferenceRange(low: nil, high: cutoff.value)
+    result.rangeSource = "dexamethasone cut-off (\(cutoff.setting)); at or above it is failed"
+    let value =
+      "\(result.name) \(sample.value.censoring.rawValue)\(NumberText.distinct(sample.value.value, from: cutoff.value, text: result.valueText)) nmol/L"
+    let rule =
+      "1 mg overnight dexamethasone test: cortisol < \(limit) nmol/L is normal suppression (\(cutoff.setting))"
+    switch sample.value.exceeds(cutoff.value, inclusive: true) {
+    case false?:
+      result.status = .normal
+      finding(
+        .hpa, "dexamethasone_suppression", "normal-suppression", .info,
+        "normal suppression after dexamethasone: \(value) < \(limit)", [result], rule,
+        sample.collected)
+    case true?:
+      result.status = .high
+      finding(
+        .hpa, "dexamethasone_suppression", "failed-suppression", .marked,
+        "pattern consistent with failed dexamethasone suppression: \(value) >= \(limit)",
+        [result], rule, sample.collected)
+    case nil:
+      result.status = .indeterminate
+      result.reason = "\(sample.value.written) cannot be placed against \(limit)"
+      finding(
+        .hpa, "dexamethasone_suppression", "indeterminate", .info,
+        "suppression after dexamethasone indeterminate: \(value) cannot be placed against the cut-off \(limit)",
+        [result], rule, sample.collected)
+    }
+  }
+
+  /// Late-night cortisol against its limit: salivary against the lab's upper limit, else
+  /// ``FeedbackSettings/lateNightLimit``; serum against
+  /// ``FeedbackSettings/lateNightSerumLimit`` (Nieman et al. 2008), or not judged.
+  private func nadir(_ sample: NormalizedSample, _ judged: JudgedResult, _ finding: Emit) {
+    var result = judged
+    let saliva = sample.sample.specimen == .saliva
+    let labLimit = saliva && result.rangeSource == "lab" ? result.range?.high : nil
+    let setting = saliva ? "feedback.late_night_limit" : "feedback.late_night_serum_limit"
+    let kind = saliva ? "late-night salivary cortisol" : "late-night serum cortisol"
+    guard let limit = labLimit ?? (saliva ? settings.lateNightLimit : settings.lateNightSerumLimit)
+    else {
+      result.reason = "\(setting) is not set"
+      finding(
+        .hpa, "late_night_cortisol", "not-judged", .info,
+        "\(kind) not judged: no late-night limit (\(setting) is not set)", [result],
+        "late-night cortisol is judged against \(setting)", sample.collected)
+      return
+    }
+    if labLimit == nil {
+      result.range = ReferenceRange(low: nil, high: limit)
+      result.rangeSource =
+        saliva
+        ? "late-night limit (\(setting))"
+        : "late-night serum limit (\(setting); Nieman et al. 2008: > 207 nmol/L awake, > 50 asleep)"
+    }
+    let source =
+      labLimit != nil
+      ? "the lab's upper limit"
+      : "the configured \(saliva ? "assay " : "")limit (\(setting))"
+    let rule = "\(kind) above \(NumberText.short(limit)) nmol/L, \(source)"
+    let above = sample.value.exceeds(limit, inclusive: false)
+    result.status = above == true ? .high : above == false ? .normal : .indeterminate
+    result.reason =
+      above == nil
+      ? "\(sample.value.written) cannot be placed against \(NumberText.short(limit))" : nil
+    switch above {
+    case true?:
+      finding(
+        .hpa, "late_night_cortisol", "above-limit", .marked,
+        "pattern consistent with loss of the late-night cortisol nadir: \(result.phrase)", [result],
+        rule, sample.collected)
+    case false?:
+      finding(
+        .hpa, "late_night_cortisol", "within-limit", .info,
+        "\(kind) at or below the limit: \(result.phrase)", [result], rule, sample.collected)
+    case nil:
+      finding(
+        .hpa, "late_night_cortisol", "indeterminate", .info,
+        "\(kind) indeterminate: \(result.phrase)", [result], rule, sample.collected)
+    }
   }
 
   // MARK: Pairing
@@ -236,15 +318,23 @@ public struct FeedbackAnalyzer: Sendable {
   )
     -> (sample: NormalizedSample, hours: Double)?
   {
-    guard let time = sample.collected else { return nil }
+    guard let time = Self.pairingTime(sample) else { return nil }
     let seconds = Normalizer.seconds(time)
     var best: (sample: NormalizedSample, hours: Double)?
     for candidate in candidates {
-      guard let other = candidate.collected else { continue }
+      // One clock: a time with an offset is never compared with a local one.
+      guard let other = Self.pairingTime(candidate),
+        (other.utcOffsetSeconds == nil) == (time.utcOffsetSeconds == nil)
+      else { continue }
       let hours = abs(Normalizer.seconds(other) - seconds) / 3600
       if hours <= window && hours < (best?.hours ?? .infinity) { best = (candidate, hours) }
     }
     return best
+  }
+
+  /// The time a result is paired by: none for a `mixed-clock` local time.
+  private static func pairingTime(_ sample: NormalizedSample) -> CollectionTime? {
+    sample.flags.contains { $0.code == Normalizer.mixedClock } ? nil : sample.collected
   }
 
   /// Regulator results that are no regulated result's nearest partner.
@@ -269,11 +359,13 @@ public struct FeedbackAnalyzer: Sendable {
     let why =
       sample.collected == nil
       ? "has no collection time to pair by"
-      : "has no \(partner) within \(SampleTable.short(window)) h"
+      : Self.pairingTime(sample) == nil
+        ? "has a local time that cannot be placed beside the subject's times with offsets (mixed-clock)"
+        : "has no \(partner) within \(NumberText.short(window)) h"
     finding(
       axis, analyzer, "unpaired", .info,
       "\(result.phrase) \(why): the \(axis.rawValue) loop could not be checked", [result],
-      "pairing: the nearest \(partner) within \(SampleTable.short(window)) h (feedback.\(setting))",
+      "pairing: the nearest \(partner) within \(NumberText.short(window)) h (feedback.\(setting))",
       sample.collected)
   }
 
@@ -285,13 +377,14 @@ public struct FeedbackAnalyzer: Sendable {
   ) {
     let phrases = values.map(\.phrase).joined(separator: ", ")
     let pairing =
-      "paired \(SampleTable.short(hours)) h apart (window \(SampleTable.short(window)) h, feedback.\(setting))"
+      "paired \(NumberText.short(hours)) h apart (window \(NumberText.short(window)) h, feedback.\(setting))"
     guard let pattern else {
-      let unclear = values.filter { $0.status == .unknown || $0.status == .indeterminate }.map(
-        \.name)
+      let unclear = values.filter { $0.status == .unknown || $0.status == .indeterminate }.map {
+        "\($0.name): \($0.reason ?? "no range")"
+      }
       finding(
         axis, analyzer, "undetermined", .info,
-        "the \(axis.rawValue) loop could not be judged (\(unclear.joined(separator: ", ")) without a range or censored across it): \(phrases)",
+        "the \(axis.rawValue) loop could not be judged (\(unclear.joined(separator: "; "))): \(phrases)",
         values, "\(analyzer) grid needs each result low, normal or high; \(pairing)", time)
       return
     }
@@ -302,30 +395,45 @@ public struct FeedbackAnalyzer: Sendable {
       : "pattern consistent with \(pattern.text): \(phrases)"
     finding(
       axis, analyzer, pattern.id, pattern.severity, message, values,
-      "\(analyzer) grid (DOMAIN.md 7): \(statuses) -> \(pattern.id); \(pairing)", time)
+      "\(analyzer) grid: \(statuses) -> \(pattern.id); \(pairing)", time)
   }
 
   // MARK: Markers, indices, history
 
+  /// Attributes whose text can mark a result as taken after dexamethasone: the test name,
+  /// a comment, a FHIR note. A medication list is context, never a marker.
+  static let markerTextAttributes: Set<String> = [
+    "test_name", "testname", "note", "notes", "comment", "comments", "remark", "remarks",
+  ]
+
+  /// Whether a profile column of a marker's name says yes, or the label, test code, test
+  /// name, comment or FHIR note names dexamethasone.
   private func isAfterDexamethasone(_ sample: NormalizedSample) -> Bool {
+    let markers = settings.dexamethasoneMarkers
     for (key, value) in sample.sample.attributes {
       let name = key.lowercased()
-      if settings.dexamethasoneMarkers.contains(name),
-        SubjectContext.isYes(value)
-      {
-        return true
-      }
-      if Self.mentions(value, settings.dexamethasoneMarkers) { return true }
+      if markers.contains(name), SubjectContext.isYes(value) { return true }
+      if Self.markerTextAttributes.contains(name), Self.mentions(value, markers) { return true }
     }
-    return Self.mentions(sample.sample.label ?? "", settings.dexamethasoneMarkers)
+    return Self.mentions(sample.sample.label ?? "", markers)
+      || Self.mentions(sample.sample.testCode ?? "", markers)
   }
 
+  /// Salivary cortisol marked late-night (LOINC 58643-8, label, note), or serum or plasma
+  /// cortisol collected in the late-night window without a lab range of its own.
   private func isLateNight(_ sample: NormalizedSample) -> Bool {
-    guard sample.sample.specimen == .saliva else { return false }
+    guard sample.sample.specimen == .saliva else {
+      return sample.sample.referenceRange == nil && sample.sample.specimen != .unspecified
+        && sample.collected.map {
+          ResultJudge.contains(settings.lateNightWindow, ResultJudge.clockHours($0))
+        } == true
+    }
     if sample.sample.qualifier == "late-night" { return true }
     let markers = ["late-night", "late night", "midnight", "spätabends"]
     return Self.mentions(sample.sample.label ?? "", markers)
-      || sample.sample.attributes.values.contains { Self.mentions($0, markers) }
+      || sample.sample.attributes.contains {
+        Self.markerTextAttributes.contains($0.key.lowercased()) && Self.mentions($0.value, markers)
+      }
   }
 
   /// Whether `text` holds one of the phrases as whole words (case ignored).
@@ -339,8 +447,8 @@ public struct FeedbackAnalyzer: Sendable {
     return phrases.contains { haystack.contains(words($0)) }
   }
 
-  /// SPINA-Thyr: TSHI = ln(TSH) + 0.1345 FT4; sTSHI = (TSHI - 2.7) / 0.676;
-  /// TTSI = 100 TSH FT4 / the upper limit of FT4 (DOMAIN.md section 7).
+  /// SPINA-Thyr (Dietrich et al. 2016): TSHI = ln(TSH) + 0.1345 FT4 (Jostel et al. 2009);
+  /// sTSHI = (TSHI - 2.7) / 0.676; TTSI = 100 TSH FT4 / the upper limit of FT4.
   func thyroidIndices(tsh: JudgedResult, ft4: JudgedResult) -> [String: Double] {
     guard tsh.censoring == .none, ft4.censoring == .none, tsh.value > 0 else { return [:] }
     let tshi = log(tsh.value) + 0.1345 * ft4.value
@@ -351,6 +459,11 @@ public struct FeedbackAnalyzer: Sendable {
     return indices
   }
 
+  /// Findings that judged nothing and take no part in the history.
+  private static let unjudgedPatterns: Set<String> = [
+    "unpaired", "undetermined", "not-judged", "indeterminate",
+  ]
+
   private static let normalPatterns: Set<String> = [
     "balanced", "normal-suppression", "within-limit",
   ]
@@ -359,9 +472,10 @@ public struct FeedbackAnalyzer: Sendable {
   /// finding of the same check, in time order.
   private func withHistory(_ findings: [Finding]) -> [Finding] {
     func key(_ finding: Finding) -> String {
-      let hormone =
-        finding.analyzer == "hpg_feedback" ? finding.values.last?.analyte.rawValue ?? "" : ""
-      return finding.analyzer + hormone
+      // The regulated hormone (testosterone or estradiol, total or free cortisol) and
+      // specimen tell checks of one analyzer apart.
+      let last = finding.values.last
+      return "\(finding.analyzer) \(last?.analyte.rawValue ?? "") \(last?.specimen.rawValue ?? "")"
     }
     func seconds(_ finding: Finding) -> Double { finding.time.map(Normalizer.seconds) ?? .infinity }
     var ordered = findings.enumerated().sorted {
@@ -370,7 +484,7 @@ public struct FeedbackAnalyzer: Sendable {
     var last: [String: Finding] = [:]
     for index in ordered.indices {
       let finding = ordered[index]
-      guard finding.pattern != "unpaired", finding.pattern != "undetermined" else { continue }
+      guard !Self.unjudgedPatterns.contains(finding.pattern) else { continue }
       ordered[index].history = .first
       if let previous = last[key(finding)] {
         let wasNormal = Self.normalPatterns.contains(previous.pattern)

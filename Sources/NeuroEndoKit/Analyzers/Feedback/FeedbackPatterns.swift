@@ -1,4 +1,4 @@
-/// The pattern grids of DOMAIN.md section 7: for the regulating hormone's status (rows)
+/// The pattern grids (README, "Feedback findings"): for the regulating hormone's status (rows)
 /// and the regulated hormone's (columns), the pattern the pair fits. The wording describes
 /// patterns; it never diagnoses.
 enum FeedbackPatterns {
@@ -83,9 +83,12 @@ enum FeedbackPatterns {
 
   /// HPG: gonadotropins (LH/FSH: high when either is high, low when both are low) x the
   /// sex hormone (testosterone, or estradiol in women).
-  static func hpg(gonadotropins: Status, hormone: Status, estradiol: Bool) -> Pattern? {
+  /// The gland is named for the subject's sex (ovarian, testicular), else "gonadal".
+  static func hpg(
+    gonadotropins: Status, hormone: Status, estradiol: Bool, sex: FeedbackSettings.Sex?
+  ) -> Pattern? {
     let name = estradiol ? "estradiol" : "testosterone"
-    let gland = estradiol ? "ovarian" : "testicular"
+    let gland = sex == .female ? "ovarian" : sex == .male ? "testicular" : "gonadal"
     switch (gonadotropins, hormone) {
     case (.high, .low):
       return Pattern(

@@ -1,5 +1,5 @@
-/// Settings of the feedback analyzers (`settings.analyze.feedback`), with the documented
-/// defaults of DOMAIN.md section 7.
+/// Settings of the feedback analyzers (`settings.analyze.feedback`), with documented
+/// defaults (README, "Which ranges apply when").
 public struct FeedbackSettings: Sendable, Hashable {
   /// A default reference range for results the lab sent without one.
   public struct DefaultRange: Sendable, Hashable {
@@ -16,12 +16,18 @@ public struct FeedbackSettings: Sendable, Hashable {
     public var high: Double?
     /// Where the numbers come from, shown on findings.
     public var source: String
+    /// When in the day the range holds: `any` time, or only in the morning collection
+    /// window (``FeedbackSettings/morningWindow``), as for cortisol and ACTH, which fall
+    /// through the day to a nadir around midnight.
+    public var timeOfDay: TimeOfDay = .any
 
     /// Creates a default range.
     public init(
       analyte: Analyte, specimens: Set<Specimen>? = nil, sex: Sex? = nil,
-      ages: ClosedRange<Double>? = nil, low: Double?, high: Double?, source: String
+      ages: ClosedRange<Double>? = nil, low: Double?, high: Double?, source: String,
+      timeOfDay: TimeOfDay = .any
     ) {
+      self.timeOfDay = timeOfDay
       self.analyte = analyte
       self.specimens = specimens
       self.sex = sex
@@ -37,11 +43,20 @@ public struct FeedbackSettings: Sendable, Hashable {
       if let sex { parts.append(sex.rawValue) }
       if let ages {
         parts.append(
-          "\(SampleTable.short(ages.lowerBound))-\(SampleTable.short(ages.upperBound)) y")
+          "\(NumberText.short(ages.lowerBound))-\(NumberText.short(ages.upperBound)) y")
       }
       if let specimens { parts.append(specimens.map(\.rawValue).sorted().joined(separator: "/")) }
+      if timeOfDay == .morning { parts.append("morning") }
       return parts.isEmpty ? "all" : parts.joined(separator: ", ")
     }
+  }
+
+  /// When in the day a default range holds.
+  public enum TimeOfDay: String, Sendable, Hashable, CaseIterable {
+    /// At any hour.
+    case any
+    /// Only for results collected in the morning window.
+    case morning
   }
 
   /// A subject's sex as exports write it.
@@ -65,11 +80,27 @@ public struct FeedbackSettings: Sendable, Hashable {
   public var acthCortisolWindowHours: Double = 1
   /// The default ranges, used when the lab sent none; the first that fits a result wins.
   public var ranges: [DefaultRange] = FeedbackSettings.documentedRanges
+  /// The local clock hours in which morning ranges apply (07:00-10:00 is `7...10`); a
+  /// result collected outside them, or without a time, is not judged by such a range.
+  public var morningWindow: ClosedRange<Double> = 7...10
+  /// The local clock hours of a late-night serum cortisol (23:00-01:00 is `23...25`; hours
+  /// past 24 are the next morning).
+  public var lateNightWindow: ClosedRange<Double> = 23...25
+  /// Late-night serum cortisol above this is a loss of the circadian nadir, nmol/L; `nil`:
+  /// night serum results are not judged. Nieman et al. 2008 (Endocrine Society guideline
+  /// on Cushing's syndrome): midnight serum cortisol > 207 nmol/L (7.5 ug/dL) awake, or
+  /// > 50 nmol/L (1.8 ug/dL) asleep.
+  public var lateNightSerumLimit: Double? = 207
   /// The cut-off of the 1 mg overnight dexamethasone test, nmol/L: cortisol below it is
   /// normal suppression (50 = 1.8 ug/dL; 100 and 200 are the looser alternatives).
   public var dexamethasoneCutoff: Double = 50
-  /// Words that mark a result as taken after dexamethasone, in its label, test name,
-  /// comment or FHIR note (case ignored), or a profile column of that name with a yes value.
+  /// The cut-off for salivary cortisol after dexamethasone, nmol/L. There is no agreed
+  /// one (the serum cut-offs do not apply to saliva): `nil`, the default, reports such a
+  /// result as not judged.
+  public var dexamethasoneSalivaCutoff: Double?
+  /// Words that mark a result as taken after dexamethasone, in its label, test code, test
+  /// name, comment or FHIR note (case ignored), or a profile column of that name with a yes
+  /// value. A medication column naming dexamethasone is context, not a marker.
   public var dexamethasoneMarkers: [String] = ["dexamethasone", "post dex", "post-dex", "dex"]
   /// The late-night salivary cortisol limit when the lab sent none, nmol/L (LC-MS/MS about
   /// 2.8; immunoassays 3.8-10.1: set the assay's).
@@ -86,19 +117,24 @@ public struct FeedbackSettings: Sendable, Hashable {
   /// The defaults.
   public init() {}
 
-  /// DOMAIN.md section 7: typical adult ranges, in canonical units.
+  /// Typical adult ranges, in canonical units, with their sources (README, "Which ranges
+  /// apply when"). Cortisol and ACTH hold only in the morning window; free cortisol has none.
   public static let documentedRanges: [DefaultRange] = [
     DefaultRange(
       analyte: .cortisol, specimens: [.serum, .plasma, .serumOrPlasma], low: 193, high: 690,
-      source: "DOMAIN.md 7, adult morning serum cortisol"),
+      source: "adult morning serum cortisol 7-25 ug/dL (193-690 nmol/L)", timeOfDay: .morning),
     DefaultRange(
-      analyte: .acth, low: 1.6, high: 13.9, source: "DOMAIN.md 7, adult ACTH 7-10 a.m."),
-    DefaultRange(analyte: .tsh, low: 0.3, high: 4.2, source: "DOMAIN.md 7, adult TSH"),
-    DefaultRange(analyte: .freeT4, low: 11.6, high: 21.9, source: "DOMAIN.md 7, adult free T4"),
-    DefaultRange(analyte: .freeT3, low: 3.7, high: 6.5, source: "DOMAIN.md 7, adult free T3"),
-    DefaultRange(analyte: .lh, sex: .male, low: 1.3, high: 9.6, source: "DOMAIN.md 7, men"),
-    DefaultRange(analyte: .fsh, sex: .male, low: 1.2, high: 15.8, source: "DOMAIN.md 7, men"),
+      analyte: .acth, specimens: [.plasma, .serum, .serumOrPlasma, .unspecified], low: 1.6,
+      high: 13.9, source: "adult ACTH 7-10 a.m., 7.2-63.3 pg/mL (1.6-13.9 pmol/L)",
+      timeOfDay: .morning),
+    DefaultRange(analyte: .tsh, low: 0.3, high: 4.2, source: "adult TSH 0.3-4.2 mIU/L"),
     DefaultRange(
-      analyte: .testosterone, sex: .male, low: 8.3, high: 32.9, source: "DOMAIN.md 7, men"),
+      analyte: .freeT4, low: 11.6, high: 21.9, source: "adult free T4 11.6-21.9 pmol/L"),
+    DefaultRange(analyte: .freeT3, low: 3.7, high: 6.5, source: "adult free T3 3.7-6.5 pmol/L"),
+    DefaultRange(analyte: .lh, sex: .male, low: 1.3, high: 9.6, source: "adult men, LH"),
+    DefaultRange(analyte: .fsh, sex: .male, low: 1.2, high: 15.8, source: "adult men, FSH"),
+    DefaultRange(
+      analyte: .testosterone, sex: .male, low: 8.3, high: 32.9,
+      source: "adult men, total testosterone 240-950 ng/dL"),
   ]
 }

@@ -62,9 +62,9 @@ public struct JudgedResult: Sendable, Hashable, Codable {
   /// Where a value stands against its range.
   public enum Status: String, Sendable, Hashable, Codable {
     case low, normal, high
-    /// A censored value whose limit lies inside the range (`<5` against 3-10).
+    /// A censored value whose bound cannot be placed against a limit (`<5` against 3-10).
     case indeterminate
-    /// No range was known.
+    /// No range applies: none is known, or the one known holds at another time of day.
     case unknown
   }
 
@@ -76,6 +76,9 @@ public struct JudgedResult: Sendable, Hashable, Codable {
   public var value: Double
   /// The censoring of the value.
   public var censoring: Censoring
+  /// The value at its reporting precision: as the lab wrote it when it came in the canonical
+  /// unit, else converted and rounded to one significant digit more than it was written with.
+  public var valueText: String
   /// The canonical unit.
   public var unit: String
   /// The collection time.
@@ -86,6 +89,9 @@ public struct JudgedResult: Sendable, Hashable, Codable {
   public var rangeSource: String?
   /// Where the value stands.
   public var status: Status
+  /// Why the status is `unknown` or `indeterminate`: "range applies 07:00-10:00",
+  /// "<4 cannot be placed against 2.8".
+  public var reason: String?
   /// Where the result was read.
   public var source: String
 }

@@ -2,30 +2,60 @@ import Foundation
 
 /// Places results against reference ranges: the lab's range first (converted to the
 /// canonical unit), else the first default of the settings that fits the analyte,
-/// specimen, sex and age. A value on a limit is inside the range.
+/// specimen, sex and age, and that holds at the result's time of day. A value on a limit
+/// is inside the range; a censored value is placed only where its bound decides.
 struct ResultJudge {
   let settings: FeedbackSettings
 
   /// The result judged, for a subject of the given sex and age (years) at the time.
   func judge(_ sample: NormalizedSample, sex: FeedbackSettings.Sex?, age: Double?) -> JudgedResult {
     let analyte = sample.sample.analyte
-    var range: ReferenceRange?
-    var source: String?
-    if let lab = sample.sample.referenceRange,
-      let factor = UnitConverter.factor(from: sample.sample.quantity.unit, to: analyte)
-    {
-      range = ReferenceRange(low: lab.low.map { $0 * factor }, high: lab.high.map { $0 * factor })
-      source = "lab"
-    } else if let fitting = settings.ranges.first(where: { fits($0, sample, sex: sex, age: age) }) {
-      range = ReferenceRange(low: fitting.low, high: fitting.high)
-      source = "default (\(fitting.scope)): \(fitting.source)"
-    }
-    return JudgedResult(
+    var result = JudgedResult(
       analyte: analyte, specimen: sample.sample.specimen, value: sample.value.value,
-      censoring: sample.value.censoring, unit: sample.value.unit.ucum, time: sample.collected,
-      range: range, rangeSource: source,
-      status: range.map { Self.status(sample.value.value, sample.value.censoring, $0) } ?? .unknown,
-      source: sample.sample.provenance.description)
+      censoring: sample.value.censoring, valueText: Self.reported(sample),
+      unit: sample.value.unit.ucum, time: sample.collected, range: nil, rangeSource: nil,
+      status: .unknown, reason: nil, source: sample.sample.provenance.description)
+    if let lab = sample.sample.referenceRange,
+      let factor = UnitConverter.factor(from: lab.unit ?? sample.sample.quantity.unit, to: analyte)
+    {
+      result.range = ReferenceRange(
+        low: lab.low.map { $0 * factor }, high: lab.high.map { $0 * factor })
+      result.rangeSource = "lab"
+    } else if let fitting = settings.ranges.first(where: { fits($0, sample, sex: sex, age: age) }) {
+      result.rangeSource = "default (\(fitting.scope)): \(fitting.source)"
+      if fitting.timeOfDay == .morning,
+        let why = outside(settings.morningWindow, sample.collected)
+      {
+        result.reason = why
+        return result
+      }
+      result.range = ReferenceRange(low: fitting.low, high: fitting.high)
+    }
+    if let range = result.range {
+      (result.status, result.reason) = Self.status(sample.value, range)
+    }
+    return result
+  }
+
+  /// Why a result collected at `time` is outside a clock window, or `nil` when inside.
+  func outside(_ window: ClosedRange<Double>, _ time: CollectionTime?) -> String? {
+    let span =
+      "\(NumberText.clock(hours: window.lowerBound))-\(NumberText.clock(hours: window.upperBound))"
+    guard let hours = time.map(Self.clockHours) else {
+      return "range applies \(span); the result has no collection time"
+    }
+    return Self.contains(window, hours)
+      ? nil : "range applies \(span); collected at \(NumberText.clock(hours: hours))"
+  }
+
+  /// The wall-clock hour of a time (7.5 is 07:30).
+  static func clockHours(_ time: CollectionTime) -> Double {
+    Double(time.local.hour) + Double(time.local.minute) / 60 + time.local.second / 3600
+  }
+
+  /// Whether a clock hour lies in a window; windows past 24 wrap to the next morning.
+  static func contains(_ window: ClosedRange<Double>, _ hours: Double) -> Bool {
+    window.contains(hours) || window.contains(hours + 24)
   }
 
   private func fits(
@@ -39,28 +69,35 @@ struct ResultJudge {
     return true
   }
 
-  /// Where a value stands. A censored value is low or high only when its limit settles it
-  /// (`<0.5` against a low limit of 8.3 is low); otherwise it is indeterminate.
+  /// Where a value stands, with the reason when its censoring leaves it open. A censored
+  /// value is low or high only when its bound settles it (`<0.5` against a low limit of 8.3
+  /// is low); `<5` against 3-10 is indeterminate.
+  static func status(_ value: Quantity, _ range: ReferenceRange) -> (JudgedResult.Status, String?) {
+    let below = range.low.map { value.falls(below: $0, inclusive: false) } ?? false
+    let above = range.high.map { value.exceeds($0, inclusive: false) } ?? false
+    if below == true { return (.low, nil) }
+    if above == true { return (.high, nil) }
+    if below == false && above == false { return (.normal, nil) }
+    let limits = [below == nil ? range.low : nil, above == nil ? range.high : nil]
+      .compactMap { $0 }.map(NumberText.short).joined(separator: " or ")
+    return (.indeterminate, "\(value.written) cannot be placed against \(limits)")
+  }
+
+  /// The status alone (tests and callers that need no reason).
   static func status(_ value: Double, _ censoring: Censoring, _ range: ReferenceRange)
     -> JudgedResult.Status
   {
-    let low = range.low
-    let high = range.high
-    switch censoring {
-    case .none:
-      if let low, value < low { return .low }
-      if let high, value > high { return .high }
-      return .normal
-    case .below, .atOrBelow:
-      // The true value is below (or at) the limit.
-      if let low, censoring == .below ? value <= low : value < low { return .low }
-      if let high, value > high { return .indeterminate }
-      return low == nil ? .normal : .indeterminate
-    case .above, .atOrAbove:
-      if let high, censoring == .above ? value >= high : value > high { return .high }
-      if let low, value < low { return .indeterminate }
-      return high == nil ? .normal : .indeterminate
+    status(Quantity(value: value, unit: .nanomolePerLiter, censoring: censoring), range).0
+  }
+
+  /// The value at its reporting precision (``JudgedResult/valueText``).
+  static func reported(_ sample: NormalizedSample) -> String {
+    let written = sample.sample.quantity
+    if written.unit == sample.value.unit && written.value == sample.value.value {
+      return NumberText.plain(sample.value.value)
     }
+    let digits = min(max(NumberText.significantDigits(of: written.value) + 1, 3), 6)
+    return NumberText.significant(sample.value.value, digits)
   }
 }
 
@@ -69,6 +106,7 @@ extension JudgedResult {
   var name: String {
     switch analyte {
     case .cortisol: specimen == .saliva ? "salivary cortisol" : "cortisol"
+    case .freeCortisol: "free cortisol"
     case .acth: "ACTH"
     case .dheas: "DHEA-S"
     case .tsh: "TSH"
@@ -81,28 +119,45 @@ extension JudgedResult {
     }
   }
 
-  /// `TSH 9.1 mIU/L > 4.2`, `FT4 16.9 pmol/L within 11.6-21.9`, `LH 5 IU/L (no range)`.
+  /// The unit as clinicians write it (`mIU/L` for UCUM `m[IU]/L`).
+  var displayUnit: String {
+    unit == "m[IU]/L" ? "mIU/L" : unit == "[IU]/L" ? "IU/L" : unit
+  }
+
+  /// `TSH 9.1 mIU/L > 4.2`, `FT4 16.9 pmol/L within 11.6-21.9`, `LH 5 IU/L (no range)`,
+  /// `cortisol 160 nmol/L (not judged: range applies 07:00-10:00; collected at 14:30)`.
+  /// A value is never printed so that it reads as equal to the limit it crosses.
   var phrase: String {
-    let unit = self.unit == "m[IU]/L" ? "mIU/L" : self.unit == "[IU]/L" ? "IU/L" : self.unit
-    let number = "\(name) \(censoring.rawValue)\(SampleTable.short(value)) \(unit)"
-    guard let range else { return number + " (no range)" }
-    let low = range.low.map(SampleTable.short)
-    let high = range.high.map(SampleTable.short)
+    func number(against limit: Double?) -> String {
+      let text = limit.map { NumberText.distinct(value, from: $0, text: valueText) } ?? valueText
+      return "\(name) \(censoring.rawValue)\(text) \(displayUnit)"
+    }
+    guard let range else {
+      return number(against: nil) + " (\(reason ?? "no range"))"
+    }
+    let low = range.low.map(NumberText.short)
+    let high = range.high.map(NumberText.short)
     switch status {
-    case .low: return number + " < \(low ?? "?")"
-    case .high: return number + " > \(high ?? "?")"
+    case .low: return number(against: range.low) + " < \(low ?? "?")"
+    case .high: return number(against: range.high) + " > \(high ?? "?")"
     case .normal, .indeterminate, .unknown:
       let span =
         low != nil && high != nil ? "\(low!)-\(high!)" : low.map { ">= \($0)" } ?? "<= \(high!)"
-      return number + (status == .indeterminate ? " (censored, range \(span))" : " within \(span)")
+      if status == .indeterminate {
+        return number(against: nil) + " (indeterminate: \(reason ?? "censored"), range \(span))"
+      }
+      return number(against: nil) + " within \(span)"
     }
   }
 
-  /// `TSH lab 0.3-4.2 m[IU]/L`.
+  /// `TSH 0.3-4.2 m[IU]/L [lab]`, or why no range was applied.
   var rangeText: String {
-    guard let range else { return "\(name): no range" }
-    let low = range.low.map(SampleTable.short) ?? ""
-    let high = range.high.map(SampleTable.short) ?? ""
+    guard let range else {
+      return "\(name): no range applied\(reason.map { " (\($0))" } ?? "")"
+        + (rangeSource.map { " [\($0)]" } ?? "")
+    }
+    let low = range.low.map(NumberText.short) ?? ""
+    let high = range.high.map(NumberText.short) ?? ""
     return "\(name) \(low)-\(high) \(unit) [\(rangeSource ?? "")]"
   }
 }

@@ -118,7 +118,7 @@ struct FHIRObservationMapper {
     if let name = resource["code"]["text"].string { attributes["test_name"] = name }
     let notes = resource["note"].items.compactMap { $0["text"].string }
     if !notes.isEmpty { attributes["note"] = notes.joined(separator: "; ") }
-    let range = referenceRange(resource["referenceRange"].items.first)
+    let range = referenceRange(resource["referenceRange"].items, attributes, collected)
     let location = InputLocation(
       file: file, record: record, line: element.line, path: resource.path)
     let quantity = resource["valueQuantity"]
@@ -147,7 +147,8 @@ struct FHIRObservationMapper {
             subjectID: subjectID, analyte: componentTest.analyte,
             specimen: namedSpecimen ?? componentTest.specimen ?? .unspecified,
             quantity: value, collected: collected,
-            referenceRange: referenceRange(component["referenceRange"].items.first) ?? range,
+            referenceRange: referenceRange(
+              component["referenceRange"].items, attributes, collected) ?? range,
             testCode: componentCode, qualifier: componentTest.qualifier, attributes: attributes,
             provenance: InputLocation(
               file: file, record: record, line: element.line, path: component.path)))
@@ -243,11 +244,88 @@ struct FHIRObservationMapper {
     return Quantity(value: number, unit: unit, censoring: censoring)
   }
 
-  private func referenceRange(_ node: JSONNode?) -> ReferenceRange? {
-    guard let node else { return nil }
+  /// The reference range that applies to the patient: among the ranges whose `appliesTo`
+  /// (sex) and `age` fit the Patient resource's gender and birth date, the most specific;
+  /// otherwise the first. Limits keep their own unit (`low.code`, `low.unit`).
+  private func referenceRange(
+    _ nodes: [JSONNode], _ patient: [String: String], _ time: CollectionTime?
+  ) -> ReferenceRange? {
+    let ranges = nodes.compactMap { node -> (range: ReferenceRange, fit: Int?)? in
+      guard let range = referenceRange(node) else { return nil }
+      return (range, fit(node, patient, time))
+    }
+    let fitting = ranges.enumerated().filter { $0.element.fit != nil }.max {
+      ($0.element.fit!, -$0.offset) < ($1.element.fit!, -$1.offset)
+    }
+    return fitting?.element.range ?? ranges.first?.range
+  }
+
+  private func referenceRange(_ node: JSONNode) -> ReferenceRange? {
     let low = node["low"]["value"].number
     let high = node["high"]["value"].number
-    return low == nil && high == nil ? nil : ReferenceRange(low: low, high: high)
+    guard low != nil || high != nil else { return nil }
+    let units = ["low", "high"].compactMap { bound -> String? in
+      let quantity = node[bound]
+      return quantity["system"].string == FHIRObservationMapper.ucum
+        ? quantity["code"].string ?? quantity["unit"].string
+        : quantity["unit"].string ?? quantity["code"].string
+    }
+    // A limit in a unit we cannot read would be compared with the wrong numbers.
+    let parsed = units.map(LabUnit.init(text:))
+    guard !parsed.contains(where: { $0 == nil }), Set(parsed).count <= 1 else { return nil }
+    return ReferenceRange(low: low, high: high, unit: parsed.first ?? nil)
+  }
+
+  /// How many of a range's conditions the patient meets, or `nil` when one is not met or
+  /// cannot be told (a sex-specific range for a patient of unknown sex).
+  private func fit(_ node: JSONNode, _ patient: [String: String], _ time: CollectionTime?) -> Int? {
+    var met = 0
+    for concept in node["appliesTo"].items {
+      let words =
+        (concept["coding"].items.flatMap { [$0["code"].string, $0["display"].string] }
+        + [concept["text"].string]).compactMap { $0?.lowercased() }
+      let sexes = Set(words.compactMap(Self.sex(of:)))
+      guard !sexes.isEmpty else { continue }  // a condition we do not read (race, phase)
+      guard let gender = patient["gender"]?.lowercased(), sexes.contains(gender) else {
+        return nil
+      }
+      met += 1
+    }
+    let age = node["age"]
+    if age.exists {
+      guard let years = Self.age(birth: patient["birth_date"], at: time) else { return nil }
+      func limit(_ key: String) -> Double? {
+        guard let value = age[key]["value"].number else { return nil }
+        let unit = (age[key]["code"].string ?? age[key]["unit"].string ?? "a").lowercased()
+        return unit.hasPrefix("mo") ? value / 12 : unit.hasPrefix("w") ? value / 52.1775 : value
+      }
+      if let low = limit("low"), years < low { return nil }
+      if let high = limit("high"), years > high { return nil }
+      met += 1
+    }
+    return met
+  }
+
+  /// `male` or `female` for the codes and words FHIR ranges use (administrative gender,
+  /// v3 `M`/`F`, SNOMED 248153007/248152002).
+  private static func sex(of word: String) -> String? {
+    switch word {
+    case "male", "m", "men", "man", "248153007": "male"
+    case "female", "f", "women", "woman", "248152002": "female"
+    default: nil
+    }
+  }
+
+  /// Whole years from a birth date (`1971-04-12`, `1971`) to a time.
+  private static func age(birth: String?, at time: CollectionTime?) -> Double? {
+    guard let birth, let time else { return nil }
+    let parts = birth.split(separator: "-").compactMap { Int($0) }
+    guard let year = parts.first else { return nil }
+    var years = Double(time.local.year - year)
+    let month = parts.count > 1 ? parts[1] : 1
+    let day = parts.count > 2 ? parts[2] : 1
+    if (time.local.month, time.local.day) < (month, day) { years -= 1 }
+    return years
   }
 
   private func rejection(
