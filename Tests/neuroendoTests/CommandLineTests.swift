@@ -59,7 +59,7 @@ struct CommandLineTests {
     #expect(result.status == 0)
     #expect(
       result.output.contains(
-        "total: 9 files (0 failed), 135 records = 110 accepted + 0 partial + 18 rejected + 7 skipped; 144 samples, 18 rejections, 9 empty cells"
+        "total: 9 files (0 failed), 141 records = 116 accepted + 0 partial + 18 rejected + 7 skipped; 150 samples, 18 rejections, 9 empty cells"
       ))
     #expect(
       result.output.contains("SampleData/lis/stmary-lis-2026-03-16.csv [lis-long]: 15 records"))
@@ -112,7 +112,7 @@ struct CommandLineTests {
     #expect(result.status == 0)
     #expect(
       result.output.contains(
-        "citylab-endocrine-2026-03-18.csv [tsst-saliva]: 18 records = 0 accepted + 0 partial + 18 rejected"
+        "citylab-endocrine-2026-03-18.csv [tsst-saliva]: 24 records = 0 accepted + 0 partial + 24 rejected"
       ))
     let responses = try String(
       contentsOf: output.appendingPathComponent("features-response.csv"), encoding: .utf8)

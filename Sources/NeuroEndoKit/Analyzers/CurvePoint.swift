@@ -29,10 +29,7 @@ public struct CurvePoint: Sendable, Hashable {
   public var name: String {
     let sign = minutes < 0 ? "" : "+"
     var prefix = label ?? "sample"
-    if label == nil, let clockHours {
-      let total = Int((clockHours * 60).rounded()) % 1440
-      prefix = "\(pad(total / 60, 2)):\(pad(total % 60, 2))"
-    }
+    if label == nil, let clockHours { prefix = NumberText.clock(hours: clockHours) }
     return "\(prefix) (\(sign)\(NumberText.short(minutes)) min)"
   }
 }
@@ -72,10 +69,7 @@ struct CurveSelection {
       var point = CurvePoint(
         minutes: minutes(sample), value: sample.value.value, label: sample.sample.label,
         flags: Set(sample.flags.map(\.code)),
-        clockHours: sample.collected.map { time in
-          Double(time.local.hour) + Double(time.local.minute) / 60 + Double(time.local.second)
-            / 3600
-        })
+        clockHours: sample.collected?.local.hourOfDay)
       if let flag = sample.flags.first(where: { settings.excludeFlags.contains($0.code) }) {
         excluded.append(
           Exclusion(sample: point.name, reason: "flagged \(flag.code) (\(flag.message))"))

@@ -75,6 +75,9 @@ public struct LocalDateTime: Sendable, Hashable, Codable, Comparable, CustomStri
     return (1...LocalDateTime.daysInMonth(year: year, month: month)).contains(day)
   }
 
+  /// The time of day in hours on this clock (07:30 is 7.5).
+  public var hourOfDay: Double { Double(hour) + Double(minute) / 60 + second / 3600 }
+
   /// Seconds since 1970-01-01T00:00 on the same wall clock (no time zone applied).
   public var secondsSinceEpochWallClock: Double {
     Double(LocalDateTime.daysFromCivil(year: year, month: month, day: day)) * 86_400
@@ -95,25 +98,6 @@ public struct LocalDateTime: Sendable, Hashable, Codable, Comparable, CustomStri
 
   public static func < (lhs: LocalDateTime, rhs: LocalDateTime) -> Bool {
     lhs.secondsSinceEpochWallClock < rhs.secondsSinceEpochWallClock
-  }
-
-  /// The wall-clock time `seconds` after 1970-01-01T00:00 (the inverse of
-  /// ``secondsSinceEpochWallClock``; H. Hinnant's `civil_from_days`).
-  public init(secondsSinceEpochWallClock seconds: Double) {
-    let days = Int((seconds / 86_400).rounded(.down))
-    let rest = seconds - Double(days) * 86_400
-    let z = days + 719_468
-    let era = (z >= 0 ? z : z - 146_096) / 146_097
-    let dayOfEra = z - era * 146_097
-    let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-    let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-    let mp = (5 * dayOfYear + 2) / 153
-    let day = dayOfYear - (153 * mp + 2) / 5 + 1
-    let month = mp < 10 ? mp + 3 : mp - 9
-    let whole = Int(rest.rounded(.down))
-    self.init(
-      year: yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month: month, day: day,
-      hour: whole / 3600, minute: whole % 3600 / 60, second: rest - Double(whole - whole % 60))
   }
 
   static func daysInMonth(year: Int, month: Int) -> Int {
@@ -177,8 +161,7 @@ public struct CollectionTime: Sendable, Hashable, Codable, CustomStringConvertib
   /// The same clock `minutes` later (earlier when negative), keeping the offset.
   public func adding(minutes: Double) -> CollectionTime {
     CollectionTime(
-      local: LocalDateTime(
-        secondsSinceEpochWallClock: local.secondsSinceEpochWallClock + minutes * 60),
+      local: LocalDateTime(wallClockSeconds: local.secondsSinceEpochWallClock + minutes * 60),
       utcOffsetSeconds: utcOffsetSeconds)
   }
 
@@ -225,5 +208,27 @@ public enum TimeAnchor: Sendable, Hashable, Codable, CustomStringConvertible {
     case .waking: "waking"
     case .event(let name): name
     }
+  }
+}
+
+extension LocalDateTime {
+  /// The wall-clock date and time `seconds` after 1970-01-01T00:00 (H. Hinnant's
+  /// `civil_from_days`), the inverse of ``secondsSinceEpochWallClock``.
+  public init(wallClockSeconds seconds: Double) {
+    let days = Int((seconds / 86_400).rounded(.down))
+    let remainder = seconds - Double(days) * 86_400
+    let z = days + 719_468
+    let era = (z >= 0 ? z : z - 146_096) / 146_097
+    let dayOfEra = z - era * 146_097
+    let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+    let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+    let monthIndex = (5 * dayOfYear + 2) / 153
+    let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+    let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+    let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+    let whole = Int(remainder.rounded(.down))
+    self.init(
+      year: year, month: month, day: day, hour: whole / 3600, minute: whole % 3600 / 60,
+      second: remainder - Double(whole - whole % 60))
   }
 }

@@ -50,25 +50,3 @@ public struct LocalTimeResolver: Sendable {
     timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: seconds))
   }
 }
-
-extension LocalDateTime {
-  /// The wall-clock date and time `seconds` after 1970-01-01T00:00 (H. Hinnant's
-  /// `civil_from_days`), the inverse of ``secondsSinceEpochWallClock``.
-  init(wallClockSeconds seconds: Double) {
-    let days = Int((seconds / 86_400).rounded(.down))
-    let remainder = seconds - Double(days) * 86_400
-    let z = days + 719_468
-    let era = (z >= 0 ? z : z - 146_096) / 146_097
-    let dayOfEra = z - era * 146_097
-    let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-    let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-    let monthIndex = (5 * dayOfYear + 2) / 153
-    let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-    let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-    let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-    let whole = Int(remainder.rounded(.down))
-    self.init(
-      year: year, month: month, day: day, hour: whole / 3600, minute: whole % 3600 / 60,
-      second: remainder - Double(whole - whole % 60))
-  }
-}

@@ -338,8 +338,7 @@ public struct Normalizer: Sendable {
       guard anchor(seconds) == nil else { continue }
       let date = LocalDateTime.daysFromCivil(
         year: time.local.year, month: time.local.month, day: time.local.day)
-      let hours = Double(time.local.hour) + Double(time.local.minute) / 60
-      let key = hours < settings.dayStartHour ? date - 1 : date
+      let key = time.local.hourOfDay < settings.dayStartHour ? date - 1 : date
       if let first = estimatedDays[key], first.seconds <= seconds { continue }
       estimatedDays[key] = (seconds, time)
     }

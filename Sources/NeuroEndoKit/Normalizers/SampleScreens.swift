@@ -243,7 +243,9 @@ struct SampleScreens {
         }
         guard others.count >= 2 else { continue }
         others.sort()
-        let median = others[others.count / 2]
+        let middle = others.count / 2
+        let median =
+          others.count % 2 == 1 ? others[middle] : (others[middle - 1] + others[middle]) / 2
         let value = values[position]
         guard median > 0, value > 0 else { continue }
         let off = max(value / median, median / value)

@@ -63,7 +63,7 @@ struct WakingReconciler {
       }
       let chosen = kept[nearest]
       let minutes = abs(chosen.seconds - candidate.seconds) / 60
-      if minutes == 0 && chosen.source == candidate.source { continue }
+      if minutes == 0 { continue }  // the same waking from two sources: they agree
       let limit = NumberText.short(proximityMinutes)
       let pair =
         "\(candidate.source.rawValue) \(candidate.time) and \(chosen.source.rawValue) \(chosen.time)"

@@ -196,6 +196,18 @@ struct FeatureTablesTests {
       finding("MRN004702", "dexamethasone_suppression").map(\.pattern) == ["normal-suppression"])
     #expect(
       finding("pt-2003", "dexamethasone_suppression").map(\.pattern) == ["normal-suppression"])
+    // City Lab: an afternoon cortisol is not judged by the morning range; 13.8 ug/dL at
+    // 23:00 (380.7 nmol/L) is a lost nadir, and the dexamethasone in the medication list is
+    // context, not a test; free and total cortisol of one draw are both kept.
+    #expect(finding("C-506", "hpa_feedback").map(\.pattern) == ["undetermined"])
+    #expect(
+      finding("C-506", "hpa_feedback").first?.values[1].reason
+        == "range applies 07:00-10:00; collected at 14:30")
+    #expect(finding("C-507", "late_night_cortisol").map(\.pattern) == ["above-limit"])
+    #expect(finding("C-507", "dexamethasone_suppression").isEmpty)
+    #expect(
+      finding("C-508", "hpa_feedback").map { $0.values[1].analyte } == [.cortisol, .freeCortisol])
+    #expect(finding("C-508", "hpa_feedback").first?.pattern == "balanced")
     // FHIR Patient resources give sex and age.
     #expect(finding("pt-1002", "hpg_feedback").first?.context == ["sex: male", "age: 56"])
     let table = try String(

@@ -77,7 +77,7 @@ struct SampleScreensTests {
       ])
     #expect(
       result.samples[2].flags.first { $0.code == "suspected-unit-mixup" }?.message
-        == "0.45 nmol/L is 28.9x off (>= 10) the median 13 nmol/L of this subject's other values; read with the ug/dL factor 27.59 it would be 12.416 nmol/L"
+        == "0.45 nmol/L is 27.8x off (>= 10) the median 12.5 nmol/L of this subject's other values; read with the ug/dL factor 27.59 it would be 12.416 nmol/L"
     )
   }
 

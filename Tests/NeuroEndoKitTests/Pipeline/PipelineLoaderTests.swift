@@ -127,9 +127,14 @@ struct PipelineLoaderTests {
             dexamethasone_cutoff: 100
             late_night_limit: 3.8
             acth_cortisol_window_hours: 2
+            morning_window: [6.5, 9]
+            late_night_window: [22, 24.5]
+            late_night_serum_limit: null
+            dexamethasone_saliva_cutoff: 1.5
             ranges:
               - {analyte: tsh, ages: [70, 120], low: 0.4, high: 6.0, source: elderly TSH}
               - {analyte: estradiol, sex: female, low: 100, high: 1500}
+              - {analyte: cortisol, time_of_day: morning, low: 166, high: 507}
       outputs:
         directory: out
       """
@@ -137,7 +142,10 @@ struct PipelineLoaderTests {
       .analyzers.feedback
     #expect(feedback.dexamethasoneCutoff == 100 && feedback.lateNightLimit == 3.8)
     #expect(feedback.acthCortisolWindowHours == 2)
-    #expect(feedback.ranges.count == 2 + FeedbackSettings.documentedRanges.count)
+    #expect(feedback.morningWindow == 6.5...9 && feedback.lateNightWindow == 22...24.5)
+    #expect(feedback.lateNightSerumLimit == nil && feedback.dexamethasoneSalivaCutoff == 1.5)
+    #expect(feedback.ranges[2].timeOfDay == .morning)
+    #expect(feedback.ranges.count == 3 + FeedbackSettings.documentedRanges.count)
     #expect(feedback.ranges[0].ages == 70...120 && feedback.ranges[0].source == "elderly TSH")
     #expect(feedback.ranges[1].sex == .female)
     #expect(feedback.ranges[1].source == "pipeline settings.analyze.feedback.ranges[1]")
@@ -151,11 +159,17 @@ struct PipelineLoaderTests {
             ranges:
               - {analyte: thyroxine, low: 1}
               - {analyte: tsh, sex: other, low: 5, high: 1}
+            morning_window: [20, 45]
+            late_night_serum_limit: -3
+            dexamethasone_saliva_cutoff: high
       outputs:
         directory: out
       """
     #expect(
       issues(wrong) == [
+        "11 settings.analyze.feedback.late_night_serum_limit: expected a number above 0",
+        "12 settings.analyze.feedback.dexamethasone_saliva_cutoff: expected a number, found 'high'",
+        "10 settings.analyze.feedback.morning_window: expected [from, to] with from in 0..<24 and less than 24 hours between them",
         "8 settings.analyze.feedback.ranges[0].analyte: 'thyroxine' is not one of: cortisol, free-cortisol, acth, dhea-s, tsh, ft4, ft3, lh, fsh, testosterone, estradiol",
         "9 settings.analyze.feedback.ranges[1]: low 5.0 is above high 1.0",
         "9 settings.analyze.feedback.ranges[1].sex: 'other' is not one of: female, male",

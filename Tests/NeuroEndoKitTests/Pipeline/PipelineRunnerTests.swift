@@ -30,36 +30,36 @@ struct PipelineRunnerTests {
     #expect(summary.files.count == 9)
     #expect(summary.isComplete)
     // Hand count: Labor Nord 22 records (4 rejected), St Mary 15 (2), research 30 (2), wide 7
-    // (1), stress test 3 (14 samples, one empty cell), City Lab 18, FHIR bundle 27 (5 rejected, 7 skipped, 16 samples), bulk NDJSON 6 (1 rejected),
+    // (1), stress test 3 (14 samples, one empty cell), City Lab 24, FHIR bundle 27 (5 rejected, 7 skipped, 16 samples), bulk NDJSON 6 (1 rejected),
     // research portal JSON 7 (3 rejected).
-    #expect(totals.records == 135)
-    #expect(totals.acceptedRecords == 110)
+    #expect(totals.records == 141)
+    #expect(totals.acceptedRecords == 116)
     #expect(totals.rejectedRecords == 18)
     #expect(totals.skippedRecords == 7)
-    #expect(totals.samples == 144)
-    #expect(handedOut == 144)
+    #expect(totals.samples == 150)
+    #expect(handedOut == 150)
     #expect(
       totals.records
         == totals.acceptedRecords + totals.partialRecords + totals.rejectedRecords
         + totals.skippedRecords)
-    #expect(try lines(output.appendingPathComponent("samples.csv").path).count == 1 + 144)
+    #expect(try lines(output.appendingPathComponent("samples.csv").path).count == 1 + 150)
     // 18 records rejected while reading, and one sleep-diary row whose time does not parse.
     #expect(try lines(output.appendingPathComponent("rejections.csv").path).count == 1 + 18 + 1)
     #expect(summary.normalization.diaryWakes == 2)
     #expect(summary.normalization.diaryRejections == 1)
     // Normalization: every sample in canonical units; local times placed in Europe/Berlin,
     // or in America/New_York for the St Mary input, which sets its own zone.
-    #expect(summary.normalization.normalized == 144)
+    #expect(summary.normalization.normalized == 150)
     #expect(summary.normalization.timeResolutions == ["exact": 19])
     let normalized = try String(
       contentsOf: output.appendingPathComponent("normalized-samples.csv"), encoding: .utf8)
-    #expect(normalized.split(separator: "\n").count == 1 + 144)
+    #expect(normalized.split(separator: "\n").count == 1 + 150)
     #expect(
       normalized.contains(
         "MRN004631,ft3,serum,4.4544,pmol/L,,2.9,pg/mL,2026-03-16T08:30:00-04:00,exact,08:30:00,0,1,"
       ))
     #expect(
-      try lines(output.appendingPathComponent("normalized-samples.ndjson").path).count == 144)
+      try lines(output.appendingPathComponent("normalized-samples.ndjson").path).count == 150)
     // For JSON files the column of rejections.csv holds the JSON path.
     let rejectionsText = try String(
       contentsOf: output.appendingPathComponent("rejections.csv"), encoding: .utf8)
@@ -70,8 +70,8 @@ struct PipelineRunnerTests {
     let json = try Data(contentsOf: output.appendingPathComponent("run-summary.json"))
     let decoded = try JSONSerialization.jsonObject(with: json) as? [String: Any]
     let jsonTotals = decoded?["totals"] as? [String: Int]
-    #expect(jsonTotals?["records"] == 135)
-    #expect(jsonTotals?["samples"] == 144)
+    #expect(jsonTotals?["records"] == 141)
+    #expect(jsonTotals?["samples"] == 150)
     let leftovers = try FileManager.default.contentsOfDirectory(atPath: output.path).filter {
       $0.hasPrefix(".")
     }

@@ -267,3 +267,66 @@ struct InputLocationTests {
         == InputLocation(file: "a.json", record: 4, line: 9, path: "x"))
   }
 }
+
+@Suite("FHIR reference ranges")
+struct FHIRReferenceRangeTests {
+  /// A bundle of one Patient and one testosterone Observation with sex- and age-specific
+  /// ranges in ng/dL, read from a temporary file.
+  private func testosterone(gender: String?, birthDate: String = "1984-06-01") throws -> Sample {
+    let patient =
+      gender.map {
+        #"{"resource": {"resourceType": "Patient", "id": "q1", "gender": "\#($0)", "birthDate": "\#(birthDate)"}},"#
+      } ?? ""
+    let bundle = """
+      {"resourceType": "Bundle", "type": "collection", "entry": [\(patient)
+        {"resource": {"resourceType": "Observation", "status": "final",
+          "code": {"coding": [{"system": "http://loinc.org", "code": "2986-8"}]},
+          "subject": {"reference": "Patient/q1"},
+          "effectiveDateTime": "2026-03-18T16:40:00+01:00",
+          "valueQuantity": {"value": 0.9, "unit": "nmol/L", "system": "http://unitsofmeasure.org", "code": "nmol/L"},
+          "referenceRange": [
+            {"low": {"value": 264, "unit": "ng/dL", "system": "http://unitsofmeasure.org", "code": "ng/dL"},
+             "high": {"value": 916, "unit": "ng/dL", "system": "http://unitsofmeasure.org", "code": "ng/dL"},
+             "appliesTo": [{"coding": [{"system": "http://hl7.org/fhir/administrative-gender", "code": "male"}]}]},
+            {"low": {"value": 15, "unit": "ng/dL"}, "high": {"value": 70, "unit": "ng/dL"},
+             "appliesTo": [{"text": "female"}], "age": {"low": {"value": 18, "unit": "a"}, "high": {"value": 39, "unit": "a"}}},
+            {"low": {"value": 10, "unit": "ng/dL"}, "high": {"value": 55, "unit": "ng/dL"},
+             "appliesTo": [{"text": "female"}], "age": {"low": {"value": 40, "unit": "a"}}}
+          ]}}
+      ]}
+      """
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "ranges-\(UUID().uuidString).json")
+    try bundle.write(to: file, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(at: file) }
+    var samples: [Sample] = []
+    _ = FHIRReader().read(file: file.path, onSample: { samples.append($0) }, onRejection: { _ in })
+    return try #require(samples.first)
+  }
+
+  @Test("the range that applies to the patient's sex and age is chosen, with its own unit")
+  func appliesToPatient() throws {
+    // Born 1984-06-01, 41 on 2026-03-18: the women's range from 40 years.
+    let woman = try testosterone(gender: "female")
+    #expect(woman.referenceRange == ReferenceRange(low: 10, high: 55, unit: .nanogramPerDeciliter))
+    let younger = try testosterone(gender: "female", birthDate: "1990-01-01")
+    #expect(younger.referenceRange?.low == 15)
+    let man = try testosterone(gender: "male")
+    #expect(man.referenceRange == ReferenceRange(low: 264, high: 916, unit: .nanogramPerDeciliter))
+    // Unknown sex: no range fits, so the first one is kept.
+    let unknown = try testosterone(gender: nil)
+    #expect(unknown.referenceRange?.low == 264)
+  }
+
+  @Test("a range in ng/dL is converted before 0.9 nmol/L is judged: normal for her, low for him")
+  func convertedBeforeJudging() throws {
+    func status(_ sample: Sample) -> JudgedResult.Status? {
+      let normalized = Normalizer(settings: NormalizerSettings())!.normalize([sample]).samples
+      return ResultJudge(settings: FeedbackSettings()).judge(normalized[0], sex: nil, age: nil)
+        .status
+    }
+    // 10-55 ng/dL x 0.03467 = 0.347-1.907 nmol/L; 264 ng/dL = 9.153 nmol/L.
+    #expect(status(try testosterone(gender: "female")) == .normal)
+    #expect(status(try testosterone(gender: "male")) == .low)
+  }
+}

@@ -379,12 +379,10 @@ public struct FeedbackAnalyzer: Sendable {
     let pairing =
       "paired \(NumberText.short(hours)) h apart (window \(NumberText.short(window)) h, feedback.\(setting))"
     guard let pattern else {
-      let unclear = values.filter { $0.status == .unknown || $0.status == .indeterminate }.map {
-        "\($0.name): \($0.reason ?? "no range")"
-      }
+      // Each phrase says why its value was not placed (no range, the hour, the censoring).
       finding(
         axis, analyzer, "undetermined", .info,
-        "the \(axis.rawValue) loop could not be judged (\(unclear.joined(separator: "; "))): \(phrases)",
+        "the \(axis.rawValue) loop could not be judged: \(phrases)",
         values, "\(analyzer) grid needs each result low, normal or high; \(pairing)", time)
       return
     }
@@ -425,7 +423,7 @@ public struct FeedbackAnalyzer: Sendable {
     guard sample.sample.specimen == .saliva else {
       return sample.sample.referenceRange == nil && sample.sample.specimen != .unspecified
         && sample.collected.map {
-          ResultJudge.contains(settings.lateNightWindow, ResultJudge.clockHours($0))
+          ResultJudge.contains(settings.lateNightWindow, $0.local.hourOfDay)
         } == true
     }
     if sample.sample.qualifier == "late-night" { return true }

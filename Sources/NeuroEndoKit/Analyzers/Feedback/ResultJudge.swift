@@ -41,16 +41,11 @@ struct ResultJudge {
   func outside(_ window: ClosedRange<Double>, _ time: CollectionTime?) -> String? {
     let span =
       "\(NumberText.clock(hours: window.lowerBound))-\(NumberText.clock(hours: window.upperBound))"
-    guard let hours = time.map(Self.clockHours) else {
+    guard let hours = time?.local.hourOfDay else {
       return "range applies \(span); the result has no collection time"
     }
     return Self.contains(window, hours)
       ? nil : "range applies \(span); collected at \(NumberText.clock(hours: hours))"
-  }
-
-  /// The wall-clock hour of a time (7.5 is 07:30).
-  static func clockHours(_ time: CollectionTime) -> Double {
-    Double(time.local.hour) + Double(time.local.minute) / 60 + time.local.second / 3600
   }
 
   /// Whether a clock hour lies in a window; windows past 24 wrap to the next morning.
