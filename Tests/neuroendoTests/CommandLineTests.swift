@@ -97,6 +97,62 @@ struct CommandLineTests {
     #expect(bad.error.contains("--slope 'S1': expected two sample labels"))
   }
 
+  @Test(
+    "analyze: a plain research export is analysed as saliva, a row per subject-day, no findings")
+  func plainResearchExport() throws {
+    let directory = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    // 20 subjects x 3 days, nine samples a day from waking to +15 h, no specimen column.
+    var text = "subject_id,day,sample,minutes_since_waking,cortisol_nmol_l\n"
+    let minutes = [0.0, 15, 30, 45, 180, 360, 540, 720, 900]
+    for subject in 1...20 {
+      for day in 1...3 {
+        for (index, minute) in minutes.enumerated() {
+          let car = minute <= 45 ? [0, 5, 8, 4][index] : 0
+          let value = 14 * exp(-0.12 * minute / 60) + Double(car) + Double(subject % 5) / 10
+          text += "c\(subject),\(day),S\(index),\(Int(minute)),\(String(format: "%.3f", value))\n"
+        }
+      }
+    }
+    let input = directory.appendingPathComponent("cohort.csv")
+    try text.write(to: input, atomically: true, encoding: .utf8)
+    let output = directory.appendingPathComponent("out")
+    let result = try neuroendo("analyze", input.path, "--out", output.path)
+    #expect(result.status == 0)
+    #expect(
+      result.output.contains(
+        "  note: 540 cortisol samples without a specimen, timed in minutes since waking, read as saliva"
+      ))
+    #expect(result.output.contains("analyzed: 60 subject-days (CAR 60, slope 60, cosinor 60)"))
+    let table = try String(
+      contentsOf: output.appendingPathComponent("features-subject-day.csv"), encoding: .utf8)
+    let rows = table.split(separator: "\n").dropFirst().map {
+      $0.split(separator: ",", omittingEmptySubsequences: false)
+    }
+    #expect(rows.count == 60)
+    // car_auc_g, slope_log and cosinor_mesor are filled on every row.
+    #expect(rows.allSatisfy { !$0[2].isEmpty && !$0[9].isEmpty && !$0[11].isEmpty })
+    // No finding per sample: the salivary cohort has nothing for the feedback loops.
+    let findings = try String(
+      contentsOf: output.appendingPathComponent("findings.csv"), encoding: .utf8)
+    #expect(findings.split(separator: "\n").count == 1)
+    #expect(!result.output.contains("not judged"))
+  }
+
+  @Test("a setting that leaves out every sample of a specimen says so on its own line")
+  func leftOutSpecimen() throws {
+    let output = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: output) }
+    let result = try neuroendo(
+      "analyze", "SampleData/lis/stmary-lis-2026-03-16.csv", "--out", output.path)
+    #expect(result.status == 0)
+    #expect(
+      result.output.contains(
+        "\nleft out: all 3 serum cortisol samples, by settings.analyze.specimens (add serum to analyse their rhythm)\n"
+      ))
+    #expect(result.output.contains("\nnot judged (HPA): "))
+  }
+
   @Test("analyze --settings takes the analyzer settings of a pipeline file; findings are written")
   func analyzeWithSettings() throws {
     let output = try temporaryDirectory()

@@ -34,6 +34,9 @@ public struct CortisolRhythmFeatures: Sendable {
   /// Cortisol samples of the analysed specimens that neither a subject-day nor the
   /// response anchor could place, by reason.
   public var unplaced: [String: Int] = [:]
+  /// Cortisol samples of specimens that `settings.analyze.specimens` leaves out, by
+  /// specimen: every sample of such a specimen is left out.
+  public var specimensLeftOut: [String: Int] = [:]
 }
 
 /// Runs the cortisol rhythm analyzers over the normalized samples of a run: groups the
@@ -60,9 +63,7 @@ public struct CortisolRhythmAnalyzer: Sendable {
     let anchor = TimeAnchor.event(settings.response.anchor)
     for sample in samples where sample.sample.analyte == .cortisol {
       guard settings.specimens.contains(sample.sample.specimen) else {
-        result.unplaced[
-          "\(sample.sample.specimen.rawValue), not an analysed specimen (settings.analyze.specimens)",
-          default: 0] += 1
+        result.specimensLeftOut[sample.sample.specimen.rawValue, default: 0] += 1
         continue
       }
       if let position = sample.circadian {

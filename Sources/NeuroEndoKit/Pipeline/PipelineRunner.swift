@@ -110,11 +110,11 @@ public struct PipelineRunner: Sendable {
       normalization.samples)
     summary.analysis = RunSummary.AnalysisSummary(features)
     writeFeatures(features, directory: directory, into: &summary)
-    let findings = FeedbackAnalyzer(
+    let feedback = FeedbackAnalyzer(
       settings: pipeline.analyzers.feedback, excludeFlags: pipeline.analyzers.excludeFlags
-    ).analyze(normalization.samples)
-    summary.analysis.count(findings)
-    writeFindings(findings, directory: directory, into: &summary)
+    ).evaluate(normalization.samples)
+    summary.analysis.count(feedback)
+    writeFindings(feedback.findings, directory: directory, into: &summary)
 
     for (role, writer) in [("samples", sampleWriter), ("rejections", rejectionWriter)] {
       guard let writer else { continue }

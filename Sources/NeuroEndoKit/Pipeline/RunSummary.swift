@@ -37,12 +37,21 @@ public struct RunSummary: Sendable, Codable {
     public var excludedSamples = 0
     /// Cortisol samples no subject-day or protocol anchor could place, by reason.
     public var unplaced: [String: Int] = [:]
+    /// Cortisol samples left out of the rhythm features by `settings.analyze.specimens`, by
+    /// specimen (all samples of that specimen).
+    public var specimensLeftOut: [String: Int] = [:]
     /// Feedback findings by severity (`info`, `notable`, `marked`).
     public var findings: [String: Int] = [:]
+    /// Results the feedback analyzers could not pair or judge: subject, axis, reason, count.
+    public var notJudged: [String: [String: [String: Int]]] = [:]
 
-    /// Counts the feedback findings.
-    mutating func count(_ found: [Finding]) {
-      for finding in found { findings[finding.severity.rawValue, default: 0] += 1 }
+    /// Counts the feedback findings, and what could not be paired or judged.
+    mutating func count(_ result: FeedbackResult) {
+      for finding in result.findings { findings[finding.severity.rawValue, default: 0] += 1 }
+      for result in result.notJudged {
+        notJudged[result.subjectID, default: [:]][result.axis.rawValue, default: [:]][
+          result.reason ?? result.pattern, default: 0] += 1
+      }
     }
 
     /// Creates empty counts.
@@ -61,6 +70,7 @@ public struct RunSummary: Sendable, Codable {
       responses = features.responses.count
       excludedSamples += features.responses.reduce(0) { $0 + $1.excluded.count }
       unplaced = features.unplaced
+      specimensLeftOut = features.specimensLeftOut
     }
   }
 

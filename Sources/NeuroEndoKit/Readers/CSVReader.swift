@@ -245,6 +245,12 @@ struct ReadSession {
       summary.warnings.append("header only: the file holds no records")
     }
     summary.addKinds(output)
+    let assumed = summary.samplesByKind["cortisol/saliva"] ?? 0
+    if researchLong != nil || wide != nil, reader.profile?.specimen == nil, assumed > 0 {
+      summary.notices.append(
+        "\(assumed) cortisol samples without a specimen, timed in minutes since waking, read as saliva (the research default; a profile's specimen: says otherwise)"
+      )
+    }
     precondition(summary.isBalanced, "record accounting broke for \(file)")
     return summary
   }

@@ -38,6 +38,9 @@ public struct FileReadSummary: Sendable, Hashable, Codable {
   public var failure: String?
   /// Things a person should know that lost no data (an empty file, a header without records).
   public var warnings: [String] = []
+  /// What the reader assumed where the export was silent, in one line each (cortisol of a
+  /// research export without a specimen read as saliva).
+  public var notices: [String] = []
 
   /// How many locations each reason keeps for display.
   public static let locationsKept = 5

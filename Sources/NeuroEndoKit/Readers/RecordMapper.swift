@@ -206,4 +206,12 @@ final class MappingContext: Sendable {
     }
     return attributes
   }
+
+  /// The specimen of a research export's value: the profile's, else saliva for cortisol
+  /// timed in minutes since waking (such exports come from salivary CAR and diurnal
+  /// studies; the file's summary says so), else unspecified.
+  func researchSpecimen(_ analyte: Analyte, _ time: RelativeTime?) -> Specimen {
+    if let specimen = profile.specimen { return specimen }
+    return analyte == .cortisol && time?.anchor == .waking ? .saliva : .unspecified
+  }
 }

@@ -73,7 +73,7 @@ struct ResearchLongMapper: RecordMapper {
         context.valueCell(record, index, into: &output, unit: unit) { quantity in
           Sample(
             subjectID: subjectID, analyte: analyte,
-            specimen: context.profile.specimen ?? .unspecified, quantity: quantity,
+            specimen: context.researchSpecimen(analyte, relativeTime), quantity: quantity,
             relativeTime: relativeTime, day: day, label: label, attributes: attributes,
             provenance: context.location(record, index))
         }

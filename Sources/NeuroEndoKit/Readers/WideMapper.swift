@@ -39,10 +39,11 @@ struct WideMapper: RecordMapper {
       let attributes = try context.attributes(record, kept)
       for (index, sample) in columns {
         context.valueCell(record, index, into: &output, unit: unit) { quantity in
-          Sample(
+          let time = RelativeTime(minutes: sample.minutes, anchor: context.profile.anchor)
+          return Sample(
             subjectID: subjectID, analyte: analyte,
-            specimen: context.profile.specimen ?? .unspecified, quantity: quantity,
-            relativeTime: RelativeTime(minutes: sample.minutes, anchor: context.profile.anchor),
+            specimen: context.researchSpecimen(analyte, time), quantity: quantity,
+            relativeTime: time,
             day: day, label: sample.label, attributes: attributes,
             provenance: context.location(record, index))
         }

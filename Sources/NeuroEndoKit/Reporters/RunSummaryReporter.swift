@@ -9,6 +9,7 @@ public enum RunSummaryReporter {
       lines.append("\(file.file) [\(file.profile)]: \(counts(file))")
       if let failure = file.failure { lines.append("  FAILED: \(failure)") }
       for warning in file.warnings { lines.append("  warning: \(warning)") }
+      for notice in file.notices { lines.append("  note: \(notice)") }
       lines += rejectionLines(file, indent: "  ")
     }
     for problem in summary.inputProblems { lines.append("input: \(problem)") }
@@ -22,10 +23,11 @@ public enum RunSummaryReporter {
     lines.append(normalizationLine(summary.normalization))
     if summary.normalization.mixedClock > 0 {
       lines.append(
-        "mixed clocks: \(summary.normalization.mixedClock) samples have local times beside times with UTC offsets and no time zone to place them; left out of waking alignment and pairing (set normalize.time_zone or the input's time_zone)"
+        "mixed clocks: \(counted(summary.normalization.mixedClock, "sample")) with local times beside times with UTC offsets and no time zone to place them; left out of waking alignment and pairing (set normalize.time_zone or the input's time_zone)"
       )
     }
     lines.append(analysisLine(summary.analysis))
+    lines += leftOutLines(summary.analysis)
     for (role, path) in summary.outputs.sorted(by: { $0.key < $1.key }) {
       lines.append("wrote \(role): \(path)")
     }
@@ -70,6 +72,39 @@ public enum RunSummaryReporter {
           separator: ", ")
     }
     return line
+  }
+
+  /// `1 result`, `2 results`.
+  static func counted(_ count: Int, _ noun: String) -> String {
+    "\(count) \(noun)\(count == 1 ? "" : "s")"
+  }
+
+  /// A line for each kind of sample a setting leaves out whole, naming the setting, and one
+  /// line per axis for the results the feedback analyzers could not pair or judge.
+  public static func leftOutLines(_ counts: RunSummary.AnalysisSummary) -> [String] {
+    var lines = counts.specimensLeftOut.sorted { $0.key < $1.key }.map { specimen, count in
+      "left out: all \(count) \(specimen) cortisol samples, by settings.analyze.specimens (add \(specimen) to analyse their rhythm)"
+    }
+    var byAxis: [String: (results: Int, subjects: Int, reasons: [String: Int])] = [:]
+    for axes in counts.notJudged.values {
+      for (axis, reasons) in axes {
+        var entry = byAxis[axis] ?? (0, 0, [:])
+        entry.subjects += 1
+        for (reason, count) in reasons {
+          entry.results += count
+          entry.reasons[reason, default: 0] += count
+        }
+        byAxis[axis] = entry
+      }
+    }
+    for (axis, entry) in byAxis.sorted(by: { $0.key < $1.key }) {
+      let reasons = entry.reasons.sorted { ($1.value, $0.key) < ($0.value, $1.key) }
+        .map { "\($0.value) \($0.key)" }.joined(separator: "; ")
+      lines.append(
+        "not judged (\(axis)): \(counted(entry.results, "result")) of \(counted(entry.subjects, "subject")): \(reasons)"
+      )
+    }
+    return lines
   }
 
   /// `12 records = 10 accepted + 1 partial + 1 rejected; 30 samples, 2 rejections, 3 empty cells`.
@@ -124,6 +159,7 @@ extension RunSummaryReporter {
     ]
     if let failure = file.failure { lines.append("FAILED: \(failure)") }
     for warning in file.warnings { lines.append("warning: \(warning)") }
+    for notice in file.notices { lines.append("note: \(notice)") }
     let width = file.samplesByKind.keys.map(\.count).max() ?? 0
     for (kind, count) in file.samplesByKind.sorted(by: { $0.key < $1.key }) {
       lines.append("  \(kind.padding(toLength: width, withPad: " ", startingAt: 0))  \(count)")

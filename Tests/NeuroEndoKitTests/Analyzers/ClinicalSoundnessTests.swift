@@ -21,11 +21,25 @@ private func lab(
     attributes: attributes, provenance: InputLocation(file: "clinic.csv", record: 2))
 }
 
+private func evaluate(_ samples: [Sample], _ settings: FeedbackSettings = FeedbackSettings())
+  -> FeedbackResult
+{
+  let normalized = Normalizer(settings: NormalizerSettings())!.normalize(samples).samples
+  return FeedbackAnalyzer(settings: settings).evaluate(normalized)
+}
+
+/// The findings: patterns that could be judged.
 private func findings(_ samples: [Sample], _ settings: FeedbackSettings = FeedbackSettings())
   -> [Finding]
 {
-  let normalized = Normalizer(settings: NormalizerSettings())!.normalize(samples).samples
-  return FeedbackAnalyzer(settings: settings).analyze(normalized)
+  evaluate(samples, settings).findings
+}
+
+/// What could not be paired or judged: never a finding, counted in the run summary.
+private func notJudged(_ samples: [Sample], _ settings: FeedbackSettings = FeedbackSettings())
+  -> [Finding]
+{
+  evaluate(samples, settings).notJudged
 }
 
 @Suite("Findings a clinician can trust")
@@ -34,12 +48,16 @@ struct ClinicalSoundnessTests {
 
   @Test("an afternoon cortisol and ACTH are not judged by the morning ranges: no grid cell fires")
   func afternoonNotJudged() throws {
-    let found = findings([
+    let samples = [
       lab(.cortisol, 160, hour: 14, minute: 30),
       lab(.acth, 2.8, .picomolePerLiter, specimen: .plasma, hour: 14, minute: 30),
-    ])
+    ]
+    #expect(findings(samples).isEmpty)
+    let found = notJudged(samples)
     let finding = try #require(found.first { $0.analyzer == "hpa_feedback" })
     #expect(finding.pattern == "undetermined")
+    #expect(
+      finding.reason == "ACTH: range applies 07:00-10:00, cortisol: range applies 07:00-10:00")
     #expect(finding.severity == .info)
     #expect(finding.values.map(\.status) == [.unknown, .unknown])
     #expect(
@@ -62,7 +80,7 @@ struct ClinicalSoundnessTests {
   func windowSetting() {
     var settings = FeedbackSettings()
     settings.morningWindow = 6...9
-    let found = findings(
+    let found = notJudged(
       [
         lab(.cortisol, 160, hour: 9, minute: 30),
         lab(.acth, 2.8, .picomolePerLiter, specimen: .plasma, hour: 9, minute: 30),
@@ -104,7 +122,8 @@ struct ClinicalSoundnessTests {
     // Without a night limit, night results are not judged.
     var none = FeedbackSettings()
     none.lateNightSerumLimit = nil
-    let unjudged = findings([lab(.cortisol, 380, hour: 23)], none)
+    let unjudged = notJudged([lab(.cortisol, 380, hour: 23)], none)
+    #expect(findings([lab(.cortisol, 380, hour: 23)], none).isEmpty)
     #expect(unjudged.map(\.pattern) == ["not-judged"])
     #expect(unjudged.first?.severity == .info)
   }
@@ -127,7 +146,8 @@ struct ClinicalSoundnessTests {
     let found = findings(
       samples + [lab(.acth, 6, .picomolePerLiter, specimen: .plasma, hour: 8)])
     let free = try #require(
-      found.flatMap(\.values).first { $0.analyte == .freeCortisol })
+      notJudged(samples + [lab(.acth, 6, .picomolePerLiter, specimen: .plasma, hour: 8)])
+        .flatMap(\.values).first { $0.analyte == .freeCortisol })
     #expect(free.range == nil)
     #expect(free.status == .unknown)
     #expect(found.contains { $0.pattern == "balanced" && $0.values[1].analyte == .cortisol })
@@ -173,7 +193,8 @@ struct ClinicalSoundnessTests {
   @Test("salivary cortisol after dexamethasone: not judged without its own cut-off")
   func salivaryDexamethasone() throws {
     let sample = lab(.cortisol, 1.9, specimen: .saliva, hour: 7, minute: 40, label: "post dex")
-    let finding = try #require(findings([sample]).first)
+    #expect(findings([sample]).isEmpty)
+    let finding = try #require(notJudged([sample]).first)
     #expect(finding.pattern == "not-judged")
     #expect(finding.message.contains("no agreed cut-off"))
     #expect(finding.message.contains("feedback.dexamethasone_saliva_cutoff"))
@@ -185,7 +206,7 @@ struct ClinicalSoundnessTests {
     // A cortisol of unknown specimen is not judged against the serum cut-off either.
     let unknown = lab(
       .cortisol, 30, specimen: .unspecified, hour: 8, label: "post dex")
-    #expect(findings([unknown]).map(\.pattern) == ["not-judged"])
+    #expect(notJudged([unknown]).map(\.pattern) == ["not-judged"])
   }
 
   // MARK: 4. Censored values decide only where the bound decides
@@ -195,7 +216,7 @@ struct ClinicalSoundnessTests {
     let sample = lab(
       .cortisol, 4, specimen: .saliva, hour: 23, minute: 10, censoring: .below,
       qualifier: "late-night")
-    let finding = try #require(findings([sample]).first)
+    let finding = try #require(notJudged([sample]).first)
     #expect(finding.pattern == "indeterminate")
     #expect(finding.severity == .info)
     #expect(finding.values[0].status == .indeterminate)
@@ -208,9 +229,10 @@ struct ClinicalSoundnessTests {
   @Test("dexamethasone: '<4' is below 50, '>30' is indeterminate, '>60' failed, 50 failed")
   func censoredDexamethasone() {
     func pattern(_ value: Double, _ censoring: Censoring) -> [String] {
-      findings([
+      let result = evaluate([
         lab(.cortisol, value, hour: 8, minute: 20, censoring: censoring, label: "post dex")
-      ]).map(\.pattern)
+      ])
+      return (result.findings + result.notJudged).map(\.pattern)
     }
     #expect(pattern(4, .below) == ["normal-suppression"])
     #expect(pattern(30, .above) == ["indeterminate"])

@@ -28,6 +28,14 @@ private func findings(_ samples: [Sample], settings: FeedbackSettings = Feedback
   return FeedbackAnalyzer(settings: settings).analyze(normalized)
 }
 
+/// Results that could not be paired or judged (no finding; counted in the run summary).
+private func notJudged(_ samples: [Sample], settings: FeedbackSettings = FeedbackSettings())
+  -> [Finding]
+{
+  let normalized = Normalizer(settings: NormalizerSettings())!.normalize(samples).samples
+  return FeedbackAnalyzer(settings: settings).evaluate(normalized).notJudged
+}
+
 /// Values below, inside and above the documented adult ranges (canonical units).
 private let levels: [JudgedResult.Status: [Analyte: Double]] = [
   .low: [.acth: 1.0, .cortisol: 120, .tsh: 0.1, .freeT4: 9, .lh: 0.8, .fsh: 0.9, .testosterone: 5],
@@ -147,12 +155,13 @@ struct FeedbackAnalyzerTests {
     #expect(run(lh: 1, fsh: 1, e2: 70) == ["secondary-hypogonadism"])
     #expect(run(lh: 5, fsh: 6, e2: 400) == ["balanced"])
     // A man's estradiol is not judged against gonadotropins; his LH/FSH stay unpaired.
-    let man = findings([
+    let manSamples = [
       result("m", .lh, 5, .iuPerLiter, attributes: ["sex": "M"]),
       result("m", .estradiol, 70, .picomolePerLiter, attributes: ["sex": "M"]),
-    ])
-    #expect(man.map(\.pattern) == ["unpaired"])
-    let unknownSex = findings([
+    ]
+    #expect(findings(manSamples).isEmpty)
+    #expect(notJudged(manSamples).map(\.pattern) == ["unpaired"])
+    let unknownSex = notJudged([
       result("x", .lh, 5, .iuPerLiter), result("x", .estradiol, 70, .picomolePerLiter),
     ])
     #expect(unknownSex.map(\.pattern) == ["undetermined", "unpaired"])
@@ -235,15 +244,17 @@ struct FeedbackAnalyzerTests {
 
   @Test("a missing partner, a partner out of the window, and a result without time are unpaired")
   func unpaired() {
-    let alone = findings([result("p", .freeT4, 15, .picomolePerLiter)])
+    #expect(findings([result("p", .freeT4, 15, .picomolePerLiter)]).isEmpty)
+    let alone = notJudged([result("p", .freeT4, 15, .picomolePerLiter)])
     #expect(alone.map(\.pattern) == ["unpaired"])
+    #expect(alone.first?.reason == "FT4: no TSH within 24 h (feedback.pairing_window_hours)")
     #expect(
       alone.first?.message
-        == "FT4 15 pmol/L within 11.6-21.9 has no TSH within 24 h: the HPT loop could not be checked"
+        == "FT4 15 pmol/L within 11.6-21.9 has no TSH within 24 h (feedback.pairing_window_hours): the HPT loop could not be checked"
     )
     #expect(alone.first?.history == nil)
     // ACTH and cortisol 90 min apart: outside the 1 h window, both reported.
-    let apart = findings([
+    let apart = notJudged([
       result("p", .acth, 6, .picomolePerLiter, specimen: .plasma),
       result("p", .cortisol, 400, .nanomolePerLiter).with(hour: 9, minute: 30),
     ])
@@ -258,15 +269,16 @@ struct FeedbackAnalyzerTests {
         ], settings: settings
       ).map(\.pattern) == ["balanced"])
     // The nearest TSH wins: 2 h before beats 20 h after.
-    let nearest = findings([
+    let three = [
       result("n", .tsh, 9, .milliIUPerLiter, hour: 6),
       result("n", .tsh, 2, .milliIUPerLiter, day: 19, hour: 4),
       result("n", .freeT4, 15, .picomolePerLiter, hour: 8),
-    ])
-    #expect(nearest.map(\.pattern) == ["subclinical-hypothyroidism", "unpaired"])
+    ]
+    #expect(findings(three).map(\.pattern) == ["subclinical-hypothyroidism"])
+    #expect(notJudged(three).map(\.pattern) == ["unpaired"])
     var untimed = result("x", .freeT4, 15, .picomolePerLiter)
     untimed.collected = nil
-    let noTime = findings([untimed, result("x", .tsh, 2, .milliIUPerLiter)])
+    let noTime = notJudged([untimed, result("x", .tsh, 2, .milliIUPerLiter)])
     #expect(noTime.map(\.pattern) == ["unpaired", "unpaired"])
     #expect(noTime.contains { $0.message.contains("has no collection time to pair by") })
   }

@@ -45,9 +45,12 @@ struct OneClockOneWakingTests {
     let summary = RunSummary.NormalizationSummary(result, samplesIn: 2)
     #expect(summary.mixedClock == 1)
     // Never paired as if both were UTC.
-    let found = FeedbackAnalyzer().analyze(result.samples)
-    #expect(!found.contains { $0.pattern == "balanced" })
-    #expect(found.contains { $0.message.contains("mixed-clock") })
+    let found = FeedbackAnalyzer().evaluate(result.samples)
+    #expect(found.findings.isEmpty)
+    #expect(
+      found.notJudged.contains {
+        $0.reason == "FT4: a local time beside times with offsets (mixed-clock)"
+      })
   }
 
   @Test("with a zone the same local time is placed and paired")

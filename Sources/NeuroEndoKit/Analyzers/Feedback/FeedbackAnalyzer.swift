@@ -19,18 +19,30 @@ public struct FeedbackAnalyzer: Sendable {
     self.excludeFlags = excludeFlags
   }
 
-  /// The findings of every subject, by subject and time.
+  /// The findings of every subject, by subject and time (``evaluate(_:)`` without the
+  /// results that could not be judged).
   public func analyze(_ samples: [NormalizedSample]) -> [Finding] {
+    evaluate(samples).findings
+  }
+
+  /// What the analyzers found, and what they could not pair or judge.
+  public func evaluate(_ samples: [NormalizedSample]) -> FeedbackResult {
     var bySubject: [String: [NormalizedSample]] = [:]
     for sample in samples where sample.sample.analyte != .dheas {
       guard !sample.flags.contains(where: { excludeFlags.contains($0.code) }) else { continue }
       bySubject[sample.sample.subjectID, default: []].append(sample)
     }
-    var findings: [Finding] = []
+    var result = FeedbackResult()
     for subject in bySubject.keys.sorted() {
-      findings += analyzeSubject(subject, bySubject[subject]!)
+      for finding in analyzeSubject(subject, bySubject[subject]!) {
+        if finding.reason == nil {
+          result.findings.append(finding)
+        } else {
+          result.notJudged.append(finding)
+        }
+      }
     }
-    return findings
+    return result
   }
 
   private func analyzeSubject(_ subject: String, _ samples: [NormalizedSample]) -> [Finding] {
@@ -42,13 +54,14 @@ public struct FeedbackAnalyzer: Sendable {
     var findings: [Finding] = []
     func finding(
       _ axis: Axis, _ analyzer: String, _ pattern: String, _ severity: Finding.Severity,
-      _ message: String, _ values: [JudgedResult], _ rule: String, time: CollectionTime?
+      _ message: String, _ values: [JudgedResult], _ rule: String, time: CollectionTime?,
+      reason: String? = nil
     ) {
       findings.append(
         Finding(
           subjectID: subject, axis: axis, analyzer: analyzer, pattern: pattern,
           severity: severity, message: message, values: values, rule: rule, time: time,
-          context: context.lines(for: axis, at: time)))
+          reason: reason, context: context.lines(for: axis, at: time)))
     }
     func of(_ analyte: Analyte) -> [NormalizedSample] {
       samples.filter { $0.sample.analyte == analyte }
@@ -128,7 +141,7 @@ public struct FeedbackAnalyzer: Sendable {
           .hpg, "hpg_feedback", "undetermined", .info,
           "\(result.phrase) not judged against LH/FSH: the subject's sex is unknown", [result],
           "estradiol is judged with LH/FSH in women (feedback.sex_attributes)",
-          time: sample.collected)
+          time: sample.collected, reason: "estradiol of a subject of unknown sex")
       }
     }
     let hpgPairs = pairs(regulated: hormones, regulators: [of(.lh), of(.fsh)], window: window)
@@ -179,32 +192,39 @@ public struct FeedbackAnalyzer: Sendable {
     let specimen = sample.sample.specimen
     let serum: Set<Specimen> = [.serum, .plasma, .serumOrPlasma]
     let cutoff: (value: Double, setting: String)?
-    let notJudged: String
+    let notJudged: (why: String, kind: String)
     switch (sample.sample.analyte, specimen) {
     case (.cortisol, _) where serum.contains(specimen):
       cutoff = (settings.dexamethasoneCutoff, "feedback.dexamethasone_cutoff")
-      notJudged = ""
+      notJudged = ("", "")
     case (.cortisol, .saliva):
       cutoff = settings.dexamethasoneSalivaCutoff.map {
         ($0, "feedback.dexamethasone_saliva_cutoff")
       }
-      notJudged =
-        "salivary cortisol after dexamethasone has no agreed cut-off and the serum cut-offs do not apply to saliva (set feedback.dexamethasone_saliva_cutoff to judge it)"
+      notJudged = (
+        "salivary cortisol after dexamethasone has no agreed cut-off and the serum cut-offs do not apply to saliva (set feedback.dexamethasone_saliva_cutoff to judge it)",
+        "salivary cortisol after dexamethasone: no cut-off (feedback.dexamethasone_saliva_cutoff)"
+      )
     case (.freeCortisol, _):
       cutoff = nil
-      notJudged = "the dexamethasone cut-offs are for total serum cortisol, not free cortisol"
+      notJudged = (
+        "the dexamethasone cut-offs are for total serum cortisol, not free cortisol",
+        "free cortisol after dexamethasone: no cut-off"
+      )
     default:
       cutoff = nil
-      notJudged =
-        "the serum cut-off applies to serum or plasma cortisol; the specimen is \(specimen.rawValue)"
+      notJudged = (
+        "the serum cut-off applies to serum or plasma cortisol; the specimen is \(specimen.rawValue)",
+        "cortisol after dexamethasone of specimen \(specimen.rawValue)"
+      )
     }
     guard let cutoff else {
       result.status = .unknown
-      result.reason = notJudged
+      result.reason = notJudged.why
       finding(
         .hpa, "dexamethasone_suppression", "not-judged", .info,
-        "\(result.name) after dexamethasone not judged: \(notJudged)", [result],
-        "dexamethasone suppression: \(notJudged)", sample.collected)
+        "\(result.name) after dexamethasone not judged: \(notJudged.why)", [result],
+        "dexamethasone suppression: \(notJudged.why)", sample.collected, notJudged.kind)
       return
     }
     let limit = NumberText.short(cutoff.value)
@@ -220,20 +240,21 @@ public struct FeedbackAnalyzer: Sendable {
       finding(
         .hpa, "dexamethasone_suppression", "normal-suppression", .info,
         "normal suppression after dexamethasone: \(value) < \(limit)", [result], rule,
-        sample.collected)
+        sample.collected, nil)
     case true?:
       result.status = .high
       finding(
         .hpa, "dexamethasone_suppression", "failed-suppression", .marked,
         "pattern consistent with failed dexamethasone suppression: \(value) >= \(limit)",
-        [result], rule, sample.collected)
+        [result], rule, sample.collected, nil)
     case nil:
       result.status = .indeterminate
       result.reason = "\(sample.value.written) cannot be placed against \(limit)"
       finding(
         .hpa, "dexamethasone_suppression", "indeterminate", .info,
         "suppression after dexamethasone indeterminate: \(value) cannot be placed against the cut-off \(limit)",
-        [result], rule, sample.collected)
+        [result], rule, sample.collected,
+        "censored cortisol after dexamethasone across the cut-off (\(cutoff.setting))")
     }
   }
 
@@ -252,7 +273,8 @@ public struct FeedbackAnalyzer: Sendable {
       finding(
         .hpa, "late_night_cortisol", "not-judged", .info,
         "\(kind) not judged: no late-night limit (\(setting) is not set)", [result],
-        "late-night cortisol is judged against \(setting)", sample.collected)
+        "late-night cortisol is judged against \(setting)", sample.collected,
+        "\(kind): no limit (\(setting))")
       return
     }
     if labLimit == nil {
@@ -277,15 +299,16 @@ public struct FeedbackAnalyzer: Sendable {
       finding(
         .hpa, "late_night_cortisol", "above-limit", .marked,
         "pattern consistent with loss of the late-night cortisol nadir: \(result.phrase)", [result],
-        rule, sample.collected)
+        rule, sample.collected, nil)
     case false?:
       finding(
         .hpa, "late_night_cortisol", "within-limit", .info,
-        "\(kind) at or below the limit: \(result.phrase)", [result], rule, sample.collected)
+        "\(kind) at or below the limit: \(result.phrase)", [result], rule, sample.collected, nil)
     case nil:
       finding(
         .hpa, "late_night_cortisol", "indeterminate", .info,
-        "\(kind) indeterminate: \(result.phrase)", [result], rule, sample.collected)
+        "\(kind) indeterminate: \(result.phrase)", [result], rule, sample.collected,
+        "censored \(kind) across the limit (\(setting))")
     }
   }
 
@@ -345,9 +368,11 @@ public struct FeedbackAnalyzer: Sendable {
     return regulators.filter { !used.contains($0) }
   }
 
-  /// Adds a finding: axis, analyzer, pattern, severity, message, values, rule, time.
+  /// Adds a finding: axis, analyzer, pattern, severity, message, values, rule, time, and for
+  /// a result that could not be judged, the reason.
   private typealias Emit = (
-    Axis, String, String, Finding.Severity, String, [JudgedResult], String, CollectionTime?
+    Axis, String, String, Finding.Severity, String, [JudgedResult], String, CollectionTime?,
+    String?
   ) -> Void
 
   private func unpaired(
@@ -356,17 +381,17 @@ public struct FeedbackAnalyzer: Sendable {
     _ finding: Emit
   ) {
     let result = judged(sample)
-    let why =
+    let reason =
       sample.collected == nil
-      ? "has no collection time to pair by"
+      ? "no collection time to pair by"
       : Self.pairingTime(sample) == nil
-        ? "has a local time that cannot be placed beside the subject's times with offsets (mixed-clock)"
-        : "has no \(partner) within \(NumberText.short(window)) h"
+        ? "a local time beside times with offsets (mixed-clock)"
+        : "no \(partner) within \(NumberText.short(window)) h (feedback.\(setting))"
     finding(
       axis, analyzer, "unpaired", .info,
-      "\(result.phrase) \(why): the \(axis.rawValue) loop could not be checked", [result],
+      "\(result.phrase) has \(reason): the \(axis.rawValue) loop could not be checked", [result],
       "pairing: the nearest \(partner) within \(NumberText.short(window)) h (feedback.\(setting))",
-      sample.collected)
+      sample.collected, "\(result.name): \(reason)")
   }
 
   private func grid(
@@ -383,7 +408,8 @@ public struct FeedbackAnalyzer: Sendable {
       finding(
         axis, analyzer, "undetermined", .info,
         "the \(axis.rawValue) loop could not be judged: \(phrases)",
-        values, "\(analyzer) grid needs each result low, normal or high; \(pairing)", time)
+        values, "\(analyzer) grid needs each result low, normal or high; \(pairing)", time,
+        Self.unplaced(values))
       return
     }
     let statuses = values.map { "\($0.name) \($0.status.rawValue)" }.joined(separator: " x ")
@@ -393,7 +419,19 @@ public struct FeedbackAnalyzer: Sendable {
       : "pattern consistent with \(pattern.text): \(phrases)"
     finding(
       axis, analyzer, pattern.id, pattern.severity, message, values,
-      "\(analyzer) grid: \(statuses) -> \(pattern.id); \(pairing)", time)
+      "\(analyzer) grid: \(statuses) -> \(pattern.id); \(pairing)", time, nil)
+  }
+
+  /// Why values were not placed, alike for alike cases: `cortisol: range applies
+  /// 07:00-10:00`, `free cortisol: no range`, `LH: censored across the range`.
+  private static func unplaced(_ values: [JudgedResult]) -> String {
+    values.filter { $0.status == .unknown || $0.status == .indeterminate }.map { value in
+      let why =
+        value.status == .indeterminate
+        ? "censored across the range"
+        : value.reason.map { String($0.prefix { $0 != ";" }) } ?? "no range"
+      return "\(value.name): \(why)"
+    }.joined(separator: ", ")
   }
 
   // MARK: Markers, indices, history

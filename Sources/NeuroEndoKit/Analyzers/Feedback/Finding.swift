@@ -46,6 +46,10 @@ public struct Finding: Sendable, Hashable, Codable {
   public var rule: String
   /// The time of the finding: the regulated hormone's collection time.
   public var time: CollectionTime?
+  /// Why the check could not be made, for a result that could not be paired or judged
+  /// (`nil` for a finding), in words that group alike cases: "ACTH: no cortisol within 1 h
+  /// (feedback.acth_cortisol_window_hours)", "cortisol: range applies 07:00-10:00".
+  public var reason: String?
   /// Compared with the subject's earlier findings of the same check; `nil` for results
   /// that could not be paired or judged.
   public var history: History?
@@ -55,6 +59,20 @@ public struct Finding: Sendable, Hashable, Codable {
   public var context: [String] = []
   /// SPINA thyroid indices (TSHI, sTSHI, TTSI) for HPT findings, when computable.
   public var indices: [String: Double] = [:]
+}
+
+/// What the feedback analyzers made of a run: findings where a pattern could be judged, and
+/// the results that could not be paired or judged, each with its reason (counted per subject
+/// and axis in the run summary, never written as findings).
+public struct FeedbackResult: Sendable, Hashable {
+  /// The findings, by subject and time.
+  public var findings: [Finding] = []
+  /// Results that could not be paired or judged, in the shape of a finding with its
+  /// ``Finding/reason``.
+  public var notJudged: [Finding] = []
+
+  /// Creates an empty result.
+  public init() {}
 }
 
 /// One result as a finding judged it.
