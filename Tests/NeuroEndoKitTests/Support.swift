@@ -13,10 +13,9 @@ enum Repository {
     path("Tests/NeuroEndoKitTests/Fixtures/\(name)")
   }
 
-  /// `../shared/realdata/` beside the repository.
-  static func realData(_ name: String) -> String {
-    root.deletingLastPathComponent().appendingPathComponent("shared/realdata/\(name)").path
-  }
+  /// BioPsyKit's example saliva data, MIT licensed, shipped with its licence and
+  /// attribution in `Fixtures/biopsykit/`.
+  static let bioPsyKitSample = fixture("biopsykit/cortisol-sample.csv")
 }
 
 /// Everything one read produced.

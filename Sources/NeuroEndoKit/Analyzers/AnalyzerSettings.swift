@@ -96,7 +96,7 @@ public struct DiurnalSlopeSettings: Sendable, Hashable {
 public struct CosinorSettings: Sendable, Hashable {
   /// The period in hours.
   public var periodHours: Double = 24
-  /// Fewer samples than this gives a "weak fit" warning (DOMAIN.md: fewer than about 6).
+  /// Fewer samples than this gives a "weak fit" warning (Methods: Cosinor).
   public var minimumSamples = 6
   /// Samples covering less of the cycle than this (hours between the first and last sample
   /// around the clock) give a "bunched" warning.
@@ -108,7 +108,7 @@ public struct CosinorSettings: Sendable, Hashable {
   public init() {}
 }
 
-/// Settings of the flattened-slope verdict (DOMAIN.md section 5).
+/// Settings of the flattened-slope verdict (Methods: Diurnal slope and the flattened verdict).
 public struct FlattenedSlopeSettings: Sendable, Hashable {
   /// How a subject is compared with the cohort, besides the absolute threshold.
   public enum CohortRule: String, Sendable, Hashable, CaseIterable {

@@ -1,5 +1,5 @@
 /// The cortisol awakening response of one subject-day: the samples of the first hour after
-/// waking (DOMAIN.md section 4).
+/// waking (Methods: Protocol and plausibility screens).
 public struct AwakeningResponse: Sendable, Hashable {
   /// The CAR samples used.
   public var used = 0

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A single-component cosinor fitted by least squares: y(t) = M + beta cos(2 pi t / P) +
-/// gamma sin(2 pi t / P) (DOMAIN.md section 6; Cornelissen 2014, Theor Biol Med Model 11:16).
+/// gamma sin(2 pi t / P) (Cornelissen 2014, Theor Biol Med Model 11:16).
 ///
 /// MESOR = M, amplitude = sqrt(beta^2 + gamma^2), acrophase phi = atan2(-gamma, beta), so that
 /// y(t) = M + A cos(2 pi t / P + phi) and the peak falls at t = -phi P / (2 pi) (modulo P).

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The diurnal cortisol slopes of one subject-day (DOMAIN.md section 5).
+/// The diurnal cortisol slopes of one subject-day (Methods: Diurnal slope and the flattened verdict).
 public struct DiurnalSlope: Sendable, Hashable {
   /// (C_bed - C_wake) / hours between them, nmol/L per hour.
   public var wakeToBed: Double?

@@ -28,7 +28,7 @@ public enum Analyte: String, Sendable, Hashable, Codable, CaseIterable, Comparab
     }
   }
 
-  /// The unit every value of this analyte is converted to (DOMAIN.md section 1).
+  /// The unit every value of this analyte is converted to (Methods: Analytes and LOINC codes).
   public var canonicalUnit: LabUnit {
     switch self {
     case .cortisol, .freeCortisol, .testosterone: .nanomolePerLiter

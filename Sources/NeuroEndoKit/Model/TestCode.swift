@@ -15,7 +15,7 @@ public struct TestCode: Sendable, Hashable, Codable {
   }
 }
 
-/// The LOINC codes the pipeline recognises (DOMAIN.md section 1); the one place they are listed.
+/// The LOINC codes the pipeline recognises (Methods: Analytes and LOINC codes); the one place they are listed.
 public enum LOINC {
   /// The code system URI FHIR uses for LOINC.
   public static let system = "http://loinc.org"

@@ -40,7 +40,7 @@ public struct NormalizationResult: Sendable {
   public var mixedClock = 0
 }
 
-/// Brings samples from every reader to one footing: canonical units (DOMAIN.md section 2),
+/// Brings samples from every reader to one footing: canonical units (Methods: Unit factors),
 /// times on the time line, duplicates and conflicts found, and each sample placed in its
 /// subject's circadian day (a day runs from one waking to the next).
 ///

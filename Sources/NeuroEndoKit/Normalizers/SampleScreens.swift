@@ -1,4 +1,4 @@
-/// Protocol and plausibility screens (DOMAIN.md section 4). Each raises a ``SampleFlag``
+/// Protocol and plausibility screens (Methods: Protocol and plausibility screens). Each raises a ``SampleFlag``
 /// naming its rule and thresholds; none removes a sample. Thresholds are settings
 /// (`settings.normalize.screens`), with the documented defaults below.
 public struct ScreenSettings: Sendable, Hashable {

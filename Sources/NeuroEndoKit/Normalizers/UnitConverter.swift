@@ -1,5 +1,5 @@
-/// Converts lab values to each analyte's canonical unit with the factors of DOMAIN.md
-/// section 2. A unit that does not fit the analyte is an error, never a guess.
+/// Converts lab values to each analyte's canonical unit with the factors of the Methods article
+/// (Unit factors). A unit that does not fit the analyte is an error, never a guess.
 public enum UnitConverter {
   /// The factor that turns a value in `unit` into the analyte's canonical unit, or `nil`
   /// when the unit does not fit the analyte (a mass unit for TSH, IU for cortisol).

@@ -13,7 +13,7 @@ struct CurveMathTests {
     var testDescription: String { "\(values) at \(times)" }
   }
 
-  /// DOMAIN.md section 4, confirmed by hand there.
+  /// Pruessner et al. 2003 test vectors, confirmed by hand (Methods).
   static let pruessner = [
     Vector(values: [3.5, 7, 14, 7, 10], times: [1, 2, 3, 4, 5], aucG: 34.75, aucI: 20.75),
     Vector(values: [3.5, 7, 14, 7, 10], times: [0, 10, 15, 30, 45], aucG: 390, aucI: 232.5),

@@ -60,7 +60,7 @@ private let statuses: [JudgedResult.Status] = [.low, .normal, .high]
 
 @Suite("Feedback analyzers")
 struct FeedbackAnalyzerTests {
-  /// DOMAIN.md section 7, HPA: rows ACTH, columns cortisol.
+  /// The HPA grid (Methods: Feedback patterns): rows ACTH, columns cortisol.
   static let hpaGrid = [
     GridCell(regulator: .low, regulated: .high, pattern: "acth-independent-hypercortisolism"),
     GridCell(regulator: .normal, regulated: .high, pattern: "acth-dependent-hypercortisolism"),
@@ -83,7 +83,7 @@ struct FeedbackAnalyzerTests {
     #expect(found.first?.analyzer == "hpa_feedback")
   }
 
-  /// DOMAIN.md section 7, HPT: rows TSH, columns FT4; all nine cells.
+  /// The HPT grid (Methods: Feedback patterns): rows TSH, columns FT4; all nine cells.
   static let hptGrid = [
     GridCell(regulator: .high, regulated: .low, pattern: "primary-hypothyroidism"),
     GridCell(regulator: .high, regulated: .normal, pattern: "subclinical-hypothyroidism"),

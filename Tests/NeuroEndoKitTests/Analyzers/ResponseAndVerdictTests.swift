@@ -3,10 +3,11 @@ import Testing
 
 @testable import NeuroEndoKit
 
-private let bioPsyKitData = Repository.realData("biopsykit-cortisol-sample.csv")
-
-/// The response features of BioPsyKit's example data, through reader, normalizer and analyzer.
+/// The response features of BioPsyKit's example data (shipped in Fixtures/biopsykit/ with
+/// its licence), through reader, normalizer and analyzer; a missing file fails the test.
 private func bioPsyKitResponses() throws -> [String: ResponseFeatures] {
+  let bioPsyKitData = Repository.bioPsyKitSample
+  try #require(FileManager.default.fileExists(atPath: bioPsyKitData))
   let profile = try ProfileLoader.load(
     file: Repository.path("Pipelines/profiles/biopsykit-cortisol.yml"))
   let result = read(bioPsyKitData, profile: profile)
@@ -20,9 +21,7 @@ private func bioPsyKitResponses() throws -> [String: ResponseFeatures] {
 
 @Suite("Response features and the flattened verdict")
 struct ResponseAndVerdictTests {
-  @Test(
-    "BioPsyKit's example data: hand-checked response features of three subjects",
-    .enabled(if: FileManager.default.fileExists(atPath: bioPsyKitData)))
+  @Test("BioPsyKit's example data: hand-checked response features of three subjects")
   func bioPsyKitByHand() throws {
     let responses = try bioPsyKitResponses()
     #expect(responses.count == 26)
@@ -51,8 +50,7 @@ struct ResponseAndVerdictTests {
   }
 
   @Test(
-    "BioPsyKit's example data: every subject agrees with BioPsyKit's formulas to 1e-9 relative",
-    .enabled(if: FileManager.default.fileExists(atPath: bioPsyKitData)))
+    "BioPsyKit's example data: every subject agrees with BioPsyKit's formulas to 1e-9 relative")
   func bioPsyKitAgreement() throws {
     let responses = try bioPsyKitResponses()
     // Fixtures/biopsykit-reference.csv: numpy's trapezoid etc. as BioPsyKit calls them

@@ -5,7 +5,7 @@ BioPsyKit (mad-lab-fau/BioPsyKit, src/biopsykit/saliva/saliva.py) defines
   auc_i_post = the same as auc_i over the samples at t >= 0;
   max_inc = max(values[1:]) - values[0]; max_inc_percent = 100 * max_inc / |values[0]|;
   slope(a, b) = (values[b] - values[a]) / (times[b] - times[a]).
-Run: python3 biopsykit-reference.py ../../../../shared/realdata/biopsykit-cortisol-sample.csv > biopsykit-reference.csv
+Run: python3 biopsykit-reference.py biopsykit/cortisol-sample.csv > biopsykit-reference.csv
 """
 import csv
 import sys

@@ -4,7 +4,7 @@ import Testing
 
 @Suite("Analyte registry")
 struct TestCodeTests {
-  /// DOMAIN.md section 1, row by row.
+  /// The Methods article's LOINC table, row by row.
   static let expected: [(String, Analyte, Specimen)] = [
     ("2143-6", .cortisol, .serumOrPlasma), ("45050-2", .cortisol, .serumOrPlasma),
     ("14679-5", .cortisol, .serumOrPlasma), ("14678-7", .cortisol, .serumOrPlasma),
@@ -18,13 +18,15 @@ struct TestCodeTests {
     ("2986-8", .testosterone, .serumOrPlasma), ("2243-4", .estradiol, .serumOrPlasma),
   ]
 
-  @Test("every LOINC code of DOMAIN.md maps to its analyte and specimen", arguments: expected)
+  @Test(
+    "every LOINC code of the Methods table maps to its analyte and specimen", arguments: expected)
   func loinc(code: String, analyte: Analyte, specimen: Specimen) {
     #expect(LOINC.codes[code]?.analyte == analyte)
     #expect(LOINC.codes[code]?.specimen == specimen)
   }
 
-  @Test("the registry holds exactly the codes of DOMAIN.md; 3026-2 (total T4) is not free T4")
+  @Test(
+    "the registry holds exactly the codes of the Methods table; 3026-2 (total T4) is not free T4")
   func noOtherCodes() {
     #expect(Set(LOINC.codes.keys) == Set(Self.expected.map(\.0)))
     #expect(LOINC.codes["3026-2"] == nil)

@@ -4,7 +4,7 @@ import Testing
 
 @Suite("Unit conversion")
 struct UnitConverterTests {
-  /// DOMAIN.md section 2, plus the mass units that follow by powers of ten.
+  /// The Methods article's unit factors, plus the mass units that follow by powers of ten.
   @Test(
     "factors to the canonical unit",
     arguments: [

@@ -267,18 +267,13 @@ struct CSVReaderShapeTests {
 
 @Suite("CSV reader: BioPsyKit example data")
 struct BioPsyKitTests {
-  // The data lives in ../shared/realdata beside the repository (there in CI and on the
-  // team's machines); a clone without it skips this test and says so.
-  @Test(
-    "reads all 26 participants x 7 samples with the shipped profile; values hand-checked",
-    .enabled(
-      if: FileManager.default.fileExists(
-        atPath: Repository.realData("biopsykit-cortisol-sample.csv")),
-      "../shared/realdata is not beside this clone"))
+  // The data ships in Fixtures/biopsykit/ with its licence; a clone without it fails.
+  @Test("reads all 26 participants x 7 samples with the shipped profile; values hand-checked")
   func cortisolSample() throws {
+    try #require(FileManager.default.fileExists(atPath: Repository.bioPsyKitSample))
     let profile = try ProfileLoader.load(
       file: Repository.path("Pipelines/profiles/biopsykit-cortisol.yml"))
-    let result = read(Repository.realData("biopsykit-cortisol-sample.csv"), profile: profile)
+    let result = read(Repository.bioPsyKitSample, profile: profile)
     #expect(result.summary.records == 26)
     #expect(result.summary.acceptedRecords == 26)
     #expect(result.samples.count == 182)

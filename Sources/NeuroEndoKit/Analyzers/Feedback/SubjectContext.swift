@@ -1,7 +1,7 @@
 import Foundation
 
 /// What the export says about a subject beyond the results: sex, birth or age, and
-/// medication that can change the readings (DOMAIN.md section 7), taken from the columns a
+/// medication that can change the readings (Methods: Feedback patterns), taken from the columns a
 /// profile kept (or the FHIR Patient resource).
 struct SubjectContext {
   /// A medication class and the axes it can explain.
