@@ -59,7 +59,7 @@ struct CommandLineTests {
     #expect(result.status == 0)
     #expect(
       result.output.contains(
-        "total: 9 files (0 failed), 141 records = 116 accepted + 0 partial + 18 rejected + 7 skipped; 150 samples, 18 rejections, 9 empty cells"
+        "total: 10 files (0 failed), 144 records = 118 accepted + 0 partial + 19 rejected + 7 skipped; 150 samples, 19 rejections, 9 empty cells"
       ))
     #expect(
       result.output.contains("SampleData/lis/stmary-lis-2026-03-16.csv [lis-long]: 15 records"))

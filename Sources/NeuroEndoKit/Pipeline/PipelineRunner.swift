@@ -75,6 +75,7 @@ public struct PipelineRunner: Sendable {
     }
 
     var read: [Sample] = []
+    var rejectionRows = 0
     var zonesByFile: [String: String] = [:]
     for input in pipeline.inputs {
       switch Self.files(of: input) {
@@ -92,7 +93,10 @@ public struct PipelineRunner: Sendable {
               read.append(sample)
               onSample(sample)
             },
-            onRejection: { rejection in rejections?.write(SampleTable.row(rejection)) })
+            onRejection: { rejection in
+              rejections?.write(SampleTable.row(rejection))
+              rejectionRows += 1
+            })
           summary.files.append(result)
         }
       }
@@ -104,6 +108,7 @@ public struct PipelineRunner: Sendable {
     read = []  // the normalized samples carry each sample as read; this copy can go
     for rejection in diaryRejections + normalization.rejections {
       rejections?.write(SampleTable.row(rejection))
+      rejectionRows += 1
     }
     writeNormalized(normalization.samples, directory: directory, into: &summary)
     let features = CortisolRhythmAnalyzer(settings: pipeline.analyzers).analyze(
@@ -116,11 +121,13 @@ public struct PipelineRunner: Sendable {
     summary.analysis.count(feedback)
     writeFindings(feedback.findings, directory: directory, into: &summary)
 
+    let rows = ["samples": summary.totals.samples, "rejections": rejectionRows]
     for (role, writer) in [("samples", sampleWriter), ("rejections", rejectionWriter)] {
       guard let writer else { continue }
       do throws(OutputError) {
         try writer.commit()
         summary.outputs[role] = writer.path
+        summary.outputRows[role] = rows[role]
       } catch {
         summary.outputFailures.append(error.description)
       }
@@ -154,6 +161,7 @@ public struct PipelineRunner: Sendable {
     if let source = pipeline.wakeDiary {
       let read = WakeDiaryReader(profile: source.profile).read(file: source.path)
       if let failure = read.failure { summary.inputProblems.append("wake diary: \(failure)") }
+      summary.files.append(read.summary)
       diaryRejections = read.rejections
       diary = read.wakes
     }
@@ -170,7 +178,7 @@ public struct PipelineRunner: Sendable {
     _ samples: [NormalizedSample], directory: String, into summary: inout RunSummary
   ) {
     let outputs = pipeline.outputs
-    write("normalized", outputs.normalized, directory, &summary) { file in
+    write("normalized", outputs.normalized, directory, &summary, rows: samples.count) { file in
       let writer = CSVTableWriter(writer: file, header: NormalizedTable.header)
       for sample in samples { writer.write(NormalizedTable.row(sample)) }
     }
@@ -198,7 +206,7 @@ public struct PipelineRunner: Sendable {
       ),
     ]
     for table in tables {
-      write(table.role, table.name, directory, &summary) { file in
+      write(table.role, table.name, directory, &summary, rows: table.rows.count) { file in
         let writer = CSVTableWriter(writer: file, header: table.header)
         for row in table.rows { writer.write(row) }
       }
@@ -209,7 +217,8 @@ public struct PipelineRunner: Sendable {
   private func writeFindings(
     _ findings: [Finding], directory: String, into summary: inout RunSummary
   ) {
-    write("findings", pipeline.outputs.findings, directory, &summary) { file in
+    write("findings", pipeline.outputs.findings, directory, &summary, rows: findings.count) {
+      file in
       let writer = CSVTableWriter(writer: file, header: FindingTables.header)
       for finding in findings { writer.write(FindingTables.row(finding)) }
     }
@@ -219,13 +228,14 @@ public struct PipelineRunner: Sendable {
   /// Writes one output atomically and records it under `role`, or records why it failed.
   private func write(
     _ role: String, _ name: String, _ directory: String, _ summary: inout RunSummary,
-    _ body: (AtomicFileWriter) -> Void
+    rows: Int, _ body: (AtomicFileWriter) -> Void
   ) {
     do throws(OutputError) {
       let file = try AtomicFileWriter(path: path(directory, name))
       body(file)
       try file.commit()
       summary.outputs[role] = file.path
+      summary.outputRows[role] = rows
     } catch {
       summary.outputFailures.append(error.description)
     }
@@ -236,7 +246,7 @@ public struct PipelineRunner: Sendable {
     _ role: String, _ name: String, _ values: [Value], _ directory: String,
     _ summary: inout RunSummary
   ) {
-    write(role, name, directory, &summary) { file in
+    write(role, name, directory, &summary, rows: values.count) { file in
       let encoder = JSONLines.makeEncoder()
       for value in values { file.write(JSONLines.line(value, encoder: encoder)) }
     }

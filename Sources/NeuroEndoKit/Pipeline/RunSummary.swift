@@ -14,6 +14,9 @@ public struct RunSummary: Sendable, Codable {
   public var inputProblems: [String]
   /// The files written, by role (`summary`, `samples`, `rejections`).
   public var outputs: [String: String]
+  /// Data rows written to each table and NDJSON file, by role (headers not counted), so
+  /// that the totals can be checked against the files.
+  public var outputRows: [String: Int] = [:]
   /// Outputs that could not be written, with the reason.
   public var outputFailures: [String]
   /// What the normalizer did.

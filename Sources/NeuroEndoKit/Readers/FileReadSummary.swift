@@ -30,6 +30,10 @@ public struct FileReadSummary: Sendable, Hashable, Codable {
   public var rejections = 0
   /// Value cells left empty (`""`, `NA`, `NaN`): samples not taken, not rejections.
   public var emptyCells = 0
+  /// Where the first empty value cells are.
+  public var emptyCellLocations: [InputLocation] = []
+  /// Where the first records of each skipped kind are.
+  public var skippedLocations: [String: [InputLocation]] = [:]
   /// Samples by analyte and specimen, keyed `analyte/specimen`.
   public var samplesByKind: [String: Int] = [:]
   /// Rejections by reason code, with a message and the first locations.
@@ -72,14 +76,18 @@ public struct FileReadSummary: Sendable, Hashable, Codable {
     }
   }
 
-  /// Counts a record that was passed over, under what it was.
-  mutating func skip(_ what: String) {
+  /// Counts a record that was passed over, under what it was, keeping the first locations.
+  mutating func skip(_ what: String, at location: InputLocation) {
     skippedRecords += 1
     skipped[what, default: 0] += 1
+    if skippedLocations[what, default: []].count < Self.locationsKept {
+      skippedLocations[what, default: []].append(location)
+    }
   }
 
   /// Adds the file's samples by analyte and specimen.
   mutating func addKinds(_ output: RecordOutput) {
+    emptyCellLocations = output.firstEmptyCells
     for (index, count) in output.kindCounts.enumerated() where count > 0 {
       let (analyte, specimen) = RecordOutput.kinds[index]
       samplesByKind["\(analyte.rawValue)/\(specimen.rawValue)"] = count

@@ -9,7 +9,9 @@ struct RecordOutput {
   /// Rejections of the current record.
   private(set) var rejections: [Rejection] = []
   /// Empty value cells of the current record.
-  var emptyCells = 0
+  private(set) var emptyCells = 0
+  /// Where the file's first empty value cells are (at most ``FileReadSummary/locationsKept``).
+  private(set) var firstEmptyCells: [InputLocation] = []
   /// Samples of the whole file by analyte and specimen (``kindIndex(_:)``).
   private(set) var kindCounts = [Int](repeating: 0, count: kinds.count)
 
@@ -28,6 +30,14 @@ struct RecordOutput {
   }
 
   mutating func reject(_ rejection: Rejection) { rejections.append(rejection) }
+
+  /// Counts an empty value cell, keeping the file's first locations.
+  mutating func empty(at location: @autoclosure () -> InputLocation) {
+    emptyCells += 1
+    if firstEmptyCells.count < FileReadSummary.locationsKept {
+      firstEmptyCells.append(location())
+    }
+  }
 
   mutating func reset() {
     samples = 0
@@ -179,7 +189,7 @@ final class MappingContext: Sendable {
     sample: (Quantity) -> Sample
   ) {
     if isMissing(record, column) {
-      output.emptyCells += 1
+      output.empty(at: location(record, column))
       return
     }
     do throws(Rejection) {

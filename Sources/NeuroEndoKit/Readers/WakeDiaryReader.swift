@@ -18,11 +18,15 @@ public struct WakeDiaryReader: Sendable {
     public var rejections: [Rejection] = []
     /// Why the file could not be read, when it could not.
     public var failure: String?
+    /// The diary's accounting, like any input file's: every row accepted (a waking) or
+    /// rejected, so that the run's totals count it.
+    public var summary: FileReadSummary
   }
 
   /// Reads a diary file.
   public func read(file path: String) -> Diary {
-    var diary = Diary()
+    var diary = Diary(summary: FileReadSummary(file: path, profile: profile.name))
+    defer { diary.summary.failure = diary.failure }
     let data: Data
     do {
       data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -44,6 +48,7 @@ public struct WakeDiaryReader: Sendable {
         }
         return
       }
+      diary.summary.records += 1
       do throws(Rejection) {
         let subject = try context.requiredText(record, columns.subject)
         guard
@@ -54,8 +59,11 @@ public struct WakeDiaryReader: Sendable {
             record, columns.wake, .unparsableTime(record.string(columns.wake) ?? "<binary>"))
         }
         diary.wakes[subject, default: []].append(wake)
+        diary.summary.acceptedRecords += 1
       } catch {
         diary.rejections.append(error)
+        diary.summary.rejectedRecords += 1
+        diary.summary.count(error)
       }
     }
     let parser = CSVParser(
@@ -68,6 +76,8 @@ public struct WakeDiaryReader: Sendable {
       diary.failure = "\(path): malformed CSV (\(error)); the rest of the diary was not read"
     }
     if diary.failure == nil && columns == nil { diary.failure = "\(path): the diary is empty" }
+    let wakes = diary.wakes.values.reduce(0) { $0 + $1.count }
+    diary.summary.notices.append("sleep diary: \(wakes) waking\(wakes == 1 ? "" : "s") read")
     return diary
   }
 }

@@ -27,14 +27,16 @@ struct PipelineRunnerTests {
       handedOut += 1
     }
     let totals = summary.totals
-    #expect(summary.files.count == 9)
+    // Nine inputs and the sleep diary, which is counted like any input.
+    #expect(summary.files.count == 10)
     #expect(summary.isComplete)
     // Hand count: Labor Nord 22 records (4 rejected), St Mary 15 (2), research 30 (2), wide 7
-    // (1), stress test 3 (14 samples, one empty cell), City Lab 24, FHIR bundle 27 (5 rejected, 7 skipped, 16 samples), bulk NDJSON 6 (1 rejected),
-    // research portal JSON 7 (3 rejected).
-    #expect(totals.records == 141)
-    #expect(totals.acceptedRecords == 116)
-    #expect(totals.rejectedRecords == 18)
+    // (1), stress test 3 (14 samples, one empty cell), City Lab 24, FHIR bundle 27 (5
+    // rejected, 7 skipped, 16 samples), bulk NDJSON 6 (1 rejected), research portal JSON 7
+    // (3 rejected), sleep diary 3 (1 rejected, no samples).
+    #expect(totals.records == 144)
+    #expect(totals.acceptedRecords == 118)
+    #expect(totals.rejectedRecords == 19)
     #expect(totals.skippedRecords == 7)
     #expect(totals.samples == 150)
     #expect(handedOut == 150)
@@ -43,8 +45,31 @@ struct PipelineRunnerTests {
         == totals.acceptedRecords + totals.partialRecords + totals.rejectedRecords
         + totals.skippedRecords)
     #expect(try lines(output.appendingPathComponent("samples.csv").path).count == 1 + 150)
-    // 18 records rejected while reading, and one sleep-diary row whose time does not parse.
-    #expect(try lines(output.appendingPathComponent("rejections.csv").path).count == 1 + 18 + 1)
+    // 18 records rejected while reading, and one sleep-diary row whose time does not parse:
+    // the totals printed equal the rows written.
+    #expect(totals.rejections == 19)
+    #expect(try lines(output.appendingPathComponent("rejections.csv").path).count == 1 + 19)
+    for (role, path) in summary.outputs where path.hasSuffix(".csv") {
+      #expect(try lines(path).count == 1 + summary.outputRows[role]!, "\(role)")
+    }
+    for (role, path) in summary.outputs where path.hasSuffix(".ndjson") {
+      #expect(try lines(path).count == summary.outputRows[role]!, "\(role)")
+    }
+    #expect(summary.outputRows["rejections"] == totals.rejections)
+    #expect(summary.outputRows["samples"] == totals.samples)
+    // Empty cells and skipped records are located, like rejections.
+    let wide = try #require(summary.files.first { $0.file.hasSuffix("car-wide-2026.csv") })
+    #expect(wide.emptyCells == 7)
+    #expect(
+      wide.emptyCellLocations.first == InputLocation(file: wide.file, record: 5, column: "wake_15"))
+    #expect(wide.emptyCellLocations.count == 5)
+    let bundle = try #require(
+      summary.files.first { $0.file.hasSuffix("hospital-export-2026-03-15.json") })
+    #expect(
+      bundle.skippedLocations["Patient"]?.map(\.path) == ["entry[0]", "entry[1]", "entry[2]"])
+    #expect(
+      RunSummaryReporter.text(summary).contains(
+        "  empty 7 × value cell, at record 5 column 'wake_15'; "))
     #expect(summary.normalization.diaryWakes == 2)
     #expect(summary.normalization.diaryRejections == 1)
     // Normalization: every sample in canonical units; local times placed in Europe/Berlin,
@@ -70,7 +95,7 @@ struct PipelineRunnerTests {
     let json = try Data(contentsOf: output.appendingPathComponent("run-summary.json"))
     let decoded = try JSONSerialization.jsonObject(with: json) as? [String: Any]
     let jsonTotals = decoded?["totals"] as? [String: Int]
-    #expect(jsonTotals?["records"] == 141)
+    #expect(jsonTotals?["records"] == 144)
     #expect(jsonTotals?["samples"] == 150)
     let leftovers = try FileManager.default.contentsOfDirectory(atPath: output.path).filter {
       $0.hasPrefix(".")

@@ -77,7 +77,10 @@ public struct FHIRReader: Sendable {
       summary.records += 1
       output.reset()
       switch mapper.map(element, record: record, into: &output) {
-      case .skipped(let what): summary.skip(what)
+      case .skipped(let what):
+        summary.skip(
+          what,
+          at: InputLocation(file: name, record: record, line: element.line, path: element.path))
       case .mapped: summary.tally(output, onRejection: onRejection)
       }
     }
