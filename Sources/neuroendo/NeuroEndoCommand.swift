@@ -9,9 +9,11 @@ struct NeuroEndoCommand: ParsableCommand {
     commandName: "neuroendo",
     abstract: "Reads neuroendocrine lab exports into canonical samples and reports on them.",
     discussion: """
-      Exit codes: 0 success; 1 the run finished but an input or output failed (see the \
-      summary); 2 the pipeline or a profile has mistakes; 64 wrong usage.
+      Exit codes: 0 success; 1 an input or output problem: a file or inbox that is missing \
+      or unreadable, or an output that could not be written (the summary says which); 2 the \
+      pipeline or a profile has mistakes; 64 wrong usage.
       """,
+    version: NeuroEndoVersion.current,
     subcommands: [RunCommand.self, AnalyzeCommand.self, ValidateCommand.self, InspectCommand.self]
   )
 }

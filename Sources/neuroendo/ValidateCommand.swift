@@ -14,6 +14,9 @@ struct ValidateCommand: ParsableCommand {
     do {
       let definition = try PipelineLoader.load(file: pipeline)
       print("\(pipeline): valid (\(definition.inputs.count) inputs)")
+      for absent in definition.absentPaths {
+        print("warning: \(absent) now; a run would report it as an input problem (exit 1)")
+      }
     } catch {
       printError(error.description)
       throw ExitStatus.invalidConfiguration

@@ -1,4 +1,5 @@
 import Foundation
+import NeuroEndoKit
 import Testing
 
 /// Runs the built `neuroendo` executable as a user would.
@@ -177,6 +178,52 @@ struct CommandLineTests {
     let bad = try neuroendo(
       "analyze", "SampleData/research", "--settings", "nowhere.yml", "--out", output.path)
     #expect(bad.status == 2)
+  }
+
+  @Test("--version prints the version; a missing file and a missing inbox both exit 1")
+  func versionAndMissingInputs() throws {
+    let version = try neuroendo("--version")
+    #expect(version.status == 0)
+    #expect(version.output == NeuroEndoVersion.current + "\n")
+    let directory = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let output = directory.appendingPathComponent("out").path
+    let file = try neuroendo(
+      "analyze", directory.appendingPathComponent("gone.csv").path, "--out", output)
+    #expect(file.status == 1)
+    #expect(file.output.contains("gone.csv does not exist"))
+    let pipeline = directory.appendingPathComponent("nightly.yml")
+    try """
+    version: 1
+    inputs:
+      - path: inbox
+    outputs:
+      directory: out
+    """.write(to: pipeline, atomically: true, encoding: .utf8)
+    let inbox = try neuroendo("run", pipeline.path)
+    #expect(inbox.status == 1)
+    #expect(
+      inbox.output.contains(
+        "input: inbox: \(directory.path)/inbox does not exist"))
+    let validate = try neuroendo("validate", pipeline.path)
+    #expect(validate.status == 0)
+    #expect(
+      validate.output.contains(
+        "warning: input 'inbox': \(directory.path)/inbox does not exist now"))
+  }
+
+  @Test("inspect: a JSON file that is neither FHIR nor mapped says to pass a profile")
+  func inspectUnmappedJSON() throws {
+    let directory = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let file = directory.appendingPathComponent("portal.json")
+    try #"[{"pid": "a1", "cortisol": 12.5}, {"pid": "a2", "cortisol": 9.1}]"#.write(
+      to: file, atomically: true, encoding: .utf8)
+    let result = try neuroendo("inspect", file.path)
+    #expect(
+      result.output.contains(
+        "warning: no record is a FHIR resource (none has a resourceType): if this is a generic JSON export, pass a profile"
+      ))
   }
 
   @Test("validate: the sample pipeline is valid")

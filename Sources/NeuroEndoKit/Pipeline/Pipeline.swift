@@ -92,6 +92,18 @@ public struct Pipeline: Sendable {
     self.outputs = outputs
     self.normalizer = normalizer
   }
+
+  /// Inputs and the wake diary whose paths do not exist now, one line each. A run reports
+  /// them as input problems (exit 1); `neuroendo validate` shows them as warnings.
+  public var absentPaths: [String] {
+    var absent = inputs.filter { !FileManager.default.fileExists(atPath: $0.path) }.map {
+      "input '\($0.name)': \($0.path) does not exist"
+    }
+    if let diary = wakeDiary, !FileManager.default.fileExists(atPath: diary.path) {
+      absent.append("wake diary: \(diary.path) does not exist")
+    }
+    return absent
+  }
 }
 
 extension Pipeline {
@@ -191,10 +203,9 @@ public enum PipelineLoader {
     guard let map = node.mapping(allowed: ["path", "profile"]),
       let pathNode = map.required("path"), let path = pathNode.string()
     else { return nil }
+    // A diary that is missing now is an input problem of the run (exit 1), not a mistake
+    // of the file: see ``Pipeline/absentPaths``.
     let resolved = resolve(path, against: base)
-    if !FileManager.default.fileExists(atPath: resolved) {
-      pathNode.report("'\(path)' does not exist (resolved to \(resolved))")
-    }
     var profile = CSVProfile(name: "built-in diary", shape: .diary)
     if let profileNode = map["profile"], let name = profileNode.string() {
       do throws(ConfigIssues) {
@@ -305,10 +316,9 @@ public enum PipelineLoader {
       let map = node.mapping(allowed: ["name", "path", "glob", "format", "profile", "time_zone"]),
       let pathNode = map.required("path"), let path = pathNode.string()
     else { return nil }
+    // A path that is missing now (an unmounted inbox) is an input problem of the run, like
+    // a missing file: exit 1 with the summary saying so; `validate` warns.
     let resolved = resolve(path, against: base)
-    if !FileManager.default.fileExists(atPath: resolved) {
-      pathNode.report("'\(path)' does not exist (resolved to \(resolved))")
-    }
     let format = map["format"]?.choice(InputFormat.self)
     var profile: CSVProfile?
     if let profileNode = map["profile"], let name = profileNode.string() {

@@ -2,6 +2,8 @@ import Foundation
 
 /// What a pipeline run did: every file read, with counts that add up, and the outputs written.
 public struct RunSummary: Sendable, Codable {
+  /// The NeuroEndo version that made the run.
+  public var version = NeuroEndoVersion.current
   /// The pipeline's name.
   public var pipeline: String
   /// When the run started.

@@ -176,7 +176,7 @@ struct PipelineLoaderTests {
       ])
   }
 
-  @Test("wrong values, missing keys and a missing path are each reported")
+  @Test("wrong values and missing keys are each reported; a missing path is not a mistake")
   func wrongValues() {
     let yaml = """
       version: 2
@@ -185,10 +185,9 @@ struct PipelineLoaderTests {
           format: xlsx
       """
     let found = issues(yaml)
-    #expect(found.count == 4)
+    #expect(found.count == 3)
     #expect(found[0] == "1 version: this build reads pipeline version 1, not 2")
-    #expect(
-      found.contains { $0.hasPrefix("3 inputs[0].path: '../SampleData/nowhere' does not exist") })
+    #expect(!found.contains { $0.contains("does not exist") })
     #expect(found.contains("4 inputs[0].format: 'xlsx' is not one of: csv, json, fhir"))
     #expect(found.contains("1 outputs: required key is missing"))
   }

@@ -72,11 +72,16 @@ public struct FHIRReader: Sendable {
     var output = RecordOutput(onSample: onSample)
     var scanner = JSONElementScanner()
     var record = 0
+    var notResources = 0
     func handle(_ element: JSONElement) {
       record += 1
       summary.records += 1
       output.reset()
-      switch mapper.map(element, record: record, into: &output) {
+      let outcome = mapper.map(element, record: record, into: &output)
+      if output.rejections.contains(where: { $0.reason == .missingField("resourceType") }) {
+        notResources += 1
+      }
+      switch outcome {
       case .skipped(let what):
         summary.skip(
           what,
@@ -102,6 +107,11 @@ public struct FHIRReader: Sendable {
     }
     if summary.records == 0 && summary.failure == nil {
       summary.warnings.append("empty file: no JSON value")
+    }
+    if notResources > 0 && notResources == summary.records {
+      summary.warnings.append(
+        "no record is a FHIR resource (none has a resourceType): if this is a generic JSON export, pass a profile that maps its fields (--profile FILE, or the input's profile:)"
+      )
     }
     summary.addKinds(output)
     precondition(summary.isBalanced, "record accounting broke for \(name)")
