@@ -10,6 +10,9 @@ public struct Sample: Sendable, Hashable, Codable {
   public var quantity: Quantity
   /// When the sample was collected, when the export gave a date and time.
   public var collected: CollectionTime?
+  /// The IANA time zone the export named for this subject's local times (a `time_zone`
+  /// column, for subjects who travel); the normalizer places local times in it.
+  public var timeZone: String?
   /// When the subject woke that day, when the export gave it.
   public var wake: CollectionTime?
   /// Minutes since waking or since a protocol event, when the export gave them.
@@ -32,7 +35,7 @@ public struct Sample: Sendable, Hashable, Codable {
   /// Creates a sample.
   public init(
     subjectID: String, analyte: Analyte, specimen: Specimen, quantity: Quantity,
-    collected: CollectionTime? = nil, wake: CollectionTime? = nil,
+    collected: CollectionTime? = nil, timeZone: String? = nil, wake: CollectionTime? = nil,
     relativeTime: RelativeTime? = nil, day: Int? = nil, label: String? = nil,
     referenceRange: ReferenceRange? = nil, testCode: String? = nil, qualifier: String? = nil,
     attributes: [String: String] = [:], provenance: InputLocation
@@ -42,6 +45,7 @@ public struct Sample: Sendable, Hashable, Codable {
     self.specimen = specimen
     self.quantity = quantity
     self.collected = collected
+    self.timeZone = timeZone
     self.wake = wake
     self.relativeTime = relativeTime
     self.day = day

@@ -1,5 +1,6 @@
 /// What placing a local time (one without a UTC offset) in a time zone did; recorded on
-/// the sample. The rule is ``LocalTimeResolver``'s.
+/// the sample. The normalizer's rule: a time in a spring-forward gap moves forward by the gap,
+/// a repeated time takes the earlier instant.
 public enum TimeResolution: String, Sendable, Hashable, Codable {
   /// The wall-clock time exists once: no choice was made.
   case exact

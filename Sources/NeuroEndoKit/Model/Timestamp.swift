@@ -144,8 +144,7 @@ public struct CollectionTime: Sendable, Hashable, Codable, CustomStringConvertib
 
   public init(from decoder: any Decoder) throws {
     let text = try decoder.singleValueContainer().decode(String.self)
-    let parsed = Array(text.utf8).withUnsafeBufferPointer { FieldParser.time($0, order: .ymd) }
-    guard let parsed, parsed.date != nil, let time = parsed.collectionTime() else {
+    guard let time = CollectionTime(iso8601: text) else {
       throw DecodingError.dataCorrupted(
         .init(codingPath: decoder.codingPath, debugDescription: "'\(text)' is not an ISO 8601 time")
       )
@@ -156,6 +155,61 @@ public struct CollectionTime: Sendable, Hashable, Codable, CustomStringConvertib
   public func encode(to encoder: any Encoder) throws {
     var container = encoder.singleValueContainer()
     try container.encode(description)
+  }
+
+  /// Reads the ISO 8601 text this type writes (`2026-03-14T07:05:09.250-05:30`, `...Z`, or
+  /// without an offset); the readers' parsers take the many shapes exports use.
+  public init?(iso8601 text: String) {
+    let bytes = Array(text.utf8)
+    func number(_ from: Int, _ count: Int) -> Int? {
+      guard from + count <= bytes.count else { return nil }
+      var value = 0
+      for byte in bytes[from..<(from + count)] {
+        guard byte >= 0x30 && byte <= 0x39 else { return nil }
+        value = value * 10 + Int(byte - 0x30)
+      }
+      return value
+    }
+    func byte(_ at: Int) -> UInt8? { at < bytes.count ? bytes[at] : nil }
+    guard let year = number(0, 4), byte(4) == 0x2D, let month = number(5, 2), byte(7) == 0x2D,
+      let day = number(8, 2), byte(10) == 0x54 || byte(10) == 0x20, let hour = number(11, 2),
+      byte(13) == 0x3A, let minute = number(14, 2)
+    else { return nil }
+    var index = 16
+    var second = 0.0
+    if byte(index) == 0x3A {
+      guard let whole = number(index + 1, 2) else { return nil }
+      second = Double(whole)
+      index += 3
+      if byte(index) == 0x2E {
+        var end = index + 1
+        while let digit = byte(end), digit >= 0x30 && digit <= 0x39 { end += 1 }
+        guard end > index + 1,
+          let fraction = Double("0" + String(decoding: bytes[index..<end], as: UTF8.self))
+        else { return nil }
+        second += fraction
+        index = end
+      }
+    }
+    var offset: Int?
+    switch byte(index) {
+    case nil: break
+    case 0x5A?:  // Z
+      offset = 0
+      index += 1
+    case 0x2B?, 0x2D?:  // + or -
+      let sign = byte(index) == 0x2D ? -1 : 1
+      guard let hours = number(index + 1, 2) else { return nil }
+      let colon = byte(index + 3) == 0x3A ? 1 : 0
+      guard let minutes = number(index + 3 + colon, 2) else { return nil }
+      offset = sign * (hours * 3600 + minutes * 60)
+      index += 5 + colon
+    default: return nil
+    }
+    let local = LocalDateTime(
+      year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+    guard index == bytes.count, local.isValid else { return nil }
+    self.init(local: local, utcOffsetSeconds: offset)
   }
 
   /// The same clock `minutes` later (earlier when negative), keeping the offset.

@@ -77,7 +77,7 @@ public struct Normalizer: Sendable {
     var resolvers = zonesByFile.compactMapValues(LocalTimeResolver.init(identifier:))
     // Subjects' own zones (a `time_zone` column), looked up once per name.
     var unknownZones = Set<String>()
-    for zone in Set(samples.compactMap { $0.attributes[CSVProfile.Role.timeZone.rawValue] }) {
+    for zone in Set(samples.compactMap { $0.timeZone }) {
       if let resolver = LocalTimeResolver(identifier: zone) {
         resolvers[Self.zoneKey(zone)] = resolver
       } else {
@@ -93,7 +93,7 @@ public struct Normalizer: Sendable {
         let resolver = self.resolver(for: sample, resolvers)
         let (collected, resolution) = Self.place(sample.collected, resolver)
         var flags: [SampleFlag] = []
-        if let zone = sample.attributes[CSVProfile.Role.timeZone.rawValue],
+        if let zone = sample.timeZone,
           unknownZones.contains(zone)
         {
           flags.append(
@@ -126,7 +126,7 @@ public struct Normalizer: Sendable {
   private func resolver(for sample: Sample, _ byFile: [String: LocalTimeResolver])
     -> LocalTimeResolver?
   {
-    if let zone = sample.attributes[CSVProfile.Role.timeZone.rawValue],
+    if let zone = sample.timeZone,
       let resolver = byFile[Self.zoneKey(zone)]
     {
       return resolver

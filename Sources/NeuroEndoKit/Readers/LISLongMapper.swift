@@ -18,6 +18,7 @@ struct LISLongMapper: RecordMapper {
   private let hasRange: Bool
   private let kept: [(name: String, index: Int)]
   // Subject ids come in runs; codes, units and specimens are few per file.
+  private let zone: Int?
   private var subjects = ByteKeyCache<String>(limit: 1)
   private var codes = ByteKeyCache<(text: String, code: TestCode)>(limit: 64)
   private var units = ByteKeyCache<LabUnit>(limit: 32)
@@ -38,6 +39,7 @@ struct LISLongMapper: RecordMapper {
     referenceHigh = context.optional(.referenceHigh)
     hasRange = referenceRange != nil || referenceLow != nil || referenceHigh != nil
     kept = try context.keptColumns()
+    zone = try context.timeZoneColumn()
   }
 
   mutating func map(_ record: CSVRecord, into output: inout RecordOutput) {
@@ -68,7 +70,8 @@ struct LISLongMapper: RecordMapper {
       Sample(
         subjectID: subjectID, analyte: testCode.code.analyte,
         specimen: try lookUpSpecimen(record, implied: testCode.code.specimen),
-        quantity: quantity, collected: collectedAt, wake: wakeAt,
+        quantity: quantity, collected: collectedAt,
+        timeZone: try context.timeZone(record, zone), wake: wakeAt,
         label: try label.flatMap { column throws(Rejection) in
           context.isMissing(record, column) ? nil : try context.text(record, column)
         },

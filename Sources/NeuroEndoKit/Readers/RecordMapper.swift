@@ -102,13 +102,21 @@ final class MappingContext: Sendable {
   /// The position of the column for `role`, when the file has it.
   func optional(_ role: CSVProfile.Role) -> Int? { index(of: profile.column(role)) }
 
-  /// The `keep:` columns present in the header, or a header problem for one that is absent;
-  /// a `time_zone` column the profile names is kept as the attribute `time_zone`.
+  /// The column of the subjects' time zones when the profile names one (a header problem
+  /// when the file lacks it); its value goes on ``Sample/timeZone``.
+  func timeZoneColumn() throws(HeaderProblem) -> Int? {
+    profile.columns[.timeZone] == nil ? nil : try required(.timeZone)
+  }
+
+  /// The subject's time zone in a record, when the file has the column and the cell a value.
+  func timeZone(_ record: CSVRecord, _ column: Int?) throws(Rejection) -> String? {
+    guard let column, !isMissing(record, column) else { return nil }
+    return try text(record, column)
+  }
+
+  /// The `keep:` columns present in the header, or a header problem for one that is absent.
   func keptColumns() throws(HeaderProblem) -> [(name: String, index: Int)] {
     var kept: [(String, Int)] = []
-    if profile.columns[.timeZone] != nil {
-      kept.append((CSVProfile.Role.timeZone.rawValue, try required(.timeZone)))
-    }
     for name in profile.keep {
       guard let index = index(of: name) else {
         throw HeaderProblem(column: name, reason: .missingColumn(name))

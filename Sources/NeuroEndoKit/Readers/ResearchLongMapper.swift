@@ -12,6 +12,7 @@ struct ResearchLongMapper: RecordMapper {
   private let values: [(index: Int, analyte: Analyte, unit: LabUnit)]
   private let badUnits: [(index: Int, unit: String)]
   private let kept: [(name: String, index: Int)]
+  private let zone: Int?
 
   init(_ context: MappingContext) throws(HeaderProblem) {
     self.context = context
@@ -37,7 +38,9 @@ struct ResearchLongMapper: RecordMapper {
     }
     self.values = values
     self.badUnits = badUnits
-    self.kept = kept
+    let zone = try context.timeZoneColumn()
+    self.zone = zone
+    self.kept = kept.filter { $0.index != zone }
   }
 
   enum ValueColumn: Equatable {
@@ -68,13 +71,15 @@ struct ResearchLongMapper: RecordMapper {
       }
       let minutes = try context.number(record, minutes)
       let attributes = try context.attributes(record, kept)
+      let timeZone = try context.timeZone(record, zone)
       let relativeTime = minutes.map { RelativeTime(minutes: $0, anchor: .waking) }
       for (index, analyte, unit) in values {
         context.valueCell(record, index, into: &output, unit: unit) { quantity in
           Sample(
             subjectID: subjectID, analyte: analyte,
             specimen: context.researchSpecimen(analyte, relativeTime), quantity: quantity,
-            relativeTime: relativeTime, day: day, label: label, attributes: attributes,
+            timeZone: timeZone, relativeTime: relativeTime, day: day, label: label,
+            attributes: attributes,
             provenance: context.location(record, index))
         }
       }

@@ -6,6 +6,7 @@ struct WideMapper: RecordMapper {
   private let day: Int?
   private let columns: [(index: Int, sample: CSVProfile.WideColumn)]
   private let kept: [(name: String, index: Int)]
+  private let zone: Int?
   private let analyte: Analyte
   private let unit: LabUnit
 
@@ -30,6 +31,7 @@ struct WideMapper: RecordMapper {
       return (index, sample)
     }
     kept = try context.keptColumns()
+    zone = try context.timeZoneColumn()
   }
 
   mutating func map(_ record: CSVRecord, into output: inout RecordOutput) {
@@ -37,13 +39,14 @@ struct WideMapper: RecordMapper {
       let subjectID = try context.requiredText(record, subject)
       let day = try context.integer(record, day)
       let attributes = try context.attributes(record, kept)
+      let timeZone = try context.timeZone(record, zone)
       for (index, sample) in columns {
         context.valueCell(record, index, into: &output, unit: unit) { quantity in
           let time = RelativeTime(minutes: sample.minutes, anchor: context.profile.anchor)
           return Sample(
             subjectID: subjectID, analyte: analyte,
             specimen: context.researchSpecimen(analyte, time), quantity: quantity,
-            relativeTime: time,
+            timeZone: timeZone, relativeTime: time,
             day: day, label: sample.label, attributes: attributes,
             provenance: context.location(record, index))
         }

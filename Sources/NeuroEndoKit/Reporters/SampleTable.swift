@@ -5,6 +5,7 @@ public enum SampleTable {
     "subject_id", "analyte", "specimen", "value", "unit", "censoring", "collected_at", "wake_at",
     "minutes_from_anchor", "anchor", "day", "label", "reference_low", "reference_high",
     "test_code", "qualifier", "attributes", "source_file", "source_record", "source_column",
+    "time_zone",
   ]
 
   /// The row for one sample.
@@ -20,7 +21,7 @@ public enum SampleTable {
       sample.attributes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(
         separator: ";"),
       sample.provenance.file, sample.provenance.record.map(String.init) ?? "",
-      sample.provenance.column ?? sample.provenance.path ?? "",
+      sample.provenance.column ?? sample.provenance.path ?? "", sample.timeZone ?? "",
     ]
   }
 

@@ -156,7 +156,7 @@ struct SubjectTimeZoneTests {
     profile.columns[.timeZone] = "tz"
     let samples = read(Repository.fixture("subject-time-zones.csv"), profile: profile).samples
     #expect(
-      samples.map { $0.attributes["time_zone"] } == [
+      samples.map(\.timeZone) == [
         "Europe/Berlin", "America/New_York", "Mars/Olympus", nil,
       ])
     let result = try #require(Normalizer(settings: NormalizerSettings(timeZone: "Europe/London")))
