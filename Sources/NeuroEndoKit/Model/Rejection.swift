@@ -56,6 +56,14 @@ public enum RejectionReason: Sendable, Hashable, Codable, CustomStringConvertibl
   case excludedStatus(String)
   /// The unit does not fit the analyte (a mass unit for TSH), found when normalizing.
   case unitMismatch(unit: String, analyte: String)
+  /// A concentration below zero, which no assay reports.
+  case negativeValue(String)
+  /// A value written with digits that reads as zero (`1e-400`): too small to be a number.
+  case valueUnderflow(String)
+  /// Two header columns of one name, by their 1-based positions.
+  case duplicateColumn(name: String, first: Int, second: Int)
+  /// A header or record longer than the line limit, in bytes.
+  case lineTooLong(bytes: Int, limit: Int)
 
   /// A stable identifier for grouping, e.g. `unknown-unit`.
   public var code: String {
@@ -79,6 +87,10 @@ public enum RejectionReason: Sendable, Hashable, Codable, CustomStringConvertibl
     case .wrongType: "wrong-type"
     case .excludedStatus: "excluded-status"
     case .unitMismatch: "unit-mismatch"
+    case .negativeValue: "negative-value"
+    case .valueUnderflow: "value-underflow"
+    case .duplicateColumn: "duplicate-column"
+    case .lineTooLong: "line-too-long"
     }
   }
 
@@ -110,6 +122,13 @@ public enum RejectionReason: Sendable, Hashable, Codable, CustomStringConvertibl
       "unit '\(unit)' does not fit \(analyte); it is not converted by guessing"
     case .fieldTooLong(let bytes, let limit):
       "field of \(bytes) bytes is longer than the limit of \(limit)"
+    case .negativeValue(let text): "value '\(excerpt(text))' is negative; concentrations are not"
+    case .valueUnderflow(let text):
+      "value '\(excerpt(text))' is too small to be told from zero"
+    case .duplicateColumn(let name, let first, let second):
+      "column '\(excerpt(name))' appears twice in the header, at positions \(first) and \(second); rename one, or set csv: duplicate_columns: first in the profile"
+    case .lineTooLong(let bytes, let limit):
+      "line of \(bytes) bytes or more is longer than the limit of \(limit)"
     }
   }
 }

@@ -47,6 +47,10 @@ public struct ScreenSettings: Sendable, Hashable {
   public var unitMixupRatio: Double = 10
   /// Minutes either side in time since waking within which values are compared.
   public var unitMixupWindow: Double = 90
+  /// A sample this many minutes or more before waking (a negative time since waking) is
+  /// flagged `before-waking`: a protocol's pre-waking sample is minutes before, not hours,
+  /// and hours point to a wrong day or a wrong waking time.
+  public var minimumMinutesSinceWaking: Double = -120
 
   /// The defaults above.
   public init() {}
@@ -70,6 +74,7 @@ struct SampleScreens {
     limits(&samples)
     wakingDelay(&samples)
     schedule(&samples)
+    beforeWaking(&samples)
   }
 
   private func limits(_ samples: inout [NormalizedSample]) {
@@ -200,6 +205,22 @@ struct SampleScreens {
           code: "off-schedule",
           message:
             "CAR sample at +\(format(minutes)) min, \(format(gap)) min from the scheduled +\(format(nearest)) (tolerance \(format(settings.carTolerance)) min)"
+        ))
+    }
+  }
+
+  /// Samples long before the waking that starts their day.
+  private func beforeWaking(_ samples: inout [NormalizedSample]) {
+    let bound = settings.minimumMinutesSinceWaking
+    for index in samples.indices {
+      guard let minutes = samples[index].circadian?.minutesSinceWaking, minutes < bound else {
+        continue
+      }
+      samples[index].flags.append(
+        SampleFlag(
+          code: "before-waking",
+          message:
+            "\(format(minutes)) min since waking, before \(format(bound)) (normalize.screens.min_minutes_since_waking): check the day and the waking time"
         ))
     }
   }

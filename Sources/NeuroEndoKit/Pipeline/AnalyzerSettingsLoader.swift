@@ -77,7 +77,10 @@ enum AnalyzerSettingsLoader {
       if let rule = flattened["cohort"]?.choice(FlattenedSlopeSettings.CohortRule.self) {
         settings.flattened.cohort = rule
       }
-      if let value = flattened["z_score"]?.double() { settings.flattened.zScore = value }
+      if let value = flattened["z_score"]?.double(in: 0..., strictly: true, "expected SDs above 0")
+      {
+        settings.flattened.zScore = value
+      }
       if let entry = flattened["percentile"], let value = entry.double() {
         if value > 0 && value <= 100 {
           settings.flattened.percentile = value
@@ -142,7 +145,8 @@ enum AnalyzerSettingsLoader {
       return nil
     }
     var range = FeedbackSettings.DefaultRange(
-      analyte: analyte, low: map["low"]?.double(), high: map["high"]?.double(),
+      analyte: analyte, low: map["low"]?.double(in: 0..., "expected a concentration, 0 or more"),
+      high: map["high"]?.double(in: 0..., "expected a concentration, 0 or more"),
       source: map["source"]?.string() ?? "pipeline \(node.path)")
     if range.low == nil && range.high == nil { node.report("give low, high or both") }
     if let low = range.low, let high = range.high, low > high {

@@ -134,10 +134,26 @@ struct ConfigNode {
     return value
   }
 
-  /// The node as a number.
+  /// The node as a finite number (`.nan` and `.inf` are reported, never used).
   func double() -> Double? {
     guard let value = node.float ?? node.int.map(Double.init) else {
       report("expected a number, found '\(node.string ?? "a structure")'")
+      return nil
+    }
+    guard value.isFinite else {
+      report("expected a finite number, found '\(node.string ?? "\(value)")'")
+      return nil
+    }
+    return value
+  }
+
+  /// The node as a finite number in `domain`; otherwise `expected` is reported.
+  func double(in domain: PartialRangeFrom<Double>, strictly: Bool = false, _ expected: String)
+    -> Double?
+  {
+    guard let value = double() else { return nil }
+    guard domain.contains(value), !(strictly && value == domain.lowerBound) else {
+      report("\(expected), found \(NumberText.plain(value))")
       return nil
     }
     return value

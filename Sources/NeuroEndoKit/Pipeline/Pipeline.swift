@@ -224,6 +224,7 @@ public enum PipelineLoader {
     let keys = [
       "waking_delay_minutes", "waking_adherence_minutes", "car_schedule_minutes",
       "car_tolerance_minutes", "unit_mixup_ratio", "unit_mixup_window_minutes", "limits",
+      "min_minutes_since_waking",
     ]
     guard let map = node.mapping(allowed: keys) else { return screens }
     func numbers(_ key: String) -> [Double]? {
@@ -238,11 +239,25 @@ public enum PipelineLoader {
         map["waking_delay_minutes"]!.report("expected three rising bounds, e.g. [3, 6, 15]")
       }
     }
-    if let value = map["waking_adherence_minutes"]?.double() { screens.wakingAdherence = value }
+    let minutes = "expected minutes, 0 or more"
+    if let value = map["waking_adherence_minutes"]?.double(in: 0..., minutes) {
+      screens.wakingAdherence = value
+    }
     if let schedule = numbers("car_schedule_minutes") { screens.carSchedule = schedule }
-    if let value = map["car_tolerance_minutes"]?.double() { screens.carTolerance = value }
-    if let value = map["unit_mixup_ratio"]?.double() { screens.unitMixupRatio = value }
-    if let value = map["unit_mixup_window_minutes"]?.double() { screens.unitMixupWindow = value }
+    if let value = map["car_tolerance_minutes"]?.double(in: 0..., minutes) {
+      screens.carTolerance = value
+    }
+    if let value = map["unit_mixup_ratio"]?.double(
+      in: 1..., strictly: true, "expected a ratio above 1")
+    {
+      screens.unitMixupRatio = value
+    }
+    if let value = map["unit_mixup_window_minutes"]?.double(in: 0..., minutes) {
+      screens.unitMixupWindow = value
+    }
+    if let value = map["min_minutes_since_waking"]?.double() {
+      screens.minimumMinutesSinceWaking = value
+    }
     if let limits = map["limits"] {
       guard case .mapping(let mapping) = limits.node else {
         limits.report("expected a mapping of analyte/specimen to limits")
@@ -264,9 +279,13 @@ public enum PipelineLoader {
           continue
         }
         var limit = ScreenSettings.Limits()
-        limit.detection = fields["detection"]?.double()
-        limit.outlierAbove = fields["outlier_above"]?.double()
+        let positive = "expected a concentration above 0"
+        limit.detection = fields["detection"]?.double(in: 0..., strictly: true, positive)
+        limit.outlierAbove = fields["outlier_above"]?.double(in: 0..., strictly: true, positive)
         limit.plausible = fields["plausible"]?.closedRange(expected: "expected [low, high]")
+        if let plausible = limit.plausible, plausible.lowerBound < 0 {
+          fields["plausible"]!.report("expected [low, high] with low 0 or more")
+        }
         screens.limits[name] = limit
       }
     }

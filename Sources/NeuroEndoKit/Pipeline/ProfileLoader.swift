@@ -80,7 +80,10 @@ public enum ProfileLoader {
   }
 
   private static func dialect(_ node: ConfigNode, into profile: inout CSVProfile) {
-    let keys = ["delimiter", "decimal", "encoding", "strict", "date_order", "max_field_bytes"]
+    let keys = [
+      "delimiter", "decimal", "encoding", "strict", "date_order", "max_field_bytes",
+      "duplicate_columns",
+    ]
     guard let csv = node.mapping(allowed: keys) else { return }
     if let delimiter = csv["delimiter"], let text = delimiter.string() {
       switch text {
@@ -102,6 +105,13 @@ public enum ProfileLoader {
     if let order = csv["date_order"]?.choice(DateOrder.self) { profile.dateOrder = order }
     if let limit = csv["max_field_bytes"], let bytes = limit.int() {
       if bytes > 0 { profile.maxFieldBytes = bytes } else { limit.report("must be positive") }
+    }
+    if let duplicates = csv["duplicate_columns"], let text = duplicates.string() {
+      switch text {
+      case "error": profile.firstOfDuplicateColumns = false
+      case "first": profile.firstOfDuplicateColumns = true
+      default: duplicates.report("'\(text)' is not one of: error, first")
+      }
     }
   }
 

@@ -71,6 +71,9 @@ public struct CSVProfile: Sendable, Hashable {
   public var missingTokens: Set<String> = ["", "NA", "N/A", "NaN", "nan", "null", "."]
   /// The longest field accepted, in bytes; longer ones reject their record.
   public var maxFieldBytes: Int = 65_536
+  /// Whether a header may name one column twice: no (`false`, the default: every record is
+  /// rejected, naming both positions), or yes, the first of them being read.
+  public var firstOfDuplicateColumns = false
   /// Wide and research shapes: the analyte when columns do not say it.
   public var analyte: Analyte?
   /// The specimen when neither a column nor the test code says it.

@@ -291,6 +291,12 @@ struct ReadSession {
     let context = MappingContext(file: file, profile: profile, header: names)
     maxFieldBytes = profile.maxFieldBytes
     do throws(HeaderProblem) {
+      if !profile.firstOfDuplicateColumns, let twice = MappingContext.duplicate(in: names) {
+        throw HeaderProblem(
+          column: names[twice.second],
+          reason: .duplicateColumn(
+            name: names[twice.second], first: twice.first + 1, second: twice.second + 1))
+      }
       switch profile.shape {
       case .lisLong: lisLong = try LISLongMapper(context)
       case .researchLong: researchLong = try ResearchLongMapper(context)

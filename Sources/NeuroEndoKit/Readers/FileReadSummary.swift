@@ -136,3 +136,24 @@ func withOpenFile(
   defer { close(descriptor) }
   return body(descriptor)
 }
+
+extension Quantity {
+  /// Why a parsed lab value cannot be a concentration: below zero, or written with non-zero
+  /// digits that read back as zero (`1e-400`). `nil` for a usable number (0 included).
+  static func implausibleNumber(_ value: Double, written: UnsafeBufferPointer<UInt8>)
+    -> RejectionReason?
+  {
+    let text = { String(decoding: written, as: UTF8.self) }
+    if value < 0 { return .negativeValue(text()) }
+    if value == 0 {
+      // Digits 1-9 before any exponent: the writer meant a number other than zero.
+      for byte in written {
+        if byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") { break }
+        if byte >= UInt8(ascii: "1") && byte <= UInt8(ascii: "9") {
+          return .valueUnderflow(text())
+        }
+      }
+    }
+    return nil
+  }
+}

@@ -83,6 +83,19 @@ final class MappingContext: Sendable {
     missingTokens = profile.missingTokens.filter { !$0.isEmpty }.map { Array($0.utf8) }
   }
 
+  /// The first column name the header holds twice (case and spaces aside), by 0-based
+  /// positions; empty names (unnamed trailing columns) do not count.
+  static func duplicate(in header: [String]) -> (first: Int, second: Int)? {
+    var seen: [String: Int] = [:]
+    for (position, name) in header.enumerated() {
+      let key = key(name)
+      guard !key.isEmpty else { continue }
+      if let first = seen[key] { return (first, position) }
+      seen[key] = position
+    }
+    return nil
+  }
+
   static func key(_ name: String) -> String {
     name.trimmingCharacters(in: .whitespaces).lowercased()
   }
@@ -167,6 +180,9 @@ final class MappingContext: Sendable {
     else {
       if isMissing(record, column) { throw reject(record, column, .missingValue) }
       throw reject(record, column, .unparsableValue(record.string(column) ?? "<binary>"))
+    }
+    if let problem = Quantity.implausibleNumber(value, written: record.bytes(column)) {
+      throw reject(record, column, problem)
     }
     return Quantity(value: value, unit: unit, censoring: censoring)
   }

@@ -222,6 +222,9 @@ struct FHIRObservationMapper {
         record, element, value.path,
         .wrongType(field: value.path, expected: "a number", found: value.kind))
     }
+    if number < 0 {
+      throw rejection(record, element, value.path, .negativeValue(NumberText.plain(number)))
+    }
     let unitText =
       node["system"].string == FHIRObservationMapper.ucum
       ? node["code"].string ?? node["unit"].string : node["unit"].string ?? node["code"].string
