@@ -233,10 +233,11 @@ public enum PipelineLoader {
       return values.count == list.count ? values : nil
     }
     if let bins = numbers("waking_delay_minutes") {
-      if bins.count == 3 && bins == bins.sorted() {
+      if bins.count == 3 && bins == bins.sorted() && bins[0] >= 0 {
         screens.wakingDelayBins = bins
       } else {
-        map["waking_delay_minutes"]!.report("expected three rising bounds, e.g. [3, 6, 15]")
+        map["waking_delay_minutes"]!.report(
+          "expected three rising bounds of 0 minutes or more, e.g. [3, 6, 15]")
       }
     }
     let minutes = "expected minutes, 0 or more"

@@ -70,7 +70,9 @@ public struct CSVProfile: Sendable, Hashable {
   /// Cells that mean "no value" (compared after trimming spaces).
   public var missingTokens: Set<String> = ["", "NA", "N/A", "NaN", "nan", "null", "."]
   /// The longest field accepted, in bytes; longer ones reject their record.
-  public var maxFieldBytes: Int = 65_536
+  public var maxFieldBytes: Int = CSVProfile.defaultMaxFieldBytes
+  /// The default field limit, also the limit of FHIR strings: 64 KiB.
+  public static let defaultMaxFieldBytes = 65_536
   /// Whether a header may name one column twice: no (`false`, the default: every record is
   /// rejected, naming both positions), or yes, the first of them being read.
   public var firstOfDuplicateColumns = false

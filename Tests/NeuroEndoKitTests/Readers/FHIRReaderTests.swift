@@ -198,10 +198,46 @@ struct FHIRErrorTests {
     #expect(result.samples.map(\.quantity.value) == [3.3])
   }
 
-  @Test("duplicate keys: the last value wins, as documented")
+  @Test("duplicate keys: the last value wins, as documented, with a warning naming the path")
   func duplicateKeys() {
     let result = readFHIR(Repository.fixture("fhir-duplicate-keys.json"))
     #expect(result.samples.map(\.quantity.value) == [4.4])
+    #expect(
+      result.summary.warnings == [
+        "duplicate JSON key, the last value read: valueQuantity.value"
+      ])
+  }
+
+  @Test(
+    "a UTF-8 byte order mark before the JSON is accepted, in any chunking", arguments: [1, 2, 4096])
+  func byteOrderMark(chunkSize: Int) throws {
+    let text =
+      "\u{FEFF}"
+      + #"{"resourceType": "Observation", "status": "final", "code": {"coding": [{"system": "http://loinc.org", "code": "3016-3"}]}, "subject": {"reference": "Patient/b1"}, "effectiveDateTime": "2026-03-14T08:00:00Z", "valueQuantity": {"value": 2.2, "unit": "mIU/L"}}"#
+    var samples: [Sample] = []
+    let summary = Array(text.utf8).withUnsafeBytes { bytes in
+      FHIRReader(chunkSize: chunkSize).read(
+        bytes: bytes, name: "bom.json", onSample: { samples.append($0) })
+    }
+    #expect(summary.failure == nil)
+    #expect(samples.map(\.quantity.value) == [2.2])
+  }
+
+  @Test("a string longer than the field limit rejects its record with the string's path")
+  func longString() throws {
+    let note = String(repeating: "x", count: CSVProfile.defaultMaxFieldBytes + 1)
+    let text =
+      #"{"resourceType": "Bundle", "type": "collection", "entry": [{"resource": {"resourceType": "Observation", "status": "final", "code": {"coding": [{"system": "http://loinc.org", "code": "3016-3"}]}, "subject": {"reference": "Patient/b1"}, "effectiveDateTime": "2026-03-14T08:00:00Z", "valueQuantity": {"value": 2.2, "unit": "mIU/L"}, "note": [{"text": "ok"}, {"text": "\#(note)"}]}}, {"resource": {"resourceType": "Observation", "status": "final", "code": {"coding": [{"system": "http://loinc.org", "code": "3016-3"}]}, "subject": {"reference": "Patient/b1"}, "effectiveDateTime": "2026-03-15T08:00:00Z", "valueQuantity": {"value": 3.1, "unit": "mIU/L"}}}]}"#
+    var samples: [Sample] = []
+    var rejections: [Rejection] = []
+    _ = Array(text.utf8).withUnsafeBytes { bytes in
+      FHIRReader().read(
+        bytes: bytes, name: "long.json", onSample: { samples.append($0) },
+        onRejection: { rejections.append($0) })
+    }
+    #expect(rejections.map(\.reason) == [.fieldTooLong(bytes: 65_537, limit: 65_536)])
+    #expect(rejections.first?.location.path == "entry[0].resource.note[1].text")
+    #expect(samples.map(\.quantity.value) == [3.1])
   }
 
   @Test("a string where a number belongs is a wrong-type rejection naming the path")

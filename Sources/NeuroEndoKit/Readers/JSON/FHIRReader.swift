@@ -73,10 +73,23 @@ public struct FHIRReader: Sendable {
     var scanner = JSONElementScanner()
     var record = 0
     var notResources = 0
+    var duplicates = DuplicateKeyNotes()
+    let limit = CSVProfile.defaultMaxFieldBytes
     func handle(_ element: JSONElement) {
       record += 1
       summary.records += 1
       output.reset()
+      let shape = JSONShapeCheck(element.bytes, base: element.path, limit: limit)
+      duplicates.add(shape.duplicateKeys)
+      if let long = shape.longString {
+        output.reject(
+          Rejection(
+            location: InputLocation(
+              file: name, record: record, line: element.line, path: long.path),
+            reason: .fieldTooLong(bytes: long.bytes, limit: limit)))
+        summary.tally(output, onRejection: onRejection)
+        return
+      }
       let outcome = mapper.map(element, record: record, into: &output)
       if output.rejections.contains(where: { $0.reason == .missingField("resourceType") }) {
         notResources += 1
@@ -108,6 +121,7 @@ public struct FHIRReader: Sendable {
     if summary.records == 0 && summary.failure == nil {
       summary.warnings.append("empty file: no JSON value")
     }
+    summary.warnings += duplicates.warnings
     if notResources > 0 && notResources == summary.records {
       summary.warnings.append(
         "no record is a FHIR resource (none has a resourceType): if this is a generic JSON export, pass a profile that maps its fields (--profile FILE, or the input's profile:)"

@@ -58,6 +58,10 @@ struct JSONElementScanner {
   private enum MemberState { case key, colon, value }
 
   private var top = Top.none
+  // A UTF-8 byte order mark at the very start is skipped, even split over chunks.
+  private var atStart = true
+  private var markMatched = 0
+  private static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
   private var depth = 0
   private var inString = false
   private var escaped = false
@@ -103,6 +107,18 @@ struct JSONElementScanner {
     while index < count {
       let byte = bytes[index]
       if byte == 0x0A { line += 1 }
+      if atStart {
+        if markMatched < 3 && byte == Self.byteOrderMark[markMatched] {
+          markMatched += 1
+          atStart = markMatched < 3
+          index += 1
+          continue
+        }
+        guard markMatched == 0 else {
+          throw JSONScanError(line: line, message: "the file starts with a broken byte order mark")
+        }
+        atStart = false
+      }
       if top == .none {
         if try startDocument(byte) {
           wholeRun = index

@@ -64,8 +64,20 @@ public struct JSONRecordsReader: Sendable {
         session.consume(header)
         var scanner = JSONElementScanner()
         var record = 0
+        var duplicates = DuplicateKeyNotes()
         func handle(_ element: JSONElement) {
           record += 1
+          let shape = JSONShapeCheck(
+            element.bytes, base: element.path, limit: profile.maxFieldBytes)
+          duplicates.add(shape.duplicateKeys)
+          if let long = shape.longString {
+            session.reject(
+              record: Rejection(
+                location: InputLocation(
+                  file: name, record: record, line: element.line, path: long.path),
+                reason: .fieldTooLong(bytes: long.bytes, limit: profile.maxFieldBytes)))
+            return
+          }
           do throws(Rejection) {
             var batch = RecordBatch()
             batch.firstRecord = record
@@ -86,6 +98,7 @@ public struct JSONRecordsReader: Sendable {
                 reason: .invalidJSON(scanError.message)))
           }
         }
+        session.summary.warnings += duplicates.warnings
         return session.summarize()
       }
     }

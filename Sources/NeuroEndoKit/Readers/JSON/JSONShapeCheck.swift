@@ -1,0 +1,108 @@
+/// One pass over an element's bytes, before it is parsed, for what a JSON parser would not
+/// say: a string longer than the field limit (rejected with its path, and never decoded),
+/// and keys given twice in one object (the parser keeps the last value silently).
+///
+/// Allocates nothing per object: the keys of all open objects share one array.
+struct JSONShapeCheck {
+  /// The first string longer than the limit: its path and length in bytes.
+  var longString: (path: String, bytes: Int)?
+  /// The paths of keys that an object holds more than once, first ones first.
+  var duplicateKeys: [String] = []
+
+  private enum Frame {
+    /// An object: where its keys start in the shared key list, the member being read.
+    case object(firstKey: Int, key: Range<Int>?, expectingKey: Bool)
+    case array(index: Int)
+  }
+
+  /// Checks an element whose path is `base` (`entry[3]`, `[2]`, or empty).
+  init(_ bytes: [UInt8], base: String, limit: Int) {
+    var stack: [Frame] = []
+    var keys: [(hash: UInt64, range: Range<Int>)] = []
+    func text(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
+    func path(appending last: Range<Int>?) -> String {
+      var path = base
+      func add(_ key: Range<Int>) { path += (path.isEmpty ? "" : ".") + text(key) }
+      for frame in stack {
+        switch frame {
+        case .object(_, let key, _): if let key { add(key) }
+        case .array(let index): path += "[\(index)]"
+        }
+      }
+      if let last { add(last) }
+      return path
+    }
+    var index = 0
+    let count = bytes.count
+    while index < count {
+      switch bytes[index] {
+      case 0x22:  // a string: to its closing quote
+        let start = index + 1
+        var end = start
+        var escaped = false
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
+        while end < count {
+          let next = bytes[end]
+          if escaped {
+            escaped = false
+          } else if next == 0x5C {
+            escaped = true
+          } else if next == 0x22 {
+            break
+          }
+          hash = (hash ^ UInt64(next)) &* 0x100_0000_01b3
+          end += 1
+        }
+        let range = start..<min(end, count)
+        if case .object(let firstKey, _, true)? = stack.last {
+          if keys[firstKey...].contains(where: {
+            $0.hash == hash && bytes[$0.range] == bytes[range]
+          }) {
+            duplicateKeys.append(path(appending: range))
+          }
+          keys.append((hash, range))
+          stack[stack.count - 1] = .object(firstKey: firstKey, key: range, expectingKey: false)
+        } else if range.count > limit {
+          longString = (path(appending: nil), range.count)
+          return
+        }
+        index = end
+      case 0x7B: stack.append(.object(firstKey: keys.count, key: nil, expectingKey: true))
+      case 0x5B: stack.append(.array(index: 0))
+      case 0x7D, 0x5D:
+        if case .object(let firstKey, _, _)? = stack.last { keys.removeSubrange(firstKey...) }
+        if !stack.isEmpty { stack.removeLast() }
+      case 0x2C:
+        switch stack.last {
+        case .object(let firstKey, _, _)?:
+          stack[stack.count - 1] = .object(firstKey: firstKey, key: nil, expectingKey: true)
+        case .array(let position)?: stack[stack.count - 1] = .array(index: position + 1)
+        case nil: break
+        }
+      default: break
+      }
+      index += 1
+    }
+  }
+}
+
+/// The duplicate keys of a file, for its summary: the first few paths, and how many in all.
+struct DuplicateKeyNotes {
+  private var first: [String] = []
+  private var total = 0
+
+  mutating func add(_ paths: [String]) {
+    total += paths.count
+    for path in paths where first.count < FileReadSummary.locationsKept { first.append(path) }
+  }
+
+  /// One warning line, or none.
+  var warnings: [String] {
+    guard total > 0 else { return [] }
+    let more = total > first.count ? ", … (\(total) in all)" : ""
+    return [
+      "duplicate JSON key\(total == 1 ? "" : "s"), the last value read: "
+        + first.joined(separator: "; ") + more
+    ]
+  }
+}
