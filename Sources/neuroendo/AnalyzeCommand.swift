@@ -64,6 +64,7 @@ struct AnalyzeCommand: ParsableCommand {
     if !slopes.isEmpty {
       pipeline.analyzers.response.slopes = slopes.map { $0.split(separator: ":").map(String.init) }
     }
+    try refuseOverlaps(pipeline.inputOutputOverlaps())
     let summary = PipelineRunner(pipeline: pipeline).run()
     print(RunSummaryReporter.text(summary), terminator: "")
     if !summary.isComplete { throw ExitStatus.incomplete }

@@ -24,6 +24,13 @@ enum ExitStatus {
   static let invalidConfiguration = ExitCode(2)
 }
 
+/// Exits with the usage code (64), writing nothing, when an output would touch an input.
+func refuseOverlaps(_ overlaps: [String]) throws {
+  guard !overlaps.isEmpty else { return }
+  for overlap in overlaps { printError("refused: \(overlap)") }
+  throw ExitCode.validationFailure
+}
+
 /// Prints a line to standard error.
 func printError(_ text: String) {
   FileHandle.standardError.write(Data((text + "\n").utf8))

@@ -22,6 +22,7 @@ struct RunCommand: ParsableCommand {
       printError(error.description)
       throw ExitStatus.invalidConfiguration
     }
+    try refuseOverlaps(definition.inputOutputOverlaps(outputDirectory: outputDirectory))
     let summary = PipelineRunner(pipeline: definition).run(outputDirectory: outputDirectory)
     print(RunSummaryReporter.text(summary), terminator: "")
     if !summary.isComplete { throw ExitStatus.incomplete }

@@ -226,6 +226,49 @@ struct CommandLineTests {
       ))
   }
 
+  @Test("inputs are sacred: an output over an input, or an inbox inside the outputs, is refused")
+  func inputsAreSacred() throws {
+    let directory = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let io = directory.appendingPathComponent("io")
+    try FileManager.default.createDirectory(at: io, withIntermediateDirectories: true)
+    let input = io.appendingPathComponent("samples.csv")
+    try FileManager.default.copyItem(
+      atPath: root.appendingPathComponent("SampleData/research/car-diary-long.csv").path,
+      toPath: input.path)
+    let before = try Data(contentsOf: input)
+    // analyze io/samples.csv --out io: samples.csv would be overwritten.
+    let overwrite = try neuroendo("analyze", input.path, "--out", io.path)
+    #expect(overwrite.status == 64)
+    #expect(overwrite.error.contains("refused: output file \(input.path) is the input"))
+    #expect(try Data(contentsOf: input) == before)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: io.path) == ["samples.csv"])
+    // A pipeline whose inbox is its output directory would read its outputs the next night.
+    let pipeline = directory.appendingPathComponent("nightly.yml")
+    try """
+    version: 1
+    inputs:
+      - path: io
+        profile: \(root.path)/Pipelines/profiles/research-saliva.yml
+    outputs:
+      directory: io
+    """.write(to: pipeline, atomically: true, encoding: .utf8)
+    let inbox = try neuroendo("run", pipeline.path)
+    #expect(inbox.status == 64)
+    #expect(inbox.error.contains("lies inside the output directory"))
+    #expect(try FileManager.default.contentsOfDirectory(atPath: io.path) == ["samples.csv"])
+    // Output into a directory that holds the input as a sub-folder: also refused.
+    let parent = try neuroendo("run", pipeline.path, "--out", directory.path)
+    #expect(parent.status == 64)
+    #expect(
+      !FileManager.default.fileExists(atPath: directory.appendingPathComponent("samples.csv").path))
+    // Beside the inbox is fine.
+    let beside = try neuroendo(
+      "run", pipeline.path, "--out", directory.appendingPathComponent("out").path)
+    #expect(beside.status == 0)
+    #expect(try Data(contentsOf: input) == before)
+  }
+
   @Test("validate: the sample pipeline is valid")
   func validateSample() throws {
     let result = try neuroendo("validate", "Pipelines/sample.yml")

@@ -128,6 +128,40 @@ extension Pipeline {
     pipeline.wakeDiary = settings?.wakeDiary
     return pipeline
   }
+
+  /// Why writing to `outputDirectory` (the pipeline's own when `nil`) could touch an input:
+  /// an input (or the wake diary) that lies inside the output directory, or an output file
+  /// that is an input. Inputs are never written; a run with any of these writes nothing.
+  public func inputOutputOverlaps(outputDirectory: String? = nil) -> [String] {
+    let directory = Self.canonical(outputDirectory ?? outputs.directory)
+    let names = [
+      outputs.summary, outputs.samples, outputs.rejections, outputs.normalized,
+      outputs.normalizedJSON, outputs.featuresSubjectDay, outputs.featuresSubject,
+      outputs.featuresResponse, outputs.findings, outputs.findingsJSON,
+    ]
+    let files = Set(names.map { Self.canonical(directory + "/" + $0) })
+    var inputs = self.inputs.map { ($0.name, $0.path) }
+    if let diary = wakeDiary { inputs.append(("wake diary", diary.path)) }
+    var overlaps: [String] = []
+    for (name, path) in inputs {
+      let input = Self.canonical(path)
+      if files.contains(input) {
+        overlaps.append("output file \(input) is the input '\(name)'; inputs are never written")
+      } else if input == directory
+        || input.hasPrefix(directory.hasSuffix("/") ? directory : directory + "/")
+      {
+        overlaps.append(
+          "input '\(name)' (\(input)) lies inside the output directory \(directory): a run would read its own outputs or replace an input"
+        )
+      }
+    }
+    return overlaps
+  }
+
+  /// An absolute path with `.`, `..` and symbolic links resolved (as far as it exists).
+  static func canonical(_ path: String) -> String {
+    URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+  }
 }
 
 /// Loads pipeline files and the profiles they name, reporting every mistake with line and key.

@@ -54,6 +54,12 @@ public struct PipelineRunner: Sendable {
     let directory = outputDirectory ?? pipeline.outputs.directory
     var summary = RunSummary(
       pipeline: pipeline.name, started: started, finished: started, files: [])
+    // Inputs are sacred: with an output where an input is, nothing is read or written.
+    let overlaps = pipeline.inputOutputOverlaps(outputDirectory: directory)
+    guard overlaps.isEmpty else {
+      summary.outputFailures = overlaps
+      return summary
+    }
     let outputs = pipeline.outputs
     let paths = [
       "samples": path(directory, outputs.samples),

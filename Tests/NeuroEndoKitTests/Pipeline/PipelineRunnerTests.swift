@@ -103,6 +103,27 @@ struct PipelineRunnerTests {
     #expect(leftovers.isEmpty)
   }
 
+  @Test("the runner itself writes nothing when an output directory holds an input")
+  func runnerRefusesOverlap() throws {
+    let directory = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let input = directory.appendingPathComponent("rejections.csv")
+    try "patient_id,test_code,value,unit,collected_at\n".write(
+      to: input, atomically: true, encoding: .utf8)
+    let pipeline = Pipeline.adHoc(
+      files: [input.path], format: nil, profile: nil, outputDirectory: directory.path)
+    #expect(pipeline.inputOutputOverlaps().count == 1)
+    let summary = PipelineRunner(pipeline: pipeline).run()
+    #expect(!summary.isComplete)
+    #expect(summary.outputFailures.first?.contains("is the input") == true)
+    #expect(summary.files.isEmpty)
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["rejections.csv"])
+    #expect(
+      try String(contentsOf: input, encoding: .utf8)
+        == "patient_id,test_code,value,unit,collected_at\n")
+  }
+
   @Test("unreadable, broken and garbage files never stop the good one")
   func badFilesDoNotStopOthers() throws {
     let inbox = try temporaryDirectory()
