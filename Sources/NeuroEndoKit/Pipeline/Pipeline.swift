@@ -76,6 +76,8 @@ public struct Pipeline: Sendable {
   public var outputs: Outputs
   /// Settings of the normalizer stage (`settings.normalize`).
   public var normalizer: NormalizerSettings
+  /// How inboxes are read (`settings.read`).
+  public var reading = ReadSettings()
   /// A sleep diary of waking times (`settings.normalize.wake_diary`), when there is one.
   public var wakeDiary: (path: String, profile: CSVProfile)?
   /// Settings of the analyzers (`settings.analyze`).
@@ -126,6 +128,7 @@ extension Pipeline {
       normalizer: settings?.normalizer ?? NormalizerSettings())
     pipeline.analyzers = settings?.analyzers ?? AnalyzerSettings()
     pipeline.wakeDiary = settings?.wakeDiary
+    pipeline.reading = settings?.reading ?? ReadSettings()
     return pipeline
   }
 
@@ -204,7 +207,20 @@ public enum PipelineLoader {
     var normalizer = NormalizerSettings()
     var wakeDiary: (path: String, profile: CSVProfile)?
     var analyzers = AnalyzerSettings()
-    let settings = map["settings"]?.mapping(allowed: ["normalize", "analyze"])
+    let settings = map["settings"]?.mapping(allowed: ["read", "normalize", "analyze"])
+    var reading = ReadSettings()
+    if let read = settings?["read"]?.mapping(allowed: ["max_file_bytes", "follow_links"]) {
+      if let entry = read["max_file_bytes"], let bytes = entry.int() {
+        if bytes > 0 {
+          reading.maxFileBytes = bytes
+        } else {
+          entry.report("expected bytes above 0")
+        }
+      }
+      if let policy = read["follow_links"]?.choice(ReadSettings.LinkPolicy.self) {
+        reading.followLinks = policy
+      }
+    }
     if let analyze = settings?["analyze"] { analyzers = AnalyzerSettingsLoader.settings(analyze) }
     if let normalize = settings?["normalize"] {
       normalizer = normalizerSettings(normalize)
@@ -228,6 +244,7 @@ public enum PipelineLoader {
       name: name, file: file, inputs: inputs, outputs: outputs, normalizer: normalizer)
     pipeline.wakeDiary = wakeDiary
     pipeline.analyzers = analyzers
+    pipeline.reading = reading
     return pipeline
   }
 
@@ -439,4 +456,23 @@ public enum PipelineLoader {
     if absolute.hasPrefix(current + "/") { return String(absolute.dropFirst(current.count + 1)) }
     return absolute
   }
+}
+
+/// How the files of an inbox are chosen (`settings.read`).
+public struct ReadSettings: Sendable, Hashable {
+  /// Which symbolic links in an inbox are followed.
+  public enum LinkPolicy: String, Sendable, Hashable, CaseIterable {
+    /// Only links whose target lies inside the input's directory (the default).
+    case inside
+    /// Any link (targets outside the inbox are read too).
+    case anywhere
+  }
+
+  /// Files larger than this are skipped (`file-too-large`), bytes; default 8 GiB.
+  public var maxFileBytes: Int = 8 << 30
+  /// Which symbolic links are followed.
+  public var followLinks = LinkPolicy.inside
+
+  /// The defaults.
+  public init() {}
 }

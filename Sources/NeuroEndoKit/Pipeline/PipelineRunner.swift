@@ -10,12 +10,40 @@ public struct PipelineRunner: Sendable {
   public init(pipeline: Pipeline) { self.pipeline = pipeline }
 
   /// The files an input stands for, sorted by path, or the problem that left it with none.
-  public static func files(of input: Pipeline.Input) -> Result<[String], InputProblem> {
+  public static func files(of input: Pipeline.Input, reading: ReadSettings = ReadSettings())
+    -> Result<[String], InputProblem>
+  {
+    entries(of: input, reading: reading).map(\.files)
+  }
+
+  /// The files an input stands for, and the entries of its directory that are not read:
+  /// only regular files are (FIFOs, sockets and devices are skipped, so that none can hang
+  /// the run); a symbolic link only when its target lies inside the input's directory
+  /// (unless `reading.followLinks` is `anywhere`); a file only up to `reading.maxFileBytes`.
+  /// Sub-directories and hidden files are passed over; a dangling link is kept, so that
+  /// reading it fails aloud.
+  public static func entries(of input: Pipeline.Input, reading: ReadSettings = ReadSettings())
+    -> Result<InputEntries, InputProblem>
+  {
     var isDirectory: ObjCBool = false
+    var entries = InputEntries()
     guard FileManager.default.fileExists(atPath: input.path, isDirectory: &isDirectory) else {
+      // A dangling link named as the input: kept, so that reading it fails aloud.
+      if (try? FileManager.default.destinationOfSymbolicLink(atPath: input.path)) != nil {
+        entries.files = [input.path]
+        return .success(entries)
+      }
       return .failure(InputProblem(input: input.name, message: "\(input.path) does not exist"))
     }
-    guard isDirectory.boolValue else { return .success([input.path]) }
+    guard isDirectory.boolValue else {
+      // A file named on its own: links are followed (the user named it), the kind checked.
+      if let skip = skipReason(input.path, following: true, inside: nil, reading) {
+        entries.skipped.append(skip)
+      } else {
+        entries.files = [input.path]
+      }
+      return .success(entries)
+    }
     let names: [String]
     do {
       names = try FileManager.default.contentsOfDirectory(atPath: input.path)
@@ -24,21 +52,65 @@ public struct PipelineRunner: Sendable {
         InputProblem(
           input: input.name, message: "cannot list \(input.path): \(error.localizedDescription)"))
     }
+    let directory = Pipeline.canonical(input.path)
     let matching = names.filter { name in
       !name.hasPrefix(".") && fnmatch(input.glob, name, 0) == 0
     }.sorted().map { input.path.hasSuffix("/") ? input.path + $0 : input.path + "/" + $0 }
-      .filter { path in
-        // Directories are skipped; a dangling link stays, so that reading it fails aloud.
-        var isDirectory: ObjCBool = false
-        let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-        return !(exists && isDirectory.boolValue)
+    for path in matching {
+      if let skip = skipReason(path, following: false, inside: directory, reading) {
+        if skip.reason != "directory" { entries.skipped.append(skip) }
+      } else {
+        entries.files.append(path)
       }
-    guard !matching.isEmpty else {
+    }
+    guard !entries.files.isEmpty || !entries.skipped.isEmpty else {
       return .failure(
         InputProblem(input: input.name, message: "no file in \(input.path) matches '\(input.glob)'")
       )
     }
-    return .success(matching)
+    return .success(entries)
+  }
+
+  /// Why an entry is not read, or `nil` when it is a regular file to read (or a dangling
+  /// link, whose reading fails aloud).
+  private static func skipReason(
+    _ path: String, following: Bool, inside directory: String?, _ reading: ReadSettings
+  ) -> SkippedEntry? {
+    var status = stat()
+    guard lstat(path, &status) == 0 else { return nil }
+    if status.st_mode & S_IFMT == S_IFLNK {
+      var target = stat()
+      guard stat(path, &target) == 0 else { return nil }  // dangling: fails aloud when read
+      if target.st_mode & S_IFMT == S_IFDIR {
+        return SkippedEntry(path: path, reason: "directory", detail: "a link to a directory")
+      }
+      let resolved = Pipeline.canonical(path)
+      if !following, reading.followLinks == .inside, let directory,
+        !resolved.hasPrefix(directory.hasSuffix("/") ? directory : directory + "/")
+      {
+        return SkippedEntry(
+          path: path, reason: "link-outside-input",
+          detail:
+            "a symbolic link to \(resolved), outside \(directory) (settings.read.follow_links: anywhere reads it)"
+        )
+      }
+      status = target
+    }
+    switch status.st_mode & S_IFMT {
+    case S_IFREG:
+      guard Int(status.st_size) <= reading.maxFileBytes else {
+        return SkippedEntry(
+          path: path, reason: "file-too-large",
+          detail:
+            "\(status.st_size) bytes, over settings.read.max_file_bytes (\(reading.maxFileBytes))")
+      }
+      return nil
+    case S_IFDIR: return SkippedEntry(path: path, reason: "directory", detail: "a directory")
+    case S_IFIFO:
+      return SkippedEntry(path: path, reason: "not-a-regular-file", detail: "a FIFO (named pipe)")
+    case S_IFSOCK: return SkippedEntry(path: path, reason: "not-a-regular-file", detail: "a socket")
+    default: return SkippedEntry(path: path, reason: "not-a-regular-file", detail: "a device")
+    }
   }
 
   /// Runs the pipeline.
@@ -84,10 +156,15 @@ public struct PipelineRunner: Sendable {
     var rejectionRows = 0
     var zonesByFile: [String: String] = [:]
     for input in pipeline.inputs {
-      switch Self.files(of: input) {
+      switch Self.entries(of: input, reading: pipeline.reading) {
       case .failure(let problem): summary.inputProblems.append(problem.description)
-      case .success(let files):
-        for file in files {
+      case .success(let entries):
+        for skipped in entries.skipped {
+          summary.skippedEntries.append(skipped)
+          summary.inputProblems.append(
+            "\(input.name): \(skipped.path) not read: \(skipped.reason) (\(skipped.detail))")
+        }
+        for file in entries.files {
           if let zone = input.timeZone { zonesByFile[file] = zone }
           let format =
             input.format ?? InputFormat.guess(file: file, hasProfile: input.profile != nil)
@@ -269,6 +346,14 @@ public struct PipelineRunner: Sendable {
       throw OutputError(path: directory, message: error.localizedDescription)
     }
   }
+}
+
+/// What an input stands for: the files to read and the entries passed over, with why.
+public struct InputEntries: Sendable, Hashable {
+  /// The files to read, sorted by path.
+  public var files: [String] = []
+  /// Entries that are not read.
+  public var skipped: [SkippedEntry] = []
 }
 
 /// An input of a pipeline that gave no file to read.

@@ -127,13 +127,22 @@ public struct ReasonTally: Sendable, Hashable, Codable {
 func withOpenFile(
   _ path: String, profile: String, _ body: (Int32) -> FileReadSummary
 ) -> FileReadSummary {
-  let descriptor = open(path, O_RDONLY)
+  // Opened without blocking, so that a FIFO without a writer cannot hang the run; only a
+  // regular file is read (the check is on the open file, not a name that may change).
+  let descriptor = open(path, O_RDONLY | O_NONBLOCK)
   guard descriptor >= 0 else {
     var summary = FileReadSummary(file: path, profile: profile)
     summary.failure = "cannot open: \(String(cString: strerror(errno)))"
     return summary
   }
   defer { close(descriptor) }
+  var status = stat()
+  guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+    var summary = FileReadSummary(file: path, profile: profile)
+    summary.failure = "not a regular file (a FIFO, socket, device or directory); not read"
+    return summary
+  }
+  _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
   return body(descriptor)
 }
 
@@ -156,4 +165,14 @@ extension Quantity {
     }
     return nil
   }
+}
+
+/// An entry of an inbox that is not read, and why.
+public struct SkippedEntry: Sendable, Hashable, Codable {
+  /// The path as listed.
+  public var path: String
+  /// `not-a-regular-file`, `link-outside-input`, `file-too-large` (or `directory`, not reported).
+  public var reason: String
+  /// What the entry is, in words.
+  public var detail: String
 }

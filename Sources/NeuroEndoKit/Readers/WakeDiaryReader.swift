@@ -27,6 +27,13 @@ public struct WakeDiaryReader: Sendable {
   public func read(file path: String) -> Diary {
     var diary = Diary(summary: FileReadSummary(file: path, profile: profile.name))
     defer { diary.summary.failure = diary.failure }
+    // Only a regular file: a FIFO named as the diary must not hang the run.
+    var status = stat()
+    guard stat(path, &status) != 0 || status.st_mode & S_IFMT == S_IFREG else {
+      diary.failure =
+        "\(path) is not a regular file (a FIFO, socket, device or directory); not read"
+      return diary
+    }
     let data: Data
     do {
       data = try Data(contentsOf: URL(fileURLWithPath: path))

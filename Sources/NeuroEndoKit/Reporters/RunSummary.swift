@@ -12,8 +12,10 @@ public struct RunSummary: Sendable, Codable {
   public var finished: Date
   /// One entry per file, in the order read.
   public var files: [FileReadSummary]
-  /// Inputs that matched no file, or whose path is missing.
+  /// Inputs that matched no file, or whose path is missing, and entries not read.
   public var inputProblems: [String]
+  /// Entries of inboxes that were not read (FIFOs, links outside, files too large).
+  public var skippedEntries: [SkippedEntry] = []
   /// The files written, by role (`summary`, `samples`, `rejections`).
   public var outputs: [String: String]
   /// Data rows written to each table and NDJSON file, by role (headers not counted), so

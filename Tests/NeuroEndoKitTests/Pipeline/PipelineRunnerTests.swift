@@ -124,6 +124,57 @@ struct PipelineRunnerTests {
         == "patient_id,test_code,value,unit,collected_at\n")
   }
 
+  @Test("only regular files are read: a FIFO, a link out of the inbox and a large file are skipped")
+  func onlyRegularFiles() throws {
+    let root = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: root) }
+    let manager = FileManager.default
+    let inbox = root.appendingPathComponent("inbox")
+    let outside = root.appendingPathComponent("outside")
+    try manager.createDirectory(at: inbox, withIntermediateDirectories: true)
+    try manager.createDirectory(at: outside, withIntermediateDirectories: true)
+    let good = Repository.fixture("unknown-unit.csv")
+    try manager.copyItem(atPath: good, toPath: inbox.appendingPathComponent("a-good.csv").path)
+    try manager.copyItem(atPath: good, toPath: outside.appendingPathComponent("secret.csv").path)
+    #expect(mkfifo(inbox.appendingPathComponent("b-pipe.csv").path, 0o600) == 0)
+    try manager.createSymbolicLink(
+      atPath: inbox.appendingPathComponent("c-out.csv").path,
+      withDestinationPath: outside.appendingPathComponent("secret.csv").path)
+    try manager.createSymbolicLink(
+      atPath: inbox.appendingPathComponent("d-in.csv").path,
+      withDestinationPath: inbox.appendingPathComponent("a-good.csv").path)
+    try String(repeating: "x", count: 5000).write(
+      to: inbox.appendingPathComponent("e-big.csv"), atomically: true, encoding: .utf8)
+    let input = Pipeline.Input(name: "inbox", path: inbox.path, profile: nil)
+    var reading = ReadSettings()
+    reading.maxFileBytes = 4096
+    let entries = try PipelineRunner.entries(of: input, reading: reading).get()
+    #expect(entries.files.map { ($0 as NSString).lastPathComponent } == ["a-good.csv", "d-in.csv"])
+    #expect(
+      entries.skipped.map { "\(($0.path as NSString).lastPathComponent) \($0.reason)" } == [
+        "b-pipe.csv not-a-regular-file", "c-out.csv link-outside-input", "e-big.csv file-too-large",
+      ])
+    reading.followLinks = .anywhere
+    #expect(try PipelineRunner.entries(of: input, reading: reading).get().files.count == 3)
+    // A run goes on past them (the FIFO never blocks it) and names each as an input problem.
+    var pipeline = Pipeline.adHoc(
+      files: [inbox.path], format: nil, profile: nil,
+      outputDirectory: root.appendingPathComponent("out").path)
+    pipeline.reading.maxFileBytes = 4096
+    let summary = PipelineRunner(pipeline: pipeline).run()
+    #expect(summary.files.count == 2)
+    #expect(
+      summary.skippedEntries.map(\.reason) == [
+        "not-a-regular-file", "link-outside-input", "file-too-large",
+      ])
+    #expect(summary.inputProblems.count == 3)
+    #expect(!summary.isComplete)
+    // Named directly, a FIFO is not opened for reading either.
+    let direct = CSVReader().read(
+      file: inbox.appendingPathComponent("b-pipe.csv").path, onSample: { _ in })
+    #expect(direct.failure?.hasPrefix("not a regular file") == true)
+  }
+
   @Test("unreadable, broken and garbage files never stop the good one")
   func badFilesDoNotStopOthers() throws {
     let inbox = try temporaryDirectory()
