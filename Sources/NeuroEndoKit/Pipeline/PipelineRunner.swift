@@ -133,20 +133,20 @@ public struct PipelineRunner: Sendable {
       return summary
     }
     let outputs = pipeline.outputs
-    let paths = [
-      "samples": path(directory, outputs.samples),
-      "rejections": path(directory, outputs.rejections),
-      "summary": path(directory, outputs.summary),
-    ]
+    // Every output is staged, and published together at the end (``OutputPublisher``).
+    summary.run = Self.runID(started)
+    var publisher: OutputPublisher?
     var sampleWriter: AtomicFileWriter?
     var rejectionWriter: AtomicFileWriter?
     do throws(OutputError) {
-      try createDirectory(directory)
-      sampleWriter = try AtomicFileWriter(path: paths["samples"]!)
-      rejectionWriter = try AtomicFileWriter(path: paths["rejections"]!)
+      let staged = try OutputPublisher(directory: directory, run: summary.run)
+      publisher = staged
+      sampleWriter = try AtomicFileWriter(path: staged.stagedPath(outputs.samples))
+      rejectionWriter = try AtomicFileWriter(path: staged.stagedPath(outputs.rejections))
     } catch {
       summary.outputFailures.append(error.description)
     }
+    let staging = publisher?.staging
     let samples = sampleWriter.map { CSVTableWriter(writer: $0, header: SampleTable.header) }
     let rejections = rejectionWriter.map {
       CSVTableWriter(writer: $0, header: SampleTable.rejectionHeader)
@@ -193,39 +193,64 @@ public struct PipelineRunner: Sendable {
       rejections?.write(SampleTable.row(rejection))
       rejectionRows += 1
     }
-    writeNormalized(normalization.samples, directory: directory, into: &summary)
+    writeNormalized(normalization.samples, directory: staging, into: &summary)
     let features = CortisolRhythmAnalyzer(settings: pipeline.analyzers).analyze(
       normalization.samples)
     summary.analysis = RunSummary.AnalysisSummary(features)
-    writeFeatures(features, directory: directory, into: &summary)
+    writeFeatures(features, directory: staging, into: &summary)
     let feedback = FeedbackAnalyzer(
       settings: pipeline.analyzers.feedback, excludeFlags: pipeline.analyzers.excludeFlags
     ).evaluate(normalization.samples)
     summary.analysis.count(feedback)
-    writeFindings(feedback.findings, directory: directory, into: &summary)
+    writeFindings(feedback.findings, directory: staging, into: &summary)
 
     let rows = ["samples": summary.totals.samples, "rejections": rejectionRows]
+    let names = ["samples": outputs.samples, "rejections": outputs.rejections]
     for (role, writer) in [("samples", sampleWriter), ("rejections", rejectionWriter)] {
       guard let writer else { continue }
       do throws(OutputError) {
         try writer.commit()
-        summary.outputs[role] = writer.path
+        summary.outputs[role] = names[role]
         summary.outputRows[role] = rows[role]
       } catch {
         summary.outputFailures.append(error.description)
       }
     }
     summary.finished = Date()
-    if summary.outputFailures.isEmpty || FileManager.default.fileExists(atPath: directory) {
-      summary.outputs["summary"] = paths["summary"]!
-      do throws(OutputError) {
-        try AtomicFileWriter.write(RunSummaryReporter.json(summary), to: paths["summary"]!)
-      } catch {
-        summary.outputs["summary"] = nil
-        summary.outputFailures.append(error.description)
-      }
-    }
+    guard let publisher else { return summary }
+    publish(&summary, with: publisher)
     return summary
+  }
+
+  /// Publishes the staged outputs and the summary naming them, all or nothing: when an
+  /// output failed, the directory keeps the previous run's whole set.
+  private func publish(_ summary: inout RunSummary, with publisher: OutputPublisher) {
+    guard summary.outputFailures.isEmpty else {
+      summary.outputs = [:]
+      summary.outputRows = [:]
+      summary.outputFailures.append(
+        "nothing was published: \(publisher.directory) keeps the outputs of the previous run")
+      return
+    }
+    let name = pipeline.outputs.summary
+    let files = Array(summary.outputs.values) + [name]
+    summary.outputs = summary.outputs.mapValues(publisher.publishedPath)
+    summary.outputs["summary"] = publisher.publishedPath(name)
+    do throws(OutputError) {
+      try AtomicFileWriter.write(RunSummaryReporter.json(summary), to: publisher.stagedPath(name))
+      try publisher.publish(files, last: name)
+    } catch {
+      summary.outputs = [:]
+      summary.outputFailures.append(error.description)
+    }
+  }
+
+  /// `20261126T142600Z-4242`: the start time and the process, unique per run.
+  static func runID(_ started: Date) -> String {
+    let seconds = Int(started.timeIntervalSince1970)
+    let time = LocalDateTime(wallClockSeconds: Double(seconds)).description
+      .replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
+    return "\(time)Z-\(getpid())"
   }
 
   /// Runs the normalizer stage over every sample read, counting what it did.
@@ -258,7 +283,7 @@ public struct PipelineRunner: Sendable {
 
   /// Writes the normalized samples as CSV and NDJSON.
   private func writeNormalized(
-    _ samples: [NormalizedSample], directory: String, into summary: inout RunSummary
+    _ samples: [NormalizedSample], directory: String?, into summary: inout RunSummary
   ) {
     let outputs = pipeline.outputs
     write("normalized", outputs.normalized, directory, &summary, rows: samples.count) { file in
@@ -270,7 +295,7 @@ public struct PipelineRunner: Sendable {
 
   /// Writes the three feature tables.
   private func writeFeatures(
-    _ features: CortisolRhythmFeatures, directory: String, into summary: inout RunSummary
+    _ features: CortisolRhythmFeatures, directory: String?, into summary: inout RunSummary
   ) {
     let outputs = pipeline.outputs
     let tables: [(role: String, name: String, header: [String], rows: [[String]])] = [
@@ -298,7 +323,7 @@ public struct PipelineRunner: Sendable {
 
   /// Writes the findings as CSV and NDJSON.
   private func writeFindings(
-    _ findings: [Finding], directory: String, into summary: inout RunSummary
+    _ findings: [Finding], directory: String?, into summary: inout RunSummary
   ) {
     write("findings", pipeline.outputs.findings, directory, &summary, rows: findings.count) {
       file in
@@ -310,14 +335,15 @@ public struct PipelineRunner: Sendable {
 
   /// Writes one output atomically and records it under `role`, or records why it failed.
   private func write(
-    _ role: String, _ name: String, _ directory: String, _ summary: inout RunSummary,
+    _ role: String, _ name: String, _ directory: String?, _ summary: inout RunSummary,
     rows: Int, _ body: (AtomicFileWriter) -> Void
   ) {
+    guard let directory else { return }  // no staging: the failure is already recorded
     do throws(OutputError) {
       let file = try AtomicFileWriter(path: path(directory, name))
       body(file)
       try file.commit()
-      summary.outputs[role] = file.path
+      summary.outputs[role] = name
       summary.outputRows[role] = rows
     } catch {
       summary.outputFailures.append(error.description)
@@ -326,7 +352,7 @@ public struct PipelineRunner: Sendable {
 
   /// Writes values as NDJSON, one per line.
   private func writeLines<Value: Encodable>(
-    _ role: String, _ name: String, _ values: [Value], _ directory: String,
+    _ role: String, _ name: String, _ values: [Value], _ directory: String?,
     _ summary: inout RunSummary
   ) {
     write(role, name, directory, &summary, rows: values.count) { file in
@@ -337,14 +363,6 @@ public struct PipelineRunner: Sendable {
 
   private func path(_ directory: String, _ name: String) -> String {
     directory.hasSuffix("/") ? directory + name : directory + "/" + name
-  }
-
-  private func createDirectory(_ directory: String) throws(OutputError) {
-    do {
-      try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    } catch {
-      throw OutputError(path: directory, message: error.localizedDescription)
-    }
   }
 }
 

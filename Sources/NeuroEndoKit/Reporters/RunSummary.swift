@@ -4,6 +4,8 @@ import Foundation
 public struct RunSummary: Sendable, Codable {
   /// The NeuroEndo version that made the run.
   public var version = NeuroEndoVersion.current
+  /// The run's identifier (start time and process), also the name of its staging directory.
+  public var run = ""
   /// The pipeline's name.
   public var pipeline: String
   /// When the run started.

@@ -97,10 +97,12 @@ struct PipelineRunnerTests {
     let jsonTotals = decoded?["totals"] as? [String: Int]
     #expect(jsonTotals?["records"] == 144)
     #expect(jsonTotals?["samples"] == 150)
+    // No staging or temporary file is left; only the lock file stays.
     let leftovers = try FileManager.default.contentsOfDirectory(atPath: output.path).filter {
       $0.hasPrefix(".")
     }
-    #expect(leftovers.isEmpty)
+    #expect(leftovers == [".neuroendo.lock"])
+    #expect(summary.run.hasSuffix("-\(getpid())"))
   }
 
   @Test("the runner itself writes nothing when an output directory holds an input")
@@ -173,6 +175,74 @@ struct PipelineRunnerTests {
     let direct = CSVReader().read(
       file: inbox.appendingPathComponent("b-pipe.csv").path, onSample: { _ in })
     #expect(direct.failure?.hasPrefix("not a regular file") == true)
+  }
+
+  @Test("outputs are published together: killed runs leave no mix, and the next run cleans up")
+  func consistentOutputSet() throws {
+    let root = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: root) }
+    let output = root.appendingPathComponent("out").path
+    let pipeline = Pipeline.adHoc(
+      files: [Repository.path("SampleData/research/car-diary-long.csv")], format: nil,
+      profile: try ProfileLoader.load(
+        file: Repository.path("Pipelines/profiles/research-saliva.yml")),
+      outputDirectory: output)
+    let first = PipelineRunner(pipeline: pipeline).run()
+    #expect(first.isComplete)
+    let manager = FileManager.default
+    let samplesBefore = try String(contentsOfFile: output + "/samples.csv", encoding: .utf8)
+    // A run killed while staging left its staging directory and a temporary file.
+    try manager.createDirectory(
+      atPath: output + "/.neuroendo-staging-killed", withIntermediateDirectories: true)
+    try "half".write(
+      toFile: output + "/.neuroendo-staging-killed/samples.csv", atomically: false, encoding: .utf8)
+    try "half".write(toFile: output + "/.findings.csv.999.tmp", atomically: false, encoding: .utf8)
+    // A run killed while publishing: the journal names staged files, one already moved.
+    let interrupted = output + "/.neuroendo-staging-interrupted"
+    try manager.createDirectory(atPath: interrupted, withIntermediateDirectories: true)
+    try "new findings\n".write(
+      toFile: interrupted + "/findings.csv", atomically: false, encoding: .utf8)
+    try "new summary\n".write(
+      toFile: interrupted + "/run-summary.json", atomically: false, encoding: .utf8)
+    try "\(interrupted)\nsamples.csv\nfindings.csv\nrun-summary.json\n".write(
+      toFile: output + "/.neuroendo-publish", atomically: false, encoding: .utf8)
+    OutputPublisher.recover(output)
+    #expect(
+      try String(contentsOfFile: output + "/findings.csv", encoding: .utf8) == "new findings\n")
+    #expect(
+      try String(contentsOfFile: output + "/run-summary.json", encoding: .utf8) == "new summary\n")
+    #expect(try String(contentsOfFile: output + "/samples.csv", encoding: .utf8) == samplesBefore)
+    #expect(
+      try manager.contentsOfDirectory(atPath: output).filter { $0.hasPrefix(".") } == [
+        ".neuroendo.lock"
+      ])
+    // The next run publishes a whole new set.
+    let second = PipelineRunner(pipeline: pipeline).run()
+    #expect(second.isComplete)
+    #expect(
+      try String(contentsOfFile: output + "/findings.csv", encoding: .utf8).hasPrefix("subject_id,")
+    )
+    // A second run while one holds the directory writes nothing.
+    let held = open(output + "/.neuroendo.lock", O_RDWR)
+    #expect(flock(held, LOCK_EX | LOCK_NB) == 0)
+    let concurrent = PipelineRunner(pipeline: pipeline).run()
+    flock(held, LOCK_UN)
+    close(held)
+    #expect(
+      concurrent.outputFailures.first?.contains("another run is writing to this directory") == true)
+    // An output that cannot be written publishes nothing: the previous set stays whole.
+    try manager.removeItem(atPath: output + "/findings.csv")
+    try manager.createDirectory(atPath: output + "/findings.csv", withIntermediateDirectories: true)
+    let summaryBefore = try String(contentsOfFile: output + "/run-summary.json", encoding: .utf8)
+    let blocked = PipelineRunner(pipeline: pipeline).run()
+    #expect(!blocked.isComplete)
+    #expect(blocked.outputs.isEmpty)
+    #expect(
+      try String(contentsOfFile: output + "/run-summary.json", encoding: .utf8) == summaryBefore)
+    #expect(
+      try manager.contentsOfDirectory(atPath: output).filter { $0.hasPrefix(".") } == [
+        ".neuroendo.lock"
+      ])
   }
 
   @Test("unreadable, broken and garbage files never stop the good one")

@@ -1,0 +1,125 @@
+import Foundation
+
+/// Publishes a run's output files together, so that the directory never holds files of two
+/// runs side by side.
+///
+/// Outputs are written into a hidden staging directory inside the output directory
+/// (`.neuroendo-staging-<run>`). Publishing writes a journal naming the files
+/// (`.neuroendo-publish`), renames each into place (the summary last) and removes the
+/// journal. A run killed while staging leaves the published set untouched, and the next run
+/// removes its staging; a run killed while publishing leaves the journal, and the next run
+/// finishes the renames first. An exclusive lock on `.neuroendo.lock` (released by the
+/// system when a process dies) keeps two runs from writing one directory at once.
+public final class OutputPublisher {
+  /// The output directory.
+  public let directory: String
+  /// Where this run's files are written until they are published.
+  public let staging: String
+  private let lock: Int32
+
+  static let lockName = ".neuroendo.lock"
+  static let journalName = ".neuroendo-publish"
+  static let stagingPrefix = ".neuroendo-staging-"
+
+  /// Creates the directory if needed, takes its lock, completes or removes what an
+  /// interrupted run left, and makes this run's staging directory.
+  ///
+  /// - Throws: ``OutputError`` when the directory cannot be written, or another run holds it.
+  public init(directory: String, run: String) throws(OutputError) {
+    self.directory = directory
+    do {
+      try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    } catch {
+      throw OutputError(path: directory, message: error.localizedDescription)
+    }
+    let lockPath = directory + "/" + Self.lockName
+    lock = open(lockPath, O_RDWR | O_CREAT, 0o644)
+    guard lock >= 0 else {
+      throw OutputError(path: lockPath, message: String(cString: strerror(errno)))
+    }
+    guard flock(lock, LOCK_EX | LOCK_NB) == 0 else {
+      close(lock)
+      throw OutputError(
+        path: directory, message: "another run is writing to this directory; try again later")
+    }
+    staging = directory + "/" + Self.stagingPrefix + run
+    Self.recover(directory)
+    do {
+      try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
+    } catch {
+      flock(lock, LOCK_UN)
+      close(lock)
+      throw OutputError(path: staging, message: error.localizedDescription)
+    }
+  }
+
+  deinit {
+    // Unpublished staging (a failed run) goes; the published set stays as it was.
+    try? FileManager.default.removeItem(atPath: staging)
+    flock(lock, LOCK_UN)
+    close(lock)
+  }
+
+  /// Where an output file is written while staged.
+  public func stagedPath(_ name: String) -> String { staging + "/" + name }
+
+  /// Where an output file ends up.
+  public func publishedPath(_ name: String) -> String { directory + "/" + name }
+
+  /// Moves the staged files into place, `last` after all others (the summary, which names
+  /// them); nothing is moved when a target is a directory.
+  ///
+  /// - Throws: ``OutputError`` when a file cannot be moved; the journal stays, and the next
+  ///   run finishes the move.
+  public func publish(_ names: [String], last: String) throws(OutputError) {
+    let order = names.filter { $0 != last } + [last]
+    for name in order {
+      var isDirectory: ObjCBool = false
+      if FileManager.default.fileExists(atPath: publishedPath(name), isDirectory: &isDirectory),
+        isDirectory.boolValue
+      {
+        throw OutputError(path: publishedPath(name), message: "a directory is in the way")
+      }
+    }
+    let journal = ([staging] + order).joined(separator: "\n") + "\n"
+    try AtomicFileWriter.write(journal, to: directory + "/" + Self.journalName)
+    try Self.move(order, from: staging, to: directory)
+    unlink(directory + "/" + Self.journalName)
+  }
+
+  /// Renames staged files into the directory; a file already moved is passed over.
+  private static func move(_ names: [String], from staging: String, to directory: String)
+    throws(OutputError)
+  {
+    for name in names {
+      let source = staging + "/" + name
+      guard FileManager.default.fileExists(atPath: source) else { continue }
+      guard rename(source, directory + "/" + name) == 0 else {
+        throw OutputError(path: directory + "/" + name, message: String(cString: strerror(errno)))
+      }
+    }
+  }
+
+  /// What an interrupted run left in `directory`: a publication half done is finished,
+  /// then staging directories and temporary files of dead runs are removed. Called with the
+  /// lock held.
+  static func recover(_ directory: String) {
+    let journalPath = directory + "/" + journalName
+    if let journal = try? String(contentsOfFile: journalPath, encoding: .utf8) {
+      let lines = journal.split(separator: "\n").map(String.init)
+      if let staging = lines.first {
+        try? move(Array(lines.dropFirst()), from: staging, to: directory)
+      }
+      unlink(journalPath)
+    }
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+    for name in names where name.hasPrefix(stagingPrefix) || isTemporary(name) {
+      try? FileManager.default.removeItem(atPath: directory + "/" + name)
+    }
+  }
+
+  /// An ``AtomicFileWriter`` temporary file: `.<name>.<pid>.tmp`.
+  static func isTemporary(_ name: String) -> Bool {
+    name.hasPrefix(".") && name.hasSuffix(".tmp")
+  }
+}
