@@ -82,7 +82,7 @@ public enum ProfileLoader {
   private static func dialect(_ node: ConfigNode, into profile: inout CSVProfile) {
     let keys = [
       "delimiter", "decimal", "encoding", "strict", "date_order", "max_field_bytes",
-      "duplicate_columns",
+      "max_line_bytes", "duplicate_columns",
     ]
     guard let csv = node.mapping(allowed: keys) else { return }
     if let delimiter = csv["delimiter"], let text = delimiter.string() {
@@ -105,6 +105,9 @@ public enum ProfileLoader {
     if let order = csv["date_order"]?.choice(DateOrder.self) { profile.dateOrder = order }
     if let limit = csv["max_field_bytes"], let bytes = limit.int() {
       if bytes > 0 { profile.maxFieldBytes = bytes } else { limit.report("must be positive") }
+    }
+    if let limit = csv["max_line_bytes"], let bytes = limit.int() {
+      if bytes > 0 { profile.maxLineBytes = bytes } else { limit.report("must be positive") }
     }
     if let duplicates = csv["duplicate_columns"], let text = duplicates.string() {
       switch text {

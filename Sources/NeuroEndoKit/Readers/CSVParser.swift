@@ -18,15 +18,30 @@ public struct CSVSyntaxError: Error, Sendable, Hashable, CustomStringConvertible
 public struct CSVRecord {
   /// The 1-based record number; the header, when there is one, is record 1.
   public let number: Int
+  /// When the record was longer than the parser's limits: its bytes (at least), and
+  /// whether one field was too long (else the whole line). Its fields are then cut short.
+  public let oversized: Oversized?
   private let base: UnsafePointer<UInt8>
   private let ends: UnsafeBufferPointer<Int>
   private let firstStart: Int
 
-  init(number: Int, base: UnsafePointer<UInt8>, ends: UnsafeBufferPointer<Int>, firstStart: Int) {
+  /// A record longer than a limit, of which only the first fields were kept.
+  public struct Oversized: Sendable, Hashable {
+    /// The bytes seen of the field or the line.
+    public var bytes: Int
+    /// Whether a single field passed the field limit (else the line passed the line limit).
+    public var field: Bool
+  }
+
+  init(
+    number: Int, base: UnsafePointer<UInt8>, ends: UnsafeBufferPointer<Int>, firstStart: Int,
+    oversized: Oversized? = nil
+  ) {
     self.number = number
     self.base = base
     self.ends = ends
     self.firstStart = firstStart
+    self.oversized = oversized
   }
 
   /// The number of fields.
@@ -80,7 +95,9 @@ public enum TextEncoding: String, Sendable, Hashable, Codable, CaseIterable {
 ///
 /// Owns one `csv_parser`; feed it chunks of any size with ``feed(_:handler:)`` and call
 /// ``finish(handler:)`` once at the end. Memory stays bounded by the chunk size plus the
-/// longest record. Not thread-safe: one parser per file.
+/// field and line limits, enforced as bytes arrive: a longer field or line is not kept (its
+/// record comes out ``CSVRecord/oversized``), so a 200 MB line costs no more than the
+/// limits. Not thread-safe: one parser per file.
 public final class CSVParser {
   private var parser = csv_parser()
   // What libcsv's callbacks write to. A raw pointer, not class properties: Swift checks
@@ -97,7 +114,12 @@ public final class CSVParser {
   ///   - delimiter: the field separator: `,`, `;` or tab.
   ///   - strict: when `true`, stray quotes and an unterminated quote at the end are errors
   ///     (`CSV_STRICT | CSV_STRICT_FINI`); otherwise libcsv reads them leniently.
-  public init(delimiter: UInt8 = UInt8(ascii: ","), strict: Bool = true) {
+  ///   - maxFieldBytes: the longest field kept; a longer one is dropped as it arrives.
+  ///   - maxLineBytes: the longest record kept (all fields); a longer one is cut short.
+  public init(
+    delimiter: UInt8 = UInt8(ascii: ","), strict: Bool = true, maxFieldBytes: Int = .max,
+    maxLineBytes: Int = .max
+  ) {
     let options = strict ? UInt8(CSV_STRICT | CSV_STRICT_FINI) : 0
     // csv_init only fails when it cannot allocate its first block.
     precondition(csv_init(&parser, options) == 0, "libcsv could not allocate its parser")
@@ -107,8 +129,11 @@ public final class CSVParser {
     // a space function is called for every byte.)
     if delimiter == 0x09 { csv_set_space_func(&parser) { $0 == UInt8(ascii: " ") ? 1 : 0 } }
     store = .allocate(capacity: 1)
-    store.initialize(to: FieldStore())
+    store.initialize(to: FieldStore(maxField: maxFieldBytes, maxLine: maxLineBytes))
   }
+
+  /// The bytes the parser holds: libcsv's field buffer and the stored fields' capacity.
+  var bufferedBytes: Int { parser.entry_size + store.pointee.bytes.capacityBytes }
 
   deinit {
     csv_free(&parser)
@@ -175,8 +200,28 @@ public final class CSVParser {
   private static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
 
   private func parseBytes(_ chunk: UnsafeRawBufferPointer) -> CSVSyntaxError? {
-    let used = csv_parse(&parser, chunk.baseAddress, chunk.count, onField, onRecord, store)
-    return used == chunk.count ? nil : syntaxError()
+    let limit = min(store.pointee.maxField, store.pointee.maxLine)
+    guard limit < Int.max else {
+      let used = csv_parse(&parser, chunk.baseAddress, chunk.count, onField, onRecord, store)
+      return used == chunk.count ? nil : syntaxError()
+    }
+    // In slices, so that libcsv's buffer of the field being read never grows far past the
+    // limit: past it, its bytes are dropped and only counted.
+    let slice = 1 << 16
+    var offset = 0
+    while offset < chunk.count {
+      let count = min(slice, chunk.count - offset)
+      let used = csv_parse(
+        &parser, chunk.baseAddress! + offset, count, onField, onRecord, store)
+      guard used == count else { return syntaxError() }
+      if parser.entry_pos > limit {
+        store.pointee.droppedOfField += parser.entry_pos
+        parser.entry_pos = 0
+        parser.spaces = 0
+      }
+      offset += count
+    }
+    return nil
   }
 
   private func syntaxError() -> CSVSyntaxError {
@@ -205,6 +250,9 @@ public final class CSVParser {
     batch.bytes.append(contentsOf: UnsafeBufferPointer(start: fields.bytes.base, count: byteCount))
     append(fields.fieldEnds.base, count: fieldCount, adding: byteBase, to: &batch.fieldEnds)
     append(fields.recordEnds.base, count: records, adding: fieldBase, to: &batch.recordEnds)
+    for (index, oversized) in fields.oversized {
+      batch.oversized[recordsHandedOut + 1 + index] = oversized
+    }
     recordsHandedOut += records
     store.pointee.dropHandedOut(fields: fieldCount, bytes: byteCount)
   }
@@ -227,6 +275,8 @@ struct RecordBatch: Sendable {
   var bytes: [UInt8] = []
   var fieldEnds: [Int] = []
   var recordEnds: [Int] = []
+  /// Records longer than the parser's limits, by record number.
+  var oversized: [Int: CSVRecord.Oversized] = [:]
   /// The number of the batch's first record.
   var firstRecord = 1
   /// Why the records stop after this batch, when they do.
@@ -251,10 +301,11 @@ struct RecordBatch: Sendable {
         var firstField = 0
         var firstStart = 0
         for (offset, recordEnd) in recordEnds.enumerated() {
+          let number = firstRecord + offset
           let record = CSVRecord(
-            number: firstRecord + offset, base: base,
+            number: number, base: base,
             ends: UnsafeBufferPointer(rebasing: ends[firstField..<recordEnd]),
-            firstStart: firstStart)
+            firstStart: firstStart, oversized: oversized.isEmpty ? nil : oversized[number])
           if recordEnd > firstField { firstStart = ends[recordEnd - 1] }
           firstField = recordEnd
           try body(record)
@@ -277,6 +328,7 @@ struct RecordBatch: Sendable {
     bytes.removeAll(keepingCapacity: true)
     fieldEnds.removeAll(keepingCapacity: true)
     recordEnds.removeAll(keepingCapacity: true)
+    oversized.removeAll()
     ending = nil
   }
 }
@@ -331,6 +383,9 @@ struct RawBuffer<Element: BitwiseCopyable> {
 
   mutating func removeAll() { count = 0 }
 
+  /// The memory held, in bytes.
+  var capacityBytes: Int { capacity * MemoryLayout<Element>.stride }
+
   func free() { base.deallocate() }
 }
 
@@ -340,14 +395,54 @@ struct FieldStore {
   var bytes = RawBuffer<UInt8>(capacity: 1 << 17)
   var fieldEnds = RawBuffer<Int>(capacity: 1 << 12)
   var recordEnds = RawBuffer<Int>(capacity: 1 << 10)
+  /// The limits: a longer field, or a record whose fields add up to more, is not kept.
+  let maxField: Int
+  let maxLine: Int
+  /// Where the open record's bytes start.
+  private var openStart = 0
+  /// Bytes of the field being read that the parser dropped past the limit.
+  var droppedOfField = 0
+  /// The open record when it passed a limit: the bytes seen, and whether a field did.
+  private var openOversized: CSVRecord.Oversized?
+  /// Complete records that passed a limit, by their index among the complete ones.
+  private(set) var oversized: [(index: Int, record: CSVRecord.Oversized)] = []
 
-  /// Appends one field's bytes and its end.
+  init(maxField: Int, maxLine: Int) {
+    self.maxField = maxField
+    self.maxLine = maxLine
+  }
+
+  /// Appends one field's bytes and its end; past a limit, only counts them.
   @inline(__always)
   mutating func appendField(_ data: UnsafeMutableRawPointer?, _ length: Int) {
+    let fieldBytes = length + droppedOfField
+    droppedOfField = 0
+    if openOversized != nil {
+      // A line keeps counting; a too-long field keeps its own length.
+      if !openOversized!.field { openOversized!.bytes += fieldBytes }
+      return
+    }
+    let lineBytes = bytes.count - openStart + fieldBytes
+    if fieldBytes > maxField || lineBytes > maxLine {
+      let field = fieldBytes > maxField
+      openOversized = CSVRecord.Oversized(bytes: field ? fieldBytes : lineBytes, field: field)
+      return
+    }
     if let data, length > 0 {
       bytes.append(data.assumingMemoryBound(to: UInt8.self), count: length)
     }
     fieldEnds.append(bytes.count)
+  }
+
+  /// Closes the open record.
+  @inline(__always)
+  mutating func endRecord() {
+    recordEnds.append(fieldEnds.count)
+    if let record = openOversized {
+      oversized.append((recordEnds.count - 1, record))
+      openOversized = nil
+    }
+    openStart = bytes.count
   }
 
   /// Keeps the fields of the record still open, moving them to the front.
@@ -357,7 +452,9 @@ struct FieldStore {
     if offset > 0 {
       for index in 0..<fieldEnds.count { fieldEnds.base[index] -= offset }
     }
+    openStart -= offset
     recordEnds.removeAll()
+    if !oversized.isEmpty { oversized.removeAll() }
   }
 
   func free() {
@@ -374,6 +471,5 @@ private func onField(
 }
 
 private func onRecord(_ terminator: Int32, _ context: UnsafeMutableRawPointer?) {
-  let store = context!.assumingMemoryBound(to: FieldStore.self)
-  store.pointee.recordEnds.append(store.pointee.fieldEnds.count)
+  context!.assumingMemoryBound(to: FieldStore.self).pointee.endRecord()
 }

@@ -73,6 +73,9 @@ public struct CSVProfile: Sendable, Hashable {
   public var maxFieldBytes: Int = CSVProfile.defaultMaxFieldBytes
   /// The default field limit, also the limit of FHIR strings: 64 KiB.
   public static let defaultMaxFieldBytes = 65_536
+  /// The longest line (header or record) accepted, in bytes; longer ones reject their record
+  /// and are never held whole in memory.
+  public var maxLineBytes: Int = 1 << 20
   /// Whether a header may name one column twice: no (`false`, the default: every record is
   /// rejected, naming both positions), or yes, the first of them being read.
   public var firstOfDuplicateColumns = false

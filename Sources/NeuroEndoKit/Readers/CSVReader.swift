@@ -186,7 +186,10 @@ struct ReadSession {
   /// The parser for this file: the profile's delimiter, or the one detected in `firstBytes`.
   func makeParser(_ firstBytes: UnsafeRawBufferPointer) -> CSVParser {
     let delimiter = reader.profile?.delimiter ?? CSVReader.detectDelimiter(firstBytes)
-    return CSVParser(delimiter: delimiter, strict: reader.profile?.strict ?? true)
+    let limits = reader.profile ?? CSVProfile.lisLong
+    return CSVParser(
+      delimiter: delimiter, strict: reader.profile?.strict ?? true,
+      maxFieldBytes: limits.maxFieldBytes, maxLineBytes: limits.maxLineBytes)
   }
 
   /// The parser for this file, from the first bytes of an array.
@@ -202,6 +205,10 @@ struct ReadSession {
     (lisLong, researchLong, wide) = (nil, nil, nil)
     batch.forEach { record in
       guard let header else {
+        if let oversized = record.oversized {
+          refuseHeader(oversized)
+          return
+        }
         readHeader(record)
         mapper = ActiveMapper(lisLong: lisLong, researchLong: researchLong, wide: wide)
         (lisLong, researchLong, wide) = (nil, nil, nil)
@@ -271,6 +278,22 @@ struct ReadSession {
     }
   }
 
+  /// A header longer than a limit: the file cannot be read, and each record says why.
+  private mutating func refuseHeader(_ oversized: CSVRecord.Oversized) {
+    let limits = reader.profile ?? CSVProfile.lisLong
+    let reason = Self.reason(oversized, limits)
+    fail("the header is \(reason.description); the file was not read")
+    header = []
+    headerProblem = HeaderProblem(column: "", reason: reason)
+  }
+
+  /// The rejection reason of a record longer than a limit.
+  static func reason(_ oversized: CSVRecord.Oversized, _ limits: CSVProfile) -> RejectionReason {
+    oversized.field
+      ? .fieldTooLong(bytes: oversized.bytes, limit: limits.maxFieldBytes)
+      : .lineTooLong(bytes: oversized.bytes, limit: limits.maxLineBytes)
+  }
+
   private mutating func readHeader(_ record: CSVRecord) {
     let encoding = reader.profile?.encoding ?? .utf8
     let names = (0..<record.count).map { index in
@@ -313,6 +336,13 @@ struct ReadSession {
 
   /// A problem that rejects the record as a whole, before any value is read.
   private func recordProblem(_ record: CSVRecord, header: [String]) -> Rejection? {
+    if headerProblem == nil, let oversized = record.oversized {
+      // Cut short as it arrived: the fields kept end where the long one began.
+      let column = oversized.field && record.count < header.count ? header[record.count] : nil
+      return Rejection(
+        location: InputLocation(file: file, record: record.number, column: column),
+        reason: Self.reason(oversized, reader.profile ?? CSVProfile.lisLong))
+    }
     if let headerProblem {
       let column = headerProblem.column.isEmpty ? nil : headerProblem.column
       return Rejection(

@@ -57,6 +57,11 @@ public struct WakeDiaryReader: Sendable {
       }
       diary.summary.records += 1
       do throws(Rejection) {
+        if let oversized = record.oversized {
+          throw Rejection(
+            location: InputLocation(file: path, record: record.number),
+            reason: ReadSession.reason(oversized, profile))
+        }
         let subject = try context.requiredText(record, columns.subject)
         guard
           let parsed = FieldParser.time(record.bytes(columns.wake), order: profile.dateOrder),
@@ -75,7 +80,8 @@ public struct WakeDiaryReader: Sendable {
     }
     let parser = CSVParser(
       delimiter: profile.delimiter ?? data.withUnsafeBytes(CSVReader.detectDelimiter),
-      strict: profile.strict)
+      strict: profile.strict, maxFieldBytes: profile.maxFieldBytes,
+      maxLineBytes: profile.maxLineBytes)
     do {
       try data.withUnsafeBytes { bytes in try parser.feed(bytes, handler: handle) }
       try parser.finish(handler: handle)

@@ -97,6 +97,7 @@ struct CSVReaderErrorTests {
     #expect(result.samples.map(\.subjectID) == ["P2"])
     var generous = CSVProfile.lisLong
     generous.maxFieldBytes = 2 << 20
+    generous.maxLineBytes = 4 << 20
     let unlimited = read(text: text, profile: generous)
     #expect(unlimited.reasons == ["unparsable-value"])
     #expect(unlimited.rejections.first?.description.count ?? .max < 200)
