@@ -152,6 +152,13 @@ struct CommandLineTests {
         "\nleft out: all 3 serum cortisol samples, by settings.analyze.specimens (add serum to analyse their rhythm)\n"
       ))
     #expect(result.output.contains("\nnot judged (HPA): "))
+    let anchor = try neuroendo(
+      "analyze", "SampleData/research/tsst-saliva-2026.csv", "--profile",
+      "Pipelines/profiles/tsst-saliva.yml", "--anchor", "tsst", "--out", output.path)
+    #expect(
+      anchor.output.contains(
+        "\nleft out: 14 cortisol samples timed from 'stressor', not the response anchor 'tsst' (settings.analyze.response.anchor, or --anchor)\n"
+      ))
   }
 
   @Test("analyze --settings takes the analyzer settings of a pipeline file; findings are written")

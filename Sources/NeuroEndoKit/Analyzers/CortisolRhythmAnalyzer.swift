@@ -76,10 +76,10 @@ public struct CortisolRhythmAnalyzer: Sendable {
         .append(sample)
       } else if let relative = sample.sample.relativeTime {
         result.unplaced[
-          "timed from '\(relative.anchor)', not the response anchor '\(settings.response.anchor)'",
+          "timed from '\(relative.anchor)', not the response anchor '\(settings.response.anchor)' (settings.analyze.response.anchor, or --anchor)",
           default: 0] += 1
       } else {
-        result.unplaced["no collection time or time since waking", default: 0] += 1
+        result.unplaced["with no collection time or time since waking", default: 0] += 1
       }
     }
     let car = AwakeningResponseAnalyzer(settings: settings.car)

@@ -58,8 +58,7 @@ public enum RunSummaryReporter {
 
   /// `analyzed: 24 subject-days (CAR 15, slope 8, cosinor 20); subjects: ...; responses: 26`.
   public static func analysisLine(_ counts: RunSummary.AnalysisSummary) -> String {
-    var line =
-      "analyzed: \(counts.subjectDays) subject-days (CAR \(counts.carComputed), slope \(counts.slopeComputed), "
+    "analyzed: \(counts.subjectDays) subject-days (CAR \(counts.carComputed), slope \(counts.slopeComputed), "
       + "cosinor \(counts.cosinorComputed)); flattened slope: "
       + ["yes", "no", "insufficient-data"].map { "\($0) \(counts.verdicts[$0] ?? 0)" }.joined(
         separator: ", ")
@@ -67,13 +66,6 @@ public enum RunSummaryReporter {
       + "; feedback findings: "
       + Finding.Severity.allCases.map { "\($0.rawValue) \(counts.findings[$0.rawValue] ?? 0)" }
       .joined(separator: ", ")
-    if !counts.unplaced.isEmpty {
-      line +=
-        "; cortisol samples not analysed: "
-        + counts.unplaced.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(
-          separator: ", ")
-    }
-    return line
   }
 
   /// `1 result`, `2 results`.
@@ -86,6 +78,9 @@ public enum RunSummaryReporter {
   public static func leftOutLines(_ counts: RunSummary.AnalysisSummary) -> [String] {
     var lines = counts.specimensLeftOut.sorted { $0.key < $1.key }.map { specimen, count in
       "left out: all \(count) \(specimen) cortisol samples, by settings.analyze.specimens (add \(specimen) to analyse their rhythm)"
+    }
+    for (reason, count) in counts.unplaced.sorted(by: { $0.key < $1.key }) {
+      lines.append("left out: \(counted(count, "cortisol sample")) \(reason)")
     }
     var byAxis: [String: (results: Int, subjects: Int, reasons: [String: Int])] = [:]
     for axes in counts.notJudged.values {
