@@ -5,7 +5,7 @@ BENCH_ROWS ?= 5000000
 SWIFT_FORMAT ?= swift format
 BIN = $(shell $(SWIFT) build --show-bin-path)
 
-.PHONY: all setup build run test bench fuzz fuzz-build lint format clean
+.PHONY: all setup build run test bench fuzz fuzz-build lint format clean check-reports
 
 all: build
 
@@ -32,6 +32,13 @@ run: build
 
 test: setup
 	$(SWIFT) test
+
+# Validates the sample run's patient reports against their JSON schema with check-jsonschema
+# (PyPI), installed when missing; CI runs it. NeuroEndo itself never needs Python.
+check-reports: run
+	@command -v check-jsonschema >/dev/null 2>&1 || python3 -m pip install --quiet check-jsonschema
+	check-jsonschema --schemafile Sources/NeuroEndoKit/Reporters/patient-report.schema.json \
+	  out/sample/reports/patients/*.json
 
 # Reader speed against a raw libcsv pass over the same generated file, and peak memory.
 bench: setup

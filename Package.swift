@@ -20,6 +20,7 @@ let package = Package(
     .target(
       name: "NeuroEndoKit",
       dependencies: ["CLibCSV", .product(name: "Yams", package: "Yams")],
+      exclude: ["Reporters/patient-report.schema.json"],
       swiftSettings: strict
     ),
     .executableTarget(

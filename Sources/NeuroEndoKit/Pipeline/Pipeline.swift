@@ -61,6 +61,8 @@ public struct Pipeline: Sendable {
     public var findings: String = "findings.csv"
     /// The feedback findings as NDJSON.
     public var findingsJSON: String = "findings.ndjson"
+    /// The folder of the reports: `patients/<subject>.{html,md,json}` inside it.
+    public var reports: String = "reports"
 
     /// Creates outputs in a directory.
     public init(directory: String) { self.directory = directory }
@@ -140,7 +142,7 @@ extension Pipeline {
     let names = [
       outputs.summary, outputs.samples, outputs.rejections, outputs.normalized,
       outputs.normalizedJSON, outputs.featuresSubjectDay, outputs.featuresSubject,
-      outputs.featuresResponse, outputs.findings, outputs.findingsJSON,
+      outputs.featuresResponse, outputs.findings, outputs.findingsJSON, outputs.reports,
     ]
     let files = Set(names.map { Self.canonical(directory + "/" + $0) })
     var inputs = self.inputs.map { ($0.name, $0.path) }
@@ -424,7 +426,7 @@ public enum PipelineLoader {
       let map = node.mapping(allowed: [
         "directory", "summary", "samples", "rejections", "normalized", "normalized_ndjson",
         "features_subject_day", "features_subject", "features_response", "findings",
-        "findings_ndjson",
+        "findings_ndjson", "reports",
       ]),
       let directory = map.required("directory")?.string()
     else { return nil }
@@ -434,7 +436,7 @@ public enum PipelineLoader {
       ("normalized", \.normalized), ("normalized_ndjson", \.normalizedJSON),
       ("features_subject_day", \.featuresSubjectDay), ("features_subject", \.featuresSubject),
       ("features_response", \.featuresResponse), ("findings", \.findings),
-      ("findings_ndjson", \.findingsJSON),
+      ("findings_ndjson", \.findingsJSON), ("reports", \.reports),
     ] {
       guard let entry = map[key], let name = entry.string() else { continue }
       if name.isEmpty || name.contains("/") {

@@ -203,6 +203,10 @@ public struct PipelineRunner: Sendable {
     ).evaluate(normalization.samples)
     summary.analysis.count(feedback)
     writeFindings(feedback.findings, directory: staging, into: &summary)
+    writeReports(
+      PatientReport.build(
+        samples: normalization.samples, features: features, feedback: feedback,
+        settings: pipeline.analyzers, run: summary.run), directory: staging, into: &summary)
 
     let rows = ["samples": summary.totals.samples, "rejections": rejectionRows]
     let names = ["samples": outputs.samples, "rejections": outputs.rejections]
@@ -331,6 +335,39 @@ public struct PipelineRunner: Sendable {
       for finding in findings { writer.write(FindingTables.row(finding)) }
     }
     writeLines("findings_ndjson", pipeline.outputs.findingsJSON, findings, directory, &summary)
+  }
+
+  /// Writes the per-patient reports, `reports/patients/<subject>.{json,md,html}`, published
+  /// as one directory.
+  private func writeReports(
+    _ reports: [PatientReport], directory: String?, into summary: inout RunSummary
+  ) {
+    guard let directory else { return }
+    let folder = path(directory, pipeline.outputs.reports)
+    do {
+      try FileManager.default.createDirectory(
+        atPath: folder + "/patients", withIntermediateDirectories: true)
+    } catch {
+      summary.outputFailures.append("cannot write \(folder): \(error.localizedDescription)")
+      return
+    }
+    for report in reports {
+      let base = "\(pipeline.outputs.reports)/patients/\(PatientReport.fileName(report.subjectID))"
+      for (suffix, text) in [
+        ("json", PatientReportRenderer.json(report)),
+        ("md", PatientReportRenderer.markdown(report)),
+        ("html", PatientReportRenderer.html(report)),
+      ] {
+        do throws(OutputError) {
+          try AtomicFileWriter.write(text, to: path(directory, "\(base).\(suffix)"))
+        } catch {
+          summary.outputFailures.append(error.description)
+          return
+        }
+      }
+    }
+    summary.outputs["reports"] = pipeline.outputs.reports
+    summary.outputRows["reports"] = reports.count
   }
 
   /// Writes one output atomically and records it under `role`, or records why it failed.

@@ -74,11 +74,15 @@ public final class OutputPublisher {
   public func publish(_ names: [String], last: String) throws(OutputError) {
     let order = names.filter { $0 != last } + [last]
     for name in order {
-      var isDirectory: ObjCBool = false
-      if FileManager.default.fileExists(atPath: publishedPath(name), isDirectory: &isDirectory),
-        isDirectory.boolValue
+      var staged: ObjCBool = false
+      var published: ObjCBool = false
+      if FileManager.default.fileExists(atPath: stagedPath(name), isDirectory: &staged),
+        FileManager.default.fileExists(atPath: publishedPath(name), isDirectory: &published),
+        staged.boolValue != published.boolValue
       {
-        throw OutputError(path: publishedPath(name), message: "a directory is in the way")
+        throw OutputError(
+          path: publishedPath(name),
+          message: published.boolValue ? "a directory is in the way" : "a file is in the way")
       }
     }
     let journal = ([staging] + order).joined(separator: "\n") + "\n"
@@ -87,15 +91,28 @@ public final class OutputPublisher {
     unlink(directory + "/" + Self.journalName)
   }
 
-  /// Renames staged files into the directory; a file already moved is passed over.
+  /// Renames staged files into the directory; a file already moved is passed over. A
+  /// staged directory (`reports`) replaces the published one whole: the old one is moved
+  /// into the staging directory first, and goes with it.
   private static func move(_ names: [String], from staging: String, to directory: String)
     throws(OutputError)
   {
     for name in names {
       let source = staging + "/" + name
-      guard FileManager.default.fileExists(atPath: source) else { continue }
-      guard rename(source, directory + "/" + name) == 0 else {
-        throw OutputError(path: directory + "/" + name, message: String(cString: strerror(errno)))
+      let target = directory + "/" + name
+      var isDirectory: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory) else {
+        continue
+      }
+      if isDirectory.boolValue, FileManager.default.fileExists(atPath: target) {
+        let previous = staging + "/" + name + ".previous"
+        try? FileManager.default.removeItem(atPath: previous)
+        guard rename(target, previous) == 0 else {
+          throw OutputError(path: target, message: String(cString: strerror(errno)))
+        }
+      }
+      guard rename(source, target) == 0 else {
+        throw OutputError(path: target, message: String(cString: strerror(errno)))
       }
     }
   }

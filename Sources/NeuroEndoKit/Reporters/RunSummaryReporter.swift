@@ -30,7 +30,8 @@ public enum RunSummaryReporter {
     lines.append(analysisLine(summary.analysis))
     lines += leftOutLines(summary.analysis)
     for (role, path) in summary.outputs.sorted(by: { $0.key < $1.key }) {
-      let rows = summary.outputRows[role].map { " (\(counted($0, "row")))" } ?? ""
+      let noun = role == "reports" ? "patient" : "row"
+      let rows = summary.outputRows[role].map { " (\(counted($0, noun)))" } ?? ""
       lines.append("wrote \(role): \(path)\(rows)")
     }
     return lines.joined(separator: "\n") + "\n"

@@ -151,8 +151,10 @@ extension JudgedResult {
       return "\(name): no range applied\(reason.map { " (\($0))" } ?? "")"
         + (rangeSource.map { " [\($0)]" } ?? "")
     }
-    let low = range.low.map(NumberText.short) ?? ""
-    let high = range.high.map(NumberText.short) ?? ""
-    return "\(name) \(low)-\(high) \(unit) [\(rangeSource ?? "")]"
+    let low = range.low.map(NumberText.short)
+    let high = range.high.map(NumberText.short)
+    let span =
+      low != nil && high != nil ? "\(low!)-\(high!)" : low.map { ">= \($0)" } ?? "<= \(high ?? "?")"
+    return "\(name) \(span) \(unit) [\(rangeSource ?? "")]"
   }
 }

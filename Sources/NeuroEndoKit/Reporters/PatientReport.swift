@@ -1,0 +1,233 @@
+import Foundation
+
+/// Everything a per-patient report shows, built once and rendered as JSON, Markdown and
+/// HTML: the subject's cortisol days (samples, features, what was left out and why), the
+/// flattened-slope verdict with its rule, the feedback findings per axis with values, ranges
+/// and their sources, and what could not be judged. It holds this subject's data only.
+///
+/// The JSON form follows `patient-report.schema.json` (shipped beside this file), version
+/// ``schemaVersion``.
+public struct PatientReport: Sendable, Hashable, Codable {
+  /// The version of the JSON schema this report follows.
+  public static let schemaVersion = "1.0"
+
+  /// Always `neuroendo-patient-report`.
+  public var schema = "neuroendo-patient-report"
+  /// The schema version.
+  public var schemaVersion = PatientReport.schemaVersion
+  /// The NeuroEndo version and the run that wrote the report.
+  public var generator: String
+  public var run: String
+  /// The subject.
+  public var subjectID: String
+  /// Sex, age and medication the exports gave, as findings show them.
+  public var context: [String]
+  /// The cortisol days, in order.
+  public var days: [Day]
+  /// The flattened-slope verdict over the subject's days, when there were days.
+  public var flattened: Verdict?
+  /// The feedback findings, by time.
+  public var findings: [FindingEntry]
+  /// Results the feedback analyzers could not pair or judge, with the reason.
+  public var notJudged: [NotJudged]
+  /// The flags the normalizer raised on the subject's samples, by code.
+  public var flags: [String: Int]
+
+  /// One subject-day.
+  public struct Day: Sendable, Hashable, Codable {
+    public var day: Int
+    /// Where the waking came from, and when it was (ISO 8601), when known as a time.
+    public var wakeSource: String
+    public var wake: String?
+    public var samples: [Point]
+    public var features: [Feature]
+    /// Why a feature is missing, by feature or analyzer.
+    public var reasons: [String]
+    /// Censored values taken at a substitute.
+    public var notes: [String]
+  }
+
+  /// One cortisol sample of a day.
+  public struct Point: Sendable, Hashable, Codable {
+    /// Minutes since waking, and the clock time (`07:32`) when the sample has one.
+    public var minutes: Double
+    public var clock: String?
+    /// The value in nmol/L (the bound for a censored value), with its censoring.
+    public var value: Double
+    public var censoring: String
+    public var label: String?
+    /// The normalizer's flags, by code.
+    public var flags: [String]
+    /// Why no feature used it, when none did.
+    public var excluded: String?
+  }
+
+  /// A feature value with its unit.
+  public struct Feature: Sendable, Hashable, Codable {
+    public var name: String
+    public var value: Double
+    public var unit: String
+  }
+
+  /// The flattened-slope verdict.
+  public struct Verdict: Sendable, Hashable, Codable {
+    /// `yes`, `no` or `insufficient-data`.
+    public var outcome: String
+    public var rule: String
+    public var validDays: Int
+    public var slopeLogMean: Double?
+  }
+
+  /// A finding as the report shows it.
+  public struct FindingEntry: Sendable, Hashable, Codable {
+    public var axis: String
+    public var analyzer: String
+    public var pattern: String
+    public var severity: String
+    public var message: String
+    public var rule: String
+    public var time: String?
+    public var history: String?
+    public var historyNote: String?
+    public var values: [Value]
+    public var context: [String]
+  }
+
+  /// One value of a finding: as written at its reporting precision, its status, and the
+  /// range with its source.
+  public struct Value: Sendable, Hashable, Codable {
+    public var analyte: String
+    public var value: String
+    public var unit: String
+    public var status: String
+    public var range: String
+    public var source: String
+  }
+
+  /// A result that could not be judged.
+  public struct NotJudged: Sendable, Hashable, Codable {
+    public var axis: String
+    public var analyzer: String
+    public var reason: String
+    public var message: String
+  }
+}
+
+extension PatientReport {
+  /// The reports of every subject of a run, by subject id: subjects with cortisol days,
+  /// findings or results that could not be judged.
+  public static func build(
+    samples: [NormalizedSample], features: CortisolRhythmFeatures, feedback: FeedbackResult,
+    settings: AnalyzerSettings, run: String
+  ) -> [PatientReport] {
+    var cortisolByDay: [String: [Int: [NormalizedSample]]] = [:]
+    var flags: [String: [String: Int]] = [:]
+    for sample in samples {
+      let subject = sample.sample.subjectID
+      for flag in sample.flags { flags[subject, default: [:]][flag.code, default: 0] += 1 }
+      guard sample.sample.analyte == .cortisol,
+        settings.specimens.contains(sample.sample.specimen), let position = sample.circadian
+      else { continue }
+      cortisolByDay[subject, default: [:]][position.day, default: []].append(sample)
+    }
+    let days = Dictionary(grouping: features.days, by: \.subjectID)
+    let verdicts = Dictionary(features.subjects.map { ($0.subjectID, $0) }) { first, _ in first }
+    let findings = Dictionary(grouping: feedback.findings, by: \.subjectID)
+    let notJudged = Dictionary(grouping: feedback.notJudged, by: \.subjectID)
+    let subjects = Set(days.keys).union(findings.keys).union(notJudged.keys).sorted()
+    return subjects.map { subject in
+      let subjectFindings = findings[subject] ?? []
+      return PatientReport(
+        generator: "NeuroEndo \(NeuroEndoVersion.current)", run: run, subjectID: subject,
+        context: (subjectFindings.first ?? notJudged[subject]?.first)?.context ?? [],
+        days: (days[subject] ?? []).map { day in
+          Self.day(day, samples: cortisolByDay[subject]?[day.day] ?? [])
+        },
+        flattened: verdicts[subject].map {
+          Verdict(
+            outcome: $0.outcome.rawValue, rule: $0.rule, validDays: $0.validDays,
+            slopeLogMean: $0.slopeLogMean)
+        },
+        findings: subjectFindings.map(Self.entry),
+        notJudged: (notJudged[subject] ?? []).map {
+          NotJudged(
+            axis: $0.axis.rawValue, analyzer: $0.analyzer, reason: $0.reason ?? $0.pattern,
+            message: $0.message)
+        },
+        flags: flags[subject] ?? [:])
+    }
+  }
+
+  private static func day(_ day: SubjectDayFeatures, samples: [NormalizedSample]) -> Day {
+    let excluded = day.excluded + day.slope.excluded
+    let points = samples.map { sample -> Point in
+      let minutes = sample.circadian!.minutesSinceWaking
+      let name = CurvePoint(
+        minutes: minutes, value: sample.value.value, label: sample.sample.label,
+        clockHours: sample.collected?.local.hourOfDay
+      ).name
+      return Point(
+        minutes: minutes,
+        clock: sample.collected.map { NumberText.clock(hours: $0.local.hourOfDay) },
+        value: sample.value.value, censoring: sample.value.censoring.rawValue,
+        label: sample.sample.label, flags: sample.flags.map(\.code),
+        excluded: excluded.first { $0.sample == name }?.reason)
+    }.sorted { $0.minutes < $1.minutes }
+    let car = day.awakening
+    let slope = day.slope
+    let fit = day.cosinor.fit
+    let candidates: [(String, Double?, String)] = [
+      ("car_auc_g", car.aucG, "nmol/L x min"), ("car_auc_i", car.aucI, "nmol/L x min"),
+      ("car_increase", car.increase, "nmol/L"), ("car_increase_percent", car.increasePercent, "%"),
+      ("car_r30", car.r30, "nmol/L"), ("car_time_to_peak", car.timeToPeak, "min"),
+      ("slope_wake_bed", slope.wakeToBed, "nmol/L per h"),
+      ("slope_peak_bed", slope.peakToBed, "nmol/L per h"),
+      ("slope_log", slope.logSlope, "ln(nmol/L) per h"),
+      ("slope_log_se", slope.logSlopeStandardError, "ln(nmol/L) per h"),
+      ("cosinor_mesor", fit?.mesor, "nmol/L"), ("cosinor_amplitude", fit?.amplitude, "nmol/L"),
+      ("cosinor_acrophase_h", day.cosinor.acrophaseClockHours, "clock h"),
+      ("cosinor_acrophase_since_waking_h", fit?.peakHours, "h since waking"),
+      ("cosinor_p", fit?.pValue, ""),
+    ]
+    return Day(
+      day: day.day, wakeSource: day.wakeSource.rawValue,
+      wake: samples.first?.circadian?.wake?.description, samples: points,
+      features: candidates.compactMap { name, value, unit in
+        value.map { Feature(name: name, value: $0, unit: unit) }
+      },
+      reasons: day.reasons, notes: day.notes)
+  }
+
+  private static func entry(_ finding: Finding) -> FindingEntry {
+    FindingEntry(
+      axis: finding.axis.rawValue, analyzer: finding.analyzer, pattern: finding.pattern,
+      severity: finding.severity.rawValue, message: finding.message, rule: finding.rule,
+      time: finding.time?.description, history: finding.history?.rawValue,
+      historyNote: finding.historyNote,
+      values: finding.values.map {
+        Value(
+          analyte: $0.analyte.rawValue, value: $0.censoring.rawValue + $0.valueText,
+          unit: $0.displayUnit, status: $0.status.rawValue, range: $0.rangeText,
+          source: $0.source)
+      }, context: finding.context)
+  }
+
+  /// A file name for a subject id: ASCII letters, digits, `.`, `_` and `-` kept. An id
+  /// with anything else (a `/`, a space, `..`) has those replaced by `_` and a hash of the
+  /// whole id appended, so that two ids never share a file; never hidden, never empty.
+  public static func fileName(_ subject: String) -> String {
+    var name = String(
+      subject.unicodeScalars.map { scalar -> Character in
+        let allowed =
+          (scalar.properties.isAlphabetic && scalar.isASCII)
+          || ("0"..."9").contains(scalar) || scalar == "." || scalar == "_" || scalar == "-"
+        return allowed ? Character(scalar) : "_"
+      })
+    if name != subject || name.isEmpty || name.hasPrefix(".") {
+      var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
+      for byte in subject.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+      name = "_" + name.prefix(64) + "-" + String(hash, radix: 16)
+    }
+    return name
+  }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+
+@testable import NeuroEndoKit
+
+/// Two subjects' salivary days with clock times, and a TSH-FT4 pair for the second.
+private func run() -> (samples: [NormalizedSample], reports: [PatientReport]) {
+  func saliva(_ subject: String, _ hour: Int, _ minute: Int, _ value: Double, record: Int) -> Sample
+  {
+    Sample(
+      subjectID: subject, analyte: .cortisol, specimen: .saliva,
+      quantity: Quantity(value: value, unit: .nanomolePerLiter),
+      collected: CollectionTime(
+        local: LocalDateTime(year: 2026, month: 3, day: 15, hour: hour, minute: minute),
+        utcOffsetSeconds: 3600),
+      wake: CollectionTime(
+        local: LocalDateTime(year: 2026, month: 3, day: 15, hour: 6, minute: 30),
+        utcOffsetSeconds: 3600),
+      provenance: InputLocation(file: "day.csv", record: record))
+  }
+  var samples = [
+    saliva("a/1", 6, 32, 14.2, record: 2), saliva("a/1", 6, 47, 21.5, record: 3),
+    saliva("a/1", 7, 2, 24.8, record: 4), saliva("a/1", 7, 17, 19.1, record: 5),
+    saliva("a/1", 12, 0, 0.2, record: 6), saliva("a/1", 18, 0, 3.1, record: 7),
+    saliva("a/1", 22, 30, 1.4, record: 8), saliva("b", 6, 40, 11, record: 9),
+  ]
+  for (analyte, value, unit) in [
+    (Analyte.tsh, 9.1, LabUnit.milliIUPerLiter), (.freeT4, 8.0, .picomolePerLiter),
+  ] {
+    samples.append(
+      Sample(
+        subjectID: "b", analyte: analyte, specimen: .serum,
+        quantity: Quantity(value: value, unit: unit),
+        collected: CollectionTime(
+          local: LocalDateTime(year: 2026, month: 3, day: 15, hour: 8, minute: 10),
+          utcOffsetSeconds: 3600), provenance: InputLocation(file: "lab.csv", record: 10)))
+  }
+  let normalized = Normalizer(settings: NormalizerSettings())!.normalize(samples).samples
+  let features = CortisolRhythmAnalyzer().analyze(normalized)
+  let feedback = FeedbackAnalyzer().evaluate(normalized)
+  let reports = PatientReport.build(
+    samples: normalized, features: features, feedback: feedback, settings: AnalyzerSettings(),
+    run: "test-run")
+  return (normalized, reports)
+}
+
+@Suite("Per-patient reports")
+struct PatientReportTests {
+  @Test("one report per subject with its days, features, left-out samples and findings")
+  func content() throws {
+    let reports = run().reports
+    #expect(reports.map(\.subjectID) == ["a/1", "b"])
+    let a = reports[0]
+    #expect(a.schemaVersion == PatientReport.schemaVersion)
+    let day = try #require(a.days.first)
+    #expect(day.samples.map(\.minutes) == [2, 17, 32, 47, 330, 690, 960])
+    #expect(day.wake == "2026-03-15T06:30:00+01:00")
+    // 0.2 nmol/L is implausible (below 0.33): left out, with the flag as the reason.
+    #expect(day.samples[4].excluded?.hasPrefix("flagged implausible") == true)
+    // Pruessner AUCg over 2, 17, 32, 47 min: 15 x (35.7 + 46.3 + 43.9) / 2 = 944.25.
+    #expect(day.features.first { $0.name == "car_auc_g" }?.value == 944.25)
+    #expect(a.findings.isEmpty)
+    let b = reports[1]
+    #expect(b.findings.map(\.pattern) == ["primary-hypothyroidism"])
+    #expect(
+      b.findings.first?.values.map(\.range) == [
+        "TSH 0.3-4.2 m[IU]/L [default (all): adult TSH 0.3-4.2 mIU/L]",
+        "FT4 11.6-21.9 pmol/L [default (all): adult free T4 11.6-21.9 pmol/L]",
+      ])
+  }
+
+  @Test("a report carries no data of another patient")
+  func noOtherPatients() {
+    let reports = run().reports
+    let a = PatientReportRenderer.json(reports[0])
+    let b = PatientReportRenderer.html(reports[1]) + PatientReportRenderer.markdown(reports[1])
+    #expect(!a.contains("\"b\"") && !a.contains("hypothyroidism"))
+    #expect(!b.contains("a/1") && !b.contains("944.25"))
+  }
+
+  @Test("JSON names its schema and reads back to the same report")
+  func json() throws {
+    let report = run().reports[0]
+    let text = PatientReportRenderer.json(report)
+    #expect(text.contains("\"schema\" : \"neuroendo-patient-report\""))
+    #expect(text.contains("\"schemaVersion\" : \"1.0\""))
+    #expect(try JSONDecoder().decode(PatientReport.self, from: Data(text.utf8)) == report)
+  }
+
+  @Test("HTML is self-contained, with the day's chart: waking, CAR window, one mark per sample")
+  func html() {
+    let report = run().reports[0]
+    let html = PatientReportRenderer.html(report)
+    #expect(!html.contains("<script") && !html.contains("src=") && !html.contains("href="))
+    #expect(html.components(separatedBy: "http").count == 2)  // the SVG namespace only
+    #expect(html.contains("<line class=\"waking\""))
+    #expect(html.contains("<rect class=\"car-window\""))
+    #expect(html.components(separatedBy: "<circle class=\"sample\"").count - 1 == 6)
+    #expect(html.components(separatedBy: "<rect class=\"left-out\"").count - 1 == 1)
+    // The subject id is escaped in the page; the chart's x axis gives clock times.
+    #expect(html.contains("<h1>Patient a/1</h1>"))
+    #expect(html.contains("+2 h 08:30"))
+  }
+
+  @Test("chart coordinates: waking at the left edge of the CAR window, values on a round scale")
+  func chart() throws {
+    let day = try #require(run().reports[0].days.first)
+    let chart = CortisolChart(day: day)
+    #expect(chart.minuteRange == 0...960)
+    #expect(chart.valueTop == 30)  // 24.8 rounded up on a step of 10
+    #expect(chart.x(0) == CortisolChart.left)
+    #expect(chart.y(0) == CortisolChart.height - CortisolChart.bottom)
+    #expect(chart.y(30) == CortisolChart.top)
+  }
+
+  @Test("file names keep plain ids and make any other id safe and distinct")
+  func fileNames() {
+    #expect(PatientReport.fileName("P-10234") == "P-10234")
+    #expect(PatientReport.fileName("MRN004417") == "MRN004417")
+    let slash = PatientReport.fileName("a/1")
+    let underscore = PatientReport.fileName("a_1")
+    #expect(!slash.contains("/") && slash != underscore)
+    #expect(!PatientReport.fileName("../../etc").contains("/"))
+    #expect(!PatientReport.fileName("..").hasPrefix("."))
+    #expect(!PatientReport.fileName("").isEmpty)
+  }
+}
