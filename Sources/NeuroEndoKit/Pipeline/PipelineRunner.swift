@@ -206,7 +206,9 @@ public struct PipelineRunner: Sendable {
     writeReports(
       PatientReport.build(
         samples: normalization.samples, features: features, feedback: feedback,
-        settings: pipeline.analyzers, run: summary.run), directory: staging, into: &summary)
+        settings: pipeline.analyzers, run: summary.run),
+      findings: Dictionary(grouping: feedback.findings, by: \.subjectID),
+      directory: staging, into: &summary)
 
     let rows = ["samples": summary.totals.samples, "rejections": rejectionRows]
     let names = ["samples": outputs.samples, "rejections": outputs.rejections]
@@ -337,10 +339,11 @@ public struct PipelineRunner: Sendable {
     writeLines("findings_ndjson", pipeline.outputs.findingsJSON, findings, directory, &summary)
   }
 
-  /// Writes the per-patient reports, `reports/patients/<subject>.{json,md,html}`, published
-  /// as one directory.
+  /// Writes the per-patient reports, `reports/patients/<subject>.{json,md,html}` and, for
+  /// subjects with findings, `<subject>.fhir.json`; published as one directory.
   private func writeReports(
-    _ reports: [PatientReport], directory: String?, into summary: inout RunSummary
+    _ reports: [PatientReport], findings: [String: [Finding]], directory: String?,
+    into summary: inout RunSummary
   ) {
     guard let directory else { return }
     let folder = path(directory, pipeline.outputs.reports)
@@ -353,11 +356,18 @@ public struct PipelineRunner: Sendable {
     }
     for report in reports {
       let base = "\(pipeline.outputs.reports)/patients/\(PatientReport.fileName(report.subjectID))"
-      for (suffix, text) in [
+      var files = [
         ("json", PatientReportRenderer.json(report)),
         ("md", PatientReportRenderer.markdown(report)),
         ("html", PatientReportRenderer.html(report)),
-      ] {
+      ]
+      if let bundle = FHIRReportWriter.bundle(
+        subject: report.subjectID, findings: findings[report.subjectID] ?? [],
+        issued: summary.started)
+      {
+        files.append(("fhir.json", bundle))
+      }
+      for (suffix, text) in files {
         do throws(OutputError) {
           try AtomicFileWriter.write(text, to: path(directory, "\(base).\(suffix)"))
         } catch {

@@ -125,3 +125,89 @@ struct PatientReportTests {
     #expect(!PatientReport.fileName("").isEmpty)
   }
 }
+
+@Suite("FHIR DiagnosticReport bundles")
+struct FHIRReportTests {
+  private func bundle(_ findings: [Finding]) throws -> [String: Any] {
+    let text = try #require(
+      FHIRReportWriter.bundle(
+        subject: findings.first?.subjectID ?? "x", findings: findings,
+        issued: Date(timeIntervalSince1970: 1_774_000_000)))
+    return try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+  }
+
+  private func resources(_ bundle: [String: Any]) -> [[String: Any]] {
+    (bundle["entry"] as? [[String: Any]] ?? []).compactMap { $0["resource"] as? [String: Any] }
+  }
+
+  @Test("a DiagnosticReport with the findings as conclusion and one Observation per value")
+  func primaryHypothyroidism() throws {
+    let samples = [
+      Sample(
+        subjectID: "P-1", analyte: .tsh, specimen: .serum,
+        quantity: Quantity(value: 9.1, unit: .milliIUPerLiter),
+        collected: CollectionTime(
+          local: LocalDateTime(year: 2026, month: 3, day: 14, hour: 8, minute: 12),
+          utcOffsetSeconds: 3600), provenance: InputLocation(file: "lab.csv", record: 2)),
+      Sample(
+        subjectID: "P-1", analyte: .freeT4, specimen: .serum,
+        quantity: Quantity(value: 8, unit: .picomolePerLiter, censoring: .below),
+        collected: CollectionTime(
+          local: LocalDateTime(year: 2026, month: 3, day: 14, hour: 8, minute: 12),
+          utcOffsetSeconds: 3600), provenance: InputLocation(file: "lab.csv", record: 3)),
+    ]
+    let normalized = Normalizer(settings: NormalizerSettings())!.normalize(samples).samples
+    let findings = FeedbackAnalyzer().analyze(normalized)
+    #expect(findings.map(\.pattern) == ["primary-hypothyroidism"])
+    let bundle = try bundle(findings)
+    #expect(bundle["resourceType"] as? String == "Bundle")
+    #expect(bundle["type"] as? String == "collection")
+    let all = resources(bundle)
+    #expect(
+      all.map { $0["resourceType"] as? String } == [
+        "DiagnosticReport", "Observation", "Observation",
+      ])
+    let report = all[0]
+    #expect(
+      (report["conclusion"] as? String)?.hasPrefix(
+        "HPT: pattern consistent with primary hypothyroidism") == true)
+    #expect((report["subject"] as? [String: String])?["reference"] == "Patient/P-1")
+    #expect((report["result"] as? [[String: String]])?.count == 2)
+    let tsh = all[1]
+    let quantity = try #require(tsh["valueQuantity"] as? [String: Any])
+    #expect(quantity["value"] as? Double == 9.1)
+    #expect(quantity["code"] as? String == "m[IU]/L")
+    #expect(quantity["system"] as? String == "http://unitsofmeasure.org")
+    func interpretation(_ resource: [String: Any]) -> String? {
+      ((resource["interpretation"] as? [[String: Any]])?.first?["coding"] as? [[String: String]])?
+        .first?["code"]
+    }
+    #expect(interpretation(tsh) == "H")
+    // FT4 "<8" is below the low limit 11.6: decided, low, with its comparator kept.
+    let ft4 = all[2]
+    #expect((ft4["valueQuantity"] as? [String: Any])?["comparator"] as? String == "<")
+    #expect(interpretation(ft4) == "L")
+    #expect(
+      ((ft4["code"] as? [String: Any])?["coding"] as? [[String: String]])?.first?["code"]
+        == "3024-7")
+    let range = try #require((ft4["referenceRange"] as? [[String: Any]])?.first)
+    #expect((range["low"] as? [String: Any])?["value"] as? Double == 11.6)
+    // Ids are UUIDs, the same on every run.
+    let again = try self.bundle(findings)
+    #expect(resources(again)[1]["id"] as? String == tsh["id"] as? String)
+    #expect((tsh["id"] as? String)?.count == 36)
+  }
+
+  @Test("interpretation codes: L, N, H, IND for a censored value the range cannot place")
+  func interpretations() {
+    #expect(FHIRReportWriter.interpretation(.low)?.code == "L")
+    #expect(FHIRReportWriter.interpretation(.normal)?.code == "N")
+    #expect(FHIRReportWriter.interpretation(.high)?.code == "H")
+    #expect(FHIRReportWriter.interpretation(.indeterminate)?.code == "IND")
+    #expect(FHIRReportWriter.interpretation(.unknown) == nil)
+    #expect(FHIRReportWriter.code(.cortisol, .saliva, lateNight: true) == "58643-8")
+    #expect(FHIRReportWriter.code(.freeCortisol, .serum, lateNight: false) == "2145-1")
+    #expect(
+      (FHIRReportWriter.reference("a/1")["identifier"] as? [String: String])?["value"] == "a/1")
+  }
+}
