@@ -203,11 +203,13 @@ public struct PipelineRunner: Sendable {
     ).evaluate(normalization.samples)
     summary.analysis.count(feedback)
     writeFindings(feedback.findings, directory: staging, into: &summary)
+    let reports = PatientReport.build(
+      samples: normalization.samples, features: features, feedback: feedback,
+      settings: pipeline.analyzers, run: summary.run)
     writeReports(
-      PatientReport.build(
-        samples: normalization.samples, features: features, feedback: feedback,
-        settings: pipeline.analyzers, run: summary.run),
-      findings: Dictionary(grouping: feedback.findings, by: \.subjectID),
+      reports, findings: Dictionary(grouping: feedback.findings, by: \.subjectID),
+      cohort: CohortReport.build(
+        reports: reports, features: features, settings: pipeline.analyzers, run: summary.run),
       directory: staging, into: &summary)
 
     let rows = ["samples": summary.totals.samples, "rejections": rejectionRows]
@@ -342,8 +344,8 @@ public struct PipelineRunner: Sendable {
   /// Writes the per-patient reports, `reports/patients/<subject>.{json,md,html}` and, for
   /// subjects with findings, `<subject>.fhir.json`; published as one directory.
   private func writeReports(
-    _ reports: [PatientReport], findings: [String: [Finding]], directory: String?,
-    into summary: inout RunSummary
+    _ reports: [PatientReport], findings: [String: [Finding]], cohort: CohortReport,
+    directory: String?, into summary: inout RunSummary
   ) {
     guard let directory else { return }
     let folder = path(directory, pipeline.outputs.reports)
@@ -374,6 +376,14 @@ public struct PipelineRunner: Sendable {
           summary.outputFailures.append(error.description)
           return
         }
+      }
+    }
+    for (name, text) in [("cohort.json", cohort.json), ("cohort.html", cohort.html)] {
+      do throws(OutputError) {
+        try AtomicFileWriter.write(text, to: folder + "/" + name)
+      } catch {
+        summary.outputFailures.append(error.description)
+        return
       }
     }
     summary.outputs["reports"] = pipeline.outputs.reports

@@ -211,3 +211,51 @@ struct FHIRReportTests {
       (FHIRReportWriter.reference("a/1")["identifier"] as? [String: String])?["value"] == "a/1")
   }
 }
+
+@Suite("Cohort report")
+struct CohortReportTests {
+  @Test("quartiles interpolate between order statistics, as numpy's default")
+  func quartiles() throws {
+    // 1, 2, 4, 8, 16: median 4; q1 at position 1 = 2; q3 at position 3 = 8.
+    let summary = try #require(CohortReport.summary("x", "u", [16, 1, 8, 2, 4]))
+    #expect(summary.n == 5 && summary.median == 4 && summary.q1 == 2 && summary.q3 == 8)
+    // 1, 2, 3, 4: median 2.5; q1 at 0.75 = 1.75; q3 at 2.25 = 3.25.
+    let even = try #require(CohortReport.summary("x", "u", [4, 3, 2, 1]))
+    #expect(even.median == 2.5 && even.q1 == 1.75 && even.q3 == 3.25)
+    #expect(CohortReport.summary("x", "u", []) == nil)
+  }
+
+  @Test("the slope histogram puts the threshold on a bin edge and counts every subject")
+  func histogram() {
+    let bins = CohortReport.histogram([-0.12, -0.06, -0.05, -0.01], around: -0.05)
+    #expect(bins.reduce(0) { $0 + $1.count } == 4)
+    #expect(bins.contains { abs($0.low - -0.05) < 1e-12 })
+    // -0.05 itself lies in [-0.05, -0.025): at the threshold is flattened's side.
+    #expect(bins.first { abs($0.low - -0.05) < 1e-12 }?.count == 1)
+  }
+
+  @Test("the sample run's cohort: patterns counted, verdicts, links to every patient report")
+  func sampleCohort() throws {
+    let output = FileManager.default.temporaryDirectory.appendingPathComponent("cohort-\(UUID())")
+    defer { try? FileManager.default.removeItem(at: output) }
+    let pipeline = try PipelineLoader.load(file: Repository.path("Pipelines/sample.yml"))
+    let summary = PipelineRunner(pipeline: pipeline).run(outputDirectory: output.path)
+    #expect(summary.isComplete)
+    let data = try Data(contentsOf: output.appendingPathComponent("reports/cohort.json"))
+    let cohort = try JSONDecoder().decode(CohortReport.self, from: data)
+    #expect(cohort.verdicts == ["yes": 1, "no": 1, "insufficient-data": 9])
+    #expect(
+      cohort.patterns.reduce(0) { $0 + $1.count } == summary.analysis.findings.values.reduce(0, +))
+    #expect(cohort.patterns.first { $0.pattern == "primary-hypothyroidism" }?.count == 3)
+    let html = try String(
+      contentsOf: output.appendingPathComponent("reports/cohort.html"), encoding: .utf8)
+    for patient in cohort.patients {
+      #expect(html.contains("href=\"patients/\(patient.file).html\""))
+      #expect(
+        FileManager.default.fileExists(
+          atPath: output.appendingPathComponent("reports/patients/\(patient.file).html").path))
+    }
+    #expect(html.contains("<line class=\"threshold\""))
+    #expect(!html.contains("<script"))
+  }
+}

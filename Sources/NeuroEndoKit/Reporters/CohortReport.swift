@@ -1,0 +1,260 @@
+import Foundation
+
+/// What a run found across its subjects, for the study team: counts per finding pattern and
+/// per flattened verdict, the distribution of the subjects' mean ln slopes against the
+/// flattened threshold, the CAR and slope features summarised (n, median, IQR), and the
+/// patient reports. Written as `reports/cohort.json` and `reports/cohort.html`.
+public struct CohortReport: Sendable, Hashable, Codable {
+  /// The version of the cohort report's JSON shape.
+  public static let schemaVersion = "1.0"
+
+  public var schema = "neuroendo-cohort-report"
+  public var schemaVersion = CohortReport.schemaVersion
+  public var generator: String
+  public var run: String
+  public var subjects: Int
+  public var subjectDays: Int
+  /// Findings by axis, pattern and severity.
+  public var patterns: [PatternCount]
+  /// Subjects by flattened verdict (`yes`, `no`, `insufficient-data`).
+  public var verdicts: [String: Int]
+  /// The threshold of the absolute rule and the subjects' mean ln slopes (per hour).
+  public var flattenedThreshold: Double
+  public var slopes: Summary?
+  public var slopeHistogram: [Bin]
+  /// Feature summaries over the subject-days that have the feature.
+  public var features: [Summary]
+  /// Each subject's report, with what it holds.
+  public var patients: [Patient]
+
+  /// Findings of one pattern.
+  public struct PatternCount: Sendable, Hashable, Codable {
+    public var axis: String
+    public var pattern: String
+    public var severity: String
+    public var count: Int
+  }
+
+  /// n, median and quartiles (linear interpolation between order statistics, as numpy's
+  /// default) of one feature.
+  public struct Summary: Sendable, Hashable, Codable {
+    public var name: String
+    public var unit: String
+    public var n: Int
+    public var median: Double
+    public var q1: Double
+    public var q3: Double
+  }
+
+  /// One bar of a histogram: `[low, high)`.
+  public struct Bin: Sendable, Hashable, Codable {
+    public var low: Double
+    public var high: Double
+    public var count: Int
+  }
+
+  /// A patient report and its headline.
+  public struct Patient: Sendable, Hashable, Codable {
+    public var subjectID: String
+    /// The report's file name without extension, in `patients/`.
+    public var file: String
+    public var days: Int
+    public var findings: Int
+    public var marked: Int
+    public var flattened: String?
+  }
+
+  /// The cohort of a run.
+  public static func build(
+    reports: [PatientReport], features: CortisolRhythmFeatures, settings: AnalyzerSettings,
+    run: String
+  ) -> CohortReport {
+    var patterns: [String: PatternCount] = [:]
+    for report in reports {
+      for finding in report.findings {
+        let key = "\(finding.axis)|\(finding.pattern)|\(finding.severity)"
+        patterns[
+          key,
+          default: PatternCount(
+            axis: finding.axis, pattern: finding.pattern, severity: finding.severity, count: 0)
+        ]
+        .count += 1
+      }
+    }
+    var verdicts: [String: Int] = [:]
+    for verdict in features.subjects { verdicts[verdict.outcome.rawValue, default: 0] += 1 }
+    let slopes = features.subjects.compactMap(\.slopeLogMean)
+    let days = features.days
+    let summaries: [(String, String, [Double?])] = [
+      ("car_auc_g", "nmol/L x min", days.map(\.awakening.aucG)),
+      ("car_auc_i", "nmol/L x min", days.map(\.awakening.aucI)),
+      ("car_increase", "nmol/L", days.map(\.awakening.increase)),
+      ("car_r30", "nmol/L", days.map(\.awakening.r30)),
+      ("slope_log", "ln(nmol/L) per h", days.map(\.slope.logSlope)),
+      // Only fits without a weak-fit warning: a CAR-only day gives no rhythm amplitude.
+      (
+        "cosinor_amplitude", "nmol/L",
+        days.map { $0.cosinor.warnings.isEmpty ? $0.cosinor.fit?.amplitude : nil }
+      ),
+    ]
+    return CohortReport(
+      generator: "NeuroEndo \(NeuroEndoVersion.current)", run: run, subjects: reports.count,
+      subjectDays: days.count,
+      patterns: patterns.values.sorted { ($0.axis, $0.pattern) < ($1.axis, $1.pattern) },
+      verdicts: verdicts, flattenedThreshold: settings.flattened.threshold,
+      slopes: summary("slope_log_mean", "ln(nmol/L) per h", slopes),
+      slopeHistogram: histogram(slopes, around: settings.flattened.threshold),
+      features: summaries.compactMap { summary($0.0, $0.1, $0.2.compactMap { $0 }) },
+      patients: reports.map { report in
+        Patient(
+          subjectID: report.subjectID, file: PatientReport.fileName(report.subjectID),
+          days: report.days.count, findings: report.findings.count,
+          marked: report.findings.filter { $0.severity == "marked" }.count,
+          flattened: report.flattened?.outcome)
+      })
+  }
+
+  /// n, median and quartiles, or `nil` without values.
+  static func summary(_ name: String, _ unit: String, _ values: [Double]) -> Summary? {
+    guard !values.isEmpty else { return nil }
+    let sorted = values.sorted()
+    func quantile(_ p: Double) -> Double {
+      let position = p * Double(sorted.count - 1)
+      let below = Int(position.rounded(.down))
+      let above = min(below + 1, sorted.count - 1)
+      return sorted[below] + (position - Double(below)) * (sorted[above] - sorted[below])
+    }
+    return Summary(
+      name: name, unit: unit, n: sorted.count, median: quantile(0.5), q1: quantile(0.25),
+      q3: quantile(0.75))
+  }
+
+  /// Bins of 0.025 per hour covering the values and the threshold, so that the threshold
+  /// falls on a bin edge.
+  static func histogram(_ values: [Double], around threshold: Double) -> [Bin] {
+    guard !values.isEmpty else { return [] }
+    let width = 0.025
+    let low = (min(values.min()!, threshold) - threshold) / width
+    let high = (max(values.max()!, threshold) - threshold) / width
+    let first = Int(low.rounded(.down))
+    let last = max(Int(high.rounded(.down)), first)
+    var bins = (first...last).map {
+      Bin(
+        low: threshold + Double($0) * width, high: threshold + Double($0 + 1) * width, count: 0)
+    }
+    for value in values {
+      let index = min(Int(((value - threshold) / width).rounded(.down)) - first, bins.count - 1)
+      bins[max(index, 0)].count += 1
+    }
+    return bins
+  }
+}
+
+extension CohortReport {
+  /// The cohort report as pretty-printed JSON with sorted keys.
+  public var json: String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try! encoder.encode(self), as: UTF8.self) + "\n"
+  }
+
+  /// The cohort report as one self-contained HTML page.
+  public var html: String {
+    let e = PatientReportRenderer.escape
+    var body = "<h1>Cohort report</h1>\n<p class=\"meta\">\(e(generator)), run \(e(run)): "
+    body += "\(subjects) subjects, \(subjectDays) subject-days.</p>\n"
+    body += "<h2>Feedback findings by pattern</h2>\n"
+    if patterns.isEmpty {
+      body += "<p>No findings.</p>\n"
+    } else {
+      body += "<table><tr><th>axis</th><th>pattern</th><th>severity</th><th>findings</th></tr>\n"
+      for count in patterns {
+        body +=
+          "<tr><td>\(e(count.axis))</td><td>\(e(count.pattern))</td><td>\(e(count.severity))</td><td class=\"n\">\(count.count)</td></tr>\n"
+      }
+      body += "</table>\n"
+    }
+    body += "<h2>Flattened diurnal slope</h2>\n<p>"
+    body += ["yes", "no", "insufficient-data"].map { "\($0): \(verdicts[$0] ?? 0)" }.joined(
+      separator: "; ")
+    body +=
+      ". Threshold \(NumberText.short(flattenedThreshold)) ln(nmol/L) per h (flattened_slope.threshold).</p>\n"
+    body += histogramSVG()
+    if !features.isEmpty {
+      body += "<h2>Features over subject-days</h2>\n"
+      body += "<table><tr><th>feature</th><th>unit</th><th>n</th><th>median</th><th>IQR</th></tr>\n"
+      for summary in features {
+        body +=
+          "<tr><td>\(e(summary.name))</td><td>\(e(summary.unit))</td><td class=\"n\">\(summary.n)</td><td class=\"n\">\(NumberText.short(summary.median))</td><td class=\"n\">\(NumberText.short(summary.q1)) to \(NumberText.short(summary.q3))</td></tr>\n"
+      }
+      body += "</table>\n"
+    }
+    body +=
+      "<h2>Patients</h2>\n<table><tr><th>subject</th><th>days</th><th>findings</th><th>marked</th><th>flattened</th></tr>\n"
+    for patient in patients {
+      body +=
+        "<tr><td><a href=\"patients/\(e(patient.file)).html\">\(e(patient.subjectID))</a></td><td class=\"n\">\(patient.days)</td><td class=\"n\">\(patient.findings)</td><td class=\"n\">\(patient.marked)</td><td>\(e(patient.flattened ?? ""))</td></tr>\n"
+    }
+    body += "</table>\n"
+    return """
+      <!DOCTYPE html>
+      <html lang="en">
+      <head>
+      <meta charset="utf-8">
+      <title>NeuroEndo cohort report</title>
+      <style>
+      @page { size: A4; margin: 15mm; }
+      body { font-family: sans-serif; font-size: 10.5pt; color: #000; background: #fff; max-width: 180mm; margin: auto; }
+      h1 { font-size: 16pt; } h2 { font-size: 13pt; border-bottom: 1px solid #000; }
+      table { border-collapse: collapse; margin: 4px 0 8px; } th, td { border: 1px solid #555; padding: 2px 5px; text-align: left; }
+      td.n { text-align: right; } .meta { color: #333; font-size: 9pt; } a { color: #000; }
+      svg { width: 100%; height: auto; }
+      </style>
+      </head>
+      <body>
+      \(body)</body>
+      </html>
+
+      """
+  }
+
+  /// The histogram of the subjects' mean ln slopes, the threshold drawn as a dashed line.
+  func histogramSVG() -> String {
+    guard let first = slopeHistogram.first, let last = slopeHistogram.last else {
+      return "<p>No subject has a mean ln slope.</p>\n"
+    }
+    let (width, height, left, bottom, top) = (600.0, 200.0, 40.0, 36.0, 12.0)
+    let span = max(last.high - first.low, 1e-9)
+    let tallest = Double(max(slopeHistogram.map(\.count).max() ?? 1, 1))
+    func x(_ value: Double) -> Double { left + (value - first.low) / span * (width - left - 10) }
+    func y(_ count: Double) -> Double { top + (1 - count / tallest) * (height - top - bottom) }
+    func f(_ value: Double) -> String { String(format: "%.1f", value) }
+    var parts = [
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"Mean ln slopes\">"
+    ]
+    for bin in slopeHistogram where bin.count > 0 {
+      parts.append(
+        "<rect class=\"bin\" x=\"\(f(x(bin.low)))\" y=\"\(f(y(Double(bin.count))))\" width=\"\(f(x(bin.high) - x(bin.low)))\" height=\"\(f(height - bottom - y(Double(bin.count))))\" fill=\"#bbb\" stroke=\"#000\"><title>\(NumberText.short(bin.low)) to \(NumberText.short(bin.high)): \(bin.count)</title></rect>"
+      )
+    }
+    parts.append(
+      "<line x1=\"\(f(left))\" y1=\"\(f(height - bottom))\" x2=\"\(f(width - 10))\" y2=\"\(f(height - bottom))\" stroke=\"#000\"/>"
+    )
+    parts.append(
+      "<line class=\"threshold\" x1=\"\(f(x(flattenedThreshold)))\" y1=\"\(f(top))\" x2=\"\(f(x(flattenedThreshold)))\" y2=\"\(f(height - bottom))\" stroke=\"#000\" stroke-dasharray=\"5 3\"/>"
+    )
+    parts.append(
+      "<text x=\"\(f(x(flattenedThreshold) + 4))\" y=\"\(f(top + 10))\" font-size=\"9\">flattened above \(NumberText.short(flattenedThreshold))</text>"
+    )
+    for edge in [first.low, flattenedThreshold, last.high] {
+      parts.append(
+        "<text x=\"\(f(x(edge)))\" y=\"\(f(height - bottom + 14))\" font-size=\"9\" text-anchor=\"middle\">\(NumberText.short(edge))</text>"
+      )
+    }
+    parts.append(
+      "<text x=\"\(f((left + width) / 2))\" y=\"\(f(height - 6))\" font-size=\"10\" text-anchor=\"middle\">mean ln slope per subject (per h)</text>"
+    )
+    parts.append("</svg>")
+    return parts.joined(separator: "\n") + "\n"
+  }
+}
