@@ -11,10 +11,13 @@ struct NeuroEndoCommand: ParsableCommand {
     discussion: """
       Exit codes: 0 success; 1 an input or output problem: a file or inbox that is missing \
       or unreadable, or an output that could not be written (the summary says which); 2 the \
-      pipeline or a profile has mistakes; 64 wrong usage.
+      pipeline or a profile has mistakes; 3 (audit only) records were rejected; 64 wrong usage.
       """,
     version: NeuroEndoVersion.current,
-    subcommands: [RunCommand.self, AnalyzeCommand.self, ValidateCommand.self, InspectCommand.self]
+    subcommands: [
+      RunCommand.self, AnalyzeCommand.self, AuditCommand.self, ValidateCommand.self,
+      InspectCommand.self,
+    ]
   )
 }
 
@@ -22,6 +25,8 @@ struct NeuroEndoCommand: ParsableCommand {
 enum ExitStatus {
   static let incomplete = ExitCode(1)
   static let invalidConfiguration = ExitCode(2)
+  /// `audit`: every file was read, but records were rejected.
+  static let rejected = ExitCode(3)
 }
 
 /// Exits with the usage code (64), writing nothing, when an output would touch an input.

@@ -276,6 +276,24 @@ struct CommandLineTests {
     #expect(try Data(contentsOf: input) == before)
   }
 
+  @Test("audit: reads without analysing; exit 3 when records were rejected, 0 when none were")
+  func audit() throws {
+    let output = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: output) }
+    let rejected = try neuroendo(
+      "audit", "SampleData/research/car-diary-long.csv", "--profile",
+      "Pipelines/profiles/research-saliva.yml", "--out", output.path)
+    #expect(rejected.status == 3)
+    #expect(!rejected.output.contains("analyzed:"))
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: output.path).filter { !$0.hasPrefix(".") }
+        .sorted() == ["audit.json", "audit.md", "run-summary.json"])
+    let clean = try neuroendo(
+      "audit", "SampleData/lis/citylab-endocrine-2026-03-18.csv", "--profile",
+      "Pipelines/profiles/citylab-lis.yml", "--out", output.path)
+    #expect(clean.status == 0)
+  }
+
   @Test("validate: the sample pipeline is valid")
   func validateSample() throws {
     let result = try neuroendo("validate", "Pipelines/sample.yml")

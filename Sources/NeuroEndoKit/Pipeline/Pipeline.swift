@@ -63,6 +63,9 @@ public struct Pipeline: Sendable {
     public var findingsJSON: String = "findings.ndjson"
     /// The folder of the reports: `patients/<subject>.{html,md,json}` inside it.
     public var reports: String = "reports"
+    /// The data-quality audit, as JSON and Markdown.
+    public var audit: String = "audit.json"
+    public var auditMarkdown: String = "audit.md"
 
     /// Creates outputs in a directory.
     public init(directory: String) { self.directory = directory }
@@ -143,6 +146,7 @@ extension Pipeline {
       outputs.summary, outputs.samples, outputs.rejections, outputs.normalized,
       outputs.normalizedJSON, outputs.featuresSubjectDay, outputs.featuresSubject,
       outputs.featuresResponse, outputs.findings, outputs.findingsJSON, outputs.reports,
+      outputs.audit, outputs.auditMarkdown,
     ]
     let files = Set(names.map { Self.canonical(directory + "/" + $0) })
     var inputs = self.inputs.map { ($0.name, $0.path) }
@@ -426,7 +430,7 @@ public enum PipelineLoader {
       let map = node.mapping(allowed: [
         "directory", "summary", "samples", "rejections", "normalized", "normalized_ndjson",
         "features_subject_day", "features_subject", "features_response", "findings",
-        "findings_ndjson", "reports",
+        "findings_ndjson", "reports", "audit", "audit_md",
       ]),
       let directory = map.required("directory")?.string()
     else { return nil }
@@ -436,7 +440,8 @@ public enum PipelineLoader {
       ("normalized", \.normalized), ("normalized_ndjson", \.normalizedJSON),
       ("features_subject_day", \.featuresSubjectDay), ("features_subject", \.featuresSubject),
       ("features_response", \.featuresResponse), ("findings", \.findings),
-      ("findings_ndjson", \.findingsJSON), ("reports", \.reports),
+      ("findings_ndjson", \.findingsJSON), ("reports", \.reports), ("audit", \.audit),
+      ("audit_md", \.auditMarkdown),
     ] {
       guard let entry = map[key], let name = entry.string() else { continue }
       if name.isEmpty || name.contains("/") {
@@ -477,4 +482,57 @@ public struct ReadSettings: Sendable, Hashable {
 
   /// The defaults.
   public init() {}
+}
+
+extension Pipeline {
+  /// The settings in force, by their pipeline key, for the audit.
+  public var effectiveSettings: [String: String] {
+    func n(_ value: Double) -> String { NumberText.plain(value) }
+    func list(_ values: [Double]) -> String { "[" + values.map(n).joined(separator: ", ") + "]" }
+    let screens = normalizer.screens
+    let analyze = analyzers
+    let feedback = analyze.feedback
+    var settings: [String: String] = [
+      "read.max_file_bytes": String(reading.maxFileBytes),
+      "read.follow_links": reading.followLinks.rawValue,
+      "normalize.time_zone": normalizer.timeZone ?? "(none: local times stay local)",
+      "normalize.wake_proximity_minutes": n(normalizer.wakeProximityMinutes),
+      "normalize.day_start_hour": n(normalizer.dayStartHour),
+      "normalize.awakening_labels": normalizer.awakeningLabels.sorted().joined(separator: ", "),
+      "normalize.screens.waking_delay_minutes": list(screens.wakingDelayBins),
+      "normalize.screens.waking_adherence_minutes": n(screens.wakingAdherence),
+      "normalize.screens.car_schedule_minutes": list(screens.carSchedule),
+      "normalize.screens.car_tolerance_minutes": n(screens.carTolerance),
+      "normalize.screens.unit_mixup_ratio": n(screens.unitMixupRatio),
+      "normalize.screens.unit_mixup_window_minutes": n(screens.unitMixupWindow),
+      "normalize.screens.min_minutes_since_waking": n(screens.minimumMinutesSinceWaking),
+      "analyze.specimens": analyze.specimens.map(\.rawValue).sorted().joined(separator: ", "),
+      "analyze.exclude_flags": analyze.excludeFlags.sorted().joined(separator: ", "),
+      "analyze.censored": analyze.censored.rawValue,
+      "analyze.car.window_minutes": n(analyze.car.windowMinutes),
+      "analyze.car.max_waking_delay_minutes": n(analyze.car.maximumWakingDelayMinutes),
+      "analyze.car.require_known_wake": String(analyze.car.requireKnownWake),
+      "analyze.response.anchor": analyze.response.anchor,
+      "analyze.flattened_slope.threshold": n(analyze.flattened.threshold),
+      "analyze.flattened_slope.min_valid_days": String(analyze.flattened.minimumValidDays),
+      "analyze.feedback.pairing_window_hours": n(feedback.pairingWindowHours),
+      "analyze.feedback.acth_cortisol_window_hours": n(feedback.acthCortisolWindowHours),
+      "analyze.feedback.morning_window": list([
+        feedback.morningWindow.lowerBound, feedback.morningWindow.upperBound,
+      ]),
+      "analyze.feedback.late_night_window": list([
+        feedback.lateNightWindow.lowerBound, feedback.lateNightWindow.upperBound,
+      ]),
+      "analyze.feedback.dexamethasone_cutoff": n(feedback.dexamethasoneCutoff),
+      "analyze.feedback.dexamethasone_saliva_cutoff": feedback.dexamethasoneSalivaCutoff.map(n)
+        ?? "none",
+      "analyze.feedback.late_night_limit": n(feedback.lateNightLimit),
+      "analyze.feedback.late_night_serum_limit": feedback.lateNightSerumLimit.map(n) ?? "none",
+    ]
+    for (name, limits) in screens.limits {
+      settings["normalize.screens.limits.\(name)"] =
+        "detection \(limits.detection.map(n) ?? "none"), plausible \(limits.plausible.map { "\(n($0.lowerBound))-\(n($0.upperBound))" } ?? "none"), outlier above \(limits.outlierAbove.map(n) ?? "none")"
+    }
+    return settings
+  }
 }

@@ -119,9 +119,11 @@ public struct PipelineRunner: Sendable {
   ///   - outputDirectory: overrides the pipeline's output directory.
   ///   - onSample: also receives every accepted sample (for later stages and tests).
   /// - Returns: the summary; it is also written to the output directory.
-  public func run(outputDirectory: String? = nil, onSample: (Sample) -> Void = { _ in })
-    -> RunSummary
-  {
+  ///   - auditOnly: read and normalize only, and write the audit (`neuroendo audit`).
+  public func run(
+    outputDirectory: String? = nil, auditOnly: Bool = false,
+    onSample: (Sample) -> Void = { _ in }
+  ) -> RunSummary {
     let started = Date()
     let directory = outputDirectory ?? pipeline.outputs.directory
     var summary = RunSummary(
@@ -135,14 +137,17 @@ public struct PipelineRunner: Sendable {
     let outputs = pipeline.outputs
     // Every output is staged, and published together at the end (``OutputPublisher``).
     summary.run = Self.runID(started)
+    summary.auditOnly = auditOnly
     var publisher: OutputPublisher?
     var sampleWriter: AtomicFileWriter?
     var rejectionWriter: AtomicFileWriter?
     do throws(OutputError) {
       let staged = try OutputPublisher(directory: directory, run: summary.run)
       publisher = staged
-      sampleWriter = try AtomicFileWriter(path: staged.stagedPath(outputs.samples))
-      rejectionWriter = try AtomicFileWriter(path: staged.stagedPath(outputs.rejections))
+      if !auditOnly {
+        sampleWriter = try AtomicFileWriter(path: staged.stagedPath(outputs.samples))
+        rejectionWriter = try AtomicFileWriter(path: staged.stagedPath(outputs.rejections))
+      }
     } catch {
       summary.outputFailures.append(error.description)
     }
@@ -180,7 +185,12 @@ public struct PipelineRunner: Sendable {
               rejections?.write(SampleTable.row(rejection))
               rejectionRows += 1
             })
-          summary.files.append(result)
+          var fileSummary = result
+          if let digest = SHA256.file(file) {
+            fileSummary.bytes = digest.bytes
+            fileSummary.sha256 = digest.sha256
+          }
+          summary.files.append(fileSummary)
         }
       }
     }
@@ -192,6 +202,15 @@ public struct PipelineRunner: Sendable {
     for rejection in diaryRejections + normalization.rejections {
       rejections?.write(SampleTable.row(rejection))
       rejectionRows += 1
+    }
+    writeAudit(
+      AuditReport.build(
+        summary: summary, samples: normalization.samples,
+        settings: pipeline.effectiveSettings), directory: staging, into: &summary)
+    guard !auditOnly else {
+      summary.finished = Date()
+      if let publisher { publish(&summary, with: publisher) }
+      return summary
     }
     writeNormalized(normalization.samples, directory: staging, into: &summary)
     let features = CortisolRhythmAnalyzer(settings: pipeline.analyzers).analyze(
@@ -277,7 +296,12 @@ public struct PipelineRunner: Sendable {
     if let source = pipeline.wakeDiary {
       let read = WakeDiaryReader(profile: source.profile).read(file: source.path)
       if let failure = read.failure { summary.inputProblems.append("wake diary: \(failure)") }
-      summary.files.append(read.summary)
+      var diarySummary = read.summary
+      if let digest = SHA256.file(source.path) {
+        diarySummary.bytes = digest.bytes
+        diarySummary.sha256 = digest.sha256
+      }
+      summary.files.append(diarySummary)
       diaryRejections = read.rejections
       diary = read.wakes
     }
@@ -339,6 +363,18 @@ public struct PipelineRunner: Sendable {
       for finding in findings { writer.write(FindingTables.row(finding)) }
     }
     writeLines("findings_ndjson", pipeline.outputs.findingsJSON, findings, directory, &summary)
+  }
+
+  /// Writes `audit.json` and `audit.md`.
+  private func writeAudit(_ audit: AuditReport, directory: String?, into summary: inout RunSummary)
+  {
+    write("audit", pipeline.outputs.audit, directory, &summary, rows: audit.files.count) {
+      $0.write(audit.json)
+    }
+    write("audit_md", pipeline.outputs.auditMarkdown, directory, &summary, rows: audit.files.count)
+    {
+      $0.write(audit.markdown)
+    }
   }
 
   /// Writes the per-patient reports, `reports/patients/<subject>.{json,md,html}` and, for

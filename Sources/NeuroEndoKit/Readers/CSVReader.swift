@@ -252,6 +252,11 @@ struct ReadSession {
       summary.warnings.append("header only: the file holds no records")
     }
     summary.addKinds(output)
+    if let header {
+      for (column, count) in output.emptyByColumn where column < header.count {
+        summary.emptyCellsByColumn[header[column], default: 0] += count
+      }
+    }
     let assumed = summary.samplesByKind["cortisol/saliva"] ?? 0
     if researchLong != nil || wide != nil, reader.profile?.specimen == nil, assumed > 0 {
       summary.notices.append(

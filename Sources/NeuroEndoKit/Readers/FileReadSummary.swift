@@ -32,6 +32,11 @@ public struct FileReadSummary: Sendable, Hashable, Codable {
   public var emptyCells = 0
   /// Where the first empty value cells are.
   public var emptyCellLocations: [InputLocation] = []
+  /// Empty value cells by column name: the missing samples of each slot.
+  public var emptyCellsByColumn: [String: Int] = [:]
+  /// The file's size in bytes and SHA-256 (hexadecimal), when the run recorded them.
+  public var bytes: Int?
+  public var sha256: String?
   /// Where the first records of each skipped kind are.
   public var skippedLocations: [String: [InputLocation]] = [:]
   /// Samples by analyte and specimen, keyed `analyte/specimen`.

@@ -12,6 +12,8 @@ struct RecordOutput {
   private(set) var emptyCells = 0
   /// Where the file's first empty value cells are (at most ``FileReadSummary/locationsKept``).
   private(set) var firstEmptyCells: [InputLocation] = []
+  /// Empty value cells of the whole file by column position.
+  private(set) var emptyByColumn: [Int: Int] = [:]
   /// Samples of the whole file by analyte and specimen (``kindIndex(_:)``).
   private(set) var kindCounts = [Int](repeating: 0, count: kinds.count)
 
@@ -32,8 +34,9 @@ struct RecordOutput {
   mutating func reject(_ rejection: Rejection) { rejections.append(rejection) }
 
   /// Counts an empty value cell, keeping the file's first locations.
-  mutating func empty(at location: @autoclosure () -> InputLocation) {
+  mutating func empty(column: Int, at location: @autoclosure () -> InputLocation) {
     emptyCells += 1
+    emptyByColumn[column, default: 0] += 1
     if firstEmptyCells.count < FileReadSummary.locationsKept {
       firstEmptyCells.append(location())
     }
@@ -213,7 +216,7 @@ final class MappingContext: Sendable {
     sample: (Quantity) -> Sample
   ) {
     if isMissing(record, column) {
-      output.empty(at: location(record, column))
+      output.empty(column: column, at: location(record, column))
       return
     }
     do throws(Rejection) {

@@ -6,6 +6,8 @@ public struct RunSummary: Sendable, Codable {
   public var version = NeuroEndoVersion.current
   /// The run's identifier (start time and process), also the name of its staging directory.
   public var run = ""
+  /// Whether the run only read and audited (`neuroendo audit`), analysing nothing.
+  public var auditOnly = false
   /// The pipeline's name.
   public var pipeline: String
   /// When the run started.

@@ -27,10 +27,12 @@ public enum RunSummaryReporter {
         "mixed clocks: \(counted(summary.normalization.mixedClock, "sample")) with local times beside times with UTC offsets and no time zone to place them; left out of waking alignment and pairing (set normalize.time_zone or the input's time_zone)"
       )
     }
-    lines.append(analysisLine(summary.analysis))
-    lines += leftOutLines(summary.analysis)
+    if !summary.auditOnly {
+      lines.append(analysisLine(summary.analysis))
+      lines += leftOutLines(summary.analysis)
+    }
     for (role, path) in summary.outputs.sorted(by: { $0.key < $1.key }) {
-      let noun = role == "reports" ? "patient" : "row"
+      let noun = role == "reports" ? "patient" : role.hasPrefix("audit") ? "file" : "row"
       let rows = summary.outputRows[role].map { " (\(counted($0, noun)))" } ?? ""
       lines.append("wrote \(role): \(path)\(rows)")
     }

@@ -1,0 +1,258 @@
+import Foundation
+
+/// The data-quality audit of what a run read, in the manner of established validation
+/// reports (Frictionless: per file its identity, statistics and errors): for each file its
+/// path, size, SHA-256 and record counts (records = accepted + partial + rejected +
+/// skipped), rejections by reason with their first locations, empty cells and skipped
+/// records located; then for the dataset: protocol compliance, missingness per analyte and
+/// sample slot, duplicates and conflicts, plausibility flags and suspected unit mix-ups; the
+/// tool version and the effective settings. Written as `audit.json` and `audit.md`.
+public struct AuditReport: Sendable, Hashable, Codable {
+  public static let schemaVersion = "1.0"
+
+  public var schema = "neuroendo-audit"
+  public var schemaVersion = AuditReport.schemaVersion
+  public var generator: String
+  public var run: String
+  /// Whether every record of every file was accepted and every file read to its end.
+  public var valid: Bool
+  public var files: [File]
+  /// Inbox entries not read, and inputs that gave no file.
+  public var skippedEntries: [SkippedEntry]
+  public var inputProblems: [String]
+  public var dataset: Dataset
+  /// The settings in force, by their pipeline key.
+  public var settings: [String: String]
+
+  /// One file as read.
+  public struct File: Sendable, Hashable, Codable {
+    public var path: String
+    public var profile: String
+    public var bytes: Int?
+    public var sha256: String?
+    public var counts: Counts
+    public var samples: Int
+    public var failure: String?
+    public var warnings: [String]
+    public var notices: [String]
+    public var rejections: [Tally]
+    public var emptyCells: Int
+    public var emptyCellsByColumn: [String: Int]
+    public var emptyCellLocations: [InputLocation]
+    public var skipped: [Tally]
+  }
+
+  /// Record counts: `records` is the sum of the others.
+  public struct Counts: Sendable, Hashable, Codable {
+    public var records: Int
+    public var accepted: Int
+    public var partial: Int
+    public var rejected: Int
+    public var skipped: Int
+  }
+
+  /// How often one reason occurred, an example, and where first.
+  public struct Tally: Sendable, Hashable, Codable {
+    public var reason: String
+    public var count: Int
+    public var example: String
+    public var locations: [InputLocation]
+  }
+
+  /// What the samples of all files show.
+  public struct Dataset: Sendable, Hashable, Codable {
+    public var subjects: Int
+    public var samples: Int
+    /// Samples by `analyte/specimen`.
+    public var samplesByKind: [String: Int]
+    /// Samples by analyte and protocol slot (sample label); a missing slot is missing data.
+    public var slots: [String: [String: Int]]
+    /// Flags of protocol compliance: waking-delay bins, off-schedule, estimated or
+    /// conflicting wakings, samples long before waking.
+    public var protocolCompliance: [String: Int]
+    /// Identical records dropped, and samples flagged as conflicts or mixed clocks.
+    public var duplicates: Int
+    public var conflicts: Int
+    public var mixedClock: Int
+    /// Plausibility and unit flags, with their first locations.
+    public var plausibility: [Tally]
+  }
+
+  /// The flags that describe protocol compliance.
+  static let protocolFlags: Set<String> = [
+    "waking-delay-none", "waking-delay-short", "waking-delay-moderate", "waking-delay-high",
+    "waking-delay-unknown", "off-schedule", "wake-estimated", "wake-conflict", "wake-reconciled",
+    "before-waking", "mixed-clock",
+  ]
+  /// The flags that question a value.
+  static let plausibilityFlags: Set<String> = [
+    "implausible", "physiological-outlier", "below-detection", "suspected-unit-mixup",
+    "conflict",
+  ]
+
+  /// The audit of a run.
+  public static func build(
+    summary: RunSummary, samples: [NormalizedSample], settings: [String: String]
+  ) -> AuditReport {
+    let files = summary.files.map { file in
+      File(
+        path: file.file, profile: file.profile, bytes: file.bytes, sha256: file.sha256,
+        counts: Counts(
+          records: file.records, accepted: file.acceptedRecords, partial: file.partialRecords,
+          rejected: file.rejectedRecords, skipped: file.skippedRecords),
+        samples: file.samples, failure: file.failure, warnings: file.warnings,
+        notices: file.notices,
+        rejections: file.rejectionsByReason.sorted { $0.key < $1.key }.map {
+          Tally(
+            reason: $0.key, count: $0.value.count, example: $0.value.example,
+            locations: $0.value.locations)
+        },
+        emptyCells: file.emptyCells, emptyCellsByColumn: file.emptyCellsByColumn,
+        emptyCellLocations: file.emptyCellLocations,
+        skipped: file.skipped.sorted { $0.key < $1.key }.map {
+          Tally(
+            reason: $0.key, count: $0.value, example: $0.key,
+            locations: file.skippedLocations[$0.key] ?? [])
+        })
+    }
+    var byKind: [String: Int] = [:]
+    var slots: [String: [String: Int]] = [:]
+    var compliance: [String: Int] = [:]
+    var plausibility: [String: Tally] = [:]
+    var subjects = Set<String>()
+    for sample in samples {
+      subjects.insert(sample.sample.subjectID)
+      let analyte = sample.sample.analyte.rawValue
+      byKind["\(analyte)/\(sample.sample.specimen.rawValue)", default: 0] += 1
+      if let label = sample.sample.label { slots[analyte, default: [:]][label, default: 0] += 1 }
+      for flag in sample.flags {
+        if protocolFlags.contains(flag.code) { compliance[flag.code, default: 0] += 1 }
+        if plausibilityFlags.contains(flag.code) {
+          var tally =
+            plausibility[flag.code]
+            ?? Tally(reason: flag.code, count: 0, example: flag.message, locations: [])
+          tally.count += 1
+          if tally.locations.count < FileReadSummary.locationsKept {
+            tally.locations.append(sample.sample.provenance)
+          }
+          plausibility[flag.code] = tally
+        }
+      }
+    }
+    let valid =
+      summary.inputProblems.isEmpty
+      && summary.files.allSatisfy {
+        $0.failure == nil && $0.rejectedRecords + $0.partialRecords == 0
+      }
+    return AuditReport(
+      generator: "NeuroEndo \(NeuroEndoVersion.current)", run: summary.run, valid: valid,
+      files: files, skippedEntries: summary.skippedEntries, inputProblems: summary.inputProblems,
+      dataset: Dataset(
+        subjects: subjects.count, samples: samples.count, samplesByKind: byKind, slots: slots,
+        protocolCompliance: compliance, duplicates: summary.normalization.duplicates,
+        conflicts: summary.normalization.conflicts, mixedClock: summary.normalization.mixedClock,
+        plausibility: plausibility.values.sorted { $0.reason < $1.reason }),
+      settings: settings)
+  }
+
+  /// The audit as pretty-printed JSON with sorted keys.
+  public var json: String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try! encoder.encode(self), as: UTF8.self) + "\n"
+  }
+
+  /// The audit as Markdown.
+  public var markdown: String {
+    func place(_ location: InputLocation) -> String { RunSummaryReporter.place(location) }
+    var lines = [
+      "# Data-quality audit", "",
+      "\(generator), run \(run). Verdict: **\(valid ? "every record accepted" : "records rejected or files not read")**.",
+      "",
+      "## Files", "",
+      "| file | profile | bytes | SHA-256 | records | accepted | partial | rejected | skipped | empty cells |",
+      "|---|---|---:|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for file in files {
+      let counts = file.counts
+      lines.append(
+        "| \(file.path) | \(file.profile) | \(file.bytes.map(String.init) ?? "") | \(file.sha256.map { String($0.prefix(12)) + "…" } ?? "") | \(counts.records) | \(counts.accepted) | \(counts.partial) | \(counts.rejected) | \(counts.skipped) | \(file.emptyCells) |"
+      )
+    }
+    lines.append("")
+    for file in files
+    where file.failure != nil || !file.rejections.isEmpty || file.emptyCells > 0
+      || !file.skipped.isEmpty || !file.warnings.isEmpty || !file.notices.isEmpty
+    {
+      lines.append("### \(file.path)")
+      lines.append("")
+      if let failure = file.failure { lines.append("- **not read to its end**: \(failure)") }
+      for warning in file.warnings { lines.append("- warning: \(warning)") }
+      for notice in file.notices { lines.append("- note: \(notice)") }
+      for tally in file.rejections {
+        lines.append(
+          "- rejected \(tally.count) × `\(tally.reason)`: \(tally.example); at \(tally.locations.map(place).joined(separator: "; "))"
+        )
+      }
+      if file.emptyCells > 0 {
+        let columns = file.emptyCellsByColumn.sorted { $0.key < $1.key }.map {
+          "\($0.key) \($0.value)"
+        }
+        lines.append(
+          "- empty cells: \(file.emptyCells) (\(columns.joined(separator: ", "))); first at \(file.emptyCellLocations.map(place).joined(separator: "; "))"
+        )
+      }
+      for tally in file.skipped {
+        lines.append(
+          "- skipped \(tally.count) × \(tally.reason), at \(tally.locations.map(place).joined(separator: "; "))"
+        )
+      }
+      lines.append("")
+    }
+    if !skippedEntries.isEmpty || !inputProblems.isEmpty {
+      lines.append("## Inputs not read")
+      lines.append("")
+      for problem in inputProblems { lines.append("- \(problem)") }
+      lines.append("")
+    }
+    lines.append("## Dataset")
+    lines.append("")
+    lines.append("\(dataset.subjects) subjects, \(dataset.samples) samples.")
+    lines.append("")
+    lines.append("| analyte/specimen | samples |")
+    lines.append("|---|---:|")
+    for (kind, count) in dataset.samplesByKind.sorted(by: { $0.key < $1.key }) {
+      lines.append("| \(kind) | \(count) |")
+    }
+    lines.append("")
+    for (analyte, labels) in dataset.slots.sorted(by: { $0.key < $1.key }) {
+      let cells = labels.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+      lines.append("- \(analyte) samples per slot: \(cells.joined(separator: ", "))")
+    }
+    lines.append("")
+    lines.append("### Protocol compliance")
+    lines.append("")
+    if dataset.protocolCompliance.isEmpty { lines.append("- no protocol flags") }
+    for (code, count) in dataset.protocolCompliance.sorted(by: { $0.key < $1.key }) {
+      lines.append("- \(code): \(count)")
+    }
+    lines.append("")
+    lines.append("### Duplicates, conflicts and plausibility")
+    lines.append("")
+    lines.append(
+      "- duplicates dropped: \(dataset.duplicates); conflicts: \(dataset.conflicts); mixed clocks: \(dataset.mixedClock)"
+    )
+    for tally in dataset.plausibility {
+      lines.append(
+        "- \(tally.reason): \(tally.count), e.g. \(tally.example); at \(tally.locations.map(place).joined(separator: "; "))"
+      )
+    }
+    lines.append("")
+    lines.append("## Settings")
+    lines.append("")
+    for (key, value) in settings.sorted(by: { $0.key < $1.key }) {
+      lines.append("- `\(key)`: \(value)")
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
+}
