@@ -32,6 +32,23 @@ public struct PatientReport: Sendable, Hashable, Codable {
   public var notJudged: [NotJudged]
   /// The flags the normalizer raised on the subject's samples, by code.
   public var flags: [String: Int]
+  /// The cohort's interquartile band of cortisol by time since waking, drawn behind each
+  /// day's curve: only bins with days of at least ``CohortBand/minimumSubjects`` other
+  /// subjects, so that no other patient's values can be read from it.
+  public var cohortBand: [CohortBand]
+
+  /// The cohort's middle half of cortisol values in one bin of time since waking.
+  public struct CohortBand: Sendable, Hashable, Codable {
+    /// Fewer subjects than this in a bin (besides the patient) give no band there.
+    public static let minimumSubjects = 5
+    /// The bin, minutes since waking `[from, to)`.
+    public var from: Double
+    public var to: Double
+    /// The 25th and 75th percentiles of the values in it, nmol/L, and how many subjects.
+    public var q1: Double
+    public var q3: Double
+    public var subjects: Int
+  }
 
   /// One subject-day.
   public struct Day: Sendable, Hashable, Codable {
@@ -135,6 +152,17 @@ extension PatientReport {
     let findings = Dictionary(grouping: feedback.findings, by: \.subjectID)
     let notJudged = Dictionary(grouping: feedback.notJudged, by: \.subjectID)
     let subjects = Set(days.keys).union(findings.keys).union(notJudged.keys).sorted()
+    // The cohort's points by bin, with their subjects, for the bands.
+    var binned: [Int: [(subject: String, value: Double)]] = [:]
+    for (subject, byDay) in cortisolByDay {
+      for sample in byDay.values.joined()
+      where sample.value.censoring == .none
+        && !sample.flags.contains(where: { settings.excludeFlags.contains($0.code) })
+      {
+        guard let bin = CohortBand.bin(sample.circadian!.minutesSinceWaking) else { continue }
+        binned[bin, default: []].append((subject, sample.value.value))
+      }
+    }
     return subjects.map { subject in
       let subjectFindings = findings[subject] ?? []
       return PatientReport(
@@ -154,11 +182,13 @@ extension PatientReport {
             axis: $0.axis.rawValue, analyzer: $0.analyzer, reason: $0.reason ?? $0.pattern,
             message: $0.message)
         },
-        flags: flags[subject] ?? [:])
+        flags: flags[subject] ?? [:],
+        cohortBand: days[subject] == nil ? [] : CohortBand.band(binned, without: subject))
     }
   }
 
   private static func day(_ day: SubjectDayFeatures, samples: [NormalizedSample]) -> Day {
+    // (A day's own samples: no other subject's data goes into it.)
     let excluded = day.excluded + day.slope.excluded
     let points = samples.map { sample -> Point in
       let minutes = sample.circadian!.minutesSinceWaking
@@ -229,5 +259,35 @@ extension PatientReport {
       name = "_" + name.prefix(64) + "-" + String(hash, radix: 16)
     }
     return name
+  }
+}
+
+extension PatientReport.CohortBand {
+  /// The bins: quarter hours through the first hour after waking (the CAR), then hours to a
+  /// day. `nil` outside.
+  static func bin(_ minutes: Double) -> Int? {
+    guard minutes >= 0, minutes < 24 * 60 else { return nil }
+    return minutes < 60 ? Int(minutes / 15) : 3 + Int(minutes / 60)
+  }
+
+  /// The minutes a bin spans.
+  static func span(_ bin: Int) -> (from: Double, to: Double) {
+    bin < 4
+      ? (Double(bin) * 15, Double(bin + 1) * 15) : (Double(bin - 3) * 60, Double(bin - 2) * 60)
+  }
+
+  /// The band for one subject: the other subjects' values, in bins where enough of them are.
+  static func band(_ binned: [Int: [(subject: String, value: Double)]], without subject: String)
+    -> [Self]
+  {
+    binned.keys.sorted().compactMap { bin in
+      let others = binned[bin]!.filter { $0.subject != subject }
+      let count = Set(others.map(\.subject)).count
+      guard count >= minimumSubjects,
+        let summary = CohortReport.summary("", "", others.map(\.value))
+      else { return nil }
+      let (from, to) = span(bin)
+      return Self(from: from, to: to, q1: summary.q1, q3: summary.q3, subjects: count)
+    }
   }
 }

@@ -102,7 +102,11 @@ public enum PatientReportRenderer {
         body +=
           "<p>Flattened slope: <strong>\(escape(verdict.outcome))</strong> (\(escape(verdict.rule))).</p>\n"
       }
-      for day in report.days { body += dayHTML(day) }
+      if !report.cohortBand.isEmpty {
+        body +=
+          "<p class=\"meta\">Hatched: the middle half (25th-75th percentile) of the cohort's cortisol at each time since waking, from at least \(PatientReport.CohortBand.minimumSubjects) other subjects.</p>\n"
+      }
+      for day in report.days { body += dayHTML(day, band: report.cohortBand) }
     }
     if !report.findings.isEmpty {
       body += "<h2>Feedback findings</h2>\n"
@@ -162,11 +166,13 @@ public enum PatientReportRenderer {
       """
   }
 
-  private static func dayHTML(_ day: PatientReport.Day) -> String {
+  private static func dayHTML(_ day: PatientReport.Day, band: [PatientReport.CohortBand])
+    -> String
+  {
     var html = "<section class=\"day\">\n<h3>Day \(day.day)</h3>\n"
     html +=
       "<p>Waking: \(escape(day.wake ?? "not known as a time")) (\(escape(day.wakeSource))).</p>\n"
-    html += CortisolChart(day: day).svg
+    html += CortisolChart(day: day, band: band).svg
     html +=
       "<table><tr><th>min since waking</th><th>clock</th><th>label</th><th>nmol/L</th><th>flags</th><th>left out</th></tr>\n"
     for point in day.samples {
@@ -215,6 +221,7 @@ public enum PatientReportRenderer {
 /// open squares and censored ones as open triangles, so that it reads in black and white.
 struct CortisolChart {
   let day: PatientReport.Day
+  var band: [PatientReport.CohortBand] = []
   static let width = 640.0
   static let height = 260.0
   static let left = 52.0
@@ -235,7 +242,11 @@ struct CortisolChart {
 
   /// The top of the value axis: a round number above the highest value.
   var valueTop: Double {
-    let highest = max(day.samples.map(\.value).max() ?? 1, 1)
+    let range = minuteRange
+    let bandTop =
+      band.filter { $0.from < range.upperBound && $0.to > range.lowerBound }
+      .map(\.q3).max() ?? 0
+    let highest = max(day.samples.map(\.value).max() ?? 1, bandTop, 1)
     let step = Self.step(highest / 4)
     return (highest / step).rounded(.up) * step
   }
@@ -266,12 +277,25 @@ struct CortisolChart {
     parts.append(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Int(Self.width)) \(Int(Self.height))\" role=\"img\" aria-label=\"Cortisol, day \(day.day)\">"
     )
-    // The CAR window, shaded, and the waking.
     parts.append(
       "<rect class=\"car-window\" x=\"\(f(x(0)))\" y=\"\(f(Self.top))\" width=\"\(f(x(60) - x(0)))\" height=\"\(f(base - Self.top))\" fill=\"#e6e6e6\"/>"
     )
     parts.append(
       "<text x=\"\(f(x(0) + 3))\" y=\"\(f(Self.top + 10))\" font-size=\"9\">CAR window</text>")
+    // The cohort's band, hatched, over the CAR window's shade.
+    let range = minuteRange
+    if !band.isEmpty {
+      parts.append(
+        "<defs><pattern id=\"hatch-\(day.day)\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#888\" stroke-width=\"1\"/></pattern></defs>"
+      )
+      for bin in band where bin.from < range.upperBound && bin.to > range.lowerBound {
+        let from = max(bin.from, range.lowerBound)
+        let to = min(bin.to, range.upperBound)
+        parts.append(
+          "<rect class=\"cohort-band\" x=\"\(f(x(from)))\" y=\"\(f(y(bin.q3)))\" width=\"\(f(x(to) - x(from)))\" height=\"\(f(y(bin.q1) - y(bin.q3)))\" fill=\"url(#hatch-\(day.day))\"><title>cohort \(NumberText.short(bin.q1))-\(NumberText.short(bin.q3)) nmol/L, \(bin.subjects) subjects</title></rect>"
+        )
+      }
+    }
     parts.append(
       "<line class=\"waking\" x1=\"\(f(x(0)))\" y1=\"\(f(Self.top))\" x2=\"\(f(x(0)))\" y2=\"\(f(base))\" stroke=\"#000\" stroke-dasharray=\"4 3\"/>"
     )
@@ -282,7 +306,6 @@ struct CortisolChart {
     parts.append(
       "<line x1=\"\(f(Self.left))\" y1=\"\(f(Self.top))\" x2=\"\(f(Self.left))\" y2=\"\(f(base))\" stroke=\"#000\"/>"
     )
-    let range = minuteRange
     let hourStep = Self.step((range.upperBound - range.lowerBound) / 60 / 8)
     var hour = (range.lowerBound / 60 / hourStep).rounded(.up) * hourStep
     let wake = day.wake.flatMap(CollectionTime.init(iso8601:))

@@ -259,3 +259,35 @@ struct CohortReportTests {
     #expect(!html.contains("<script"))
   }
 }
+
+@Suite("Cohort band on patient charts")
+struct CohortBandTests {
+  /// Subjects 1...count, each with a CAR at 0, 15, 30, 45 min of `base + subject`.
+  private func reports(subjects count: Int) -> [PatientReport] {
+    var samples: [NormalizedSample] = []
+    for subject in 1...count {
+      for (index, minutes) in [0.0, 15, 30, 45].enumerated() {
+        samples.append(
+          cortisol("s\(subject)", day: 1, minutes: minutes, value: Double(10 + index + subject)))
+      }
+    }
+    let features = CortisolRhythmAnalyzer().analyze(samples)
+    return PatientReport.build(
+      samples: samples, features: features, feedback: FeedbackResult(),
+      settings: AnalyzerSettings(), run: "band")
+  }
+
+  @Test("bins of at least five other subjects, from their values only")
+  func band() throws {
+    let six = reports(subjects: 6)
+    let first = try #require(six.first)
+    #expect(first.cohortBand.map(\.from) == [0, 15, 30, 45])
+    #expect(first.cohortBand.allSatisfy { $0.subjects == 5 })
+    // Bin 0 of subjects 2...6: values 12...16; quartiles 13 and 15 (numpy's linear rule).
+    #expect(first.cohortBand[0].q1 == 13 && first.cohortBand[0].q3 == 15)
+    // With five subjects, each has only four others: no band at all.
+    #expect(reports(subjects: 5).allSatisfy { $0.cohortBand.isEmpty })
+    let html = PatientReportRenderer.html(first)
+    #expect(html.components(separatedBy: "<rect class=\"cohort-band\"").count - 1 == 4)
+  }
+}
