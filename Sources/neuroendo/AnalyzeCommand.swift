@@ -47,19 +47,9 @@ struct AnalyzeCommand: ParsableCommand {
   }
 
   func run() throws {
-    var base: Pipeline?
-    var chosen: CSVProfile?
-    do {
-      if let settings { base = try PipelineLoader.load(file: settings) }
-      if let profile { chosen = try ProfileLoader.load(nameOrFile: profile) }
-    } catch {
-      printError(error.description)
-      throw ExitStatus.invalidConfiguration
-    }
-    var pipeline = Pipeline.adHoc(
-      files: inputs, format: format, profile: chosen, outputDirectory: outputDirectory,
-      settings: base)
-    if let timeZone { pipeline.normalizer.timeZone = timeZone }
+    var pipeline = try commandLinePipeline(
+      inputs: inputs, profile: profile, format: format, outputDirectory: outputDirectory,
+      settings: settings, timeZone: timeZone)
     if let anchor { pipeline.analyzers.response.anchor = anchor }
     if !slopes.isEmpty {
       pipeline.analyzers.response.slopes = slopes.map { $0.split(separator: ":").map(String.init) }

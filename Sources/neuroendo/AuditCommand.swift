@@ -36,19 +36,9 @@ struct AuditCommand: ParsableCommand {
   var timeZone: String?
 
   func run() throws {
-    var base: Pipeline?
-    var chosen: CSVProfile?
-    do {
-      if let settings { base = try PipelineLoader.load(file: settings) }
-      if let profile { chosen = try ProfileLoader.load(nameOrFile: profile) }
-    } catch {
-      printError(error.description)
-      throw ExitStatus.invalidConfiguration
-    }
-    var pipeline = Pipeline.adHoc(
-      files: inputs, format: format, profile: chosen, outputDirectory: outputDirectory,
-      settings: base)
-    if let timeZone { pipeline.normalizer.timeZone = timeZone }
+    let pipeline = try commandLinePipeline(
+      inputs: inputs, profile: profile, format: format, outputDirectory: outputDirectory,
+      settings: settings, timeZone: timeZone)
     try refuseOverlaps(pipeline.inputOutputOverlaps())
     let summary = PipelineRunner(pipeline: pipeline).run(auditOnly: true)
     print(RunSummaryReporter.text(summary), terminator: "")

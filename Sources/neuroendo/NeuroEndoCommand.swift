@@ -29,6 +29,29 @@ enum ExitStatus {
   static let rejected = ExitCode(3)
 }
 
+/// A pipeline for exports named on the command line (`analyze`, `audit`): the profile and
+/// format for every input, the settings of a pipeline file, the time zone; mistakes in the
+/// files exit 2.
+func commandLinePipeline(
+  inputs: [String], profile: String?, format: InputFormat?, outputDirectory: String,
+  settings: String?, timeZone: String?
+) throws -> Pipeline {
+  var base: Pipeline?
+  var chosen: CSVProfile?
+  do {
+    if let settings { base = try PipelineLoader.load(file: settings) }
+    if let profile { chosen = try ProfileLoader.load(nameOrFile: profile) }
+  } catch {
+    printError(error.description)
+    throw ExitStatus.invalidConfiguration
+  }
+  var pipeline = Pipeline.adHoc(
+    files: inputs, format: format, profile: chosen, outputDirectory: outputDirectory,
+    settings: base)
+  if let timeZone { pipeline.normalizer.timeZone = timeZone }
+  return pipeline
+}
+
 /// Exits with the usage code (64), writing nothing, when an output would touch an input.
 func refuseOverlaps(_ overlaps: [String]) throws {
   guard !overlaps.isEmpty else { return }

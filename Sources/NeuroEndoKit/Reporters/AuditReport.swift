@@ -156,11 +156,7 @@ public struct AuditReport: Sendable, Hashable, Codable {
   }
 
   /// The audit as pretty-printed JSON with sorted keys.
-  public var json: String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    return String(decoding: try! encoder.encode(self), as: UTF8.self) + "\n"
-  }
+  public var json: String { JSONDocument.text(self) }
 
   /// The audit as Markdown.
   public var markdown: String {

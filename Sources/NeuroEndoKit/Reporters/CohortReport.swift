@@ -152,11 +152,7 @@ public struct CohortReport: Sendable, Hashable, Codable {
 
 extension CohortReport {
   /// The cohort report as pretty-printed JSON with sorted keys.
-  public var json: String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    return String(decoding: try! encoder.encode(self), as: UTF8.self) + "\n"
-  }
+  public var json: String { JSONDocument.text(self) }
 
   /// The cohort report as one self-contained HTML page.
   public var html: String {

@@ -15,3 +15,15 @@ public enum JSONLines {
     String(decoding: try! encoder.encode(value), as: UTF8.self) + "\n"
   }
 }
+
+/// A whole JSON document as the reports write it: pretty-printed, keys sorted, slashes
+/// unescaped, a final line break.
+enum JSONDocument {
+  static func text(_ value: some Encodable) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.dateEncodingStrategy = .iso8601
+    // Encoding plain value types with finite numbers cannot fail.
+    return String(decoding: try! encoder.encode(value), as: UTF8.self) + "\n"
+  }
+}

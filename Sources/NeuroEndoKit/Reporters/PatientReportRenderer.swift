@@ -5,12 +5,7 @@ import Foundation
 /// A4).
 public enum PatientReportRenderer {
   /// The report as pretty-printed JSON with sorted keys.
-  public static func json(_ report: PatientReport) -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    // Encoding plain value types cannot fail; values are finite by construction.
-    return String(decoding: try! encoder.encode(report), as: UTF8.self) + "\n"
-  }
+  public static func json(_ report: PatientReport) -> String { JSONDocument.text(report) }
 
   // MARK: Markdown
 

@@ -160,13 +160,7 @@ public enum RunSummaryReporter {
   }
 
   /// The summary as pretty-printed JSON with sorted keys and ISO 8601 dates.
-  public static func json(_ summary: RunSummary) -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    encoder.dateEncodingStrategy = .iso8601
-    // Encoding plain value types cannot fail.
-    return String(decoding: try! encoder.encode(summary), as: UTF8.self) + "\n"
-  }
+  public static func json(_ summary: RunSummary) -> String { JSONDocument.text(summary) }
 }
 
 extension RunSummaryReporter {
