@@ -387,7 +387,7 @@ struct NormalizationCommandLineTests {
     #expect(result.status == 0)
     #expect(
       result.output.contains(
-        "normalized: 18 of 18 samples in canonical units (0 unit mismatches rejected, 0 duplicates dropped, 0 conflicts flagged); converted: pg/mL -> pmol/L 1; flags: wake-estimated 11, waking-delay-none 1; local times placed: exact 18"
+        "normalized: 18 of 18 samples in canonical units (0 unit mismatches rejected, 0 duplicates dropped, 0 conflicts flagged); converted: pg/mL -> pmol/L 1; flags: wake-estimated 1, waking-delay-none 1; local times placed: exact 18"
       ))
     let badZone = try neuroendo(
       "inspect", "SampleData/lis/stmary-lis-2026-03-16.csv", "--time-zone", "Nowhere/Else")

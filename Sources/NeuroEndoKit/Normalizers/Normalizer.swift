@@ -354,7 +354,8 @@ public struct Normalizer: Sendable {
       samples[index].circadian = CircadianPosition(
         minutesSinceWaking: (seconds - wake.seconds) / 60, day: anchorIndex + 1,
         wakeSource: wake.source, wake: wake.time)
-      if wake.source == .firstSampleEstimated {
+      // Only cortisol's features depend on the waking; a thyroid result is not flagged.
+      if wake.source == .firstSampleEstimated && samples[index].sample.analyte == .cortisol {
         samples[index].flags.append(
           SampleFlag(
             code: "wake-estimated",

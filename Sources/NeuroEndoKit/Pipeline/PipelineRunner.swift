@@ -117,9 +117,9 @@ public struct PipelineRunner: Sendable {
   ///
   /// - Parameters:
   ///   - outputDirectory: overrides the pipeline's output directory.
+  ///   - auditOnly: read and normalize only, and write the audit (`neuroendo audit`).
   ///   - onSample: also receives every accepted sample (for later stages and tests).
   /// - Returns: the summary; it is also written to the output directory.
-  ///   - auditOnly: read and normalize only, and write the audit (`neuroendo audit`).
   public func run(
     outputDirectory: String? = nil, auditOnly: Bool = false,
     onSample: (Sample) -> Void = { _ in }
