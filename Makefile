@@ -5,7 +5,7 @@ BENCH_ROWS ?= 5000000
 SWIFT_FORMAT ?= swift format
 BIN = $(shell $(SWIFT) build --show-bin-path)
 
-.PHONY: all setup build run test bench fuzz fuzz-build lint format clean check-reports
+.PHONY: all setup build run test bench fuzz fuzz-build lint format clean check-reports install
 
 all: build
 
@@ -32,6 +32,13 @@ run: build
 
 test: setup
 	$(SWIFT) test
+
+# Builds the release binary and installs it as $(PREFIX)/bin/neuroendo (for cron).
+PREFIX ?= /usr/local
+install: setup
+	$(SWIFT) build -c release --product neuroendo
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 "$$($(SWIFT) build -c release --show-bin-path)/neuroendo" $(DESTDIR)$(PREFIX)/bin/neuroendo
 
 # Validates the sample run's patient reports against their JSON schema with check-jsonschema
 # (PyPI), installed when missing; CI runs it. NeuroEndo itself never needs Python.

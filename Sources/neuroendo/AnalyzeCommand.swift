@@ -56,7 +56,6 @@ struct AnalyzeCommand: ParsableCommand {
     }
     try refuseOverlaps(pipeline.inputOutputOverlaps())
     let summary = PipelineRunner(pipeline: pipeline).run()
-    print(RunSummaryReporter.text(summary), terminator: "")
-    if !summary.isComplete { throw ExitStatus.incomplete }
+    try finish(summary)
   }
 }

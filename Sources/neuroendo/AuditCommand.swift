@@ -41,8 +41,7 @@ struct AuditCommand: ParsableCommand {
       settings: settings, timeZone: timeZone)
     try refuseOverlaps(pipeline.inputOutputOverlaps())
     let summary = PipelineRunner(pipeline: pipeline).run(auditOnly: true)
-    print(RunSummaryReporter.text(summary), terminator: "")
-    if !summary.isComplete { throw ExitStatus.incomplete }
+    try finish(summary)
     let rejected = summary.files.contains { $0.rejectedRecords + $0.partialRecords > 0 }
     if rejected { throw ExitStatus.rejected }
   }

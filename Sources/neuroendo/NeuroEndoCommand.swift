@@ -11,7 +11,8 @@ struct NeuroEndoCommand: ParsableCommand {
     discussion: """
       Exit codes: 0 success; 1 an input or output problem: a file or inbox that is missing \
       or unreadable, or an output that could not be written (the summary says which); 2 the \
-      pipeline or a profile has mistakes; 3 (audit only) records were rejected; 64 wrong usage.
+      pipeline or a profile has mistakes; 3 (audit only) records were rejected; 64 wrong usage, \
+      or outputs that would touch an input; 75 another run is writing to the output directory.
       """,
     version: NeuroEndoVersion.current,
     subcommands: [
@@ -27,6 +28,8 @@ enum ExitStatus {
   static let invalidConfiguration = ExitCode(2)
   /// `audit`: every file was read, but records were rejected.
   static let rejected = ExitCode(3)
+  /// Another run holds the output directory (EX_TEMPFAIL): try again later.
+  static let busy = ExitCode(75)
 }
 
 /// A pipeline for exports named on the command line (`analyze`, `audit`): the profile and
@@ -50,6 +53,19 @@ func commandLinePipeline(
     settings: base)
   if let timeZone { pipeline.normalizer.timeZone = timeZone }
   return pipeline
+}
+
+/// Prints a run's summary and exits as documented: 75 (one line naming the holder) when
+/// another run held the output directory, 1 when an input or output failed.
+func finish(_ summary: RunSummary) throws {
+  if let holder = summary.lockedBy {
+    printError(
+      "another run\(holder > 0 ? " (pid \(holder))" : "") is writing to the output directory; nothing was done"
+    )
+    throw ExitStatus.busy
+  }
+  print(RunSummaryReporter.text(summary), terminator: "")
+  if !summary.isComplete { throw ExitStatus.incomplete }
 }
 
 /// Exits with the usage code (64), writing nothing, when an output would touch an input.

@@ -24,7 +24,6 @@ struct RunCommand: ParsableCommand {
     }
     try refuseOverlaps(definition.inputOutputOverlaps(outputDirectory: outputDirectory))
     let summary = PipelineRunner(pipeline: definition).run(outputDirectory: outputDirectory)
-    print(RunSummaryReporter.text(summary), terminator: "")
-    if !summary.isComplete { throw ExitStatus.incomplete }
+    try finish(summary)
   }
 }

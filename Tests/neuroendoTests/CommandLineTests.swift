@@ -294,6 +294,39 @@ struct CommandLineTests {
     #expect(clean.status == 0)
   }
 
+  @Test(
+    "a second run on a held output directory exits 75 naming the holder; a dead holder is taken over"
+  )
+  func busyOutput() throws {
+    let output = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: output) }
+    let lockPath = output.appendingPathComponent(".neuroendo.lock").path
+    try "2000000000\n".write(toFile: lockPath, atomically: false, encoding: .utf8)
+    let held = open(lockPath, O_RDWR)
+    #expect(flock(held, LOCK_EX | LOCK_NB) == 0)
+    let busy = try neuroendo(
+      "analyze", "SampleData/research/car-diary-long.csv", "--profile",
+      "Pipelines/profiles/research-saliva.yml", "--out", output.path)
+    #expect(busy.status == 75)
+    #expect(
+      busy.error
+        == "another run (pid 2000000000) is writing to the output directory; nothing was done\n")
+    #expect(busy.output.isEmpty)
+    #expect(
+      !FileManager.default.fileExists(atPath: output.appendingPathComponent("samples.csv").path))
+    flock(held, LOCK_UN)
+    close(held)
+    // The lock file still names pid 2000000000, which does not run: the next run takes over.
+    let next = try neuroendo(
+      "analyze", "SampleData/research/car-diary-long.csv", "--profile",
+      "Pipelines/profiles/research-saliva.yml", "--out", output.path)
+    #expect(next.status == 0)
+    #expect(
+      next.output.contains(
+        "note: took over the output lock left by pid 2000000000, which no longer runs")
+    )
+  }
+
   @Test("validate: the sample pipeline is valid")
   func validateSample() throws {
     let result = try neuroendo("validate", "Pipelines/sample.yml")

@@ -144,12 +144,22 @@ public struct PipelineRunner: Sendable {
     do throws(OutputError) {
       let staged = try OutputPublisher(directory: directory, run: summary.run)
       publisher = staged
+      if let previous = staged.takenOverFrom {
+        summary.notes.append(
+          "took over the output lock left by pid \(previous), which no longer runs; its leftovers were cleaned up"
+        )
+      }
       if !auditOnly {
         sampleWriter = try AtomicFileWriter(path: staged.stagedPath(outputs.samples))
         rejectionWriter = try AtomicFileWriter(path: staged.stagedPath(outputs.rejections))
       }
     } catch {
       summary.outputFailures.append(error.description)
+      if let holder = error.lockHolder {
+        // Another run writes here: this one reads nothing and changes nothing.
+        summary.lockedBy = holder
+        return summary
+      }
     }
     let staging = publisher?.staging
     let samples = sampleWriter.map { CSVTableWriter(writer: $0, header: SampleTable.header) }

@@ -72,6 +72,15 @@ public struct OutputError: Error, Sendable, Hashable, CustomStringConvertible {
   public var path: String
   /// The system's reason.
   public var message: String
+  /// When another run holds the output directory: its process id (0 when unknown).
+  public var lockHolder: Int32?
+
+  /// Creates an error.
+  public init(path: String, message: String, lockHolder: Int32? = nil) {
+    self.path = path
+    self.message = message
+    self.lockHolder = lockHolder
+  }
 
   public var description: String { "cannot write \(path): \(message)" }
 }

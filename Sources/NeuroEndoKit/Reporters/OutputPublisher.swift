@@ -15,6 +15,8 @@ public final class OutputPublisher {
   public let directory: String
   /// Where this run's files are written until they are published.
   public let staging: String
+  /// What taking the lock found: the process id a run killed earlier left in it.
+  public private(set) var takenOverFrom: Int32?
   private let lock: Int32
 
   static let lockName = ".neuroendo.lock"
@@ -38,10 +40,22 @@ public final class OutputPublisher {
       throw OutputError(path: lockPath, message: String(cString: strerror(errno)))
     }
     guard flock(lock, LOCK_EX | LOCK_NB) == 0 else {
+      let holder = Self.holder(lock)
       close(lock)
       throw OutputError(
-        path: directory, message: "another run is writing to this directory; try again later")
+        path: directory,
+        message:
+          "another run\(holder.map { " (pid \($0))" } ?? "") is writing to this directory; try again later",
+        lockHolder: holder ?? 0)
     }
+    // The lock is the system's, released when a process dies; the pid in the file is for
+    // people. A pid left by a run that no longer runs is noted.
+    if let previous = Self.holder(lock), previous != getpid(), kill(previous, 0) != 0 {
+      takenOverFrom = previous
+    }
+    let pid = Array("\(getpid())\n".utf8)
+    _ = ftruncate(lock, 0)
+    _ = pwrite(lock, pid, pid.count, 0)
     staging = directory + "/" + Self.stagingPrefix + run
     Self.recover(directory)
     do {
@@ -58,6 +72,15 @@ public final class OutputPublisher {
     try? FileManager.default.removeItem(atPath: staging)
     flock(lock, LOCK_UN)
     close(lock)
+  }
+
+  /// The process id written in a lock file, when there is one.
+  private static func holder(_ descriptor: Int32) -> Int32? {
+    var buffer = [UInt8](repeating: 0, count: 32)
+    let count = pread(descriptor, &buffer, buffer.count, 0)
+    guard count > 0 else { return nil }
+    let text = String(decoding: buffer[0..<count], as: UTF8.self)
+    return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
   }
 
   /// Where an output file is written while staged.

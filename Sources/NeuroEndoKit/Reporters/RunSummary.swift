@@ -8,6 +8,11 @@ public struct RunSummary: Sendable, Codable {
   public var run = ""
   /// Whether the run only read and audited (`neuroendo audit`), analysing nothing.
   public var auditOnly = false
+  /// When another run held the output directory: its process id (0 when unknown). Nothing
+  /// was read or written.
+  public var lockedBy: Int32?
+  /// Things a person should know about the run itself (a lock taken over from a dead run).
+  public var notes: [String] = []
   /// The pipeline's name.
   public var pipeline: String
   /// When the run started.

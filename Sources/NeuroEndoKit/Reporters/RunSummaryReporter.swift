@@ -13,6 +13,7 @@ public enum RunSummaryReporter {
       lines += rejectionLines(file, indent: "  ")
       lines += gapLines(file, indent: "  ")
     }
+    for note in summary.notes { lines.append("note: \(note)") }
     for problem in summary.inputProblems { lines.append("input: \(problem)") }
     for failure in summary.outputFailures { lines.append("output: \(failure)") }
     let totals = summary.totals

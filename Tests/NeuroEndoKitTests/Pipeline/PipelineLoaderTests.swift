@@ -225,4 +225,14 @@ struct PipelineLoaderTests {
     #expect(found.contains("1 unit: required for shape 'wide'"))
     #expect(found.contains("1 samples: required for shape 'wide'"))
   }
+
+  @Test("the nightly pipeline of the README loads; only its inbox is absent here")
+  func nightly() throws {
+    let pipeline = try PipelineLoader.load(file: Repository.path("Pipelines/nightly.yml"))
+    #expect(pipeline.inputs.map(\.glob) == ["*.csv", "*.json"])
+    #expect(pipeline.reading.followLinks == .inside)
+    #expect(pipeline.absentPaths.count == 2)
+    #expect(pipeline.absentPaths.allSatisfy { $0.hasSuffix("inbox does not exist") })
+    #expect(pipeline.inputOutputOverlaps().isEmpty)
+  }
 }

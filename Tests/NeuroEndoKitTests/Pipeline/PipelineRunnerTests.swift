@@ -238,8 +238,10 @@ struct PipelineRunnerTests {
     let concurrent = PipelineRunner(pipeline: pipeline).run()
     flock(held, LOCK_UN)
     close(held)
-    #expect(
-      concurrent.outputFailures.first?.contains("another run is writing to this directory") == true)
+    // The lock file names this process (the earlier run's pid, written when it ran).
+    #expect(concurrent.outputFailures.first?.contains("is writing to this directory") == true)
+    #expect(concurrent.lockedBy == getpid())
+    #expect(concurrent.files.isEmpty)
     // An output that cannot be written publishes nothing: the previous set stays whole.
     try manager.removeItem(atPath: output + "/findings.csv")
     try manager.createDirectory(atPath: output + "/findings.csv", withIntermediateDirectories: true)
