@@ -14,12 +14,16 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
   ],
   targets: [
     .systemLibrary(name: "CLibCSV", path: "Sources/CLibCSV"),
     .target(
       name: "NeuroEndoKit",
-      dependencies: ["CLibCSV", .product(name: "Yams", package: "Yams")],
+      dependencies: [
+        "CLibCSV", .product(name: "Yams", package: "Yams"),
+        .product(name: "GRDB", package: "GRDB.swift"),
+      ],
       exclude: ["Reporters/patient-report.schema.json"],
       swiftSettings: strict
     ),

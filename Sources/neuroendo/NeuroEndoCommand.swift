@@ -64,6 +64,10 @@ func finish(_ summary: RunSummary) throws {
     )
     throw ExitStatus.busy
   }
+  if summary.nothingNew {
+    print(RunSummaryReporter.nothingNewLine(summary))
+    return
+  }
   print(RunSummaryReporter.text(summary), terminator: "")
   if !summary.isComplete { throw ExitStatus.incomplete }
 }

@@ -327,6 +327,38 @@ struct CommandLineTests {
     )
   }
 
+  @Test("a night with nothing new: one line, exit 0, outputs untouched")
+  func nothingNew() throws {
+    let directory = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let inbox = directory.appendingPathComponent("inbox")
+    try FileManager.default.createDirectory(at: inbox, withIntermediateDirectories: true)
+    try FileManager.default.copyItem(
+      atPath: root.appendingPathComponent("SampleData/lis/stmary-lis-2026-03-16.csv").path,
+      toPath: inbox.appendingPathComponent("stmary.csv").path)
+    let pipeline = directory.appendingPathComponent("nightly.yml")
+    try """
+    version: 1
+    state: state
+    inputs:
+      - path: inbox
+        time_zone: America/New_York
+    outputs:
+      directory: out
+    """.write(to: pipeline, atomically: true, encoding: .utf8)
+    let first = try neuroendo("run", pipeline.path)
+    #expect(first.status == 0)  // rejected records are normal
+    #expect(first.output.contains("incremental: 1 new, 0 changed, 0 unchanged"))
+    let summary = directory.appendingPathComponent("out/run-summary.json")
+    let before = try Data(contentsOf: summary)
+    let second = try neuroendo("run", pipeline.path)
+    #expect(second.status == 0)
+    #expect(second.output.hasPrefix("nothing new: 1 file unchanged since "))
+    #expect(second.output.hasSuffix("; outputs left as they are\n"))
+    #expect(second.output.split(separator: "\n").count == 1)
+    #expect(try Data(contentsOf: summary) == before)
+  }
+
   @Test("validate: the sample pipeline is valid")
   func validateSample() throws {
     let result = try neuroendo("validate", "Pipelines/sample.yml")

@@ -83,6 +83,8 @@ public struct Pipeline: Sendable {
   public var normalizer: NormalizerSettings
   /// How inboxes are read (`settings.read`).
   public var reading = ReadSettings()
+  /// The state directory of incremental runs (`state:`), when the pipeline has one.
+  public var state: String?
   /// A sleep diary of waking times (`settings.normalize.wake_diary`), when there is one.
   public var wakeDiary: (path: String, profile: CSVProfile)?
   /// Settings of the analyzers (`settings.analyze`).
@@ -152,6 +154,19 @@ extension Pipeline {
     var inputs = self.inputs.map { ($0.name, $0.path) }
     if let diary = wakeDiary { inputs.append(("wake diary", diary.path)) }
     var overlaps: [String] = []
+    if let state {
+      let stateDirectory = Self.canonical(state)
+      if stateDirectory == directory {
+        overlaps.append("the state directory \(stateDirectory) is the output directory")
+      }
+      for (name, path) in inputs {
+        let input = Self.canonical(path)
+        if input == stateDirectory || input.hasPrefix(stateDirectory + "/") {
+          overlaps.append(
+            "input '\(name)' (\(input)) lies inside the state directory \(stateDirectory)")
+        }
+      }
+    }
     for (name, path) in inputs {
       let input = Self.canonical(path)
       if files.contains(input) {
@@ -175,7 +190,9 @@ extension Pipeline {
 
 /// Loads pipeline files and the profiles they name, reporting every mistake with line and key.
 public enum PipelineLoader {
-  private static let keys = ["version", "name", "description", "inputs", "settings", "outputs"]
+  private static let keys = [
+    "version", "name", "description", "state", "inputs", "settings", "outputs",
+  ]
 
   /// Loads and checks a pipeline file and every profile it names.
   ///
@@ -251,6 +268,9 @@ public enum PipelineLoader {
     pipeline.wakeDiary = wakeDiary
     pipeline.analyzers = analyzers
     pipeline.reading = reading
+    if let node = map["state"], let path = node.string() {
+      pipeline.state = resolve(path, against: base)
+    }
     return pipeline
   }
 

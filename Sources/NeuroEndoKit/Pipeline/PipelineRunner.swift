@@ -170,7 +170,33 @@ public struct PipelineRunner: Sendable {
     var read: [Sample] = []
     var rejectionRows = 0
     var zonesByFile: [String: String] = [:]
-    for input in pipeline.inputs {
+    // Incremental runs (`state:`): unchanged files come from the ledger, in the order a full
+    // run reads them; a night with nothing new leaves the outputs as they are.
+    var stateLock: DirectoryLock?
+    if let statePath = pipeline.state, publisher != nil {
+      guard
+        let incremental = readIncrementally(
+          statePath, zonesByFile: &zonesByFile, lock: &stateLock, into: &summary)
+      else { return summary }
+      let published = FileManager.default.fileExists(
+        atPath: directory + "/" + outputs.summary)
+      if incremental.new + incremental.changed == 0 && published && !auditOnly {
+        summary.nothingNew = true
+        summary.finished = Date()
+        return summary
+      }
+      for item in incremental.files {
+        for sample in item.samples {
+          samples?.write(SampleTable.row(sample))
+          read.append(sample)
+          onSample(sample)
+        }
+        for rejection in item.rejections { rejections?.write(SampleTable.row(rejection)) }
+        rejectionRows += item.rejections.count
+        summary.files.append(item.summary)
+      }
+    }
+    for input in pipeline.inputs where pipeline.state == nil {
       switch Self.entries(of: input, reading: pipeline.reading) {
       case .failure(let problem): summary.inputProblems.append(problem.description)
       case .success(let entries):
@@ -288,6 +314,140 @@ public struct PipelineRunner: Sendable {
     let time = LocalDateTime(wallClockSeconds: Double(seconds)).description
       .replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
     return "\(time)Z-\(getpid())"
+  }
+
+  /// What an incremental run read or took from the ledger, per file, in full-run order.
+  struct Incremental {
+    struct File {
+      var input: Int
+      var path: String
+      var summary: FileReadSummary
+      var samples: [Sample]
+      var rejections: [Rejection]
+    }
+    var files: [File] = []
+    var new = 0
+    var changed = 0
+    var unchanged = 0
+    var vanished = 0
+  }
+
+  /// Reads the files that are new or changed since the ledger saw them, records each with
+  /// its samples in one transaction, and takes the others' data from the ledger; a file
+  /// that vanished keeps its data. `nil` when the state cannot be used (the summary says why).
+  private func readIncrementally(
+    _ statePath: String, zonesByFile: inout [String: String], lock: inout DirectoryLock?,
+    into summary: inout RunSummary
+  ) -> Incremental? {
+    let store: StateStore
+    do {
+      try FileManager.default.createDirectory(atPath: statePath, withIntermediateDirectories: true)
+      lock = try DirectoryLock(directory: statePath)
+      store = try StateStore(directory: statePath)
+    } catch let error as OutputError {
+      summary.outputFailures.append(error.description)
+      if let holder = error.lockHolder { summary.lockedBy = holder }
+      return nil
+    } catch {
+      summary.outputFailures.append("state \(statePath): \(error)")
+      return nil
+    }
+    if let previous = lock?.takenOverFrom {
+      summary.notes.append("took over the state lock left by pid \(previous), which no longer runs")
+    }
+    let now = FHIRReportWriter.iso(summary.started)
+    var result = Incremental()
+    do {
+      let ledger = try store.entries()
+      var seen = Set<String>()
+      var unchanged: [String] = []
+      for (index, input) in pipeline.inputs.enumerated() {
+        var files: [String] = []
+        switch Self.entries(of: input, reading: pipeline.reading) {
+        case .failure(let problem):
+          // An inbox that holds no file tonight is normal for a nightly run.
+          var isDirectory: ObjCBool = false
+          let empty =
+            FileManager.default.fileExists(atPath: input.path, isDirectory: &isDirectory)
+            && isDirectory.boolValue
+          if !empty { summary.inputProblems.append(problem.description) }
+        case .success(let entries):
+          for skipped in entries.skipped {
+            summary.skippedEntries.append(skipped)
+            summary.inputProblems.append(
+              "\(input.name): \(skipped.path) not read: \(skipped.reason) (\(skipped.detail))")
+          }
+          files = entries.files
+        }
+        for file in files {
+          seen.insert(file)
+          if let zone = input.timeZone { zonesByFile[file] = zone }
+          let digest = SHA256.file(file)
+          if let digest, let entry = ledger[file], entry.sha256 == digest.sha256 {
+            let data = try store.data(of: file)
+            result.files.append(
+              .init(
+                input: index, path: file, summary: entry.summary, samples: data.samples,
+                rejections: data.rejections))
+            unchanged.append(file)
+            continue
+          }
+          var samples: [Sample] = []
+          var rejections: [Rejection] = []
+          let format =
+            input.format ?? InputFormat.guess(file: file, hasProfile: input.profile != nil)
+          var fileSummary = ExportReader(format: format, profile: input.profile).read(
+            file: file, onSample: { samples.append($0) }, onRejection: { rejections.append($0) })
+          fileSummary.bytes = digest?.bytes
+          fileSummary.sha256 = digest?.sha256
+          let quarantined = fileSummary.failure != nil
+          if quarantined {
+            fileSummary.notices.append(
+              "quarantined in the ledger: read again only when its content changes")
+          }
+          let entry = StateStore.Entry(
+            path: file, input: index, bytes: digest?.bytes ?? 0, sha256: digest?.sha256 ?? "",
+            firstSeen: ledger[file]?.firstSeen ?? now, lastSeen: now,
+            outcome: quarantined ? "quarantined" : "read", summary: fileSummary)
+          try store.record(entry, samples: samples, rejections: rejections)
+          if ledger[file] == nil { result.new += 1 } else { result.changed += 1 }
+          result.files.append(
+            .init(
+              input: index, path: file, summary: fileSummary, samples: samples,
+              rejections: rejections))
+        }
+      }
+      // Files the ledger saw that are gone: their data stay in every table.
+      var vanished: [String] = []
+      for (path, entry) in ledger where !seen.contains(path) {
+        let data = try store.data(of: path)
+        var fileSummary = entry.summary
+        fileSummary.notices.append(
+          "vanished from the inbox (last seen \(entry.lastSeen)); the data of its last content are kept"
+        )
+        result.files.append(
+          .init(
+            input: entry.input, path: path, summary: fileSummary, samples: data.samples,
+            rejections: data.rejections))
+        if entry.outcome != "vanished" { vanished.append(path) }
+      }
+      try store.mark(unchanged, outcome: nil, seen: now)
+      try store.mark(vanished, outcome: "vanished", seen: now)
+      result.unchanged = unchanged.count
+      result.vanished = vanished.count
+      summary.unchangedSince = try store.lastRun()
+      try store.recordRun(
+        id: summary.run, started: now, new: result.new, changed: result.changed,
+        vanished: vanished.count)
+    } catch {
+      summary.outputFailures.append("state \(statePath): \(error)")
+      return nil
+    }
+    result.files.sort { ($0.input, $0.path) < ($1.input, $1.path) }
+    summary.incremental = RunSummary.IncrementalCounts(
+      new: result.new, changed: result.changed, unchanged: result.unchanged,
+      vanished: result.vanished)
+    return result
   }
 
   /// Runs the normalizer stage over every sample read, counting what it did.

@@ -16,10 +16,9 @@ public final class OutputPublisher {
   /// Where this run's files are written until they are published.
   public let staging: String
   /// What taking the lock found: the process id a run killed earlier left in it.
-  public private(set) var takenOverFrom: Int32?
-  private let lock: Int32
+  public let takenOverFrom: Int32?
+  private let lock: DirectoryLock
 
-  static let lockName = ".neuroendo.lock"
   static let journalName = ".neuroendo-publish"
   static let stagingPrefix = ".neuroendo-staging-"
 
@@ -34,35 +33,13 @@ public final class OutputPublisher {
     } catch {
       throw OutputError(path: directory, message: error.localizedDescription)
     }
-    let lockPath = directory + "/" + Self.lockName
-    lock = open(lockPath, O_RDWR | O_CREAT, 0o644)
-    guard lock >= 0 else {
-      throw OutputError(path: lockPath, message: String(cString: strerror(errno)))
-    }
-    guard flock(lock, LOCK_EX | LOCK_NB) == 0 else {
-      let holder = Self.holder(lock)
-      close(lock)
-      throw OutputError(
-        path: directory,
-        message:
-          "another run\(holder.map { " (pid \($0))" } ?? "") is writing to this directory; try again later",
-        lockHolder: holder ?? 0)
-    }
-    // The lock is the system's, released when a process dies; the pid in the file is for
-    // people. A pid left by a run that no longer runs is noted.
-    if let previous = Self.holder(lock), previous != getpid(), kill(previous, 0) != 0 {
-      takenOverFrom = previous
-    }
-    let pid = Array("\(getpid())\n".utf8)
-    _ = ftruncate(lock, 0)
-    _ = pwrite(lock, pid, pid.count, 0)
+    lock = try DirectoryLock(directory: directory)
+    takenOverFrom = lock.takenOverFrom
     staging = directory + "/" + Self.stagingPrefix + run
     Self.recover(directory)
     do {
       try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
     } catch {
-      flock(lock, LOCK_UN)
-      close(lock)
       throw OutputError(path: staging, message: error.localizedDescription)
     }
   }
@@ -70,17 +47,6 @@ public final class OutputPublisher {
   deinit {
     // Unpublished staging (a failed run) goes; the published set stays as it was.
     try? FileManager.default.removeItem(atPath: staging)
-    flock(lock, LOCK_UN)
-    close(lock)
-  }
-
-  /// The process id written in a lock file, when there is one.
-  private static func holder(_ descriptor: Int32) -> Int32? {
-    var buffer = [UInt8](repeating: 0, count: 32)
-    let count = pread(descriptor, &buffer, buffer.count, 0)
-    guard count > 0 else { return nil }
-    let text = String(decoding: buffer[0..<count], as: UTF8.self)
-    return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
   }
 
   /// Where an output file is written while staged.
@@ -161,5 +127,58 @@ public final class OutputPublisher {
   /// An ``AtomicFileWriter`` temporary file: `.<name>.<pid>.tmp`.
   static func isTemporary(_ name: String) -> Bool {
     name.hasPrefix(".") && name.hasSuffix(".tmp")
+  }
+}
+
+/// An exclusive lock on a directory (`.neuroendo.lock`, `flock`), released by the system
+/// when its process dies, and held until the lock is dropped. The file records the
+/// holder's pid for people: a second run is told whom it waits for, and a run that finds
+/// the pid of a process that no longer runs notes that it took over.
+final class DirectoryLock {
+  static let name = ".neuroendo.lock"
+  /// The pid of a dead run found in the lock file.
+  let takenOverFrom: Int32?
+  private let descriptor: Int32
+
+  /// Takes the lock of `directory`, which must exist.
+  ///
+  /// - Throws: ``OutputError`` with ``OutputError/lockHolder`` when another run holds it.
+  init(directory: String) throws(OutputError) {
+    let path = directory + "/" + Self.name
+    descriptor = open(path, O_RDWR | O_CREAT, 0o644)
+    guard descriptor >= 0 else {
+      throw OutputError(path: path, message: String(cString: strerror(errno)))
+    }
+    guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+      let holder = Self.holder(descriptor)
+      close(descriptor)
+      throw OutputError(
+        path: directory,
+        message:
+          "another run\(holder.map { " (pid \($0))" } ?? "") is writing to this directory; try again later",
+        lockHolder: holder ?? 0)
+    }
+    if let previous = Self.holder(descriptor), previous != getpid(), kill(previous, 0) != 0 {
+      takenOverFrom = previous
+    } else {
+      takenOverFrom = nil
+    }
+    let pid = Array("\(getpid())\n".utf8)
+    _ = ftruncate(descriptor, 0)
+    _ = pwrite(descriptor, pid, pid.count, 0)
+  }
+
+  deinit {
+    flock(descriptor, LOCK_UN)
+    close(descriptor)
+  }
+
+  /// The process id written in a lock file, when there is one.
+  private static func holder(_ descriptor: Int32) -> Int32? {
+    var buffer = [UInt8](repeating: 0, count: 32)
+    let count = pread(descriptor, &buffer, buffer.count, 0)
+    guard count > 0 else { return nil }
+    let text = String(decoding: buffer[0..<count], as: UTF8.self)
+    return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
   }
 }

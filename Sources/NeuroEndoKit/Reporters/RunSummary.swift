@@ -13,6 +13,20 @@ public struct RunSummary: Sendable, Codable {
   public var lockedBy: Int32?
   /// Things a person should know about the run itself (a lock taken over from a dead run).
   public var notes: [String] = []
+  /// An incremental run's files: new, changed, unchanged (from the ledger), newly vanished.
+  public var incremental: IncrementalCounts?
+  /// When an incremental run found nothing new: no output was changed.
+  public var nothingNew = false
+  /// The start of the previous incremental run, when there was one.
+  public var unchangedSince: String?
+
+  /// What an incremental run found in its inputs.
+  public struct IncrementalCounts: Sendable, Codable, Hashable {
+    public var new: Int
+    public var changed: Int
+    public var unchanged: Int
+    public var vanished: Int
+  }
   /// The pipeline's name.
   public var pipeline: String
   /// When the run started.

@@ -14,6 +14,11 @@ public enum RunSummaryReporter {
       lines += gapLines(file, indent: "  ")
     }
     for note in summary.notes { lines.append("note: \(note)") }
+    if let counts = summary.incremental {
+      lines.append(
+        "incremental: \(counts.new) new, \(counts.changed) changed, \(counts.unchanged) unchanged (from the ledger), \(counts.vanished) vanished (their data kept)"
+      )
+    }
     for problem in summary.inputProblems { lines.append("input: \(problem)") }
     for failure in summary.outputFailures { lines.append("output: \(failure)") }
     let totals = summary.totals
@@ -70,6 +75,15 @@ public enum RunSummaryReporter {
       + "; feedback findings: "
       + Finding.Severity.allCases.map { "\($0.rawValue) \(counts.findings[$0.rawValue] ?? 0)" }
       .joined(separator: ", ")
+  }
+
+  /// The one line of a night with nothing new.
+  public static func nothingNewLine(_ summary: RunSummary) -> String {
+    let counts = summary.incremental ?? .init(new: 0, changed: 0, unchanged: 0, vanished: 0)
+    var line = "nothing new: \(counted(counts.unchanged, "file")) unchanged"
+    if let since = summary.unchangedSince { line += " since \(since)" }
+    if counts.vanished > 0 { line += ", \(counts.vanished) vanished (their data kept)" }
+    return line + "; outputs left as they are"
   }
 
   /// `1 result`, `2 results`.

@@ -234,5 +234,6 @@ struct PipelineLoaderTests {
     #expect(pipeline.absentPaths.count == 2)
     #expect(pipeline.absentPaths.allSatisfy { $0.hasSuffix("inbox does not exist") })
     #expect(pipeline.inputOutputOverlaps().isEmpty)
+    #expect(pipeline.state?.hasSuffix("state") == true)
   }
 }
