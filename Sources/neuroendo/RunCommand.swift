@@ -14,6 +14,11 @@ struct RunCommand: ParsableCommand {
   @Option(name: .customLong("out"), help: "Write outputs here instead of the pipeline's directory.")
   var outputDirectory: String?
 
+  @Flag(
+    help:
+      "With a state directory: forget the ledger and rebuild from the inputs still present.")
+  var rebuild = false
+
   func run() throws {
     let definition: Pipeline
     do {
@@ -23,7 +28,8 @@ struct RunCommand: ParsableCommand {
       throw ExitStatus.invalidConfiguration
     }
     try refuseOverlaps(definition.inputOutputOverlaps(outputDirectory: outputDirectory))
-    let summary = PipelineRunner(pipeline: definition).run(outputDirectory: outputDirectory)
+    let summary = PipelineRunner(pipeline: definition).run(
+      outputDirectory: outputDirectory, rebuild: rebuild)
     try finish(summary)
   }
 }

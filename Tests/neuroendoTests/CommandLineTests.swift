@@ -359,6 +359,104 @@ struct CommandLineTests {
     #expect(try Data(contentsOf: summary) == before)
   }
 
+  @Test("killed at any point, the next run ends with the outputs of an uninterrupted run")
+  func killedRuns() throws {
+    let directory = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let inbox = directory.appendingPathComponent("inbox")
+    try FileManager.default.createDirectory(at: inbox, withIntermediateDirectories: true)
+    // 16 LIS exports of 1,200 results each: long enough to be killed in the middle.
+    for file in 0..<16 {
+      var text = "patient_id,test_code,value,unit,collected_at\n"
+      for row in 0..<1200 {
+        let subject = "S\(file)-\(row % 50)"
+        text +=
+          "\(subject),3016-3,\(1 + Double(row % 37) / 10),mIU/L,2026-03-\(10 + row % 9)T08:\(10 + row % 40):00+01:00\n"
+      }
+      try text.write(
+        to: inbox.appendingPathComponent("export-\(file).csv"), atomically: true, encoding: .utf8)
+    }
+    func pipeline(_ name: String) throws -> String {
+      let file = directory.appendingPathComponent("\(name).yml")
+      try """
+      version: 1
+      state: state-\(name)
+      inputs:
+        - path: inbox
+      outputs:
+        directory: out-\(name)
+      """.write(to: file, atomically: true, encoding: .utf8)
+      return file.path
+    }
+    let reference = try neuroendo("run", try pipeline("reference"))
+    #expect(reference.status == 0)
+    let killed = try pipeline("killed")
+    var interrupted = 0
+    for delay in [0.05, 0.2, 0.5, 1.0, 1.5] {
+      let process = Process()
+      process.executableURL = try executable()
+      process.arguments = ["run", killed]
+      process.standardOutput = FileHandle.nullDevice
+      process.standardError = FileHandle.nullDevice
+      try process.run()
+      Thread.sleep(forTimeInterval: delay)
+      kill(process.processIdentifier, SIGKILL)
+      process.waitUntilExit()
+      if process.terminationReason == .uncaughtSignal { interrupted += 1 }
+    }
+    #expect(interrupted >= 3)  // most kills land while the run is still going
+    let finished = try neuroendo("run", killed)
+    #expect(finished.status == 0)
+    for table in [
+      "samples.csv", "rejections.csv", "normalized-samples.csv", "findings.csv",
+      "features-subject-day.csv",
+    ] {
+      let expected = try Data(
+        contentsOf: directory.appendingPathComponent("out-reference/\(table)"))
+      let actual = try Data(contentsOf: directory.appendingPathComponent("out-killed/\(table)"))
+      #expect(actual == expected, "\(table)")
+    }
+    // No staging or temporary file of the killed runs is left.
+    let leftovers = try FileManager.default.contentsOfDirectory(
+      atPath: directory.appendingPathComponent("out-killed").path
+    ).filter { $0.hasPrefix(".") }
+    #expect(leftovers == [".neuroendo.lock"])
+  }
+
+  @Test("run --rebuild forgets the ledger and reads the inputs still present")
+  func rebuild() throws {
+    let directory = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let inbox = directory.appendingPathComponent("inbox")
+    try FileManager.default.createDirectory(at: inbox, withIntermediateDirectories: true)
+    for name in ["stmary-lis-2026-03-16.csv", "labnord-results-2026-03-15.csv"] {
+      try FileManager.default.copyItem(
+        atPath: root.appendingPathComponent("SampleData/lis/\(name)").path,
+        toPath: inbox.appendingPathComponent(name).path)
+    }
+    let pipeline = directory.appendingPathComponent("nightly.yml")
+    try """
+    version: 1
+    state: state
+    inputs:
+      - path: inbox
+        glob: "stmary-*.csv"
+    outputs:
+      directory: out
+    """.write(to: pipeline, atomically: true, encoding: .utf8)
+    #expect(try neuroendo("run", pipeline.path).status == 0)
+    try FileManager.default.removeItem(
+      at: inbox.appendingPathComponent("stmary-lis-2026-03-16.csv"))
+    let kept = try neuroendo("run", pipeline.path)
+    #expect(kept.output.hasPrefix("nothing new: 0 files unchanged"))
+    #expect(kept.output.contains("1 vanished (their data kept)"))
+    let rebuilt = try neuroendo("run", pipeline.path, "--rebuild")
+    #expect(rebuilt.output.contains("note: rebuilt: the ledger was cleared"))
+    let samples = try String(
+      contentsOf: directory.appendingPathComponent("out/samples.csv"), encoding: .utf8)
+    #expect(samples.split(separator: "\n").count == 1)  // the vanished file's data are gone
+  }
+
   @Test("validate: the sample pipeline is valid")
   func validateSample() throws {
     let result = try neuroendo("validate", "Pipelines/sample.yml")

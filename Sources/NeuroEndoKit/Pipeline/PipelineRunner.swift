@@ -118,10 +118,11 @@ public struct PipelineRunner: Sendable {
   /// - Parameters:
   ///   - outputDirectory: overrides the pipeline's output directory.
   ///   - auditOnly: read and normalize only, and write the audit (`neuroendo audit`).
+  ///   - rebuild: with a state directory, forget the ledger and read the inputs still present.
   ///   - onSample: also receives every accepted sample (for later stages and tests).
   /// - Returns: the summary; it is also written to the output directory.
   public func run(
-    outputDirectory: String? = nil, auditOnly: Bool = false,
+    outputDirectory: String? = nil, auditOnly: Bool = false, rebuild: Bool = false,
     onSample: (Sample) -> Void = { _ in }
   ) -> RunSummary {
     let started = Date()
@@ -176,11 +177,12 @@ public struct PipelineRunner: Sendable {
     if let statePath = pipeline.state, publisher != nil {
       guard
         let incremental = readIncrementally(
-          statePath, zonesByFile: &zonesByFile, lock: &stateLock, into: &summary)
+          statePath, rebuild: rebuild, zonesByFile: &zonesByFile, lock: &stateLock,
+          into: &summary)
       else { return summary }
       let published = FileManager.default.fileExists(
         atPath: directory + "/" + outputs.summary)
-      if incremental.new + incremental.changed == 0 && published && !auditOnly {
+      if incremental.new + incremental.changed == 0 && published && !auditOnly && !rebuild {
         summary.nothingNew = true
         summary.finished = Date()
         return summary
@@ -336,14 +338,18 @@ public struct PipelineRunner: Sendable {
   /// its samples in one transaction, and takes the others' data from the ledger; a file
   /// that vanished keeps its data. `nil` when the state cannot be used (the summary says why).
   private func readIncrementally(
-    _ statePath: String, zonesByFile: inout [String: String], lock: inout DirectoryLock?,
-    into summary: inout RunSummary
+    _ statePath: String, rebuild: Bool, zonesByFile: inout [String: String],
+    lock: inout DirectoryLock?, into summary: inout RunSummary
   ) -> Incremental? {
     let store: StateStore
     do {
       try FileManager.default.createDirectory(atPath: statePath, withIntermediateDirectories: true)
       lock = try DirectoryLock(directory: statePath)
       store = try StateStore(directory: statePath)
+      if rebuild {
+        try store.reset()
+        summary.notes.append("rebuilt: the ledger was cleared and every input still present read")
+      }
     } catch let error as OutputError {
       summary.outputFailures.append(error.description)
       if let holder = error.lockHolder { summary.lockedBy = holder }

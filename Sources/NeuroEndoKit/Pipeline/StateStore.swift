@@ -78,6 +78,15 @@ public final class StateStore {
     return migrator
   }
 
+  /// Forgets every file (`neuroendo run --rebuild`): the next run reads the inputs still
+  /// present as new; the runs recorded stay.
+  public func reset() throws {
+    try database.write { db in
+      try db.execute(sql: "DELETE FROM fileData")
+      try db.execute(sql: "DELETE FROM inputFile")
+    }
+  }
+
   /// Every ledger row, by path.
   public func entries() throws -> [String: Entry] {
     try database.read { db in
