@@ -85,6 +85,9 @@ public struct Pipeline: Sendable {
   public var reading = ReadSettings()
   /// The state directory of incremental runs (`state:`), when the pipeline has one.
   public var state: String?
+  /// With a state directory, whether only the reports of patients touched by new data are
+  /// written again (`settings.reports.rewrite: touched`, the default) or all (`all`).
+  public var rewriteAllReports = false
   /// A sleep diary of waking times (`settings.normalize.wake_diary`), when there is one.
   public var wakeDiary: (path: String, profile: CSVProfile)?
   /// Settings of the analyzers (`settings.analyze`).
@@ -230,7 +233,17 @@ public enum PipelineLoader {
     var normalizer = NormalizerSettings()
     var wakeDiary: (path: String, profile: CSVProfile)?
     var analyzers = AnalyzerSettings()
-    let settings = map["settings"]?.mapping(allowed: ["read", "normalize", "analyze"])
+    let settings = map["settings"]?.mapping(allowed: ["read", "normalize", "analyze", "reports"])
+    var rewriteAll = false
+    if let reports = settings?["reports"]?.mapping(allowed: ["rewrite"]),
+      let entry = reports["rewrite"], let text = entry.string()
+    {
+      switch text {
+      case "touched": rewriteAll = false
+      case "all": rewriteAll = true
+      default: entry.report("'\(text)' is not one of: touched, all")
+      }
+    }
     var reading = ReadSettings()
     if let read = settings?["read"]?.mapping(allowed: ["max_file_bytes", "follow_links"]) {
       if let entry = read["max_file_bytes"], let bytes = entry.int() {
@@ -268,6 +281,7 @@ public enum PipelineLoader {
     pipeline.wakeDiary = wakeDiary
     pipeline.analyzers = analyzers
     pipeline.reading = reading
+    pipeline.rewriteAllReports = rewriteAll
     if let node = map["state"], let path = node.string() {
       pipeline.state = resolve(path, against: base)
     }

@@ -174,6 +174,7 @@ public struct PipelineRunner: Sendable {
     // Incremental runs (`state:`): unchanged files come from the ledger, in the order a full
     // run reads them; a night with nothing new leaves the outputs as they are.
     var stateLock: DirectoryLock?
+    var touched: Set<String>?
     if let statePath = pipeline.state, publisher != nil {
       guard
         let incremental = readIncrementally(
@@ -187,6 +188,7 @@ public struct PipelineRunner: Sendable {
         summary.finished = Date()
         return summary
       }
+      if !pipeline.rewriteAllReports && !rebuild { touched = incremental.touched }
       for item in incremental.files {
         for sample in item.samples {
           samples?.write(SampleTable.row(sample))
@@ -267,7 +269,7 @@ public struct PipelineRunner: Sendable {
       reports, findings: Dictionary(grouping: feedback.findings, by: \.subjectID),
       cohort: CohortReport.build(
         reports: reports, features: features, settings: pipeline.analyzers, run: summary.run),
-      directory: staging, into: &summary)
+      touched: touched, published: directory, directory: staging, into: &summary)
 
     let rows = ["samples": summary.totals.samples, "rejections": rejectionRows]
     let names = ["samples": outputs.samples, "rejections": outputs.rejections]
@@ -332,6 +334,8 @@ public struct PipelineRunner: Sendable {
     var changed = 0
     var unchanged = 0
     var vanished = 0
+    /// Subjects with samples or rejections in new or changed files.
+    var touched = Set<String>()
   }
 
   /// Reads the files that are new or changed since the ledger saw them, records each with
@@ -417,6 +421,11 @@ public struct PipelineRunner: Sendable {
             outcome: quarantined ? "quarantined" : "read", summary: fileSummary)
           try store.record(entry, samples: samples, rejections: rejections)
           if ledger[file] == nil { result.new += 1 } else { result.changed += 1 }
+          result.touched.formUnion(samples.map(\.subjectID))
+          if let previous = ledger[file] {
+            // A changed file also touches the subjects its earlier content had.
+            result.touched.formUnion(try store.data(of: previous.path).samples.map(\.subjectID))
+          }
           result.files.append(
             .init(
               input: index, path: file, summary: fileSummary, samples: samples,
@@ -557,7 +566,7 @@ public struct PipelineRunner: Sendable {
   /// subjects with findings, `<subject>.fhir.json`; published as one directory.
   private func writeReports(
     _ reports: [PatientReport], findings: [String: [Finding]], cohort: CohortReport,
-    directory: String?, into summary: inout RunSummary
+    touched: Set<String>?, published: String, directory: String?, into summary: inout RunSummary
   ) {
     guard let directory else { return }
     let folder = path(directory, pipeline.outputs.reports)
@@ -568,8 +577,16 @@ public struct PipelineRunner: Sendable {
       summary.outputFailures.append("cannot write \(folder): \(error.localizedDescription)")
       return
     }
+    var kept = 0
     for report in reports {
       let base = "\(pipeline.outputs.reports)/patients/\(PatientReport.fileName(report.subjectID))"
+      // A patient no new data touched keeps the report of the run that wrote it.
+      if let touched, !touched.contains(report.subjectID),
+        Self.keep(base, hasFHIR: findings[report.subjectID] != nil, from: published, to: directory)
+      {
+        kept += 1
+        continue
+      }
       var files = [
         ("json", PatientReportRenderer.json(report)),
         ("md", PatientReportRenderer.markdown(report)),
@@ -600,6 +617,32 @@ public struct PipelineRunner: Sendable {
     }
     summary.outputs["reports"] = pipeline.outputs.reports
     summary.outputRows["reports"] = reports.count
+    if kept > 0 {
+      summary.notes.append(
+        "reports: \(reports.count - kept) written, \(kept) kept as they were (patients no new data touched; settings.reports.rewrite: all writes them all)"
+      )
+    }
+  }
+
+  /// Links a patient's published report files into the staging directory; `false` (and
+  /// nothing linked) when one of them is missing.
+  private static func keep(
+    _ base: String, hasFHIR: Bool, from published: String, to staging: String
+  )
+    -> Bool
+  {
+    let suffixes = ["json", "md", "html"] + (hasFHIR ? ["fhir.json"] : [])
+    let sources = suffixes.map { "\(published)/\(base).\($0)" }
+    guard sources.allSatisfy({ FileManager.default.fileExists(atPath: $0) }) else { return false }
+    for (source, suffix) in zip(sources, suffixes) {
+      let target = "\(staging)/\(base).\(suffix)"
+      if link(source, target) != 0 {
+        guard (try? FileManager.default.copyItem(atPath: source, toPath: target)) != nil else {
+          return false
+        }
+      }
+    }
+    return true
   }
 
   /// Writes one output atomically and records it under `role`, or records why it failed.

@@ -63,6 +63,16 @@ struct IncrementalRunTests {
     try put("c.csv", export("C", tsh: 0.1))
     let third = PipelineRunner(pipeline: nightly).run()
     #expect(third.incremental == .init(new: 1, changed: 1, unchanged: 1, vanished: 0))
+    // Only the patients new data touched get new reports; A keeps the first night's.
+    func reportRun(_ subject: String) throws -> String {
+      let data = try Data(
+        contentsOf: root.appendingPathComponent("out/reports/patients/\(subject).json"))
+      return try JSONDecoder().decode(PatientReport.self, from: data).run
+    }
+    #expect(try reportRun("A") == first.run)
+    #expect(try reportRun("B") == third.run)
+    #expect(try reportRun("C") == third.run)
+    #expect(third.notes.contains { $0.hasPrefix("reports: 2 written, 1 kept as they were") })
     // Night 4: A vanished from the inbox; its data stay.
     let aContent = try String(contentsOf: inbox.appendingPathComponent("a.csv"), encoding: .utf8)
     try FileManager.default.removeItem(at: inbox.appendingPathComponent("a.csv"))
