@@ -28,7 +28,7 @@ build: setup
 
 # Builds and runs the sample pipeline over SampleData/; outputs go to out/sample/.
 run: build
-	$(BIN)/neuroendo run Pipelines/sample.yml
+	$(BIN)/neuroendo run --verbose Pipelines/sample.yml
 
 test: setup
 	$(SWIFT) test

@@ -12,7 +12,8 @@ struct NeuroEndoCommand: ParsableCommand {
       Exit codes: 0 success; 1 an input or output problem: a file or inbox that is missing \
       or unreadable, or an output that could not be written (the summary says which); 2 the \
       pipeline or a profile has mistakes; 3 (audit only) records were rejected; 64 wrong usage, \
-      or outputs that would touch an input; 75 another run is writing to the output directory.
+      or outputs that would touch an input; 70 internal failure; 75 another run is writing to \
+      the output or state directory.
       """,
     version: NeuroEndoVersion.current,
     subcommands: [
@@ -30,6 +31,8 @@ enum ExitStatus {
   static let rejected = ExitCode(3)
   /// Another run holds the output directory (EX_TEMPFAIL): try again later.
   static let busy = ExitCode(75)
+  /// Something failed inside NeuroEndo (EX_SOFTWARE).
+  static let internalFailure = ExitCode(70)
 }
 
 /// A pipeline for exports named on the command line (`analyze`, `audit`): the profile and
@@ -53,6 +56,19 @@ func commandLinePipeline(
     settings: base)
   if let timeZone { pipeline.normalizer.timeZone = timeZone }
   return pipeline
+}
+
+/// Runs a command's body, turning an unexpected error into the internal-failure code (70)
+/// with its description; the documented exit codes pass through.
+func guarded(_ body: () throws -> Void) throws {
+  do {
+    try body()
+  } catch let exit as ExitCode {
+    throw exit
+  } catch {
+    printError("internal failure: \(error)")
+    throw ExitStatus.internalFailure
+  }
 }
 
 /// Prints a run's summary and exits as documented: 75 (one line naming the holder) when

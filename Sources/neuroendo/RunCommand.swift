@@ -1,11 +1,20 @@
 import ArgumentParser
+import Logging
 import NeuroEndoKit
 
 struct RunCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "run",
     abstract:
-      "Runs a pipeline file: reads its inputs and writes samples, rejections and a run summary."
+      "Runs a pipeline file: reads its inputs and writes samples, rejections and a run summary.",
+    discussion: """
+      Suits cron: on success one summary line on standard output (nothing with --quiet; the \
+      whole summary with --verbose), problems on standard error through the log (timestamped \
+      text, or JSON lines with --log-format json), a progress line only when standard error \
+      is a terminal. Exit codes: 0 success (rejected records are normal); 1 an input or \
+      output problem; 2 pipeline or profile mistakes; 64 usage, or outputs that would touch \
+      an input; 70 internal failure; 75 another run holds the output or state directory.
+      """
   )
 
   @Argument(help: "The pipeline file, e.g. Pipelines/sample.yml.")
@@ -19,17 +28,52 @@ struct RunCommand: ParsableCommand {
       "With a state directory: forget the ledger and rebuild from the inputs still present.")
   var rebuild = false
 
+  @Flag(name: .shortAndLong, help: "Print nothing on success.")
+  var quiet = false
+
+  @Flag(name: .shortAndLong, help: "Print the whole run summary, file by file.")
+  var verbose = false
+
+  @Option(
+    name: .customLong("log-format"), help: "text or json: the format of the log on standard error.")
+  var logFormat: LogFormat = .text
+
   func run() throws {
-    let definition: Pipeline
-    do {
-      definition = try PipelineLoader.load(file: pipeline)
-    } catch {
-      printError(error.description)
-      throw ExitStatus.invalidConfiguration
+    let format = logFormat
+    LoggingSystem.bootstrap { _ in RunLogHandler(format: format) }
+    let logger = Logger(label: "neuroendo")
+    try guarded {
+      let definition: Pipeline
+      do throws(ConfigIssues) {
+        definition = try PipelineLoader.load(file: pipeline)
+      } catch {
+        printError(error.description)
+        throw ExitStatus.invalidConfiguration
+      }
+      try refuseOverlaps(definition.inputOutputOverlaps(outputDirectory: outputDirectory))
+      let progress = ProgressLine()
+      let summary = PipelineRunner(pipeline: definition).run(
+        outputDirectory: outputDirectory, rebuild: rebuild, progress: { progress.show($0) })
+      progress.clear()
+      if let holder = summary.lockedBy {
+        logger.error(
+          "another run\(holder > 0 ? " (pid \(holder))" : "") is writing to the output or state directory; nothing was done"
+        )
+        throw ExitStatus.busy
+      }
+      log(summary, to: logger)
+      if summary.nothingNew {
+        if !quiet { print(RunSummaryReporter.nothingNewLine(summary)) }
+        return
+      }
+      if verbose {
+        print(RunSummaryReporter.text(summary), terminator: "")
+      } else if !quiet || !summary.isComplete {
+        print(RunSummaryReporter.line(summary))
+      }
+      if !summary.isComplete { throw ExitStatus.incomplete }
     }
-    try refuseOverlaps(definition.inputOutputOverlaps(outputDirectory: outputDirectory))
-    let summary = PipelineRunner(pipeline: definition).run(
-      outputDirectory: outputDirectory, rebuild: rebuild)
-    try finish(summary)
   }
 }
+
+extension LogFormat: ExpressibleByArgument {}

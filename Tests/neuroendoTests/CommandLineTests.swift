@@ -56,7 +56,7 @@ struct CommandLineTests {
   func runSample() throws {
     let output = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: output) }
-    let result = try neuroendo("run", "Pipelines/sample.yml", "--out", output.path)
+    let result = try neuroendo("run", "--verbose", "Pipelines/sample.yml", "--out", output.path)
     #expect(result.status == 0)
     #expect(
       result.output.contains(
@@ -210,8 +210,8 @@ struct CommandLineTests {
     let inbox = try neuroendo("run", pipeline.path)
     #expect(inbox.status == 1)
     #expect(
-      inbox.output.contains(
-        "input: inbox: \(directory.path)/inbox does not exist"))
+      inbox.error.contains(
+        "warning: input: inbox: \(directory.path)/inbox does not exist"))
     let validate = try neuroendo("validate", pipeline.path)
     #expect(validate.status == 0)
     #expect(
@@ -348,7 +348,7 @@ struct CommandLineTests {
     """.write(to: pipeline, atomically: true, encoding: .utf8)
     let first = try neuroendo("run", pipeline.path)
     #expect(first.status == 0)  // rejected records are normal
-    #expect(first.output.contains("incremental: 1 new, 0 changed, 0 unchanged"))
+    #expect(first.output.contains("; 1 new, 0 changed, 0 unchanged"))
     let summary = directory.appendingPathComponent("out/run-summary.json")
     let before = try Data(contentsOf: summary)
     let second = try neuroendo("run", pipeline.path)
@@ -451,10 +451,47 @@ struct CommandLineTests {
     #expect(kept.output.hasPrefix("nothing new: 0 files unchanged"))
     #expect(kept.output.contains("1 vanished (their data kept)"))
     let rebuilt = try neuroendo("run", pipeline.path, "--rebuild")
-    #expect(rebuilt.output.contains("note: rebuilt: the ledger was cleared"))
+    #expect(rebuilt.error.contains("notice: rebuilt: the ledger was cleared"))
     let samples = try String(
       contentsOf: directory.appendingPathComponent("out/samples.csv"), encoding: .utf8)
     #expect(samples.split(separator: "\n").count == 1)  // the vanished file's data are gone
+  }
+
+  @Test("run suits cron: one line on success, nothing with --quiet, problems as log lines")
+  func cronOutput() throws {
+    let output = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: output) }
+    let plain = try neuroendo("run", "Pipelines/sample.yml", "--out", output.path)
+    #expect(plain.status == 0)
+    #expect(plain.output.split(separator: "\n").count == 1)
+    #expect(
+      plain.output.hasPrefix(
+        "sample: 10 files, 144 records = 118 accepted + 0 partial + 19 rejected + 7 skipped; 150 samples; 15 subject-days; 28 findings (15 marked); wrote "
+      ))
+    // No progress line: standard error is not a terminal here.
+    #expect(!plain.error.contains("\u{1B}[K"))
+    let quiet = try neuroendo("run", "--quiet", "Pipelines/sample.yml", "--out", output.path)
+    #expect(quiet.status == 0 && quiet.output.isEmpty)
+    // A problem goes to standard error, timestamped, or as JSON for a log collector.
+    let pipeline = output.appendingPathComponent("missing.yml")
+    try """
+    version: 1
+    inputs:
+      - path: nowhere
+    outputs:
+      directory: out
+    """.write(to: pipeline, atomically: true, encoding: .utf8)
+    let text = try neuroendo("run", "--quiet", pipeline.path)
+    #expect(text.status == 1)
+    #expect(text.error.contains(" warning: input: nowhere: "))
+    #expect(text.error.hasPrefix("20"))  // an ISO 8601 timestamp
+    let json = try neuroendo("run", "--log-format", "json", pipeline.path)
+    let line = try #require(json.error.split(separator: "\n").first)
+    let object = try #require(
+      try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String])
+    #expect(object["level"] == "warning")
+    #expect(object["message"]?.hasPrefix("input: nowhere: ") == true)
+    #expect(object["timestamp"]?.hasPrefix("20") == true)
   }
 
   @Test("validate: the sample pipeline is valid")

@@ -120,10 +120,11 @@ public struct PipelineRunner: Sendable {
   ///   - auditOnly: read and normalize only, and write the audit (`neuroendo audit`).
   ///   - rebuild: with a state directory, forget the ledger and read the inputs still present.
   ///   - onSample: also receives every accepted sample (for later stages and tests).
+  ///   - progress: told what the run is doing, a short line at a time (for a progress bar).
   /// - Returns: the summary; it is also written to the output directory.
   public func run(
     outputDirectory: String? = nil, auditOnly: Bool = false, rebuild: Bool = false,
-    onSample: (Sample) -> Void = { _ in }
+    onSample: (Sample) -> Void = { _ in }, progress: (String) -> Void = { _ in }
   ) -> RunSummary {
     let started = Date()
     let directory = outputDirectory ?? pipeline.outputs.directory
@@ -179,7 +180,7 @@ public struct PipelineRunner: Sendable {
       guard
         let incremental = readIncrementally(
           statePath, rebuild: rebuild, zonesByFile: &zonesByFile, lock: &stateLock,
-          into: &summary)
+          progress: progress, into: &summary)
       else { return summary }
       let published = FileManager.default.fileExists(
         atPath: directory + "/" + outputs.summary)
@@ -210,6 +211,7 @@ public struct PipelineRunner: Sendable {
             "\(input.name): \(skipped.path) not read: \(skipped.reason) (\(skipped.detail))")
         }
         for file in entries.files {
+          progress("reading \(file)")
           if let zone = input.timeZone { zonesByFile[file] = zone }
           let format =
             input.format ?? InputFormat.guess(file: file, hasProfile: input.profile != nil)
@@ -235,6 +237,7 @@ public struct PipelineRunner: Sendable {
       }
     }
 
+    progress("normalizing \(read.count) samples")
     var diaryRejections: [Rejection] = []
     let normalization = normalize(
       read, zonesByFile: zonesByFile, into: &summary, diaryRejections: &diaryRejections)
@@ -252,6 +255,7 @@ public struct PipelineRunner: Sendable {
       if let publisher { publish(&summary, with: publisher) }
       return summary
     }
+    progress("analyzing")
     writeNormalized(normalization.samples, directory: staging, into: &summary)
     let features = CortisolRhythmAnalyzer(settings: pipeline.analyzers).analyze(
       normalization.samples)
@@ -262,6 +266,7 @@ public struct PipelineRunner: Sendable {
     ).evaluate(normalization.samples)
     summary.analysis.count(feedback)
     writeFindings(feedback.findings, directory: staging, into: &summary)
+    progress("writing reports")
     let reports = PatientReport.build(
       samples: normalization.samples, features: features, feedback: feedback,
       settings: pipeline.analyzers, run: summary.run)
@@ -343,7 +348,7 @@ public struct PipelineRunner: Sendable {
   /// that vanished keeps its data. `nil` when the state cannot be used (the summary says why).
   private func readIncrementally(
     _ statePath: String, rebuild: Bool, zonesByFile: inout [String: String],
-    lock: inout DirectoryLock?, into summary: inout RunSummary
+    lock: inout DirectoryLock?, progress: (String) -> Void, into summary: inout RunSummary
   ) -> Incremental? {
     let store: StateStore
     do {
@@ -390,6 +395,7 @@ public struct PipelineRunner: Sendable {
           files = entries.files
         }
         for file in files {
+          progress("checking \(file)")
           seen.insert(file)
           if let zone = input.timeZone { zonesByFile[file] = zone }
           let digest = SHA256.file(file)

@@ -77,6 +77,26 @@ public enum RunSummaryReporter {
       .joined(separator: ", ")
   }
 
+  /// The one line `run` prints on success: files, records, samples, findings, outputs.
+  public static func line(_ summary: RunSummary) -> String {
+    let totals = summary.totals
+    let marked = summary.analysis.findings["marked"] ?? 0
+    let findings = summary.analysis.findings.values.reduce(0, +)
+    var line =
+      "\(summary.pipeline): \(counted(totals.files, "file")), \(totals.records) records = "
+      + "\(totals.acceptedRecords) accepted + \(totals.partialRecords) partial + "
+      + "\(totals.rejectedRecords) rejected\(skipped(totals.skippedRecords)); "
+      + "\(totals.samples) samples; \(summary.analysis.subjectDays) subject-days; "
+      + "\(counted(findings, "finding")) (\(marked) marked)"
+    if let counts = summary.incremental {
+      line += "; \(counts.new) new, \(counts.changed) changed, \(counts.unchanged) unchanged"
+    }
+    if let written = summary.outputs["summary"] {
+      line += "; wrote \(URL(fileURLWithPath: written).deletingLastPathComponent().path)"
+    }
+    return line
+  }
+
   /// The one line of a night with nothing new.
   public static func nothingNewLine(_ summary: RunSummary) -> String {
     let counts = summary.incremental ?? .init(new: 0, changed: 0, unchanged: 0, vanished: 0)
