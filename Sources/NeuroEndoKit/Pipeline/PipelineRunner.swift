@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Runs a pipeline: reads every input file, writes the canonical samples, the rejections
 /// and the run summary, all atomically. One file that cannot be read never stops the others.
@@ -176,6 +177,7 @@ public struct PipelineRunner: Sendable {
     // run reads them; a night with nothing new leaves the outputs as they are.
     var stateLock: DirectoryLock?
     var touched: Set<String>?
+    var state: StateStore?
     if let statePath = pipeline.state, publisher != nil {
       guard
         let incremental = readIncrementally(
@@ -190,6 +192,7 @@ public struct PipelineRunner: Sendable {
         return summary
       }
       if !pipeline.rewriteAllReports && !rebuild { touched = incremental.touched }
+      state = incremental.store
       for item in incremental.files {
         for sample in item.samples {
           samples?.write(SampleTable.row(sample))
@@ -266,10 +269,21 @@ public struct PipelineRunner: Sendable {
     ).evaluate(normalization.samples)
     summary.analysis.count(feedback)
     writeFindings(feedback.findings, directory: staging, into: &summary)
+    // With a state, the results are kept, and each finding knows the run that first made it.
+    var firstReported: [String: String] = [:]
+    if let state {
+      do {
+        firstReported = try state.record(
+          normalized: normalization.samples, days: features.days, findings: feedback.findings,
+          run: summary.run)
+      } catch {
+        summary.outputFailures.append("state: cannot keep the results: \(error)")
+      }
+    }
     progress("writing reports")
     let reports = PatientReport.build(
       samples: normalization.samples, features: features, feedback: feedback,
-      settings: pipeline.analyzers, run: summary.run)
+      settings: pipeline.analyzers, run: summary.run, firstReported: firstReported)
     writeReports(
       reports, findings: Dictionary(grouping: feedback.findings, by: \.subjectID),
       cohort: CohortReport.build(
@@ -317,13 +331,21 @@ public struct PipelineRunner: Sendable {
     }
   }
 
-  /// `20261126T142600Z-4242`: the start time and the process, unique per run.
+  /// `20261126T142600Z-4242`: the start time and the process, and a count when one process
+  /// starts more than one run (`-4242.2`), so that every run has its own id.
   static func runID(_ started: Date) -> String {
     let seconds = Int(started.timeIntervalSince1970)
     let time = LocalDateTime(wallClockSeconds: Double(seconds)).description
       .replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
-    return "\(time)Z-\(getpid())"
+    let count = runsStarted.withLock { count in
+      count += 1
+      return count
+    }
+    return "\(time)Z-\(getpid())" + (count > 1 ? ".\(count)" : "")
   }
+
+  /// Runs this process started.
+  private static let runsStarted = Mutex(0)
 
   /// What an incremental run read or took from the ledger, per file, in full-run order.
   struct Incremental {
@@ -341,6 +363,8 @@ public struct PipelineRunner: Sendable {
     var vanished = 0
     /// Subjects with samples or rejections in new or changed files.
     var touched = Set<String>()
+    /// The state, for the run's results.
+    var store: StateStore?
   }
 
   /// Reads the files that are new or changed since the ledger saw them, records each with
@@ -372,6 +396,7 @@ public struct PipelineRunner: Sendable {
     }
     let now = FHIRReportWriter.iso(summary.started)
     var result = Incremental()
+    result.store = store
     do {
       let ledger = try store.entries()
       var seen = Set<String>()

@@ -75,7 +75,77 @@ public final class StateStore {
         table.column("vanishedFiles", .integer).notNull()
       }
     }
+    migrator.registerMigration("v3: results") { db in
+      try db.create(table: "normalizedSample") { table in
+        table.column("subject", .text).notNull().indexed()
+        table.column("json", .blob).notNull()
+      }
+      try db.create(table: "feature") { table in
+        table.column("subject", .text).notNull()
+        table.column("day", .integer).notNull()
+        table.column("json", .blob).notNull()
+        table.primaryKey(["subject", "day"])
+      }
+      try db.create(table: "finding") { table in
+        table.primaryKey("key", .text)
+        table.column("subject", .text).notNull().indexed()
+        table.column("analyzer", .text).notNull()
+        table.column("pattern", .text).notNull()
+        table.column("time", .text)
+        table.column("firstRun", .text).notNull()
+        table.column("lastRun", .text).notNull()
+        table.column("json", .blob).notNull()
+      }
+    }
     return migrator
+  }
+
+  /// Keeps a run's results: the normalized samples and features it made (replacing the
+  /// previous run's, as they are made from all the data), and its findings, each with the
+  /// run that first reported it. Returns the first run of each finding, by ``Finding/identity``.
+  @discardableResult
+  public func record(
+    normalized: [NormalizedSample], days: [SubjectDayFeatures], findings: [Finding], run: String
+  ) throws -> [String: String] {
+    let encoder = JSONLines.makeEncoder()
+    return try database.write { db in
+      try db.execute(sql: "DELETE FROM normalizedSample")
+      for sample in normalized {
+        try db.execute(
+          sql: "INSERT INTO normalizedSample (subject, json) VALUES (?, ?)",
+          arguments: [sample.sample.subjectID, try encoder.encode(sample)])
+      }
+      try db.execute(sql: "DELETE FROM feature")
+      for day in days {
+        try db.execute(
+          sql: "INSERT INTO feature (subject, day, json) VALUES (?, ?, ?)",
+          arguments: [
+            day.subjectID, day.day, Data(FeatureTables.row(day).joined(separator: "\t").utf8),
+          ])
+      }
+      var first: [String: String] = [:]
+      for finding in findings {
+        let key = finding.identity
+        try db.execute(
+          sql: """
+            INSERT INTO finding (key, subject, analyzer, pattern, time, firstRun, lastRun, json)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(key) DO UPDATE SET lastRun = excluded.lastRun, json = excluded.json
+            """,
+          arguments: [
+            key, finding.subjectID, finding.analyzer, finding.pattern, finding.time?.description,
+            run, run, try encoder.encode(finding),
+          ])
+        first[key] = try String.fetchOne(
+          db, sql: "SELECT firstRun FROM finding WHERE key = ?", arguments: [key])
+      }
+      return first
+    }
+  }
+
+  /// How many rows a table holds (tests).
+  func count(_ table: String) throws -> Int {
+    try database.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
   }
 
   /// Forgets every file (`neuroendo run --rebuild`): the next run reads the inputs still

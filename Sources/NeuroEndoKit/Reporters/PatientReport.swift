@@ -106,6 +106,8 @@ public struct PatientReport: Sendable, Hashable, Codable {
     public var time: String?
     public var history: String?
     public var historyNote: String?
+    /// With incremental runs: the run that first reported this finding.
+    public var firstReported: String?
     public var values: [Value]
     public var context: [String]
   }
@@ -135,7 +137,7 @@ extension PatientReport {
   /// findings or results that could not be judged.
   public static func build(
     samples: [NormalizedSample], features: CortisolRhythmFeatures, feedback: FeedbackResult,
-    settings: AnalyzerSettings, run: String
+    settings: AnalyzerSettings, run: String, firstReported: [String: String] = [:]
   ) -> [PatientReport] {
     var cortisolByDay: [String: [Int: [NormalizedSample]]] = [:]
     var flags: [String: [String: Int]] = [:]
@@ -176,7 +178,11 @@ extension PatientReport {
             outcome: $0.outcome.rawValue, rule: $0.rule, validDays: $0.validDays,
             slopeLogMean: $0.slopeLogMean)
         },
-        findings: subjectFindings.map(Self.entry),
+        findings: subjectFindings.map {
+          var entry = Self.entry($0)
+          entry.firstReported = firstReported[$0.identity]
+          return entry
+        },
         notJudged: (notJudged[subject] ?? []).map {
           NotJudged(
             axis: $0.axis.rawValue, analyzer: $0.analyzer, reason: $0.reason ?? $0.pattern,

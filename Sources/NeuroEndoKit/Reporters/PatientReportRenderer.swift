@@ -59,6 +59,9 @@ public enum PatientReportRenderer {
           finding.history.map { " (\($0)\(finding.historyNote.map { ", \($0)" } ?? ""))" } ?? ""
         lines.append("- **\(finding.axis), \(finding.severity)**: \(finding.message)\(history)")
         lines.append("  - rule: \(finding.rule)")
+        if let first = finding.firstReported, first != report.run {
+          lines.append("  - first reported in run \(first)")
+        }
         for value in finding.values { lines.append("  - range: \(value.range)") }
         for context in finding.context { lines.append("  - \(context)") }
       }
@@ -117,6 +120,9 @@ public enum PatientReportRenderer {
           body +=
             "<li class=\"\(escape(finding.severity))\"><strong>\(escape(finding.severity))</strong>: \(escape(finding.message))\(history)"
           body += "<br><small>Rule: \(escape(finding.rule))"
+          if let first = finding.firstReported, first != report.run {
+            body += "<br>First reported in run \(escape(first))"
+          }
           for value in finding.values { body += "<br>Range: \(escape(value.range))" }
           for context in finding.context { body += "<br>\(escape(context))" }
           body += "</small></li>\n"

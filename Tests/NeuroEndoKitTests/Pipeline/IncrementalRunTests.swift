@@ -73,6 +73,16 @@ struct IncrementalRunTests {
     #expect(try reportRun("B") == third.run)
     #expect(try reportRun("C") == third.run)
     #expect(third.notes.contains { $0.hasPrefix("reports: 2 written, 1 kept as they were") })
+    // The state keeps the results; B's day-14 finding was first reported on the first night.
+    let store = try StateStore(directory: root.appendingPathComponent("state").path)
+    #expect(try store.count("normalizedSample") == 7)
+    #expect(try store.count("feature") == 0)  // serum results: no cortisol days
+    #expect(try store.count("finding") == 3)  // A, B and C each have a TSH-FT4 pair
+    let bReport = try JSONDecoder().decode(
+      PatientReport.self,
+      from: Data(contentsOf: root.appendingPathComponent("out/reports/patients/B.json")))
+    #expect(bReport.findings.map(\.firstReported) == [first.run])
+    #expect(PatientReportRenderer.markdown(bReport).contains("first reported in run \(first.run)"))
     // Night 4: A vanished from the inbox; its data stay.
     let aContent = try String(contentsOf: inbox.appendingPathComponent("a.csv"), encoding: .utf8)
     try FileManager.default.removeItem(at: inbox.appendingPathComponent("a.csv"))

@@ -61,6 +61,13 @@ public struct Finding: Sendable, Hashable, Codable {
   public var indices: [String: Double] = [:]
 }
 
+extension Finding {
+  /// What identifies one finding across runs: subject, analyzer, pattern and time.
+  public var identity: String {
+    [subjectID, analyzer, pattern, time?.description ?? ""].joined(separator: "|")
+  }
+}
+
 /// What the feedback analyzers made of a run: findings where a pattern could be judged, and
 /// the results that could not be paired or judged, each with its reason (counted per subject
 /// and axis in the run summary, never written as findings).
