@@ -55,6 +55,7 @@ check-reports: run
 
 # Reader speed against a raw libcsv pass over the same generated file, and peak memory.
 bench: setup
+	$(SWIFT) build -c release --product neuroendo
 	$(SWIFT) build -c release --product neuroendo-bench
 	$$($(SWIFT) build -c release --show-bin-path)/neuroendo-bench --rows $(BENCH_ROWS)
 

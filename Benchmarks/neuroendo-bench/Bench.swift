@@ -11,6 +11,7 @@ struct Bench {
     var rows = 5_000_000
     var fhirBytes = 1 << 30
     var subjectDays = 100_000
+    var cohortSubjects = 20_000
     var directory = FileManager.default.temporaryDirectory.path
     var arguments = CommandLine.arguments.dropFirst()
     while let argument = arguments.popFirst() {
@@ -19,6 +20,7 @@ struct Bench {
       case "--fhir-mb": fhirBytes = (Int(arguments.popFirst() ?? "") ?? 1024) << 20
       case "--subject-days": subjectDays = Int(arguments.popFirst() ?? "") ?? subjectDays
       case "--dir": directory = arguments.popFirst() ?? directory
+      case "--cohort-subjects": cohortSubjects = Int(arguments.popFirst() ?? "") ?? cohortSubjects
       case "--reader-only":
         // For profilers: only the reader, over a file given by path.
         let path = arguments.popFirst() ?? ""
@@ -26,7 +28,7 @@ struct Bench {
         return
       default:
         print(
-          "usage: neuroendo-bench [--rows N] [--fhir-mb MB (0: skip)] [--subject-days N (0: skip)] [--dir DIRECTORY]"
+          "usage: neuroendo-bench [--rows N] [--fhir-mb MB (0: skip)] [--subject-days N (0: skip)] [--cohort-subjects N (0: skip)] [--dir DIRECTORY]"
         )
         return
       }
@@ -73,6 +75,7 @@ struct Bench {
     print("target: reader >= 50% of the raw libcsv rate; peak memory flat from 1M rows up")
     if fhirBytes > 0 { try fhirBenchmark(bytes: fhirBytes, directory: directory) }
     if subjectDays > 0 { try featuresBenchmark(subjectDays: subjectDays, directory: directory) }
+    if cohortSubjects > 0 { try commandBenchmark(subjects: cohortSubjects, directory: directory) }
   }
 
   /// A FHIR bundle of about `bytes` bytes: results per second and peak memory, next to the

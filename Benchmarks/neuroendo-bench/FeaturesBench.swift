@@ -77,14 +77,14 @@ enum RhythmGenerator {
   static let car = [1.0, 1.35, 1.6, 1.4, 1.2]
 
   /// - Returns: the number of samples (data rows) written.
-  static func write(subjectDays: Int, to path: String) throws -> Int {
+  static func write(subjectDays: Int, daysPerSubject: Int = 10, to path: String) throws -> Int {
     guard let file = fopen(path, "wb") else { throw CocoaError(.fileWriteUnknown) }
     defer { fclose(file) }
     var text = "subject_id,day,sample,minutes_since_waking,cortisol_nmol_l\n"
     var rows = 0
     for index in 0..<subjectDays {
-      let subject = index / 10
-      let day = index % 10 + 1
+      let subject = index / daysPerSubject
+      let day = index % daysPerSubject + 1
       let slope = subject % 5 == 0 ? -0.03 : -0.09 - Double(subject % 7) / 100
       let waking = 10 + Double((index * 7919) % 900) / 100
       for (sample, minute) in minutes.enumerated() {

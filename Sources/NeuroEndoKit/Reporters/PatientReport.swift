@@ -33,13 +33,14 @@ public struct PatientReport: Sendable, Hashable, Codable {
   /// The flags the normalizer raised on the subject's samples, by code.
   public var flags: [String: Int]
   /// The cohort's interquartile band of cortisol by time since waking, drawn behind each
-  /// day's curve: only bins with days of at least ``CohortBand/minimumSubjects`` other
-  /// subjects, so that no other patient's values can be read from it.
+  /// day's curve: only bins with values of more than ``CohortBand/minimumSubjects``
+  /// subjects, so that at least that many others stand behind it and no other patient's
+  /// values can be read from it.
   public var cohortBand: [CohortBand]
 
   /// The cohort's middle half of cortisol values in one bin of time since waking.
   public struct CohortBand: Sendable, Hashable, Codable {
-    /// Fewer subjects than this in a bin (besides the patient) give no band there.
+    /// A bin needs more subjects than this (so this many besides the patient) for a band.
     public static let minimumSubjects = 5
     /// The bin, minutes since waking `[from, to)`.
     public var from: Double
@@ -154,17 +155,21 @@ extension PatientReport {
     let findings = Dictionary(grouping: feedback.findings, by: \.subjectID)
     let notJudged = Dictionary(grouping: feedback.notJudged, by: \.subjectID)
     let subjects = Set(days.keys).union(findings.keys).union(notJudged.keys).sorted()
-    // The cohort's points by bin, with their subjects, for the bands.
-    var binned: [Int: [(subject: String, value: Double)]] = [:]
-    for (subject, byDay) in cortisolByDay {
+    // The cohort's band, once for all: the values of each bin and how many subjects.
+    var binned: [Int: (values: [Double], subjects: Int)] = [:]
+    for byDay in cortisolByDay.values {
+      var binsOfSubject = Set<Int>()
       for sample in byDay.values.joined()
       where sample.value.censoring == .none
         && !sample.flags.contains(where: { settings.excludeFlags.contains($0.code) })
       {
         guard let bin = CohortBand.bin(sample.circadian!.minutesSinceWaking) else { continue }
-        binned[bin, default: []].append((subject, sample.value.value))
+        binned[bin, default: ([], 0)].values.append(sample.value.value)
+        binsOfSubject.insert(bin)
       }
+      for bin in binsOfSubject { binned[bin, default: ([], 0)].subjects += 1 }
     }
+    let band = CohortBand.band(binned)
     return subjects.map { subject in
       let subjectFindings = findings[subject] ?? []
       return PatientReport(
@@ -189,7 +194,7 @@ extension PatientReport {
             message: $0.message)
         },
         flags: flags[subject] ?? [:],
-        cohortBand: days[subject] == nil ? [] : CohortBand.band(binned, without: subject))
+        cohortBand: days[subject] == nil ? [] : band)
     }
   }
 
@@ -282,18 +287,15 @@ extension PatientReport.CohortBand {
       ? (Double(bin) * 15, Double(bin + 1) * 15) : (Double(bin - 3) * 60, Double(bin - 2) * 60)
   }
 
-  /// The band for one subject: the other subjects' values, in bins where enough of them are.
-  static func band(_ binned: [Int: [(subject: String, value: Double)]], without subject: String)
-    -> [Self]
-  {
+  /// The cohort's band: the quartiles of each bin with more than ``minimumSubjects``
+  /// subjects.
+  static func band(_ binned: [Int: (values: [Double], subjects: Int)]) -> [Self] {
     binned.keys.sorted().compactMap { bin in
-      let others = binned[bin]!.filter { $0.subject != subject }
-      let count = Set(others.map(\.subject)).count
-      guard count >= minimumSubjects,
-        let summary = CohortReport.summary("", "", others.map(\.value))
+      let (values, subjects) = binned[bin]!
+      guard subjects > minimumSubjects, let summary = CohortReport.summary("", "", values)
       else { return nil }
       let (from, to) = span(bin)
-      return Self(from: from, to: to, q1: summary.q1, q3: summary.q3, subjects: count)
+      return Self(from: from, to: to, q1: summary.q1, q3: summary.q3, subjects: subjects)
     }
   }
 }

@@ -102,7 +102,7 @@ public enum PatientReportRenderer {
       }
       if !report.cohortBand.isEmpty {
         body +=
-          "<p class=\"meta\">Hatched: the middle half (25th-75th percentile) of the cohort's cortisol at each time since waking, from at least \(PatientReport.CohortBand.minimumSubjects) other subjects.</p>\n"
+          "<p class=\"meta\">Hatched: the middle half (25th-75th percentile) of the cohort's cortisol at each time since waking, where more than \(PatientReport.CohortBand.minimumSubjects) subjects have values.</p>\n"
       }
       for day in report.days { body += dayHTML(day, band: report.cohortBand) }
     }

@@ -277,14 +277,15 @@ struct CohortBandTests {
       settings: AnalyzerSettings(), run: "band")
   }
 
-  @Test("bins of at least five other subjects, from their values only")
+  @Test("bins of more than five subjects (five others at least), one band for the cohort")
   func band() throws {
     let six = reports(subjects: 6)
     let first = try #require(six.first)
     #expect(first.cohortBand.map(\.from) == [0, 15, 30, 45])
-    #expect(first.cohortBand.allSatisfy { $0.subjects == 5 })
-    // Bin 0 of subjects 2...6: values 12...16; quartiles 13 and 15 (numpy's linear rule).
-    #expect(first.cohortBand[0].q1 == 13 && first.cohortBand[0].q3 == 15)
+    #expect(first.cohortBand.allSatisfy { $0.subjects == 6 })
+    // Bin 0 of subjects 1...6: values 11...16; quartiles 12.25 and 14.75 (numpy's linear rule).
+    #expect(first.cohortBand[0].q1 == 12.25 && first.cohortBand[0].q3 == 14.75)
+    #expect(six.allSatisfy { $0.cohortBand == first.cohortBand })
     // With five subjects, each has only four others: no band at all.
     #expect(reports(subjects: 5).allSatisfy { $0.cohortBand.isEmpty })
     let html = PatientReportRenderer.html(first)
