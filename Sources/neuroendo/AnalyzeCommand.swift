@@ -13,24 +13,13 @@ struct AnalyzeCommand: ParsableCommand {
       """
   )
 
-  @Argument(help: "Export files or directories.")
-  var inputs: [String]
-
-  @Option(help: "A profile file, or a built-in layout: lis-long, research-long.")
-  var profile: String?
-
-  @Option(help: "csv, json or fhir. Default: from each file name.")
-  var format: InputFormat?
+  @OptionGroup var exports: ExportOptions
 
   @Option(name: .customLong("out"), help: "The output directory.")
   var outputDirectory: String
 
   @Option(help: "A pipeline file whose settings (normalize, analyze) to use.")
   var settings: String?
-
-  @Option(
-    name: .customLong("time-zone"), help: "IANA zone for local times without an offset.")
-  var timeZone: String?
 
   @Option(help: "The protocol event response times count from (default: stressor).")
   var anchor: String?
@@ -47,9 +36,7 @@ struct AnalyzeCommand: ParsableCommand {
   }
 
   func run() throws {
-    var pipeline = try commandLinePipeline(
-      inputs: inputs, profile: profile, format: format, outputDirectory: outputDirectory,
-      settings: settings, timeZone: timeZone)
+    var pipeline = try exports.pipeline(outputDirectory: outputDirectory, settings: settings)
     if let anchor { pipeline.analyzers.response.anchor = anchor }
     if !slopes.isEmpty {
       pipeline.analyzers.response.slopes = slopes.map { $0.split(separator: ":").map(String.init) }

@@ -16,14 +16,7 @@ struct AuditCommand: ParsableCommand {
       """
   )
 
-  @Argument(help: "Export files or directories.")
-  var inputs: [String]
-
-  @Option(help: "A profile file, or a built-in layout: lis-long, research-long.")
-  var profile: String?
-
-  @Option(help: "csv, json or fhir. Default: from each file name.")
-  var format: InputFormat?
+  @OptionGroup var exports: ExportOptions
 
   @Option(name: .customLong("out"), help: "The output directory (default: audit).")
   var outputDirectory = "audit"
@@ -31,14 +24,8 @@ struct AuditCommand: ParsableCommand {
   @Option(help: "A pipeline file whose settings (read, normalize) to use.")
   var settings: String?
 
-  @Option(
-    name: .customLong("time-zone"), help: "IANA zone for local times without an offset.")
-  var timeZone: String?
-
   func run() throws {
-    let pipeline = try commandLinePipeline(
-      inputs: inputs, profile: profile, format: format, outputDirectory: outputDirectory,
-      settings: settings, timeZone: timeZone)
+    let pipeline = try exports.pipeline(outputDirectory: outputDirectory, settings: settings)
     try refuseOverlaps(pipeline.inputOutputOverlaps())
     let summary = PipelineRunner(pipeline: pipeline).run(auditOnly: true)
     try finish(summary)

@@ -35,27 +35,39 @@ enum ExitStatus {
   static let internalFailure = ExitCode(70)
 }
 
-/// A pipeline for exports named on the command line (`analyze`, `audit`): the profile and
-/// format for every input, the settings of a pipeline file, the time zone; mistakes in the
-/// files exit 2.
-func commandLinePipeline(
-  inputs: [String], profile: String?, format: InputFormat?, outputDirectory: String,
-  settings: String?, timeZone: String?
-) throws -> Pipeline {
-  var base: Pipeline?
-  var chosen: CSVProfile?
-  do {
-    if let settings { base = try PipelineLoader.load(file: settings) }
-    if let profile { chosen = try ProfileLoader.load(nameOrFile: profile) }
-  } catch {
-    printError(error.description)
-    throw ExitStatus.invalidConfiguration
+/// The exports named on the command line (`analyze`, `audit`) and how to read them.
+struct ExportOptions: ParsableArguments {
+  @Argument(help: "Export files or directories.")
+  var inputs: [String]
+
+  @Option(help: "A profile file, or a built-in layout: lis-long, research-long.")
+  var profile: String?
+
+  @Option(help: "csv, json or fhir. Default: from each file name.")
+  var format: InputFormat?
+
+  @Option(
+    name: .customLong("time-zone"), help: "IANA zone for local times without an offset.")
+  var timeZone: String?
+
+  /// A pipeline for these exports: the profile and format for every input, the settings of
+  /// a pipeline file, the time zone; mistakes in the files exit 2.
+  func pipeline(outputDirectory: String, settings: String?) throws -> Pipeline {
+    var base: Pipeline?
+    var chosen: CSVProfile?
+    do {
+      if let settings { base = try PipelineLoader.load(file: settings) }
+      if let profile { chosen = try ProfileLoader.load(nameOrFile: profile) }
+    } catch {
+      printError(error.description)
+      throw ExitStatus.invalidConfiguration
+    }
+    var pipeline = Pipeline.adHoc(
+      files: inputs, format: format, profile: chosen, outputDirectory: outputDirectory,
+      settings: base)
+    if let timeZone { pipeline.normalizer.timeZone = timeZone }
+    return pipeline
   }
-  var pipeline = Pipeline.adHoc(
-    files: inputs, format: format, profile: chosen, outputDirectory: outputDirectory,
-    settings: base)
-  if let timeZone { pipeline.normalizer.timeZone = timeZone }
-  return pipeline
 }
 
 /// Runs a command's body, turning an unexpected error into the internal-failure code (70)
