@@ -193,7 +193,10 @@ extension PatientReport {
             axis: $0.axis.rawValue, analyzer: $0.analyzer, reason: $0.reason ?? $0.pattern,
             message: $0.message)
         },
-        flags: flags[subject] ?? [:],
+        // Waking and CAR flags say nothing of a patient without cortisol days.
+        flags: (flags[subject] ?? [:]).filter {
+          days[subject] != nil || !Self.dayFlags.contains($0.key)
+        },
         cohortBand: days[subject] == nil ? [] : band)
     }
   }
@@ -252,6 +255,13 @@ extension PatientReport {
           source: $0.source)
       }, context: finding.context)
   }
+
+  /// Flags of the circadian day and the CAR protocol.
+  static let dayFlags: Set<String> = [
+    "wake-estimated", "wake-reconciled", "wake-conflict", "waking-delay-none",
+    "waking-delay-short", "waking-delay-moderate", "waking-delay-high", "waking-delay-unknown",
+    "off-schedule", "before-waking",
+  ]
 
   /// A file name for a subject id: ASCII letters, digits, `.`, `_` and `-` kept. An id
   /// with anything else (a `/`, a space, `..`) has those replaced by `_` and a hash of the

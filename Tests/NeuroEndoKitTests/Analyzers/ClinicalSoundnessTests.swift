@@ -239,6 +239,10 @@ struct ClinicalSoundnessTests {
     #expect(pattern(60, .above) == ["failed-suppression"])
     #expect(pattern(50, .none) == ["failed-suppression"])
     #expect(pattern(49.9, .none) == ["normal-suppression"])
+    // The cut-off reads as what it is: below 50 is normal suppression.
+    let range = findings([lab(.cortisol, 30, hour: 8, label: "post dex")]).first?.values.first?
+      .rangeText
+    #expect(range?.hasPrefix("cortisol < 50 nmol/L [dexamethasone cut-off") == true)
   }
 
   @Test(

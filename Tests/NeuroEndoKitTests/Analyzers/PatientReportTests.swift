@@ -62,6 +62,7 @@ struct PatientReportTests {
     #expect(a.findings.isEmpty)
     let b = reports[1]
     #expect(b.findings.map(\.pattern) == ["primary-hypothyroidism"])
+    #expect(b.flags["wake-estimated"] == nil)
     #expect(
       b.findings.first?.values.map(\.range) == [
         "TSH 0.3-4.2 m[IU]/L [default (all): adult TSH 0.3-4.2 mIU/L]",
@@ -257,6 +258,19 @@ struct CohortReportTests {
     }
     #expect(html.contains("<line class=\"threshold\""))
     #expect(!html.contains("<script"))
+    // C-503's serum cortisol lies on an estimated day (flagged in the normalized samples),
+    // which says nothing of a patient without cortisol days: not in the report.
+    let c503 = try JSONDecoder().decode(
+      PatientReport.self,
+      from: Data(contentsOf: output.appendingPathComponent("reports/patients/C-503.json")))
+    #expect(c503.days.isEmpty)
+    #expect(c503.flags.isEmpty)
+    let normalized = try String(
+      contentsOf: output.appendingPathComponent("normalized-samples.csv"), encoding: .utf8)
+    #expect(
+      normalized.split(separator: "\n").contains {
+        $0.hasPrefix("C-503,cortisol,") && $0.contains("wake-estimated")
+      })
   }
 }
 

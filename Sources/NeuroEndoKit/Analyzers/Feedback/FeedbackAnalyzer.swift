@@ -229,6 +229,7 @@ public struct FeedbackAnalyzer: Sendable {
     }
     let limit = NumberText.short(cutoff.value)
     result.range = ReferenceRange(low: nil, high: cutoff.value)
+    result.highExclusive = true
     result.rangeSource = "dexamethasone cut-off (\(cutoff.setting)); at or above it is failed"
     let value =
       "\(result.name) \(sample.value.censoring.rawValue)\(NumberText.distinct(sample.value.value, from: cutoff.value, text: result.valueText)) nmol/L"

@@ -110,6 +110,8 @@ public struct JudgedResult: Sendable, Hashable, Codable {
   public var time: CollectionTime?
   /// The range the value was judged against, in the canonical unit.
   public var range: ReferenceRange?
+  /// Whether the range's upper limit is outside it (a cut-off: `< 50`), not inside.
+  public var highExclusive = false
   /// Where the range came from: `lab` (sent with the result) or `default: <rule>`.
   public var rangeSource: String?
   /// Where the value stands.

@@ -154,7 +154,9 @@ extension JudgedResult {
     let low = range.low.map(NumberText.short)
     let high = range.high.map(NumberText.short)
     let span =
-      low != nil && high != nil ? "\(low!)-\(high!)" : low.map { ">= \($0)" } ?? "<= \(high ?? "?")"
+      low != nil && high != nil
+      ? "\(low!)-\(high!)"
+      : low.map { ">= \($0)" } ?? "\(highExclusive ? "<" : "<=") \(high ?? "?")"
     return "\(name) \(span) \(unit) [\(rangeSource ?? "")]"
   }
 }
