@@ -351,6 +351,16 @@ struct CommandLineTests {
     #expect(first.output.contains("; 1 new, 0 changed, 0 unchanged"))
     let summary = directory.appendingPathComponent("out/run-summary.json")
     let before = try Data(contentsOf: summary)
+    // While another run holds the state directory, a run exits 75 and changes nothing.
+    let lockPath = directory.appendingPathComponent("state/.neuroendo.lock").path
+    let held = open(lockPath, O_RDWR)
+    #expect(flock(held, LOCK_EX | LOCK_NB) == 0)
+    let busy = try neuroendo("run", pipeline.path)
+    flock(held, LOCK_UN)
+    close(held)
+    #expect(busy.status == 75)
+    #expect(busy.error.contains("error: another run (pid "))
+    #expect(busy.output.isEmpty)
     let second = try neuroendo("run", pipeline.path)
     #expect(second.status == 0)
     #expect(second.output.hasPrefix("nothing new: 1 file unchanged since "))
