@@ -313,6 +313,10 @@ struct FeedbackAnalyzerTests {
       findings([byColumn], settings: loose).map(\.pattern) == ["normal-suppression"])
     #expect(FeedbackAnalyzer.mentions("Cortisol, 08:00 after 1 mg Dex", ["dex"]))
     #expect(!FeedbackAnalyzer.mentions("Cortisol index", ["dex"]))
+    // Words match whatever separates them; a label holding no phrase is ruled out early.
+    #expect(FeedbackAnalyzer.mentions("Cortisol, POST-DEX", ["post dex"]))
+    #expect(FeedbackAnalyzer.mentions("cortisol post dex", ["post-dex"]))
+    #expect(!FeedbackAnalyzer.mentions("S1", ["dexamethasone", "post dex", "post-dex", "dex"]))
   }
 
   @Test(

@@ -69,12 +69,22 @@ public struct FeedbackAnalyzer: Sendable {
     // Total cortisol after dexamethasone, late at night (salivary with a late-night marker,
     // or serum in the late-night window without a lab range), and the rest, which the HPA
     // grid pairs with ACTH. Free cortisol is its own measurement; saliva never meets ACTH.
-    let dexamethasone = (of(.cortisol) + of(.freeCortisol)).filter(isAfterDexamethasone)
-    let cortisol = of(.cortisol).filter { !isAfterDexamethasone($0) }
-    let lateNight = cortisol.filter(isLateNight)
-    let serumCortisol =
-      cortisol.filter { $0.sample.specimen != .saliva && !isLateNight($0) }
-      + of(.freeCortisol).filter { !isAfterDexamethasone($0) }
+    var dexamethasone: [NormalizedSample] = []
+    var lateNight: [NormalizedSample] = []
+    var serumCortisol: [NormalizedSample] = []
+    var freeCortisol: [NormalizedSample] = []
+    for sample in of(.cortisol) + of(.freeCortisol) {
+      if isAfterDexamethasone(sample) {
+        dexamethasone.append(sample)
+      } else if sample.sample.analyte == .freeCortisol {
+        freeCortisol.append(sample)
+      } else if isLateNight(sample) {
+        lateNight.append(sample)
+      } else if sample.sample.specimen != .saliva {
+        serumCortisol.append(sample)
+      }
+    }
+    serumCortisol += freeCortisol
     let window = settings.pairingWindowHours
 
     // HPA: ACTH x cortisol.
@@ -475,13 +485,22 @@ public struct FeedbackAnalyzer: Sendable {
 
   /// Whether `text` holds one of the phrases as whole words (case ignored).
   static func mentions(_ text: String, _ phrases: [String]) -> Bool {
+    guard !text.isEmpty else { return false }
+    // Most texts (labels such as "S1") hold no phrase at all: a plain substring test of each
+    // phrase's first word rules them out before any word splitting.
+    let lower = text.lowercased()
+    let candidates = phrases.filter { phrase in
+      let first = phrase.lowercased().prefix { $0.isLetter || $0.isNumber }
+      return first.isEmpty || lower.contains(first)
+    }
+    guard !candidates.isEmpty else { return false }
     func words(_ text: String) -> String {
       " "
         + String(text.lowercased().map { $0.isLetter || $0.isNumber ? $0 : " " })
         .split(separator: " ").joined(separator: " ") + " "
     }
     let haystack = words(text)
-    return phrases.contains { haystack.contains(words($0)) }
+    return candidates.contains { haystack.contains(words($0)) }
   }
 
   /// SPINA-Thyr (Dietrich et al. 2016): TSHI = ln(TSH) + 0.1345 FT4 (Jostel et al. 2009);
