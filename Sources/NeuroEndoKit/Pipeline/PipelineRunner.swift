@@ -609,6 +609,7 @@ public struct PipelineRunner: Sendable {
       return
     }
     var kept = 0
+    var rendered: [PatientReport] = []
     for report in reports {
       let base = "\(pipeline.outputs.reports)/patients/\(PatientReport.fileName(report.subjectID))"
       // A patient no new data touched keeps the report of the run that wrote it.
@@ -616,28 +617,36 @@ public struct PipelineRunner: Sendable {
         Self.keep(base, hasFHIR: findings[report.subjectID] != nil, from: published, to: directory)
       {
         kept += 1
-        continue
+      } else {
+        rendered.append(report)
       }
-      var files = [
-        ("json", PatientReportRenderer.json(report)),
-        ("md", PatientReportRenderer.markdown(report)),
-        ("html", PatientReportRenderer.html(report)),
-      ]
-      if let bundle = FHIRReportWriter.bundle(
-        subject: report.subjectID, findings: findings[report.subjectID] ?? [],
-        issued: summary.started)
-      {
-        files.append(("fhir.json", bundle))
+    }
+    // Each patient's files are rendered on every core, a batch at a time; writing stays in
+    // order, so the files are those a single thread writes.
+    let reportsFolder = pipeline.outputs.reports
+    let issued = summary.started
+    var failed = false
+    ParallelMap.forEachBatch(
+      rendered, batch: 64,
+      { report in
+        Self.renderFiles(report, findings: findings[report.subjectID] ?? [], issued: issued)
       }
-      for (suffix, text) in files {
-        do throws(OutputError) {
-          try AtomicFileWriter.write(text, to: path(directory, "\(base).\(suffix)"))
-        } catch {
-          summary.outputFailures.append(error.description)
-          return
+    ) { batch in
+      guard !failed else { return }
+      for files in batch {
+        for (name, text) in files {
+          do throws(OutputError) {
+            try AtomicFileWriter.write(
+              text, to: path(directory, "\(reportsFolder)/patients/\(name)"))
+          } catch {
+            summary.outputFailures.append(error.description)
+            failed = true
+            return
+          }
         }
       }
     }
+    if failed { return }
     for (name, text) in [("cohort.json", cohort.json), ("cohort.html", cohort.html)] {
       do throws(OutputError) {
         try AtomicFileWriter.write(text, to: folder + "/" + name)
@@ -653,6 +662,25 @@ public struct PipelineRunner: Sendable {
         "reports: \(reports.count - kept) written, \(kept) kept as they were (patients no new data touched; settings.reports.rewrite: all writes them all)"
       )
     }
+  }
+
+  /// A patient's report files, `(file name, text)`: JSON, Markdown, HTML and, when the patient
+  /// has findings, the FHIR bundle.
+  private static func renderFiles(_ report: PatientReport, findings: [Finding], issued: Date)
+    -> [(String, String)]
+  {
+    let base = PatientReport.fileName(report.subjectID)
+    var files = [
+      ("\(base).json", PatientReportRenderer.json(report)),
+      ("\(base).md", PatientReportRenderer.markdown(report)),
+      ("\(base).html", PatientReportRenderer.html(report)),
+    ]
+    if let bundle = FHIRReportWriter.bundle(
+      subject: report.subjectID, findings: findings, issued: issued)
+    {
+      files.append(("\(base).fhir.json", bundle))
+    }
+    return files
   }
 
   /// Links a patient's published report files into the staging directory; `false` (and
@@ -694,13 +722,15 @@ public struct PipelineRunner: Sendable {
   }
 
   /// Writes values as NDJSON, one per line.
-  private func writeLines<Value: Encodable>(
+  private func writeLines<Value: Encodable & Sendable>(
     _ role: String, _ name: String, _ values: [Value], _ directory: String?,
     _ summary: inout RunSummary
   ) {
     write(role, name, directory, &summary, rows: values.count) { file in
-      let encoder = JSONLines.makeEncoder()
-      for value in values { file.write(JSONLines.line(value, encoder: encoder)) }
+      // Lines are encoded on every core, a batch at a time, and written in input order.
+      ParallelMap.forEachBatch(values, batch: 4096, { JSONLines.line($0) }) { lines in
+        for line in lines { file.write(line) }
+      }
     }
   }
 

@@ -9,6 +9,12 @@ public enum JSONLines {
     return encoder
   }
 
+  /// One line: the value as JSON and a line break, from an encoder of its own (so lines can
+  /// be encoded on several threads at once).
+  public static func line<Value: Encodable>(_ value: Value) -> String {
+    line(value, encoder: makeEncoder())
+  }
+
   /// One line: the value as JSON and a line break.
   public static func line<Value: Encodable>(_ value: Value, encoder: JSONEncoder) -> String {
     // Encoding the pipeline's plain value types cannot fail.
