@@ -204,11 +204,14 @@ public struct RunSummary: Sendable, Codable {
     }
   }
 
+  /// Every stored field, and the totals (computed from the files, written for readers).
   private enum CodingKeys: String, CodingKey {
-    case pipeline, started, finished, files, inputProblems, outputs, outputFailures, totals
-    case normalization, analysis
+    case version, run, auditOnly, lockedBy, notes, incremental, nothingNew, unchangedSince
+    case pipeline, started, finished, files, inputProblems, skippedEntries, outputs, outputRows
+    case outputFailures, totals, normalization, analysis
   }
 
+  /// Reads a summary; fields that older summaries lack take their defaults.
   public init(from decoder: any Decoder) throws {
     let container = try decoder.container(keyedBy: CodingKeys.self)
     pipeline = try container.decode(String.self, forKey: .pipeline)
@@ -221,16 +224,37 @@ public struct RunSummary: Sendable, Codable {
     normalization = try container.decode(NormalizationSummary.self, forKey: .normalization)
     analysis =
       try container.decodeIfPresent(AnalysisSummary.self, forKey: .analysis) ?? AnalysisSummary()
+    version = try container.decodeIfPresent(String.self, forKey: .version) ?? ""
+    run = try container.decodeIfPresent(String.self, forKey: .run) ?? ""
+    auditOnly = try container.decodeIfPresent(Bool.self, forKey: .auditOnly) ?? false
+    lockedBy = try container.decodeIfPresent(Int32.self, forKey: .lockedBy)
+    notes = try container.decodeIfPresent([String].self, forKey: .notes) ?? []
+    incremental = try container.decodeIfPresent(IncrementalCounts.self, forKey: .incremental)
+    nothingNew = try container.decodeIfPresent(Bool.self, forKey: .nothingNew) ?? false
+    unchangedSince = try container.decodeIfPresent(String.self, forKey: .unchangedSince)
+    skippedEntries =
+      try container.decodeIfPresent([SkippedEntry].self, forKey: .skippedEntries) ?? []
+    outputRows = try container.decodeIfPresent([String: Int].self, forKey: .outputRows) ?? [:]
   }
 
   public func encode(to encoder: any Encoder) throws {
     var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(version, forKey: .version)
+    try container.encode(run, forKey: .run)
+    try container.encode(auditOnly, forKey: .auditOnly)
+    try container.encodeIfPresent(lockedBy, forKey: .lockedBy)
+    try container.encode(notes, forKey: .notes)
+    try container.encodeIfPresent(incremental, forKey: .incremental)
+    try container.encode(nothingNew, forKey: .nothingNew)
+    try container.encodeIfPresent(unchangedSince, forKey: .unchangedSince)
     try container.encode(pipeline, forKey: .pipeline)
     try container.encode(started, forKey: .started)
     try container.encode(finished, forKey: .finished)
     try container.encode(files, forKey: .files)
     try container.encode(inputProblems, forKey: .inputProblems)
+    try container.encode(skippedEntries, forKey: .skippedEntries)
     try container.encode(outputs, forKey: .outputs)
+    try container.encode(outputRows, forKey: .outputRows)
     try container.encode(outputFailures, forKey: .outputFailures)
     try container.encode(totals, forKey: .totals)
     try container.encode(normalization, forKey: .normalization)

@@ -57,6 +57,24 @@ struct PipelineRunnerTests {
     }
     #expect(summary.outputRows["rejections"] == totals.rejections)
     #expect(summary.outputRows["samples"] == totals.samples)
+    // The summary file carries what the README says it does: version, run id, row counts,
+    // skipped entries and notes beside the totals.
+    let summaryPath = try #require(summary.outputs["summary"])
+    let written = try #require(
+      JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: summaryPath)))
+        as? [String: Any])
+    #expect(written["version"] as? String == NeuroEndoVersion.current)
+    #expect(!summary.run.isEmpty && written["run"] as? String == summary.run)
+    let rows = try #require(written["outputRows"] as? [String: Int])
+    #expect(rows["samples"] == 150 && rows["rejections"] == 19)
+    #expect((written["skippedEntries"] as? [Any])?.isEmpty == true)
+    #expect(written["notes"] is [String])
+    #expect((written["totals"] as? [String: Any])?["records"] as? Int == 144)
+    let decoder = JSONDecoder()
+    decoder.dateDecodingStrategy = .iso8601
+    let read = try decoder.decode(
+      RunSummary.self, from: Data(contentsOf: URL(fileURLWithPath: summaryPath)))
+    #expect(read.run == summary.run && read.outputRows["samples"] == 150)
     // Empty cells and skipped records are located, like rejections.
     let wide = try #require(summary.files.first { $0.file.hasSuffix("car-wide-2026.csv") })
     #expect(wide.emptyCells == 7)
