@@ -35,3 +35,29 @@ func exponentialDay(_ subject: String, day: Int, slope: Double) -> [NormalizedSa
   }
   return diurnal + car
 }
+
+/// A lab result as a reader gives it, collected on `day` of March 2026 at `hour:minute`
+/// (+01:00), recorded from `file`.
+func labResult(
+  _ subject: String, _ analyte: Analyte, _ value: Double, _ unit: LabUnit,
+  specimen: Specimen, hour: Int, minute: Int, day: Int, censoring: Censoring,
+  range: ReferenceRange?, label: String?, testCode: String? = nil, qualifier: String?,
+  attributes: [String: String], file: String
+) -> Sample {
+  Sample(
+    subjectID: subject, analyte: analyte, specimen: specimen,
+    quantity: Quantity(value: value, unit: unit, censoring: censoring),
+    collected: CollectionTime(
+      local: LocalDateTime(year: 2026, month: 3, day: day, hour: hour, minute: minute),
+      utcOffsetSeconds: 3600),
+    label: label, referenceRange: range, testCode: testCode, qualifier: qualifier,
+    attributes: attributes, provenance: InputLocation(file: file, record: 2))
+}
+
+/// The samples normalized with default settings, then evaluated by the feedback analyzer.
+func feedback(_ samples: [Sample], _ settings: FeedbackSettings = FeedbackSettings())
+  -> FeedbackResult
+{
+  let normalized = Normalizer(settings: NormalizerSettings())!.normalize(samples).samples
+  return FeedbackAnalyzer(settings: settings).evaluate(normalized)
+}

@@ -11,35 +11,24 @@ private func lab(
   testCode: String? = nil, qualifier: String? = nil, attributes: [String: String] = [:],
   subject: String = "p1"
 ) -> Sample {
-  Sample(
-    subjectID: subject, analyte: analyte, specimen: specimen,
-    quantity: Quantity(value: value, unit: unit, censoring: censoring),
-    collected: CollectionTime(
-      local: LocalDateTime(year: 2026, month: 3, day: day, hour: hour, minute: minute),
-      utcOffsetSeconds: 3600),
-    label: label, referenceRange: range, testCode: testCode, qualifier: qualifier,
-    attributes: attributes, provenance: InputLocation(file: "clinic.csv", record: 2))
-}
-
-private func evaluate(_ samples: [Sample], _ settings: FeedbackSettings = FeedbackSettings())
-  -> FeedbackResult
-{
-  let normalized = Normalizer(settings: NormalizerSettings())!.normalize(samples).samples
-  return FeedbackAnalyzer(settings: settings).evaluate(normalized)
+  labResult(
+    subject, analyte, value, unit, specimen: specimen, hour: hour, minute: minute, day: day,
+    censoring: censoring, range: range, label: label, testCode: testCode, qualifier: qualifier,
+    attributes: attributes, file: "clinic.csv")
 }
 
 /// The findings: patterns that could be judged.
 private func findings(_ samples: [Sample], _ settings: FeedbackSettings = FeedbackSettings())
   -> [Finding]
 {
-  evaluate(samples, settings).findings
+  feedback(samples, settings).findings
 }
 
 /// What could not be paired or judged: never a finding, counted in the run summary.
 private func notJudged(_ samples: [Sample], _ settings: FeedbackSettings = FeedbackSettings())
   -> [Finding]
 {
-  evaluate(samples, settings).notJudged
+  feedback(samples, settings).notJudged
 }
 
 @Suite("Findings a clinician can trust")
@@ -229,7 +218,7 @@ struct ClinicalSoundnessTests {
   @Test("dexamethasone: '<4' is below 50, '>30' is indeterminate, '>60' failed, 50 failed")
   func censoredDexamethasone() {
     func pattern(_ value: Double, _ censoring: Censoring) -> [String] {
-      let result = evaluate([
+      let result = feedback([
         lab(.cortisol, value, hour: 8, minute: 20, censoring: censoring, label: "post dex")
       ])
       return (result.findings + result.notJudged).map(\.pattern)

@@ -11,29 +11,23 @@ private func result(
   minute: Int = 0, censoring: Censoring = .none, attributes: [String: String] = [:],
   qualifier: String? = nil, label: String? = nil
 ) -> Sample {
-  Sample(
-    subjectID: subject, analyte: analyte, specimen: specimen,
-    quantity: Quantity(value: value, unit: unit, censoring: censoring),
-    collected: CollectionTime(
-      local: LocalDateTime(year: 2026, month: 3, day: day, hour: hour, minute: minute),
-      utcOffsetSeconds: 3600),
-    label: label, referenceRange: range, qualifier: qualifier, attributes: attributes,
-    provenance: InputLocation(file: "synthetic.csv", record: 2))
+  labResult(
+    subject, analyte, value, unit, specimen: specimen, hour: hour, minute: minute, day: day,
+    censoring: censoring, range: range, label: label, qualifier: qualifier,
+    attributes: attributes, file: "synthetic.csv")
 }
 
 private func findings(_ samples: [Sample], settings: FeedbackSettings = FeedbackSettings())
   -> [Finding]
 {
-  let normalized = Normalizer(settings: NormalizerSettings())!.normalize(samples).samples
-  return FeedbackAnalyzer(settings: settings).analyze(normalized)
+  feedback(samples, settings).findings
 }
 
 /// Results that could not be paired or judged (no finding; counted in the run summary).
 private func notJudged(_ samples: [Sample], settings: FeedbackSettings = FeedbackSettings())
   -> [Finding]
 {
-  let normalized = Normalizer(settings: NormalizerSettings())!.normalize(samples).samples
-  return FeedbackAnalyzer(settings: settings).evaluate(normalized).notJudged
+  feedback(samples, settings).notJudged
 }
 
 /// Values below, inside and above the documented adult ranges (canonical units).
