@@ -7,13 +7,17 @@ struct AnalyzeCommand: ParsableCommand {
     abstract:
       "Reads exports without a pipeline file and writes samples, normalized samples and the feature tables.",
     discussion: """
-      Writes features-subject-day.csv, features-subject.csv and features-response.csv (columns \
-      in the README) beside samples.csv, rejections.csv and run-summary.json. Settings are the \
-      documented defaults unless --settings names a pipeline file to take them from.
+      Writes normalized-samples.csv, features-subject-day.csv, features-subject.csv, \
+      features-response.csv, findings, reports and the audit (columns in the README) beside \
+      rejections.csv and run-summary.json; --all-tables adds the samples as read \
+      (samples.csv) and normalized-samples.ndjson. Settings are the documented defaults \
+      unless --settings names a pipeline file to take them from.
       """
   )
 
   @OptionGroup var exports: ExportOptions
+
+  @OptionGroup var tables: TableOptions
 
   @Option(name: .customLong("out"), help: "The output directory.")
   var outputDirectory: String
@@ -37,6 +41,7 @@ struct AnalyzeCommand: ParsableCommand {
 
   func run() throws {
     var pipeline = try exports.pipeline(outputDirectory: outputDirectory, settings: settings)
+    tables.apply(to: &pipeline)
     if let anchor { pipeline.analyzers.response.anchor = anchor }
     if !slopes.isEmpty {
       pipeline.analyzers.response.slopes = slopes.map { $0.split(separator: ":").map(String.init) }

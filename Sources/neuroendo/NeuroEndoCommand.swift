@@ -70,6 +70,20 @@ struct ExportOptions: ParsableArguments {
   }
 }
 
+/// Which outputs a run writes beyond the defaults (`analyze`, `run`).
+struct TableOptions: ParsableArguments {
+  @Flag(
+    name: .customLong("all-tables"),
+    help:
+      "Also write the large intermediate tables: the samples as read (samples.csv) and normalized-samples.ndjson."
+  )
+  var allTables = false
+
+  func apply(to pipeline: inout Pipeline) {
+    if allTables { pipeline.outputs.writeAllTables() }
+  }
+}
+
 /// Runs a command's body, turning an unexpected error into the internal-failure code (70)
 /// with its description; the documented exit codes pass through.
 func guarded(_ body: () throws -> Void) throws {

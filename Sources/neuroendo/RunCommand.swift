@@ -28,6 +28,8 @@ struct RunCommand: ParsableCommand {
       "With a state directory: forget the ledger and rebuild from the inputs still present.")
   var rebuild = false
 
+  @OptionGroup var tables: TableOptions
+
   @Flag(name: .shortAndLong, help: "Print nothing on success.")
   var quiet = false
 
@@ -43,9 +45,10 @@ struct RunCommand: ParsableCommand {
     LoggingSystem.bootstrap { _ in RunLogHandler(format: format) }
     let logger = Logger(label: "neuroendo")
     try guarded {
-      let definition: Pipeline
+      var definition: Pipeline
       do throws(ConfigIssues) {
         definition = try PipelineLoader.load(file: pipeline)
+        tables.apply(to: &definition)
       } catch {
         printError(error.description)
         throw ExitStatus.invalidConfiguration

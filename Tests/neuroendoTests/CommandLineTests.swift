@@ -88,9 +88,21 @@ struct CommandLineTests {
     // = 750; AUCi = 750 - 11.8 x 45 = 219 (to rounding); increase 19.6 - 11.8.
     #expect(table.contains("\ns01,1,750,218.99999999999997,7.800000000000001,"))
     for name in [
-      "features-subject.csv", "features-response.csv", "samples.csv", "findings.csv",
-      "findings.ndjson",
+      "features-subject.csv", "features-response.csv", "normalized-samples.csv", "findings.csv",
+      "findings.ndjson", "rejections.csv", "audit.json",
     ] {
+      #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent(name).path))
+    }
+    // The large intermediate tables only when asked for.
+    let intermediate = ["samples.csv", "normalized-samples.ndjson"]
+    for name in intermediate {
+      #expect(!FileManager.default.fileExists(atPath: output.appendingPathComponent(name).path))
+    }
+    #expect(
+      try neuroendo(
+        "analyze", "SampleData/research/car-diary-long.csv", "--all-tables", "--out", output.path
+      ).status == 0)
+    for name in intermediate {
       #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent(name).path))
     }
     let bad = try neuroendo("analyze", "SampleData/research", "--slope", "S1", "--out", output.path)
@@ -395,6 +407,7 @@ struct CommandLineTests {
         - path: inbox
       outputs:
         directory: out-\(name)
+        samples: true
       """.write(to: file, atomically: true, encoding: .utf8)
       return file.path
     }
@@ -453,6 +466,7 @@ struct CommandLineTests {
         glob: "stmary-*.csv"
     outputs:
       directory: out
+      samples: true
     """.write(to: pipeline, atomically: true, encoding: .utf8)
     #expect(try neuroendo("run", pipeline.path).status == 0)
     try FileManager.default.removeItem(
@@ -558,7 +572,7 @@ struct CommandLineTests {
     let badProfile = try neuroendo(
       "inspect", "SampleData/wide/car-wide-2026.csv", "--profile", "Pipelines/sample.yml")
     #expect(badProfile.status == 2)
-    #expect(badProfile.error.contains("Pipelines/sample.yml:5: description: unknown key"))
+    #expect(badProfile.error.contains("Pipelines/sample.yml:6: description: unknown key"))
   }
 }
 

@@ -43,14 +43,22 @@ public struct Pipeline: Sendable {
     public var directory: String
     /// The run summary file name (JSON).
     public var summary: String = "run-summary.json"
-    /// The canonical samples file name (CSV).
+    /// The samples as read (CSV), before any normalization. A copy of the inputs in one
+    /// shape, as large as they are: written only when ``writeSamples`` is set.
     public var samples: String = "samples.csv"
+    /// Whether the samples as read are written (`outputs.samples` in a pipeline, or
+    /// `--all-tables`).
+    public var writeSamples = false
     /// The rejections file name (CSV): every rejected value with location and reason.
     public var rejections: String = "rejections.csv"
     /// The normalized samples (CSV): canonical units, placed times, circadian position, flags.
     public var normalized: String = "normalized-samples.csv"
-    /// The normalized samples as NDJSON, one JSON object per sample.
+    /// The normalized samples as NDJSON, one JSON object per sample (the whole sample as
+    /// read, flag messages): written only when ``writeNormalizedJSON`` is set.
     public var normalizedJSON: String = "normalized-samples.ndjson"
+    /// Whether the NDJSON copy of the normalized samples is written
+    /// (`outputs.normalized_ndjson` in a pipeline, or `--all-tables`).
+    public var writeNormalizedJSON = false
     /// The cortisol rhythm features per subject-day (CSV).
     public var featuresSubjectDay: String = "features-subject-day.csv"
     /// The flattened-slope verdict per subject (CSV).
@@ -69,6 +77,17 @@ public struct Pipeline: Sendable {
 
     /// Creates outputs in a directory.
     public init(directory: String) { self.directory = directory }
+
+    /// Writes the large intermediate tables too: the samples as read and the NDJSON copy of
+    /// the normalized samples (`--all-tables`).
+    public mutating func writeAllTables() {
+      writeSamples = true
+      writeNormalizedJSON = true
+    }
+
+    mutating func setIntermediate(_ key: String, _ enabled: Bool) {
+      if key == "samples" { writeSamples = enabled } else { writeNormalizedJSON = enabled }
+    }
   }
 
   /// The pipeline's name.
@@ -477,11 +496,22 @@ public enum PipelineLoader {
       ("findings_ndjson", \.findingsJSON), ("reports", \.reports), ("audit", \.audit),
       ("audit_md", \.auditMarkdown),
     ] {
-      guard let entry = map[key], let name = entry.string() else { continue }
+      guard let entry = map[key] else { continue }
+      // The large intermediate tables are written when named, or with `true`.
+      let optional = key == "samples" || key == "normalized_ndjson"
+      if optional, let enabled = entry.node.bool {
+        outputs.setIntermediate(key, enabled)
+        continue
+      }
+      guard let name = entry.string() else { continue }
       if name.isEmpty || name.contains("/") {
-        entry.report("expected a file name inside the output directory")
+        entry.report(
+          optional
+            ? "expected a file name inside the output directory, or true/false"
+            : "expected a file name inside the output directory")
       } else {
         outputs[keyPath: path] = name
+        if optional { outputs.setIntermediate(key, true) }
       }
     }
     return outputs

@@ -153,7 +153,9 @@ public struct PipelineRunner: Sendable {
         )
       }
       if !auditOnly {
-        sampleWriter = try AtomicFileWriter(path: staged.stagedPath(outputs.samples))
+        if outputs.writeSamples {
+          sampleWriter = try AtomicFileWriter(path: staged.stagedPath(outputs.samples))
+        }
         rejectionWriter = try AtomicFileWriter(path: staged.stagedPath(outputs.rejections))
       }
     } catch {
@@ -529,7 +531,7 @@ public struct PipelineRunner: Sendable {
     return result
   }
 
-  /// Writes the normalized samples as CSV and NDJSON.
+  /// Writes the normalized samples as CSV and, when asked for, NDJSON.
   private func writeNormalized(
     _ samples: [NormalizedSample], directory: String?, into summary: inout RunSummary
   ) {
@@ -538,7 +540,9 @@ public struct PipelineRunner: Sendable {
       let writer = CSVTableWriter(writer: file, header: NormalizedTable.header)
       for sample in samples { writer.write(NormalizedTable.row(sample)) }
     }
-    writeLines("normalized_ndjson", outputs.normalizedJSON, samples, directory, &summary)
+    if outputs.writeNormalizedJSON {
+      writeLines("normalized_ndjson", outputs.normalizedJSON, samples, directory, &summary)
+    }
   }
 
   /// Writes the three feature tables.

@@ -31,6 +31,8 @@ struct IncrementalRunTests {
         - path: inbox
       outputs:
         directory: \(output)
+        samples: true
+        normalized_ndjson: true
       """, file: root.appendingPathComponent("nightly.yml").path)
     pipeline.name = "nightly"
     return pipeline

@@ -65,6 +65,26 @@ struct PipelineLoaderTests {
       ])
   }
 
+  @Test("the large intermediate tables are written only when named, or set true")
+  func intermediateTables() throws {
+    func outputs(_ lines: String) throws -> Pipeline.Outputs {
+      try PipelineLoader.parse(
+        "version: 1\ninputs:\n  - path: in\noutputs:\n  directory: out\n\(lines)",
+        file: "/tmp/p.yml"
+      ).outputs
+    }
+    let plain = try outputs("")
+    #expect(!plain.writeSamples && !plain.writeNormalizedJSON)
+    let named = try outputs("  samples: read.csv\n  normalized_ndjson: true\n")
+    #expect(named.writeSamples && named.samples == "read.csv")
+    #expect(named.writeNormalizedJSON && named.normalizedJSON == "normalized-samples.ndjson")
+    let off = try outputs("  samples: false\n")
+    #expect(!off.writeSamples && off.samples == "samples.csv")
+    #expect(
+      issues("version: 1\ninputs:\n  - path: in\noutputs:\n  directory: out\n  samples: a/b.csv\n")
+        == ["6 outputs.samples: expected a file name inside the output directory, or true/false"])
+  }
+
   @Test("analyzer settings are read from settings.analyze, mistakes reported with line and key")
   func analyzerSettings() throws {
     let yaml = """

@@ -200,11 +200,12 @@ struct PipelineRunnerTests {
     let root = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: root) }
     let output = root.appendingPathComponent("out").path
-    let pipeline = Pipeline.adHoc(
+    var pipeline = Pipeline.adHoc(
       files: [Repository.path("SampleData/research/car-diary-long.csv")], format: nil,
       profile: try ProfileLoader.load(
         file: Repository.path("Pipelines/profiles/research-saliva.yml")),
       outputDirectory: output)
+    pipeline.outputs.writeAllTables()
     let first = PipelineRunner(pipeline: pipeline).run()
     #expect(first.isComplete)
     let manager = FileManager.default
