@@ -20,6 +20,27 @@ public enum NumberText {
     return plain(Double(text) ?? value)
   }
 
+  /// `value` with one decimal, as C's `%.1f` writes it (`12.3`, `-0.0`, half-way cases
+  /// decided on the exact binary value, ties to even), without `String(format:)`, which
+  /// cost a fifth of a run in the report charts' coordinates.
+  public static func oneDecimal(_ value: Double) -> String {
+    guard value.isFinite, abs(value) < 1e15 else { return String(format: "%.1f", value) }
+    let magnitude = abs(value)
+    let tenfold = magnitude * 10
+    // The product's rounding error, exactly: it decides values whose product lands on .5.
+    let error = (-tenfold).addingProduct(magnitude, 10)
+    var tenths = tenfold.rounded(.down)
+    let fraction = tenfold - tenths
+    if fraction > 0.5
+      || (fraction == 0.5
+        && (error > 0 || (error == 0 && tenths.truncatingRemainder(dividingBy: 2) != 0)))
+    {
+      tenths += 1
+    }
+    let whole = Int(tenths)
+    return (value.sign == .minus ? "-" : "") + "\(whole / 10).\(whole % 10)"
+  }
+
   /// How many significant digits a number as written has (`0.72` has 2, `150` has 3).
   public static func significantDigits(of value: Double) -> Int {
     let digits = plain(abs(value)).filter(\.isNumber).drop { $0 == "0" }

@@ -224,7 +224,7 @@ extension CohortReport {
     let tallest = Double(max(slopeHistogram.map(\.count).max() ?? 1, 1))
     func x(_ value: Double) -> Double { left + (value - first.low) / span * (width - left - 10) }
     func y(_ count: Double) -> Double { top + (1 - count / tallest) * (height - top - bottom) }
-    func f(_ value: Double) -> String { String(format: "%.1f", value) }
+    func f(_ value: Double) -> String { NumberText.oneDecimal(value) }
     var parts = [
       "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"Mean ln slopes\">"
     ]

@@ -270,7 +270,7 @@ struct CortisolChart {
     Self.top + (1 - value / valueTop) * (Self.height - Self.top - Self.bottom)
   }
 
-  private func f(_ value: Double) -> String { String(format: "%.1f", value) }
+  private func f(_ value: Double) -> String { NumberText.oneDecimal(value) }
 
   var svg: String {
     let base = Self.height - Self.bottom

@@ -6,7 +6,15 @@ import Foundation
 /// pattern they fit (README, "Feedback findings"), with the values, ranges, rule and context.
 public struct FeedbackAnalyzer: Sendable {
   /// The settings.
-  public var settings: FeedbackSettings
+  public var settings: FeedbackSettings {
+    didSet { dexamethasonePhrases = Phrases(settings.dexamethasoneMarkers) }
+  }
+  /// The dexamethasone markers of the settings, prepared for matching text.
+  private var dexamethasonePhrases: Phrases
+  /// Words that mark a salivary cortisol late-night in a label or note.
+  private static let lateNightPhrases = Phrases([
+    "late-night", "late night", "midnight", "spätabends",
+  ])
   /// Samples with one of these normalizer flags are left out (conflicts, implausible values).
   public var excludeFlags: Set<String>
 
@@ -17,6 +25,7 @@ public struct FeedbackAnalyzer: Sendable {
   ) {
     self.settings = settings
     self.excludeFlags = excludeFlags
+    dexamethasonePhrases = Phrases(settings.dexamethasoneMarkers)
   }
 
   /// The findings of every subject, by subject and time (``evaluate(_:)`` without the
@@ -460,10 +469,12 @@ public struct FeedbackAnalyzer: Sendable {
     for (key, value) in sample.sample.attributes {
       let name = key.lowercased()
       if markers.contains(name), SubjectContext.isYes(value) { return true }
-      if Self.markerTextAttributes.contains(name), Self.mentions(value, markers) { return true }
+      if Self.markerTextAttributes.contains(name), dexamethasonePhrases.mentioned(in: value) {
+        return true
+      }
     }
-    return Self.mentions(sample.sample.label ?? "", markers)
-      || Self.mentions(sample.sample.testCode ?? "", markers)
+    return dexamethasonePhrases.mentioned(in: sample.sample.label ?? "")
+      || dexamethasonePhrases.mentioned(in: sample.sample.testCode ?? "")
   }
 
   /// Salivary cortisol marked late-night (LOINC 58643-8, label, note), or serum or plasma
@@ -476,31 +487,47 @@ public struct FeedbackAnalyzer: Sendable {
         } == true
     }
     if sample.sample.qualifier == "late-night" { return true }
-    let markers = ["late-night", "late night", "midnight", "spätabends"]
-    return Self.mentions(sample.sample.label ?? "", markers)
+    return Self.lateNightPhrases.mentioned(in: sample.sample.label ?? "")
       || sample.sample.attributes.contains {
-        Self.markerTextAttributes.contains($0.key.lowercased()) && Self.mentions($0.value, markers)
+        Self.markerTextAttributes.contains($0.key.lowercased())
+          && Self.lateNightPhrases.mentioned(in: $0.value)
       }
   }
 
   /// Whether `text` holds one of the phrases as whole words (case ignored).
   static func mentions(_ text: String, _ phrases: [String]) -> Bool {
-    guard !text.isEmpty else { return false }
-    // Most texts (labels such as "S1") hold no phrase at all: a plain substring test of each
-    // phrase's first word rules them out before any word splitting.
-    let lower = text.lowercased()
-    let candidates = phrases.filter { phrase in
-      let first = phrase.lowercased().prefix { $0.isLetter || $0.isNumber }
-      return first.isEmpty || lower.contains(first)
+    Phrases(phrases).mentioned(in: text)
+  }
+
+  /// Phrases to find as whole words, prepared once: each in its word form and with the
+  /// first word that a text must contain before any word splitting.
+  struct Phrases: Sendable {
+    private let phrases: [(first: String, words: String)]
+
+    init(_ phrases: [String]) {
+      self.phrases = phrases.map { phrase in
+        (String(phrase.lowercased().prefix { $0.isLetter || $0.isNumber }), Self.words(phrase))
+      }
     }
-    guard !candidates.isEmpty else { return false }
-    func words(_ text: String) -> String {
+
+    /// ` post dex ` for "Post-Dex": lower case, words between single spaces.
+    private static func words(_ text: String) -> String {
       " "
         + String(text.lowercased().map { $0.isLetter || $0.isNumber ? $0 : " " })
         .split(separator: " ").joined(separator: " ") + " "
     }
-    let haystack = words(text)
-    return candidates.contains { haystack.contains(words($0)) }
+
+    /// Whether `text` holds one of the phrases as whole words (case ignored).
+    func mentioned(in text: String) -> Bool {
+      guard !text.isEmpty else { return false }
+      // Most texts (labels such as "S1") hold no phrase at all: a plain substring test of
+      // each phrase's first word rules them out before any word splitting.
+      let lower = text.lowercased()
+      let candidates = phrases.filter { $0.first.isEmpty || lower.contains($0.first) }
+      guard !candidates.isEmpty else { return false }
+      let haystack = Self.words(text)
+      return candidates.contains { haystack.contains($0.words) }
+    }
   }
 
   /// SPINA-Thyr (Dietrich et al. 2016): TSHI = ln(TSH) + 0.1345 FT4 (Jostel et al. 2009);
