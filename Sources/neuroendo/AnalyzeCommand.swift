@@ -17,7 +17,7 @@ struct AnalyzeCommand: ParsableCommand {
 
   @OptionGroup var exports: ExportOptions
 
-  @OptionGroup var tables: TableOptions
+  @OptionGroup var options: RunOptions
 
   @Option(name: .customLong("out"), help: "The output directory.")
   var outputDirectory: String
@@ -41,7 +41,7 @@ struct AnalyzeCommand: ParsableCommand {
 
   func run() throws {
     var pipeline = try exports.pipeline(outputDirectory: outputDirectory, settings: settings)
-    tables.apply(to: &pipeline)
+    options.apply(to: &pipeline)
     if let anchor { pipeline.analyzers.response.anchor = anchor }
     if !slopes.isEmpty {
       pipeline.analyzers.response.slopes = slopes.map { $0.split(separator: ":").map(String.init) }

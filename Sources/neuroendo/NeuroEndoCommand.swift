@@ -18,7 +18,7 @@ struct NeuroEndoCommand: ParsableCommand {
     version: NeuroEndoVersion.current,
     subcommands: [
       RunCommand.self, AnalyzeCommand.self, AuditCommand.self, ValidateCommand.self,
-      InspectCommand.self,
+      InspectCommand.self, MergeCommand.self,
     ]
   )
 }
@@ -70,8 +70,8 @@ struct ExportOptions: ParsableArguments {
   }
 }
 
-/// Which outputs a run writes beyond the defaults (`analyze`, `run`).
-struct TableOptions: ParsableArguments {
+/// Which outputs a run writes beyond the defaults, and which shard it is (`analyze`, `run`).
+struct RunOptions: ParsableArguments {
   @Flag(
     name: .customLong("all-tables"),
     help:
@@ -79,9 +79,20 @@ struct TableOptions: ParsableArguments {
   )
   var allTables = false
 
+  @Option(
+    help: ArgumentHelp(
+      "Run shard K of N: keep the subjects whose id hashes to it; combine the shards with neuroendo merge.",
+      valueName: "K/N"))
+  var shard: Shard?
+
   func apply(to pipeline: inout Pipeline) {
     if allTables { pipeline.outputs.writeAllTables() }
+    pipeline.shard = shard
   }
+}
+
+extension Shard: ExpressibleByArgument {
+  public init?(argument: String) { self.init(argument) }
 }
 
 /// Runs a command's body, turning an unexpected error into the internal-failure code (70)

@@ -28,7 +28,7 @@ struct RunCommand: ParsableCommand {
       "With a state directory: forget the ledger and rebuild from the inputs still present.")
   var rebuild = false
 
-  @OptionGroup var tables: TableOptions
+  @OptionGroup var options: RunOptions
 
   @Flag(name: .shortAndLong, help: "Print nothing on success.")
   var quiet = false
@@ -48,7 +48,7 @@ struct RunCommand: ParsableCommand {
       var definition: Pipeline
       do throws(ConfigIssues) {
         definition = try PipelineLoader.load(file: pipeline)
-        tables.apply(to: &definition)
+        options.apply(to: &definition)
       } catch {
         printError(error.description)
         throw ExitStatus.invalidConfiguration

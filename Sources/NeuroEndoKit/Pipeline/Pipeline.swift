@@ -111,6 +111,9 @@ public struct Pipeline: Sendable {
   public var wakeDiary: (path: String, profile: CSVProfile)?
   /// Settings of the analyzers (`settings.analyze`).
   public var analyzers = AnalyzerSettings()
+  /// The shard this run is (`--shard K/N`): only its subjects' samples are kept, and the
+  /// outputs are those `neuroendo merge` combines. `nil`: the whole run.
+  public var shard: Shard?
 
   /// Creates a pipeline.
   public init(

@@ -138,12 +138,20 @@ public struct PipelineRunner: Sendable {
       return summary
     }
     let outputs = pipeline.outputs
+    let shard = pipeline.shard
+    summary.shard = shard?.description
+    if shard != nil, pipeline.state != nil {
+      summary.outputFailures.append(
+        "a shard run (--shard) keeps no state: run the shards with a pipeline without 'state:', then neuroendo merge"
+      )
+      return summary
+    }
     // Every output is staged, and published together at the end (``OutputPublisher``).
     summary.run = Self.runID(started)
     summary.auditOnly = auditOnly
     var publisher: OutputPublisher?
-    var sampleWriter: AtomicFileWriter?
-    var rejectionWriter: AtomicFileWriter?
+    var sampleSink: TableSink?
+    var rejectionSink: TableSink?
     do throws(OutputError) {
       let staged = try OutputPublisher(directory: directory, run: summary.run)
       publisher = staged
@@ -152,11 +160,19 @@ public struct PipelineRunner: Sendable {
           "took over the output lock left by pid \(previous), which no longer runs; its leftovers were cleaned up"
         )
       }
+      if shard != nil {
+        do {
+          try FileManager.default.createDirectory(
+            atPath: staged.stagedPath(Self.shardFolder), withIntermediateDirectories: true)
+        } catch {
+          throw OutputError(path: staged.stagedPath(Self.shardFolder), message: "\(error)")
+        }
+      }
       if !auditOnly {
         if outputs.writeSamples {
-          sampleWriter = try AtomicFileWriter(path: staged.stagedPath(outputs.samples))
+          sampleSink = try sink(outputs.samples, in: staged.staging)
         }
-        rejectionWriter = try AtomicFileWriter(path: staged.stagedPath(outputs.rejections))
+        rejectionSink = try sink(outputs.rejections, in: staged.staging)
       }
     } catch {
       summary.outputFailures.append(error.description)
@@ -167,9 +183,29 @@ public struct PipelineRunner: Sendable {
       }
     }
     let staging = publisher?.staging
-    let samples = sampleWriter.map { CSVTableWriter(writer: $0, header: SampleTable.header) }
-    let rejections = rejectionWriter.map {
-      CSVTableWriter(writer: $0, header: SampleTable.rejectionHeader)
+    sampleSink?.header(CSVTableWriter.line(SampleTable.header))
+    rejectionSink?.header(CSVTableWriter.line(SampleTable.rejectionHeader))
+    // A shard keeps its subjects' samples; the first shard also every rejected record (they
+    // belong to no subject). Rows are keyed by their place among all the run's rows.
+    var readSequence = 0
+    var rejectionSequence = 0
+    var keptSamples = 0
+    func keep(_ sample: Sample) -> Bool {
+      readSequence += 1
+      guard shard?.contains(subject: sample.subjectID) ?? true else { return false }
+      keptSamples += 1
+      sampleSink?.row(
+        CSVTableWriter.line(SampleTable.row(sample)), .position(0, readSequence, 0))
+      read.append(sample)
+      onSample(sample)
+      return true
+    }
+    func reject(_ rejection: Rejection, phase: Int = 0) {
+      rejectionSequence += 1
+      guard shard?.carriesUnattributed ?? true else { return }
+      rejectionSink?.row(
+        CSVTableWriter.line(SampleTable.row(rejection)), .position(phase, rejectionSequence, 0))
+      rejectionRows += 1
     }
 
     var read: [Sample] = []
@@ -196,13 +232,8 @@ public struct PipelineRunner: Sendable {
       if !pipeline.rewriteAllReports && !rebuild { touched = incremental.touched }
       state = incremental.store
       for item in incremental.files {
-        for sample in item.samples {
-          samples?.write(SampleTable.row(sample))
-          read.append(sample)
-          onSample(sample)
-        }
-        for rejection in item.rejections { rejections?.write(SampleTable.row(rejection)) }
-        rejectionRows += item.rejections.count
+        for sample in item.samples { _ = keep(sample) }
+        for rejection in item.rejections { reject(rejection) }
         summary.files.append(item.summary)
       }
     }
@@ -223,15 +254,8 @@ public struct PipelineRunner: Sendable {
           let reader = ExportReader(format: format, profile: input.profile)
           let result = reader.read(
             file: file,
-            onSample: { sample in
-              samples?.write(SampleTable.row(sample))
-              read.append(sample)
-              onSample(sample)
-            },
-            onRejection: { rejection in
-              rejections?.write(SampleTable.row(rejection))
-              rejectionRows += 1
-            })
+            onSample: { sample in _ = keep(sample) },
+            onRejection: { rejection in reject(rejection) })
           var fileSummary = result
           if let digest = SHA256.file(file) {
             fileSummary.bytes = digest.bytes
@@ -243,12 +267,19 @@ public struct PipelineRunner: Sendable {
     }
 
     progress("normalizing \(read.count) samples")
+    // The place of each input file in the run, for the keys of a shard's rows.
+    let fileOrdinals = Dictionary(
+      summary.files.enumerated().map { ($1.file, $0) }, uniquingKeysWith: { first, _ in first })
     var diaryRejections: [Rejection] = []
     let normalization = normalize(
       read, zonesByFile: zonesByFile, into: &summary, diaryRejections: &diaryRejections)
     read = []  // the normalized samples carry each sample as read; this copy can go
-    for rejection in diaryRejections + normalization.rejections {
-      rejections?.write(SampleTable.row(rejection))
+    for rejection in diaryRejections { reject(rejection, phase: 1) }
+    for rejection in normalization.rejections {
+      // Of a sample of this shard's subjects: every shard writes its own.
+      rejectionSink?.row(
+        CSVTableWriter.line(SampleTable.row(rejection)),
+        Self.position(rejection.location, phase: 2, fileOrdinals))
       rejectionRows += 1
     }
     writeAudit(
@@ -261,7 +292,8 @@ public struct PipelineRunner: Sendable {
       return summary
     }
     progress("analyzing")
-    writeNormalized(normalization.samples, directory: staging, into: &summary)
+    writeNormalized(
+      normalization.samples, fileOrdinals: fileOrdinals, directory: staging, into: &summary)
     let features = CortisolRhythmAnalyzer(settings: pipeline.analyzers).analyze(
       normalization.samples)
     summary.analysis = RunSummary.AnalysisSummary(features)
@@ -283,21 +315,32 @@ public struct PipelineRunner: Sendable {
       }
     }
     progress("writing reports")
+    // The cohort's band is the whole cohort's: a shard's reports get it at the merge.
+    let bandValues = PatientReport.CohortBand.values(
+      normalization.samples, settings: pipeline.analyzers)
     let reports = PatientReport.build(
       samples: normalization.samples, features: features, feedback: feedback,
-      settings: pipeline.analyzers, run: summary.run, firstReported: firstReported)
+      settings: pipeline.analyzers, run: summary.run, firstReported: firstReported,
+      band: shard == nil ? PatientReport.CohortBand.band(bandValues) : [])
     writeReports(
       reports, findings: Dictionary(grouping: feedback.findings, by: \.subjectID),
-      cohort: CohortReport.build(
-        reports: reports, features: features, settings: pipeline.analyzers, run: summary.run),
+      cohort: CohortReport.Inputs(
+        reports: reports, features: features,
+        threshold: pipeline.analyzers.flattened.threshold, band: bandValues),
       touched: touched, published: directory, directory: staging, into: &summary)
+    if let shard {
+      summary.outputs["shard"] = Self.shardFolder
+      summary.notes.append(
+        "shard \(shard): the rows of \(reports.count) subjects (those whose id hashes to this shard); the files' counts are whole; neuroendo merge combines the shards"
+      )
+    }
 
-    let rows = ["samples": summary.totals.samples, "rejections": rejectionRows]
+    let rows = ["samples": keptSamples, "rejections": rejectionRows]
     let names = ["samples": outputs.samples, "rejections": outputs.rejections]
-    for (role, writer) in [("samples", sampleWriter), ("rejections", rejectionWriter)] {
-      guard let writer else { continue }
+    for (role, sink) in [("samples", sampleSink), ("rejections", rejectionSink)] {
+      guard let sink else { continue }
       do throws(OutputError) {
-        try writer.commit()
+        try sink.commit()
         summary.outputs[role] = names[role]
         summary.outputRows[role] = rows[role]
       } catch {
@@ -533,16 +576,49 @@ public struct PipelineRunner: Sendable {
 
   /// Writes the normalized samples as CSV and, when asked for, NDJSON.
   private func writeNormalized(
-    _ samples: [NormalizedSample], directory: String?, into summary: inout RunSummary
+    _ samples: [NormalizedSample], fileOrdinals: [String: Int], directory: String?,
+    into summary: inout RunSummary
   ) {
     let outputs = pipeline.outputs
-    write("normalized", outputs.normalized, directory, &summary, rows: samples.count) { file in
-      let writer = CSVTableWriter(writer: file, header: NormalizedTable.header)
-      for sample in samples { writer.write(NormalizedTable.row(sample)) }
+    let key = { (sample: NormalizedSample) in
+      Self.position(sample.sample.provenance, phase: 0, fileOrdinals)
+    }
+    write("normalized", outputs.normalized, directory, &summary, rows: samples.count) { sink in
+      sink.header(CSVTableWriter.line(NormalizedTable.header))
+      for sample in samples {
+        sink.row(CSVTableWriter.line(NormalizedTable.row(sample)), key(sample))
+      }
     }
     if outputs.writeNormalizedJSON {
-      writeLines("normalized_ndjson", outputs.normalizedJSON, samples, directory, &summary)
+      writeLines("normalized_ndjson", outputs.normalizedJSON, samples, key, directory, &summary)
     }
+  }
+
+  /// The key of a row in read order: the input file's place in the run and the record.
+  /// (A record holds one subject's values, so rows of one key never come from two shards.)
+  private static func position(_ location: InputLocation, phase: Int, _ ordinals: [String: Int])
+    -> ShardKey
+  {
+    .position(phase, ordinals[location.file] ?? Int.max, location.record ?? 0)
+  }
+
+  /// The folder of a shard's keys and cohort inputs, inside the output directory.
+  static let shardFolder = "shard"
+  /// A shard's contribution to the cohort report and band, in ``shardFolder``.
+  static let cohortInputs = "cohort-inputs.json"
+
+  /// A value as one line of JSON (keys sorted).
+  static func compactJSON(_ value: some Encodable) -> String {
+    JSONLines.line(value)
+  }
+
+  /// A table's sink in `directory`, with its keys file in a shard run.
+  private func sink(_ name: String, in directory: String) throws(OutputError) -> TableSink {
+    let file = try AtomicFileWriter(path: path(directory, name))
+    let keys =
+      pipeline.shard == nil
+      ? nil : try AtomicFileWriter(path: path(directory, "\(Self.shardFolder)/\(name).keys"))
+    return TableSink(file: file, keys: keys)
   }
 
   /// Writes the three feature tables.
@@ -550,25 +626,29 @@ public struct PipelineRunner: Sendable {
     _ features: CortisolRhythmFeatures, directory: String?, into summary: inout RunSummary
   ) {
     let outputs = pipeline.outputs
-    let tables: [(role: String, name: String, header: [String], rows: [[String]])] = [
-      (
-        "features_subject_day", outputs.featuresSubjectDay, FeatureTables.subjectDayHeader,
-        features.days.map(FeatureTables.row)
-      ),
-      (
-        "features_subject", outputs.featuresSubject, FeatureTables.subjectHeader,
-        features.subjects.map(FeatureTables.row)
-      ),
-      (
-        "features_response", outputs.featuresResponse,
-        FeatureTables.responseHeader(slopes: pipeline.analyzers.response.slopes),
-        features.responses.map(FeatureTables.row)
-      ),
-    ]
+    // Rows in subject order (and day within a subject): keyed by subject in a shard run.
+    let tables:
+      [(role: String, name: String, header: [String], rows: [[String]], subjects: [String])] = [
+        (
+          "features_subject_day", outputs.featuresSubjectDay, FeatureTables.subjectDayHeader,
+          features.days.map(FeatureTables.row), features.days.map(\.subjectID)
+        ),
+        (
+          "features_subject", outputs.featuresSubject, FeatureTables.subjectHeader,
+          features.subjects.map(FeatureTables.row), features.subjects.map(\.subjectID)
+        ),
+        (
+          "features_response", outputs.featuresResponse,
+          FeatureTables.responseHeader(slopes: pipeline.analyzers.response.slopes),
+          features.responses.map(FeatureTables.row), features.responses.map(\.subjectID)
+        ),
+      ]
     for table in tables {
-      write(table.role, table.name, directory, &summary, rows: table.rows.count) { file in
-        let writer = CSVTableWriter(writer: file, header: table.header)
-        for row in table.rows { writer.write(row) }
+      write(table.role, table.name, directory, &summary, rows: table.rows.count) { sink in
+        sink.header(CSVTableWriter.line(table.header))
+        for (row, subject) in zip(table.rows, table.subjects) {
+          sink.row(CSVTableWriter.line(row), .subject(subject))
+        }
       }
     }
   }
@@ -578,29 +658,37 @@ public struct PipelineRunner: Sendable {
     _ findings: [Finding], directory: String?, into summary: inout RunSummary
   ) {
     write("findings", pipeline.outputs.findings, directory, &summary, rows: findings.count) {
-      file in
-      let writer = CSVTableWriter(writer: file, header: FindingTables.header)
-      for finding in findings { writer.write(FindingTables.row(finding)) }
+      sink in
+      sink.header(CSVTableWriter.line(FindingTables.header))
+      for finding in findings {
+        sink.row(CSVTableWriter.line(FindingTables.row(finding)), .subject(finding.subjectID))
+      }
     }
-    writeLines("findings_ndjson", pipeline.outputs.findingsJSON, findings, directory, &summary)
+    writeLines(
+      "findings_ndjson", pipeline.outputs.findingsJSON, findings, { .subject($0.subjectID) },
+      directory, &summary)
   }
 
   /// Writes `audit.json` and `audit.md`.
   private func writeAudit(_ audit: AuditReport, directory: String?, into summary: inout RunSummary)
   {
-    write("audit", pipeline.outputs.audit, directory, &summary, rows: audit.files.count) {
-      $0.write(audit.json)
+    write(
+      "audit", pipeline.outputs.audit, directory, &summary, rows: audit.files.count, keyed: false
+    ) {
+      $0.file.write(audit.json)
     }
-    write("audit_md", pipeline.outputs.auditMarkdown, directory, &summary, rows: audit.files.count)
-    {
-      $0.write(audit.markdown)
+    write(
+      "audit_md", pipeline.outputs.auditMarkdown, directory, &summary, rows: audit.files.count,
+      keyed: false
+    ) {
+      $0.file.write(audit.markdown)
     }
   }
 
   /// Writes the per-patient reports, `reports/patients/<subject>.{json,md,html}` and, for
   /// subjects with findings, `<subject>.fhir.json`; published as one directory.
   private func writeReports(
-    _ reports: [PatientReport], findings: [String: [Finding]], cohort: CohortReport,
+    _ reports: [PatientReport], findings: [String: [Finding]], cohort: CohortReport.Inputs,
     touched: Set<String>?, published: String, directory: String?, into summary: inout RunSummary
   ) {
     guard let directory else { return }
@@ -630,10 +718,15 @@ public struct PipelineRunner: Sendable {
     let reportsFolder = pipeline.outputs.reports
     let issued = summary.started
     var failed = false
+    // A shard writes each report's model (JSON) and FHIR bundle; the merge adds the
+    // cohort's band and renders the pages.
+    let modelOnly = pipeline.shard != nil
     ParallelMap.forEachBatch(
       rendered, batch: 64,
       { report in
-        Self.renderFiles(report, findings: findings[report.subjectID] ?? [], issued: issued)
+        Self.renderFiles(
+          report, findings: findings[report.subjectID] ?? [], issued: issued,
+          modelOnly: modelOnly)
       }
     ) { batch in
       guard !failed else { return }
@@ -651,7 +744,14 @@ public struct PipelineRunner: Sendable {
       }
     }
     if failed { return }
-    for (name, text) in [("cohort.json", cohort.json), ("cohort.html", cohort.html)] {
+    var pages: [(String, String)]
+    if modelOnly {
+      pages = [("../\(Self.shardFolder)/\(Self.cohortInputs)", Self.compactJSON(cohort))]
+    } else {
+      let report = CohortReport.build(inputs: cohort, run: summary.run)
+      pages = [("cohort.json", report.json), ("cohort.html", report.html)]
+    }
+    for (name, text) in pages {
       do throws(OutputError) {
         try AtomicFileWriter.write(text, to: folder + "/" + name)
       } catch {
@@ -670,15 +770,19 @@ public struct PipelineRunner: Sendable {
 
   /// A patient's report files, `(file name, text)`: JSON, Markdown, HTML and, when the patient
   /// has findings, the FHIR bundle.
-  private static func renderFiles(_ report: PatientReport, findings: [Finding], issued: Date)
+  static func renderFiles(
+    _ report: PatientReport, findings: [Finding], issued: Date, modelOnly: Bool = false
+  )
     -> [(String, String)]
   {
     let base = PatientReport.fileName(report.subjectID)
-    var files = [
-      ("\(base).json", PatientReportRenderer.json(report)),
-      ("\(base).md", PatientReportRenderer.markdown(report)),
-      ("\(base).html", PatientReportRenderer.html(report)),
-    ]
+    var files = [("\(base).json", PatientReportRenderer.json(report))]
+    if !modelOnly {
+      files += [
+        ("\(base).md", PatientReportRenderer.markdown(report)),
+        ("\(base).html", PatientReportRenderer.html(report)),
+      ]
+    }
     if let bundle = FHIRReportWriter.bundle(
       subject: report.subjectID, findings: findings, issued: issued)
     {
@@ -711,11 +815,14 @@ public struct PipelineRunner: Sendable {
   /// Writes one output atomically and records it under `role`, or records why it failed.
   private func write(
     _ role: String, _ name: String, _ directory: String?, _ summary: inout RunSummary,
-    rows: Int, _ body: (AtomicFileWriter) -> Void
+    rows: Int, keyed: Bool = true, _ body: (TableSink) -> Void
   ) {
     guard let directory else { return }  // no staging: the failure is already recorded
     do throws(OutputError) {
-      let file = try AtomicFileWriter(path: path(directory, name))
+      let file =
+        keyed
+        ? try sink(name, in: directory)
+        : TableSink(file: try AtomicFileWriter(path: path(directory, name)), keys: nil)
       body(file)
       try file.commit()
       summary.outputs[role] = name
@@ -727,13 +834,18 @@ public struct PipelineRunner: Sendable {
 
   /// Writes values as NDJSON, one per line.
   private func writeLines<Value: Encodable & Sendable>(
-    _ role: String, _ name: String, _ values: [Value], _ directory: String?,
-    _ summary: inout RunSummary
+    _ role: String, _ name: String, _ values: [Value], _ key: (Value) -> ShardKey,
+    _ directory: String?, _ summary: inout RunSummary
   ) {
-    write(role, name, directory, &summary, rows: values.count) { file in
+    write(role, name, directory, &summary, rows: values.count) { sink in
+      sink.header("")  // NDJSON has none; the keys file starts alike for every table
       // Lines are encoded on every core, a batch at a time, and written in input order.
+      var next = 0
       ParallelMap.forEachBatch(values, batch: 4096, { JSONLines.line($0) }) { lines in
-        for line in lines { file.write(line) }
+        for line in lines {
+          sink.row(line, key(values[next]))
+          next += 1
+        }
       }
     }
   }

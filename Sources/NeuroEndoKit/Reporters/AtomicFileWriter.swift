@@ -39,6 +39,11 @@ public final class AtomicFileWriter {
     text.withUTF8 { bytes in _ = fwrite(bytes.baseAddress, 1, bytes.count, handle) }
   }
 
+  /// Appends bytes.
+  public func write(_ bytes: UnsafeRawBufferPointer) {
+    _ = fwrite(bytes.baseAddress, 1, bytes.count, handle)
+  }
+
   /// Flushes, syncs and renames the file into place.
   ///
   /// - Throws: ``OutputError`` when a write failed or the rename is refused.

@@ -12,6 +12,11 @@ public struct CSVTableWriter {
 
   /// Writes one row.
   public func write(_ fields: [String]) {
+    writer.write(Self.line(fields))
+  }
+
+  /// One row as a line of text, with its line break.
+  public static func line(_ fields: [String]) -> String {
     var line = ""
     line.reserveCapacity(fields.reduce(fields.count) { $0 + $1.utf8.count })
     for (index, field) in fields.enumerated() {
@@ -19,7 +24,7 @@ public struct CSVTableWriter {
       line += CSVTableWriter.quote(field)
     }
     line += "\n"
-    writer.write(line)
+    return line
   }
 
   /// Quotes a field when it holds a comma, quote, or line break.

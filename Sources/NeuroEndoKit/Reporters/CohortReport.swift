@@ -69,49 +69,120 @@ public struct CohortReport: Sendable, Hashable, Codable {
     reports: [PatientReport], features: CortisolRhythmFeatures, settings: AnalyzerSettings,
     run: String
   ) -> CohortReport {
-    var patterns: [String: PatternCount] = [:]
-    for report in reports {
-      for finding in report.findings {
-        let key = "\(finding.axis)|\(finding.pattern)|\(finding.severity)"
-        patterns[
-          key,
-          default: PatternCount(
-            axis: finding.axis, pattern: finding.pattern, severity: finding.severity, count: 0)
-        ]
-        .count += 1
+    build(
+      inputs: Inputs(
+        reports: reports, features: features, threshold: settings.flattened.threshold),
+      run: run)
+  }
+
+  /// The features the cohort report summarises over the subject-days, with their units.
+  static let summarised: [(name: String, unit: String)] = [
+    ("car_auc_g", "nmol/L x min"), ("car_auc_i", "nmol/L x min"), ("car_increase", "nmol/L"),
+    ("car_r30", "nmol/L"), ("slope_log", "ln(nmol/L) per h"), ("cosinor_amplitude", "nmol/L"),
+  ]
+
+  /// The cohort of a run, from what its subjects (or the shards' subjects) contribute.
+  public static func build(inputs: Inputs, run: String) -> CohortReport {
+    CohortReport(
+      generator: "NeuroEndo \(NeuroEndoVersion.current)", run: run,
+      subjects: inputs.patients.count, subjectDays: inputs.subjectDays,
+      patterns: inputs.patterns.sorted {
+        ($0.axis, $0.pattern, $0.severity) < ($1.axis, $1.pattern, $1.severity)
+      },
+      verdicts: inputs.verdicts, flattenedThreshold: inputs.flattenedThreshold,
+      slopes: summary("slope_log_mean", "ln(nmol/L) per h", inputs.slopes),
+      slopeHistogram: histogram(inputs.slopes, around: inputs.flattenedThreshold),
+      features: summarised.compactMap { summary($0.name, $0.unit, inputs.features[$0.name] ?? []) },
+      patients: inputs.patients)
+  }
+
+  /// What the cohort report is computed from, per subject-day and subject; the parts of
+  /// shards add up to the whole run's (``adding(_:)``), which `neuroendo merge` relies on.
+  public struct Inputs: Sendable, Hashable, Codable {
+    /// Findings by axis, pattern and severity.
+    public var patterns: [PatternCount] = []
+    /// Subjects by flattened verdict.
+    public var verdicts: [String: Int] = [:]
+    /// The subjects' mean ln slopes.
+    public var slopes: [Double] = []
+    /// Subject-days with cortisol features.
+    public var subjectDays = 0
+    /// The values of each summarised feature over the subject-days (``summarised``).
+    public var features: [String: [Double]] = [:]
+    /// The patients, by subject id.
+    public var patients: [Patient] = []
+    /// The cortisol values of the patients' cohort band, by bin.
+    public var band: [Int: PatientReport.CohortBand.Values] = [:]
+    /// The flattened-slope threshold of the run (ln(nmol/L) per hour).
+    public var flattenedThreshold: Double
+
+    /// The contributions of a run's reports and features.
+    public init(
+      reports: [PatientReport], features: CortisolRhythmFeatures, threshold: Double,
+      band: [Int: PatientReport.CohortBand.Values] = [:]
+    ) {
+      flattenedThreshold = threshold
+      var counts: [String: PatternCount] = [:]
+      for report in reports {
+        for finding in report.findings {
+          let key = "\(finding.axis)|\(finding.pattern)|\(finding.severity)"
+          counts[
+            key,
+            default: PatternCount(
+              axis: finding.axis, pattern: finding.pattern, severity: finding.severity, count: 0)
+          ]
+          .count += 1
+        }
       }
-    }
-    var verdicts: [String: Int] = [:]
-    for verdict in features.subjects { verdicts[verdict.outcome.rawValue, default: 0] += 1 }
-    let slopes = features.subjects.compactMap(\.slopeLogMean)
-    let days = features.days
-    let summaries: [(String, String, [Double?])] = [
-      ("car_auc_g", "nmol/L x min", days.map(\.awakening.aucG)),
-      ("car_auc_i", "nmol/L x min", days.map(\.awakening.aucI)),
-      ("car_increase", "nmol/L", days.map(\.awakening.increase)),
-      ("car_r30", "nmol/L", days.map(\.awakening.r30)),
-      ("slope_log", "ln(nmol/L) per h", days.map(\.slope.logSlope)),
-      // Only fits without a weak-fit warning: a CAR-only day gives no rhythm amplitude.
-      (
-        "cosinor_amplitude", "nmol/L",
-        days.map { $0.cosinor.warnings.isEmpty ? $0.cosinor.fit?.amplitude : nil }
-      ),
-    ]
-    return CohortReport(
-      generator: "NeuroEndo \(NeuroEndoVersion.current)", run: run, subjects: reports.count,
-      subjectDays: days.count,
-      patterns: patterns.values.sorted { ($0.axis, $0.pattern) < ($1.axis, $1.pattern) },
-      verdicts: verdicts, flattenedThreshold: settings.flattened.threshold,
-      slopes: summary("slope_log_mean", "ln(nmol/L) per h", slopes),
-      slopeHistogram: histogram(slopes, around: settings.flattened.threshold),
-      features: summaries.compactMap { summary($0.0, $0.1, $0.2.compactMap { $0 }) },
-      patients: reports.map { report in
+      patterns = Array(counts.values)
+      for verdict in features.subjects { verdicts[verdict.outcome.rawValue, default: 0] += 1 }
+      slopes = features.subjects.compactMap(\.slopeLogMean)
+      let days = features.days
+      subjectDays = days.count
+      self.features = [
+        "car_auc_g": days.compactMap(\.awakening.aucG),
+        "car_auc_i": days.compactMap(\.awakening.aucI),
+        "car_increase": days.compactMap(\.awakening.increase),
+        "car_r30": days.compactMap(\.awakening.r30),
+        "slope_log": days.compactMap(\.slope.logSlope),
+        // Only fits without a weak-fit warning: a CAR-only day gives no rhythm amplitude.
+        "cosinor_amplitude": days.compactMap {
+          $0.cosinor.warnings.isEmpty ? $0.cosinor.fit?.amplitude : nil
+        },
+      ]
+      patients = reports.map { report in
         Patient(
           subjectID: report.subjectID, file: PatientReport.fileName(report.subjectID),
           days: report.days.count, findings: report.findings.count,
           marked: report.findings.filter { $0.severity == "marked" }.count,
           flattened: report.flattened?.outcome)
-      })
+      }
+      self.band = band
+    }
+
+    /// These contributions and another part's (of other subjects): the patients stay in
+    /// subject order, values are pooled (every summary sorts them).
+    public func adding(_ other: Inputs) -> Inputs {
+      var sum = self
+      var counts = Dictionary(
+        patterns.map { ("\($0.axis)|\($0.pattern)|\($0.severity)", $0) },
+        uniquingKeysWith: { first, _ in first })
+      for pattern in other.patterns {
+        let key = "\(pattern.axis)|\(pattern.pattern)|\(pattern.severity)"
+        if counts[key] == nil { counts[key] = pattern } else { counts[key]!.count += pattern.count }
+      }
+      sum.patterns = Array(counts.values)
+      sum.verdicts.merge(other.verdicts, uniquingKeysWith: +)
+      sum.slopes += other.slopes
+      sum.subjectDays += other.subjectDays
+      sum.features.merge(other.features, uniquingKeysWith: +)
+      sum.patients = (patients + other.patients).sorted { $0.subjectID < $1.subjectID }
+      sum.band.merge(other.band) {
+        PatientReport.CohortBand.Values(
+          values: $0.values + $1.values, subjects: $0.subjects + $1.subjects)
+      }
+      return sum
+    }
   }
 
   /// n, median and quartiles, or `nil` without values.

@@ -138,7 +138,8 @@ extension PatientReport {
   /// findings or results that could not be judged.
   public static func build(
     samples: [NormalizedSample], features: CortisolRhythmFeatures, feedback: FeedbackResult,
-    settings: AnalyzerSettings, run: String, firstReported: [String: String] = [:]
+    settings: AnalyzerSettings, run: String, firstReported: [String: String] = [:],
+    band: [CohortBand]? = nil
   ) -> [PatientReport] {
     var cortisolByDay: [String: [Int: [NormalizedSample]]] = [:]
     var flags: [String: [String: Int]] = [:]
@@ -155,21 +156,8 @@ extension PatientReport {
     let findings = Dictionary(grouping: feedback.findings, by: \.subjectID)
     let notJudged = Dictionary(grouping: feedback.notJudged, by: \.subjectID)
     let subjects = Set(days.keys).union(findings.keys).union(notJudged.keys).sorted()
-    // The cohort's band, once for all: the values of each bin and how many subjects.
-    var binned: [Int: (values: [Double], subjects: Int)] = [:]
-    for byDay in cortisolByDay.values {
-      var binsOfSubject = Set<Int>()
-      for sample in byDay.values.joined()
-      where sample.value.censoring == .none
-        && !sample.flags.contains(where: { settings.excludeFlags.contains($0.code) })
-      {
-        guard let bin = CohortBand.bin(sample.circadian!.minutesSinceWaking) else { continue }
-        binned[bin, default: ([], 0)].values.append(sample.value.value)
-        binsOfSubject.insert(bin)
-      }
-      for bin in binsOfSubject { binned[bin, default: ([], 0)].subjects += 1 }
-    }
-    let band = CohortBand.band(binned)
+    // The cohort's band, once for all (or as given: the whole cohort's, for a shard).
+    let band = band ?? CohortBand.band(CohortBand.values(samples, settings: settings))
     return subjects.map { subject in
       let subjectFindings = findings[subject] ?? []
       return PatientReport(
@@ -297,11 +285,41 @@ extension PatientReport.CohortBand {
       ? (Double(bin) * 15, Double(bin + 1) * 15) : (Double(bin - 3) * 60, Double(bin - 2) * 60)
   }
 
+  /// The values of one bin, and how many subjects they come from.
+  public struct Values: Sendable, Hashable, Codable {
+    public var values: [Double]
+    public var subjects: Int
+  }
+
+  /// The values of each bin: the analysed specimens' cortisol on circadian days, uncensored,
+  /// without an excluding flag.
+  public static func values(_ samples: [NormalizedSample], settings: AnalyzerSettings)
+    -> [Int: Values]
+  {
+    var binned: [Int: Values] = [:]
+    var binsOfSubject: [String: Set<Int>] = [:]
+    for sample in samples {
+      guard sample.sample.analyte == .cortisol,
+        settings.specimens.contains(sample.sample.specimen), let position = sample.circadian,
+        sample.value.censoring == .none,
+        !sample.flags.contains(where: { settings.excludeFlags.contains($0.code) }),
+        let bin = bin(position.minutesSinceWaking)
+      else { continue }
+      binned[bin, default: Values(values: [], subjects: 0)].values.append(sample.value.value)
+      binsOfSubject[sample.sample.subjectID, default: []].insert(bin)
+    }
+    for bins in binsOfSubject.values {
+      for bin in bins { binned[bin]!.subjects += 1 }
+    }
+    return binned
+  }
+
   /// The cohort's band: the quartiles of each bin with more than ``minimumSubjects``
   /// subjects.
-  static func band(_ binned: [Int: (values: [Double], subjects: Int)]) -> [Self] {
+  public static func band(_ binned: [Int: Values]) -> [Self] {
     binned.keys.sorted().compactMap { bin in
-      let (values, subjects) = binned[bin]!
+      let values = binned[bin]!.values
+      let subjects = binned[bin]!.subjects
       guard subjects > minimumSubjects, let summary = CohortReport.summary("", "", values)
       else { return nil }
       let (from, to) = span(bin)

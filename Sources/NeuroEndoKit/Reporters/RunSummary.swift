@@ -19,6 +19,9 @@ public struct RunSummary: Sendable, Codable {
   public var nothingNew = false
   /// The start of the previous incremental run, when there was one.
   public var unchangedSince: String?
+  /// A shard run's shard, `K/N` (`--shard`): its outputs hold only its subjects' rows, and
+  /// `neuroendo merge` combines the shards. `nil` for a whole run.
+  public var shard: String?
 
   /// What an incremental run found in its inputs.
   public struct IncrementalCounts: Sendable, Codable, Hashable {
@@ -206,7 +209,7 @@ public struct RunSummary: Sendable, Codable {
 
   /// Every stored field, and the totals (computed from the files, written for readers).
   private enum CodingKeys: String, CodingKey {
-    case version, run, auditOnly, lockedBy, notes, incremental, nothingNew, unchangedSince
+    case version, run, auditOnly, lockedBy, notes, incremental, nothingNew, unchangedSince, shard
     case pipeline, started, finished, files, inputProblems, skippedEntries, outputs, outputRows
     case outputFailures, totals, normalization, analysis
   }
@@ -232,6 +235,7 @@ public struct RunSummary: Sendable, Codable {
     incremental = try container.decodeIfPresent(IncrementalCounts.self, forKey: .incremental)
     nothingNew = try container.decodeIfPresent(Bool.self, forKey: .nothingNew) ?? false
     unchangedSince = try container.decodeIfPresent(String.self, forKey: .unchangedSince)
+    shard = try container.decodeIfPresent(String.self, forKey: .shard)
     skippedEntries =
       try container.decodeIfPresent([SkippedEntry].self, forKey: .skippedEntries) ?? []
     outputRows = try container.decodeIfPresent([String: Int].self, forKey: .outputRows) ?? [:]
@@ -247,6 +251,7 @@ public struct RunSummary: Sendable, Codable {
     try container.encodeIfPresent(incremental, forKey: .incremental)
     try container.encode(nothingNew, forKey: .nothingNew)
     try container.encodeIfPresent(unchangedSince, forKey: .unchangedSince)
+    try container.encodeIfPresent(shard, forKey: .shard)
     try container.encode(pipeline, forKey: .pipeline)
     try container.encode(started, forKey: .started)
     try container.encode(finished, forKey: .finished)

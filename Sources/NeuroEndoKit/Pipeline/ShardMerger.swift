@@ -1,0 +1,511 @@
+import Foundation
+
+/// Combines the outputs of the shards of a run (`--shard K/N`) into the outputs one run
+/// writes (`neuroendo merge`): the tables interleaved in one run's row order by the keys each
+/// shard kept beside them, the cohort-relative outputs (the cohort report, each patient's
+/// cohort band) computed from all shards' contributions, the audit and the run summary
+/// added up. The merged outputs are published like a run's: all or nothing.
+public struct ShardMerger: Sendable {
+  /// The shards' output directories, in any order.
+  public var directories: [String]
+
+  /// Creates a merger.
+  public init(directories: [String]) { self.directories = directories }
+
+  /// Why shards cannot be merged: not shards, not all of them, or not of one run.
+  public struct Problem: Error, Sendable, CustomStringConvertible {
+    public var description: String
+  }
+
+  /// One shard's output directory and summary.
+  struct Part {
+    var directory: String
+    var summary: RunSummary
+    var shard: Shard
+  }
+
+  /// Reads the shards' summaries and checks that they are the N shards of one run over the
+  /// same inputs.
+  func parts() throws(Problem) -> [Part] {
+    var parts: [Part] = []
+    for directory in directories {
+      let path = directory + "/" + "run-summary.json"
+      guard let data = FileManager.default.contents(atPath: path) else {
+        throw Problem(description: "\(directory): no run-summary.json; not the output of a run")
+      }
+      let decoder = JSONDecoder()
+      decoder.dateDecodingStrategy = .iso8601
+      guard let summary = try? decoder.decode(RunSummary.self, from: data) else {
+        throw Problem(description: "\(path): not a run summary NeuroEndo can read")
+      }
+      guard let text = summary.shard, let shard = Shard(text) else {
+        throw Problem(
+          description: "\(directory): the output of a whole run, not of a shard (--shard K/N)")
+      }
+      parts.append(Part(directory: directory, summary: summary, shard: shard))
+    }
+    guard let first = parts.first else { throw Problem(description: "no shard directory given") }
+    let count = first.shard.count
+    parts.sort { $0.shard.index < $1.shard.index }
+    let indices = parts.map(\.shard.index)
+    guard parts.allSatisfy({ $0.shard.count == count }), indices == Array(1...count) else {
+      let have = parts.map { "\($0.shard) (\($0.directory))" }.joined(separator: ", ")
+      throw Problem(
+        description: "expected shards 1/\(count) to \(count)/\(count), one each; given: \(have)")
+    }
+    func identity(_ summary: RunSummary) -> [String] {
+      summary.files.map { "\($0.file) \($0.sha256 ?? "")" }
+    }
+    for part in parts.dropFirst() {
+      let reference = parts[0]
+      if part.summary.version != reference.summary.version {
+        throw Problem(
+          description:
+            "\(part.directory) was written by NeuroEndo \(part.summary.version), \(reference.directory) by \(reference.summary.version)"
+        )
+      }
+      if identity(part.summary) != identity(reference.summary) {
+        throw Problem(
+          description:
+            "\(part.directory) and \(reference.directory) read different inputs (file lists or contents differ); run every shard over the same inputs"
+        )
+      }
+      if part.summary.outputs.keys.sorted() != reference.summary.outputs.keys.sorted() {
+        throw Problem(
+          description: "\(part.directory) and \(reference.directory) wrote different outputs")
+      }
+    }
+    if let incomplete = parts.first(where: { !$0.summary.outputFailures.isEmpty }) {
+      throw Problem(
+        description:
+          "\(incomplete.directory): the shard's outputs were not all written; run it again")
+    }
+    return parts
+  }
+
+  /// Merges the shards into `outputDirectory`.
+  ///
+  /// - Returns: the merged run's summary (also written there), or the problem that stopped
+  ///   the merge before anything was written.
+  public func merge(into outputDirectory: String) -> Result<RunSummary, Problem> {
+    let parts: [Part]
+    do throws(Problem) {
+      parts = try self.parts()
+    } catch {
+      return .failure(error)
+    }
+    let target = Pipeline.canonical(outputDirectory)
+    for part in parts {
+      let source = Pipeline.canonical(part.directory)
+      if target == source || target.hasPrefix(source + "/") || source.hasPrefix(target + "/") {
+        return .failure(
+          Problem(
+            description:
+              "the output directory \(target) overlaps the shard directory \(source); merge into a directory of its own"
+          ))
+      }
+    }
+    let started = Date()
+    var first = parts[0].summary
+    // The summaries name published paths; the merge needs the names in a directory.
+    first.outputs = first.outputs.mapValues { URL(fileURLWithPath: $0).lastPathComponent }
+    var summary = RunSummary(
+      pipeline: first.pipeline, started: parts.map(\.summary.started).min() ?? started,
+      finished: started, files: first.files, inputProblems: first.inputProblems)
+    summary.run = PipelineRunner.runID(started)
+    summary.skippedEntries = first.skippedEntries
+    summary.normalization = Self.normalization(parts.map(\.summary))
+    summary.analysis = Self.analysis(parts.map(\.summary))
+    summary.notes = [
+      "merged from \(parts.count) shards: "
+        + parts.map { "\($0.shard) \($0.directory) (run \($0.summary.run))" }.joined(
+          separator: ", ")
+    ]
+    let publisher: OutputPublisher
+    do throws(OutputError) {
+      publisher = try OutputPublisher(directory: outputDirectory, run: summary.run)
+    } catch {
+      summary.outputFailures.append(error.description)
+      if let holder = error.lockHolder { summary.lockedBy = holder }
+      return .success(summary)
+    }
+    // The tables: every role whose rows the shards keyed.
+    for (role, name) in first.outputs.sorted(by: { $0.key < $1.key }) {
+      guard
+        FileManager.default.fileExists(
+          atPath: "\(parts[0].directory)/\(PipelineRunner.shardFolder)/\(name).keys")
+      else { continue }
+      do throws(Problem) {
+        let rows = try Self.mergeTable(
+          name, from: parts.map(\.directory), to: publisher.stagedPath(name))
+        summary.outputs[role] = name
+        summary.outputRows[role] = rows
+      } catch {
+        summary.outputFailures.append(error.description)
+      }
+    }
+    if let reports = first.outputs["reports"] {
+      mergeReports(reports, parts, publisher: publisher, into: &summary)
+    }
+    if let audit = first.outputs["audit"], let markdown = first.outputs["audit_md"] {
+      mergeAudit(audit, markdown, parts, publisher: publisher, into: &summary)
+    }
+    summary.finished = Date()
+    guard summary.outputFailures.isEmpty else {
+      summary.outputs = [:]
+      summary.outputRows = [:]
+      summary.outputFailures.append(
+        "nothing was published: \(publisher.directory) keeps what it held")
+      return .success(summary)
+    }
+    let files = Array(summary.outputs.values)
+    summary.outputs = summary.outputs.mapValues(publisher.publishedPath)
+    summary.outputs["summary"] = publisher.publishedPath("run-summary.json")
+    do throws(OutputError) {
+      try AtomicFileWriter.write(
+        RunSummaryReporter.json(summary), to: publisher.stagedPath("run-summary.json"))
+      try publisher.publish(files + ["run-summary.json"], last: "run-summary.json")
+    } catch {
+      summary.outputs = [:]
+      summary.outputFailures.append(error.description)
+    }
+    return .success(summary)
+  }
+
+  // MARK: - Tables
+
+  /// Interleaves one table of every shard by its rows' keys, the header once.
+  ///
+  /// - Returns: the data rows written.
+  static func mergeTable(_ name: String, from directories: [String], to path: String)
+    throws(Problem) -> Int
+  {
+    var cursors: [TableCursor] = []
+    for directory in directories {
+      guard
+        let cursor = TableCursor(
+          table: "\(directory)/\(name)",
+          keys: "\(directory)/\(PipelineRunner.shardFolder)/\(name).keys")
+      else {
+        throw Problem(description: "\(directory): cannot read \(name) or its keys")
+      }
+      cursors.append(cursor)
+    }
+    let output: AtomicFileWriter
+    do throws(OutputError) {
+      output = try AtomicFileWriter(path: path)
+    } catch {
+      throw Problem(description: error.description)
+    }
+    // Every shard starts with the same header; it is written once.
+    var header: [UInt8]?
+    for cursor in cursors {
+      guard cursor.advance(), cursor.isHeader else {
+        throw Problem(description: "\(cursor.table): its keys file does not start with a header")
+      }
+      if header == nil {
+        header = cursor.row
+        cursor.row.withUnsafeBytes { output.write($0) }
+      } else if header != cursor.row {
+        throw Problem(description: "\(cursor.table): its header differs from the first shard's")
+      }
+    }
+    var live = cursors.filter { $0.advance() }
+    var rows = 0
+    while !live.isEmpty {
+      // The smallest key; on equal keys the earlier shard (a key is never split across
+      // shards: one record, or one subject, belongs to one shard).
+      var best = 0
+      for index in live.indices.dropFirst() where live[index].key! < live[best].key! {
+        best = index
+      }
+      live[best].row.withUnsafeBytes { output.write($0) }
+      rows += 1
+      if !live[best].advance() { live.remove(at: best) }
+    }
+    if let broken = cursors.first(where: { $0.failure != nil }) {
+      throw Problem(description: "\(broken.table): \(broken.failure!)")
+    }
+    do throws(OutputError) {
+      try output.commit()
+    } catch {
+      throw Problem(description: error.description)
+    }
+    return rows
+  }
+
+  /// Reads one shard's table a row at a time, with each row's key.
+  final class TableCursor {
+    let table: String
+    private let file: UnsafeMutablePointer<FILE>
+    private let keys: UnsafeMutablePointer<FILE>
+    private var line: UnsafeMutablePointer<CChar>?
+    private var capacity = 0
+    /// The current row's bytes and key (`nil` key: the header).
+    private(set) var row: [UInt8] = []
+    private(set) var key: ShardKey?
+    private(set) var isHeader = false
+    /// What went wrong, when a row could not be read whole.
+    private(set) var failure: String?
+
+    init?(table: String, keys: String) {
+      guard let file = fopen(table, "r") else { return nil }
+      guard let keyFile = fopen(keys, "r") else {
+        fclose(file)
+        return nil
+      }
+      self.table = table
+      self.file = file
+      self.keys = keyFile
+    }
+
+    deinit {
+      fclose(file)
+      fclose(keys)
+      free(line)
+    }
+
+    /// Moves to the next row; `false` at the end (or on a failure, recorded).
+    func advance() -> Bool {
+      let read = getline(&line, &capacity, keys)
+      guard read > 0, let line else { return false }
+      let text = String(cString: line).dropLast()  // the line break
+      guard let space = text.firstIndex(of: " "), let length = Int(text[..<space]) else {
+        failure = "unreadable keys line '\(text)'"
+        return false
+      }
+      let rest = text[text.index(after: space)...]
+      isHeader = rest == "H"
+      key = isHeader ? nil : ShardKey(text: rest)
+      guard isHeader || key != nil else {
+        failure = "unreadable key '\(rest)'"
+        return false
+      }
+      row = [UInt8](repeating: 0, count: length)
+      let got = row.withUnsafeMutableBytes { fread($0.baseAddress, 1, length, file) }
+      guard got == length else {
+        failure = "shorter than its keys say"
+        return false
+      }
+      return true
+    }
+  }
+
+  // MARK: - Reports
+
+  /// The patients' reports with the whole cohort's band, and the cohort report.
+  private func mergeReports(
+    _ folder: String, _ parts: [Part], publisher: OutputPublisher,
+    into summary: inout RunSummary
+  ) {
+    var inputs: CohortReport.Inputs?
+    var models: [(directory: String, file: String)] = []
+    var bundles: [(directory: String, file: String)] = []
+    for part in parts {
+      let path = "\(part.directory)/\(PipelineRunner.shardFolder)/\(PipelineRunner.cohortInputs)"
+      guard let data = FileManager.default.contents(atPath: path),
+        let contribution = try? JSONDecoder().decode(CohortReport.Inputs.self, from: data)
+      else {
+        summary.outputFailures.append("\(path): missing or unreadable")
+        return
+      }
+      if let sum = inputs, sum.flattenedThreshold != contribution.flattenedThreshold {
+        summary.outputFailures.append(
+          "\(part.directory): its flattened-slope threshold differs from the first shard's")
+        return
+      }
+      inputs = inputs.map { $0.adding(contribution) } ?? contribution
+      let patients = "\(part.directory)/\(folder)/patients"
+      let names = (try? FileManager.default.contentsOfDirectory(atPath: patients)) ?? []
+      for name in names.sorted() where !name.hasPrefix(".") {
+        if name.hasSuffix(".fhir.json") {
+          bundles.append((patients, name))
+        } else if name.hasSuffix(".json") {
+          models.append((patients, name))
+        }
+      }
+    }
+    guard let inputs else { return }
+    let staged = publisher.stagedPath(folder)
+    do {
+      try FileManager.default.createDirectory(
+        atPath: staged + "/patients", withIntermediateDirectories: true)
+    } catch {
+      summary.outputFailures.append("cannot write \(staged): \(error.localizedDescription)")
+      return
+    }
+    let band = PatientReport.CohortBand.band(inputs.band)
+    let run = summary.run
+    var failures: [String] = []
+    var next = 0
+    ParallelMap.forEachBatch(
+      models, batch: 64,
+      { model -> [(String, String)]? in
+        guard let data = FileManager.default.contents(atPath: "\(model.directory)/\(model.file)"),
+          var report = try? JSONDecoder().decode(PatientReport.self, from: data)
+        else { return nil }
+        report.run = run
+        report.cohortBand = report.days.isEmpty ? [] : band
+        let base = PatientReport.fileName(report.subjectID)
+        return [
+          ("\(base).json", PatientReportRenderer.json(report)),
+          ("\(base).md", PatientReportRenderer.markdown(report)),
+          ("\(base).html", PatientReportRenderer.html(report)),
+        ]
+      }
+    ) { batch in
+      for files in batch where failures.isEmpty {
+        let model = models[next]
+        next += 1
+        guard let files else {
+          failures.append(
+            "\(model.directory)/\(model.file): not a patient report NeuroEndo can read")
+          return
+        }
+        for (name, text) in files {
+          do throws(OutputError) {
+            try AtomicFileWriter.write(text, to: "\(staged)/patients/\(name)")
+          } catch {
+            failures.append(error.description)
+            return
+          }
+        }
+      }
+    }
+    for bundle in bundles where failures.isEmpty {
+      do {
+        try FileManager.default.copyItem(
+          atPath: "\(bundle.directory)/\(bundle.file)", toPath: "\(staged)/patients/\(bundle.file)")
+      } catch {
+        failures.append(
+          "cannot copy \(bundle.directory)/\(bundle.file): \(error.localizedDescription)")
+      }
+    }
+    let cohort = CohortReport.build(inputs: inputs, run: run)
+    for (name, text) in [("cohort.json", cohort.json), ("cohort.html", cohort.html)]
+    where failures.isEmpty {
+      do throws(OutputError) {
+        try AtomicFileWriter.write(text, to: "\(staged)/\(name)")
+      } catch {
+        failures.append(error.description)
+      }
+    }
+    summary.outputFailures += failures
+    guard failures.isEmpty else { return }
+    summary.outputs["reports"] = folder
+    summary.outputRows["reports"] = inputs.patients.count
+  }
+
+  // MARK: - Audit
+
+  /// The audit: the files as every shard saw them, the dataset's counts added up, the first
+  /// locations of each plausibility flag in read order.
+  private func mergeAudit(
+    _ name: String, _ markdown: String, _ parts: [Part], publisher: OutputPublisher,
+    into summary: inout RunSummary
+  ) {
+    var audits: [AuditReport] = []
+    for part in parts {
+      let path = "\(part.directory)/\(name)"
+      guard let data = FileManager.default.contents(atPath: path),
+        let audit = try? JSONDecoder().decode(AuditReport.self, from: data)
+      else {
+        summary.outputFailures.append("\(path): missing or unreadable")
+        return
+      }
+      audits.append(audit)
+    }
+    var merged = audits[0]
+    merged.run = summary.run
+    let ordinals = Dictionary(
+      merged.files.enumerated().map { ($1.path, $0) }, uniquingKeysWith: { first, _ in first })
+    var dataset = merged.dataset
+    var tallies: [String: [(shard: Int, tally: AuditReport.Tally)]] = [:]
+    for tally in dataset.plausibility { tallies[tally.reason, default: []].append((0, tally)) }
+    for (shard, audit) in audits.enumerated().dropFirst() {
+      let other = audit.dataset
+      dataset.subjects += other.subjects
+      dataset.samples += other.samples
+      dataset.samplesByKind.merge(other.samplesByKind, uniquingKeysWith: +)
+      dataset.slots.merge(other.slots) { $0.merging($1, uniquingKeysWith: +) }
+      dataset.protocolCompliance.merge(other.protocolCompliance, uniquingKeysWith: +)
+      dataset.duplicates += other.duplicates
+      dataset.conflicts += other.conflicts
+      dataset.mixedClock += other.mixedClock
+      for tally in other.plausibility { tallies[tally.reason, default: []].append((shard, tally)) }
+    }
+    dataset.plausibility = tallies.keys.sorted().map { reason in
+      let parts = tallies[reason]!
+      func place(_ location: InputLocation) -> (Int, Int) {
+        (ordinals[location.file] ?? Int.max, location.record ?? 0)
+      }
+      // In read order: by file and record; one record's flags come from one shard.
+      let located = parts.flatMap { part in
+        part.tally.locations.enumerated().map { (place($1), part.shard, $0, $1) }
+      }.sorted { ($0.0.0, $0.0.1, $0.1, $0.2) < ($1.0.0, $1.0.1, $1.1, $1.2) }
+      let earliest = parts.min { lhs, rhs in
+        let a = lhs.tally.locations.first.map(place) ?? (Int.max, Int.max)
+        let b = rhs.tally.locations.first.map(place) ?? (Int.max, Int.max)
+        return (a.0, a.1, lhs.shard) < (b.0, b.1, rhs.shard)
+      }!
+      return AuditReport.Tally(
+        reason: reason, count: parts.reduce(0) { $0 + $1.tally.count },
+        example: earliest.tally.example,
+        locations: Array(located.prefix(FileReadSummary.locationsKept).map(\.3)))
+    }
+    merged.dataset = dataset
+    for (file, text) in [(name, merged.json), (markdown, merged.markdown)] {
+      do throws(OutputError) {
+        try AtomicFileWriter.write(text, to: publisher.stagedPath(file))
+      } catch {
+        summary.outputFailures.append(error.description)
+        return
+      }
+    }
+    summary.outputs["audit"] = name
+    summary.outputs["audit_md"] = markdown
+    summary.outputRows["audit"] = merged.files.count
+    summary.outputRows["audit_md"] = merged.files.count
+  }
+
+  // MARK: - Summary
+
+  /// The normalizer's counts over all shards; the sleep diary, which every shard reads
+  /// whole, counted once.
+  static func normalization(_ summaries: [RunSummary]) -> RunSummary.NormalizationSummary {
+    var sum = summaries[0].normalization
+    for other in summaries.dropFirst().map(\.normalization) {
+      sum.samplesIn += other.samplesIn
+      sum.normalized += other.normalized
+      sum.unitMismatches += other.unitMismatches
+      sum.duplicates += other.duplicates
+      sum.conflicts += other.conflicts
+      sum.mixedClock += other.mixedClock
+      sum.flags.merge(other.flags, uniquingKeysWith: +)
+      sum.timeResolutions.merge(other.timeResolutions, uniquingKeysWith: +)
+      sum.conversions.merge(other.conversions, uniquingKeysWith: +)
+    }
+    return sum
+  }
+
+  /// The analyzers' counts over all shards.
+  static func analysis(_ summaries: [RunSummary]) -> RunSummary.AnalysisSummary {
+    var sum = summaries[0].analysis
+    for other in summaries.dropFirst().map(\.analysis) {
+      sum.subjectDays += other.subjectDays
+      sum.carComputed += other.carComputed
+      sum.slopeComputed += other.slopeComputed
+      sum.cosinorComputed += other.cosinorComputed
+      sum.verdicts.merge(other.verdicts, uniquingKeysWith: +)
+      sum.responses += other.responses
+      sum.excludedSamples += other.excludedSamples
+      sum.unplaced.merge(other.unplaced, uniquingKeysWith: +)
+      sum.specimensLeftOut.merge(other.specimensLeftOut, uniquingKeysWith: +)
+      sum.findings.merge(other.findings, uniquingKeysWith: +)
+      sum.notJudged.merge(other.notJudged) {
+        $0.merging($1) { $0.merging($1, uniquingKeysWith: +) }
+      }
+    }
+    return sum
+  }
+}

@@ -1,0 +1,207 @@
+import Foundation
+import Testing
+
+@testable import NeuroEndoKit
+
+/// Every file below `directory`, by relative path, with run ids, time stamps and the output
+/// directory's own path masked (they name the run, not what it found).
+private func contents(of directory: String) throws -> [String: String] {
+  var files: [String: String] = [:]
+  let enumerator = FileManager.default.enumerator(atPath: directory)!
+  while let relative = enumerator.nextObject() as? String {
+    var isDirectory: ObjCBool = false
+    let path = directory + "/" + relative
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
+      !isDirectory.boolValue, relative != ".neuroendo.lock"
+    else { continue }
+    var text = try String(contentsOfFile: path, encoding: .utf8)
+    text = text.replacingOccurrences(of: directory, with: "OUT")
+    text = text.replacingOccurrences(
+      of: #"[0-9]{8}T[0-9]{6}Z-[0-9.]+"#, with: "RUN", options: .regularExpression)
+    text = text.replacingOccurrences(
+      of: #"20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z"#, with: "TIME", options: .regularExpression)
+    files[relative] = text
+  }
+  return files
+}
+
+private func temporaryDirectory() throws -> String {
+  let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+    "neuroendo-shards-\(UUID())"
+  ).path
+  try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+  return directory
+}
+
+/// A research cohort of `subjects` x 2 days, 7 saliva samples a day, values that differ
+/// per subject (a censored value and a long-delayed sample among them), so that the
+/// cohort band has more than five subjects per bin.
+private func cohort(subjects: Int) -> String {
+  var text = "subject_id,day,sample,minutes_since_waking,cortisol_nmol_l\n"
+  for subject in 1...subjects {
+    for day in 1...2 {
+      let base = 8 + Double((subject * 7 + day * 3) % 11)
+      for (index, minutes) in [0, 15, 30, 45, 240, 600, 900].enumerated() {
+        let rise = minutes <= 45 ? Double(minutes) / 5 : max(0, 14 - Double(minutes) / 70)
+        let value = base + rise + Double((subject + index) % 5) / 4
+        let cell =
+          subject % 13 == 0 && index == 6 ? "<1.5" : NumberText.plain((value * 10).rounded() / 10)
+        text += "P\(String(format: "%03d", subject)),\(day),S\(index + 1),\(minutes),\(cell)\n"
+      }
+    }
+  }
+  return text
+}
+
+@Suite("shards and merge")
+struct ShardMergeTests {
+  /// Runs `pipeline` whole and as `count` shards, merges the shards, and returns both
+  /// output sets.
+  private func oneAndMerged(_ pipeline: Pipeline, count: Int, in root: String) throws -> (
+    one: [String: String], merged: [String: String], summary: RunSummary
+  ) {
+    let one = PipelineRunner(pipeline: pipeline).run(outputDirectory: root + "/one")
+    #expect(one.outputFailures.isEmpty)
+    var shards: [String] = []
+    for index in 1...count {
+      var part = pipeline
+      part.shard = Shard(index: index, count: count)
+      let directory = "\(root)/shard-\(index)"
+      let summary = PipelineRunner(pipeline: part).run(outputDirectory: directory)
+      #expect(summary.outputFailures.isEmpty)
+      #expect(summary.shard == "\(index)/\(count)")
+      shards.append(directory)
+    }
+    // Given in any order.
+    let merged = try ShardMerger(directories: shards.reversed()).merge(into: root + "/merged")
+      .get()
+    #expect(merged.outputFailures.isEmpty)
+    return (try contents(of: root + "/one"), try contents(of: root + "/merged"), merged)
+  }
+
+  @Test("the sample pipeline in 4 shards, merged, writes what one run writes, byte for byte")
+  func samplePipeline() throws {
+    let root = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    let pipeline = try PipelineLoader.load(file: Repository.path("Pipelines/sample.yml"))
+    let (one, merged, summary) = try oneAndMerged(pipeline, count: 4, in: root)
+    #expect(Set(one.keys) == Set(merged.keys))
+    #expect(one.keys.contains("samples.csv") && one.keys.contains("reports/cohort.html"))
+    for (name, text) in one where name != "run-summary.json" {
+      #expect(merged[name] == text, "\(name) differs")
+    }
+    // The summary: the same counts; only the merge's note is its own.
+    #expect(summary.notes.count == 1 && summary.notes[0].hasPrefix("merged from 4 shards: 1/4 "))
+    func raw(_ name: String) throws -> String {
+      try String(contentsOfFile: "\(root)/\(name)/run-summary.json", encoding: .utf8)
+        .replacingOccurrences(of: "\(root)/\(name)/", with: "OUT/")
+    }
+    #expect(try comparable(raw("merged")) == comparable(raw("one")))
+  }
+
+  /// A summary as JSON without what names the run: its id, times and notes.
+  private func comparable(_ json: String) throws -> String {
+    let decoder = JSONDecoder()
+    decoder.dateDecodingStrategy = .iso8601
+    var summary = try decoder.decode(RunSummary.self, from: Data(json.utf8))
+    summary.notes = []
+    summary.run = ""
+    summary.started = Date(timeIntervalSince1970: 0)
+    summary.finished = summary.started
+    return RunSummaryReporter.json(summary)
+  }
+
+  @Test("a research cohort in 3 shards: the cohort band and cohort report come from all subjects")
+  func cohortBand() throws {
+    let root = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    try FileManager.default.createDirectory(
+      atPath: root + "/in", withIntermediateDirectories: true)
+    try cohort(subjects: 40).write(
+      toFile: root + "/in/cohort.csv", atomically: true, encoding: .utf8)
+    var pipeline = Pipeline.adHoc(
+      files: [root + "/in/cohort.csv"], format: nil, profile: nil,
+      outputDirectory: root + "/unused")
+    pipeline.outputs.writeAllTables()
+    let (one, merged, _) = try oneAndMerged(pipeline, count: 3, in: root)
+    #expect(Set(one.keys) == Set(merged.keys))
+    for (name, text) in one where name != "run-summary.json" {
+      #expect(merged[name] == text, "\(name) differs")
+    }
+    // The band is there, from all 40 subjects, though no shard holds more than 20.
+    let report = try JSONDecoder().decode(
+      PatientReport.self, from: Data(merged["reports/patients/P001.json"]!.utf8))
+    #expect(report.cohortBand.first?.subjects == 40)
+    for index in 1...3 {
+      let shardPatients = try FileManager.default.contentsOfDirectory(
+        atPath: "\(root)/shard-\(index)/reports/patients")
+      #expect(shardPatients.count < 20)
+      #expect(shardPatients.allSatisfy { $0.hasSuffix(".json") })  // models, no pages
+    }
+    #expect(merged["reports/cohort.json"]!.contains(#""subjects" : 40"#))
+  }
+
+  @Test("merging refuses what is not the N shards of one run, and writes nothing")
+  func refusals() throws {
+    let root = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    try FileManager.default.createDirectory(
+      atPath: root + "/in", withIntermediateDirectories: true)
+    try cohort(subjects: 8).write(toFile: root + "/in/a.csv", atomically: true, encoding: .utf8)
+    let pipeline = Pipeline.adHoc(
+      files: [root + "/in/a.csv"], format: nil, profile: nil, outputDirectory: root + "/whole")
+    _ = PipelineRunner(pipeline: pipeline).run()
+    for index in 1...3 {
+      var part = pipeline
+      part.shard = Shard(index: index, count: 3)
+      _ = PipelineRunner(pipeline: part).run(outputDirectory: "\(root)/s\(index)")
+    }
+    func problem(_ directories: [String]) -> String? {
+      guard
+        case .failure(let problem) = ShardMerger(directories: directories.map { root + $0 })
+          .merge(into: root + "/merged")
+      else { return nil }
+      return problem.description
+    }
+    #expect(problem(["/s1", "/s3"])?.hasPrefix("expected shards 1/3 to 3/3, one each") == true)
+    #expect(problem(["/s1", "/s2", "/s2"])?.hasPrefix("expected shards 1/3 to 3/3") == true)
+    #expect(
+      problem(["/whole"])?.hasSuffix("the output of a whole run, not of a shard (--shard K/N)")
+        == true)
+    #expect(
+      problem(["/nowhere"])?.hasSuffix("no run-summary.json; not the output of a run") == true)
+    #expect(problem(["/s1", "/s2", "/s3"]) == nil)
+    // A shard that read other inputs (the file changed between shards).
+    try cohort(subjects: 9).write(toFile: root + "/in/a.csv", atomically: true, encoding: .utf8)
+    var late = pipeline
+    late.shard = Shard(index: 2, count: 3)
+    _ = PipelineRunner(pipeline: late).run(outputDirectory: root + "/s2")
+    #expect(problem(["/s1", "/s2", "/s3"])?.contains("read different inputs") == true)
+    // The first merge is still there, untouched by the refused ones.
+    #expect(FileManager.default.fileExists(atPath: root + "/merged/run-summary.json"))
+    // A shard run keeps no state.
+    var stateful = pipeline
+    stateful.state = root + "/state"
+    stateful.shard = Shard(index: 1, count: 2)
+    let refused = PipelineRunner(pipeline: stateful).run(outputDirectory: root + "/st")
+    #expect(refused.outputFailures.first?.hasPrefix("a shard run (--shard) keeps no state") == true)
+  }
+
+  @Test("a subject's shard is FNV-1a 64 of its id modulo N, the same everywhere")
+  func stableHash() {
+    // The published FNV-1a 64 vectors: "" is the offset basis, "a" is 0xaf63dc4c8601ec8c.
+    #expect(
+      Shard.bucket(of: "", count: 1_000_000_007)
+        == Int(UInt64(0xcbf2_9ce4_8422_2325) % 1_000_000_007))
+    #expect(
+      Shard.bucket(of: "a", count: 1_000_000_007)
+        == Int(UInt64(0xaf63_dc4c_8601_ec8c) % 1_000_000_007))
+    #expect(Shard("2/4") == Shard(index: 2, count: 4))
+    #expect(Shard("0/4") == nil && Shard("5/4") == nil && Shard("1/0") == nil && Shard("x") == nil)
+    // Every subject lands in exactly one of N shards.
+    for subject in ["P001", "s01", "C-501", "Ünïcode-7", ""] {
+      let holding = (1...5).filter { Shard(index: $0, count: 5)!.contains(subject: subject) }
+      #expect(holding.count == 1)
+    }
+  }
+}
