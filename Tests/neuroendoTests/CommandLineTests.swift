@@ -3,16 +3,16 @@ import NeuroEndoKit
 import Testing
 
 /// Runs the built `neuroendo` executable as a user would.
-private struct Invocation {
+struct Invocation {
   var status: Int32
   var output: String
   var error: String
 }
 
-private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
   .deletingLastPathComponent().deletingLastPathComponent()
 
-private func executable() throws -> URL {
+func executable() throws -> URL {
   // Tests run from the build products directory, where `neuroendo` is built beside them.
   let candidates = [
     URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
@@ -25,7 +25,7 @@ private func executable() throws -> URL {
   throw CocoaError(.fileNoSuchFile)
 }
 
-private func neuroendo(_ arguments: String...) throws -> Invocation {
+func neuroendo(_ arguments: String...) throws -> Invocation {
   let process = Process()
   process.executableURL = try executable()
   process.arguments = arguments
@@ -43,7 +43,7 @@ private func neuroendo(_ arguments: String...) throws -> Invocation {
     error: String(decoding: errData, as: UTF8.self))
 }
 
-private func temporaryDirectory() throws -> URL {
+func temporaryDirectory() throws -> URL {
   let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
     "neuroendo-cli-\(UUID())")
   try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
