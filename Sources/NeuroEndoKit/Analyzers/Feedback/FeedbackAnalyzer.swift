@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Reads each endocrine axis as a loop (analyzers `hpa_feedback`, `hpt_feedback`,
 /// `hpg_feedback`, `dexamethasone_suppression`, `late_night_cortisol`): pairs the regulating
@@ -501,8 +502,14 @@ public struct FeedbackAnalyzer: Sendable {
 
   /// Phrases to find as whole words, prepared once: each in its word form and with the
   /// first word that a text must contain before any word splitting.
-  struct Phrases: Sendable {
+  ///
+  /// The texts are labels, test codes and notes, which repeat from sample to sample ("S1",
+  /// "cortisol"): each distinct text is matched once and its answer kept (up to
+  /// ``cacheLimit`` texts, so free-text notes cannot grow the cache without bound).
+  final class Phrases: Sendable {
     private let phrases: [(first: String, words: String)]
+    private let answers = Mutex<[String: Bool]>([:])
+    static let cacheLimit = 4096
 
     init(_ phrases: [String]) {
       self.phrases = phrases.map { phrase in
@@ -520,6 +527,13 @@ public struct FeedbackAnalyzer: Sendable {
     /// Whether `text` holds one of the phrases as whole words (case ignored).
     func mentioned(in text: String) -> Bool {
       guard !text.isEmpty else { return false }
+      if let known = answers.withLock({ $0[text] }) { return known }
+      let answer = match(text)
+      answers.withLock { if $0.count < Self.cacheLimit { $0[text] = answer } }
+      return answer
+    }
+
+    private func match(_ text: String) -> Bool {
       // Most texts (labels such as "S1") hold no phrase at all: a plain substring test of
       // each phrase's first word rules them out before any word splitting.
       let lower = text.lowercased()
