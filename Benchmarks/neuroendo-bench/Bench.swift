@@ -21,6 +21,13 @@ struct Bench {
       case "--subject-days": subjectDays = Int(arguments.popFirst() ?? "") ?? subjectDays
       case "--dir": directory = arguments.popFirst() ?? directory
       case "--cohort-subjects": cohortSubjects = Int(arguments.popFirst() ?? "") ?? cohortSubjects
+      case "--write-cohort":
+        // The cohort of the command benchmark, to compare other tools on the same file.
+        let path = arguments.popFirst() ?? "cohort.csv"
+        let rows = try RhythmGenerator.write(
+          subjectDays: cohortSubjects * 5, daysPerSubject: 5, to: path)
+        print("wrote \(path): \(cohortSubjects) subjects x 5 days, \(rows) samples")
+        return
       case "--reader-only":
         // For profilers: only the reader, over a file given by path.
         let path = arguments.popFirst() ?? ""
@@ -28,7 +35,7 @@ struct Bench {
         return
       default:
         print(
-          "usage: neuroendo-bench [--rows N] [--fhir-mb MB (0: skip)] [--subject-days N (0: skip)] [--cohort-subjects N (0: skip)] [--dir DIRECTORY]"
+          "usage: neuroendo-bench [--rows N] [--fhir-mb MB (0: skip)] [--subject-days N (0: skip)] [--cohort-subjects N (0: skip)] [--dir DIRECTORY] [--cohort-subjects N --write-cohort PATH]"
         )
         return
       }

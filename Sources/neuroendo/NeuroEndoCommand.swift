@@ -85,8 +85,16 @@ struct RunOptions: ParsableArguments {
       valueName: "K/N"))
   var shard: Shard?
 
+  @Flag(
+    name: .customLong("no-patient-reports"),
+    help:
+      "Write no per-patient reports (the cohort report, tables and audit still): for research cohorts of many subjects."
+  )
+  var noPatientReports = false
+
   func apply(to pipeline: inout Pipeline) {
     if allTables { pipeline.outputs.writeAllTables() }
+    if noPatientReports { pipeline.patientReports = false }
     pipeline.shard = shard
   }
 }

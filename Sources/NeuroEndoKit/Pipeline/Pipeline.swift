@@ -107,6 +107,10 @@ public struct Pipeline: Sendable {
   /// With a state directory, whether only the reports of patients touched by new data are
   /// written again (`settings.reports.rewrite: touched`, the default) or all (`all`).
   public var rewriteAllReports = false
+  /// Whether each patient's report is written (`settings.reports.patients`, default `true`);
+  /// the cohort report is written either way. A research cohort of thousands of subjects
+  /// may want only the tables and the cohort report (`--no-patient-reports`).
+  public var patientReports = true
   /// A sleep diary of waking times (`settings.normalize.wake_diary`), when there is one.
   public var wakeDiary: (path: String, profile: CSVProfile)?
   /// Settings of the analyzers (`settings.analyze`).
@@ -257,15 +261,16 @@ public enum PipelineLoader {
     var analyzers = AnalyzerSettings()
     let settings = map["settings"]?.mapping(allowed: ["read", "normalize", "analyze", "reports"])
     var rewriteAll = false
-    if let reports = settings?["reports"]?.mapping(allowed: ["rewrite"]),
-      let entry = reports["rewrite"], let text = entry.string()
-    {
+    var patientReports = true
+    let reports = settings?["reports"]?.mapping(allowed: ["rewrite", "patients"])
+    if let entry = reports?["rewrite"], let text = entry.string() {
       switch text {
       case "touched": rewriteAll = false
       case "all": rewriteAll = true
       default: entry.report("'\(text)' is not one of: touched, all")
       }
     }
+    if let entry = reports?["patients"], let write = entry.bool() { patientReports = write }
     var reading = ReadSettings()
     if let read = settings?["read"]?.mapping(allowed: ["max_file_bytes", "follow_links"]) {
       if let entry = read["max_file_bytes"], let bytes = entry.int() {
@@ -304,6 +309,7 @@ public enum PipelineLoader {
     pipeline.analyzers = analyzers
     pipeline.reading = reading
     pipeline.rewriteAllReports = rewriteAll
+    pipeline.patientReports = patientReports
     if let node = map["state"], let path = node.string() {
       pipeline.state = resolve(path, against: base)
     }

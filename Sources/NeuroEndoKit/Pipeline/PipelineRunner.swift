@@ -326,7 +326,8 @@ public struct PipelineRunner: Sendable {
       reports, findings: Dictionary(grouping: feedback.findings, by: \.subjectID),
       cohort: CohortReport.Inputs(
         reports: reports, features: features,
-        threshold: pipeline.analyzers.flattened.threshold, band: bandValues),
+        threshold: pipeline.analyzers.flattened.threshold, band: bandValues,
+        patientReports: pipeline.patientReports),
       touched: touched, published: directory, directory: staging, into: &summary)
     if let shard {
       summary.outputs["shard"] = Self.shardFolder
@@ -695,14 +696,15 @@ public struct PipelineRunner: Sendable {
     let folder = path(directory, pipeline.outputs.reports)
     do {
       try FileManager.default.createDirectory(
-        atPath: folder + "/patients", withIntermediateDirectories: true)
+        atPath: pipeline.patientReports ? folder + "/patients" : folder,
+        withIntermediateDirectories: true)
     } catch {
       summary.outputFailures.append("cannot write \(folder): \(error.localizedDescription)")
       return
     }
     var kept = 0
     var rendered: [PatientReport] = []
-    for report in reports {
+    for report in reports where pipeline.patientReports {
       let base = "\(pipeline.outputs.reports)/patients/\(PatientReport.fileName(report.subjectID))"
       // A patient no new data touched keeps the report of the run that wrote it.
       if let touched, !touched.contains(report.subjectID),
@@ -734,7 +736,7 @@ public struct PipelineRunner: Sendable {
         for (name, text) in files {
           do throws(OutputError) {
             try AtomicFileWriter.write(
-              text, to: path(directory, "\(reportsFolder)/patients/\(name)"))
+              text, to: path(directory, "\(reportsFolder)/patients/\(name)"), durable: false)
           } catch {
             summary.outputFailures.append(error.description)
             failed = true
@@ -760,7 +762,12 @@ public struct PipelineRunner: Sendable {
       }
     }
     summary.outputs["reports"] = pipeline.outputs.reports
-    summary.outputRows["reports"] = reports.count
+    summary.outputRows["reports"] = pipeline.patientReports ? reports.count : 0
+    if !pipeline.patientReports {
+      summary.notes.append(
+        "reports: the cohort report only; no patient reports (settings.reports.patients: false, or --no-patient-reports)"
+      )
+    }
     if kept > 0 {
       summary.notes.append(
         "reports: \(reports.count - kept) written, \(kept) kept as they were (patients no new data touched; settings.reports.rewrite: all writes them all)"

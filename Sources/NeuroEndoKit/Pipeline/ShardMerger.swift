@@ -327,9 +327,13 @@ public struct ShardMerger: Sendable {
     }
     guard let inputs else { return }
     let staged = publisher.stagedPath(folder)
+    // Patient reports were written when the shards made a patients folder (not with
+    // settings.reports.patients: false).
+    let patientReports = FileManager.default.fileExists(
+      atPath: "\(parts[0].directory)/\(folder)/patients")
     do {
       try FileManager.default.createDirectory(
-        atPath: staged + "/patients", withIntermediateDirectories: true)
+        atPath: patientReports ? staged + "/patients" : staged, withIntermediateDirectories: true)
     } catch {
       summary.outputFailures.append("cannot write \(staged): \(error.localizedDescription)")
       return
@@ -364,7 +368,7 @@ public struct ShardMerger: Sendable {
         }
         for (name, text) in files {
           do throws(OutputError) {
-            try AtomicFileWriter.write(text, to: "\(staged)/patients/\(name)")
+            try AtomicFileWriter.write(text, to: "\(staged)/patients/\(name)", durable: false)
           } catch {
             failures.append(error.description)
             return
@@ -393,7 +397,12 @@ public struct ShardMerger: Sendable {
     summary.outputFailures += failures
     guard failures.isEmpty else { return }
     summary.outputs["reports"] = folder
-    summary.outputRows["reports"] = inputs.patients.count
+    summary.outputRows["reports"] = inputs.patients.filter { $0.file != nil }.count
+    if !patientReports {
+      summary.notes.append(
+        "reports: the cohort report only; no patient reports (settings.reports.patients: false, or --no-patient-reports)"
+      )
+    }
   }
 
   // MARK: - Audit

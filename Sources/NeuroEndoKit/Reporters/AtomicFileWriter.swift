@@ -10,12 +10,17 @@ public final class AtomicFileWriter {
   private let temporaryPath: String
   private let handle: UnsafeMutablePointer<FILE>
   private var done = false
+  /// Whether ``commit()`` syncs the file to disk before the rename; `false` for files
+  /// staged in bulk, which ``OutputPublisher/publish(_:last:)`` syncs all at once.
+  private let durable: Bool
 
   /// Opens a temporary file beside `path`.
   ///
+  /// - Parameter durable: sync the file at commit (`false`: the publisher syncs it).
   /// - Throws: ``OutputError`` when the directory cannot be written.
-  public init(path: String) throws(OutputError) {
+  public init(path: String, durable: Bool = true) throws(OutputError) {
     self.path = path
+    self.durable = durable
     let url = URL(fileURLWithPath: path)
     temporaryPath =
       url.deletingLastPathComponent()
@@ -49,7 +54,8 @@ public final class AtomicFileWriter {
   /// - Throws: ``OutputError`` when a write failed or the rename is refused.
   public func commit() throws(OutputError) {
     done = true
-    let failed = ferror(handle) != 0 || fflush(handle) != 0 || fsync(fileno(handle)) != 0
+    let failed =
+      ferror(handle) != 0 || fflush(handle) != 0 || (durable && fsync(fileno(handle)) != 0)
     let error = errno
     fclose(handle)
     if failed {
@@ -64,8 +70,10 @@ public final class AtomicFileWriter {
   }
 
   /// Writes a whole file at once.
-  public static func write(_ text: String, to path: String) throws(OutputError) {
-    let writer = try AtomicFileWriter(path: path)
+  public static func write(_ text: String, to path: String, durable: Bool = true)
+    throws(OutputError)
+  {
+    let writer = try AtomicFileWriter(path: path, durable: durable)
     writer.write(text)
     try writer.commit()
   }

@@ -56,8 +56,9 @@ public struct CohortReport: Sendable, Hashable, Codable {
   /// A patient report and its headline.
   public struct Patient: Sendable, Hashable, Codable {
     public var subjectID: String
-    /// The report's file name without extension, in `patients/`.
-    public var file: String
+    /// The report's file name without extension, in `patients/`; `nil` when the run wrote
+    /// no patient reports (`settings.reports.patients: false`).
+    public var file: String?
     public var days: Int
     public var findings: Int
     public var marked: Int
@@ -119,7 +120,7 @@ public struct CohortReport: Sendable, Hashable, Codable {
     /// The contributions of a run's reports and features.
     public init(
       reports: [PatientReport], features: CortisolRhythmFeatures, threshold: Double,
-      band: [Int: PatientReport.CohortBand.Values] = [:]
+      band: [Int: PatientReport.CohortBand.Values] = [:], patientReports: Bool = true
     ) {
       flattenedThreshold = threshold
       var counts: [String: PatternCount] = [:]
@@ -152,7 +153,8 @@ public struct CohortReport: Sendable, Hashable, Codable {
       ]
       patients = reports.map { report in
         Patient(
-          subjectID: report.subjectID, file: PatientReport.fileName(report.subjectID),
+          subjectID: report.subjectID,
+          file: patientReports ? PatientReport.fileName(report.subjectID) : nil,
           days: report.days.count, findings: report.findings.count,
           marked: report.findings.filter { $0.severity == "marked" }.count,
           flattened: report.flattened?.outcome)
@@ -260,7 +262,7 @@ extension CohortReport {
       "<h2>Patients</h2>\n<table><tr><th>subject</th><th>days</th><th>findings</th><th>marked</th><th>flattened</th></tr>\n"
     for patient in patients {
       body +=
-        "<tr><td><a href=\"patients/\(e(patient.file)).html\">\(e(patient.subjectID))</a></td><td class=\"n\">\(patient.days)</td><td class=\"n\">\(patient.findings)</td><td class=\"n\">\(patient.marked)</td><td>\(e(patient.flattened ?? ""))</td></tr>\n"
+        "<tr><td>\(patient.file.map { "<a href=\"patients/\(e($0)).html\">\(e(patient.subjectID))</a>" } ?? e(patient.subjectID))</td><td class=\"n\">\(patient.days)</td><td class=\"n\">\(patient.findings)</td><td class=\"n\">\(patient.marked)</td><td>\(e(patient.flattened ?? ""))</td></tr>\n"
     }
     body += "</table>\n"
     return """

@@ -55,6 +55,21 @@ public final class OutputPublisher {
   /// Where an output file ends up.
   public func publishedPath(_ name: String) -> String { directory + "/" + name }
 
+  /// `syncfs(2)` of the file system holding `descriptor` (Glibc's module leaves the GNU
+  /// function out; it is looked up once), or `sync(2)` where it is missing.
+  private static func syncFileSystem(_ descriptor: Int32) -> Int32 {
+    guard let syncfs = syncfsFunction else {
+      sync()
+      return 0
+    }
+    return syncfs(descriptor)
+  }
+
+  private static let syncfsFunction: (@convention(c) (Int32) -> Int32)? = {
+    guard let symbol = dlsym(nil, "syncfs") else { return nil }
+    return unsafeBitCast(symbol, to: (@convention(c) (Int32) -> Int32).self)
+  }()
+
   /// Moves the staged files into place, `last` after all others (the summary, which names
   /// them); nothing is moved when a target is a directory.
   ///
@@ -72,6 +87,17 @@ public final class OutputPublisher {
         throw OutputError(
           path: publishedPath(name),
           message: published.boolValue ? "a directory is in the way" : "a file is in the way")
+      }
+    }
+    // Files staged without a sync of their own (the many report files) reach the disk
+    // here, all at once, before anything is published.
+    let descriptor = open(staging, O_RDONLY | O_DIRECTORY)
+    if descriptor >= 0 {
+      let synced = Self.syncFileSystem(descriptor)
+      let error = errno
+      close(descriptor)
+      if synced != 0 {
+        throw OutputError(path: staging, message: String(cString: strerror(error)))
       }
     }
     let journal = ([staging] + order).joined(separator: "\n") + "\n"

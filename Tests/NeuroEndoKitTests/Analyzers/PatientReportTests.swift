@@ -251,10 +251,11 @@ struct CohortReportTests {
     let html = try String(
       contentsOf: output.appendingPathComponent("reports/cohort.html"), encoding: .utf8)
     for patient in cohort.patients {
-      #expect(html.contains("href=\"patients/\(patient.file).html\""))
+      let file = try #require(patient.file)
+      #expect(html.contains("href=\"patients/\(file).html\""))
       #expect(
         FileManager.default.fileExists(
-          atPath: output.appendingPathComponent("reports/patients/\(patient.file).html").path))
+          atPath: output.appendingPathComponent("reports/patients/\(file).html").path))
     }
     #expect(html.contains("<line class=\"threshold\""))
     #expect(!html.contains("<script"))

@@ -141,6 +141,38 @@ struct ShardMergeTests {
     #expect(merged["reports/cohort.json"]!.contains(#""subjects" : 40"#))
   }
 
+  @Test("without patient reports: the cohort report only, unlinked; shards merge to the same")
+  func withoutPatientReports() throws {
+    let root = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    try FileManager.default.createDirectory(
+      atPath: root + "/in", withIntermediateDirectories: true)
+    try cohort(subjects: 12).write(toFile: root + "/in/c.csv", atomically: true, encoding: .utf8)
+    let yaml = """
+      version: 1
+      inputs:
+        - path: in/c.csv
+      settings:
+        reports:
+          patients: false
+      outputs:
+        directory: out
+      """
+    let pipeline = try PipelineLoader.parse(yaml, file: root + "/p.yml")
+    #expect(!pipeline.patientReports)
+    let (one, merged, summary) = try oneAndMerged(pipeline, count: 2, in: root)
+    #expect(
+      one.keys.filter { $0.hasPrefix("reports/") }.sorted() == [
+        "reports/cohort.html", "reports/cohort.json",
+      ])
+    #expect(!one["reports/cohort.html"]!.contains("href=\"patients/"))
+    #expect(one["reports/cohort.html"]!.contains("<tr><td>P001</td>"))
+    #expect(summary.outputRows["reports"] == 0)
+    for (name, text) in one where name != "run-summary.json" {
+      #expect(merged[name] == text, "\(name) differs")
+    }
+  }
+
   @Test("merging refuses what is not the N shards of one run, and writes nothing")
   func refusals() throws {
     let root = try temporaryDirectory()
