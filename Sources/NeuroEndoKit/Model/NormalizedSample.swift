@@ -2,19 +2,69 @@
 /// the time line, its place in the subject's circadian day, and the flags screens raised.
 /// The sample as read stays whole beside them.
 public struct NormalizedSample: Sendable, Hashable, Codable {
+  /// The fields, behind one reference (copied on write): the analyzers group and copy
+  /// normalized samples by subject and day, and a copy then costs one retain instead of
+  /// one per field.
+  struct Fields: Sendable, Hashable, Codable {
+    /// The sample as the reader produced it: original value, unit and time.
+    var sample: Sample
+    /// The value in the analyte's canonical unit (censoring kept).
+    var value: Quantity
+    /// The collection time with its UTC offset, when the export gave one or the pipeline's
+    /// time zone placed it; a local time otherwise.
+    var collected: CollectionTime?
+    /// What placing a local time did (`nil` when the export gave the offset).
+    var timeResolution: TimeResolution?
+    /// Where the sample sits in the subject's day, when that can be told.
+    var circadian: CircadianPosition?
+    /// What screens found (duplicates, conflicts, estimated waking ...).
+    var flags: [SampleFlag]
+  }
+
+  /// Holds the fields of one or more copies; written only when uniquely held.
+  final class Box: @unchecked Sendable {
+    var fields: Fields
+    init(_ fields: Fields) { self.fields = fields }
+  }
+
+  private var box: Box
+
+  private mutating func update(_ change: (inout Fields) -> Void) {
+    if !isKnownUniquelyReferenced(&box) { box = Box(box.fields) }
+    change(&box.fields)
+  }
+
   /// The sample as the reader produced it: original value, unit and time.
-  public var sample: Sample
+  public var sample: Sample {
+    get { box.fields.sample }
+    set { update { $0.sample = newValue } }
+  }
   /// The value in the analyte's canonical unit (censoring kept).
-  public var value: Quantity
+  public var value: Quantity {
+    get { box.fields.value }
+    set { update { $0.value = newValue } }
+  }
   /// The collection time with its UTC offset, when the export gave one or the pipeline's
   /// time zone placed it; a local time otherwise.
-  public var collected: CollectionTime?
+  public var collected: CollectionTime? {
+    get { box.fields.collected }
+    set { update { $0.collected = newValue } }
+  }
   /// What placing a local time did (`nil` when the export gave the offset).
-  public var timeResolution: TimeResolution?
+  public var timeResolution: TimeResolution? {
+    get { box.fields.timeResolution }
+    set { update { $0.timeResolution = newValue } }
+  }
   /// Where the sample sits in the subject's day, when that can be told.
-  public var circadian: CircadianPosition?
+  public var circadian: CircadianPosition? {
+    get { box.fields.circadian }
+    set { update { $0.circadian = newValue } }
+  }
   /// What screens found (duplicates, conflicts, estimated waking ...).
-  public var flags: [SampleFlag]
+  public var flags: [SampleFlag] {
+    get { box.fields.flags }
+    set { update { $0.flags = newValue } }
+  }
 
   /// Creates a normalized sample.
   public init(
@@ -22,13 +72,22 @@ public struct NormalizedSample: Sendable, Hashable, Codable {
     timeResolution: TimeResolution?, circadian: CircadianPosition? = nil,
     flags: [SampleFlag] = []
   ) {
-    self.sample = sample
-    self.value = value
-    self.collected = collected
-    self.timeResolution = timeResolution
-    self.circadian = circadian
-    self.flags = flags
+    box = Box(
+      Fields(
+        sample: sample, value: value, collected: collected, timeResolution: timeResolution,
+        circadian: circadian, flags: flags))
   }
+
+  public static func == (lhs: NormalizedSample, rhs: NormalizedSample) -> Bool {
+    lhs.box === rhs.box || lhs.box.fields == rhs.box.fields
+  }
+
+  public func hash(into hasher: inout Hasher) { hasher.combine(box.fields) }
+
+  /// The same JSON as the fields themselves: the box is not visible.
+  public init(from decoder: any Decoder) throws { box = Box(try Fields(from: decoder)) }
+
+  public func encode(to encoder: any Encoder) throws { try box.fields.encode(to: encoder) }
 }
 
 /// A sample's place in the subject's circadian day: a day runs from one waking to the next.
