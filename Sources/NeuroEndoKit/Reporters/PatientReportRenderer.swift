@@ -5,7 +5,7 @@ import Foundation
 /// A4).
 public enum PatientReportRenderer {
   /// The report as pretty-printed JSON with sorted keys.
-  public static func json(_ report: PatientReport) -> String { JSONDocument.text(report) }
+  public static func json(_ report: PatientReport) -> String { report.prettyJSON }
 
   // MARK: Markdown
 
@@ -81,7 +81,8 @@ public enum PatientReportRenderer {
   }
 
   private static func cell(_ text: String) -> String {
-    text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+    guard text.utf8.contains(where: { $0 == 0x7C || $0 == 0x0A }) else { return text }
+    return text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
   }
 
   // MARK: HTML
@@ -200,6 +201,12 @@ public enum PatientReportRenderer {
 
   /// Text made safe for HTML content and attribute values.
   static func escape(_ text: String) -> String {
+    // Most texts (numbers, codes, labels) need nothing: one pass over the bytes tells.
+    guard
+      text.utf8.contains(where: {
+        $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27
+      })
+    else { return text }
     var escaped = ""
     escaped.reserveCapacity(text.utf8.count)
     for character in text {

@@ -1,0 +1,252 @@
+/// Writes JSON as the reports' JSONEncoder does (pretty-printed, two spaces, `"key" : value`,
+/// slashes unescaped, integral numbers without `.0`), value by value, for documents written
+/// by the thousand: Foundation's encoder boxes every value and was a fifth of a cohort run.
+/// The caller writes an object's keys in sorted order.
+struct PrettyJSON {
+  private(set) var text = ""
+  /// For each open container: whether it has no element yet.
+  private var empty: [Bool] = []
+  private var afterKey = false
+
+  init(capacity: Int = 4096) { text.reserveCapacity(capacity) }
+
+  /// The place of a new value: after its key, or on a new line in its container.
+  private mutating func place() {
+    if afterKey {
+      afterKey = false
+      return
+    }
+    guard let last = empty.indices.last else { return }
+    if !empty[last] { text += "," }
+    empty[last] = false
+    text += "\n"
+    indent(empty.count)
+  }
+
+  private mutating func indent(_ depth: Int) {
+    for _ in 0..<depth { text += "  " }
+  }
+
+  mutating func beginObject() {
+    place()
+    text += "{"
+    empty.append(true)
+  }
+
+  mutating func endObject() { close("}") }
+
+  mutating func beginArray() {
+    place()
+    text += "["
+    empty.append(true)
+  }
+
+  mutating func endArray() { close("]") }
+
+  private mutating func close(_ bracket: String) {
+    let wasEmpty = empty.removeLast()
+    text += wasEmpty ? "\n\n" : "\n"
+    indent(empty.count)
+    text += bracket
+  }
+
+  mutating func key(_ name: String) {
+    place()
+    Self.quote(name, into: &text)
+    text += " : "
+    afterKey = true
+  }
+
+  mutating func string(_ value: String) {
+    place()
+    Self.quote(value, into: &text)
+  }
+
+  mutating func number(_ value: Double) {
+    place()
+    // Swift's shortest round-trip text, as the encoder writes it: `12`, `0.1`, `1e-07`.
+    let written = value.description
+    text += written.hasSuffix(".0") ? String(written.dropLast(2)) : written
+  }
+
+  mutating func number(_ value: Int) {
+    place()
+    text += String(value)
+  }
+
+  mutating func bool(_ value: Bool) {
+    place()
+    text += value ? "true" : "false"
+  }
+
+  /// `"key" : "value"`, or nothing when the value is `nil` (as the encoder leaves it out).
+  mutating func field(_ name: String, _ value: String?) {
+    guard let value else { return }
+    key(name)
+    string(value)
+  }
+
+  mutating func field(_ name: String, _ value: Double?) {
+    guard let value else { return }
+    key(name)
+    number(value)
+  }
+
+  mutating func field(_ name: String, _ value: Int) {
+    key(name)
+    number(value)
+  }
+
+  mutating func field(_ name: String, _ values: [String]) {
+    key(name)
+    beginArray()
+    for value in values { string(value) }
+    endArray()
+  }
+
+  /// A JSON string literal: quotes, backslashes and control characters escaped.
+  static func quote(_ value: String, into text: inout String) {
+    text += "\""
+    let plain = !value.utf8.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }
+    if plain {
+      text += value
+    } else {
+      for scalar in value.unicodeScalars {
+        switch scalar {
+        case "\"": text += "\\\""
+        case "\\": text += "\\\\"
+        case "\n": text += "\\n"
+        case "\r": text += "\\r"
+        case "\t": text += "\\t"
+        case "\u{8}": text += "\\b"
+        case "\u{C}": text += "\\f"
+        case _ where scalar.value < 0x20:
+          let hex = String(scalar.value, radix: 16)
+          text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        default: text.unicodeScalars.append(scalar)
+        }
+      }
+    }
+    text += "\""
+  }
+}
+
+extension PatientReport {
+  /// The report as `JSONDocument.text` writes it (keys sorted, same layout), without
+  /// Foundation's encoder; `PatientReportJSONTests` holds the two to the same bytes.
+  var prettyJSON: String {
+    var json = PrettyJSON(capacity: 16_384)
+    json.beginObject()
+    json.key("cohortBand")
+    json.beginArray()
+    for bin in cohortBand {
+      json.beginObject()
+      json.field("from", bin.from)
+      json.field("q1", bin.q1)
+      json.field("q3", bin.q3)
+      json.field("subjects", bin.subjects)
+      json.field("to", bin.to)
+      json.endObject()
+    }
+    json.endArray()
+    json.field("context", context)
+    json.key("days")
+    json.beginArray()
+    for day in days {
+      json.beginObject()
+      json.field("day", day.day)
+      json.key("features")
+      json.beginArray()
+      for feature in day.features {
+        json.beginObject()
+        json.field("name", feature.name)
+        json.field("unit", feature.unit)
+        json.field("value", feature.value)
+        json.endObject()
+      }
+      json.endArray()
+      json.field("notes", day.notes)
+      json.field("reasons", day.reasons)
+      json.key("samples")
+      json.beginArray()
+      for point in day.samples {
+        json.beginObject()
+        json.field("censoring", point.censoring)
+        json.field("clock", point.clock)
+        json.field("excluded", point.excluded)
+        json.field("flags", point.flags)
+        json.field("label", point.label)
+        json.field("minutes", point.minutes)
+        json.field("value", point.value)
+        json.endObject()
+      }
+      json.endArray()
+      json.field("wake", day.wake)
+      json.field("wakeSource", day.wakeSource)
+      json.endObject()
+    }
+    json.endArray()
+    json.key("findings")
+    json.beginArray()
+    for finding in findings {
+      json.beginObject()
+      json.field("analyzer", finding.analyzer)
+      json.field("axis", finding.axis)
+      json.field("context", finding.context)
+      json.field("firstReported", finding.firstReported)
+      json.field("history", finding.history)
+      json.field("historyNote", finding.historyNote)
+      json.field("message", finding.message)
+      json.field("pattern", finding.pattern)
+      json.field("rule", finding.rule)
+      json.field("severity", finding.severity)
+      json.field("time", finding.time)
+      json.key("values")
+      json.beginArray()
+      for value in finding.values {
+        json.beginObject()
+        json.field("analyte", value.analyte)
+        json.field("range", value.range)
+        json.field("source", value.source)
+        json.field("status", value.status)
+        json.field("unit", value.unit)
+        json.field("value", value.value)
+        json.endObject()
+      }
+      json.endArray()
+      json.endObject()
+    }
+    json.endArray()
+    json.key("flags")
+    json.beginObject()
+    for (code, count) in flags.sorted(by: { $0.key < $1.key }) { json.field(code, count) }
+    json.endObject()
+    if let flattened {
+      json.key("flattened")
+      json.beginObject()
+      json.field("outcome", flattened.outcome)
+      json.field("rule", flattened.rule)
+      json.field("slopeLogMean", flattened.slopeLogMean)
+      json.field("validDays", flattened.validDays)
+      json.endObject()
+    }
+    json.field("generator", generator)
+    json.key("notJudged")
+    json.beginArray()
+    for entry in notJudged {
+      json.beginObject()
+      json.field("analyzer", entry.analyzer)
+      json.field("axis", entry.axis)
+      json.field("message", entry.message)
+      json.field("reason", entry.reason)
+      json.endObject()
+    }
+    json.endArray()
+    json.field("run", run)
+    json.field("schema", schema)
+    json.field("schemaVersion", schemaVersion)
+    json.field("subjectID", subjectID)
+    json.endObject()
+    return json.text + "\n"
+  }
+}
