@@ -229,7 +229,11 @@ public enum PatientReportRenderer {
 /// open squares and censored ones as open triangles, so that it reads in black and white.
 struct CortisolChart {
   let day: PatientReport.Day
-  var band: [PatientReport.CohortBand] = []
+  let band: [PatientReport.CohortBand]
+  /// The minutes shown: from before the first sample (or waking) to after the last.
+  let minuteRange: ClosedRange<Double>
+  /// The top of the value axis: a round number above the highest value.
+  let valueTop: Double
   static let width = 640.0
   static let height = 260.0
   static let left = 52.0
@@ -240,23 +244,19 @@ struct CortisolChart {
   /// table, not written beside each point.
   static let quietFlags: Set<String> = ["wake-estimated", "wake-reconciled", "waking-delay-none"]
 
-  /// The minutes shown: from before the first sample (or waking) to after the last.
-  var minuteRange: ClosedRange<Double> {
+  /// The chart of a day, its axes fitted once (every point's place uses them).
+  init(day: PatientReport.Day, band: [PatientReport.CohortBand] = []) {
+    self.day = day
+    self.band = band
     let minutes = day.samples.map(\.minutes)
-    let low = min(0, minutes.min() ?? 0)
-    let high = max(60, minutes.max() ?? 60)
-    return low...high
-  }
-
-  /// The top of the value axis: a round number above the highest value.
-  var valueTop: Double {
-    let range = minuteRange
+    let range = min(0, minutes.min() ?? 0)...max(60, minutes.max() ?? 60)
+    minuteRange = range
     let bandTop =
       band.filter { $0.from < range.upperBound && $0.to > range.lowerBound }
       .map(\.q3).max() ?? 0
     let highest = max(day.samples.map(\.value).max() ?? 1, bandTop, 1)
     let step = Self.step(highest / 4)
-    return (highest / step).rounded(.up) * step
+    valueTop = (highest / step).rounded(.up) * step
   }
 
   /// A round step (1, 2 or 5 times a power of ten) of at least `raw`.

@@ -3,12 +3,20 @@
 /// by the thousand: Foundation's encoder boxes every value and was a fifth of a cohort run.
 /// The caller writes an object's keys in sorted order.
 struct PrettyJSON {
-  private(set) var text = ""
+  /// The UTF-8 written so far (appending bytes is cheaper than growing a String).
+  private var bytes: [UInt8] = []
   /// For each open container: whether it has no element yet.
   private var empty: [Bool] = []
   private var afterKey = false
 
-  init(capacity: Int = 4096) { text.reserveCapacity(capacity) }
+  init(capacity: Int = 4096) { bytes.reserveCapacity(capacity) }
+
+  /// The document written so far.
+  var text: String { String(decoding: bytes, as: UTF8.self) }
+
+  private mutating func write(_ text: String) { bytes.append(contentsOf: text.utf8) }
+
+  private mutating func write(_ byte: UInt8) { bytes.append(byte) }
 
   /// The place of a new value: after its key, or on a new line in its container.
   private mutating func place() {
@@ -17,66 +25,67 @@ struct PrettyJSON {
       return
     }
     guard let last = empty.indices.last else { return }
-    if !empty[last] { text += "," }
+    if !empty[last] { write(UInt8(ascii: ",")) }
     empty[last] = false
-    text += "\n"
+    write(UInt8(ascii: "\n"))
     indent(empty.count)
   }
 
   private mutating func indent(_ depth: Int) {
-    for _ in 0..<depth { text += "  " }
+    for _ in 0..<(2 * depth) { write(UInt8(ascii: " ")) }
   }
 
   mutating func beginObject() {
     place()
-    text += "{"
+    write(UInt8(ascii: "{"))
     empty.append(true)
   }
 
-  mutating func endObject() { close("}") }
+  mutating func endObject() { close(UInt8(ascii: "}")) }
 
   mutating func beginArray() {
     place()
-    text += "["
+    write(UInt8(ascii: "["))
     empty.append(true)
   }
 
-  mutating func endArray() { close("]") }
+  mutating func endArray() { close(UInt8(ascii: "]")) }
 
-  private mutating func close(_ bracket: String) {
+  private mutating func close(_ bracket: UInt8) {
     let wasEmpty = empty.removeLast()
-    text += wasEmpty ? "\n\n" : "\n"
+    write(UInt8(ascii: "\n"))
+    if wasEmpty { write(UInt8(ascii: "\n")) }
     indent(empty.count)
-    text += bracket
+    write(bracket)
   }
 
   mutating func key(_ name: String) {
     place()
-    Self.quote(name, into: &text)
-    text += " : "
+    quote(name)
+    write(" : ")
     afterKey = true
   }
 
   mutating func string(_ value: String) {
     place()
-    Self.quote(value, into: &text)
+    quote(value)
   }
 
   mutating func number(_ value: Double) {
     place()
     // Swift's shortest round-trip text, as the encoder writes it: `12`, `0.1`, `1e-07`.
     let written = value.description
-    text += written.hasSuffix(".0") ? String(written.dropLast(2)) : written
+    write(written.hasSuffix(".0") ? String(written.dropLast(2)) : written)
   }
 
   mutating func number(_ value: Int) {
     place()
-    text += String(value)
+    write(String(value))
   }
 
   mutating func bool(_ value: Bool) {
     place()
-    text += value ? "true" : "false"
+    write(value ? "true" : "false")
   }
 
   /// `"key" : "value"`, or nothing when the value is `nil` (as the encoder leaves it out).
@@ -105,12 +114,13 @@ struct PrettyJSON {
   }
 
   /// A JSON string literal: quotes, backslashes and control characters escaped.
-  static func quote(_ value: String, into text: inout String) {
-    text += "\""
+  private mutating func quote(_ value: String) {
+    write(UInt8(ascii: "\""))
     let plain = !value.utf8.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }
     if plain {
-      text += value
+      write(value)
     } else {
+      var text = ""
       for scalar in value.unicodeScalars {
         switch scalar {
         case "\"": text += "\\\""
@@ -126,8 +136,9 @@ struct PrettyJSON {
         default: text.unicodeScalars.append(scalar)
         }
       }
+      write(text)
     }
-    text += "\""
+    write(UInt8(ascii: "\""))
   }
 }
 
