@@ -21,49 +21,38 @@ public struct NormalizedSample: Sendable, Hashable, Codable {
     var flags: [SampleFlag]
   }
 
-  /// Holds the fields of one or more copies; written only when uniquely held.
-  final class Box: @unchecked Sendable {
-    var fields: Fields
-    init(_ fields: Fields) { self.fields = fields }
-  }
-
-  private var box: Box
-
-  private mutating func update(_ change: (inout Fields) -> Void) {
-    if !isKnownUniquelyReferenced(&box) { box = Box(box.fields) }
-    change(&box.fields)
-  }
+  private var fields: CopyOnWrite<Fields>
 
   /// The sample as the reader produced it: original value, unit and time.
   public var sample: Sample {
-    get { box.fields.sample }
-    set { update { $0.sample = newValue } }
+    get { fields.value.sample }
+    set { fields.value.sample = newValue }
   }
   /// The value in the analyte's canonical unit (censoring kept).
   public var value: Quantity {
-    get { box.fields.value }
-    set { update { $0.value = newValue } }
+    get { fields.value.value }
+    set { fields.value.value = newValue }
   }
   /// The collection time with its UTC offset, when the export gave one or the pipeline's
   /// time zone placed it; a local time otherwise.
   public var collected: CollectionTime? {
-    get { box.fields.collected }
-    set { update { $0.collected = newValue } }
+    get { fields.value.collected }
+    set { fields.value.collected = newValue }
   }
   /// What placing a local time did (`nil` when the export gave the offset).
   public var timeResolution: TimeResolution? {
-    get { box.fields.timeResolution }
-    set { update { $0.timeResolution = newValue } }
+    get { fields.value.timeResolution }
+    set { fields.value.timeResolution = newValue }
   }
   /// Where the sample sits in the subject's day, when that can be told.
   public var circadian: CircadianPosition? {
-    get { box.fields.circadian }
-    set { update { $0.circadian = newValue } }
+    get { fields.value.circadian }
+    set { fields.value.circadian = newValue }
   }
   /// What screens found (duplicates, conflicts, estimated waking ...).
   public var flags: [SampleFlag] {
-    get { box.fields.flags }
-    set { update { $0.flags = newValue } }
+    get { fields.value.flags }
+    set { fields.value.flags = newValue }
   }
 
   /// Creates a normalized sample.
@@ -72,22 +61,16 @@ public struct NormalizedSample: Sendable, Hashable, Codable {
     timeResolution: TimeResolution?, circadian: CircadianPosition? = nil,
     flags: [SampleFlag] = []
   ) {
-    box = Box(
+    fields = CopyOnWrite(
       Fields(
         sample: sample, value: value, collected: collected, timeResolution: timeResolution,
         circadian: circadian, flags: flags))
   }
 
-  public static func == (lhs: NormalizedSample, rhs: NormalizedSample) -> Bool {
-    lhs.box === rhs.box || lhs.box.fields == rhs.box.fields
-  }
+  /// The same JSON as the fields themselves.
+  public init(from decoder: any Decoder) throws { fields = try CopyOnWrite(from: decoder) }
 
-  public func hash(into hasher: inout Hasher) { hasher.combine(box.fields) }
-
-  /// The same JSON as the fields themselves: the box is not visible.
-  public init(from decoder: any Decoder) throws { box = Box(try Fields(from: decoder)) }
-
-  public func encode(to encoder: any Encoder) throws { try box.fields.encode(to: encoder) }
+  public func encode(to encoder: any Encoder) throws { try fields.encode(to: encoder) }
 }
 
 /// A sample's place in the subject's circadian day: a day runs from one waking to the next.

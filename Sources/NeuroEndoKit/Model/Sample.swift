@@ -37,94 +37,83 @@ public struct Sample: Sendable, Hashable, Codable {
     var provenance: InputLocation
   }
 
-  /// Holds the fields of one or more copies of a sample; written only when uniquely held.
-  final class Box: @unchecked Sendable {
-    var fields: Fields
-    init(_ fields: Fields) { self.fields = fields }
-  }
-
-  private var box: Box
-
-  private mutating func update(_ change: (inout Fields) -> Void) {
-    if !isKnownUniquelyReferenced(&box) { box = Box(box.fields) }
-    change(&box.fields)
-  }
+  private var fields: CopyOnWrite<Fields>
 
   /// The subject (patient or participant) identifier as the export wrote it.
   public var subjectID: String {
-    get { box.fields.subjectID }
-    set { update { $0.subjectID = newValue } }
+    get { fields.value.subjectID }
+    set { fields.value.subjectID = newValue }
   }
   /// The hormone measured.
   public var analyte: Analyte {
-    get { box.fields.analyte }
-    set { update { $0.analyte = newValue } }
+    get { fields.value.analyte }
+    set { fields.value.analyte = newValue }
   }
   /// The specimen, from the export or implied by the test code.
   public var specimen: Specimen {
-    get { box.fields.specimen }
-    set { update { $0.specimen = newValue } }
+    get { fields.value.specimen }
+    set { fields.value.specimen = newValue }
   }
   /// The value as reported, with its unit and censoring.
   public var quantity: Quantity {
-    get { box.fields.quantity }
-    set { update { $0.quantity = newValue } }
+    get { fields.value.quantity }
+    set { fields.value.quantity = newValue }
   }
   /// When the sample was collected, when the export gave a date and time.
   public var collected: CollectionTime? {
-    get { box.fields.collected }
-    set { update { $0.collected = newValue } }
+    get { fields.value.collected }
+    set { fields.value.collected = newValue }
   }
   /// The IANA time zone the export named for this subject's local times (a `time_zone`
   /// column, for subjects who travel); the normalizer places local times in it.
   public var timeZone: String? {
-    get { box.fields.timeZone }
-    set { update { $0.timeZone = newValue } }
+    get { fields.value.timeZone }
+    set { fields.value.timeZone = newValue }
   }
   /// When the subject woke that day, when the export gave it.
   public var wake: CollectionTime? {
-    get { box.fields.wake }
-    set { update { $0.wake = newValue } }
+    get { fields.value.wake }
+    set { fields.value.wake = newValue }
   }
   /// Minutes since waking or since a protocol event, when the export gave them.
   public var relativeTime: RelativeTime? {
-    get { box.fields.relativeTime }
-    set { update { $0.relativeTime = newValue } }
+    get { fields.value.relativeTime }
+    set { fields.value.relativeTime = newValue }
   }
   /// The study or protocol day, when the export gave one.
   public var day: Int? {
-    get { box.fields.day }
-    set { update { $0.day = newValue } }
+    get { fields.value.day }
+    set { fields.value.day = newValue }
   }
   /// The sample's label in its protocol ("S1", "+30", "0"), when there is one.
   public var label: String? {
-    get { box.fields.label }
-    set { update { $0.label = newValue } }
+    get { fields.value.label }
+    set { fields.value.label = newValue }
   }
   /// The reference range the lab sent with the result.
   public var referenceRange: ReferenceRange? {
-    get { box.fields.referenceRange }
-    set { update { $0.referenceRange = newValue } }
+    get { fields.value.referenceRange }
+    set { fields.value.referenceRange = newValue }
   }
   /// The test code as written in the export (LOINC or a local code).
   public var testCode: String? {
-    get { box.fields.testCode }
-    set { update { $0.testCode = newValue } }
+    get { fields.value.testCode }
+    set { fields.value.testCode = newValue }
   }
   /// A qualifier implied by the test code ("timed", "late-night"), when there is one.
   public var qualifier: String? {
-    get { box.fields.qualifier }
-    set { update { $0.qualifier = newValue } }
+    get { fields.value.qualifier }
+    set { fields.value.qualifier = newValue }
   }
   /// Other columns the profile asked to keep (condition, sex, medication, ...).
   public var attributes: [String: String] {
-    get { box.fields.attributes }
-    set { update { $0.attributes = newValue } }
+    get { fields.value.attributes }
+    set { fields.value.attributes = newValue }
   }
   /// Where the value was read.
   public var provenance: InputLocation {
-    get { box.fields.provenance }
-    set { update { $0.provenance = newValue } }
+    get { fields.value.provenance }
+    set { fields.value.provenance = newValue }
   }
 
   /// Creates a sample.
@@ -135,7 +124,7 @@ public struct Sample: Sendable, Hashable, Codable {
     referenceRange: ReferenceRange? = nil, testCode: String? = nil, qualifier: String? = nil,
     attributes: [String: String] = [:], provenance: InputLocation
   ) {
-    box = Box(
+    fields = CopyOnWrite(
       Fields(
         subjectID: subjectID, analyte: analyte, specimen: specimen, quantity: quantity,
         collected: collected, timeZone: timeZone, wake: wake, relativeTime: relativeTime, day: day,
@@ -143,14 +132,8 @@ public struct Sample: Sendable, Hashable, Codable {
         attributes: attributes, provenance: provenance))
   }
 
-  public static func == (lhs: Sample, rhs: Sample) -> Bool {
-    lhs.box === rhs.box || lhs.box.fields == rhs.box.fields
-  }
+  /// The same JSON as the fields themselves.
+  public init(from decoder: any Decoder) throws { fields = try CopyOnWrite(from: decoder) }
 
-  public func hash(into hasher: inout Hasher) { hasher.combine(box.fields) }
-
-  /// The same JSON as the fields themselves: the box is not visible.
-  public init(from decoder: any Decoder) throws { box = Box(try Fields(from: decoder)) }
-
-  public func encode(to encoder: any Encoder) throws { try box.fields.encode(to: encoder) }
+  public func encode(to encoder: any Encoder) throws { try fields.encode(to: encoder) }
 }
