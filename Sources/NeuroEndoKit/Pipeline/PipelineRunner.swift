@@ -318,21 +318,24 @@ public struct PipelineRunner: Sendable {
     // The cohort's band is the whole cohort's: a shard's reports get it at the merge.
     let bandValues = PatientReport.CohortBand.values(
       normalization.samples, settings: pipeline.analyzers)
-    let reports = PatientReport.build(
-      samples: normalization.samples, features: features, feedback: feedback,
-      settings: pipeline.analyzers, run: summary.run, firstReported: firstReported,
-      band: shard == nil ? PatientReport.CohortBand.band(bandValues) : [])
+    let cohort = CohortReport.Inputs(
+      features: features, feedback: feedback, threshold: pipeline.analyzers.flattened.threshold,
+      band: bandValues, patientReports: pipeline.patientReports)
+    // Each patient's report is built only when it is written.
+    let reports =
+      pipeline.patientReports
+      ? PatientReport.build(
+        samples: normalization.samples, features: features, feedback: feedback,
+        settings: pipeline.analyzers, run: summary.run, firstReported: firstReported,
+        band: shard == nil ? PatientReport.CohortBand.band(bandValues) : []) : []
     writeReports(
       reports, findings: Dictionary(grouping: feedback.findings, by: \.subjectID),
-      cohort: CohortReport.Inputs(
-        reports: reports, features: features,
-        threshold: pipeline.analyzers.flattened.threshold, band: bandValues,
-        patientReports: pipeline.patientReports),
-      touched: touched, published: directory, directory: staging, into: &summary)
+      cohort: cohort, touched: touched, published: directory, directory: staging,
+      into: &summary)
     if let shard {
       summary.outputs["shard"] = Self.shardFolder
       summary.notes.append(
-        "shard \(shard): the rows of \(reports.count) subjects (those whose id hashes to this shard); the files' counts are whole; neuroendo merge combines the shards"
+        "shard \(shard): the rows of \(cohort.patients.count) subjects (those whose id hashes to this shard); the files' counts are whole; neuroendo merge combines the shards"
       )
     }
 
@@ -704,7 +707,7 @@ public struct PipelineRunner: Sendable {
     }
     var kept = 0
     var rendered: [PatientReport] = []
-    for report in reports where pipeline.patientReports {
+    for report in reports {
       let base = "\(pipeline.outputs.reports)/patients/\(PatientReport.fileName(report.subjectID))"
       // A patient no new data touched keeps the report of the run that wrote it.
       if let touched, !touched.contains(report.subjectID),

@@ -65,17 +65,6 @@ public struct CohortReport: Sendable, Hashable, Codable {
     public var flattened: String?
   }
 
-  /// The cohort of a run.
-  public static func build(
-    reports: [PatientReport], features: CortisolRhythmFeatures, settings: AnalyzerSettings,
-    run: String
-  ) -> CohortReport {
-    build(
-      inputs: Inputs(
-        reports: reports, features: features, threshold: settings.flattened.threshold),
-      run: run)
-  }
-
   /// The features the cohort report summarises over the subject-days, with their units.
   static let summarised: [(name: String, unit: String)] = [
     ("car_auc_g", "nmol/L x min"), ("car_auc_i", "nmol/L x min"), ("car_increase", "nmol/L"),
@@ -117,23 +106,20 @@ public struct CohortReport: Sendable, Hashable, Codable {
     /// The flattened-slope threshold of the run (ln(nmol/L) per hour).
     public var flattenedThreshold: Double
 
-    /// The contributions of a run's reports and features.
+    /// The contributions of a run's features and findings: the patients are the subjects
+    /// that have a patient report (a subject-day, a finding or a result not judged).
     public init(
-      reports: [PatientReport], features: CortisolRhythmFeatures, threshold: Double,
+      features: CortisolRhythmFeatures, feedback: FeedbackResult, threshold: Double,
       band: [Int: PatientReport.CohortBand.Values] = [:], patientReports: Bool = true
     ) {
       flattenedThreshold = threshold
       var counts: [String: PatternCount] = [:]
-      for report in reports {
-        for finding in report.findings {
-          let key = "\(finding.axis)|\(finding.pattern)|\(finding.severity)"
-          counts[
-            key,
-            default: PatternCount(
-              axis: finding.axis, pattern: finding.pattern, severity: finding.severity, count: 0)
-          ]
-          .count += 1
-        }
+      for finding in feedback.findings {
+        let pattern = PatternCount(
+          axis: finding.axis.rawValue, pattern: finding.pattern,
+          severity: finding.severity.rawValue, count: 0)
+        counts["\(pattern.axis)|\(pattern.pattern)|\(pattern.severity)", default: pattern].count +=
+          1
       }
       patterns = Array(counts.values)
       for verdict in features.subjects { verdicts[verdict.outcome.rawValue, default: 0] += 1 }
@@ -151,13 +137,18 @@ public struct CohortReport: Sendable, Hashable, Codable {
           $0.cosinor.warnings.isEmpty ? $0.cosinor.fit?.amplitude : nil
         },
       ]
-      patients = reports.map { report in
-        Patient(
-          subjectID: report.subjectID,
-          file: patientReports ? PatientReport.fileName(report.subjectID) : nil,
-          days: report.days.count, findings: report.findings.count,
-          marked: report.findings.filter { $0.severity == "marked" }.count,
-          flattened: report.flattened?.outcome)
+      let daysOf = Dictionary(grouping: days, by: \.subjectID).mapValues(\.count)
+      let findingsOf = Dictionary(grouping: feedback.findings, by: \.subjectID)
+      let verdicts = Dictionary(features.subjects.map { ($0.subjectID, $0) }) { first, _ in first }
+      let subjects = Set(daysOf.keys).union(findingsOf.keys).union(
+        feedback.notJudged.map(\.subjectID))
+      patients = subjects.sorted().map { subject in
+        let found = findingsOf[subject] ?? []
+        return Patient(
+          subjectID: subject, file: patientReports ? PatientReport.fileName(subject) : nil,
+          days: daysOf[subject] ?? 0, findings: found.count,
+          marked: found.filter { $0.severity == .marked }.count,
+          flattened: verdicts[subject]?.outcome.rawValue)
       }
       self.band = band
     }
