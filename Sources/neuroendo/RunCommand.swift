@@ -54,6 +54,12 @@ struct RunCommand: ParsableCommand {
         throw ExitStatus.invalidConfiguration
       }
       try refuseOverlaps(definition.inputOutputOverlaps(outputDirectory: outputDirectory))
+      if let shard = definition.shard, definition.state != nil {
+        printError(
+          "refused: --shard \(shard) with a pipeline that keeps state ('state:'): shards keep none; run them with a pipeline without it"
+        )
+        throw ExitCode.validationFailure
+      }
       let progress = ProgressLine()
       let summary = PipelineRunner(pipeline: definition).run(
         outputDirectory: outputDirectory, rebuild: rebuild, progress: { progress.show($0) })

@@ -124,5 +124,20 @@ struct ClusterTests {
     let refused = try neuroendo("merge", whole, "--out", directory.appendingPathComponent("m").path)
     #expect(refused.status == 64)
     #expect(refused.error.contains("the output of a whole run, not of a shard (--shard K/N)"))
+    // A pipeline that keeps state cannot run as a shard.
+    let nightly = directory.appendingPathComponent("nightly.yml")
+    try """
+    version: 1
+    state: state
+    inputs:
+      - path: \(root.appendingPathComponent("SampleData/research").path)
+    outputs:
+      directory: out
+    """.write(to: nightly, atomically: true, encoding: .utf8)
+    let stateful = try neuroendo("run", nightly.path, "--shard", "1/2")
+    #expect(stateful.status == 64)
+    #expect(stateful.error.contains("shards keep none"))
+    #expect(
+      !FileManager.default.fileExists(atPath: directory.appendingPathComponent("state").path))
   }
 }

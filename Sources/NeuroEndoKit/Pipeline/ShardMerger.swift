@@ -29,8 +29,8 @@ public struct ShardMerger: Sendable {
   func parts() throws(Problem) -> [Part] {
     var parts: [Part] = []
     for directory in directories {
-      let path = directory + "/" + "run-summary.json"
-      guard let data = FileManager.default.contents(atPath: path) else {
+      let (path, data) = Self.summaryFile(in: directory)
+      guard let data else {
         throw Problem(description: "\(directory): no run-summary.json; not the output of a run")
       }
       let decoder = JSONDecoder()
@@ -81,6 +81,24 @@ public struct ShardMerger: Sendable {
           "\(incomplete.directory): the shard's outputs were not all written; run it again")
     }
     return parts
+  }
+
+  /// A shard's run summary: `run-summary.json`, or the JSON file a pipeline named instead
+  /// (`outputs.summary`), which names itself under `outputs.summary`.
+  static func summaryFile(in directory: String) -> (path: String, data: Data?) {
+    let standard = directory + "/run-summary.json"
+    if let data = FileManager.default.contents(atPath: standard) { return (standard, data) }
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+    for name in names.sorted() where name.hasSuffix(".json") && !name.hasPrefix(".") {
+      let path = directory + "/" + name
+      guard let data = FileManager.default.contents(atPath: path),
+        let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+        let outputs = object["outputs"] as? [String: String],
+        outputs["summary"].map({ URL(fileURLWithPath: $0).lastPathComponent }) == name
+      else { continue }
+      return (path, data)
+    }
+    return (standard, nil)
   }
 
   /// Merges the shards into `outputDirectory`.
@@ -159,12 +177,12 @@ public struct ShardMerger: Sendable {
       return .success(summary)
     }
     let files = Array(summary.outputs.values)
+    let name = first.outputs["summary"] ?? "run-summary.json"
     summary.outputs = summary.outputs.mapValues(publisher.publishedPath)
-    summary.outputs["summary"] = publisher.publishedPath("run-summary.json")
+    summary.outputs["summary"] = publisher.publishedPath(name)
     do throws(OutputError) {
-      try AtomicFileWriter.write(
-        RunSummaryReporter.json(summary), to: publisher.stagedPath("run-summary.json"))
-      try publisher.publish(files + ["run-summary.json"], last: "run-summary.json")
+      try AtomicFileWriter.write(RunSummaryReporter.json(summary), to: publisher.stagedPath(name))
+      try publisher.publish(files + [name], last: name)
     } catch {
       summary.outputs = [:]
       summary.outputFailures.append(error.description)
