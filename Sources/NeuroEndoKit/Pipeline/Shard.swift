@@ -5,8 +5,8 @@ import Foundation
 /// Every shard reads all inputs and keeps the samples of its subjects, so that N processes
 /// (a Slurm job array, a Kubernetes Indexed Job) share the work; `neuroendo merge` combines
 /// their outputs into the outputs one run writes (``ShardMerger``). The hash is FNV-1a
-/// (64 bits) of the subject id's UTF-8 bytes, modulo N: the same on every machine and in
-/// every release, so a subject stays in its shard.
+/// (64 bits) of the subject id's UTF-8 bytes (in Unicode NFC), modulo N: the same on every
+/// machine and in every release, so a subject stays in its shard.
 public struct Shard: Sendable, Hashable, Codable, CustomStringConvertible {
   /// The shard's number, 1 to ``count``.
   public var index: Int
@@ -42,10 +42,15 @@ public struct Shard: Sendable, Hashable, Codable, CustomStringConvertible {
   /// rejections): the first.
   public var carriesUnattributed: Bool { index == 1 }
 
-  /// The 0-based bucket of a subject among `count`: FNV-1a 64 of its UTF-8 bytes.
+  /// The 0-based bucket of a subject among `count`: FNV-1a 64 of its UTF-8 bytes in
+  /// Unicode NFC, so that ids Swift holds equal ("é" composed or not) share a shard, as
+  /// they share a subject in one run.
   public static func bucket(of subject: String, count: Int) -> Int {
+    let canonical =
+      subject.utf8.allSatisfy { $0 < 0x80 }
+      ? subject : subject.precomposedStringWithCanonicalMapping
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in subject.utf8 {
+    for byte in canonical.utf8 {
       hash ^= UInt64(byte)
       hash = hash &* 0x0000_0100_0000_01b3
     }

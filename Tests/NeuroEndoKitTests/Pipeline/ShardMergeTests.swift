@@ -233,6 +233,12 @@ struct ShardMergeTests {
         == Int(UInt64(0xaf63_dc4c_8601_ec8c) % 1_000_000_007))
     #expect(Shard("2/4") == Shard(index: 2, count: 4))
     #expect(Shard("0/4") == nil && Shard("5/4") == nil && Shard("1/0") == nil && Shard("x") == nil)
+    // Ids that Swift holds equal (one subject in one run) share a shard: composed or not.
+    for count in 2...9 {
+      #expect(
+        Shard.bucket(of: "Jos\u{E9}-7", count: count)
+          == Shard.bucket(of: "Jose\u{301}-7", count: count))
+    }
     // Every subject lands in exactly one of N shards.
     for subject in ["P001", "s01", "C-501", "Ünïcode-7", ""] {
       let holding = (1...5).filter { Shard(index: $0, count: 5)!.contains(subject: subject) }
