@@ -589,8 +589,15 @@ public struct PipelineRunner: Sendable {
     }
     write("normalized", outputs.normalized, directory, &summary, rows: samples.count) { sink in
       sink.header(CSVTableWriter.line(NormalizedTable.header))
-      for sample in samples {
-        sink.row(CSVTableWriter.line(NormalizedTable.row(sample)), key(sample))
+      // Rows are formatted on every core, a batch at a time, and written in input order.
+      var next = 0
+      ParallelMap.forEachBatch(
+        samples, batch: 4096, { CSVTableWriter.line(NormalizedTable.row($0)) }
+      ) { lines in
+        for line in lines {
+          sink.row(line, key(samples[next]))
+          next += 1
+        }
       }
     }
     if outputs.writeNormalizedJSON {
