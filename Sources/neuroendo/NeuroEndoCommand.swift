@@ -92,7 +92,21 @@ struct RunOptions: ParsableArguments {
   )
   var noPatientReports = false
 
+  @Option(
+    help: ArgumentHelp(
+      "Run in N partitions of subjects, one in memory at a time (each reads the inputs again), merged at the end.",
+      valueName: "N"))
+  var partitions = 1
+
+  func validate() throws {
+    guard partitions >= 1 else { throw ValidationError("--partitions: expected 1 or more") }
+    if shard != nil, partitions > 1 {
+      throw ValidationError("--partitions and --shard: a shard runs whole; give one or the other")
+    }
+  }
+
   func apply(to pipeline: inout Pipeline) {
+    pipeline.partitions = partitions
     if allTables { pipeline.outputs.writeAllTables() }
     if noPatientReports { pipeline.patientReports = false }
     pipeline.shard = shard

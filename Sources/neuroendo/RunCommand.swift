@@ -60,6 +60,12 @@ struct RunCommand: ParsableCommand {
         )
         throw ExitCode.validationFailure
       }
+      if definition.partitions > 1, definition.state != nil {
+        printError(
+          "refused: --partitions with a pipeline that keeps state ('state:'): partitions keep none; run it with a pipeline without it"
+        )
+        throw ExitCode.validationFailure
+      }
       let progress = ProgressLine()
       let summary = PipelineRunner(pipeline: definition).run(
         outputDirectory: outputDirectory, rebuild: rebuild, progress: { progress.show($0) })

@@ -117,6 +117,13 @@ struct ClusterTests {
       directory.path)
     #expect(bad.status == 64)
     #expect(bad.error.contains("--shard"))
+    for arguments in [["--partitions", "0"], ["--partitions", "2", "--shard", "1/2"]] {
+      let wrong = try neuroendo(
+        ["analyze", "SampleData/research/car-diary-long.csv", "--out", directory.path]
+          + arguments)
+      #expect(wrong.status == 64)
+      #expect(wrong.error.contains("--partitions"))
+    }
     let whole = directory.appendingPathComponent("whole").path
     #expect(
       try neuroendo("analyze", "SampleData/research/car-diary-long.csv", "--out", whole).status

@@ -25,7 +25,9 @@ func executable() throws -> URL {
   throw CocoaError(.fileNoSuchFile)
 }
 
-func neuroendo(_ arguments: String...) throws -> Invocation {
+func neuroendo(_ arguments: String...) throws -> Invocation { try neuroendo(arguments) }
+
+func neuroendo(_ arguments: [String]) throws -> Invocation {
   let process = Process()
   process.executableURL = try executable()
   process.arguments = arguments

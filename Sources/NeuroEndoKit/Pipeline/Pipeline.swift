@@ -118,6 +118,10 @@ public struct Pipeline: Sendable {
   /// The shard this run is (`--shard K/N`): only its subjects' samples are kept, and the
   /// outputs are those `neuroendo merge` combines. `nil`: the whole run.
   public var shard: Shard?
+  /// In how many partitions of subjects one machine runs the pipeline (`--partitions N`):
+  /// each partition is a shard run in turn, merged at the end, so that memory holds one
+  /// partition's samples at a time; each partition reads the inputs again. 1: all at once.
+  public var partitions = 1
 
   /// Creates a pipeline.
   public init(

@@ -137,6 +137,16 @@ public struct PipelineRunner: Sendable {
       summary.outputFailures = overlaps
       return summary
     }
+    if pipeline.partitions > 1, pipeline.state != nil {
+      summary.outputFailures.append(
+        "a run in partitions (--partitions) keeps no state: run it with a pipeline without 'state:'"
+      )
+      return summary
+    }
+    if pipeline.partitions > 1, pipeline.shard == nil, !auditOnly {
+      return runInPartitions(
+        directory: directory, started: started, onSample: onSample, progress: progress)
+    }
     let outputs = pipeline.outputs
     let shard = pipeline.shard
     summary.shard = shard?.description
@@ -355,6 +365,51 @@ public struct PipelineRunner: Sendable {
     guard let publisher else { return summary }
     publish(&summary, with: publisher)
     return summary
+  }
+
+  /// Runs the pipeline as ``Pipeline/partitions`` shard runs in turn, into a scratch
+  /// directory beside the output, and merges them into the output (``ShardMerger``): the
+  /// outputs of one run, with one partition's samples in memory at a time.
+  private func runInPartitions(
+    directory: String, started: Date, onSample: (Sample) -> Void, progress: (String) -> Void
+  ) -> RunSummary {
+    let count = pipeline.partitions
+    let output = URL(fileURLWithPath: directory)
+    let scratch =
+      output.deletingLastPathComponent().appendingPathComponent(
+        ".\(output.lastPathComponent).partitions-\(getpid())"
+      ).path
+    defer { try? FileManager.default.removeItem(atPath: scratch) }
+    var directories: [String] = []
+    for index in 1...count {
+      var part = pipeline
+      part.partitions = 1
+      part.shard = Shard(index: index, count: count)
+      progress("partition \(index) of \(count)")
+      let partDirectory = "\(scratch)/\(index)"
+      var summary = PipelineRunner(pipeline: part).run(
+        outputDirectory: partDirectory, onSample: onSample, progress: progress)
+      guard summary.outputFailures.isEmpty else {
+        summary.outputFailures.append(
+          "partition \(index) of \(count) could not be written; \(directory) was left as it was")
+        summary.shard = nil
+        return summary
+      }
+      directories.append(partDirectory)
+    }
+    progress("merging \(count) partitions")
+    switch ShardMerger(directories: directories).merge(
+      into: directory,
+      note:
+        "run in \(count) partitions of subjects (--partitions), one in memory at a time, then merged"
+    ) {
+    case .success(let summary): return summary
+    case .failure(let problem):
+      var summary = RunSummary(
+        pipeline: pipeline.name, started: started, finished: Date(), files: [])
+      summary.outputFailures = ["partitions: \(problem)"]
+      return summary
+    }
   }
 
   /// Publishes the staged outputs and the summary naming them, all or nothing: when an

@@ -105,7 +105,9 @@ public struct ShardMerger: Sendable {
   ///
   /// - Returns: the merged run's summary (also written there), or the problem that stopped
   ///   the merge before anything was written.
-  public func merge(into outputDirectory: String) -> Result<RunSummary, Problem> {
+  public func merge(into outputDirectory: String, note: String? = nil) -> Result<
+    RunSummary, Problem
+  > {
     let parts: [Part]
     do throws(Problem) {
       parts = try self.parts()
@@ -135,7 +137,8 @@ public struct ShardMerger: Sendable {
     summary.normalization = Self.normalization(parts.map(\.summary))
     summary.analysis = Self.analysis(parts.map(\.summary))
     summary.notes = [
-      "merged from \(parts.count) shards: "
+      note
+        ?? "merged from \(parts.count) shards: "
         + parts.map { "\($0.shard) \($0.directory) (run \($0.summary.run))" }.joined(
           separator: ", ")
     ]

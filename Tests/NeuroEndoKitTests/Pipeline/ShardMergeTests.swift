@@ -141,6 +141,39 @@ struct ShardMergeTests {
     #expect(merged["reports/cohort.json"]!.contains(#""subjects" : 40"#))
   }
 
+  @Test("a run in 3 partitions writes what one run writes, and leaves no scratch behind")
+  func partitions() throws {
+    let root = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    try FileManager.default.createDirectory(
+      atPath: root + "/in", withIntermediateDirectories: true)
+    try cohort(subjects: 30).write(toFile: root + "/in/c.csv", atomically: true, encoding: .utf8)
+    var pipeline = Pipeline.adHoc(
+      files: [root + "/in/c.csv"], format: nil, profile: nil, outputDirectory: root + "/one")
+    pipeline.outputs.writeAllTables()
+    let whole = PipelineRunner(pipeline: pipeline).run()
+    pipeline.partitions = 3
+    var delivered = 0
+    let parted = PipelineRunner(pipeline: pipeline).run(
+      outputDirectory: root + "/parts", onSample: { _ in delivered += 1 })
+    #expect(parted.outputFailures.isEmpty)
+    #expect(
+      parted.notes == [
+        "run in 3 partitions of subjects (--partitions), one in memory at a time, then merged"
+      ])
+    #expect(delivered == whole.totals.samples)
+    let one = try contents(of: root + "/one")
+    let parts = try contents(of: root + "/parts")
+    #expect(Set(one.keys) == Set(parts.keys))
+    for (name, text) in one where name != "run-summary.json" {
+      #expect(parts[name] == text, "\(name) differs")
+    }
+    #expect(parted.normalization == whole.normalization && parted.analysis == whole.analysis)
+    #expect(parted.outputRows == whole.outputRows)
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: root).sorted() == ["in", "one", "parts"])
+  }
+
   @Test("without patient reports: the cohort report only, unlinked; shards merge to the same")
   func withoutPatientReports() throws {
     let root = try temporaryDirectory()
