@@ -44,6 +44,10 @@ extension Bench {
     for (name, extra) in [
       ("analyze (every default output)", [String]()),
       ("analyze --no-patient-reports", ["--no-patient-reports"]),
+      // One partition of subjects in memory at a time: memory against time.
+      (
+        "  ... --partitions 8", ["--no-patient-reports", "--partitions", "8"]
+      ),
     ] {
       try? FileManager.default.removeItem(atPath: output)
       let (seconds, status, peakKiB) = try spawn(
