@@ -53,6 +53,16 @@ private func cohort(subjects: Int) -> String {
   return text
 }
 
+/// Writes the cohort of `subjects` to `root/in/name` and returns its path.
+private func writeCohort(_ subjects: Int, in root: String, name: String = "c.csv") throws
+  -> String
+{
+  try FileManager.default.createDirectory(atPath: root + "/in", withIntermediateDirectories: true)
+  let path = "\(root)/in/\(name)"
+  try cohort(subjects: subjects).write(toFile: path, atomically: true, encoding: .utf8)
+  return path
+}
+
 @Suite("shards and merge")
 struct ShardMergeTests {
   /// Runs `pipeline` whole and as `count` shards, merges the shards, and returns both
@@ -115,10 +125,7 @@ struct ShardMergeTests {
   func cohortBand() throws {
     let root = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: root) }
-    try FileManager.default.createDirectory(
-      atPath: root + "/in", withIntermediateDirectories: true)
-    try cohort(subjects: 40).write(
-      toFile: root + "/in/cohort.csv", atomically: true, encoding: .utf8)
+    _ = try writeCohort(40, in: root, name: "cohort.csv")
     var pipeline = Pipeline.adHoc(
       files: [root + "/in/cohort.csv"], format: nil, profile: nil,
       outputDirectory: root + "/unused")
@@ -145,9 +152,7 @@ struct ShardMergeTests {
   func partitions() throws {
     let root = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: root) }
-    try FileManager.default.createDirectory(
-      atPath: root + "/in", withIntermediateDirectories: true)
-    try cohort(subjects: 30).write(toFile: root + "/in/c.csv", atomically: true, encoding: .utf8)
+    _ = try writeCohort(30, in: root, name: "c.csv")
     var pipeline = Pipeline.adHoc(
       files: [root + "/in/c.csv"], format: nil, profile: nil, outputDirectory: root + "/one")
     pipeline.outputs.writeAllTables()
@@ -178,9 +183,7 @@ struct ShardMergeTests {
   func withoutPatientReports() throws {
     let root = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: root) }
-    try FileManager.default.createDirectory(
-      atPath: root + "/in", withIntermediateDirectories: true)
-    try cohort(subjects: 12).write(toFile: root + "/in/c.csv", atomically: true, encoding: .utf8)
+    _ = try writeCohort(12, in: root, name: "c.csv")
     let yaml = """
       version: 1
       inputs:
@@ -213,9 +216,7 @@ struct ShardMergeTests {
   func refusals() throws {
     let root = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: root) }
-    try FileManager.default.createDirectory(
-      atPath: root + "/in", withIntermediateDirectories: true)
-    try cohort(subjects: 8).write(toFile: root + "/in/a.csv", atomically: true, encoding: .utf8)
+    _ = try writeCohort(8, in: root, name: "a.csv")
     let pipeline = Pipeline.adHoc(
       files: [root + "/in/a.csv"], format: nil, profile: nil, outputDirectory: root + "/whole")
     _ = PipelineRunner(pipeline: pipeline).run()
@@ -240,7 +241,7 @@ struct ShardMergeTests {
       problem(["/nowhere"])?.hasSuffix("no run-summary.json; not the output of a run") == true)
     #expect(problem(["/s1", "/s2", "/s3"]) == nil)
     // A shard that read other inputs (the file changed between shards).
-    try cohort(subjects: 9).write(toFile: root + "/in/a.csv", atomically: true, encoding: .utf8)
+    _ = try writeCohort(9, in: root, name: "a.csv")
     var late = pipeline
     late.shard = Shard(index: 2, count: 3)
     _ = PipelineRunner(pipeline: late).run(outputDirectory: root + "/s2")
