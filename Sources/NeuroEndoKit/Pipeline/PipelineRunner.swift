@@ -374,11 +374,20 @@ public struct PipelineRunner: Sendable {
     directory: String, started: Date, onSample: (Sample) -> Void, progress: (String) -> Void
   ) -> RunSummary {
     let count = pipeline.partitions
-    let output = URL(fileURLWithPath: directory)
-    let scratch =
-      output.deletingLastPathComponent().appendingPathComponent(
-        ".\(output.lastPathComponent).partitions-\(getpid())"
-      ).path
+    // The output directory is locked for the whole run (one run at a time), and the
+    // partitions are written inside its staging directory, which goes with the run (or,
+    // after a kill, with the next run's clean-up).
+    let publisher: OutputPublisher
+    do throws(OutputError) {
+      publisher = try OutputPublisher(directory: directory, run: Self.runID(started))
+    } catch {
+      var summary = RunSummary(
+        pipeline: pipeline.name, started: started, finished: Date(), files: [])
+      summary.outputFailures = [error.description]
+      summary.lockedBy = error.lockHolder
+      return summary
+    }
+    let scratch = publisher.stagedPath(".partitions")
     defer { try? FileManager.default.removeItem(atPath: scratch) }
     var directories: [String] = []
     for index in 1...count {
@@ -401,7 +410,8 @@ public struct PipelineRunner: Sendable {
     switch ShardMerger(directories: directories).merge(
       into: directory,
       note:
-        "run in \(count) partitions of subjects (--partitions), one in memory at a time, then merged"
+        "run in \(count) partitions of subjects (--partitions), one in memory at a time, then merged",
+      publisher: publisher
     ) {
     case .success(let summary): return summary
     case .failure(let problem):

@@ -103,11 +103,15 @@ public struct ShardMerger: Sendable {
 
   /// Merges the shards into `outputDirectory`.
   ///
+  /// - Parameters:
+  ///   - note: the merged summary's note (default: the shards and their runs).
+  ///   - publisher: the output directory's publisher, already holding its lock, when the
+  ///     caller wrote the shards inside its staging (a run in partitions).
   /// - Returns: the merged run's summary (also written there), or the problem that stopped
   ///   the merge before anything was written.
-  public func merge(into outputDirectory: String, note: String? = nil) -> Result<
-    RunSummary, Problem
-  > {
+  public func merge(
+    into outputDirectory: String, note: String? = nil, publisher given: OutputPublisher? = nil
+  ) -> Result<RunSummary, Problem> {
     let parts: [Part]
     do throws(Problem) {
       parts = try self.parts()
@@ -115,7 +119,7 @@ public struct ShardMerger: Sendable {
       return .failure(error)
     }
     let target = Pipeline.canonical(outputDirectory)
-    for part in parts {
+    for part in parts where given == nil {
       let source = Pipeline.canonical(part.directory)
       if target == source || target.hasPrefix(source + "/") || source.hasPrefix(target + "/") {
         return .failure(
@@ -132,7 +136,7 @@ public struct ShardMerger: Sendable {
     var summary = RunSummary(
       pipeline: first.pipeline, started: parts.map(\.summary.started).min() ?? started,
       finished: started, files: first.files, inputProblems: first.inputProblems)
-    summary.run = PipelineRunner.runID(started)
+    summary.run = given?.run ?? PipelineRunner.runID(started)
     summary.skippedEntries = first.skippedEntries
     summary.normalization = Self.normalization(parts.map(\.summary))
     summary.analysis = Self.analysis(parts.map(\.summary))
@@ -144,7 +148,11 @@ public struct ShardMerger: Sendable {
     ]
     let publisher: OutputPublisher
     do throws(OutputError) {
-      publisher = try OutputPublisher(directory: outputDirectory, run: summary.run)
+      if let given {
+        publisher = given
+      } else {
+        publisher = try OutputPublisher(directory: outputDirectory, run: summary.run)
+      }
     } catch {
       summary.outputFailures.append(error.description)
       if let holder = error.lockHolder { summary.lockedBy = holder }

@@ -15,6 +15,8 @@ public final class OutputPublisher {
   public let directory: String
   /// Where this run's files are written until they are published.
   public let staging: String
+  /// The run the staging directory is named after.
+  public let run: String
   /// What taking the lock found: the process id a run killed earlier left in it.
   public let takenOverFrom: Int32?
   private let lock: DirectoryLock
@@ -28,6 +30,7 @@ public final class OutputPublisher {
   /// - Throws: ``OutputError`` when the directory cannot be written, or another run holds it.
   public init(directory: String, run: String) throws(OutputError) {
     self.directory = directory
+    self.run = run
     do {
       try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     } catch {

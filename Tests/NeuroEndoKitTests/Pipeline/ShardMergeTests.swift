@@ -177,6 +177,18 @@ struct ShardMergeTests {
     #expect(parted.outputRows == whole.outputRows)
     #expect(
       try FileManager.default.contentsOfDirectory(atPath: root).sorted() == ["in", "one", "parts"])
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: root + "/parts").allSatisfy {
+        !$0.hasPrefix(".neuroendo-staging")
+      })
+    // One run at a time: while another holds the output directory, nothing is computed.
+    let held = open(root + "/parts/.neuroendo.lock", O_RDWR)
+    defer { close(held) }
+    #expect(flock(held, LOCK_EX | LOCK_NB) == 0)
+    var read = 0
+    let busy = PipelineRunner(pipeline: pipeline).run(
+      outputDirectory: root + "/parts", onSample: { _ in read += 1 })
+    #expect(busy.lockedBy != nil && read == 0)
   }
 
   @Test("without patient reports: the cohort report only, unlinked; shards merge to the same")
