@@ -5,7 +5,7 @@ struct AnalyzeCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "analyze",
     abstract:
-      "Reads exports without a pipeline file and writes samples, normalized samples and the feature tables.",
+      "Reads exports without a pipeline file and writes the tables, reports, audit and run summary.",
     discussion: """
       Writes normalized-samples.csv, features-subject-day.csv, features-subject.csv, \
       features-response.csv, findings, reports and the audit (columns in the README) beside \

@@ -6,7 +6,7 @@ struct RunCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "run",
     abstract:
-      "Runs a pipeline file: reads its inputs and writes samples, rejections and a run summary.",
+      "Runs a pipeline file: reads its inputs and writes the tables, reports, audit and run summary.",
     discussion: """
       Suits cron: on success one summary line on standard output (nothing with --quiet; the \
       whole summary with --verbose), problems on standard error through the log (timestamped \
