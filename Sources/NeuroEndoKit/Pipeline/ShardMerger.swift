@@ -80,7 +80,37 @@ public struct ShardMerger: Sendable {
         description:
           "\(incomplete.directory): the shard's outputs were not all written; run it again")
     }
+    // One run's shards share their settings (the audit records every effective one) and
+    // whether patient reports are written.
+    let reference = Self.settings(of: parts[0])
+    for part in parts.dropFirst() where Self.settings(of: part) != reference {
+      throw Problem(
+        description:
+          "\(part.directory) and \(parts[0].directory) ran with different settings (their audits list them); run every shard with the same pipeline and options"
+      )
+    }
     return parts
+  }
+
+  /// A shard's effective settings as its audit lists them, and whether it wrote patient
+  /// reports.
+  private static func settings(of part: Part) -> [String: String] {
+    var settings: [String: String] = [:]
+    if let audit = part.summary.outputs["audit"].map({ URL(fileURLWithPath: $0).lastPathComponent }
+    ),
+      let data = FileManager.default.contents(atPath: "\(part.directory)/\(audit)"),
+      let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+      let listed = object["settings"] as? [String: String]
+    {
+      settings = listed
+    }
+    if let reports = part.summary.outputs["reports"].map({
+      URL(fileURLWithPath: $0).lastPathComponent
+    }) {
+      settings["(patient reports)"] = String(
+        FileManager.default.fileExists(atPath: "\(part.directory)/\(reports)/patients"))
+    }
+    return settings
   }
 
   /// A shard's run summary: `run-summary.json`, or the JSON file a pipeline named instead

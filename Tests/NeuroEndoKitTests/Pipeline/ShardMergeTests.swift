@@ -258,6 +258,18 @@ struct ShardMergeTests {
     late.shard = Shard(index: 2, count: 3)
     _ = PipelineRunner(pipeline: late).run(outputDirectory: root + "/s2")
     #expect(problem(["/s1", "/s2", "/s3"])?.contains("read different inputs") == true)
+    // A shard run with other settings, or without patient reports, is not of this run.
+    _ = try writeCohort(8, in: root, name: "a.csv")
+    late.analyzers.flattened.threshold = -0.04
+    _ = PipelineRunner(pipeline: late).run(outputDirectory: root + "/s2")
+    #expect(problem(["/s1", "/s2", "/s3"])?.contains("ran with different settings") == true)
+    late.analyzers.flattened.threshold = pipeline.analyzers.flattened.threshold
+    late.patientReports = false
+    _ = PipelineRunner(pipeline: late).run(outputDirectory: root + "/s2")
+    #expect(problem(["/s1", "/s2", "/s3"])?.contains("ran with different settings") == true)
+    late.patientReports = true
+    _ = PipelineRunner(pipeline: late).run(outputDirectory: root + "/s2")
+    #expect(problem(["/s1", "/s2", "/s3"]) == nil)
     // The first merge is still there, untouched by the refused ones.
     #expect(FileManager.default.fileExists(atPath: root + "/merged/run-summary.json"))
     // A shard run keeps no state.
