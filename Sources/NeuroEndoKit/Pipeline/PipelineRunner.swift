@@ -413,7 +413,13 @@ public struct PipelineRunner: Sendable {
         "run in \(count) partitions of subjects (--partitions), one in memory at a time, then merged",
       publisher: publisher
     ) {
-    case .success(let summary): return summary
+    case .success(var summary):
+      if let previous = publisher.takenOverFrom {
+        summary.notes.append(
+          "took over the output lock left by pid \(previous), which no longer runs; its leftovers were cleaned up"
+        )
+      }
+      return summary
     case .failure(let problem):
       var summary = RunSummary(
         pipeline: pipeline.name, started: started, finished: Date(), files: [])

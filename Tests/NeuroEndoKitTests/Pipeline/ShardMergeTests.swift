@@ -189,6 +189,12 @@ struct ShardMergeTests {
     let busy = PipelineRunner(pipeline: pipeline).run(
       outputDirectory: root + "/parts", onSample: { _ in read += 1 })
     #expect(busy.lockedBy != nil && read == 0)
+    flock(held, LOCK_UN)
+    // A lock a killed run left (its pid no longer runs) is taken over, and said.
+    try "2000000000\n".write(
+      toFile: root + "/parts/.neuroendo.lock", atomically: false, encoding: .utf8)
+    let next = PipelineRunner(pipeline: pipeline).run(outputDirectory: root + "/parts")
+    #expect(next.notes.last?.hasPrefix("took over the output lock left by pid 2000000000") == true)
   }
 
   @Test("without patient reports: the cohort report only, unlinked; shards merge to the same")
