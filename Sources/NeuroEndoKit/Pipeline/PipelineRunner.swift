@@ -199,16 +199,13 @@ public struct PipelineRunner: Sendable {
     // belong to no subject). Rows are keyed by their place among all the run's rows.
     var readSequence = 0
     var rejectionSequence = 0
-    var keptSamples = 0
-    func keep(_ sample: Sample) -> Bool {
+    func keep(_ sample: Sample) {
       readSequence += 1
-      guard shard?.contains(subject: sample.subjectID) ?? true else { return false }
-      keptSamples += 1
+      guard shard?.contains(subject: sample.subjectID) ?? true else { return }
       sampleSink?.row(
         CSVTableWriter.line(SampleTable.row(sample)), .position(0, readSequence, 0))
       read.append(sample)
       onSample(sample)
-      return true
     }
     func reject(_ rejection: Rejection, phase: Int = 0) {
       rejectionSequence += 1
@@ -242,7 +239,7 @@ public struct PipelineRunner: Sendable {
       if !pipeline.rewriteAllReports && !rebuild { touched = incremental.touched }
       state = incremental.store
       for item in incremental.files {
-        for sample in item.samples { _ = keep(sample) }
+        for sample in item.samples { keep(sample) }
         for rejection in item.rejections { reject(rejection) }
         summary.files.append(item.summary)
       }
@@ -264,7 +261,7 @@ public struct PipelineRunner: Sendable {
           let reader = ExportReader(format: format, profile: input.profile)
           let result = reader.read(
             file: file,
-            onSample: { sample in _ = keep(sample) },
+            onSample: { sample in keep(sample) },
             onRejection: { rejection in reject(rejection) })
           var fileSummary = result
           if let digest = SHA256.file(file) {
@@ -283,6 +280,7 @@ public struct PipelineRunner: Sendable {
     var diaryRejections: [Rejection] = []
     let normalization = normalize(
       read, zonesByFile: zonesByFile, into: &summary, diaryRejections: &diaryRejections)
+    let samplesKept = read.count
     read = []  // the normalized samples carry each sample as read; this copy can go
     for rejection in diaryRejections { reject(rejection, phase: 1) }
     for rejection in normalization.rejections {
@@ -325,12 +323,16 @@ public struct PipelineRunner: Sendable {
       }
     }
     progress("writing reports")
-    // The cohort's band is the whole cohort's: a shard's reports get it at the merge.
-    let bandValues = PatientReport.CohortBand.values(
-      normalization.samples, settings: pipeline.analyzers)
+    // The cohort's band is drawn in the patient reports, from the whole cohort's values: a
+    // shard passes its values on, and its reports get the band at the merge. Without
+    // patient reports there is no band to draw.
+    let bandValues =
+      pipeline.patientReports
+      ? PatientReport.CohortBand.values(normalization.samples, settings: pipeline.analyzers)
+      : [:]
     let cohort = CohortReport.Inputs(
       features: features, feedback: feedback, threshold: pipeline.analyzers.flattened.threshold,
-      band: bandValues, patientReports: pipeline.patientReports)
+      band: shard == nil ? [:] : bandValues, patientReports: pipeline.patientReports)
     // Each patient's report is built only when it is written.
     let reports =
       pipeline.patientReports
@@ -349,7 +351,7 @@ public struct PipelineRunner: Sendable {
       )
     }
 
-    let rows = ["samples": keptSamples, "rejections": rejectionRows]
+    let rows = ["samples": samplesKept, "rejections": rejectionRows]
     let names = ["samples": outputs.samples, "rejections": outputs.rejections]
     for (role, sink) in [("samples", sampleSink), ("rejections", rejectionSink)] {
       guard let sink else { continue }
@@ -689,11 +691,6 @@ public struct PipelineRunner: Sendable {
   /// A shard's contribution to the cohort report and band, in ``shardFolder``.
   static let cohortInputs = "cohort-inputs.json"
 
-  /// A value as one line of JSON (keys sorted).
-  static func compactJSON(_ value: some Encodable) -> String {
-    JSONLines.line(value)
-  }
-
   /// A table's sink in `directory`, with its keys file in a shard run.
   private func sink(_ name: String, in directory: String) throws(OutputError) -> TableSink {
     let file = try AtomicFileWriter(path: path(directory, name))
@@ -829,7 +826,7 @@ public struct PipelineRunner: Sendable {
     if failed { return }
     var pages: [(String, String)]
     if modelOnly {
-      pages = [("../\(Self.shardFolder)/\(Self.cohortInputs)", Self.compactJSON(cohort))]
+      pages = [("../\(Self.shardFolder)/\(Self.cohortInputs)", JSONLines.line(cohort))]
     } else {
       let report = CohortReport.build(inputs: cohort, run: summary.run)
       pages = [("cohort.json", report.json), ("cohort.html", report.html)]
