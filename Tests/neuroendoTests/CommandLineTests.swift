@@ -52,6 +52,21 @@ func temporaryDirectory() throws -> URL {
   return directory
 }
 
+/// A folder `name` in `directory` holding copies of repository files, each under the name
+/// given (`(path in the repository, name in the folder)`).
+func folder(_ name: String, in directory: URL, copying files: [(String, String)] = [])
+  throws -> URL
+{
+  let folder = directory.appendingPathComponent(name)
+  try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+  for (source, target) in files {
+    try FileManager.default.copyItem(
+      atPath: root.appendingPathComponent(source).path,
+      toPath: folder.appendingPathComponent(target).path)
+  }
+  return folder
+}
+
 @Suite("neuroendo command line")
 struct CommandLineTests {
   @Test("run: the sample pipeline prints the balanced summary and exits 0")
@@ -251,12 +266,9 @@ struct CommandLineTests {
   func inputsAreSacred() throws {
     let directory = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
-    let io = directory.appendingPathComponent("io")
-    try FileManager.default.createDirectory(at: io, withIntermediateDirectories: true)
+    let io = try folder(
+      "io", in: directory, copying: [("SampleData/research/car-diary-long.csv", "samples.csv")])
     let input = io.appendingPathComponent("samples.csv")
-    try FileManager.default.copyItem(
-      atPath: root.appendingPathComponent("SampleData/research/car-diary-long.csv").path,
-      toPath: input.path)
     let before = try Data(contentsOf: input)
     // analyze io/samples.csv --out io: samples.csv would be overwritten.
     let overwrite = try neuroendo("analyze", input.path, "--out", io.path)
@@ -345,11 +357,9 @@ struct CommandLineTests {
   func nothingNew() throws {
     let directory = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
-    let inbox = directory.appendingPathComponent("inbox")
-    try FileManager.default.createDirectory(at: inbox, withIntermediateDirectories: true)
-    try FileManager.default.copyItem(
-      atPath: root.appendingPathComponent("SampleData/lis/stmary-lis-2026-03-16.csv").path,
-      toPath: inbox.appendingPathComponent("stmary.csv").path)
+    _ = try folder(
+      "inbox", in: directory,
+      copying: [("SampleData/lis/stmary-lis-2026-03-16.csv", "stmary.csv")])
     let pipeline = directory.appendingPathComponent("nightly.yml")
     try """
     version: 1
@@ -452,13 +462,11 @@ struct CommandLineTests {
   func rebuild() throws {
     let directory = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
-    let inbox = directory.appendingPathComponent("inbox")
-    try FileManager.default.createDirectory(at: inbox, withIntermediateDirectories: true)
-    for name in ["stmary-lis-2026-03-16.csv", "labnord-results-2026-03-15.csv"] {
-      try FileManager.default.copyItem(
-        atPath: root.appendingPathComponent("SampleData/lis/\(name)").path,
-        toPath: inbox.appendingPathComponent(name).path)
-    }
+    let inbox = try folder(
+      "inbox", in: directory,
+      copying: ["stmary-lis-2026-03-16.csv", "labnord-results-2026-03-15.csv"].map {
+        ("SampleData/lis/\($0)", $0)
+      })
     let pipeline = directory.appendingPathComponent("nightly.yml")
     try """
     version: 1
