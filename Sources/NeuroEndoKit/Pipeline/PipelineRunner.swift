@@ -7,8 +7,92 @@ public struct PipelineRunner: Sendable {
   /// The pipeline to run.
   public var pipeline: Pipeline
 
+  /// A partition's share of inputs read once for all partitions (``runInPartitions``).
+  private var spilled: (read: ReadOnce, path: String)?
+
   /// Creates a runner.
   public init(pipeline: Pipeline) { self.pipeline = pipeline }
+
+  /// What a run in partitions reads once: every file's summary and rejections (they go to
+  /// the first partition, as to the first shard), and each partition's samples in a
+  /// scratch file (``SampleSpill``).
+  struct ReadOnce: Sendable {
+    var files: [FileReadSummary] = []
+    var inputProblems: [String] = []
+    var skippedEntries: [SkippedEntry] = []
+    var zonesByFile: [String: String] = [:]
+    var rejections: [Rejection] = []
+    /// Each partition's scratch file, by 0-based partition.
+    var spills: [String] = []
+  }
+
+  /// Reads every input of a pipeline without state: each file's samples and rejections to
+  /// the closures, its summary (with size and SHA-256), the inputs' problems and skipped
+  /// entries into `summary`.
+  private func readInputs(
+    into summary: inout RunSummary, zonesByFile: inout [String: String],
+    progress: (String) -> Void, onSample: (Sample) -> Void, onRejection: (Rejection) -> Void
+  ) {
+    for input in pipeline.inputs {
+      switch Self.entries(of: input, reading: pipeline.reading) {
+      case .failure(let problem): summary.inputProblems.append(problem.description)
+      case .success(let entries):
+        for skipped in entries.skipped {
+          summary.skippedEntries.append(skipped)
+          summary.inputProblems.append(
+            "\(input.name): \(skipped.path) not read: \(skipped.reason) (\(skipped.detail))")
+        }
+        for file in entries.files {
+          progress("reading \(file)")
+          if let zone = input.timeZone { zonesByFile[file] = zone }
+          let format =
+            input.format ?? InputFormat.guess(file: file, hasProfile: input.profile != nil)
+          var fileSummary = ExportReader(format: format, profile: input.profile).read(
+            file: file, onSample: onSample, onRejection: onRejection)
+          if let digest = SHA256.file(file) {
+            fileSummary.bytes = digest.bytes
+            fileSummary.sha256 = digest.sha256
+          }
+          summary.files.append(fileSummary)
+        }
+      }
+    }
+  }
+
+  /// Reads the inputs once for `count` partitions, each sample into its partition's
+  /// scratch file in `directory`.
+  private func readOnce(count: Int, directory: String, progress: (String) -> Void)
+    throws(OutputError) -> ReadOnce
+  {
+    var read = ReadOnce()
+    let writers = try (0..<count).map { (index) throws(OutputError) in
+      try SpillWriter(path: "\(directory)/samples-\(index + 1).spill")
+    }
+    read.spills = writers.map(\.path)
+    var summary = RunSummary(pipeline: pipeline.name, started: Date(), finished: Date(), files: [])
+    var sequence = 0
+    var failure: OutputError?
+    var last: (id: String, bucket: Int)?
+    readInputs(
+      into: &summary, zonesByFile: &read.zonesByFile, progress: progress,
+      onSample: { sample in
+        sequence += 1
+        guard failure == nil else { return }
+        let subject = sample.subjectID
+        if last?.id != subject { last = (subject, Shard.bucket(of: subject, count: count)) }
+        do throws(OutputError) {
+          try writers[last!.bucket].write(sample, sequence: sequence)
+        } catch {
+          failure = error
+        }
+      }, onRejection: { read.rejections.append($0) })
+    if let failure { throw failure }
+    for writer in writers { try writer.flush() }
+    read.files = summary.files
+    read.inputProblems = summary.inputProblems
+    read.skippedEntries = summary.skippedEntries
+    return read
+  }
 
   /// The files an input stands for, sorted by path, or the problem that left it with none.
   public static func files(of input: Pipeline.Input, reading: ReadSettings = ReadSettings())
@@ -199,11 +283,21 @@ public struct PipelineRunner: Sendable {
     // belong to no subject). Rows are keyed by their place among all the run's rows.
     var readSequence = 0
     var rejectionSequence = 0
+    var lastSubject: (id: String, kept: Bool)?
     func keep(_ sample: Sample) {
       readSequence += 1
-      guard shard?.contains(subject: sample.subjectID) ?? true else { return }
-      sampleSink?.row(
-        CSVTableWriter.line(SampleTable.row(sample)), .position(0, readSequence, 0))
+      if let shard {
+        // A subject's samples come in runs: its shard is worked out once a run.
+        let subject = sample.subjectID
+        if lastSubject?.id != subject {
+          lastSubject = (subject, shard.contains(subject: subject))
+        }
+        guard lastSubject!.kept else { return }
+      }
+      accept(sample, readSequence)
+    }
+    func accept(_ sample: Sample, _ sequence: Int) {
+      sampleSink?.row(CSVTableWriter.line(SampleTable.row(sample)), .position(0, sequence, 0))
       read.append(sample)
       onSample(sample)
     }
@@ -244,33 +338,25 @@ public struct PipelineRunner: Sendable {
         summary.files.append(item.summary)
       }
     }
-    for input in pipeline.inputs where pipeline.state == nil {
-      switch Self.entries(of: input, reading: pipeline.reading) {
-      case .failure(let problem): summary.inputProblems.append(problem.description)
-      case .success(let entries):
-        for skipped in entries.skipped {
-          summary.skippedEntries.append(skipped)
-          summary.inputProblems.append(
-            "\(input.name): \(skipped.path) not read: \(skipped.reason) (\(skipped.detail))")
-        }
-        for file in entries.files {
-          progress("reading \(file)")
-          if let zone = input.timeZone { zonesByFile[file] = zone }
-          let format =
-            input.format ?? InputFormat.guess(file: file, hasProfile: input.profile != nil)
-          let reader = ExportReader(format: format, profile: input.profile)
-          let result = reader.read(
-            file: file,
-            onSample: { sample in keep(sample) },
-            onRejection: { rejection in reject(rejection) })
-          var fileSummary = result
-          if let digest = SHA256.file(file) {
-            fileSummary.bytes = digest.bytes
-            fileSummary.sha256 = digest.sha256
-          }
-          summary.files.append(fileSummary)
-        }
+    if let spilled {
+      // A partition of a run in partitions: the inputs were read once, before it.
+      summary.files = spilled.read.files
+      summary.inputProblems += spilled.read.inputProblems
+      summary.skippedEntries += spilled.read.skippedEntries
+      zonesByFile = spilled.read.zonesByFile
+      for rejection in spilled.read.rejections { reject(rejection) }
+      do throws(OutputError) {
+        var reader = try SpillReader(path: spilled.path)
+        defer { reader.close() }
+        while let (sequence, sample) = try reader.next() { accept(sample, sequence) }
+      } catch {
+        summary.outputFailures.append(error.description)
+        return summary
       }
+    } else if pipeline.state == nil {
+      readInputs(
+        into: &summary, zonesByFile: &zonesByFile, progress: progress, onSample: keep,
+        onRejection: { reject($0) })
     }
 
     progress("normalizing \(read.count) samples")
@@ -391,6 +477,24 @@ public struct PipelineRunner: Sendable {
     }
     let scratch = publisher.stagedPath(".partitions")
     defer { try? FileManager.default.removeItem(atPath: scratch) }
+    // The inputs are read once: each sample goes to its partition's scratch file.
+    let read: ReadOnce
+    do throws(OutputError) {
+      do {
+        try FileManager.default.createDirectory(
+          atPath: scratch, withIntermediateDirectories: true)
+      } catch {
+        throw OutputError(path: scratch, message: "\(error)")
+      }
+      read = try readOnce(count: count, directory: scratch, progress: progress)
+    } catch {
+      var summary = RunSummary(
+        pipeline: pipeline.name, started: started, finished: Date(), files: [])
+      summary.outputFailures = [
+        error.description, "partitions: \(directory) was left as it was",
+      ]
+      return summary
+    }
     var directories: [String] = []
     for index in 1...count {
       var part = pipeline
@@ -398,8 +502,11 @@ public struct PipelineRunner: Sendable {
       part.shard = Shard(index: index, count: count)
       progress("partition \(index) of \(count)")
       let partDirectory = "\(scratch)/\(index)"
-      var summary = PipelineRunner(pipeline: part).run(
+      var runner = PipelineRunner(pipeline: part)
+      runner.spilled = (read, read.spills[index - 1])
+      var summary = runner.run(
         outputDirectory: partDirectory, onSample: onSample, progress: progress)
+      try? FileManager.default.removeItem(atPath: read.spills[index - 1])
       guard summary.outputFailures.isEmpty else {
         summary.outputFailures.append(
           "partition \(index) of \(count) could not be written; \(directory) was left as it was")

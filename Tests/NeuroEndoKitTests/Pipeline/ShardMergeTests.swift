@@ -148,6 +148,28 @@ struct ShardMergeTests {
     #expect(merged["reports/cohort.json"]!.contains(#""subjects" : 40"#))
   }
 
+  @Test("the sample pipeline in 4 partitions writes what one run writes, byte for byte")
+  func samplePipelineInPartitions() throws {
+    let root = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    var pipeline = try PipelineLoader.load(file: Repository.path("Pipelines/sample.yml"))
+    let whole = PipelineRunner(pipeline: pipeline).run(outputDirectory: root + "/one")
+    pipeline.partitions = 4
+    let parted = PipelineRunner(pipeline: pipeline).run(outputDirectory: root + "/parts")
+    #expect(parted.outputFailures.isEmpty)
+    let one = try contents(of: root + "/one")
+    let parts = try contents(of: root + "/parts")
+    #expect(Set(one.keys) == Set(parts.keys))
+    #expect(one.keys.contains("samples.csv") && one.keys.contains("rejections.csv"))
+    for (name, text) in one where name != "run-summary.json" {
+      #expect(parts[name] == text, "\(name) differs")
+    }
+    // Every file's counts, read once, and every input problem, once.
+    #expect(parted.files == whole.files)
+    #expect(parted.inputProblems == whole.inputProblems)
+    #expect(parted.totals == whole.totals && parted.outputRows == whole.outputRows)
+  }
+
   @Test("a run in 3 partitions writes what one run writes, and leaves no scratch behind")
   func partitions() throws {
     let root = try temporaryDirectory()

@@ -1,0 +1,465 @@
+import Foundation
+
+/// Samples kept on disk between the read and a later partition of a run (`--partitions`),
+/// in a compact binary form read back equal: the inputs are read once, each sample goes to
+/// its partition's file, and each partition then reads its own file instead of the inputs.
+///
+/// The files are scratch, written and read by the same run (inside its staging directory),
+/// so the form needs no version. A record is its length (4 bytes, little-endian), the
+/// sample's place in the run's read order, then its fields; a text is written once per
+/// file and referred to by number after that (a subject's id, the file name and the column
+/// recur on every sample, and the reader then shares one copy of each).
+enum SampleSpill {
+  /// The most texts a file numbers; later new texts are written out each time.
+  static let maxTexts = 1 << 20
+
+  fileprivate static let analytes = Analyte.allCases
+  fileprivate static let specimens = Specimen.allCases
+  fileprivate static let units = LabUnit.allCases
+  fileprivate static let censorings = Censoring.allCases
+  fileprivate static let analyteCodes = codes(analytes)
+  fileprivate static let specimenCodes = codes(specimens)
+  fileprivate static let unitCodes = codes(units)
+  fileprivate static let censoringCodes = codes(censorings)
+
+  private static func codes<Value: Hashable>(_ values: [Value]) -> [Value: UInt8] {
+    Dictionary(uniqueKeysWithValues: values.enumerated().map { ($1, UInt8($0)) })
+  }
+
+  /// The optional fields present, one bit each.
+  fileprivate enum Present: UInt16 {
+    case collected = 1
+    case timeZone = 2
+    case wake = 4
+    case relativeTime = 8
+    case day = 16
+    case label = 32
+    case referenceRange = 64
+    case testCode = 128
+    case qualifier = 256
+    case record = 512
+    case column = 1024
+    case line = 2048
+    case path = 4096
+  }
+}
+
+/// Writes samples to a spill file, buffered.
+final class SpillWriter {
+  let path: String
+  private let descriptor: Int32
+  private var buffer: [UInt8] = []
+  private var texts: [String: Int] = [:]
+
+  /// Creates (or empties) the file at `path`.
+  init(path: String) throws(OutputError) {
+    self.path = path
+    descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+    guard descriptor >= 0 else {
+      throw OutputError(path: path, message: String(cString: strerror(errno)))
+    }
+    buffer.reserveCapacity(1 << 20)
+  }
+
+  deinit { close(descriptor) }
+
+  /// Appends one sample and its place in the run's read order.
+  func write(_ sample: Sample, sequence: Int) throws(OutputError) {
+    let start = buffer.count
+    buffer.append(contentsOf: [0, 0, 0, 0])
+    unsigned(UInt64(sequence))
+    var present: UInt16 = 0
+    func mark(_ field: SampleSpill.Present, _ isPresent: Bool) {
+      if isPresent { present |= field.rawValue }
+    }
+    let location = sample.provenance
+    mark(.collected, sample.collected != nil)
+    mark(.timeZone, sample.timeZone != nil)
+    mark(.wake, sample.wake != nil)
+    mark(.relativeTime, sample.relativeTime != nil)
+    mark(.day, sample.day != nil)
+    mark(.label, sample.label != nil)
+    mark(.referenceRange, sample.referenceRange != nil)
+    mark(.testCode, sample.testCode != nil)
+    mark(.qualifier, sample.qualifier != nil)
+    mark(.record, location.record != nil)
+    mark(.column, location.column != nil)
+    mark(.line, location.line != nil)
+    mark(.path, location.path != nil)
+    buffer.append(UInt8(present & 0xFF))
+    buffer.append(UInt8(present >> 8))
+    text(sample.subjectID)
+    buffer.append(SampleSpill.analyteCodes[sample.analyte]!)
+    buffer.append(SampleSpill.specimenCodes[sample.specimen]!)
+    number(sample.quantity.value)
+    buffer.append(SampleSpill.unitCodes[sample.quantity.unit]!)
+    buffer.append(SampleSpill.censoringCodes[sample.quantity.censoring]!)
+    if let collected = sample.collected { time(collected) }
+    if let zone = sample.timeZone { text(zone) }
+    if let wake = sample.wake { time(wake) }
+    if let relative = sample.relativeTime {
+      number(relative.minutes)
+      switch relative.anchor {
+      case .waking: buffer.append(0)
+      case .event(let name):
+        buffer.append(1)
+        text(name)
+      }
+    }
+    if let day = sample.day { signed(day) }
+    if let label = sample.label { text(label) }
+    if let range = sample.referenceRange {
+      buffer.append(
+        (range.low == nil ? 0 : 1) | (range.high == nil ? 0 : 2) | (range.unit == nil ? 0 : 4))
+      if let low = range.low { number(low) }
+      if let high = range.high { number(high) }
+      if let unit = range.unit { buffer.append(SampleSpill.unitCodes[unit]!) }
+    }
+    if let code = sample.testCode { text(code) }
+    if let qualifier = sample.qualifier { text(qualifier) }
+    unsigned(UInt64(sample.attributes.count))
+    for (key, value) in sample.attributes {
+      text(key)
+      text(value)
+    }
+    text(location.file)
+    if let record = location.record { signed(record) }
+    if let column = location.column { text(column) }
+    if let line = location.line { signed(line) }
+    if let path = location.path { text(path) }
+    let length = UInt32(buffer.count - start - 4)
+    for index in 0..<4 { buffer[start + index] = UInt8(truncatingIfNeeded: length >> (8 * index)) }
+    if buffer.count >= 1 << 20 { try flush() }
+  }
+
+  /// Writes what is buffered.
+  func flush() throws(OutputError) {
+    var written = 0
+    while written < buffer.count {
+      let count = buffer.withUnsafeBytes { bytes in
+        Foundation.write(descriptor, bytes.baseAddress! + written, bytes.count - written)
+      }
+      if count < 0 {
+        if errno == EINTR { continue }
+        throw OutputError(path: path, message: String(cString: strerror(errno)))
+      }
+      written += count
+    }
+    buffer.removeAll(keepingCapacity: true)
+  }
+
+  private func unsigned(_ value: UInt64) {
+    var value = value
+    while value >= 0x80 {
+      buffer.append(UInt8(truncatingIfNeeded: value) | 0x80)
+      value >>= 7
+    }
+    buffer.append(UInt8(value))
+  }
+
+  private func signed(_ value: Int) {
+    unsigned(UInt64(bitPattern: Int64((value << 1) ^ (value >> 63))))
+  }
+
+  private func number(_ value: Double) {
+    let bits = value.bitPattern
+    for index in 0..<8 { buffer.append(UInt8(truncatingIfNeeded: bits >> (8 * index))) }
+  }
+
+  /// A text: its number when written before (plus one), or 0, its length and its bytes.
+  private func text(_ value: String) {
+    if let known = texts[value] {
+      unsigned(UInt64(known + 1))
+      return
+    }
+    unsigned(0)
+    var value = value
+    value.withUTF8 { bytes in
+      unsigned(UInt64(bytes.count))
+      buffer.append(contentsOf: bytes)
+    }
+    if texts.count < SampleSpill.maxTexts { texts[value] = texts.count }
+  }
+
+  private func time(_ time: CollectionTime) {
+    let local = time.local
+    signed(local.year)
+    buffer.append(contentsOf: [
+      UInt8(local.month), UInt8(local.day), UInt8(local.hour), UInt8(local.minute),
+    ])
+    number(local.second)
+    if let offset = time.utcOffsetSeconds {
+      buffer.append(1)
+      signed(offset)
+    } else {
+      buffer.append(0)
+    }
+  }
+}
+
+/// Reads back the samples a ``SpillWriter`` wrote, in the order written.
+struct SpillReader {
+  let path: String
+  private let descriptor: Int32
+  private var buffer: [UInt8] = []
+  private var offset = 0
+  private var atEnd = false
+  private var texts: [String] = []
+
+  /// Opens the file at `path`.
+  init(path: String) throws(OutputError) {
+    self.path = path
+    descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else {
+      throw OutputError(path: path, message: String(cString: strerror(errno)))
+    }
+  }
+
+  /// Closes the file.
+  func close() { _ = Foundation.close(descriptor) }
+
+  /// The next sample and its place in the run's read order, or `nil` at the end.
+  mutating func next() throws(OutputError) -> (sequence: Int, sample: Sample)? {
+    guard try available(4) else { return nil }
+    var length = 0
+    for index in 0..<4 { length |= Int(buffer[offset + index]) << (8 * index) }
+    offset += 4
+    guard try available(length) else { throw corrupt("a record is cut short") }
+    let end = offset + length
+    var cursor = Cursor(bytes: buffer, at: offset, end: end)
+    let decoded = decode(&cursor)
+    offset = end
+    guard let decoded, cursor.index == end else { throw corrupt("a record does not decode") }
+    return decoded
+  }
+
+  private func corrupt(_ what: String) -> OutputError {
+    OutputError(path: path, message: "the partition's scratch file is damaged: \(what)")
+  }
+
+  /// Whether `count` bytes from `offset` are in the buffer, reading more as needed; `false`
+  /// only at the end of the file with nothing left.
+  private mutating func available(_ count: Int) throws(OutputError) -> Bool {
+    while buffer.count - offset < count {
+      if atEnd {
+        guard buffer.count == offset else { throw corrupt("the file ends inside a record") }
+        return false
+      }
+      buffer.removeSubrange(0..<offset)
+      offset = 0
+      let chunk = max(1 << 20, count)
+      let start = buffer.count
+      buffer.append(contentsOf: repeatElement(0, count: chunk))
+      let read = buffer.withUnsafeMutableBytes { bytes in
+        Foundation.read(descriptor, bytes.baseAddress! + start, chunk)
+      }
+      if read < 0 {
+        buffer.removeSubrange(start...)
+        if errno == EINTR { continue }
+        throw OutputError(path: path, message: String(cString: strerror(errno)))
+      }
+      buffer.removeSubrange((start + read)...)
+      if read == 0 { atEnd = true }
+    }
+    return true
+  }
+
+  /// The bytes of one record.
+  private struct Cursor {
+    let bytes: [UInt8]
+    var index: Int
+    let end: Int
+
+    init(bytes: [UInt8], at index: Int, end: Int) {
+      self.bytes = bytes
+      self.index = index
+      self.end = end
+    }
+
+    mutating func byte() -> UInt8? {
+      guard index < end else { return nil }
+      defer { index += 1 }
+      return bytes[index]
+    }
+
+    mutating func unsigned() -> UInt64? {
+      var value: UInt64 = 0
+      var shift: UInt64 = 0
+      while let byte = byte() {
+        value |= UInt64(byte & 0x7F) << shift
+        if byte < 0x80 { return value }
+        shift += 7
+        if shift > 63 { return nil }
+      }
+      return nil
+    }
+
+    mutating func signed() -> Int? {
+      guard let raw = unsigned() else { return nil }
+      return Int(bitPattern: UInt(raw >> 1)) ^ -Int(raw & 1)
+    }
+
+    mutating func number() -> Double? {
+      guard end - index >= 8 else { return nil }
+      var bits: UInt64 = 0
+      for shift in 0..<8 { bits |= UInt64(bytes[index + shift]) << (8 * shift) }
+      index += 8
+      return Double(bitPattern: bits)
+    }
+
+    mutating func utf8(_ count: Int) -> String? {
+      guard count >= 0, end - index >= count else { return nil }
+      defer { index += count }
+      return bytes.withUnsafeBufferPointer {
+        String(decoding: UnsafeBufferPointer(rebasing: $0[index..<(index + count)]), as: UTF8.self)
+      }
+    }
+  }
+
+  private mutating func text(_ cursor: inout Cursor) -> String? {
+    guard let tag = cursor.unsigned() else { return nil }
+    if tag > 0 {
+      let known = Int(tag - 1)
+      return known < texts.count ? texts[known] : nil
+    }
+    guard let count = cursor.unsigned(), let value = cursor.utf8(Int(count)) else { return nil }
+    if texts.count < SampleSpill.maxTexts { texts.append(value) }
+    return value
+  }
+
+  private func code<Value>(_ cursor: inout Cursor, _ values: [Value]) -> Value? {
+    guard let byte = cursor.byte(), Int(byte) < values.count else { return nil }
+    return values[Int(byte)]
+  }
+
+  private func time(_ cursor: inout Cursor) -> CollectionTime? {
+    guard let year = cursor.signed(), let month = cursor.byte(), let day = cursor.byte(),
+      let hour = cursor.byte(), let minute = cursor.byte(), let second = cursor.number(),
+      let hasOffset = cursor.byte()
+    else { return nil }
+    var offset: Int?
+    if hasOffset == 1 {
+      guard let value = cursor.signed() else { return nil }
+      offset = value
+    }
+    return CollectionTime(
+      local: LocalDateTime(
+        year: year, month: Int(month), day: Int(day), hour: Int(hour), minute: Int(minute),
+        second: second), utcOffsetSeconds: offset)
+  }
+
+  private mutating func decode(_ cursor: inout Cursor) -> (sequence: Int, sample: Sample)? {
+    guard let sequence = cursor.unsigned(), let low = cursor.byte(), let high = cursor.byte()
+    else { return nil }
+    let present = UInt16(low) | UInt16(high) << 8
+    func has(_ field: SampleSpill.Present) -> Bool { present & field.rawValue != 0 }
+    guard let subject = text(&cursor), let analyte = code(&cursor, SampleSpill.analytes),
+      let specimen = code(&cursor, SampleSpill.specimens), let value = cursor.number(),
+      let unit = code(&cursor, SampleSpill.units),
+      let censoring = code(&cursor, SampleSpill.censorings)
+    else { return nil }
+    var collected: CollectionTime?
+    var timeZone: String?
+    var wake: CollectionTime?
+    var relative: RelativeTime?
+    var day: Int?
+    var label: String?
+    var range: ReferenceRange?
+    var testCode: String?
+    var qualifier: String?
+    if has(.collected) {
+      guard let time = time(&cursor) else { return nil }
+      collected = time
+    }
+    if has(.timeZone) {
+      guard let zone = text(&cursor) else { return nil }
+      timeZone = zone
+    }
+    if has(.wake) {
+      guard let time = time(&cursor) else { return nil }
+      wake = time
+    }
+    if has(.relativeTime) {
+      guard let minutes = cursor.number(), let kind = cursor.byte() else { return nil }
+      switch kind {
+      case 0: relative = RelativeTime(minutes: minutes, anchor: .waking)
+      case 1:
+        guard let name = text(&cursor) else { return nil }
+        relative = RelativeTime(minutes: minutes, anchor: .event(name))
+      default: return nil
+      }
+    }
+    if has(.day) {
+      guard let value = cursor.signed() else { return nil }
+      day = value
+    }
+    if has(.label) {
+      guard let value = text(&cursor) else { return nil }
+      label = value
+    }
+    if has(.referenceRange) {
+      guard let parts = cursor.byte() else { return nil }
+      var low: Double?
+      var high: Double?
+      var rangeUnit: LabUnit?
+      if parts & 1 != 0 {
+        guard let value = cursor.number() else { return nil }
+        low = value
+      }
+      if parts & 2 != 0 {
+        guard let value = cursor.number() else { return nil }
+        high = value
+      }
+      if parts & 4 != 0 {
+        guard let value = code(&cursor, SampleSpill.units) else { return nil }
+        rangeUnit = value
+      }
+      range = ReferenceRange(low: low, high: high, unit: rangeUnit)
+    }
+    if has(.testCode) {
+      guard let value = text(&cursor) else { return nil }
+      testCode = value
+    }
+    if has(.qualifier) {
+      guard let value = text(&cursor) else { return nil }
+      qualifier = value
+    }
+    guard let attributeCount = cursor.unsigned(), attributeCount <= UInt64(cursor.end) else {
+      return nil
+    }
+    var attributes: [String: String] = [:]
+    for _ in 0..<attributeCount {
+      guard let key = text(&cursor), let value = text(&cursor) else { return nil }
+      attributes[key] = value
+    }
+    guard let file = text(&cursor) else { return nil }
+    var record: Int?
+    var column: String?
+    var line: Int?
+    var path: String?
+    if has(.record) {
+      guard let value = cursor.signed() else { return nil }
+      record = value
+    }
+    if has(.column) {
+      guard let value = text(&cursor) else { return nil }
+      column = value
+    }
+    if has(.line) {
+      guard let value = cursor.signed() else { return nil }
+      line = value
+    }
+    if has(.path) {
+      guard let value = text(&cursor) else { return nil }
+      path = value
+    }
+    let sample = Sample(
+      subjectID: subject, analyte: analyte, specimen: specimen,
+      quantity: Quantity(value: value, unit: unit, censoring: censoring), collected: collected,
+      timeZone: timeZone, wake: wake, relativeTime: relative, day: day, label: label,
+      referenceRange: range, testCode: testCode, qualifier: qualifier, attributes: attributes,
+      provenance: InputLocation(
+        file: file, record: record, column: column, line: line, path: path))
+    return (Int(sequence), sample)
+  }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+
+@testable import NeuroEndoKit
+
+@Suite("sample spill (the scratch files of a run in partitions)")
+struct SampleSpillTests {
+  private func scratchFile() -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("neuroendo-spill-\(UUID())").path
+  }
+
+  /// A sample with every optional field set, texts outside ASCII, negative numbers and
+  /// values a text format would round.
+  private var everyField: Sample {
+    Sample(
+      subjectID: "Zoë-7", analyte: .cortisol, specimen: .saliva,
+      quantity: Quantity(value: 0.1 + 0.2, unit: .nanomolePerLiter, censoring: .atOrBelow),
+      collected: CollectionTime(
+        local: LocalDateTime(year: 2026, month: 3, day: 29, hour: 1, minute: 59, second: 59.125),
+        utcOffsetSeconds: -(9 * 3600 + 30 * 60)),
+      timeZone: "America/St_Johns",
+      wake: CollectionTime(
+        local: LocalDateTime(year: 1999, month: 12, day: 31, hour: 23, minute: 0),
+        utcOffsetSeconds: nil),
+      relativeTime: RelativeTime(minutes: -15.5, anchor: .event("TSST start")), day: -2,
+      label: "+30 \u{1F9EA}",
+      referenceRange: ReferenceRange(low: nil, high: 1e-300, unit: .microgramPerDeciliter),
+      testCode: "2143-6", qualifier: "late-night",
+      attributes: ["sex": "F", "medication": "hydrocortisone, 10 mg\n"],
+      provenance: InputLocation(
+        file: "/in/bündel.ndjson", record: 2_000_000_000, column: nil, line: 41,
+        path: "entry[3].resource.valueQuantity"))
+  }
+
+  @Test("every sample of the sample pipeline, and one with every field, read back equal")
+  func roundTrip() throws {
+    let pipeline = try PipelineLoader.load(file: Repository.path("Pipelines/sample.yml"))
+    var samples: [Sample] = []
+    let summary = PipelineRunner(pipeline: pipeline).run(
+      outputDirectory: FileManager.default.temporaryDirectory.appendingPathComponent(
+        "neuroendo-spill-run-\(UUID())"
+      ).path, auditOnly: true, onSample: { samples.append($0) })
+    #expect(summary.outputFailures.isEmpty)
+    #expect(samples.count > 100)
+    samples.append(everyField)
+    var bare = everyField
+    bare.collected = nil
+    bare.referenceRange = ReferenceRange(low: -3, high: nil)
+    bare.relativeTime = RelativeTime(minutes: 0, anchor: .waking)
+    bare.attributes = [:]
+    bare.provenance = InputLocation(file: "/in/bündel.ndjson")
+    samples.append(bare)
+    samples.append(everyField)  // its texts now by number
+
+    let path = scratchFile()
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let writer = try SpillWriter(path: path)
+    for (index, sample) in samples.enumerated() {
+      try writer.write(sample, sequence: index * 3 + 1)
+    }
+    try writer.flush()
+    var reader = try SpillReader(path: path)
+    defer { reader.close() }
+    var back: [(sequence: Int, sample: Sample)] = []
+    while let next = try reader.next() { back.append(next) }
+    #expect(back.count == samples.count)
+    #expect(back.map(\.sequence) == samples.indices.map { $0 * 3 + 1 })
+    for (index, sample) in samples.enumerated() where back[index].sample != sample {
+      Issue.record("sample \(index) differs: \(back[index].sample) != \(sample)")
+    }
+    // The same bits, not merely equal numbers.
+    #expect(back.last?.sample.quantity.value.bitPattern == (0.1 + 0.2).bitPattern)
+  }
+
+  @Test("more than a buffer of samples reads back whole; a cut file is an error, not a crash")
+  func largeAndDamaged() throws {
+    let path = scratchFile()
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let writer = try SpillWriter(path: path)
+    var sample = everyField
+    let count = 40_000  // about 3 MB: the writer flushes and the reader refills several times
+    for index in 0..<count {
+      sample.subjectID = "S\(index % 997)"
+      sample.quantity.value = Double(index) / 7
+      try writer.write(sample, sequence: index + 1)
+    }
+    try writer.flush()
+    var reader = try SpillReader(path: path)
+    var read = 0
+    while let (sequence, back) = try reader.next() {
+      #expect(sequence == read + 1)
+      if back.subjectID != "S\(read % 997)" || back.quantity.value != Double(read) / 7 {
+        Issue.record("sample \(read) differs")
+      }
+      read += 1
+    }
+    reader.close()
+    #expect(read == count)
+
+    let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
+    #expect(truncate(path, off_t(size - 5)) == 0)
+    var cut = try SpillReader(path: path)
+    defer { cut.close() }
+    var before = 0
+    #expect(throws: OutputError.self) {
+      while try cut.next() != nil { before += 1 }
+    }
+    #expect(before == count - 1)
+  }
+}
