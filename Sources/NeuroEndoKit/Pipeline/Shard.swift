@@ -66,39 +66,92 @@ enum ShardKey: Sendable, Hashable, Comparable {
   /// Rows in subject order (feature tables, findings).
   case subject(String)
 
-  /// `P phase a b` or `S subject` (backslashes and line breaks escaped).
-  var text: String {
-    switch self {
-    case .position(let phase, let first, let second): return "P \(phase) \(first) \(second)"
-    case .subject(let subject):
-      return "S "
-        + subject.replacingOccurrences(of: "\\", with: "\\\\")
-        .replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\r", with: "\\r")
+  /// Appends the keys file's line for a row of `length` bytes: `length P phase a b` or
+  /// `length S subject` (backslashes and line breaks escaped), and a line break.
+  func appendLine(length: Int, to bytes: inout [UInt8]) {
+    func number(_ value: Int) {
+      if value < 0 { bytes.append(0x2D) }
+      var magnitude = value.magnitude
+      let start = bytes.count
+      repeat {
+        bytes.append(0x30 + UInt8(magnitude % 10))
+        magnitude /= 10
+      } while magnitude > 0
+      bytes[start...].reverse()
     }
-  }
-
-  /// Reads the text of ``text``.
-  init?(text: Substring) {
-    if text.hasPrefix("P ") {
-      let numbers = text.dropFirst(2).split(separator: " ").compactMap { Int($0) }
-      guard numbers.count == 3 else { return nil }
-      self = .position(numbers[0], numbers[1], numbers[2])
-    } else if text.hasPrefix("S ") {
-      var subject = ""
-      var escaped = false
-      for character in text.dropFirst(2) {
-        if escaped {
-          subject.append(character == "n" ? "\n" : character == "r" ? "\r" : character)
-          escaped = false
-        } else if character == "\\" {
-          escaped = true
-        } else {
-          subject.append(character)
+    number(length)
+    switch self {
+    case .position(let phase, let first, let second):
+      bytes.append(contentsOf: [0x20, 0x50, 0x20])  // " P "
+      number(phase)
+      bytes.append(0x20)
+      number(first)
+      bytes.append(0x20)
+      number(second)
+    case .subject(let subject):
+      bytes.append(contentsOf: [0x20, 0x53, 0x20])  // " S "
+      for byte in subject.utf8 {
+        switch byte {
+        case 0x5C: bytes.append(contentsOf: [0x5C, 0x5C])
+        case 0x0A: bytes.append(contentsOf: [0x5C, 0x6E])
+        case 0x0D: bytes.append(contentsOf: [0x5C, 0x72])
+        default: bytes.append(byte)
         }
       }
-      self = .subject(subject)
-    } else {
-      return nil
+    }
+    bytes.append(0x0A)
+  }
+
+  /// Reads a line of ``appendLine(length:to:)`` (without its line break): the row's length
+  /// and its key, `nil` for the header's key (`length H`); `nil` when it is not such a line.
+  static func parse(line: UnsafeBufferPointer<UInt8>) -> (length: Int, key: ShardKey?)? {
+    var index = 0
+    func number() -> Int? {
+      let negative = index < line.count && line[index] == 0x2D
+      if negative { index += 1 }
+      let start = index
+      var value = 0
+      while index < line.count, line[index] >= 0x30, line[index] <= 0x39 {
+        let (times, overflow) = value.multipliedReportingOverflow(by: 10)
+        guard !overflow else { return nil }
+        value = times + Int(line[index] - 0x30)
+        index += 1
+      }
+      return index > start ? (negative ? -value : value) : nil
+    }
+    func space() -> Bool {
+      guard index < line.count, line[index] == 0x20 else { return false }
+      index += 1
+      return true
+    }
+    guard let length = number(), length >= 0, space(), index < line.count else { return nil }
+    let kind = line[index]
+    index += 1
+    switch kind {
+    case 0x48:  // H
+      return index == line.count ? (length, nil) : nil
+    case 0x50:  // P
+      guard space(), let phase = number(), space(), let first = number(), space(),
+        let second = number(), index == line.count
+      else { return nil }
+      return (length, .position(phase, first, second))
+    case 0x53:  // S
+      guard space() else { return nil }
+      var subject: [UInt8] = []
+      subject.reserveCapacity(line.count - index)
+      var escaped = false
+      for byte in line[index...] {
+        if escaped {
+          subject.append(byte == 0x6E ? 0x0A : byte == 0x72 ? 0x0D : byte)
+          escaped = false
+        } else if byte == 0x5C {
+          escaped = true
+        } else {
+          subject.append(byte)
+        }
+      }
+      return (length, .subject(String(decoding: subject, as: UTF8.self)))
+    default: return nil
     }
   }
 
@@ -133,8 +186,14 @@ final class TableSink {
   /// One row and its key.
   func row(_ text: String, _ key: @autoclosure () -> ShardKey) {
     file.write(text)
-    if let keys { keys.write("\(text.utf8.count) \(key().text)\n") }
+    guard let keys else { return }
+    line.removeAll(keepingCapacity: true)
+    key().appendLine(length: text.utf8.count, to: &line)
+    line.withUnsafeBytes { keys.write($0) }
   }
+
+  /// The keys line being written.
+  private var line: [UInt8] = []
 
   /// Commits the keys, then the table.
   func commit() throws(OutputError) {

@@ -328,19 +328,17 @@ public struct ShardMerger: Sendable {
     func advance() -> Bool {
       let read = getline(&line, &capacity, keys)
       guard read > 0, let line else { return false }
-      let text = String(cString: line).dropLast()  // the line break
-      guard let space = text.firstIndex(of: " "), let length = Int(text[..<space]) else {
-        failure = "unreadable keys line '\(text)'"
+      let bytes = UnsafeBufferPointer(
+        start: UnsafeRawPointer(line).assumingMemoryBound(to: UInt8.self),
+        count: line[read - 1] == 0x0A ? read - 1 : read)
+      guard let (length, key) = ShardKey.parse(line: bytes) else {
+        failure = "unreadable keys line '\(String(decoding: bytes, as: UTF8.self))'"
         return false
       }
-      let rest = text[text.index(after: space)...]
-      isHeader = rest == "H"
-      key = isHeader ? nil : ShardKey(text: rest)
-      guard isHeader || key != nil else {
-        failure = "unreadable key '\(rest)'"
-        return false
-      }
-      row = [UInt8](repeating: 0, count: length)
+      isHeader = key == nil
+      self.key = key
+      row.removeAll(keepingCapacity: true)
+      row.append(contentsOf: repeatElement(0, count: length))
       let got = row.withUnsafeMutableBytes { fread($0.baseAddress, 1, length, file) }
       guard got == length else {
         failure = "shorter than its keys say"

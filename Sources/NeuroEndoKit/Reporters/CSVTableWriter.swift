@@ -17,21 +17,53 @@ public struct CSVTableWriter {
 
   /// One row as a line of text, with its line break.
   public static func line(_ fields: [String]) -> String {
-    var line = ""
-    line.reserveCapacity(fields.reduce(fields.count) { $0 + $1.utf8.count })
-    for (index, field) in fields.enumerated() {
-      if index > 0 { line += "," }
-      line += CSVTableWriter.quote(field)
+    // Written as bytes into a string of the most it can take (every byte a quote, doubled).
+    var capacity = fields.count + 1  // the commas and the line break
+    for field in fields { capacity += 2 * field.utf8.count + 2 }
+    return String(unsafeUninitializedCapacity: capacity) { buffer in
+      var end = 0
+      func append(_ byte: UInt8) {
+        buffer[end] = byte
+        end += 1
+      }
+      func field(_ bytes: UnsafeBufferPointer<UInt8>) {
+        // Bytes, not characters: "\r\n" is one Character and would hide both breaks.
+        let quoted = bytes.contains(where: needsQuotes)
+        guard quoted else {
+          if let base = bytes.baseAddress, !bytes.isEmpty {
+            UnsafeMutableRawPointer(buffer.baseAddress! + end).copyMemory(
+              from: base, byteCount: bytes.count)
+            end += bytes.count
+          }
+          return
+        }
+        append(0x22)
+        for byte in bytes {
+          if byte == 0x22 { append(0x22) }
+          append(byte)
+        }
+        append(0x22)
+      }
+      for (index, text) in fields.enumerated() {
+        if index > 0 { append(0x2C) }
+        if text.utf8.withContiguousStorageIfAvailable(field) == nil {
+          Array(text.utf8).withUnsafeBufferPointer(field)
+        }
+      }
+      append(0x0A)
+      return end
     }
-    line += "\n"
-    return line
+  }
+
+  /// Whether a field holding the byte is quoted: a comma, quote, or line break.
+  private static func needsQuotes(_ byte: UInt8) -> Bool {
+    byte == 0x2C || byte == 0x22 || byte == 0x0A || byte == 0x0D
   }
 
   /// Quotes a field when it holds a comma, quote, or line break.
   public static func quote(_ field: String) -> String {
     // Bytes, not characters: "\r\n" is one Character and would hide both breaks.
-    guard field.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D })
-    else {
+    guard field.utf8.contains(where: needsQuotes) else {
       return field
     }
     guard field.utf8.contains(0x22) else { return "\"" + field + "\"" }

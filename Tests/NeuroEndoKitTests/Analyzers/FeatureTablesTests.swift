@@ -121,6 +121,28 @@ struct FeatureTablesTests {
     #expect(CSVTableWriter.quote("\"") == "\"\"\"\"")
   }
 
+  @Test("a row is its fields quoted and joined by commas, whatever the fields hold")
+  func rows() {
+    #expect(CSVTableWriter.line([]) == "\n")
+    #expect(CSVTableWriter.line([""]) == "\n")
+    #expect(CSVTableWriter.line(["", ""]) == ",\n")
+    #expect(CSVTableWriter.line(["a\"b", "x,y", "Zoë 🧪"]) == "\"a\"\"b\",\"x,y\",Zoë 🧪\n")
+    // Every mix of the awkward bytes, in fields short (stored inline) and long.
+    let pieces = [
+      "", ",", "\"", "\n", "\r\n", "é", "plain", String(repeating: "long text ", count: 4),
+    ]
+    for first in pieces {
+      for second in pieces {
+        let fields = [first + second, second, first + "\"" + second + first]
+        let expected = fields.map(CSVTableWriter.quote).joined(separator: ",") + "\n"
+        #expect(CSVTableWriter.line(fields) == expected)
+      }
+    }
+    // Bridged Foundation strings (no contiguous UTF-8) too.
+    let bridged = NSString(string: "a,\"b\"") as String
+    #expect(CSVTableWriter.line([bridged, "c"]) == "\"a,\"\"b\"\"\",c\n")
+  }
+
   @Test("the sample pipeline writes the three tables and counts the analyses in the summary")
   func samplePipelineFeatures() throws {
     let output = FileManager.default.temporaryDirectory.appendingPathComponent(

@@ -148,6 +148,31 @@ struct ShardMergeTests {
     #expect(merged["reports/cohort.json"]!.contains(#""subjects" : 40"#))
   }
 
+  @Test("a keys line reads back as the length and key written, escapes and all")
+  func keysLines() {
+    let keys: [ShardKey?] = [
+      nil, .position(0, 1, 0), .position(2, Int.max, 1_234_567), .subject("P001"),
+      .subject("a\\b\nc\rd \\n é"), .subject(""),
+    ]
+    for key in keys {
+      var bytes: [UInt8] = []
+      if let key {
+        key.appendLine(length: 4711, to: &bytes)
+      } else {
+        bytes = Array("4711 H\n".utf8)
+      }
+      #expect(bytes.last == 0x0A && bytes.dropLast().allSatisfy { $0 != 0x0A && $0 != 0x0D })
+      let back = bytes.dropLast().withUnsafeBufferPointer { ShardKey.parse(line: $0) }
+      #expect(back?.length == 4711 && back?.key == key)
+    }
+    var written: [UInt8] = []
+    ShardKey.position(1, 20, 3).appendLine(length: 0, to: &written)
+    #expect(String(decoding: written, as: UTF8.self) == "0 P 1 20 3\n")
+    for broken in ["", "12", "12 ", "x P 1 2 3", "12 P 1 2", "12 P 1 2 3 4", "12 Q", "12 H "] {
+      #expect(Array(broken.utf8).withUnsafeBufferPointer { ShardKey.parse(line: $0) } == nil)
+    }
+  }
+
   @Test("the sample pipeline in 4 partitions writes what one run writes, byte for byte")
   func samplePipelineInPartitions() throws {
     let root = try temporaryDirectory()
