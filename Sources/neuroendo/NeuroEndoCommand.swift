@@ -94,19 +94,24 @@ struct RunOptions: ParsableArguments {
 
   @Option(
     help: ArgumentHelp(
-      "Run in N partitions of subjects, one in memory at a time (each reads the inputs again), merged at the end.",
+      "Run in N partitions of subjects, one in memory at a time, merged at the end (the inputs are read once). Without it, a run over more than settings.run.partition_samples samples (default 100000) partitions itself; 1 runs all at once.",
       valueName: "N"))
-  var partitions = 1
+  var partitions: Int?
 
   func validate() throws {
-    guard partitions >= 1 else { throw ValidationError("--partitions: expected 1 or more") }
-    if shard != nil, partitions > 1 {
+    if let partitions, partitions < 1 {
+      throw ValidationError("--partitions: expected 1 or more")
+    }
+    if shard != nil, let partitions, partitions > 1 {
       throw ValidationError("--partitions and --shard: a shard runs whole; give one or the other")
     }
   }
 
   func apply(to pipeline: inout Pipeline) {
-    pipeline.partitions = partitions
+    if let partitions {
+      pipeline.partitions = partitions
+      if partitions == 1 { pipeline.partitionSamples = 0 }  // all at once, as asked
+    }
     if allTables { pipeline.outputs.writeAllTables() }
     if noPatientReports { pipeline.patientReports = false }
     pipeline.shard = shard

@@ -108,6 +108,42 @@ struct ClusterTests {
     #expect(merged == (try tables(output.appendingPathComponent("one"))))
   }
 
+  @Test("over settings.run.partition_samples a run partitions itself; --partitions 1 runs it whole")
+  func automaticPartitions() throws {
+    let directory = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let pipeline = directory.appendingPathComponent("cohort.yml")
+    try """
+    version: 1
+    inputs:
+      - path: \(root.appendingPathComponent("SampleData/research/car-diary-long.csv").path)
+        profile: \(root.appendingPathComponent("Pipelines/profiles/research-saliva.yml").path)
+    outputs:
+      directory: out
+    settings:
+      run:
+        partition_samples: 20
+    """.write(to: pipeline, atomically: true, encoding: .utf8)
+    func notes(_ output: String) throws -> [String] {
+      let data = try Data(
+        contentsOf: directory.appendingPathComponent("\(output)/run-summary.json"))
+      let summary = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+      return summary?["notes"] as? [String] ?? []
+    }
+    #expect(try neuroendo("run", pipeline.path).status == 0)
+    let parted = try notes("out")
+    #expect(
+      parted.contains {
+        $0.contains("partitions of subjects (at most ")
+          && $0.contains("settings.run.partition_samples: 20)")
+      })
+    let whole = directory.appendingPathComponent("whole").path
+    #expect(try neuroendo("run", pipeline.path, "--partitions", "1", "--out", whole).status == 0)
+    #expect(try notes("whole").allSatisfy { !$0.contains("partitions") })
+    #expect(
+      try tables(directory.appendingPathComponent("out")) == tables(URL(fileURLWithPath: whole)))
+  }
+
   @Test("--shard is checked, and merge refuses what is not the shards of one run (exit 64)")
   func usage() throws {
     let directory = try temporaryDirectory()

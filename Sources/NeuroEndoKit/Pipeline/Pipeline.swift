@@ -119,9 +119,14 @@ public struct Pipeline: Sendable {
   /// outputs are those `neuroendo merge` combines. `nil`: the whole run.
   public var shard: Shard?
   /// In how many partitions of subjects one machine runs the pipeline (`--partitions N`):
-  /// each partition is a shard run in turn, merged at the end, so that memory holds one
-  /// partition's samples at a time; each partition reads the inputs again. 1: all at once.
+  /// the inputs are read once into scratch files, each partition is a shard run in turn
+  /// over its samples, merged at the end, so that memory holds one partition's samples at a
+  /// time. 1: as ``partitionSamples`` decides.
   public var partitions = 1
+  /// The most samples a run holds in memory at once (`settings.run.partition_samples`,
+  /// default 100,000): a run over more is run in as many partitions as keep each within it.
+  /// 0: always all at once. Pipelines with `state:` and shard runs are always run whole.
+  public var partitionSamples = 100_000
 
   /// Creates a pipeline.
   public init(
@@ -169,6 +174,8 @@ extension Pipeline {
     pipeline.analyzers = settings?.analyzers ?? AnalyzerSettings()
     pipeline.wakeDiary = settings?.wakeDiary
     pipeline.reading = settings?.reading ?? ReadSettings()
+    pipeline.patientReports = settings?.patientReports ?? true
+    pipeline.partitionSamples = settings?.partitionSamples ?? pipeline.partitionSamples
     return pipeline
   }
 
@@ -263,7 +270,19 @@ public enum PipelineLoader {
     var normalizer = NormalizerSettings()
     var wakeDiary: (path: String, profile: CSVProfile)?
     var analyzers = AnalyzerSettings()
-    let settings = map["settings"]?.mapping(allowed: ["read", "normalize", "analyze", "reports"])
+    let settings = map["settings"]?.mapping(allowed: [
+      "read", "normalize", "analyze", "reports", "run",
+    ])
+    var partitionSamples = 100_000
+    if let run = settings?["run"]?.mapping(allowed: ["partition_samples"]),
+      let entry = run["partition_samples"], let samples = entry.int()
+    {
+      if samples >= 0 {
+        partitionSamples = samples
+      } else {
+        entry.report("expected a number of samples, 0 or more (0: never in partitions)")
+      }
+    }
     var rewriteAll = false
     var patientReports = true
     let reports = settings?["reports"]?.mapping(allowed: ["rewrite", "patients"])
@@ -314,6 +333,7 @@ public enum PipelineLoader {
     pipeline.reading = reading
     pipeline.rewriteAllReports = rewriteAll
     pipeline.patientReports = patientReports
+    pipeline.partitionSamples = partitionSamples
     if let node = map["state"], let path = node.string() {
       pipeline.state = resolve(path, against: base)
     }

@@ -7,9 +7,6 @@ public struct PipelineRunner: Sendable {
   /// The pipeline to run.
   public var pipeline: Pipeline
 
-  /// A partition's share of inputs read once for all partitions (``runInPartitions``).
-  private var spilled: (read: ReadOnce, path: String)?
-
   /// Creates a runner.
   public init(pipeline: Pipeline) { self.pipeline = pipeline }
 
@@ -22,8 +19,23 @@ public struct PipelineRunner: Sendable {
     var skippedEntries: [SkippedEntry] = []
     var zonesByFile: [String: String] = [:]
     var rejections: [Rejection] = []
-    /// Each partition's scratch file, by 0-based partition.
+    /// Each bucket's scratch file, by 0-based bucket (subjects by ``Shard/bucket(of:count:)``).
     var spills: [String] = []
+    /// The samples in each bucket.
+    var counts: [Int] = []
+  }
+
+  /// The share of a run read once that one run takes (``runInPartitions``): the read, the
+  /// scratch files of its samples and, for a whole run from them, the output publisher that
+  /// holds the output directory.
+  private struct Spilled {
+    var read: ReadOnce
+    var paths: [String]
+    var publisher: OutputPublisher?
+    /// The run's id, for a partition (the merged run's).
+    var run: String?
+    /// The whole cohort's band, for a partition that renders its patients' pages itself.
+    var band: [PatientReport.CohortBand]?
   }
 
   /// Reads every input of a pipeline without state: each file's samples and rejections to
@@ -59,16 +71,17 @@ public struct PipelineRunner: Sendable {
     }
   }
 
-  /// Reads the inputs once for `count` partitions, each sample into its partition's
-  /// scratch file in `directory`.
-  private func readOnce(count: Int, directory: String, progress: (String) -> Void)
+  /// Reads the inputs once, each sample into the scratch file in `directory` of its
+  /// subject's bucket among `buckets`.
+  private func readOnce(buckets: Int, directory: String, progress: (String) -> Void)
     throws(OutputError) -> ReadOnce
   {
     var read = ReadOnce()
-    let writers = try (0..<count).map { (index) throws(OutputError) in
+    let writers = try (0..<buckets).map { (index) throws(OutputError) in
       try SpillWriter(path: "\(directory)/samples-\(index + 1).spill")
     }
     read.spills = writers.map(\.path)
+    read.counts = Array(repeating: 0, count: buckets)
     var summary = RunSummary(pipeline: pipeline.name, started: Date(), finished: Date(), files: [])
     var sequence = 0
     var failure: OutputError?
@@ -79,7 +92,8 @@ public struct PipelineRunner: Sendable {
         sequence += 1
         guard failure == nil else { return }
         let subject = sample.subjectID
-        if last?.id != subject { last = (subject, Shard.bucket(of: subject, count: count)) }
+        if last?.id != subject { last = (subject, Shard.bucket(of: subject, count: buckets)) }
+        read.counts[last!.bucket] += 1
         do throws(OutputError) {
           try writers[last!.bucket].write(sample, sequence: sequence)
         } catch {
@@ -211,6 +225,16 @@ public struct PipelineRunner: Sendable {
     outputDirectory: String? = nil, auditOnly: Bool = false, rebuild: Bool = false,
     onSample: (Sample) -> Void = { _ in }, progress: (String) -> Void = { _ in }
   ) -> RunSummary {
+    run(
+      outputDirectory: outputDirectory, auditOnly: auditOnly, rebuild: rebuild,
+      onSample: onSample, progress: progress, spilled: nil)
+  }
+
+  /// Runs the pipeline, over the samples of `spilled` when given (read once before).
+  private func run(
+    outputDirectory: String?, auditOnly: Bool, rebuild: Bool, onSample: (Sample) -> Void,
+    progress: (String) -> Void, spilled: Spilled?
+  ) -> RunSummary {
     let started = Date()
     let directory = outputDirectory ?? pipeline.outputs.directory
     var summary = RunSummary(
@@ -227,9 +251,20 @@ public struct PipelineRunner: Sendable {
       )
       return summary
     }
-    if pipeline.partitions > 1, pipeline.shard == nil, !auditOnly {
-      return runInPartitions(
-        directory: directory, started: started, onSample: onSample, progress: progress)
+    if spilled == nil, pipeline.shard == nil, pipeline.state == nil, !auditOnly {
+      if pipeline.partitions > 1 {
+        return runInPartitions(
+          count: pipeline.partitions, directory: directory, started: started,
+          onSample: onSample, progress: progress)
+      }
+      // More input than memory should hold at once: partitions as the inputs require.
+      if pipeline.partitionSamples > 0,
+        inputBytes() > pipeline.partitionSamples * Self.leastBytesPerSample
+      {
+        return runInPartitions(
+          count: nil, directory: directory, started: started, onSample: onSample,
+          progress: progress)
+      }
     }
     let outputs = pipeline.outputs
     let shard = pipeline.shard
@@ -241,13 +276,18 @@ public struct PipelineRunner: Sendable {
       return summary
     }
     // Every output is staged, and published together at the end (``OutputPublisher``).
-    summary.run = Self.runID(started)
+    summary.run = spilled?.publisher?.run ?? spilled?.run ?? Self.runID(started)
     summary.auditOnly = auditOnly
     var publisher: OutputPublisher?
     var sampleSink: TableSink?
     var rejectionSink: TableSink?
     do throws(OutputError) {
-      let staged = try OutputPublisher(directory: directory, run: summary.run)
+      let staged: OutputPublisher
+      if let held = spilled?.publisher {
+        staged = held
+      } else {
+        staged = try OutputPublisher(directory: directory, run: summary.run)
+      }
       publisher = staged
       if let previous = staged.takenOverFrom {
         summary.notes.append(
@@ -346,13 +386,14 @@ public struct PipelineRunner: Sendable {
       zonesByFile = spilled.read.zonesByFile
       for rejection in spilled.read.rejections { reject(rejection) }
       do throws(OutputError) {
-        var reader = try SpillReader(path: spilled.path)
+        var reader = try SpillMerge(paths: spilled.paths)
         defer { reader.close() }
         while let (sequence, sample) = try reader.next() { accept(sample, sequence) }
       } catch {
         summary.outputFailures.append(error.description)
         return summary
       }
+      for path in spilled.paths { try? FileManager.default.removeItem(atPath: path) }
     } else if pipeline.state == nil {
       readInputs(
         into: &summary, zonesByFile: &zonesByFile, progress: progress, onSample: keep,
@@ -425,11 +466,12 @@ public struct PipelineRunner: Sendable {
       ? PatientReport.build(
         samples: normalization.samples, features: features, feedback: feedback,
         settings: pipeline.analyzers, run: summary.run, firstReported: firstReported,
-        band: shard == nil ? PatientReport.CohortBand.band(bandValues) : []) : []
+        band: shard == nil ? PatientReport.CohortBand.band(bandValues) : spilled?.band ?? [])
+      : []
     writeReports(
       reports, findings: Dictionary(grouping: feedback.findings, by: \.subjectID),
       cohort: cohort, touched: touched, published: directory, directory: staging,
-      into: &summary)
+      modelOnly: shard != nil && spilled?.band == nil, into: &summary)
     if let shard {
       summary.outputs["shard"] = Self.shardFolder
       summary.notes.append(
@@ -455,13 +497,56 @@ public struct PipelineRunner: Sendable {
     return summary
   }
 
-  /// Runs the pipeline as ``Pipeline/partitions`` shard runs in turn, into a scratch
-  /// directory beside the output, and merges them into the output (``ShardMerger``): the
-  /// outputs of one run, with one partition's samples in memory at a time.
+  /// The fewest input bytes a sample takes (a wide CSV row holds a value in a few): inputs
+  /// of at most ``Pipeline/partitionSamples`` times this are run whole without a count.
+  static let leastBytesPerSample = 4
+  /// The buckets of subjects a run in partitions of its own choosing spills to; its
+  /// partitions are unions of them (a power of two, so that bucket mod N is shard mod N).
+  static let spillBuckets = 256
+
+  /// The bytes of every input file (what a run without state reads).
+  private func inputBytes() -> Int {
+    var total = 0
+    for input in pipeline.inputs {
+      guard case .success(let entries) = Self.entries(of: input, reading: pipeline.reading)
+      else { continue }
+      for file in entries.files {
+        var status = stat()
+        if stat(file, &status) == 0 { total += Int(status.st_size) }
+      }
+    }
+    return total
+  }
+
+  /// The fewest partitions (a power of two up to ``spillBuckets``) whose largest holds at
+  /// most `limit` samples, given each bucket's samples.
+  static func partitionCount(counts: [Int], limit: Int) -> Int {
+    var count = 1
+    while count < counts.count {
+      var sizes = Array(repeating: 0, count: count)
+      for (bucket, samples) in counts.enumerated() { sizes[bucket % count] += samples }
+      if sizes.max()! <= limit { break }
+      count *= 2
+    }
+    return count
+  }
+
+  /// Runs the pipeline in partitions of subjects, one in memory at a time: the inputs are
+  /// read once into scratch files beside the output, each partition is a shard run in turn
+  /// over its samples, and the merge (``ShardMerger``) writes the outputs of one run.
+  /// `count`: as asked (`--partitions N`); `nil`: as many as keep each partition within
+  /// ``Pipeline/partitionSamples`` (one: a whole run over the scratch files).
   private func runInPartitions(
-    directory: String, started: Date, onSample: (Sample) -> Void, progress: (String) -> Void
+    count asked: Int?, directory: String, started: Date, onSample: (Sample) -> Void,
+    progress: (String) -> Void
   ) -> RunSummary {
-    let count = pipeline.partitions
+    func failed(_ problems: [String], lockedBy: Int32? = nil) -> RunSummary {
+      var summary = RunSummary(
+        pipeline: pipeline.name, started: started, finished: Date(), files: [])
+      summary.outputFailures = problems
+      summary.lockedBy = lockedBy
+      return summary
+    }
     // The output directory is locked for the whole run (one run at a time), and the
     // partitions are written inside its staging directory, which goes with the run (or,
     // after a kill, with the next run's clean-up).
@@ -469,15 +554,11 @@ public struct PipelineRunner: Sendable {
     do throws(OutputError) {
       publisher = try OutputPublisher(directory: directory, run: Self.runID(started))
     } catch {
-      var summary = RunSummary(
-        pipeline: pipeline.name, started: started, finished: Date(), files: [])
-      summary.outputFailures = [error.description]
-      summary.lockedBy = error.lockHolder
-      return summary
+      return failed([error.description], lockedBy: error.lockHolder)
     }
     let scratch = publisher.stagedPath(".partitions")
     defer { try? FileManager.default.removeItem(atPath: scratch) }
-    // The inputs are read once: each sample goes to its partition's scratch file.
+    // The inputs are read once: each sample goes to its bucket's scratch file.
     let read: ReadOnce
     do throws(OutputError) {
       do {
@@ -486,14 +567,52 @@ public struct PipelineRunner: Sendable {
       } catch {
         throw OutputError(path: scratch, message: "\(error)")
       }
-      read = try readOnce(count: count, directory: scratch, progress: progress)
+      read = try readOnce(
+        buckets: asked ?? Self.spillBuckets, directory: scratch, progress: progress)
     } catch {
-      var summary = RunSummary(
-        pipeline: pipeline.name, started: started, finished: Date(), files: [])
-      summary.outputFailures = [
-        error.description, "partitions: \(directory) was left as it was",
-      ]
-      return summary
+      return failed([error.description, "partitions: \(directory) was left as it was"])
+    }
+    let limit = pipeline.partitionSamples
+    let count = asked ?? Self.partitionCount(counts: read.counts, limit: limit)
+    if count == 1 {
+      // Within one partition: a whole run, over the samples read.
+      return run(
+        outputDirectory: directory, auditOnly: false, rebuild: false, onSample: onSample,
+        progress: progress,
+        spilled: Spilled(read: read, paths: read.spills, publisher: publisher, run: nil, band: nil))
+    }
+    func spills(_ index: Int) -> [String] {
+      read.spills.indices.filter { $0 % count == index - 1 }.map { read.spills[$0] }
+    }
+    // The patients' pages draw the whole cohort's band: it is gathered first, a partition
+    // at a time, so that each partition renders its pages (instead of the merge).
+    var band: [PatientReport.CohortBand]?
+    if pipeline.patientReports {
+      var values: [Int: PatientReport.CohortBand.Values] = [:]
+      for index in 1...count {
+        progress("cohort band: partition \(index) of \(count)")
+        var samples: [Sample] = []
+        do throws(OutputError) {
+          var reader = try SpillMerge(paths: spills(index))
+          defer { reader.close() }
+          while let (_, sample) = try reader.next() { samples.append(sample) }
+        } catch {
+          return failed([error.description, "partitions: \(directory) was left as it was"])
+        }
+        var ignored = RunSummary(
+          pipeline: pipeline.name, started: started, finished: started, files: [])
+        var diaryRejections: [Rejection] = []
+        let normalized = normalize(
+          samples, zonesByFile: read.zonesByFile, into: &ignored,
+          diaryRejections: &diaryRejections
+        ).samples
+        let part = PatientReport.CohortBand.values(normalized, settings: pipeline.analyzers)
+        values.merge(part) {
+          PatientReport.CohortBand.Values(
+            values: $0.values + $1.values, subjects: $0.subjects + $1.subjects)
+        }
+      }
+      band = PatientReport.CohortBand.band(values)
     }
     var directories: [String] = []
     for index in 1...count {
@@ -502,11 +621,11 @@ public struct PipelineRunner: Sendable {
       part.shard = Shard(index: index, count: count)
       progress("partition \(index) of \(count)")
       let partDirectory = "\(scratch)/\(index)"
-      var runner = PipelineRunner(pipeline: part)
-      runner.spilled = (read, read.spills[index - 1])
-      var summary = runner.run(
-        outputDirectory: partDirectory, onSample: onSample, progress: progress)
-      try? FileManager.default.removeItem(atPath: read.spills[index - 1])
+      var summary = PipelineRunner(pipeline: part).run(
+        outputDirectory: partDirectory, auditOnly: false, rebuild: false, onSample: onSample,
+        progress: progress,
+        spilled: Spilled(
+          read: read, paths: spills(index), publisher: nil, run: publisher.run, band: band))
       guard summary.outputFailures.isEmpty else {
         summary.outputFailures.append(
           "partition \(index) of \(count) could not be written; \(directory) was left as it was")
@@ -516,12 +635,23 @@ public struct PipelineRunner: Sendable {
       directories.append(partDirectory)
     }
     progress("merging \(count) partitions")
-    switch ShardMerger(directories: directories).merge(
-      into: directory,
-      note:
-        "run in \(count) partitions of subjects (--partitions), one in memory at a time, then merged",
-      publisher: publisher
-    ) {
+    let largest =
+      (1...count).map { index in
+        read.counts.indices.filter { $0 % count == index - 1 }.reduce(0) { $0 + read.counts[$1] }
+      }.max() ?? 0
+    var note =
+      asked == nil
+      ? "run in \(count) partitions of subjects (at most \(largest) samples each; settings.run.partition_samples: \(limit)), one in memory at a time, then merged"
+      : "run in \(count) partitions of subjects (--partitions), one in memory at a time, then merged"
+    if asked == nil, largest > limit {
+      note +=
+        "; a partition holds more than settings.run.partition_samples (\(Self.spillBuckets) partitions at most)"
+    }
+    var merger = ShardMerger(directories: directories)
+    merger.movesFiles = true  // scratch, in the staging directory: moved, not copied
+    switch merger.merge(
+      into: directory, note: note, publisher: publisher)
+    {
     case .success(var summary):
       if let previous = publisher.takenOverFrom {
         summary.notes.append(
@@ -530,10 +660,7 @@ public struct PipelineRunner: Sendable {
       }
       return summary
     case .failure(let problem):
-      var summary = RunSummary(
-        pipeline: pipeline.name, started: started, finished: Date(), files: [])
-      summary.outputFailures = ["partitions: \(problem)"]
-      return summary
+      return failed(["partitions: \(problem)"])
     }
   }
 
@@ -875,7 +1002,8 @@ public struct PipelineRunner: Sendable {
   /// subjects with findings, `<subject>.fhir.json`; published as one directory.
   private func writeReports(
     _ reports: [PatientReport], findings: [String: [Finding]], cohort: CohortReport.Inputs,
-    touched: Set<String>?, published: String, directory: String?, into summary: inout RunSummary
+    touched: Set<String>?, published: String, directory: String?, modelOnly: Bool,
+    into summary: inout RunSummary
   ) {
     guard let directory else { return }
     let folder = path(directory, pipeline.outputs.reports)
@@ -905,9 +1033,8 @@ public struct PipelineRunner: Sendable {
     let reportsFolder = pipeline.outputs.reports
     let issued = summary.started
     var failed = false
-    // A shard writes each report's model (JSON) and FHIR bundle; the merge adds the
-    // cohort's band and renders the pages.
-    let modelOnly = pipeline.shard != nil
+    // A shard writes each report's model (JSON) and FHIR bundle, and the merge adds the
+    // cohort's band and renders the pages; a partition given the band renders them itself.
     ParallelMap.forEachBatch(
       rendered, batch: 64,
       { report in
@@ -932,7 +1059,7 @@ public struct PipelineRunner: Sendable {
     }
     if failed { return }
     var pages: [(String, String)]
-    if modelOnly {
+    if pipeline.shard != nil {
       pages = [("../\(Self.shardFolder)/\(Self.cohortInputs)", JSONLines.line(cohort))]
     } else {
       let report = CohortReport.build(inputs: cohort, run: summary.run)

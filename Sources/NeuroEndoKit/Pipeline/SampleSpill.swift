@@ -12,6 +12,9 @@ import Foundation
 enum SampleSpill {
   /// The most texts a file numbers; later new texts are written out each time.
   static let maxTexts = 1 << 20
+  /// The bytes a writer buffers and a reader reads at a time: small, since a run in
+  /// partitions writes to hundreds of files at once.
+  static let chunk = 64 << 10
 
   fileprivate static let analytes = Analyte.allCases
   fileprivate static let specimens = Specimen.allCases
@@ -58,7 +61,7 @@ final class SpillWriter {
     guard descriptor >= 0 else {
       throw OutputError(path: path, message: String(cString: strerror(errno)))
     }
-    buffer.reserveCapacity(1 << 20)
+    buffer.reserveCapacity(SampleSpill.chunk + 4096)
   }
 
   deinit { close(descriptor) }
@@ -129,7 +132,7 @@ final class SpillWriter {
     if let path = location.path { text(path) }
     let length = UInt32(buffer.count - start - 4)
     for index in 0..<4 { buffer[start + index] = UInt8(truncatingIfNeeded: length >> (8 * index)) }
-    if buffer.count >= 1 << 20 { try flush() }
+    if buffer.count >= SampleSpill.chunk { try flush() }
   }
 
   /// Writes what is buffered.
@@ -245,20 +248,25 @@ struct SpillReader {
         guard buffer.count == offset else { throw corrupt("the file ends inside a record") }
         return false
       }
-      buffer.removeSubrange(0..<offset)
-      offset = 0
-      let chunk = max(1 << 20, count)
-      let start = buffer.count
-      buffer.append(contentsOf: repeatElement(0, count: chunk))
-      let read = buffer.withUnsafeMutableBytes { bytes in
-        Foundation.read(descriptor, bytes.baseAddress! + start, chunk)
+      // What is left, then as much as the file gives up to a chunk (or the record).
+      let left = buffer.count - offset
+      let chunk = max(SampleSpill.chunk, count)
+      var read = 0
+      buffer = buffer.withUnsafeBufferPointer { old in
+        [UInt8](unsafeUninitializedCapacity: left + chunk) { bytes, initialized in
+          if left > 0 {
+            UnsafeMutableRawPointer(bytes.baseAddress!).copyMemory(
+              from: old.baseAddress! + offset, byteCount: left)
+          }
+          read = Foundation.read(descriptor, bytes.baseAddress! + left, chunk)
+          initialized = left + max(read, 0)
+        }
       }
+      offset = 0
       if read < 0 {
-        buffer.removeSubrange(start...)
         if errno == EINTR { continue }
         throw OutputError(path: path, message: String(cString: strerror(errno)))
       }
-      buffer.removeSubrange((start + read)...)
       if read == 0 { atEnd = true }
     }
     return true
@@ -461,5 +469,42 @@ struct SpillReader {
       provenance: InputLocation(
         file: file, record: record, column: column, line: line, path: path))
     return (Int(sequence), sample)
+  }
+}
+
+/// The samples of several spill files in the run's read order (each file holds its samples
+/// in that order): a partition made of several buckets reads them as one.
+struct SpillMerge {
+  private var readers: [SpillReader]
+  private var heap = MinHeap<(sequence: Int, reader: Int, sample: Sample)> {
+    $0.sequence < $1.sequence
+  }
+
+  /// Opens the files at `paths`.
+  init(paths: [String]) throws(OutputError) {
+    readers = []
+    do throws(OutputError) {
+      for path in paths { readers.append(try SpillReader(path: path)) }
+      for index in readers.indices {
+        if let (sequence, sample) = try readers[index].next() {
+          heap.push((sequence, index, sample))
+        }
+      }
+    } catch {
+      close()
+      throw error
+    }
+  }
+
+  /// Closes the files.
+  func close() { for reader in readers { reader.close() } }
+
+  /// The next sample in read order and its place in it, or `nil` after the last.
+  mutating func next() throws(OutputError) -> (sequence: Int, sample: Sample)? {
+    guard let smallest = heap.pop() else { return nil }
+    if let (sequence, sample) = try readers[smallest.reader].next() {
+      heap.push((sequence, smallest.reader, sample))
+    }
+    return (smallest.sequence, smallest.sample)
   }
 }

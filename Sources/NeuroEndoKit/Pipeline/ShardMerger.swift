@@ -9,6 +9,11 @@ public struct ShardMerger: Sendable {
   /// The shards' output directories, in any order.
   public var directories: [String]
 
+  /// Whether files the merge takes as they are (patients' pages a partition rendered, FHIR
+  /// bundles) are moved out of the shards' directories instead of copied: for the scratch
+  /// partitions of a run (`--partitions`), which go with the run.
+  var movesFiles = false
+
   /// Creates a merger.
   public init(directories: [String]) { self.directories = directories }
 
@@ -269,18 +274,17 @@ public struct ShardMerger: Sendable {
         throw Problem(description: "\(cursor.table): its header differs from the first shard's")
       }
     }
-    var live = cursors.filter { $0.advance() }
+    // The smallest key first; on equal keys the earlier shard (a key is never split across
+    // shards: one record, or one subject, belongs to one shard).
+    var live = MinHeap<Int> {
+      cursors[$0].key! < cursors[$1].key! || (cursors[$0].key! == cursors[$1].key! && $0 < $1)
+    }
+    for index in cursors.indices where cursors[index].advance() { live.push(index) }
     var rows = 0
-    while !live.isEmpty {
-      // The smallest key; on equal keys the earlier shard (a key is never split across
-      // shards: one record, or one subject, belongs to one shard).
-      var best = 0
-      for index in live.indices.dropFirst() where live[index].key! < live[best].key! {
-        best = index
-      }
-      live[best].row.withUnsafeBytes { output.write($0) }
+    while let best = live.pop() {
+      cursors[best].row.withUnsafeBytes { output.write($0) }
       rows += 1
-      if !live[best].advance() { live.remove(at: best) }
+      if cursors[best].advance() { live.push(best) }
     }
     if let broken = cursors.first(where: { $0.failure != nil }) {
       throw Problem(description: "\(broken.table): \(broken.failure!)")
@@ -374,8 +378,13 @@ public struct ShardMerger: Sendable {
       inputs = inputs.map { $0.adding(contribution) } ?? contribution
       let patients = "\(part.directory)/\(folder)/patients"
       let names = (try? FileManager.default.contentsOfDirectory(atPath: patients)) ?? []
+      // A patient whose page is there was rendered whole (by a partition given the band).
+      let rendered = Set(names.filter { $0.hasSuffix(".html") }.map { $0.dropLast(5) })
       for name in names.sorted() where !name.hasPrefix(".") {
-        if name.hasSuffix(".fhir.json") {
+        let base =
+          name.hasSuffix(".json")
+          ? name.dropLast(5) : name.hasSuffix(".md") ? name.dropLast(3) : name.dropLast(5)
+        if name.hasSuffix(".fhir.json") || rendered.contains(base) {
           bundles.append((patients, name))
         } else if name.hasSuffix(".json") {
           models.append((patients, name))
@@ -434,12 +443,13 @@ public struct ShardMerger: Sendable {
       }
     }
     for bundle in bundles where failures.isEmpty {
+      let from = "\(bundle.directory)/\(bundle.file)"
+      let to = "\(staged)/patients/\(bundle.file)"
+      if movesFiles, rename(from, to) == 0 { continue }
       do {
-        try FileManager.default.copyItem(
-          atPath: "\(bundle.directory)/\(bundle.file)", toPath: "\(staged)/patients/\(bundle.file)")
+        try FileManager.default.copyItem(atPath: from, toPath: to)
       } catch {
-        failures.append(
-          "cannot copy \(bundle.directory)/\(bundle.file): \(error.localizedDescription)")
+        failures.append("cannot copy \(from): \(error.localizedDescription)")
       }
     }
     let cohort = CohortReport.build(inputs: inputs, run: run)

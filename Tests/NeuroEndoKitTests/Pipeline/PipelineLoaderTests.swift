@@ -196,6 +196,27 @@ struct PipelineLoaderTests {
       ])
   }
 
+  @Test("settings.run.partition_samples: 100,000 by default, 0 for never, no negative")
+  func partitionSamples() throws {
+    let head = "version: 1\ninputs:\n  - path: in\noutputs:\n  directory: out\n"
+    func limit(_ lines: String) throws -> Int {
+      try PipelineLoader.parse(head + lines, file: "/tmp/p.yml").partitionSamples
+    }
+    #expect(try limit("") == 100_000)
+    #expect(try limit("settings:\n  run:\n    partition_samples: 0\n") == 0)
+    #expect(try limit("settings:\n  run:\n    partition_samples: 2500\n") == 2500)
+    #expect(
+      issues(head + "settings:\n  run:\n    partition_samples: -1\n")
+        == [
+          "8 settings.run.partition_samples: expected a number of samples, 0 or more (0: never in partitions)"
+        ])
+    // How a run holds its samples changes no number: the audit does not list it.
+    #expect(
+      try PipelineLoader.parse(
+        head + "settings:\n  run:\n    partition_samples: 2500\n", file: "/tmp/p.yml"
+      ).effectiveSettings.keys.allSatisfy { !$0.hasPrefix("run.") })
+  }
+
   @Test("wrong values and missing keys are each reported; a missing path is not a mistake")
   func wrongValues() {
     let yaml = """

@@ -195,6 +195,66 @@ struct ShardMergeTests {
     #expect(parted.totals == whole.totals && parted.outputRows == whole.outputRows)
   }
 
+  @Test("partitions: the fewest (a power of two) that keep each within the limit")
+  func partitionCount() {
+    // 8 buckets of 10 samples, one of 50.
+    var counts = Array(repeating: 10, count: 8)
+    counts[3] = 50
+    #expect(PipelineRunner.partitionCount(counts: counts, limit: 120) == 1)  // 120 in all
+    #expect(PipelineRunner.partitionCount(counts: counts, limit: 119) == 2)  // 40 and 80
+    #expect(PipelineRunner.partitionCount(counts: counts, limit: 79) == 4)  // 20, 20, 20, 60
+    #expect(PipelineRunner.partitionCount(counts: counts, limit: 59) == 8)
+    // No partition count reaches it: the most there are.
+    #expect(PipelineRunner.partitionCount(counts: counts, limit: 49) == 8)
+    #expect(PipelineRunner.partitionCount(counts: [0, 0], limit: 0) == 1)
+  }
+
+  @Test(
+    "over settings.run.partition_samples a run partitions itself, and writes what one run writes")
+  func automaticPartitions() throws {
+    let root = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    _ = try writeCohort(30, in: root, name: "c.csv")  // 420 samples, 11 kB
+    var pipeline = Pipeline.adHoc(
+      files: [root + "/in/c.csv"], format: nil, profile: nil, outputDirectory: root + "/one")
+    pipeline.outputs.writeAllTables()
+    pipeline.partitionSamples = 0
+    let whole = PipelineRunner(pipeline: pipeline).run()
+    #expect(whole.notes.isEmpty)
+    let one = try contents(of: root + "/one")
+    for (limit, partitions) in [(100, 8), (1000, 1)] {
+      pipeline.partitionSamples = limit
+      let output = "\(root)/limit-\(limit)"
+      var delivered = 0
+      let parted = PipelineRunner(pipeline: pipeline).run(
+        outputDirectory: output, onSample: { _ in delivered += 1 })
+      #expect(parted.outputFailures.isEmpty)
+      #expect(delivered == 420)
+      if partitions > 1 {
+        #expect(parted.notes.count == 1)
+        #expect(
+          parted.notes.first?.hasPrefix(
+            "run in \(partitions) partitions of subjects (at most ") == true)
+        #expect(parted.notes.first?.contains("settings.run.partition_samples: 100)") == true)
+        let largest = Int(parted.notes[0].split(separator: " ")[8])!
+        #expect(largest <= 100 && largest > 420 / 8)
+      } else {
+        // Within one partition: a whole run over the samples read once.
+        #expect(parted.notes.isEmpty)
+      }
+      let written = try contents(of: output)
+      #expect(Set(written.keys) == Set(one.keys))
+      for (name, text) in one where name != "run-summary.json" {
+        #expect(written[name] == text, "\(name) differs at \(limit)")
+      }
+      #expect(parted.totals == whole.totals && parted.outputRows == whole.outputRows)
+      #expect(
+        try FileManager.default.contentsOfDirectory(atPath: output).allSatisfy {
+          !$0.hasPrefix(".neuroendo-staging")
+        })
+    }
+  }
+
   @Test("a run in 3 partitions writes what one run writes, and leaves no scratch behind")
   func partitions() throws {
     let root = try temporaryDirectory()
