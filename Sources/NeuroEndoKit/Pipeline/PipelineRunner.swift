@@ -453,8 +453,9 @@ public struct PipelineRunner: Sendable {
     // The cohort's band is drawn in the patient reports, from the whole cohort's values: a
     // shard passes its values on, and its reports get the band at the merge. Without
     // patient reports there is no band to draw.
+    let givenBand = spilled?.band
     let bandValues =
-      pipeline.patientReports
+      pipeline.patientReports && givenBand == nil
       ? PatientReport.CohortBand.values(normalization.samples, settings: pipeline.analyzers)
       : [:]
     let cohort = CohortReport.Inputs(
@@ -466,7 +467,7 @@ public struct PipelineRunner: Sendable {
       ? PatientReport.build(
         samples: normalization.samples, features: features, feedback: feedback,
         settings: pipeline.analyzers, run: summary.run, firstReported: firstReported,
-        band: shard == nil ? PatientReport.CohortBand.band(bandValues) : spilled?.band ?? [])
+        band: givenBand ?? (shard == nil ? PatientReport.CohortBand.band(bandValues) : []))
       : []
     writeReports(
       reports, findings: Dictionary(grouping: feedback.findings, by: \.subjectID),

@@ -375,7 +375,13 @@ public struct ShardMerger: Sendable {
           "\(part.directory): its flattened-slope threshold differs from the first shard's")
         return
       }
-      inputs = inputs.map { $0.adding(contribution) } ?? contribution
+      if inputs == nil {
+        // Room for every part's values at once, instead of growing by doubling.
+        inputs = contribution
+        inputs?.reserve(subjectDays: parts.reduce(0) { $0 + $1.summary.analysis.subjectDays })
+      } else {
+        inputs?.add(contribution)
+      }
       let patients = "\(part.directory)/\(folder)/patients"
       let names = (try? FileManager.default.contentsOfDirectory(atPath: patients)) ?? []
       // A patient whose page is there was rendered whole (by a partition given the band).
@@ -391,7 +397,15 @@ public struct ShardMerger: Sendable {
         }
       }
     }
-    guard let inputs else { return }
+    inputs?.patients.sort { $0.subjectID < $1.subjectID }
+    guard let pooled = inputs else { return }
+    // The cohort report and band are made now, and the pooled values let go before the
+    // pages are rendered (a large cohort's values are most of the merge's memory).
+    inputs = nil
+    let run = summary.run
+    let band = PatientReport.CohortBand.band(pooled.band)
+    let reportRows = pooled.patients.filter { $0.file != nil }.count
+    var cohort: CohortReport? = CohortReport.build(inputs: consume pooled, run: run)
     let staged = publisher.stagedPath(folder)
     // Patient reports were written when the shards made a patients folder (not with
     // settings.reports.patients: false).
@@ -404,8 +418,6 @@ public struct ShardMerger: Sendable {
       summary.outputFailures.append("cannot write \(staged): \(error.localizedDescription)")
       return
     }
-    let band = PatientReport.CohortBand.band(inputs.band)
-    let run = summary.run
     var failures: [String] = []
     var next = 0
     ParallelMap.forEachBatch(
@@ -452,19 +464,19 @@ public struct ShardMerger: Sendable {
         failures.append("cannot copy \(from): \(error.localizedDescription)")
       }
     }
-    let cohort = CohortReport.build(inputs: inputs, run: run)
-    for (name, text) in [("cohort.json", cohort.json), ("cohort.html", cohort.html)]
-    where failures.isEmpty {
+    for name in ["cohort.json", "cohort.html"] where failures.isEmpty {
       do throws(OutputError) {
-        try AtomicFileWriter.write(text, to: "\(staged)/\(name)")
+        try AtomicFileWriter.write(
+          name == "cohort.json" ? cohort!.json : cohort!.html, to: "\(staged)/\(name)")
       } catch {
         failures.append(error.description)
       }
     }
+    cohort = nil
     summary.outputFailures += failures
     guard failures.isEmpty else { return }
     summary.outputs["reports"] = folder
-    summary.outputRows["reports"] = inputs.patients.filter { $0.file != nil }.count
+    summary.outputRows["reports"] = reportRows
     if !patientReports {
       summary.notes.append(
         "reports: the cohort report only; no patient reports (settings.reports.patients: false, or --no-patient-reports)"

@@ -153,10 +153,15 @@ public struct CohortReport: Sendable, Hashable, Codable {
       self.band = band
     }
 
-    /// These contributions and another part's (of other subjects): the patients stay in
-    /// subject order, values are pooled (every summary sorts them).
-    public func adding(_ other: Inputs) -> Inputs {
-      var sum = self
+    /// Makes room for the values of `subjectDays` subject-days in all.
+    public mutating func reserve(subjectDays: Int) {
+      for name in features.keys { features[name]!.reserveCapacity(subjectDays) }
+    }
+
+    /// Adds another part's contributions (of other subjects), in place: values are pooled
+    /// (every summary sorts them); the patients are appended, and put back in subject order
+    /// by the caller once every part is added.
+    public mutating func add(_ other: Inputs) {
       var counts = Dictionary(
         patterns.map { ("\($0.axis)|\($0.pattern)|\($0.severity)", $0) },
         uniquingKeysWith: { first, _ in first })
@@ -164,17 +169,17 @@ public struct CohortReport: Sendable, Hashable, Codable {
         let key = "\(pattern.axis)|\(pattern.pattern)|\(pattern.severity)"
         if counts[key] == nil { counts[key] = pattern } else { counts[key]!.count += pattern.count }
       }
-      sum.patterns = Array(counts.values)
-      sum.verdicts.merge(other.verdicts, uniquingKeysWith: +)
-      sum.slopes += other.slopes
-      sum.subjectDays += other.subjectDays
-      sum.features.merge(other.features, uniquingKeysWith: +)
-      sum.patients = (patients + other.patients).sorted { $0.subjectID < $1.subjectID }
-      sum.band.merge(other.band) {
-        PatientReport.CohortBand.Values(
-          values: $0.values + $1.values, subjects: $0.subjects + $1.subjects)
+      patterns = Array(counts.values)
+      verdicts.merge(other.verdicts, uniquingKeysWith: +)
+      slopes += other.slopes
+      subjectDays += other.subjectDays
+      for (name, values) in other.features { features[name, default: []] += values }
+      patients += other.patients
+      for (bin, values) in other.band {
+        band[bin, default: PatientReport.CohortBand.Values(values: [], subjects: 0)].values +=
+          values.values
+        band[bin]!.subjects += values.subjects
       }
-      return sum
     }
   }
 
@@ -215,8 +220,8 @@ public struct CohortReport: Sendable, Hashable, Codable {
 }
 
 extension CohortReport {
-  /// The cohort report as pretty-printed JSON with sorted keys.
-  public var json: String { JSONDocument.text(self) }
+  /// The cohort report as pretty-printed JSON with sorted keys (``prettyJSON``).
+  public var json: String { prettyJSON }
 
   /// The cohort report as one self-contained HTML page.
   public var html: String {

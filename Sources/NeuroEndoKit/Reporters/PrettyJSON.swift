@@ -14,6 +14,12 @@ struct PrettyJSON {
   /// The document written so far.
   var text: String { String(decoding: bytes, as: UTF8.self) }
 
+  /// The document with a final line break, as `JSONDocument.text` ends it.
+  mutating func document() -> String {
+    write(UInt8(ascii: "\n"))
+    return text
+  }
+
   private mutating func write(_ text: String) { bytes.append(contentsOf: text.utf8) }
 
   private mutating func write(_ byte: UInt8) { bytes.append(byte) }
@@ -258,6 +264,82 @@ extension PatientReport {
     json.field("schemaVersion", schemaVersion)
     json.field("subjectID", subjectID)
     json.endObject()
-    return json.text + "\n"
+    return json.document()
+  }
+}
+
+extension CohortReport {
+  /// The report as `JSONDocument.text` writes it (keys sorted, same layout), without
+  /// Foundation's encoder, which boxed each of a large cohort's patients (a cohort of
+  /// 200,000 subjects held a hundred megabytes for it); `CohortReportJSONTests` holds the
+  /// two to the same bytes.
+  var prettyJSON: String {
+    var json = PrettyJSON(capacity: 4096 + 160 * patients.count)
+    func summary(_ summary: Summary) {
+      json.beginObject()
+      json.field("median", summary.median)
+      json.field("n", summary.n)
+      json.field("name", summary.name)
+      json.field("q1", summary.q1)
+      json.field("q3", summary.q3)
+      json.field("unit", summary.unit)
+      json.endObject()
+    }
+    json.beginObject()
+    json.key("features")
+    json.beginArray()
+    for feature in features { summary(feature) }
+    json.endArray()
+    json.field("flattenedThreshold", flattenedThreshold)
+    json.field("generator", generator)
+    json.key("patients")
+    json.beginArray()
+    for patient in patients {
+      json.beginObject()
+      json.field("days", patient.days)
+      json.field("file", patient.file)
+      json.field("findings", patient.findings)
+      json.field("flattened", patient.flattened)
+      json.field("marked", patient.marked)
+      json.field("subjectID", patient.subjectID)
+      json.endObject()
+    }
+    json.endArray()
+    json.key("patterns")
+    json.beginArray()
+    for pattern in patterns {
+      json.beginObject()
+      json.field("axis", pattern.axis)
+      json.field("count", pattern.count)
+      json.field("pattern", pattern.pattern)
+      json.field("severity", pattern.severity)
+      json.endObject()
+    }
+    json.endArray()
+    json.field("run", run)
+    json.field("schema", schema)
+    json.field("schemaVersion", schemaVersion)
+    json.key("slopeHistogram")
+    json.beginArray()
+    for bin in slopeHistogram {
+      json.beginObject()
+      json.field("count", bin.count)
+      json.field("high", bin.high)
+      json.field("low", bin.low)
+      json.endObject()
+    }
+    json.endArray()
+    if let slopes {
+      json.key("slopes")
+      summary(slopes)
+    }
+    json.field("subjectDays", subjectDays)
+    json.field("subjects", subjects)
+    json.key("verdicts")
+    json.beginObject()
+    for (name, count) in verdicts.sorted(by: { $0.key < $1.key }) { json.field(name, count) }
+    json.endObject()
+    json.endObject()
+    return json.document()
   }
 }
