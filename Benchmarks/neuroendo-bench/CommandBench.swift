@@ -44,10 +44,9 @@ extension Bench {
     for (name, extra) in [
       ("analyze (every default output)", [String]()),
       ("analyze --no-patient-reports", ["--no-patient-reports"]),
-      // One partition of subjects in memory at a time: memory against time.
-      (
-        "  ... --partitions 8", ["--no-patient-reports", "--partitions", "8"]
-      ),
+      // All samples in memory at once instead of partitions: time against memory.
+      ("analyze --partitions 1", ["--partitions", "1"]),
+      ("  ... --no-patient-reports", ["--partitions", "1", "--no-patient-reports"]),
     ] {
       try? FileManager.default.removeItem(atPath: output)
       let (seconds, status, peakKiB) = try spawn(
