@@ -230,10 +230,14 @@ struct SpillReader {
     guard try available(length) else { throw corrupt("a record is cut short") }
     let end = offset + length
     var cursor = Cursor(bytes: buffer, at: offset, end: end)
-    let decoded = decode(&cursor)
     offset = end
-    guard let decoded, cursor.index == end else { throw corrupt("a record does not decode") }
-    return decoded
+    do throws(Damaged) {
+      let decoded = try decode(&cursor)
+      guard cursor.index == end else { throw Damaged() }
+      return decoded
+    } catch {
+      throw corrupt("a record does not decode")
+    }
   }
 
   private func corrupt(_ what: String) -> OutputError {
@@ -272,7 +276,10 @@ struct SpillReader {
     return true
   }
 
-  /// The bytes of one record.
+  /// A record that does not decode.
+  private struct Damaged: Error {}
+
+  /// The bytes of one record, read field by field; reading past its end throws.
   private struct Cursor {
     let bytes: [UInt8]
     var index: Int
@@ -284,191 +291,134 @@ struct SpillReader {
       self.end = end
     }
 
-    mutating func byte() -> UInt8? {
-      guard index < end else { return nil }
+    mutating func byte() throws(Damaged) -> UInt8 {
+      guard index < end else { throw Damaged() }
       defer { index += 1 }
       return bytes[index]
     }
 
-    mutating func unsigned() -> UInt64? {
+    mutating func unsigned() throws(Damaged) -> UInt64 {
       var value: UInt64 = 0
       var shift: UInt64 = 0
-      while let byte = byte() {
+      while true {
+        let byte = try byte()
         value |= UInt64(byte & 0x7F) << shift
         if byte < 0x80 { return value }
         shift += 7
-        if shift > 63 { return nil }
+        if shift > 63 { throw Damaged() }
       }
-      return nil
     }
 
-    mutating func signed() -> Int? {
-      guard let raw = unsigned() else { return nil }
+    mutating func signed() throws(Damaged) -> Int {
+      let raw = try unsigned()
       return Int(bitPattern: UInt(raw >> 1)) ^ -Int(raw & 1)
     }
 
-    mutating func number() -> Double? {
-      guard end - index >= 8 else { return nil }
+    mutating func number() throws(Damaged) -> Double {
+      guard end - index >= 8 else { throw Damaged() }
       var bits: UInt64 = 0
       for shift in 0..<8 { bits |= UInt64(bytes[index + shift]) << (8 * shift) }
       index += 8
       return Double(bitPattern: bits)
     }
 
-    mutating func utf8(_ count: Int) -> String? {
-      guard count >= 0, end - index >= count else { return nil }
+    mutating func utf8(_ count: UInt64) throws(Damaged) -> String {
+      guard count <= UInt64(end - index) else { throw Damaged() }
+      let count = Int(count)
       defer { index += count }
       return bytes.withUnsafeBufferPointer {
         String(decoding: UnsafeBufferPointer(rebasing: $0[index..<(index + count)]), as: UTF8.self)
       }
     }
+
+    mutating func code<Value>(_ values: [Value]) throws(Damaged) -> Value {
+      let byte = Int(try byte())
+      guard byte < values.count else { throw Damaged() }
+      return values[byte]
+    }
+
+    mutating func time() throws(Damaged) -> CollectionTime {
+      let year = try signed()
+      let month = Int(try byte())
+      let day = Int(try byte())
+      let hour = Int(try byte())
+      let minute = Int(try byte())
+      let second = try number()
+      let offset = try byte() == 1 ? try signed() : nil
+      return CollectionTime(
+        local: LocalDateTime(
+          year: year, month: month, day: day, hour: hour, minute: minute, second: second),
+        utcOffsetSeconds: offset)
+    }
   }
 
-  private mutating func text(_ cursor: inout Cursor) -> String? {
-    guard let tag = cursor.unsigned() else { return nil }
+  /// A text: by its number, or written out (and numbered).
+  private mutating func text(_ cursor: inout Cursor) throws(Damaged) -> String {
+    let tag = try cursor.unsigned()
     if tag > 0 {
-      let known = Int(tag - 1)
-      return known < texts.count ? texts[known] : nil
+      guard tag <= UInt64(texts.count) else { throw Damaged() }
+      return texts[Int(tag - 1)]
     }
-    guard let count = cursor.unsigned(), let value = cursor.utf8(Int(count)) else { return nil }
+    let value = try cursor.utf8(try cursor.unsigned())
     if texts.count < SampleSpill.maxTexts { texts.append(value) }
     return value
   }
 
-  private func code<Value>(_ cursor: inout Cursor, _ values: [Value]) -> Value? {
-    guard let byte = cursor.byte(), Int(byte) < values.count else { return nil }
-    return values[Int(byte)]
-  }
-
-  private func time(_ cursor: inout Cursor) -> CollectionTime? {
-    guard let year = cursor.signed(), let month = cursor.byte(), let day = cursor.byte(),
-      let hour = cursor.byte(), let minute = cursor.byte(), let second = cursor.number(),
-      let hasOffset = cursor.byte()
-    else { return nil }
-    var offset: Int?
-    if hasOffset == 1 {
-      guard let value = cursor.signed() else { return nil }
-      offset = value
-    }
-    return CollectionTime(
-      local: LocalDateTime(
-        year: year, month: Int(month), day: Int(day), hour: Int(hour), minute: Int(minute),
-        second: second), utcOffsetSeconds: offset)
-  }
-
-  private mutating func decode(_ cursor: inout Cursor) -> (sequence: Int, sample: Sample)? {
-    guard let sequence = cursor.unsigned(), let low = cursor.byte(), let high = cursor.byte()
-    else { return nil }
-    let present = UInt16(low) | UInt16(high) << 8
+  private mutating func decode(_ cursor: inout Cursor) throws(Damaged) -> (
+    sequence: Int, sample: Sample
+  ) {
+    let sequence = Int(try cursor.unsigned())
+    let present = UInt16(try cursor.byte()) | UInt16(try cursor.byte()) << 8
     func has(_ field: SampleSpill.Present) -> Bool { present & field.rawValue != 0 }
-    guard let subject = text(&cursor), let analyte = code(&cursor, SampleSpill.analytes),
-      let specimen = code(&cursor, SampleSpill.specimens), let value = cursor.number(),
-      let unit = code(&cursor, SampleSpill.units),
-      let censoring = code(&cursor, SampleSpill.censorings)
-    else { return nil }
-    var collected: CollectionTime?
-    var timeZone: String?
-    var wake: CollectionTime?
+    let subject = try text(&cursor)
+    let analyte = try cursor.code(SampleSpill.analytes)
+    let specimen = try cursor.code(SampleSpill.specimens)
+    let quantity = Quantity(
+      value: try cursor.number(), unit: try cursor.code(SampleSpill.units),
+      censoring: try cursor.code(SampleSpill.censorings))
+    let collected = has(.collected) ? try cursor.time() : nil
+    let timeZone = has(.timeZone) ? try text(&cursor) : nil
+    let wake = has(.wake) ? try cursor.time() : nil
     var relative: RelativeTime?
-    var day: Int?
-    var label: String?
-    var range: ReferenceRange?
-    var testCode: String?
-    var qualifier: String?
-    if has(.collected) {
-      guard let time = time(&cursor) else { return nil }
-      collected = time
-    }
-    if has(.timeZone) {
-      guard let zone = text(&cursor) else { return nil }
-      timeZone = zone
-    }
-    if has(.wake) {
-      guard let time = time(&cursor) else { return nil }
-      wake = time
-    }
     if has(.relativeTime) {
-      guard let minutes = cursor.number(), let kind = cursor.byte() else { return nil }
-      switch kind {
+      let minutes = try cursor.number()
+      switch try cursor.byte() {
       case 0: relative = RelativeTime(minutes: minutes, anchor: .waking)
-      case 1:
-        guard let name = text(&cursor) else { return nil }
-        relative = RelativeTime(minutes: minutes, anchor: .event(name))
-      default: return nil
+      case 1: relative = RelativeTime(minutes: minutes, anchor: .event(try text(&cursor)))
+      default: throw Damaged()
       }
     }
-    if has(.day) {
-      guard let value = cursor.signed() else { return nil }
-      day = value
-    }
-    if has(.label) {
-      guard let value = text(&cursor) else { return nil }
-      label = value
-    }
+    let day = has(.day) ? try cursor.signed() : nil
+    let label = has(.label) ? try text(&cursor) : nil
+    var range: ReferenceRange?
     if has(.referenceRange) {
-      guard let parts = cursor.byte() else { return nil }
-      var low: Double?
-      var high: Double?
-      var rangeUnit: LabUnit?
-      if parts & 1 != 0 {
-        guard let value = cursor.number() else { return nil }
-        low = value
-      }
-      if parts & 2 != 0 {
-        guard let value = cursor.number() else { return nil }
-        high = value
-      }
-      if parts & 4 != 0 {
-        guard let value = code(&cursor, SampleSpill.units) else { return nil }
-        rangeUnit = value
-      }
-      range = ReferenceRange(low: low, high: high, unit: rangeUnit)
+      let parts = try cursor.byte()
+      range = ReferenceRange(
+        low: parts & 1 != 0 ? try cursor.number() : nil,
+        high: parts & 2 != 0 ? try cursor.number() : nil,
+        unit: parts & 4 != 0 ? try cursor.code(SampleSpill.units) : nil)
     }
-    if has(.testCode) {
-      guard let value = text(&cursor) else { return nil }
-      testCode = value
-    }
-    if has(.qualifier) {
-      guard let value = text(&cursor) else { return nil }
-      qualifier = value
-    }
-    guard let attributeCount = cursor.unsigned(), attributeCount <= UInt64(cursor.end) else {
-      return nil
-    }
+    let testCode = has(.testCode) ? try text(&cursor) : nil
+    let qualifier = has(.qualifier) ? try text(&cursor) : nil
+    let attributeCount = try cursor.unsigned()
+    guard attributeCount <= UInt64(cursor.end - cursor.index) else { throw Damaged() }
     var attributes: [String: String] = [:]
     for _ in 0..<attributeCount {
-      guard let key = text(&cursor), let value = text(&cursor) else { return nil }
-      attributes[key] = value
+      let key = try text(&cursor)
+      attributes[key] = try text(&cursor)
     }
-    guard let file = text(&cursor) else { return nil }
-    var record: Int?
-    var column: String?
-    var line: Int?
-    var path: String?
-    if has(.record) {
-      guard let value = cursor.signed() else { return nil }
-      record = value
-    }
-    if has(.column) {
-      guard let value = text(&cursor) else { return nil }
-      column = value
-    }
-    if has(.line) {
-      guard let value = cursor.signed() else { return nil }
-      line = value
-    }
-    if has(.path) {
-      guard let value = text(&cursor) else { return nil }
-      path = value
-    }
+    let file = try text(&cursor)
+    let record = has(.record) ? try cursor.signed() : nil
+    let column = has(.column) ? try text(&cursor) : nil
+    let line = has(.line) ? try cursor.signed() : nil
+    let path = has(.path) ? try text(&cursor) : nil
     let sample = Sample(
-      subjectID: subject, analyte: analyte, specimen: specimen,
-      quantity: Quantity(value: value, unit: unit, censoring: censoring), collected: collected,
-      timeZone: timeZone, wake: wake, relativeTime: relative, day: day, label: label,
-      referenceRange: range, testCode: testCode, qualifier: qualifier, attributes: attributes,
-      provenance: InputLocation(
-        file: file, record: record, column: column, line: line, path: path))
-    return (Int(sequence), sample)
+      subjectID: subject, analyte: analyte, specimen: specimen, quantity: quantity,
+      collected: collected, timeZone: timeZone, wake: wake, relativeTime: relative, day: day,
+      label: label, referenceRange: range, testCode: testCode, qualifier: qualifier,
+      attributes: attributes,
+      provenance: InputLocation(file: file, record: record, column: column, line: line, path: path))
+    return (sequence, sample)
   }
 }
 

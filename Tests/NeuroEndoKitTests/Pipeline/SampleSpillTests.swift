@@ -106,5 +106,23 @@ struct SampleSpillTests {
       while try cut.next() != nil { before += 1 }
     }
     #expect(before == count - 1)
+
+    // A record whose bytes are garbage: an error naming the file, not a crash.
+    let garbage = scratchFile()
+    defer { try? FileManager.default.removeItem(atPath: garbage) }
+    let one = try SpillWriter(path: garbage)
+    try one.write(everyField, sequence: 1)
+    try one.flush()
+    var bytes = try Data(contentsOf: URL(fileURLWithPath: garbage))
+    for index in 4..<bytes.count { bytes[index] = 0xFF }
+    try bytes.write(to: URL(fileURLWithPath: garbage))
+    var damaged = try SpillReader(path: garbage)
+    defer { damaged.close() }
+    do {
+      _ = try damaged.next()
+      Issue.record("garbage decoded")
+    } catch {
+      #expect(error.path == garbage && error.message.contains("does not decode"))
+    }
   }
 }
