@@ -53,6 +53,8 @@ final class SpillWriter {
   private let descriptor: Int32
   private var buffer: [UInt8] = []
   private var texts: [String: Int] = [:]
+  /// The last text numbered in each slot (subject, file, column, others).
+  private var recent: [(text: String, number: Int)?] = Array(repeating: nil, count: 4)
 
   /// Creates (or empties) the file at `path`.
   init(path: String) throws(OutputError) {
@@ -91,7 +93,7 @@ final class SpillWriter {
     mark(.path, location.path != nil)
     buffer.append(UInt8(present & 0xFF))
     buffer.append(UInt8(present >> 8))
-    text(sample.subjectID)
+    text(sample.subjectID, slot: 0)
     buffer.append(SampleSpill.analyteCodes[sample.analyte]!)
     buffer.append(SampleSpill.specimenCodes[sample.specimen]!)
     number(sample.quantity.value)
@@ -125,9 +127,9 @@ final class SpillWriter {
       text(key)
       text(value)
     }
-    text(location.file)
+    text(location.file, slot: 1)
     if let record = location.record { signed(record) }
-    if let column = location.column { text(column) }
+    if let column = location.column { text(column, slot: 2) }
     if let line = location.line { signed(line) }
     if let path = location.path { text(path) }
     let length = UInt32(buffer.count - start - 4)
@@ -170,18 +172,28 @@ final class SpillWriter {
   }
 
   /// A text: its number when written before (plus one), or 0, its length and its bytes.
-  private func text(_ value: String) {
+  /// `slot`: the field's place among the last texts written (consecutive samples mostly
+  /// repeat their subject, file and column, and a comparison is cheaper than hashing).
+  private func text(_ value: String, slot: Int = 3) {
+    if let last = recent[slot], last.text == value {
+      unsigned(UInt64(last.number + 1))
+      return
+    }
     if let known = texts[value] {
       unsigned(UInt64(known + 1))
+      recent[slot] = (value, known)
       return
     }
     unsigned(0)
-    var value = value
-    value.withUTF8 { bytes in
+    var bytes = value
+    bytes.withUTF8 { bytes in
       unsigned(UInt64(bytes.count))
       buffer.append(contentsOf: bytes)
     }
-    if texts.count < SampleSpill.maxTexts { texts[value] = texts.count }
+    if texts.count < SampleSpill.maxTexts {
+      recent[slot] = (value, texts.count)
+      texts[value] = texts.count
+    }
   }
 
   private func time(_ time: CollectionTime) {

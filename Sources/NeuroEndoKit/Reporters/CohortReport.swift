@@ -87,7 +87,7 @@ public struct CohortReport: Sendable, Hashable, Codable {
   }
 
   /// What the cohort report is computed from, per subject-day and subject; the parts of
-  /// shards add up to the whole run's (``adding(_:)``), which `neuroendo merge` relies on.
+  /// shards add up to the whole run's (``add(_:)``), which `neuroendo merge` relies on.
   public struct Inputs: Sendable, Hashable, Codable {
     /// Findings by axis, pattern and severity.
     public var patterns: [PatternCount] = []
