@@ -258,9 +258,9 @@ public struct PipelineRunner: Sendable {
           onSample: onSample, progress: progress)
       }
       // More input than memory should hold at once: partitions as the inputs require.
-      if pipeline.partitionSamples > 0,
-        inputBytes() > pipeline.partitionSamples * Self.leastBytesPerSample
-      {
+      let (most, overflow) = pipeline.partitionSamples.multipliedReportingOverflow(
+        by: Self.leastBytesPerSample)
+      if pipeline.partitionSamples > 0, !overflow, inputBytes() > most {
         return runInPartitions(
           count: nil, directory: directory, started: started, onSample: onSample,
           progress: progress)

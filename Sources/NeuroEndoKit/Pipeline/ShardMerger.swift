@@ -10,8 +10,8 @@ public struct ShardMerger: Sendable {
   public var directories: [String]
 
   /// Whether files the merge takes as they are (patients' pages a partition rendered, FHIR
-  /// bundles) are moved out of the shards' directories instead of copied: for the scratch
-  /// partitions of a run (`--partitions`), which go with the run.
+  /// bundles) are moved out of the shards' directories instead of copied, and the
+  /// directories removed once merged: for the scratch partitions of a run (`--partitions`).
   var movesFiles = false
 
   /// Creates a merger.
@@ -215,6 +215,10 @@ public struct ShardMerger: Sendable {
       mergeAudit(audit, markdown, parts, publisher: publisher, into: &summary)
     }
     summary.finished = Date()
+    if movesFiles {
+      // Scratch partitions, merged: gone before publication syncs the file system.
+      for part in parts { try? FileManager.default.removeItem(atPath: part.directory) }
+    }
     guard summary.outputFailures.isEmpty else {
       summary.outputs = [:]
       summary.outputRows = [:]
