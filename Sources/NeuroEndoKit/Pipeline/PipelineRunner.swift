@@ -36,6 +36,8 @@ public struct PipelineRunner: Sendable {
     var run: String?
     /// The whole cohort's band, for a partition that renders its patients' pages itself.
     var band: [PatientReport.CohortBand]?
+    /// When the run began (before its inputs were read), for a whole run over them.
+    var started: Date?
   }
 
   /// Reads every input of a pipeline without state: each file's samples and rejections to
@@ -235,7 +237,7 @@ public struct PipelineRunner: Sendable {
     outputDirectory: String?, auditOnly: Bool, rebuild: Bool, onSample: (Sample) -> Void,
     progress: (String) -> Void, spilled: Spilled?
   ) -> RunSummary {
-    let started = Date()
+    let started = spilled?.started ?? Date()
     let directory = outputDirectory ?? pipeline.outputs.directory
     var summary = RunSummary(
       pipeline: pipeline.name, started: started, finished: started, files: [])
@@ -580,7 +582,9 @@ public struct PipelineRunner: Sendable {
       return run(
         outputDirectory: directory, auditOnly: false, rebuild: false, onSample: onSample,
         progress: progress,
-        spilled: Spilled(read: read, paths: read.spills, publisher: publisher, run: nil, band: nil))
+        spilled: Spilled(
+          read: read, paths: read.spills, publisher: publisher, run: nil, band: nil,
+          started: started))
     }
     func spills(_ index: Int) -> [String] {
       read.spills.indices.filter { $0 % count == index - 1 }.map { read.spills[$0] }
