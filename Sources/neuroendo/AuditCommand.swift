@@ -21,7 +21,7 @@ struct AuditCommand: ParsableCommand {
   @Option(name: .customLong("out"), help: "The output directory (default: audit).")
   var outputDirectory = "audit"
 
-  @Option(help: "A pipeline file whose settings (read, normalize) to use.")
+  @Option(help: "A pipeline file whose settings (read, normalize, run) to use.")
   var settings: String?
 
   func run() throws {

@@ -253,19 +253,19 @@ public struct PipelineRunner: Sendable {
       )
       return summary
     }
-    if spilled == nil, pipeline.shard == nil, pipeline.state == nil, !auditOnly {
+    if spilled == nil, pipeline.shard == nil, pipeline.state == nil {
       if pipeline.partitions > 1 {
         return runInPartitions(
           count: pipeline.partitions, directory: directory, started: started,
-          onSample: onSample, progress: progress)
+          auditOnly: auditOnly, onSample: onSample, progress: progress)
       }
       // More input than memory should hold at once: partitions as the inputs require.
       let (most, overflow) = pipeline.partitionSamples.multipliedReportingOverflow(
         by: Self.leastBytesPerSample)
       if pipeline.partitionSamples > 0, !overflow, inputBytes() > most {
         return runInPartitions(
-          count: nil, directory: directory, started: started, onSample: onSample,
-          progress: progress)
+          count: nil, directory: directory, started: started, auditOnly: auditOnly,
+          onSample: onSample, progress: progress)
       }
     }
     let outputs = pipeline.outputs
@@ -540,8 +540,8 @@ public struct PipelineRunner: Sendable {
   /// `count`: as asked (`--partitions N`); `nil`: as many as keep each partition within
   /// ``Pipeline/partitionSamples`` (one: a whole run over the scratch files).
   private func runInPartitions(
-    count asked: Int?, directory: String, started: Date, onSample: (Sample) -> Void,
-    progress: (String) -> Void
+    count asked: Int?, directory: String, started: Date, auditOnly: Bool,
+    onSample: (Sample) -> Void, progress: (String) -> Void
   ) -> RunSummary {
     func failed(_ problems: [String], lockedBy: Int32? = nil) -> RunSummary {
       var summary = RunSummary(
@@ -580,7 +580,7 @@ public struct PipelineRunner: Sendable {
     if count == 1 {
       // Within one partition: a whole run, over the samples read.
       return run(
-        outputDirectory: directory, auditOnly: false, rebuild: false, onSample: onSample,
+        outputDirectory: directory, auditOnly: auditOnly, rebuild: false, onSample: onSample,
         progress: progress,
         spilled: Spilled(
           read: read, paths: read.spills, publisher: publisher, run: nil, band: nil,
@@ -592,7 +592,7 @@ public struct PipelineRunner: Sendable {
     // The patients' pages draw the whole cohort's band: it is gathered first, a partition
     // at a time, so that each partition renders its pages (instead of the merge).
     var band: [PatientReport.CohortBand]?
-    if pipeline.patientReports {
+    if pipeline.patientReports, !auditOnly {
       var values: [Int: PatientReport.CohortBand.Values] = [:]
       for index in 1...count {
         progress("cohort band: partition \(index) of \(count)")
@@ -627,7 +627,8 @@ public struct PipelineRunner: Sendable {
       progress("partition \(index) of \(count)")
       let partDirectory = "\(scratch)/\(index)"
       var summary = PipelineRunner(pipeline: part).run(
-        outputDirectory: partDirectory, auditOnly: false, rebuild: false, onSample: onSample,
+        outputDirectory: partDirectory, auditOnly: auditOnly, rebuild: false,
+        onSample: onSample,
         progress: progress,
         spilled: Spilled(
           read: read, paths: spills(index), publisher: nil, run: publisher.run, band: band))

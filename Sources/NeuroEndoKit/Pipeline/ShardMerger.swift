@@ -173,6 +173,7 @@ public struct ShardMerger: Sendable {
       finished: started, files: first.files, inputProblems: first.inputProblems)
     summary.run = given?.run ?? PipelineRunner.runID(started)
     summary.skippedEntries = first.skippedEntries
+    summary.auditOnly = first.auditOnly
     summary.normalization = Self.normalization(parts.map(\.summary))
     summary.analysis = Self.analysis(parts.map(\.summary))
     summary.notes = [

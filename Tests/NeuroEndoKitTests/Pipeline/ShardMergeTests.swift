@@ -255,6 +255,28 @@ struct ShardMergeTests {
     }
   }
 
+  @Test(
+    "an audit over settings.run.partition_samples partitions itself, and writes the whole audit")
+  func auditInPartitions() throws {
+    let root = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    var pipeline = try PipelineLoader.load(file: Repository.path("Pipelines/sample.yml"))
+    pipeline.partitionSamples = 0
+    let whole = PipelineRunner(pipeline: pipeline).run(
+      outputDirectory: root + "/whole", auditOnly: true)
+    pipeline.partitionSamples = 40  // the sample data hold 150 samples
+    let parted = PipelineRunner(pipeline: pipeline).run(
+      outputDirectory: root + "/parts", auditOnly: true)
+    #expect(parted.outputFailures.isEmpty && parted.auditOnly)
+    #expect(
+      parted.notes.first?.hasPrefix("run in 8 partitions of subjects") == true, "\(parted.notes)")
+    let one = try contents(of: root + "/whole")
+    let parts = try contents(of: root + "/parts")
+    #expect(Set(parts.keys) == ["audit.json", "audit.md", "run-summary.json"])
+    #expect(parts["audit.json"] == one["audit.json"] && parts["audit.md"] == one["audit.md"])
+    #expect(parted.files == whole.files && parted.normalization == whole.normalization)
+  }
+
   @Test("a run in 3 partitions writes what one run writes, and leaves no scratch behind")
   func partitions() throws {
     let root = try temporaryDirectory()
