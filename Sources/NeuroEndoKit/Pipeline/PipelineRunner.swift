@@ -1066,7 +1066,7 @@ public struct PipelineRunner: Sendable {
     if failed { return }
     var pages: [(String, String)]
     if pipeline.shard != nil {
-      pages = [("../\(Self.shardFolder)/\(Self.cohortInputs)", JSONLines.line(cohort))]
+      pages = [("../\(Self.shardFolder)/\(Self.cohortInputs)", cohort.compactJSON)]
     } else {
       let report = CohortReport.build(inputs: cohort, run: summary.run)
       pages = [("cohort.json", report.json), ("cohort.html", report.html)]

@@ -9,7 +9,13 @@ struct PrettyJSON {
   private var empty: [Bool] = []
   private var afterKey = false
 
-  init(capacity: Int = 4096) { bytes.reserveCapacity(capacity) }
+  /// Without line breaks and indentation (`"key":value`), for files only programs read.
+  private let compact: Bool
+
+  init(capacity: Int = 4096, compact: Bool = false) {
+    bytes.reserveCapacity(capacity)
+    self.compact = compact
+  }
 
   /// The document written so far.
   var text: String { String(decoding: bytes, as: UTF8.self) }
@@ -33,6 +39,7 @@ struct PrettyJSON {
     guard let last = empty.indices.last else { return }
     if !empty[last] { write(UInt8(ascii: ",")) }
     empty[last] = false
+    guard !compact else { return }
     write(UInt8(ascii: "\n"))
     indent(empty.count)
   }
@@ -59,6 +66,10 @@ struct PrettyJSON {
 
   private mutating func close(_ bracket: UInt8) {
     let wasEmpty = empty.removeLast()
+    if compact {
+      write(bracket)
+      return
+    }
     write(UInt8(ascii: "\n"))
     if wasEmpty { write(UInt8(ascii: "\n")) }
     indent(empty.count)
@@ -68,7 +79,7 @@ struct PrettyJSON {
   mutating func key(_ name: String) {
     place()
     quote(name)
-    write(" : ")
+    write(compact ? ":" : " : ")
     afterKey = true
   }
 
@@ -335,6 +346,75 @@ extension CohortReport {
     }
     json.field("subjectDays", subjectDays)
     json.field("subjects", subjects)
+    json.key("verdicts")
+    json.beginObject()
+    for (name, count) in verdicts.sorted(by: { $0.key < $1.key }) { json.field(name, count) }
+    json.endObject()
+    json.endObject()
+    return json.document()
+  }
+}
+
+extension CohortReport.Inputs {
+  /// The contributions as one line of compact JSON (what `JSONLines.line` writes, read back
+  /// by JSONDecoder to equal values), without Foundation's encoder: a shard's or partition's
+  /// file of them holds every subject-day's feature values.
+  var compactJSON: String {
+    var json = PrettyJSON(capacity: 4096 + 20 * subjectDays * features.count, compact: true)
+    json.beginObject()
+    json.key("band")
+    json.beginObject()
+    // Keys in the encoder's order: as texts ("10" before "2").
+    for (bin, values) in band.map({ (String($0.key), $0.value) }).sorted(by: { $0.0 < $1.0 }) {
+      json.key(bin)
+      json.beginObject()
+      json.field("subjects", values.subjects)
+      json.key("values")
+      json.beginArray()
+      for value in values.values { json.number(value) }
+      json.endArray()
+      json.endObject()
+    }
+    json.endObject()
+    json.key("features")
+    json.beginObject()
+    for (name, values) in features.sorted(by: { $0.key < $1.key }) {
+      json.key(name)
+      json.beginArray()
+      for value in values { json.number(value) }
+      json.endArray()
+    }
+    json.endObject()
+    json.field("flattenedThreshold", flattenedThreshold)
+    json.key("patients")
+    json.beginArray()
+    for patient in patients {
+      json.beginObject()
+      json.field("days", patient.days)
+      json.field("file", patient.file)
+      json.field("findings", patient.findings)
+      json.field("flattened", patient.flattened)
+      json.field("marked", patient.marked)
+      json.field("subjectID", patient.subjectID)
+      json.endObject()
+    }
+    json.endArray()
+    json.key("patterns")
+    json.beginArray()
+    for pattern in patterns {
+      json.beginObject()
+      json.field("axis", pattern.axis)
+      json.field("count", pattern.count)
+      json.field("pattern", pattern.pattern)
+      json.field("severity", pattern.severity)
+      json.endObject()
+    }
+    json.endArray()
+    json.key("slopes")
+    json.beginArray()
+    for slope in slopes { json.number(slope) }
+    json.endArray()
+    json.field("subjectDays", subjectDays)
     json.key("verdicts")
     json.beginObject()
     for (name, count) in verdicts.sorted(by: { $0.key < $1.key }) { json.field(name, count) }

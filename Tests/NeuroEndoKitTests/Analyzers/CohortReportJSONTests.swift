@@ -44,3 +44,37 @@ struct CohortReportJSONTests {
     #expect(report.prettyJSON == JSONDocument.text(report))
   }
 }
+
+@Suite("cohort inputs of a shard without Foundation's encoder")
+struct CohortInputsJSONTests {
+  @Test("a shard's cohort inputs read back equal, awkward values too, as JSONEncoder's would")
+  func roundTrip() throws {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "neuroendo-inputs-\(UUID())"
+    ).path
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    var pipeline = try PipelineLoader.load(file: Repository.path("Pipelines/sample.yml"))
+    pipeline.shard = Shard(index: 1, count: 2)
+    let summary = PipelineRunner(pipeline: pipeline).run(outputDirectory: root)
+    #expect(summary.outputFailures.isEmpty)
+    let text = try String(
+      contentsOfFile: "\(root)/\(PipelineRunner.shardFolder)/\(PipelineRunner.cohortInputs)",
+      encoding: .utf8)
+    var inputs = try JSONDecoder().decode(CohortReport.Inputs.self, from: Data(text.utf8))
+    #expect(!inputs.patients.isEmpty && !inputs.band.isEmpty && inputs.subjectDays > 0)
+    #expect(inputs.compactJSON == text)
+    #expect(text == JSONLines.line(inputs))  // the bytes JSONEncoder writes
+    inputs.patients.append(
+      CohortReport.Patient(
+        subjectID: "Zoë \"7\"/\\\n\u{1}", file: nil, days: 0, findings: 1, marked: 0,
+        flattened: nil))
+    inputs.features["car_auc_g", default: []] += [1e-300, -0.0, 0.1 + 0.2, 12, 1e22]
+    inputs.band[99] = PatientReport.CohortBand.Values(
+      values: [Double.leastNonzeroMagnitude, 3], subjects: 2)
+    inputs.verdicts["insufficient-data"] = 4
+    let back = try JSONDecoder().decode(
+      CohortReport.Inputs.self, from: Data(inputs.compactJSON.utf8))
+    #expect(back == inputs)
+    #expect(inputs.compactJSON == JSONLines.line(inputs))
+  }
+}
