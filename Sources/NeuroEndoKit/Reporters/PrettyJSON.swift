@@ -303,30 +303,7 @@ extension CohortReport {
     json.endArray()
     json.field("flattenedThreshold", flattenedThreshold)
     json.field("generator", generator)
-    json.key("patients")
-    json.beginArray()
-    for patient in patients {
-      json.beginObject()
-      json.field("days", patient.days)
-      json.field("file", patient.file)
-      json.field("findings", patient.findings)
-      json.field("flattened", patient.flattened)
-      json.field("marked", patient.marked)
-      json.field("subjectID", patient.subjectID)
-      json.endObject()
-    }
-    json.endArray()
-    json.key("patterns")
-    json.beginArray()
-    for pattern in patterns {
-      json.beginObject()
-      json.field("axis", pattern.axis)
-      json.field("count", pattern.count)
-      json.field("pattern", pattern.pattern)
-      json.field("severity", pattern.severity)
-      json.endObject()
-    }
-    json.endArray()
+    json.cohortRows(patients: patients, patterns: patterns)
     json.field("run", run)
     json.field("schema", schema)
     json.field("schemaVersion", schemaVersion)
@@ -346,10 +323,7 @@ extension CohortReport {
     }
     json.field("subjectDays", subjectDays)
     json.field("subjects", subjects)
-    json.key("verdicts")
-    json.beginObject()
-    for (name, count) in verdicts.sorted(by: { $0.key < $1.key }) { json.field(name, count) }
-    json.endObject()
+    json.counts("verdicts", verdicts)
     json.endObject()
     return json.document()
   }
@@ -386,40 +360,54 @@ extension CohortReport.Inputs {
     }
     json.endObject()
     json.field("flattenedThreshold", flattenedThreshold)
-    json.key("patients")
-    json.beginArray()
-    for patient in patients {
-      json.beginObject()
-      json.field("days", patient.days)
-      json.field("file", patient.file)
-      json.field("findings", patient.findings)
-      json.field("flattened", patient.flattened)
-      json.field("marked", patient.marked)
-      json.field("subjectID", patient.subjectID)
-      json.endObject()
-    }
-    json.endArray()
-    json.key("patterns")
-    json.beginArray()
-    for pattern in patterns {
-      json.beginObject()
-      json.field("axis", pattern.axis)
-      json.field("count", pattern.count)
-      json.field("pattern", pattern.pattern)
-      json.field("severity", pattern.severity)
-      json.endObject()
-    }
-    json.endArray()
+    json.cohortRows(patients: patients, patterns: patterns)
     json.key("slopes")
     json.beginArray()
     for slope in slopes { json.number(slope) }
     json.endArray()
     json.field("subjectDays", subjectDays)
-    json.key("verdicts")
-    json.beginObject()
-    for (name, count) in verdicts.sorted(by: { $0.key < $1.key }) { json.field(name, count) }
-    json.endObject()
+    json.counts("verdicts", verdicts)
     json.endObject()
     return json.document()
+  }
+}
+
+extension PrettyJSON {
+  /// The `patients` and `patterns` keys the cohort report and its inputs share.
+  mutating func cohortRows(
+    patients: [CohortReport.Patient], patterns: [CohortReport.PatternCount]
+  ) {
+    key("patients")
+    beginArray()
+    for patient in patients {
+      beginObject()
+      field("days", patient.days)
+      field("file", patient.file)
+      field("findings", patient.findings)
+      field("flattened", patient.flattened)
+      field("marked", patient.marked)
+      field("subjectID", patient.subjectID)
+      endObject()
+    }
+    endArray()
+    key("patterns")
+    beginArray()
+    for pattern in patterns {
+      beginObject()
+      field("axis", pattern.axis)
+      field("count", pattern.count)
+      field("pattern", pattern.pattern)
+      field("severity", pattern.severity)
+      endObject()
+    }
+    endArray()
+  }
+
+  /// `"name" : {counts by key, keys sorted}`.
+  mutating func counts(_ name: String, _ counts: [String: Int]) {
+    key(name)
+    beginObject()
+    for (name, count) in counts.sorted(by: { $0.key < $1.key }) { field(name, count) }
+    endObject()
   }
 }
