@@ -22,7 +22,7 @@ struct AnalyzeCommand: ParsableCommand {
   @Option(name: .customLong("out"), help: "The output directory.")
   var outputDirectory: String
 
-  @Option(help: "A pipeline file whose settings (normalize, analyze) to use.")
+  @Option(help: "A pipeline file whose settings (read, normalize, analyze, reports, run) to use.")
   var settings: String?
 
   @Option(help: "The protocol event response times count from (default: stressor).")

@@ -11,7 +11,7 @@ public struct PipelineRunner: Sendable {
   public init(pipeline: Pipeline) { self.pipeline = pipeline }
 
   /// What a run in partitions reads once: every file's summary and rejections (they go to
-  /// the first partition, as to the first shard), and each partition's samples in a
+  /// the first partition, as to the first shard), and each bucket of subjects' samples in a
   /// scratch file (``SampleSpill``).
   struct ReadOnce: Sendable {
     var files: [FileReadSummary] = []
@@ -31,13 +31,13 @@ public struct PipelineRunner: Sendable {
   private struct Spilled {
     var read: ReadOnce
     var paths: [String]
+    /// The publisher of the output directory, for a whole run over the scratch files.
     var publisher: OutputPublisher?
-    /// The run's id, for a partition (the merged run's).
-    var run: String?
+    /// The run's id and start (before its inputs were read): a partition's are the run's.
+    var run: String
+    var started: Date
     /// The whole cohort's band, for a partition that renders its patients' pages itself.
     var band: [PatientReport.CohortBand]?
-    /// When the run began (before its inputs were read), for a whole run over them.
-    var started: Date?
   }
 
   /// Reads every input of a pipeline without state: each file's samples and rejections to
@@ -278,7 +278,7 @@ public struct PipelineRunner: Sendable {
       return summary
     }
     // Every output is staged, and published together at the end (``OutputPublisher``).
-    summary.run = spilled?.publisher?.run ?? spilled?.run ?? Self.runID(started)
+    summary.run = spilled?.run ?? Self.runID(started)
     summary.auditOnly = auditOnly
     var publisher: OutputPublisher?
     var sampleSink: TableSink?
@@ -525,13 +525,18 @@ public struct PipelineRunner: Sendable {
   /// most `limit` samples, given each bucket's samples.
   static func partitionCount(counts: [Int], limit: Int) -> Int {
     var count = 1
-    while count < counts.count {
-      var sizes = Array(repeating: 0, count: count)
-      for (bucket, samples) in counts.enumerated() { sizes[bucket % count] += samples }
-      if sizes.max()! <= limit { break }
+    while count < counts.count, partitionSizes(counts: counts, count: count).max()! > limit {
       count *= 2
     }
     return count
+  }
+
+  /// The samples of each of `count` partitions, given each bucket's: partition K holds the
+  /// buckets B with B mod count = K - 1.
+  static func partitionSizes(counts: [Int], count: Int) -> [Int] {
+    var sizes = Array(repeating: 0, count: count)
+    for (bucket, samples) in counts.enumerated() { sizes[bucket % count] += samples }
+    return sizes
   }
 
   /// Runs the pipeline in partitions of subjects, one in memory at a time: the inputs are
@@ -583,7 +588,7 @@ public struct PipelineRunner: Sendable {
         outputDirectory: directory, auditOnly: auditOnly, rebuild: false, onSample: onSample,
         progress: progress,
         spilled: Spilled(
-          read: read, paths: read.spills, publisher: publisher, run: nil, band: nil,
+          read: read, paths: read.spills, publisher: publisher, run: publisher.run,
           started: started))
     }
     func spills(_ index: Int) -> [String] {
@@ -611,11 +616,8 @@ public struct PipelineRunner: Sendable {
           samples, zonesByFile: read.zonesByFile, into: &ignored,
           diaryRejections: &diaryRejections
         ).samples
-        let part = PatientReport.CohortBand.values(normalized, settings: pipeline.analyzers)
-        values.merge(part) {
-          PatientReport.CohortBand.Values(
-            values: $0.values + $1.values, subjects: $0.subjects + $1.subjects)
-        }
+        PatientReport.CohortBand.pool(
+          &values, PatientReport.CohortBand.values(normalized, settings: pipeline.analyzers))
       }
       band = PatientReport.CohortBand.band(values)
     }
@@ -631,7 +633,7 @@ public struct PipelineRunner: Sendable {
         onSample: onSample,
         progress: progress,
         spilled: Spilled(
-          read: read, paths: spills(index), publisher: nil, run: publisher.run, band: band))
+          read: read, paths: spills(index), run: publisher.run, started: started, band: band))
       guard summary.outputFailures.isEmpty else {
         summary.outputFailures.append(
           "partition \(index) of \(count) could not be written; \(directory) was left as it was")
@@ -641,10 +643,7 @@ public struct PipelineRunner: Sendable {
       directories.append(partDirectory)
     }
     progress("merging \(count) partitions")
-    let largest =
-      (1...count).map { index in
-        read.counts.indices.filter { $0 % count == index - 1 }.reduce(0) { $0 + read.counts[$1] }
-      }.max() ?? 0
+    let largest = Self.partitionSizes(counts: read.counts, count: count).max() ?? 0
     var note =
       asked == nil
       ? "run in \(count) partitions of subjects (at most \(largest) samples each; settings.run.partition_samples: \(limit)), one in memory at a time, then merged"

@@ -392,10 +392,10 @@ public struct ShardMerger: Sendable {
       // A patient whose page is there was rendered whole (by a partition given the band).
       let rendered = Set(names.filter { $0.hasSuffix(".html") }.map { $0.dropLast(5) })
       for name in names.sorted() where !name.hasPrefix(".") {
-        let base =
-          name.hasSuffix(".json")
-          ? name.dropLast(5) : name.hasSuffix(".md") ? name.dropLast(3) : name.dropLast(5)
-        if name.hasSuffix(".fhir.json") || rendered.contains(base) {
+        let base = [".json", ".md", ".html"].first(where: name.hasSuffix).map {
+          name.dropLast($0.count)
+        }
+        if name.hasSuffix(".fhir.json") || base.map(rendered.contains) == true {
           bundles.append((patients, name))
         } else if name.hasSuffix(".json") {
           models.append((patients, name))
@@ -410,7 +410,7 @@ public struct ShardMerger: Sendable {
     let run = summary.run
     let band = PatientReport.CohortBand.band(pooled.band)
     let reportRows = pooled.patients.filter { $0.file != nil }.count
-    var cohort: CohortReport? = CohortReport.build(inputs: consume pooled, run: run)
+    let cohort = CohortReport.build(inputs: consume pooled, run: run)
     let staged = publisher.stagedPath(folder)
     // Patient reports were written when the shards made a patients folder (not with
     // settings.reports.patients: false).
@@ -469,15 +469,15 @@ public struct ShardMerger: Sendable {
         failures.append("cannot copy \(from): \(error.localizedDescription)")
       }
     }
+    // One page in memory at a time (a large cohort's are tens of megabytes each).
     for name in ["cohort.json", "cohort.html"] where failures.isEmpty {
       do throws(OutputError) {
         try AtomicFileWriter.write(
-          name == "cohort.json" ? cohort!.json : cohort!.html, to: "\(staged)/\(name)")
+          name == "cohort.json" ? cohort.json : cohort.html, to: "\(staged)/\(name)")
       } catch {
         failures.append(error.description)
       }
     }
-    cohort = nil
     summary.outputFailures += failures
     guard failures.isEmpty else { return }
     summary.outputs["reports"] = folder

@@ -175,11 +175,7 @@ public struct CohortReport: Sendable, Hashable, Codable {
       subjectDays += other.subjectDays
       for (name, values) in other.features { features[name, default: []] += values }
       patients += other.patients
-      for (bin, values) in other.band {
-        band[bin, default: PatientReport.CohortBand.Values(values: [], subjects: 0)].values +=
-          values.values
-        band[bin]!.subjects += values.subjects
-      }
+      PatientReport.CohortBand.pool(&band, other.band)
     }
   }
 

@@ -314,6 +314,15 @@ extension PatientReport.CohortBand {
     return binned
   }
 
+  /// Adds the values of other subjects' bins to `values` (shards and partitions are of
+  /// different subjects, so their subject counts add up).
+  public static func pool(_ values: inout [Int: Values], _ other: [Int: Values]) {
+    for (bin, part) in other {
+      values[bin, default: Values(values: [], subjects: 0)].values += part.values
+      values[bin]!.subjects += part.subjects
+    }
+  }
+
   /// The cohort's band: the quartiles of each bin with more than ``minimumSubjects``
   /// subjects.
   public static func band(_ binned: [Int: Values]) -> [Self] {

@@ -226,10 +226,15 @@ struct ShardMergeTests {
       pipeline.partitionSamples = limit
       let output = "\(root)/limit-\(limit)"
       var delivered = 0
+      var reading: Date?  // when the input began to be read
       let parted = PipelineRunner(pipeline: pipeline).run(
-        outputDirectory: output, onSample: { _ in delivered += 1 })
+        outputDirectory: output, onSample: { _ in delivered += 1 },
+        progress: { if reading == nil, $0.hasPrefix("reading ") { reading = Date() } })
       #expect(parted.outputFailures.isEmpty)
       #expect(delivered == 420)
+      // The run started before its inputs were read (the partitions' summaries, read back by
+      // the merge, keep whole seconds).
+      #expect(reading != nil && parted.started <= reading!)
       if partitions > 1 {
         #expect(parted.notes.count == 1)
         #expect(
