@@ -242,31 +242,17 @@ struct SampleScreens {
       ].append(index)
     }
     for indices in groups.values where indices.count >= 3 {
-      // Plain numbers of the group, so that comparing every pair copies no samples.
-      let minutes = indices.map { samples[$0].circadian?.minutesSinceWaking }
       let values = indices.map { samples[$0].value.value }
       let alternative = Self.alternativeFactor[samples[indices[0]].sample.analyte]!
       let spread = max(alternative.factor, 1 / alternative.factor)
       guard spread >= 2 else { continue }
       let ratio = min(settings.unitMixupRatio, spread / 2.0.squareRoot())
       let closeness = min(2, spread.squareRoot())
-      var others: [Double] = []
+      let medians = Self.mediansOfOthers(
+        values: values, minutes: indices.map { samples[$0].circadian?.minutesSinceWaking },
+        window: settings.unitMixupWindow)
       for (position, index) in indices.enumerated() {
-        others.removeAll(keepingCapacity: true)
-        let mine = minutes[position]
-        for other in values.indices where other != position {
-          // Without a place in the day a value is compared with all the others.
-          guard let mine, let theirs = minutes[other] else {
-            if mine == nil { others.append(values[other]) }
-            continue
-          }
-          if abs(theirs - mine) <= settings.unitMixupWindow { others.append(values[other]) }
-        }
-        guard others.count >= 2 else { continue }
-        others.sort()
-        let middle = others.count / 2
-        let median =
-          others.count % 2 == 1 ? others[middle] : (others[middle - 1] + others[middle]) / 2
+        guard let median = medians[position] else { continue }
         let value = values[position]
         guard median > 0, value > 0 else { continue }
         let off = max(value / median, median / value)
@@ -288,6 +274,61 @@ struct SampleScreens {
           ))
       }
     }
+  }
+
+  /// For each value, the median of the other values it is compared with: those within
+  /// `window` minutes of it in time since waking, or, for a value without a place in the day,
+  /// all the others (a value with one is not compared with those without). Nil where fewer
+  /// than two. The windows slide over the values sorted by time, so a subject with many
+  /// samples costs n log n plus the window's moves, not n squared.
+  static func mediansOfOthers(values: [Double], minutes: [Double?], window: Double) -> [Double?] {
+    var medians = [Double?](repeating: nil, count: values.count)
+    let untimed = values.indices.filter { minutes[$0] == nil }
+    if !untimed.isEmpty {
+      let all = values.sorted()
+      for position in untimed { medians[position] = medianExcluding(values[position], in: all) }
+    }
+    let timed = values.indices.filter { minutes[$0].map { !$0.isNaN } ?? false }
+      .sorted { minutes[$0]! < minutes[$1]! }
+    var inWindow: [Double] = []
+    var lower = 0
+    var upper = 0
+    for position in timed {
+      let mine = minutes[position]!
+      // The same test as |theirs - mine| <= window, from each side.
+      while upper < timed.count, minutes[timed[upper]]! - mine <= window {
+        let value = values[timed[upper]]
+        inWindow.insert(value, at: lowerBound(value, in: inWindow))
+        upper += 1
+      }
+      while lower < upper, mine - minutes[timed[lower]]! > window {
+        inWindow.remove(at: lowerBound(values[timed[lower]], in: inWindow))
+        lower += 1
+      }
+      medians[position] = medianExcluding(values[position], in: inWindow)
+    }
+    return medians
+  }
+
+  /// The median of sorted values without one occurrence of `value` (which they hold).
+  private static func medianExcluding(_ value: Double, in sorted: [Double]) -> Double? {
+    let count = sorted.count - 1
+    guard count >= 2 else { return nil }
+    let skipped = lowerBound(value, in: sorted)
+    func element(_ rank: Int) -> Double { sorted[rank < skipped ? rank : rank + 1] }
+    let middle = count / 2
+    return count % 2 == 1 ? element(middle) : (element(middle - 1) + element(middle)) / 2
+  }
+
+  /// The first index of sorted values not below `value`.
+  private static func lowerBound(_ value: Double, in sorted: [Double]) -> Int {
+    var low = 0
+    var high = sorted.count
+    while low < high {
+      let middle = (low + high) / 2
+      if sorted[middle] < value { low = middle + 1 } else { high = middle }
+    }
+    return low
   }
 
   private func format(_ value: Double) -> String { NumberText.short(value) }

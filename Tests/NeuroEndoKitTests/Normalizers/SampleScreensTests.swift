@@ -81,6 +81,46 @@ struct SampleScreensTests {
     )
   }
 
+  @Test(
+    "the mix-up medians slide over the day and equal the median of every comparable other value")
+  func mixupMediansEqualPairwise() {
+    // The definition, pair by pair: a timed value's others are the timed values within the
+    // window of it; an untimed value's others are all the rest.
+    func pairwise(_ values: [Double], _ minutes: [Double?], _ window: Double) -> [Double?] {
+      values.indices.map { position in
+        var others: [Double] = []
+        for other in values.indices where other != position {
+          guard let mine = minutes[position], let theirs = minutes[other] else {
+            if minutes[position] == nil { others.append(values[other]) }
+            continue
+          }
+          if abs(theirs - mine) <= window { others.append(values[other]) }
+        }
+        guard others.count >= 2 else { return nil }
+        others.sort()
+        let middle = others.count / 2
+        return others.count % 2 == 1 ? others[middle] : (others[middle - 1] + others[middle]) / 2
+      }
+    }
+    var generator = SplitMix64(seed: 229)
+    var compared = 0
+    for round in 0..<400 {
+      let count = 1 + Int(generator.next() % 60)
+      // Few distinct values and times, so that ties and window edges come up often.
+      let values = (0..<count).map { _ in Double(generator.next() % 12) * 1.5 + 0.25 }
+      let minutes: [Double?] = (0..<count).map { _ in
+        generator.next() % 7 == 0 ? nil : Double(generator.next() % 40) * 15 - 60
+      }
+      let window = [0, 15, 90, 1e9][round % 4]
+      let expected = pairwise(values, minutes, Double(window))
+      #expect(
+        SampleScreens.mediansOfOthers(values: values, minutes: minutes, window: Double(window))
+          == expected)
+      compared += expected.compactMap { $0 }.count
+    }
+    #expect(compared > 5_000)
+  }
+
   @Test("thresholds come from the pipeline file; mistakes are reported with their line")
   func settings() throws {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
