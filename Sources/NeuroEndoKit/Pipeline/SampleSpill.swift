@@ -51,10 +51,7 @@ enum SampleSpill {
 final class SpillWriter {
   let path: String
   private let descriptor: Int32
-  private var buffer: [UInt8] = []
-  private var texts: [String: Int] = [:]
-  /// The last text numbered in each slot (subject, file, column, others).
-  private var recent: [(text: String, number: Int)?] = Array(repeating: nil, count: 4)
+  private var encoder = SpillEncoder()
 
   /// Creates (or empties) the file at `path`.
   init(path: String) throws(OutputError) {
@@ -63,13 +60,45 @@ final class SpillWriter {
     guard descriptor >= 0 else {
       throw OutputError(path: path, message: String(cString: strerror(errno)))
     }
-    buffer.reserveCapacity(SampleSpill.chunk + 4096)
+    encoder.buffer.reserveCapacity(SampleSpill.chunk + 4096)
   }
 
   deinit { close(descriptor) }
 
   /// Appends one sample and its place in the run's read order.
   func write(_ sample: Sample, sequence: Int) throws(OutputError) {
+    encoder.append(sample, sequence: sequence)
+    if encoder.buffer.count >= SampleSpill.chunk { try flush() }
+  }
+
+  /// Writes what is buffered.
+  func flush() throws(OutputError) {
+    var written = 0
+    while written < encoder.buffer.count {
+      let count = encoder.buffer.withUnsafeBytes { bytes in
+        Foundation.write(descriptor, bytes.baseAddress! + written, bytes.count - written)
+      }
+      if count < 0 {
+        if errno == EINTR { continue }
+        throw OutputError(path: path, message: String(cString: strerror(errno)))
+      }
+      written += count
+    }
+    encoder.buffer.removeAll(keepingCapacity: true)
+  }
+}
+
+/// Encodes samples into bytes. A value type, so that the many small appends of a sample
+/// are checked for exclusive access when compiled, not one by one at run time (as the
+/// stored properties of a class are).
+struct SpillEncoder {
+  var buffer: [UInt8] = []
+  private var texts: [String: Int] = [:]
+  /// The last text numbered in each slot (subject, file, column, others).
+  private var recent: [(text: String, number: Int)?] = Array(repeating: nil, count: 4)
+
+  /// Appends one sample and its place in the run's read order.
+  mutating func append(_ sample: Sample, sequence: Int) {
     let start = buffer.count
     buffer.append(contentsOf: [0, 0, 0, 0])
     unsigned(UInt64(sequence))
@@ -134,26 +163,9 @@ final class SpillWriter {
     if let path = location.path { text(path) }
     let length = UInt32(buffer.count - start - 4)
     for index in 0..<4 { buffer[start + index] = UInt8(truncatingIfNeeded: length >> (8 * index)) }
-    if buffer.count >= SampleSpill.chunk { try flush() }
   }
 
-  /// Writes what is buffered.
-  func flush() throws(OutputError) {
-    var written = 0
-    while written < buffer.count {
-      let count = buffer.withUnsafeBytes { bytes in
-        Foundation.write(descriptor, bytes.baseAddress! + written, bytes.count - written)
-      }
-      if count < 0 {
-        if errno == EINTR { continue }
-        throw OutputError(path: path, message: String(cString: strerror(errno)))
-      }
-      written += count
-    }
-    buffer.removeAll(keepingCapacity: true)
-  }
-
-  private func unsigned(_ value: UInt64) {
+  private mutating func unsigned(_ value: UInt64) {
     var value = value
     while value >= 0x80 {
       buffer.append(UInt8(truncatingIfNeeded: value) | 0x80)
@@ -162,11 +174,11 @@ final class SpillWriter {
     buffer.append(UInt8(value))
   }
 
-  private func signed(_ value: Int) {
+  private mutating func signed(_ value: Int) {
     unsigned(UInt64(bitPattern: Int64((value << 1) ^ (value >> 63))))
   }
 
-  private func number(_ value: Double) {
+  private mutating func number(_ value: Double) {
     let bits = value.bitPattern
     for index in 0..<8 { buffer.append(UInt8(truncatingIfNeeded: bits >> (8 * index))) }
   }
@@ -174,7 +186,7 @@ final class SpillWriter {
   /// A text: its number when written before (plus one), or 0, its length and its bytes.
   /// `slot`: the field's place among the last texts written (consecutive samples mostly
   /// repeat their subject, file and column, and a comparison is cheaper than hashing).
-  private func text(_ value: String, slot: Int = 3) {
+  private mutating func text(_ value: String, slot: Int = 3) {
     if let last = recent[slot], last.text == value {
       unsigned(UInt64(last.number + 1))
       return
@@ -196,7 +208,7 @@ final class SpillWriter {
     }
   }
 
-  private func time(_ time: CollectionTime) {
+  private mutating func time(_ time: CollectionTime) {
     let local = time.local
     signed(local.year)
     buffer.append(contentsOf: [

@@ -21,38 +21,47 @@ public struct CSVTableWriter {
     var capacity = fields.count + 1  // the commas and the line break
     for field in fields { capacity += 2 * field.utf8.count + 2 }
     return String(unsafeUninitializedCapacity: capacity) { buffer in
+      // The end is passed along, not captured: a captured variable is checked for
+      // exclusive access at run time on every byte.
       var end = 0
-      func append(_ byte: UInt8) {
-        buffer[end] = byte
+      for (index, text) in fields.enumerated() {
+        if index > 0 {
+          buffer[end] = 0x2C
+          end += 1
+        }
+        var text = text
+        end = text.withUTF8 { [end] bytes in put(bytes, into: buffer, at: end) }
+      }
+      buffer[end] = 0x0A
+      return end + 1
+    }
+  }
+
+  /// Writes one field's bytes at `start`, quoted when they need it, and returns their end.
+  private static func put(
+    _ bytes: UnsafeBufferPointer<UInt8>, into buffer: UnsafeMutableBufferPointer<UInt8>,
+    at start: Int
+  ) -> Int {
+    // Bytes, not characters: "\r\n" is one Character and would hide both breaks.
+    guard bytes.contains(where: needsQuotes) else {
+      guard let base = bytes.baseAddress, !bytes.isEmpty else { return start }
+      UnsafeMutableRawPointer(buffer.baseAddress! + start).copyMemory(
+        from: base, byteCount: bytes.count)
+      return start + bytes.count
+    }
+    var end = start
+    buffer[end] = 0x22
+    end += 1
+    for byte in bytes {
+      if byte == 0x22 {
+        buffer[end] = 0x22
         end += 1
       }
-      func field(_ bytes: UnsafeBufferPointer<UInt8>) {
-        // Bytes, not characters: "\r\n" is one Character and would hide both breaks.
-        let quoted = bytes.contains(where: needsQuotes)
-        guard quoted else {
-          if let base = bytes.baseAddress, !bytes.isEmpty {
-            UnsafeMutableRawPointer(buffer.baseAddress! + end).copyMemory(
-              from: base, byteCount: bytes.count)
-            end += bytes.count
-          }
-          return
-        }
-        append(0x22)
-        for byte in bytes {
-          if byte == 0x22 { append(0x22) }
-          append(byte)
-        }
-        append(0x22)
-      }
-      for (index, text) in fields.enumerated() {
-        if index > 0 { append(0x2C) }
-        if text.utf8.withContiguousStorageIfAvailable(field) == nil {
-          Array(text.utf8).withUnsafeBufferPointer(field)
-        }
-      }
-      append(0x0A)
-      return end
+      buffer[end] = byte
+      end += 1
     }
+    buffer[end] = 0x22
+    return end + 1
   }
 
   /// Whether a field holding the byte is quoted: a comma, quote, or line break.
