@@ -8,9 +8,9 @@ enum ParallelMap {
   /// The number of threads used: the active processor count.
   static var width: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 
-  /// `values.map(transform)`, computed in contiguous slices, one per thread.
+  /// `values.map(transform)`, computed in contiguous slices, one per thread (`width` threads).
   static func map<Value: Sendable, Result: Sendable>(
-    _ values: ArraySlice<Value>, _ transform: @Sendable (Value) -> Result
+    _ values: ArraySlice<Value>, width: Int = width, _ transform: @Sendable (Value) -> Result
   ) -> [Result] {
     let width = min(width, values.count)
     guard width > 1 else { return values.map(transform) }
@@ -42,6 +42,21 @@ enum ParallelMap {
       lower = upper
     }
   }
+}
+
+/// Callbacks of work running on several threads (partitions at once), called one at a time.
+final class SerializedCalls: @unchecked Sendable {
+  private let lock = NSLock()
+  private let onSample: (Sample) -> Void
+  private let onProgress: (String) -> Void
+
+  init(onSample: @escaping (Sample) -> Void, progress: @escaping (String) -> Void) {
+    self.onSample = onSample
+    onProgress = progress
+  }
+
+  func sample(_ sample: Sample) { lock.withLock { onSample(sample) } }
+  func progress(_ message: String) { lock.withLock { onProgress(message) } }
 }
 
 /// A pointer handed to the threads of one `concurrentPerform`; each thread writes only its

@@ -7,6 +7,10 @@ public struct PipelineRunner: Sendable {
   /// The pipeline to run.
   public var pipeline: Pipeline
 
+  /// How many partitions of a run in partitions run at once, each on its own thread: the
+  /// cores by default. Together they stay within ``Pipeline/partitionSamples``.
+  public var partitionsAtOnce = ParallelMap.width
+
   /// Creates a runner.
   public init(pipeline: Pipeline) { self.pipeline = pipeline }
 
@@ -254,18 +258,21 @@ public struct PipelineRunner: Sendable {
       return summary
     }
     if spilled == nil, pipeline.shard == nil, pipeline.state == nil {
-      if pipeline.partitions > 1 {
-        return runInPartitions(
-          count: pipeline.partitions, directory: directory, started: started,
-          auditOnly: auditOnly, onSample: onSample, progress: progress)
-      }
-      // More input than memory should hold at once: partitions as the inputs require.
+      // Asked for, or more input than memory should hold at once: partitions as the
+      // inputs require.
       let (most, overflow) = pipeline.partitionSamples.multipliedReportingOverflow(
         by: Self.leastBytesPerSample)
-      if pipeline.partitionSamples > 0, !overflow, inputBytes() > most {
-        return runInPartitions(
-          count: nil, directory: directory, started: started, auditOnly: auditOnly,
-          onSample: onSample, progress: progress)
+      if pipeline.partitions > 1
+        || (pipeline.partitionSamples > 0 && !overflow && inputBytes() > most)
+      {
+        // The partitions call back from the threads they run on, for this call only.
+        return withoutActuallyEscaping(onSample) { onSample in
+          withoutActuallyEscaping(progress) { progress in
+            runInPartitions(
+              count: pipeline.partitions > 1 ? pipeline.partitions : nil, directory: directory,
+              started: started, auditOnly: auditOnly, onSample: onSample, progress: progress)
+          }
+        }
       }
     }
     let outputs = pipeline.outputs
@@ -531,6 +538,12 @@ public struct PipelineRunner: Sendable {
     return count
   }
 
+  /// The scratch files of partition `index` (1-based) of `count`: buckets B with
+  /// B mod count = index - 1.
+  private static func spills(_ spills: [String], partition index: Int, of count: Int) -> [String] {
+    spills.indices.filter { $0 % count == index - 1 }.map { spills[$0] }
+  }
+
   /// The samples of each of `count` partitions, given each bucket's: partition K holds the
   /// buckets B with B mod count = K - 1.
   static func partitionSizes(counts: [Int], count: Int) -> [Int] {
@@ -546,7 +559,7 @@ public struct PipelineRunner: Sendable {
   /// ``Pipeline/partitionSamples`` (one: a whole run over the scratch files).
   private func runInPartitions(
     count asked: Int?, directory: String, started: Date, auditOnly: Bool,
-    onSample: (Sample) -> Void, progress: (String) -> Void
+    onSample: @escaping (Sample) -> Void, progress: @escaping (String) -> Void
   ) -> RunSummary {
     func failed(_ problems: [String], lockedBy: Int32? = nil) -> RunSummary {
       var summary = RunSummary(
@@ -581,7 +594,13 @@ public struct PipelineRunner: Sendable {
       return failed([error.description, "partitions: \(directory) was left as it was"])
     }
     let limit = pipeline.partitionSamples
-    let count = asked ?? Self.partitionCount(counts: read.counts, limit: limit)
+    // Partitions run on every core, so as many are in memory at once: within the limit
+    // together. A run within the limit runs whole (it uses the cores itself).
+    let width = max(1, partitionsAtOnce)
+    let count =
+      asked
+      ?? (Self.partitionCount(counts: read.counts, limit: limit) == 1
+        ? 1 : Self.partitionCount(counts: read.counts, limit: max(1, limit / width)))
     if count == 1 {
       // Within one partition: a whole run, over the samples read.
       return run(
@@ -591,66 +610,78 @@ public struct PipelineRunner: Sendable {
           read: read, paths: read.spills, publisher: publisher, run: publisher.run,
           started: started))
     }
-    func spills(_ index: Int) -> [String] {
-      read.spills.indices.filter { $0 % count == index - 1 }.map { read.spills[$0] }
-    }
     // The patients' pages draw the whole cohort's band: it is gathered first, a partition
     // at a time, so that each partition renders its pages (instead of the merge).
+    // Calls from partitions running at once reach the caller one at a time.
+    let calls = SerializedCalls(onSample: onSample, progress: progress)
+    let partitions = Array(1...count)[...]
     var band: [PatientReport.CohortBand]?
     if pipeline.patientReports, !auditOnly {
-      var values: [Int: PatientReport.CohortBand.Values] = [:]
-      for index in 1...count {
-        progress("cohort band: partition \(index) of \(count)")
+      let pipeline = pipeline
+      let bandValues = ParallelMap.map(partitions, width: width) {
+        index -> Result<[Int: PatientReport.CohortBand.Values], OutputError> in
+        calls.progress("cohort band: partition \(index) of \(count)")
         var samples: [Sample] = []
         do throws(OutputError) {
-          var reader = try SpillMerge(paths: spills(index))
+          var reader = try SpillMerge(paths: Self.spills(read.spills, partition: index, of: count))
           defer { reader.close() }
           while let (_, sample) = try reader.next() { samples.append(sample) }
         } catch {
-          return failed([error.description, "partitions: \(directory) was left as it was"])
+          return .failure(error)
         }
         var ignored = RunSummary(
           pipeline: pipeline.name, started: started, finished: started, files: [])
         var diaryRejections: [Rejection] = []
-        let normalized = normalize(
+        let normalized = PipelineRunner(pipeline: pipeline).normalize(
           samples, zonesByFile: read.zonesByFile, into: &ignored,
           diaryRejections: &diaryRejections
         ).samples
-        PatientReport.CohortBand.pool(
-          &values, PatientReport.CohortBand.values(normalized, settings: pipeline.analyzers))
+        return .success(PatientReport.CohortBand.values(normalized, settings: pipeline.analyzers))
+      }
+      // Pooled in partition order, as one partition at a time would.
+      var values: [Int: PatientReport.CohortBand.Values] = [:]
+      for result in bandValues {
+        switch result {
+        case .success(let part): PatientReport.CohortBand.pool(&values, part)
+        case .failure(let error):
+          return failed([error.description, "partitions: \(directory) was left as it was"])
+        }
       }
       band = PatientReport.CohortBand.band(values)
     }
-    var directories: [String] = []
-    for index in 1...count {
+    let run = publisher.run
+    let summaries = ParallelMap.map(partitions, width: width) { [pipeline, band] index in
       var part = pipeline
       part.partitions = 1
       part.shard = Shard(index: index, count: count)
-      progress("partition \(index) of \(count)")
-      let partDirectory = "\(scratch)/\(index)"
-      var summary = PipelineRunner(pipeline: part).run(
-        outputDirectory: partDirectory, auditOnly: auditOnly, rebuild: false,
-        onSample: onSample,
-        progress: progress,
+      calls.progress("partition \(index) of \(count)")
+      return PipelineRunner(pipeline: part).run(
+        outputDirectory: "\(scratch)/\(index)", auditOnly: auditOnly, rebuild: false,
+        onSample: calls.sample, progress: calls.progress,
         spilled: Spilled(
-          read: read, paths: spills(index), run: publisher.run, started: started, band: band))
+          read: read, paths: Self.spills(read.spills, partition: index, of: count), run: run,
+          started: started, band: band))
+    }
+    var directories: [String] = []
+    for (index, var summary) in zip(partitions, summaries) {
       guard summary.outputFailures.isEmpty else {
         summary.outputFailures.append(
           "partition \(index) of \(count) could not be written; \(directory) was left as it was")
         summary.shard = nil
         return summary
       }
-      directories.append(partDirectory)
+      directories.append("\(scratch)/\(index)")
     }
     progress("merging \(count) partitions")
     let largest = Self.partitionSizes(counts: read.counts, count: count).max() ?? 0
+    let atOnce = min(width, count) == 1 ? "one" : "\(min(width, count))"
     var note =
       asked == nil
-      ? "run in \(count) partitions of subjects (at most \(largest) samples each; settings.run.partition_samples: \(limit)), one in memory at a time, then merged"
-      : "run in \(count) partitions of subjects (--partitions), one in memory at a time, then merged"
-    if asked == nil, largest > limit {
+      ? "run in \(count) partitions of subjects (at most \(largest) samples each; settings.run.partition_samples: \(limit)), \(atOnce) in memory at a time, then merged"
+      : "run in \(count) partitions of subjects (--partitions), \(atOnce) in memory at a time, then merged"
+    if asked == nil, largest * min(width, count) > limit {
       note +=
-        "; a partition holds more than settings.run.partition_samples (\(Self.spillBuckets) partitions at most)"
+        "; the partitions in memory at once hold more than settings.run.partition_samples (\(Self.spillBuckets) partitions at most)"
     }
     var merger = ShardMerger(directories: directories)
     merger.movesFiles = true  // scratch, in the staging directory: moved, not copied

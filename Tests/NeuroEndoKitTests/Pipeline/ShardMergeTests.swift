@@ -222,12 +222,16 @@ struct ShardMergeTests {
     let whole = PipelineRunner(pipeline: pipeline).run()
     #expect(whole.notes.isEmpty)
     let one = try contents(of: root + "/one")
-    for (limit, partitions) in [(100, 8), (1000, 1)] {
+    // Partitions that run at once (two, as on two cores) hold the limit together: twice
+    // as many partitions, half as large.
+    for (limit, atOnce, partitions) in [(100, 1, 8), (100, 2, 16), (1000, 2, 1)] {
       pipeline.partitionSamples = limit
-      let output = "\(root)/limit-\(limit)"
+      let output = "\(root)/limit-\(limit)-\(atOnce)"
       var delivered = 0
       var reading: Date?  // when the input began to be read
-      let parted = PipelineRunner(pipeline: pipeline).run(
+      var runner = PipelineRunner(pipeline: pipeline)
+      runner.partitionsAtOnce = atOnce
+      let parted = runner.run(
         outputDirectory: output, onSample: { _ in delivered += 1 },
         progress: { if reading == nil, $0.hasPrefix("reading ") { reading = Date() } })
       #expect(parted.outputFailures.isEmpty)
@@ -240,9 +244,12 @@ struct ShardMergeTests {
         #expect(
           parted.notes.first?.hasPrefix(
             "run in \(partitions) partitions of subjects (at most ") == true)
-        #expect(parted.notes.first?.contains("settings.run.partition_samples: 100)") == true)
+        #expect(
+          parted.notes.first?.contains(
+            "settings.run.partition_samples: 100), \(atOnce == 1 ? "one" : "2") in memory at a time"
+          ) == true)
         let largest = Int(parted.notes[0].split(separator: " ")[8])!
-        #expect(largest <= 100 && largest > 420 / 8)
+        #expect(largest * atOnce <= 100 && largest > 420 / partitions)
       } else {
         // Within one partition: a whole run over the samples read once.
         #expect(parted.notes.isEmpty)
@@ -270,7 +277,9 @@ struct ShardMergeTests {
     let whole = PipelineRunner(pipeline: pipeline).run(
       outputDirectory: root + "/whole", auditOnly: true)
     pipeline.partitionSamples = 40  // the sample data hold 150 samples
-    let parted = PipelineRunner(pipeline: pipeline).run(
+    var runner = PipelineRunner(pipeline: pipeline)
+    runner.partitionsAtOnce = 1
+    let parted = runner.run(
       outputDirectory: root + "/parts", auditOnly: true)
     #expect(parted.outputFailures.isEmpty && parted.auditOnly)
     #expect(
@@ -293,12 +302,14 @@ struct ShardMergeTests {
     let whole = PipelineRunner(pipeline: pipeline).run()
     pipeline.partitions = 3
     var delivered = 0
-    let parted = PipelineRunner(pipeline: pipeline).run(
+    var runner = PipelineRunner(pipeline: pipeline)
+    runner.partitionsAtOnce = 2  // on two threads: the samples reach the caller one at a time
+    let parted = runner.run(
       outputDirectory: root + "/parts", onSample: { _ in delivered += 1 })
     #expect(parted.outputFailures.isEmpty)
     #expect(
       parted.notes == [
-        "run in 3 partitions of subjects (--partitions), one in memory at a time, then merged"
+        "run in 3 partitions of subjects (--partitions), 2 in memory at a time, then merged"
       ])
     #expect(delivered == whole.totals.samples)
     let one = try contents(of: root + "/one")
