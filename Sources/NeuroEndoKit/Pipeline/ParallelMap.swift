@@ -29,6 +29,21 @@ enum ParallelMap {
     }
   }
 
+  /// `values.map(transform)` for a few jobs of unequal size: each thread takes the next
+  /// value when it comes free, so the values are best given longest first.
+  static func each<Value: Sendable, Result: Sendable>(
+    _ values: [Value], _ transform: @Sendable (Value) -> Result
+  ) -> [Result] {
+    guard width > 1, values.count > 1 else { return values.map(transform) }
+    return [Result](unsafeUninitializedCapacity: values.count) { buffer, count in
+      let base = SendablePointer(buffer.baseAddress!)
+      DispatchQueue.concurrentPerform(iterations: values.count) { index in
+        (base.pointer + index).initialize(to: transform(values[index]))
+      }
+      count = values.count
+    }
+  }
+
   /// Calls `body` with the results of `transform` over consecutive batches of `values`, in
   /// order, so that at most one batch of results is held at a time.
   static func forEachBatch<Value: Sendable, Result: Sendable>(

@@ -194,26 +194,64 @@ public struct ShardMerger: Sendable {
       if let holder = error.lockHolder { summary.lockedBy = holder }
       return .success(summary)
     }
-    // The tables: every role whose rows the shards keyed.
+    // The tables (every role whose rows the shards keyed), the reports and the audit are
+    // independent: merged at once on every core, the longest first, each into a copy of
+    // the summary whose additions are taken in this order.
+    enum Job: Sendable {
+      case table(role: String, name: String)
+      case reports(String)
+      case audit(String, markdown: String)
+    }
+    var jobs: [Job] = []
     for (role, name) in first.outputs.sorted(by: { $0.key < $1.key }) {
-      guard
-        FileManager.default.fileExists(
-          atPath: "\(parts[0].directory)/\(PipelineRunner.shardFolder)/\(name).keys")
-      else { continue }
-      do throws(Problem) {
-        let rows = try Self.mergeTable(
-          name, from: parts.map(\.directory), to: publisher.stagedPath(name))
-        summary.outputs[role] = name
-        summary.outputRows[role] = rows
-      } catch {
-        summary.outputFailures.append(error.description)
+      let keys = "\(parts[0].directory)/\(PipelineRunner.shardFolder)/\(name).keys"
+      if FileManager.default.fileExists(atPath: keys) {
+        jobs.append(.table(role: role, name: name))
       }
     }
-    if let reports = first.outputs["reports"] {
-      mergeReports(reports, parts, publisher: publisher, into: &summary)
-    }
+    if let reports = first.outputs["reports"] { jobs.append(.reports(reports)) }
     if let audit = first.outputs["audit"], let markdown = first.outputs["audit_md"] {
-      mergeAudit(audit, markdown, parts, publisher: publisher, into: &summary)
+      jobs.append(.audit(audit, markdown: markdown))
+    }
+    func size(_ job: Job) -> Int {
+      switch job {
+      case .reports: return Int.max  // the cohort's pooled values and pages
+      case .audit: return 0
+      case .table(_, let name):
+        let attributes = try? FileManager.default.attributesOfItem(
+          atPath: "\(parts[0].directory)/\(name)")
+        return (attributes?[.size] as? Int) ?? 0
+      }
+    }
+    let order = jobs.indices.sorted { size(jobs[$0]) > size(jobs[$1]) }
+    let staging = publisher.staging
+    let base = summary
+    let done = ParallelMap.each(order) { [jobs, parts] index -> RunSummary in
+      var partial = base
+      switch jobs[index] {
+      case .table(let role, let name):
+        do throws(Problem) {
+          let rows = try Self.mergeTable(
+            name, from: parts.map(\.directory), to: "\(staging)/\(name)")
+          partial.outputs[role] = name
+          partial.outputRows[role] = rows
+        } catch {
+          partial.outputFailures.append(error.description)
+        }
+      case .reports(let folder):
+        mergeReports(folder, parts, staging: staging, into: &partial)
+      case .audit(let name, let markdown):
+        mergeAudit(name, markdown, parts, staging: staging, into: &partial)
+      }
+      return partial
+    }
+    var results = [RunSummary?](repeating: nil, count: jobs.count)
+    for (index, partial) in zip(order, done) { results[index] = partial }
+    for case let partial? in results {
+      summary.outputs.merge(partial.outputs) { _, added in added }
+      summary.outputRows.merge(partial.outputRows) { _, added in added }
+      summary.outputFailures += partial.outputFailures.dropFirst(base.outputFailures.count)
+      summary.notes += partial.notes.dropFirst(base.notes.count)
     }
     summary.finished = Date()
     if movesFiles {
@@ -361,8 +399,7 @@ public struct ShardMerger: Sendable {
 
   /// The patients' reports with the whole cohort's band, and the cohort report.
   private func mergeReports(
-    _ folder: String, _ parts: [Part], publisher: OutputPublisher,
-    into summary: inout RunSummary
+    _ folder: String, _ parts: [Part], staging: String, into summary: inout RunSummary
   ) {
     var inputs: CohortReport.Inputs?
     var models: [(directory: String, file: String)] = []
@@ -411,7 +448,7 @@ public struct ShardMerger: Sendable {
     let band = PatientReport.CohortBand.band(pooled.band)
     let reportRows = pooled.patients.filter { $0.file != nil }.count
     let cohort = CohortReport.build(inputs: consume pooled, run: run)
-    let staged = publisher.stagedPath(folder)
+    let staged = "\(staging)/\(folder)"
     // Patient reports were written when the shards made a patients folder (not with
     // settings.reports.patients: false).
     let patientReports = FileManager.default.fileExists(
@@ -494,7 +531,7 @@ public struct ShardMerger: Sendable {
   /// The audit: the files as every shard saw them, the dataset's counts added up, the first
   /// locations of each plausibility flag in read order.
   private func mergeAudit(
-    _ name: String, _ markdown: String, _ parts: [Part], publisher: OutputPublisher,
+    _ name: String, _ markdown: String, _ parts: [Part], staging: String,
     into summary: inout RunSummary
   ) {
     var audits: [AuditReport] = []
@@ -549,7 +586,7 @@ public struct ShardMerger: Sendable {
     merged.dataset = dataset
     for (file, text) in [(name, merged.json), (markdown, merged.markdown)] {
       do throws(OutputError) {
-        try AtomicFileWriter.write(text, to: publisher.stagedPath(file))
+        try AtomicFileWriter.write(text, to: "\(staging)/\(file)")
       } catch {
         summary.outputFailures.append(error.description)
         return
