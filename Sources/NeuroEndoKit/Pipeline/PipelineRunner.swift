@@ -552,11 +552,12 @@ public struct PipelineRunner: Sendable {
     return sizes
   }
 
-  /// Runs the pipeline in partitions of subjects, one in memory at a time: the inputs are
-  /// read once into scratch files beside the output, each partition is a shard run in turn
-  /// over its samples, and the merge (``ShardMerger``) writes the outputs of one run.
-  /// `count`: as asked (`--partitions N`); `nil`: as many as keep each partition within
-  /// ``Pipeline/partitionSamples`` (one: a whole run over the scratch files).
+  /// Runs the pipeline in partitions of subjects, ``partitionsAtOnce`` in memory at a time
+  /// (one per thread): the inputs are read once into scratch files beside the output, each
+  /// partition is a shard run over its samples, and the merge (``ShardMerger``) writes the
+  /// outputs of one run. `count`: as asked (`--partitions N`); `nil`: one (a whole run over
+  /// the scratch files) when the samples are within ``Pipeline/partitionSamples``, else as
+  /// many as keep the partitions in memory at once within it together.
   private func runInPartitions(
     count asked: Int?, directory: String, started: Date, auditOnly: Bool,
     onSample: @escaping (Sample) -> Void, progress: @escaping (String) -> Void
