@@ -90,24 +90,19 @@ public struct PipelineRunner: Sendable {
     read.counts = Array(repeating: 0, count: buckets)
     var summary = RunSummary(pipeline: pipeline.name, started: Date(), finished: Date(), files: [])
     var sequence = 0
-    var failure: OutputError?
     var last: (id: String, bucket: Int)?
+    // Encoded and written on another thread while the inputs are read.
+    let spill = BackgroundSpill(writers: writers)
     readInputs(
       into: &summary, zonesByFile: &read.zonesByFile, progress: progress,
       onSample: { sample in
         sequence += 1
-        guard failure == nil else { return }
         let subject = sample.subjectID
         if last?.id != subject { last = (subject, Shard.bucket(of: subject, count: buckets)) }
         read.counts[last!.bucket] += 1
-        do throws(OutputError) {
-          try writers[last!.bucket].write(sample, sequence: sequence)
-        } catch {
-          failure = error
-        }
+        spill.add(sample, sequence: sequence, bucket: last!.bucket)
       }, onRejection: { read.rejections.append($0) })
-    if let failure { throw failure }
-    for writer in writers { try writer.flush() }
+    try spill.finish()
     read.files = summary.files
     read.inputProblems = summary.inputProblems
     read.skippedEntries = summary.skippedEntries

@@ -88,6 +88,56 @@ final class SpillWriter {
   }
 }
 
+/// Writes samples to the spill files of their buckets on a thread of its own, a batch at a
+/// time, so that reading the inputs (one thread mapping records, one parsing) and encoding
+/// their samples share the cores. A few batches wait at most; the caller then waits too.
+final class BackgroundSpill: @unchecked Sendable {
+  /// The bucket files, written only on `queue` until ``finish()``.
+  private let writers: [SpillWriter]
+  private let queue = DispatchQueue(label: "neuroendo.spill")
+  private let waiting = DispatchSemaphore(value: 4)
+  /// The batch being filled, by the caller's thread only.
+  private var batch: [(sample: Sample, sequence: Int, bucket: Int)] = []
+  /// The first failure, set on `queue` and read after it has drained.
+  private var failure: OutputError?
+  static let batchSize = 4096
+
+  init(writers: [SpillWriter]) {
+    self.writers = writers
+    batch.reserveCapacity(Self.batchSize)
+  }
+
+  /// Queues a sample for its bucket's file.
+  func add(_ sample: Sample, sequence: Int, bucket: Int) {
+    batch.append((sample, sequence, bucket))
+    if batch.count >= Self.batchSize { send() }
+  }
+
+  private func send() {
+    guard !batch.isEmpty else { return }
+    let full = batch
+    batch.removeAll(keepingCapacity: true)
+    waiting.wait()
+    queue.async { [self] in
+      defer { waiting.signal() }
+      guard failure == nil else { return }
+      do throws(OutputError) {
+        for item in full { try writers[item.bucket].write(item.sample, sequence: item.sequence) }
+      } catch {
+        failure = error
+      }
+    }
+  }
+
+  /// Writes what is queued and flushes every file; the first failure, if any.
+  func finish() throws(OutputError) {
+    send()
+    queue.sync {}
+    if let failure { throw failure }
+    for writer in writers { try writer.flush() }
+  }
+}
+
 /// Encodes samples into bytes. A value type, so that the many small appends of a sample
 /// are checked for exclusive access when compiled, not one by one at run time (as the
 /// stored properties of a class are).
