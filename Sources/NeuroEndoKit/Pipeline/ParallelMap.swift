@@ -8,9 +8,9 @@ enum ParallelMap {
   /// The number of threads used: the active processor count.
   static var width: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 
-  /// `values.map(transform)`, computed in contiguous slices, one per thread (`width` threads).
+  /// `values.map(transform)`, computed in contiguous slices, one per thread.
   static func map<Value: Sendable, Result: Sendable>(
-    _ values: ArraySlice<Value>, width: Int = width, _ transform: @Sendable (Value) -> Result
+    _ values: ArraySlice<Value>, _ transform: @Sendable (Value) -> Result
   ) -> [Result] {
     let width = min(width, values.count)
     guard width > 1 else { return values.map(transform) }
@@ -29,16 +29,21 @@ enum ParallelMap {
     }
   }
 
-  /// `values.map(transform)` for a few jobs of unequal size: each thread takes the next
-  /// value when it comes free, so the values are best given longest first.
+  /// `values.map(transform)` on `width` threads, each taking the next value when it comes
+  /// free: for jobs of unequal size (best given longest first), or few and large. Results
+  /// in the values' order.
   static func each<Value: Sendable, Result: Sendable>(
-    _ values: [Value], _ transform: @Sendable (Value) -> Result
+    _ values: [Value], width: Int = width, _ transform: @Sendable (Value) -> Result
   ) -> [Result] {
-    guard width > 1, values.count > 1 else { return values.map(transform) }
+    let width = min(width, values.count)
+    guard width > 1 else { return values.map(transform) }
+    let next = NextIndex()
     return [Result](unsafeUninitializedCapacity: values.count) { buffer, count in
       let base = SendablePointer(buffer.baseAddress!)
-      DispatchQueue.concurrentPerform(iterations: values.count) { index in
-        (base.pointer + index).initialize(to: transform(values[index]))
+      DispatchQueue.concurrentPerform(iterations: width) { _ in
+        while let index = next.take(below: values.count) {
+          (base.pointer + index).initialize(to: transform(values[index]))
+        }
       }
       count = values.count
     }
@@ -72,6 +77,20 @@ final class SerializedCalls: @unchecked Sendable {
 
   func sample(_ sample: Sample) { lock.withLock { onSample(sample) } }
   func progress(_ message: String) { lock.withLock { onProgress(message) } }
+}
+
+/// The next index of a shared list of jobs, handed out once each.
+private final class NextIndex: @unchecked Sendable {
+  private let lock = NSLock()
+  private var next = 0
+
+  func take(below end: Int) -> Int? {
+    lock.withLock {
+      guard next < end else { return nil }
+      next += 1
+      return next - 1
+    }
+  }
 }
 
 /// A pointer handed to the threads of one `concurrentPerform`; each thread writes only its

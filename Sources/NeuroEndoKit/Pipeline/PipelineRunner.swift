@@ -606,15 +606,16 @@ public struct PipelineRunner: Sendable {
           read: read, paths: read.spills, publisher: publisher, run: publisher.run,
           started: started))
     }
-    // The patients' pages draw the whole cohort's band: it is gathered first, a partition
-    // at a time, so that each partition renders its pages (instead of the merge).
-    // Calls from partitions running at once reach the caller one at a time.
+    // Partitions run `width` at a time, each thread taking the next when it is done; their
+    // calls reach the caller one at a time.
     let calls = SerializedCalls(onSample: onSample, progress: progress)
-    let partitions = Array(1...count)[...]
+    let partitions = Array(1...count)
+    // The patients' pages draw the whole cohort's band: it is gathered first, partition by
+    // partition, so that each partition renders its pages (instead of the merge).
     var band: [PatientReport.CohortBand]?
     if pipeline.patientReports, !auditOnly {
       let pipeline = pipeline
-      let bandValues = ParallelMap.map(partitions, width: width) {
+      let bandValues = ParallelMap.each(partitions, width: width) {
         index -> Result<[Int: PatientReport.CohortBand.Values], OutputError> in
         calls.progress("cohort band: partition \(index) of \(count)")
         var samples: [Sample] = []
@@ -646,7 +647,7 @@ public struct PipelineRunner: Sendable {
       band = PatientReport.CohortBand.band(values)
     }
     let run = publisher.run
-    let summaries = ParallelMap.map(partitions, width: width) { [pipeline, band] index in
+    let summaries = ParallelMap.each(partitions, width: width) { [pipeline, band] index in
       var part = pipeline
       part.partitions = 1
       part.shard = Shard(index: index, count: count)

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import NeuroEndoKit
@@ -31,5 +32,34 @@ struct ParallelMapTests {
     var calls = 0
     ParallelMap.forEachBatch([Int](), batch: 8, { $0 }) { _ in calls += 1 }
     #expect(calls == 0)
+  }
+
+  @Test(
+    "jobs taken as threads come free: results in order, never more than the width at once",
+    arguments: [1, 2, 3])
+  func eachJob(width: Int) {
+    final class Gauge: @unchecked Sendable {
+      let lock = NSLock()
+      var running = 0
+      var most = 0
+      func enter() {
+        lock.withLock {
+          running += 1; most = max(most, running)
+        }
+      }
+      func leave() { lock.withLock { running -= 1 } }
+    }
+    let gauge = Gauge()
+    // Unequal jobs, longest first, as the merge gives them.
+    let jobs = [40, 30, 5, 5, 5, 1, 1, 0]
+    let results = ParallelMap.each(jobs, width: width) { milliseconds -> String in
+      gauge.enter()
+      defer { gauge.leave() }
+      usleep(useconds_t(milliseconds * 1000))
+      return "job \(milliseconds)"
+    }
+    #expect(results == jobs.map { "job \($0)" })
+    #expect(gauge.most <= width && gauge.running == 0)
+    #expect(ParallelMap.each([Int](), width: width) { $0 }.isEmpty)
   }
 }
