@@ -626,7 +626,6 @@ public struct PipelineRunner: Sendable {
     // partition, so that each partition renders its pages (instead of the merge).
     var band: [PatientReport.CohortBand]?
     if pipeline.patientReports, !auditOnly {
-      let pipeline = pipeline
       let bandValues = ParallelMap.each(partitions, width: width) {
         index -> Result<[Int: PatientReport.CohortBand.Values], OutputError> in
         calls.progress("cohort band: partition \(index) of \(count)")
@@ -641,7 +640,7 @@ public struct PipelineRunner: Sendable {
         var ignored = RunSummary(
           pipeline: pipeline.name, started: started, finished: started, files: [])
         var diaryRejections: [Rejection] = []
-        let normalized = PipelineRunner(pipeline: pipeline).normalize(
+        let normalized = normalize(
           samples, zonesByFile: read.zonesByFile, into: &ignored,
           diaryRejections: &diaryRejections
         ).samples
@@ -684,12 +683,13 @@ public struct PipelineRunner: Sendable {
     progress("merging \(count) partitions")
     Self.releaseFreeMemory()
     let largest = Self.partitionSizes(counts: read.counts, count: count).max() ?? 0
-    let atOnce = min(width, count) == 1 ? "one" : "\(min(width, count))"
+    let atOnce = min(width, count)
+    let inMemory = atOnce == 1 ? "one" : "\(atOnce)"
     var note =
       asked == nil
-      ? "run in \(count) partitions of subjects (at most \(largest) samples each; settings.run.partition_samples: \(limit)), \(atOnce) in memory at a time, then merged"
-      : "run in \(count) partitions of subjects (--partitions), \(atOnce) in memory at a time, then merged"
-    if asked == nil, largest * min(width, count) > limit {
+      ? "run in \(count) partitions of subjects (at most \(largest) samples each; settings.run.partition_samples: \(limit)), \(inMemory) in memory at a time, then merged"
+      : "run in \(count) partitions of subjects (--partitions), \(inMemory) in memory at a time, then merged"
+    if asked == nil, largest * atOnce > limit {
       note +=
         "; the partitions in memory at once hold more than settings.run.partition_samples (\(Self.spillBuckets) partitions at most)"
     }

@@ -245,9 +245,7 @@ public struct ShardMerger: Sendable {
       }
       return partial
     }
-    var results = [RunSummary?](repeating: nil, count: jobs.count)
-    for (index, partial) in zip(order, done) { results[index] = partial }
-    for case let partial? in results {
+    for partial in zip(order, done).sorted(by: { $0.0 < $1.0 }).map(\.1) {
       summary.outputs.merge(partial.outputs) { _, added in added }
       summary.outputRows.merge(partial.outputRows) { _, added in added }
       summary.outputFailures += partial.outputFailures.dropFirst(base.outputFailures.count)
