@@ -20,6 +20,10 @@ struct FHIRObservationMapper {
   /// Patient resources of the same file: `gender` and `birth_date`, by patient id; they are
   /// put on every sample of the patient (the feedback analyzers show them as context).
   var patients: [String: [String: String]] = [:]
+  /// Patient resources of the same file by their entry's `fullUrl` (`urn:uuid:…` or an
+  /// absolute URL), to their id: a reference by full URL names the same patient as
+  /// `Patient/<id>`.
+  var patientURLs: [String: String] = [:]
 
   /// What one record (entry, array item or NDJSON line) became.
   enum Outcome {
@@ -33,6 +37,9 @@ struct FHIRObservationMapper {
     guard let node = try? JSONNode.parse(element.bytes, path: element.path) else { return }
     let resource = element.place.isEntry ? node["resource"] : node
     if resource["resourceType"].string == "Patient", let id = resource["id"].string {
+      if element.place.isEntry, let fullUrl = node["fullUrl"].string {
+        patientURLs[Self.withoutVersion(fullUrl)] = id
+      }
       var details: [String: String] = [:]
       if let gender = resource["gender"].string { details["gender"] = gender }
       if let birth = resource["birthDate"].string { details["birth_date"] = birth }
@@ -176,16 +183,33 @@ struct FHIRObservationMapper {
   {
     let subject = resource["subject"]
     if let reference = subject["reference"].string, !reference.isEmpty {
-      // `Patient/123` → `123`; other references (urn:uuid:...) stay whole.
-      if let slash = reference.lastIndex(of: "/"), reference.hasPrefix("Patient/") {
-        return String(reference[reference.index(after: slash)...])
-      }
-      return reference
+      return patientID(reference)
     }
     if let identifier = subject["identifier"]["value"].string, !identifier.isEmpty {
       return identifier
     }
     throw rejection(record, element, subject.path, .missingField("subject.reference"))
+  }
+
+  /// The patient a reference names, resolved whole: `Patient/123`,
+  /// `Patient/123/_history/1` and `https://host/fhir/Patient/123` are `123`, and so is the
+  /// `fullUrl` (`urn:uuid:…`) of the bundle's Patient 123; any other reference stays whole.
+  func patientID(_ reference: String) -> String {
+    let reference = Self.withoutVersion(reference)
+    if let id = patientURLs[reference] { return id }
+    let parts = reference.split(separator: "/", omittingEmptySubsequences: false)
+    if parts.count >= 2, parts[parts.count - 2] == "Patient", let id = parts.last, !id.isEmpty,
+      parts.count == 2 || reference.contains("://")
+    {
+      return String(id)
+    }
+    return reference
+  }
+
+  /// A reference without its version: `Patient/123/_history/1` → `Patient/123`.
+  static func withoutVersion(_ reference: String) -> String {
+    guard let history = reference.range(of: "/_history/") else { return reference }
+    return String(reference[..<history.lowerBound])
   }
 
   private func effectiveTime(_ resource: JSONNode, _ element: JSONElement, _ record: Int)

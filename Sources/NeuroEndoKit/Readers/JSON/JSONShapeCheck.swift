@@ -2,8 +2,15 @@
 /// say: a string longer than the field limit (rejected with its path, and never decoded),
 /// and keys given twice in one object (the parser keeps the last value silently).
 ///
-/// Allocates nothing per object: the keys of all open objects share one array.
+/// Allocates nothing per small object: the keys of all open objects share one array, and an
+/// object's keys are compared one by one while it has at most ``scanLimit``; past that, an
+/// index by hash takes over, so that the check stays linear in the keys of an object (a
+/// million keys in seconds, not minutes).
 struct JSONShapeCheck {
+  /// The keys of an object compared one by one before its index by hash is built.
+  static let scanLimit = 16
+  /// How many earlier keys were looked at while checking for duplicates (tests bound it).
+  private(set) var comparisons = 0
   /// The first string longer than the limit: its path and length in bytes.
   var longString: (path: String, bytes: Int)?
   /// The paths of keys that an object holds more than once, first ones first.
@@ -19,6 +26,10 @@ struct JSONShapeCheck {
   init(_ bytes: [UInt8], base: String, limit: Int) {
     var stack: [Frame] = []
     var keys: [(hash: UInt64, range: Range<Int>)] = []
+    // The index by hash of each open object past ``scanLimit`` keys, by its first key.
+    var indexes: [Int: [UInt64: [Int]]] = [:]
+    var comparisons = 0
+    defer { self.comparisons = comparisons }
     func text(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
     func path(appending last: Range<Int>?) -> String {
       var path = base
@@ -55,11 +66,23 @@ struct JSONShapeCheck {
         }
         let range = start..<min(end, count)
         if case .object(let firstKey, _, true)? = stack.last {
-          if keys[firstKey...].contains(where: {
-            $0.hash == hash && bytes[$0.range] == bytes[range]
-          }) {
-            duplicateKeys.append(path(appending: range))
+          func same(_ other: Int) -> Bool {
+            comparisons += 1
+            return keys[other].hash == hash && bytes[keys[other].range] == bytes[range]
           }
+          let known = keys.count - firstKey
+          let duplicate: Bool
+          if known < Self.scanLimit {
+            duplicate = (firstKey..<keys.count).contains(where: same)
+          } else {
+            if known == Self.scanLimit {
+              indexes[firstKey] = Dictionary(
+                grouping: firstKey..<keys.count, by: { keys[$0].hash })
+            }
+            duplicate = indexes[firstKey, default: [:]][hash, default: []].contains(where: same)
+            indexes[firstKey, default: [:]][hash, default: []].append(keys.count)
+          }
+          if duplicate { duplicateKeys.append(path(appending: range)) }
           keys.append((hash, range))
           stack[stack.count - 1] = .object(firstKey: firstKey, key: range, expectingKey: false)
         } else if range.count > limit {
@@ -70,7 +93,10 @@ struct JSONShapeCheck {
       case 0x7B: stack.append(.object(firstKey: keys.count, key: nil, expectingKey: true))
       case 0x5B: stack.append(.array(index: 0))
       case 0x7D, 0x5D:
-        if case .object(let firstKey, _, _)? = stack.last { keys.removeSubrange(firstKey...) }
+        if case .object(let firstKey, _, _)? = stack.last {
+          keys.removeSubrange(firstKey...)
+          indexes[firstKey] = nil
+        }
         if !stack.isEmpty { stack.removeLast() }
       case 0x2C:
         switch stack.last {
