@@ -60,6 +60,9 @@ public enum RejectionReason: Sendable, Hashable, Codable, CustomStringConvertibl
   case negativeValue(String)
   /// A value written with digits that reads as zero (`1e-400`): too small to be a number.
   case valueUnderflow(String)
+  /// A value too large to be a number once converted to the canonical unit (`1e308 ug/dL`
+  /// is infinite in nmol/L).
+  case valueOverflow(String)
   /// Two header columns of one name, by their 1-based positions.
   case duplicateColumn(name: String, first: Int, second: Int)
   /// A header or record longer than the line limit, in bytes.
@@ -89,6 +92,7 @@ public enum RejectionReason: Sendable, Hashable, Codable, CustomStringConvertibl
     case .unitMismatch: "unit-mismatch"
     case .negativeValue: "negative-value"
     case .valueUnderflow: "value-underflow"
+    case .valueOverflow: "value-overflow"
     case .duplicateColumn: "duplicate-column"
     case .lineTooLong: "line-too-long"
     }
@@ -125,6 +129,8 @@ public enum RejectionReason: Sendable, Hashable, Codable, CustomStringConvertibl
     case .negativeValue(let text): "value '\(excerpt(text))' is negative; concentrations are not"
     case .valueUnderflow(let text):
       "value '\(excerpt(text))' is too small to be told from zero"
+    case .valueOverflow(let text):
+      "value '\(excerpt(text))' is too large: it is not a finite number in the canonical unit"
     case .duplicateColumn(let name, let first, let second):
       "column '\(excerpt(name))' appears twice in the header, at positions \(first) and \(second); rename one, or set csv: duplicate_columns: first in the profile"
     case .lineTooLong(let bytes, let limit):

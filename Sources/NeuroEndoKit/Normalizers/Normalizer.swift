@@ -90,6 +90,14 @@ public struct Normalizer: Sendable {
     for sample in samples {
       do throws(UnitMismatch) {
         let value = try UnitConverter.canonical(sample.quantity, for: sample.analyte)
+        guard value.value.isFinite else {
+          result.rejections.append(
+            Rejection(
+              location: sample.provenance,
+              reason: .valueOverflow(
+                NumberText.plain(sample.quantity.value) + " " + sample.quantity.unit.ucum)))
+          continue
+        }
         let resolver = self.resolver(for: sample, resolvers)
         let (collected, resolution) = Self.place(sample.collected, resolver)
         var flags: [SampleFlag] = []

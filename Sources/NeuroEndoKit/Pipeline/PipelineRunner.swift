@@ -1081,24 +1081,50 @@ public struct PipelineRunner: Sendable {
     var failed = false
     // A shard writes each report's model (JSON) and FHIR bundle, and the merge adds the
     // cohort's band and renders the pages; a partition given the band renders them itself.
+    var next = 0
+    var quarantined = Set<String>()
     ParallelMap.forEachBatch(
       rendered, batch: 64,
       { report in
-        Self.renderFiles(
-          report, findings: findings[report.subjectID] ?? [], issued: issued,
-          modelOnly: modelOnly)
+        Result {
+          try Self.renderFiles(
+            report, findings: findings[report.subjectID] ?? [], issued: issued,
+            modelOnly: modelOnly)
+        }
       }
     ) { batch in
       guard !failed else { return }
-      for files in batch {
+      for result in batch {
+        let subject = rendered[next].subjectID
+        next += 1
+        // One patient whose files cannot be made or named is quarantined; the others are
+        // published (and the run exits 1).
+        let files: [(String, String)]
+        switch result {
+        case .success(let made): files = made
+        case .failure(let error):
+          summary.quarantinedSubjects.append(
+            "\(Self.excerpt(subject)): its reports could not be rendered (\(error))")
+          quarantined.insert(subject)
+          continue
+        }
+        var written: [String] = []
         for (name, text) in files {
+          let target = path(directory, "\(reportsFolder)/patients/\(name)")
           do throws(OutputError) {
-            try AtomicFileWriter.write(
-              text, to: path(directory, "\(reportsFolder)/patients/\(name)"), durable: false)
+            try AtomicFileWriter.write(text, to: target, durable: false)
+            written.append(target)
           } catch {
-            summary.outputFailures.append(error.description)
-            failed = true
-            return
+            guard error.isAboutTheName else {
+              summary.outputFailures.append(error.description)
+              failed = true
+              return
+            }
+            for file in written { unlink(file) }
+            summary.quarantinedSubjects.append(
+              "\(Self.excerpt(subject)): its reports could not be written (\(error.message))")
+            quarantined.insert(subject)
+            break
           }
         }
       }
@@ -1120,7 +1146,8 @@ public struct PipelineRunner: Sendable {
       }
     }
     summary.outputs["reports"] = pipeline.outputs.reports
-    summary.outputRows["reports"] = pipeline.patientReports ? reports.count : 0
+    summary.outputRows["reports"] =
+      pipeline.patientReports ? reports.count - quarantined.count : 0
     if !pipeline.patientReports {
       summary.notes.append(
         "reports: the cohort report only; no patient reports (settings.reports.patients: false, or --no-patient-reports)"
@@ -1135,11 +1162,11 @@ public struct PipelineRunner: Sendable {
 
   /// A patient's report files, `(file name, text)`: JSON, Markdown, HTML and, when the patient
   /// has findings, the FHIR bundle.
+  ///
+  /// - Throws: when the FHIR bundle cannot be encoded; the patient is then quarantined.
   static func renderFiles(
     _ report: PatientReport, findings: [Finding], issued: Date, modelOnly: Bool = false
-  )
-    -> [(String, String)]
-  {
+  ) throws -> [(String, String)] {
     let base = PatientReport.fileName(report.subjectID)
     var files = [("\(base).json", PatientReportRenderer.json(report))]
     if !modelOnly {
@@ -1148,12 +1175,17 @@ public struct PipelineRunner: Sendable {
         ("\(base).html", PatientReportRenderer.html(report)),
       ]
     }
-    if let bundle = FHIRReportWriter.bundle(
+    if let bundle = try FHIRReportWriter.bundle(
       subject: report.subjectID, findings: findings, issued: issued)
     {
       files.append(("\(base).fhir.json", bundle))
     }
     return files
+  }
+
+  /// A subject id cut for a message (an id can be a megabyte long).
+  static func excerpt(_ subject: String) -> String {
+    subject.count > 64 ? String(subject.prefix(64)) + "… (\(subject.utf8.count) bytes)" : subject
   }
 
   /// Links a patient's published report files into the staging directory; `false` (and

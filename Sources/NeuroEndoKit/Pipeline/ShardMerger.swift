@@ -175,6 +175,7 @@ public struct ShardMerger: Sendable {
     summary.skippedEntries = first.skippedEntries
     summary.auditOnly = first.auditOnly
     summary.normalization = Self.normalization(parts.map(\.summary))
+    summary.quarantinedSubjects = parts.flatMap(\.summary.quarantinedSubjects)
     summary.analysis = Self.analysis(parts.map(\.summary))
     summary.notes = [
       note
@@ -606,6 +607,7 @@ public struct ShardMerger: Sendable {
       sum.samplesIn += other.samplesIn
       sum.normalized += other.normalized
       sum.unitMismatches += other.unitMismatches
+      sum.valueOverflows += other.valueOverflows
       sum.duplicates += other.duplicates
       sum.conflicts += other.conflicts
       sum.mixedClock += other.mixedClock

@@ -26,7 +26,7 @@ public final class AtomicFileWriter {
       url.deletingLastPathComponent()
       .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp").path
     guard let handle = fopen(temporaryPath, "w") else {
-      throw OutputError(path: path, message: String(cString: strerror(errno)))
+      throw OutputError(path: path, errno: errno)
     }
     self.handle = handle
   }
@@ -93,6 +93,21 @@ public struct OutputError: Error, Sendable, Hashable, CustomStringConvertible {
     self.path = path
     self.message = message
     self.lockHolder = lockHolder
+  }
+
+  /// An error of the system, by its number.
+  public init(path: String, errno code: Int32) {
+    self.init(path: path, message: String(cString: strerror(code)))
+    self.code = code
+  }
+
+  /// The system's error number, when there was one.
+  public var code: Int32?
+
+  /// Whether the failure is about this file's name alone (too long, not valid in the file
+  /// system's encoding), so that other files can still be written.
+  public var isAboutTheName: Bool {
+    code == ENAMETOOLONG || code == EILSEQ || code == EINVAL
   }
 
   public var description: String { "cannot write \(path): \(message)" }

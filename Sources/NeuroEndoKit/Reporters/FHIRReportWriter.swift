@@ -41,7 +41,7 @@ public enum FHIRReportWriter {
   }
 
   /// The Bundle of one subject's findings, as JSON text; `nil` when the subject has none.
-  public static func bundle(subject: String, findings: [Finding], issued: Date) -> String? {
+  public static func bundle(subject: String, findings: [Finding], issued: Date) throws -> String? {
     guard !findings.isEmpty else { return nil }
     var observations: [[String: Any]] = []
     var seen = Set<String>()
@@ -97,7 +97,7 @@ public enum FHIRReportWriter {
     let bundle: [String: Any] = [
       "resourceType": "Bundle", "type": "collection", "timestamp": iso(issued), "entry": entries,
     ]
-    let data = try! JSONSerialization.data(
+    let data = try JSONSerialization.data(
       withJSONObject: bundle, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
     return String(decoding: data, as: UTF8.self) + "\n"
   }

@@ -6,7 +6,24 @@ public enum JSONLines {
   public static func makeEncoder() -> JSONEncoder {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    encoder.nonConformingFloatEncodingStrategy = nonFinite
     return encoder
+  }
+
+  /// Numbers that are not finite never reach an output (the normalizer rejects them as
+  /// `value-overflow`); were one to, it is written as a string rather than stopping a run.
+  static let nonFinite = JSONEncoder.NonConformingFloatEncodingStrategy.convertToString(
+    positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+
+  /// The JSON text of a value, or an object naming why it could not be encoded (which
+  /// plain value types with the ``nonFinite`` strategy never do): a run is not stopped.
+  static func encoded(_ value: some Encodable, _ encoder: JSONEncoder) -> String {
+    do {
+      return String(decoding: try encoder.encode(value), as: UTF8.self)
+    } catch {
+      let reason = "\(error)".replacingOccurrences(of: "\"", with: "'")
+      return "{\"encoding_error\": \"\(reason)\"}"
+    }
   }
 
   /// One line: the value as JSON and a line break, from an encoder of its own (so lines can
@@ -17,8 +34,7 @@ public enum JSONLines {
 
   /// One line: the value as JSON and a line break.
   public static func line<Value: Encodable>(_ value: Value, encoder: JSONEncoder) -> String {
-    // Encoding the pipeline's plain value types cannot fail.
-    String(decoding: try! encoder.encode(value), as: UTF8.self) + "\n"
+    encoded(value, encoder) + "\n"
   }
 }
 
@@ -29,7 +45,7 @@ enum JSONDocument {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     encoder.dateEncodingStrategy = .iso8601
-    // Encoding plain value types with finite numbers cannot fail.
-    return String(decoding: try! encoder.encode(value), as: UTF8.self) + "\n"
+    encoder.nonConformingFloatEncodingStrategy = JSONLines.nonFinite
+    return JSONLines.encoded(value, encoder) + "\n"
   }
 }

@@ -251,23 +251,36 @@ extension PatientReport {
     "off-schedule", "before-waking",
   ]
 
-  /// A file name for a subject id: ASCII letters, digits, `.`, `_` and `-` kept. An id
-  /// with anything else (a `/`, a space, `..`) has those replaced by `_` and a hash of the
-  /// whole id appended, so that two ids never share a file; never hidden, never empty.
+  /// The longest subject id kept as it is in a file name, and the longest readable part of
+  /// one that is not.
+  static let plainNameLimit = 64
+
+  /// A file name for a subject id, bounded and collision-free, also on case-insensitive
+  /// file systems. An id of upper-case ASCII letters, digits, `_` and `-` (as clinics
+  /// number patients: `C-501`, `W101`) of at most ``plainNameLimit`` characters is its own
+  /// name. Any other id gets a readable prefix (the id with other characters as `_`, at
+  /// most ``plainNameLimit``) and `~` with 24 hex digits of the SHA-256 of the exact id:
+  /// `s01~…`, `x.fhir~…`. No plain name holds a `~` or a lower-case letter, so no plain
+  /// name meets a hashed one, and two hashed names meet only when their ids' digests do;
+  /// a name is never hidden, never empty, never a path, and at most 89 bytes before its
+  /// suffix (`.fhir.json`).
   public static func fileName(_ subject: String) -> String {
-    var name = String(
-      subject.unicodeScalars.map { scalar -> Character in
-        let allowed =
-          (scalar.properties.isAlphabetic && scalar.isASCII)
-          || ("0"..."9").contains(scalar) || scalar == "." || scalar == "_" || scalar == "-"
-        return allowed ? Character(scalar) : "_"
-      })
-    if name != subject || name.isEmpty || name.hasPrefix(".") {
-      var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
-      for byte in subject.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-      name = "_" + name.prefix(64) + "-" + String(hash, radix: 16)
+    func plain(_ scalar: Unicode.Scalar) -> Bool {
+      ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar) || scalar == "_"
+        || scalar == "-"
     }
-    return name
+    if !subject.isEmpty, subject.utf8.count <= plainNameLimit,
+      subject.unicodeScalars.allSatisfy(plain)
+    {
+      return subject
+    }
+    let readable = subject.unicodeScalars.prefix(plainNameLimit).map { scalar -> Character in
+      let kept = plain(scalar) || ("a"..."z").contains(scalar) || scalar == "."
+      return kept ? Character(scalar) : "_"
+    }
+    var prefix = String(readable)
+    if prefix.hasPrefix(".") { prefix = "_" + prefix.dropFirst() }
+    return prefix + "~" + SHA256.hex(Array(subject.utf8)).prefix(24)
   }
 }
 

@@ -49,6 +49,9 @@ public struct RunSummary: Sendable, Codable {
   public var outputRows: [String: Int] = [:]
   /// Outputs that could not be written, with the reason.
   public var outputFailures: [String]
+  /// Subjects whose outputs could not be made (their reports cannot be rendered or named),
+  /// each with the reason: the others were published, and the run is incomplete (exit 1).
+  public var quarantinedSubjects: [String] = []
   /// What the normalizer did.
   public var normalization = NormalizationSummary()
   /// What the analyzers found.
@@ -115,6 +118,8 @@ public struct RunSummary: Sendable, Codable {
     public var normalized = 0
     /// Samples refused for a unit that does not fit the analyte.
     public var unitMismatches = 0
+    /// Samples refused for a value that is not finite once converted (`value-overflow`).
+    public var valueOverflows = 0
     /// Identical records dropped.
     public var duplicates = 0
     /// Samples flagged as conflicts.
@@ -138,7 +143,8 @@ public struct RunSummary: Sendable, Codable {
     public init(_ result: NormalizationResult, samplesIn: Int) {
       self.samplesIn = samplesIn
       normalized = result.samples.count
-      unitMismatches = result.rejections.count
+      unitMismatches = result.rejections.count { $0.reason.code == "unit-mismatch" }
+      valueOverflows = result.rejections.count { $0.reason.code == "value-overflow" }
       duplicates = result.duplicates
       conflicts = result.conflicts
       mixedClock = result.mixedClock
@@ -175,6 +181,7 @@ public struct RunSummary: Sendable, Codable {
   /// Whether every file was read to its end and every output written.
   public var isComplete: Bool {
     files.allSatisfy { $0.failure == nil } && inputProblems.isEmpty && outputFailures.isEmpty
+      && quarantinedSubjects.isEmpty
   }
 
   /// Record and value counts over several files.
@@ -211,7 +218,7 @@ public struct RunSummary: Sendable, Codable {
   private enum CodingKeys: String, CodingKey {
     case version, run, auditOnly, lockedBy, notes, incremental, nothingNew, unchangedSince, shard
     case pipeline, started, finished, files, inputProblems, skippedEntries, outputs, outputRows
-    case outputFailures, totals, normalization, analysis
+    case outputFailures, quarantinedSubjects, totals, normalization, analysis
   }
 
   /// Reads a summary; fields that older summaries lack take their defaults.
@@ -239,6 +246,8 @@ public struct RunSummary: Sendable, Codable {
     skippedEntries =
       try container.decodeIfPresent([SkippedEntry].self, forKey: .skippedEntries) ?? []
     outputRows = try container.decodeIfPresent([String: Int].self, forKey: .outputRows) ?? [:]
+    quarantinedSubjects =
+      try container.decodeIfPresent([String].self, forKey: .quarantinedSubjects) ?? []
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -261,6 +270,7 @@ public struct RunSummary: Sendable, Codable {
     try container.encode(outputs, forKey: .outputs)
     try container.encode(outputRows, forKey: .outputRows)
     try container.encode(outputFailures, forKey: .outputFailures)
+    try container.encode(quarantinedSubjects, forKey: .quarantinedSubjects)
     try container.encode(totals, forKey: .totals)
     try container.encode(normalization, forKey: .normalization)
     try container.encode(analysis, forKey: .analysis)

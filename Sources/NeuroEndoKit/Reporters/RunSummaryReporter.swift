@@ -21,6 +21,7 @@ public enum RunSummaryReporter {
     }
     for problem in summary.inputProblems { lines.append("input: \(problem)") }
     for failure in summary.outputFailures { lines.append("output: \(failure)") }
+    for subject in summary.quarantinedSubjects { lines.append("quarantined subject: \(subject)") }
     let totals = summary.totals
     lines.append(
       "total: \(totals.files) files (\(totals.failedFiles) failed), \(totals.records) records = "
@@ -54,6 +55,9 @@ public enum RunSummaryReporter {
       "normalized: \(counts.normalized) of \(counts.samplesIn) samples in canonical units "
       + "(\(counts.unitMismatches) unit mismatches rejected, \(counts.duplicates) duplicates dropped, "
       + "\(counts.conflicts) conflicts flagged)"
+    if counts.valueOverflows > 0 {
+      line += "; \(counted(counts.valueOverflows, "value")) too large once converted rejected"
+    }
     if !counts.conversions.isEmpty { line += "; converted: " + list(counts.conversions) }
     if !counts.flags.isEmpty { line += "; flags: " + list(counts.flags) }
     if counts.diaryWakes + counts.diaryRejections > 0 {

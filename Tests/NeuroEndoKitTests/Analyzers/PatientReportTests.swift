@@ -131,7 +131,7 @@ struct PatientReportTests {
 struct FHIRReportTests {
   private func bundle(_ findings: [Finding]) throws -> [String: Any] {
     let text = try #require(
-      FHIRReportWriter.bundle(
+      try FHIRReportWriter.bundle(
         subject: findings.first?.subjectID ?? "x", findings: findings,
         issued: Date(timeIntervalSince1970: 1_774_000_000)))
     return try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])

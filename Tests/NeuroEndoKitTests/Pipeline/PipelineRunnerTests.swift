@@ -237,9 +237,10 @@ struct PipelineRunnerTests {
       ])
     // The reports folder is published whole: a patient of an older run does not linger.
     #expect(
-      try manager.contentsOfDirectory(atPath: output + "/reports/patients").sorted().prefix(3) == [
-        "s01.html", "s01.json", "s01.md",
-      ])
+      try manager.contentsOfDirectory(atPath: output + "/reports/patients").sorted().prefix(3).map {
+        $0
+      }
+        == ["html", "json", "md"].map { "\(PatientReport.fileName("s01")).\($0)" })
     try "old".write(
       toFile: output + "/reports/patients/gone.html", atomically: false, encoding: .utf8)
     // The next run publishes a whole new set.
@@ -247,7 +248,9 @@ struct PipelineRunnerTests {
     #expect(second.isComplete)
     #expect(second.outputRows["reports"] == 3)
     #expect(!manager.fileExists(atPath: output + "/reports/patients/gone.html"))
-    #expect(manager.fileExists(atPath: output + "/reports/patients/s02.html"))
+    #expect(
+      manager.fileExists(
+        atPath: output + "/reports/patients/\(PatientReport.fileName("s02")).html"))
     #expect(
       try String(contentsOfFile: output + "/findings.csv", encoding: .utf8).hasPrefix("subject_id,")
     )
