@@ -63,6 +63,8 @@ public enum RejectionReason: Sendable, Hashable, Codable, CustomStringConvertibl
   /// A value too large to be a number once converted to the canonical unit (`1e308 ug/dL`
   /// is infinite in nmol/L).
   case valueOverflow(String)
+  /// A subject id with a control or bidirectional control character, named as `U+XXXX`.
+  case invalidSubjectID(String)
   /// Two header columns of one name, by their 1-based positions.
   case duplicateColumn(name: String, first: Int, second: Int)
   /// A header or record longer than the line limit, in bytes.
@@ -93,6 +95,7 @@ public enum RejectionReason: Sendable, Hashable, Codable, CustomStringConvertibl
     case .negativeValue: "negative-value"
     case .valueUnderflow: "value-underflow"
     case .valueOverflow: "value-overflow"
+    case .invalidSubjectID: "invalid-subject-id"
     case .duplicateColumn: "duplicate-column"
     case .lineTooLong: "line-too-long"
     }
@@ -129,6 +132,8 @@ public enum RejectionReason: Sendable, Hashable, Codable, CustomStringConvertibl
     case .negativeValue(let text): "value '\(excerpt(text))' is negative; concentrations are not"
     case .valueUnderflow(let text):
       "value '\(excerpt(text))' is too small to be told from zero"
+    case .invalidSubjectID(let character):
+      "the subject id holds \(character), a control or bidirectional control character that could hide or reorder what people read; ids must be plain text"
     case .valueOverflow(let text):
       "value '\(excerpt(text))' is too large: it is not a finite number in the canonical unit"
     case .duplicateColumn(let name, let first, let second):

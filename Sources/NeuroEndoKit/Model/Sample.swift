@@ -137,3 +137,28 @@ public struct Sample: Sendable, Hashable, Codable {
 
   public func encode(to encoder: any Encoder) throws { try fields.encode(to: encoder) }
 }
+
+extension Sample {
+  /// The first character of a subject id that no id may hold, as `U+XXXX`: a C0 control
+  /// (NUL, tab, line breaks), DEL, or a bidirectional control (U+061C, U+200E, U+200F,
+  /// U+202A-U+202E, U+2066-U+2069). `nil` for a plain id; looks at bytes first, since
+  /// nearly every id is plain ASCII.
+  static func unsafeCharacter(in subject: String) -> String? {
+    func suspicious(_ byte: UInt8) -> Bool {
+      byte < 0x20 || byte == 0x7F || byte == 0xE2 || byte == 0xD8
+    }
+    guard subject.utf8.contains(where: suspicious) else { return nil }
+    for scalar in subject.unicodeScalars {
+      let value = scalar.value
+      let control = value < 0x20 || value == 0x7F
+      let bidirectional =
+        value == 0x061C || value == 0x200E || value == 0x200F || (0x202A...0x202E).contains(value)
+        || (0x2066...0x2069).contains(value)
+      if control || bidirectional {
+        let hex = String(value, radix: 16, uppercase: true)
+        return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+      }
+    }
+    return nil
+  }
+}

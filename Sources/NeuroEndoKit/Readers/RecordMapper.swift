@@ -25,7 +25,14 @@ struct RecordOutput {
 
   init(onSample: @escaping (Sample) -> Void) { self.onSample = onSample }
 
+  /// Takes a sample, or rejects it when its subject id holds a control character (NUL, a
+  /// line break) or a bidirectional control, which could hide or reorder what a person
+  /// reads in a report, a file name or a spreadsheet.
   mutating func accept(_ sample: Sample) {
+    if let bad = Sample.unsafeCharacter(in: sample.subjectID) {
+      reject(Rejection(location: sample.provenance, reason: .invalidSubjectID(bad)))
+      return
+    }
     samples += 1
     kindCounts[sample.analyte.ordinal * RecordOutput.specimenCount + sample.specimen.ordinal] += 1
     onSample(sample)

@@ -160,10 +160,12 @@ public struct AuditReport: Sendable, Hashable, Codable {
 
   /// The audit as Markdown.
   public var markdown: String {
-    func place(_ location: InputLocation) -> String { RunSummaryReporter.place(location) }
+    // Every text from the inputs goes through `m`: no HTML, link or row break reaches the page.
+    let m = MarkdownText.inline
+    func place(_ location: InputLocation) -> String { m(RunSummaryReporter.place(location)) }
     var lines = [
       "# Data-quality audit", "",
-      "\(generator), run \(run). Verdict: **\(valid ? "every record accepted" : "records rejected or files not read")**.",
+      "\(m(generator)), run \(m(run)). Verdict: **\(valid ? "every record accepted" : "records rejected or files not read")**.",
       "",
       "## Files", "",
       "| file | profile | bytes | SHA-256 | records | accepted | partial | rejected | skipped | empty cells |",
@@ -172,7 +174,7 @@ public struct AuditReport: Sendable, Hashable, Codable {
     for file in files {
       let counts = file.counts
       lines.append(
-        "| \(file.path) | \(file.profile) | \(file.bytes.map(String.init) ?? "") | \(file.sha256.map { String($0.prefix(12)) + "…" } ?? "") | \(counts.records) | \(counts.accepted) | \(counts.partial) | \(counts.rejected) | \(counts.skipped) | \(file.emptyCells) |"
+        "| \(m(file.path)) | \(m(file.profile)) | \(file.bytes.map(String.init) ?? "") | \(file.sha256.map { String($0.prefix(12)) + "…" } ?? "") | \(counts.records) | \(counts.accepted) | \(counts.partial) | \(counts.rejected) | \(counts.skipped) | \(file.emptyCells) |"
       )
     }
     lines.append("")
@@ -180,19 +182,19 @@ public struct AuditReport: Sendable, Hashable, Codable {
     where file.failure != nil || !file.rejections.isEmpty || file.emptyCells > 0
       || !file.skipped.isEmpty || !file.warnings.isEmpty || !file.notices.isEmpty
     {
-      lines.append("### \(file.path)")
+      lines.append("### \(m(file.path))")
       lines.append("")
-      if let failure = file.failure { lines.append("- **not read to its end**: \(failure)") }
-      for warning in file.warnings { lines.append("- warning: \(warning)") }
-      for notice in file.notices { lines.append("- note: \(notice)") }
+      if let failure = file.failure { lines.append("- **not read to its end**: \(m(failure))") }
+      for warning in file.warnings { lines.append("- warning: \(m(warning))") }
+      for notice in file.notices { lines.append("- note: \(m(notice))") }
       for tally in file.rejections {
         lines.append(
-          "- rejected \(tally.count) × `\(tally.reason)`: \(tally.example); at \(tally.locations.map(place).joined(separator: "; "))"
+          "- rejected \(tally.count) × `\(tally.reason)`: \(m(tally.example)); at \(tally.locations.map(place).joined(separator: "; "))"
         )
       }
       if file.emptyCells > 0 {
         let columns = file.emptyCellsByColumn.sorted { $0.key < $1.key }.map {
-          "\($0.key) \($0.value)"
+          "\(m($0.key)) \($0.value)"
         }
         lines.append(
           "- empty cells: \(file.emptyCells) (\(columns.joined(separator: ", "))); first at \(file.emptyCellLocations.map(place).joined(separator: "; "))"
@@ -200,7 +202,7 @@ public struct AuditReport: Sendable, Hashable, Codable {
       }
       for tally in file.skipped {
         lines.append(
-          "- skipped \(tally.count) × \(tally.reason), at \(tally.locations.map(place).joined(separator: "; "))"
+          "- skipped \(tally.count) × \(m(tally.reason)), at \(tally.locations.map(place).joined(separator: "; "))"
         )
       }
       lines.append("")
@@ -208,7 +210,7 @@ public struct AuditReport: Sendable, Hashable, Codable {
     if !skippedEntries.isEmpty || !inputProblems.isEmpty {
       lines.append("## Inputs not read")
       lines.append("")
-      for problem in inputProblems { lines.append("- \(problem)") }
+      for problem in inputProblems { lines.append("- \(m(problem))") }
       lines.append("")
     }
     lines.append("## Dataset")
@@ -218,19 +220,19 @@ public struct AuditReport: Sendable, Hashable, Codable {
     lines.append("| analyte/specimen | samples |")
     lines.append("|---|---:|")
     for (kind, count) in dataset.samplesByKind.sorted(by: { $0.key < $1.key }) {
-      lines.append("| \(kind) | \(count) |")
+      lines.append("| \(m(kind)) | \(count) |")
     }
     lines.append("")
     for (analyte, labels) in dataset.slots.sorted(by: { $0.key < $1.key }) {
-      let cells = labels.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
-      lines.append("- \(analyte) samples per slot: \(cells.joined(separator: ", "))")
+      let cells = labels.sorted { $0.key < $1.key }.map { "\(m($0.key)) \($0.value)" }
+      lines.append("- \(m(analyte)) samples per slot: \(cells.joined(separator: ", "))")
     }
     lines.append("")
     lines.append("### Protocol compliance")
     lines.append("")
     if dataset.protocolCompliance.isEmpty { lines.append("- no protocol flags") }
     for (code, count) in dataset.protocolCompliance.sorted(by: { $0.key < $1.key }) {
-      lines.append("- \(code): \(count)")
+      lines.append("- \(m(code)): \(count)")
     }
     lines.append("")
     lines.append("### Duplicates, conflicts and plausibility")
@@ -240,14 +242,14 @@ public struct AuditReport: Sendable, Hashable, Codable {
     )
     for tally in dataset.plausibility {
       lines.append(
-        "- \(tally.reason): \(tally.count), e.g. \(tally.example); at \(tally.locations.map(place).joined(separator: "; "))"
+        "- \(m(tally.reason)): \(tally.count), e.g. \(m(tally.example)); at \(tally.locations.map(place).joined(separator: "; "))"
       )
     }
     lines.append("")
     lines.append("## Settings")
     lines.append("")
     for (key, value) in settings.sorted(by: { $0.key < $1.key }) {
-      lines.append("- `\(key)`: \(value)")
+      lines.append("- `\(key)`: \(m(value))")
     }
     return lines.joined(separator: "\n") + "\n"
   }

@@ -1,6 +1,11 @@
 import Foundation
 
 /// Writes rows of a CSV table (RFC 4180 quoting) to an ``AtomicFileWriter``.
+///
+/// Cells are spreadsheet-safe (OWASP's rule for CSV injection): a cell that begins with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return and is not a number gets a leading `'`,
+/// so that a spreadsheet shows it as text instead of running it as a formula. Numbers
+/// (`-0.42`, `+3`, `-1e-5`) are written as they are.
 public struct CSVTableWriter {
   private let writer: AtomicFileWriter
 
@@ -19,7 +24,7 @@ public struct CSVTableWriter {
   public static func line(_ fields: [String]) -> String {
     // Written as bytes into a string of the most it can take (every byte a quote, doubled).
     var capacity = fields.count + 1  // the commas and the line break
-    for field in fields { capacity += 2 * field.utf8.count + 2 }
+    for field in fields { capacity += 2 * field.utf8.count + 3 }
     return String(unsafeUninitializedCapacity: capacity) { buffer in
       // The end is passed along, not captured: a captured variable is checked for
       // exclusive access at run time on every byte.
@@ -42,16 +47,26 @@ public struct CSVTableWriter {
     _ bytes: UnsafeBufferPointer<UInt8>, into buffer: UnsafeMutableBufferPointer<UInt8>,
     at start: Int
   ) -> Int {
+    let neutralized = isFormula(bytes)
     // Bytes, not characters: "\r\n" is one Character and would hide both breaks.
     guard bytes.contains(where: needsQuotes) else {
-      guard let base = bytes.baseAddress, !bytes.isEmpty else { return start }
-      UnsafeMutableRawPointer(buffer.baseAddress! + start).copyMemory(
+      var end = start
+      if neutralized {
+        buffer[end] = 0x27
+        end += 1
+      }
+      guard let base = bytes.baseAddress, !bytes.isEmpty else { return end }
+      UnsafeMutableRawPointer(buffer.baseAddress! + end).copyMemory(
         from: base, byteCount: bytes.count)
-      return start + bytes.count
+      return end + bytes.count
     }
     var end = start
     buffer[end] = 0x22
     end += 1
+    if neutralized {
+      buffer[end] = 0x27
+      end += 1
+    }
     for byte in bytes {
       if byte == 0x22 {
         buffer[end] = 0x22
@@ -64,13 +79,50 @@ public struct CSVTableWriter {
     return end + 1
   }
 
+  /// Whether a spreadsheet would read the cell as a formula: it begins with `=`, `+`, `-`,
+  /// `@`, a tab or a carriage return, and is not a number.
+  static func isFormula(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard let first = bytes.first else { return false }
+    switch first {
+    case 0x3D, 0x40, 0x09, 0x0D: return true
+    case 0x2B, 0x2D: return !isNumber(bytes)
+    default: return false
+    }
+  }
+
+  /// Whether the bytes are a decimal number: `[+-]digits[.digits][e[+-]digits]`.
+  private static func isNumber(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    var index = 0
+    let count = bytes.count
+    func digits() -> Int {
+      let start = index
+      while index < count, bytes[index] >= 0x30, bytes[index] <= 0x39 { index += 1 }
+      return index - start
+    }
+    if index < count, bytes[index] == 0x2B || bytes[index] == 0x2D { index += 1 }
+    var mantissa = digits()
+    if index < count, bytes[index] == 0x2E {
+      index += 1
+      mantissa += digits()
+    }
+    guard mantissa > 0 else { return false }
+    if index < count, bytes[index] == 0x65 || bytes[index] == 0x45 {
+      index += 1
+      if index < count, bytes[index] == 0x2B || bytes[index] == 0x2D { index += 1 }
+      guard digits() > 0 else { return false }
+    }
+    return index == count
+  }
+
   /// Whether a field holding the byte is quoted: a comma, quote, or line break.
   private static func needsQuotes(_ byte: UInt8) -> Bool {
     byte == 0x2C || byte == 0x22 || byte == 0x0A || byte == 0x0D
   }
 
-  /// Quotes a field when it holds a comma, quote, or line break.
+  /// Quotes a field when it holds a comma, quote, or line break, and neutralizes a formula.
   public static func quote(_ field: String) -> String {
+    var field = field
+    if field.withUTF8(isFormula) { field = "'" + field }
     // Bytes, not characters: "\r\n" is one Character and would hide both breaks.
     guard field.utf8.contains(where: needsQuotes) else {
       return field

@@ -11,31 +11,34 @@ public enum PatientReportRenderer {
 
   /// The report as Markdown.
   public static func markdown(_ report: PatientReport) -> String {
-    var lines = ["# Patient \(report.subjectID)", ""]
-    lines.append("\(report.generator), run \(report.run).")
+    // Every text from the inputs or the run goes through `m`: no HTML, link or row break
+    // from an id or a label reaches the page.
+    let m = MarkdownText.inline
+    var lines = ["# Patient \(m(report.subjectID))", ""]
+    lines.append("\(m(report.generator)), run \(m(report.run)).")
     if !report.context.isEmpty {
-      lines.append("Context: " + report.context.joined(separator: "; "))
+      lines.append("Context: " + m(report.context.joined(separator: "; ")))
     }
     lines.append("")
     if !report.days.isEmpty {
       lines.append("## Cortisol rhythm")
       lines.append("")
       if let verdict = report.flattened {
-        lines.append("Flattened slope: **\(verdict.outcome)** (\(verdict.rule)).")
+        lines.append("Flattened slope: **\(m(verdict.outcome))** (\(m(verdict.rule))).")
         lines.append("")
       }
       for day in report.days {
         lines.append("### Day \(day.day)")
         lines.append("")
-        lines.append("Waking: \(day.wake ?? "not known as a time") (\(day.wakeSource)).")
+        lines.append("Waking: \(m(day.wake ?? "not known as a time")) (\(m(day.wakeSource))).")
         lines.append("")
         lines.append("| min since waking | clock | label | nmol/L | flags | left out |")
         lines.append("|---:|---|---|---:|---|---|")
         for point in day.samples {
           lines.append(
-            "| \(NumberText.short(point.minutes)) | \(point.clock ?? "") | \(cell(point.label ?? "")) | "
-              + "\(point.censoring)\(NumberText.short(point.value)) | \(point.flags.joined(separator: ", ")) | "
-              + "\(cell(point.excluded ?? "")) |")
+            "| \(NumberText.short(point.minutes)) | \(m(point.clock ?? "")) | \(m(point.label ?? "")) | "
+              + "\(m(point.censoring))\(NumberText.short(point.value)) | \(m(point.flags.joined(separator: ", "))) | "
+              + "\(m(point.excluded ?? "")) |")
         }
         lines.append("")
         if !day.features.isEmpty {
@@ -43,11 +46,11 @@ public enum PatientReportRenderer {
           lines.append("|---|---:|---|")
           for feature in day.features {
             lines.append(
-              "| \(feature.name) | \(NumberText.short(feature.value)) | \(feature.unit) |")
+              "| \(m(feature.name)) | \(NumberText.short(feature.value)) | \(m(feature.unit)) |")
           }
           lines.append("")
         }
-        for reason in day.reasons + day.notes { lines.append("- \(reason)") }
+        for reason in day.reasons + day.notes { lines.append("- \(m(reason))") }
         if !(day.reasons + day.notes).isEmpty { lines.append("") }
       }
     }
@@ -56,33 +59,32 @@ public enum PatientReportRenderer {
       lines.append("")
       for finding in report.findings {
         let history =
-          finding.history.map { " (\($0)\(finding.historyNote.map { ", \($0)" } ?? ""))" } ?? ""
-        lines.append("- **\(finding.axis), \(finding.severity)**: \(finding.message)\(history)")
-        lines.append("  - rule: \(finding.rule)")
+          finding.history.map { " (\(m($0))\(finding.historyNote.map { ", \(m($0))" } ?? ""))" }
+          ?? ""
+        lines.append(
+          "- **\(m(finding.axis)), \(m(finding.severity))**: \(m(finding.message))\(history)")
+        lines.append("  - rule: \(m(finding.rule))")
         if let first = finding.firstReported, first != report.run {
-          lines.append("  - first reported in run \(first)")
+          lines.append("  - first reported in run \(m(first))")
         }
-        for value in finding.values { lines.append("  - range: \(value.range)") }
-        for context in finding.context { lines.append("  - \(context)") }
+        for value in finding.values { lines.append("  - range: \(m(value.range))") }
+        for context in finding.context { lines.append("  - \(m(context))") }
       }
       lines.append("")
     }
     if !report.notJudged.isEmpty || !report.flags.isEmpty {
       lines.append("## Data quality")
       lines.append("")
-      for item in report.notJudged { lines.append("- not judged (\(item.axis)): \(item.reason)") }
+      for item in report.notJudged {
+        lines.append("- not judged (\(m(item.axis))): \(m(item.reason))")
+      }
       for (code, count) in report.flags.sorted(by: { $0.key < $1.key }) {
-        lines.append("- flag \(code): \(count) sample\(count == 1 ? "" : "s")")
+        lines.append("- flag \(m(code)): \(count) sample\(count == 1 ? "" : "s")")
       }
       lines.append("")
     }
     lines.append("Findings describe patterns in the numbers; they are not diagnoses.")
     return lines.joined(separator: "\n") + "\n"
-  }
-
-  private static func cell(_ text: String) -> String {
-    guard text.utf8.contains(where: { $0 == 0x7C || $0 == 0x0A }) else { return text }
-    return text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
   }
 
   // MARK: HTML

@@ -96,3 +96,44 @@ struct HostileReaderTests {
       result.summary.warnings.contains { $0.contains("duplicate JSON key") && $0.contains("k5") })
   }
 }
+
+@Suite("Spreadsheet- and markup-safe outputs (issue 21)")
+struct SafeOutputTests {
+  @Test(
+    "CSV cells that a spreadsheet would run as formulas are neutralized; numbers are not",
+    arguments: [
+      ("=HYPERLINK(\"http://x\")", "\"'=HYPERLINK(\"\"http://x\"\")\""),
+      ("+1+cmd", "'+1+cmd"), ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"),
+      ("\tx", "'\tx"), ("\rx", "\"'\rx\""), ("-", "'-"),
+      ("-0.42", "-0.42"), ("+3", "+3"), ("-1e-5", "-1e-5"), ("-.5", "-.5"), ("C-501", "C-501"),
+      ("", ""), ("a=b", "a=b"),
+    ])
+  func formulas(cell: String, written: String) {
+    #expect(CSVTableWriter.line([cell, "1"]) == written + ",1\n")
+    #expect(CSVTableWriter.quote(cell) == written)
+  }
+
+  @Test("Markdown shows ids and labels as text: no HTML, link or row break gets through")
+  func markdown() {
+    #expect(
+      MarkdownText.inline("<script>alert(1)</script>") == "&lt;script&gt;alert(1)&lt;/script&gt;")
+    #expect(MarkdownText.inline("[x](javascript:1)|y\n# z") == "\\[x\\](javascript:1)\\|y # z")
+    #expect(MarkdownText.inline("C-501") == "C-501")
+  }
+
+  @Test(
+    "subject ids with NUL, line breaks or bidirectional controls are rejected with a reason",
+    arguments: ["A\u{0}1", "A\n1", "A\u{202E}1", "A\u{2066}1", "A\u{200F}", "A\u{061C}"])
+  func unsafeIDs(subject: String) {
+    let result = read(
+      text: """
+        patient_id,test_code,value,unit,collected_at
+        "\(subject)",2143-6,300,nmol/L,2026-03-14T08:00:00+01:00
+        P2,2143-6,300,nmol/L,2026-03-14T08:00:00+01:00
+        """)
+    #expect(result.reasons == ["invalid-subject-id"])
+    #expect(result.samples.map(\.subjectID) == ["P2"])
+    #expect(result.summary.records == 2)
+    #expect(result.summary.rejectedRecords == 1)
+  }
+}

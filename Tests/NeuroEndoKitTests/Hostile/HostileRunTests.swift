@@ -132,3 +132,24 @@ struct HostileRunTests {
     }
   }
 }
+
+@Suite("Markdown reports of hostile ids (issue 21)")
+struct HostileMarkdownTests {
+  @Test("a subject id and a label with HTML reach the Markdown report escaped")
+  func escapedReport() throws {
+    let scratch = try Scratch()
+    let subject = "<img src=x onerror=alert(1)>"
+    try scratch.put(
+      "lab.csv",
+      [lisHeader, "\"\(subject)\",2143-6,300,nmol/L,2026-03-14T08:00:00+01:00"].joined(
+        separator: "\n"))
+    let summary = PipelineRunner(pipeline: try scratch.pipeline()).run()
+    #expect(summary.isComplete)
+    let markdown = String(
+      decoding: try #require(
+        scratch.files()["reports/patients/\(PatientReport.fileName(subject)).md"]),
+      as: UTF8.self)
+    #expect(!markdown.contains("<img"))
+    #expect(markdown.contains("# Patient &lt;img src=x onerror=alert(1)&gt;"))
+  }
+}

@@ -1,0 +1,34 @@
+/// Text from the inputs (ids, labels, file names, messages) made safe to put in Markdown:
+/// HTML is escaped (`&`, `<`, `>` as entities, so that no tag or script reaches a page a
+/// Markdown viewer renders), backslashes, link and code brackets and table pipes are escaped with a
+/// backslash, and line breaks become spaces (so that text cannot start a heading or leave
+/// a table row).
+enum MarkdownText {
+  /// The text as inline Markdown that shows as written.
+  static func inline(_ text: String) -> String {
+    // Most texts (numbers, codes) need nothing: one pass over the bytes tells.
+    guard text.utf8.contains(where: needsEscape) else { return text }
+    var escaped = ""
+    escaped.reserveCapacity(text.utf8.count + 8)
+    for scalar in text.unicodeScalars {
+      switch scalar {
+      case "&": escaped += "&amp;"
+      case "<": escaped += "&lt;"
+      case ">": escaped += "&gt;"
+      case "\\", "`", "[", "]", "|":
+        escaped += "\\"
+        escaped.unicodeScalars.append(scalar)
+      case "\n", "\r": escaped += " "
+      default: escaped.unicodeScalars.append(scalar)
+      }
+    }
+    return escaped
+  }
+
+  private static func needsEscape(_ byte: UInt8) -> Bool {
+    switch byte {
+    case 0x26, 0x3C, 0x3E, 0x5C, 0x60, 0x5B, 0x5D, 0x7C, 0x0A, 0x0D: true
+    default: false
+    }
+  }
+}
