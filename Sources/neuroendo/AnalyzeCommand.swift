@@ -46,7 +46,7 @@ struct AnalyzeCommand: ParsableCommand {
     if !slopes.isEmpty {
       pipeline.analyzers.response.slopes = slopes.map { $0.split(separator: ":").map(String.init) }
     }
-    try refuseOverlaps(pipeline.inputOutputOverlaps())
+    try refuseOverlaps(pipeline)
     let summary = PipelineRunner(pipeline: pipeline).run()
     try finish(summary)
   }

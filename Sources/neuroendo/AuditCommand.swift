@@ -26,7 +26,7 @@ struct AuditCommand: ParsableCommand {
 
   func run() throws {
     let pipeline = try exports.pipeline(outputDirectory: outputDirectory, settings: settings)
-    try refuseOverlaps(pipeline.inputOutputOverlaps())
+    try refuseOverlaps(pipeline)
     let summary = PipelineRunner(pipeline: pipeline).run(auditOnly: true)
     try finish(summary)
     let rejected = summary.files.contains { $0.rejectedRecords + $0.partialRecords > 0 }

@@ -12,13 +12,13 @@ struct NeuroEndoCommand: ParsableCommand {
       Exit codes: 0 success; 1 an input or output problem: a file or inbox that is missing \
       or unreadable, or an output that could not be written (the summary says which); 2 the \
       pipeline or a profile has mistakes; 3 (audit only) records were rejected; 64 wrong usage, \
-      or outputs that would touch an input; 70 internal failure; 75 another run is writing to \
+      or outputs that would touch an input; 70 internal failure, or a state database that is damaged or of a newer version; 75 another run is writing to \
       the output or state directory.
       """,
     version: NeuroEndoVersion.current,
     subcommands: [
       RunCommand.self, AnalyzeCommand.self, AuditCommand.self, ValidateCommand.self,
-      InspectCommand.self, MergeCommand.self,
+      InspectCommand.self, MergeCommand.self, StateCommand.self,
     ]
   )
 }
@@ -65,7 +65,13 @@ struct ExportOptions: ParsableArguments {
     var pipeline = Pipeline.adHoc(
       files: inputs, format: format, profile: chosen, outputDirectory: outputDirectory,
       settings: base)
-    if let timeZone { pipeline.normalizer.timeZone = timeZone }
+    if let timeZone {
+      guard TimeZone(identifier: timeZone) != nil else {
+        throw ValidationError(
+          "--time-zone: '\(timeZone)' is not an IANA time zone (e.g. Europe/Berlin, UTC)")
+      }
+      pipeline.normalizer.timeZone = timeZone
+    }
     return pipeline
   }
 }
@@ -144,6 +150,7 @@ func finish(_ summary: RunSummary) throws {
     )
     throw ExitStatus.busy
   }
+  try refuseDamagedState(summary)
   if summary.nothingNew {
     print(RunSummaryReporter.nothingNewLine(summary))
     return
@@ -152,11 +159,26 @@ func finish(_ summary: RunSummary) throws {
   if !summary.isComplete { throw ExitStatus.incomplete }
 }
 
-/// Exits with the usage code (64), writing nothing, when an output would touch an input.
-func refuseOverlaps(_ overlaps: [String]) throws {
+/// Exits with the usage code (64), writing nothing, when an output would touch an input,
+/// or the output directory holds files NeuroEndo did not write.
+func refuseOverlaps(_ pipeline: Pipeline, outputDirectory: String? = nil) throws {
+  var overlaps = pipeline.inputOutputOverlaps(outputDirectory: outputDirectory)
+  let directory = outputDirectory ?? pipeline.outputs.directory
+  let foreign = OutputPublisher.foreignEntries(
+    in: directory, outputNames: pipeline.outputs.names)
+  if !foreign.isEmpty {
+    overlaps.append(OutputError.foreign(directory: directory, entries: foreign).description)
+  }
   guard !overlaps.isEmpty else { return }
   for overlap in overlaps { printError("refused: \(overlap)") }
   throw ExitCode.validationFailure
+}
+
+/// Exits 70 when the state database could not be used, with what to do.
+func refuseDamagedState(_ summary: RunSummary) throws {
+  guard let problem = summary.stateProblem else { return }
+  printError(problem)
+  throw ExitStatus.internalFailure
 }
 
 /// Prints a line to standard error.

@@ -13,7 +13,8 @@ struct RunCommand: ParsableCommand {
       text, or JSON lines with --log-format json), a progress line only when standard error \
       is a terminal. Exit codes: 0 success (rejected records are normal); 1 an input or \
       output problem; 2 pipeline or profile mistakes; 64 usage, or outputs that would touch \
-      an input; 70 internal failure; 75 another run holds the output or state directory.
+      an input; 70 internal failure, or a state that is damaged or of a newer version (the message \
+      says how to recover); 75 another run holds the output or state directory.
       """
   )
 
@@ -53,7 +54,7 @@ struct RunCommand: ParsableCommand {
         printError(error.description)
         throw ExitStatus.invalidConfiguration
       }
-      try refuseOverlaps(definition.inputOutputOverlaps(outputDirectory: outputDirectory))
+      try refuseOverlaps(definition, outputDirectory: outputDirectory)
       if let shard = definition.shard, definition.state != nil {
         printError(
           "refused: --shard \(shard) with a pipeline that keeps state ('state:'): shards keep none; run them with a pipeline without it"
@@ -75,6 +76,10 @@ struct RunCommand: ParsableCommand {
           "another run\(holder > 0 ? " (pid \(holder))" : "") is writing to the output or state directory; nothing was done"
         )
         throw ExitStatus.busy
+      }
+      if let problem = summary.stateProblem {
+        logger.critical("\(problem)")
+        throw ExitStatus.internalFailure
       }
       log(summary, to: logger)
       if summary.nothingNew {

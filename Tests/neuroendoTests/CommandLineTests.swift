@@ -455,7 +455,7 @@ struct CommandLineTests {
     let leftovers = try FileManager.default.contentsOfDirectory(
       atPath: directory.appendingPathComponent("out-killed").path
     ).filter { $0.hasPrefix(".") }
-    #expect(leftovers == [".neuroendo.lock"])
+    #expect(leftovers.sorted() == [".neuroendo-outputs", ".neuroendo.lock"])
   }
 
   @Test("run --rebuild forgets the ledger and reads the inputs still present")
@@ -481,9 +481,14 @@ struct CommandLineTests {
     #expect(try neuroendo("run", pipeline.path).status == 0)
     try FileManager.default.removeItem(
       at: inbox.appendingPathComponent("stmary-lis-2026-03-16.csv"))
+    // A vanished file's data are kept; the outputs are published again, naming it.
     let kept = try neuroendo("run", pipeline.path)
-    #expect(kept.output.hasPrefix("nothing new: 0 files unchanged"))
-    #expect(kept.output.contains("1 vanished (their data kept)"))
+    #expect(kept.status == 0)
+    #expect(kept.output.contains("0 new, 0 changed, 0 unchanged, 1 vanished"), "\(kept.output)")
+    #expect(
+      try String(
+        contentsOf: directory.appendingPathComponent("out/samples.csv"), encoding: .utf8
+      ).split(separator: "\n").count == 14)
     let rebuilt = try neuroendo("run", pipeline.path, "--rebuild")
     #expect(rebuilt.error.contains("notice: rebuilt: the ledger was cleared"))
     let samples = try String(

@@ -41,6 +41,15 @@ public struct Pipeline: Sendable {
   public struct Outputs: Sendable {
     /// The output directory, resolved against the pipeline file.
     public var directory: String
+
+    /// The name of every output a run may write, the shard folder included.
+    public var names: [String] {
+      [
+        summary, samples, rejections, normalized, normalizedJSON, featuresSubjectDay,
+        featuresSubject, featuresResponse, findings, findingsJSON, reports, audit,
+        auditMarkdown, PipelineRunner.shardFolder,
+      ]
+    }
     /// The run summary file name (JSON).
     public var summary: String = "run-summary.json"
     /// The samples as read (CSV), before any normalization. A copy of the inputs in one
@@ -104,9 +113,11 @@ public struct Pipeline: Sendable {
   public var reading = ReadSettings()
   /// The state directory of incremental runs (`state:`), when the pipeline has one.
   public var state: String?
-  /// With a state directory, whether only the reports of patients touched by new data are
-  /// written again (`settings.reports.rewrite: touched`, the default) or all (`all`).
-  public var rewriteAllReports = false
+  /// Whether what a run creates is readable by the owner's group (`settings.run.group_read`,
+  /// default `false`: files 0600 and directories 0700; `true`: 0640 and 0750).
+  public var groupReadable = false
+  /// Settings of earlier versions that no longer do anything, for the run's notes.
+  public var retiredSettings: [String] = []
   /// Whether each patient's report is written (`settings.reports.patients`, default `true`);
   /// the cohort report is written either way. A research cohort of thousands of subjects
   /// may want only the tables and the cohort report (`--no-patient-reports`).
@@ -176,6 +187,7 @@ extension Pipeline {
     pipeline.reading = settings?.reading ?? ReadSettings()
     pipeline.patientReports = settings?.patientReports ?? true
     pipeline.partitionSamples = settings?.partitionSamples ?? pipeline.partitionSamples
+    pipeline.groupReadable = settings?.groupReadable ?? false
     return pipeline
   }
 
@@ -184,13 +196,7 @@ extension Pipeline {
   /// that is an input. Inputs are never written; a run with any of these writes nothing.
   public func inputOutputOverlaps(outputDirectory: String? = nil) -> [String] {
     let directory = Self.canonical(outputDirectory ?? outputs.directory)
-    let names = [
-      outputs.summary, outputs.samples, outputs.rejections, outputs.normalized,
-      outputs.normalizedJSON, outputs.featuresSubjectDay, outputs.featuresSubject,
-      outputs.featuresResponse, outputs.findings, outputs.findingsJSON, outputs.reports,
-      outputs.audit, outputs.auditMarkdown,
-    ]
-    let files = Set(names.map { Self.canonical(directory + "/" + $0) })
+    let files = Set(outputs.names.map { Self.canonical(directory + "/" + $0) })
     var inputs = self.inputs.map { ($0.name, $0.path) }
     if let diary = wakeDiary { inputs.append(("wake diary", diary.path)) }
     var overlaps: [String] = []
@@ -274,22 +280,25 @@ public enum PipelineLoader {
       "read", "normalize", "analyze", "reports", "run",
     ])
     var partitionSamples = 100_000
-    if let run = settings?["run"]?.mapping(allowed: ["partition_samples"]),
-      let entry = run["partition_samples"], let samples = entry.int()
-    {
+    var groupReadable = false
+    let run = settings?["run"]?.mapping(allowed: ["partition_samples", "group_read"])
+    if let entry = run?["partition_samples"], let samples = entry.int() {
       if samples >= 0 {
         partitionSamples = samples
       } else {
         entry.report("expected a number of samples, 0 or more (0: never in partitions)")
       }
     }
-    var rewriteAll = false
+    if let entry = run?["group_read"], let value = entry.bool() { groupReadable = value }
+    var retired: [String] = []
     var patientReports = true
     let reports = settings?["reports"]?.mapping(allowed: ["rewrite", "patients"])
     if let entry = reports?["rewrite"], let text = entry.string() {
       switch text {
-      case "touched": rewriteAll = false
-      case "all": rewriteAll = true
+      case "touched", "all":
+        retired.append(
+          "settings.reports.rewrite is no longer used: every run writes every patient's report from its own data (a run never reads its published outputs back); the key can go"
+        )
       default: entry.report("'\(text)' is not one of: touched, all")
       }
     }
@@ -331,7 +340,8 @@ public enum PipelineLoader {
     pipeline.wakeDiary = wakeDiary
     pipeline.analyzers = analyzers
     pipeline.reading = reading
-    pipeline.rewriteAllReports = rewriteAll
+    pipeline.groupReadable = groupReadable
+    pipeline.retiredSettings = retired
     pipeline.patientReports = patientReports
     pipeline.partitionSamples = partitionSamples
     if let node = map["state"], let path = node.string() {

@@ -238,6 +238,7 @@ public struct PipelineRunner: Sendable {
   ) -> RunSummary {
     let started = spilled?.started ?? Date()
     let directory = outputDirectory ?? pipeline.outputs.directory
+    FileModes.set(groupReadable: pipeline.groupReadable)
     var summary = RunSummary(
       pipeline: pipeline.name, started: started, finished: started, files: [])
     // Inputs are sacred: with an output where an input is, nothing is read or written.
@@ -290,21 +291,18 @@ public struct PipelineRunner: Sendable {
       if let held = spilled?.publisher {
         staged = held
       } else {
-        staged = try OutputPublisher(directory: directory, run: summary.run)
+        staged = try OutputPublisher(
+          directory: directory, run: summary.run, outputNames: outputs.names)
       }
       publisher = staged
+      summary.notes += staged.recoveryNotes + pipeline.retiredSettings
       if let previous = staged.takenOverFrom {
         summary.notes.append(
           "took over the output lock left by pid \(previous), which no longer runs; its leftovers were cleaned up"
         )
       }
       if shard != nil {
-        do {
-          try FileManager.default.createDirectory(
-            atPath: staged.stagedPath(Self.shardFolder), withIntermediateDirectories: true)
-        } catch {
-          throw OutputError(path: staged.stagedPath(Self.shardFolder), message: "\(error)")
-        }
+        try FileModes.makeDirectory(staged.stagedPath(Self.shardFolder))
       }
       if !auditOnly {
         if outputs.writeSamples {
@@ -359,22 +357,47 @@ public struct PipelineRunner: Sendable {
     // Incremental runs (`state:`): unchanged files come from the ledger, in the order a full
     // run reads them; a night with nothing new leaves the outputs as they are.
     var stateLock: DirectoryLock?
-    var touched: Set<String>?
     var state: StateStore?
+    // What this run publishes, for the state to record once the outputs are in place.
+    var publication: StateStore.Publication?
     if let statePath = pipeline.state, publisher != nil {
       guard
         let incremental = readIncrementally(
           statePath, rebuild: rebuild, zonesByFile: &zonesByFile, lock: &stateLock,
           progress: progress, into: &summary)
       else { return summary }
-      let published = FileManager.default.fileExists(
-        atPath: directory + "/" + outputs.summary)
-      if incremental.new + incremental.changed == 0 && published && !auditOnly && !rebuild {
+      // "Nothing new" only when the outputs in place are those the state last published,
+      // from the same data and the same settings, diary and range tables.
+      let fingerprint = Fingerprint.analysis(pipeline)
+      let last = incremental.published
+      let current =
+        last?.generation == incremental.generation && last?.fingerprint == fingerprint
+      let intact = last.map { OutputPublisher.isPublished(run: $0.run, in: directory) } ?? false
+      let filesChanged = incremental.new + incremental.changed + incremental.vanished > 0
+      if !filesChanged && current && intact && !auditOnly && !rebuild {
         summary.nothingNew = true
         summary.finished = Date()
         return summary
       }
-      if !pipeline.rewriteAllReports && !rebuild { touched = incremental.touched }
+      if !filesChanged, let last, !rebuild {
+        if last.generation != incremental.generation {
+          summary.notes.append(
+            "the state holds data the outputs lacked (a run was stopped before it published): analysed and published again"
+          )
+        } else if last.fingerprint != fingerprint {
+          summary.notes.append(
+            "settings, range tables, outputs or the sleep diary changed since the last publication: analysed and published again"
+          )
+        } else if !intact {
+          summary.notes.append(
+            "the outputs in \(directory) are not those the state last published (missing or replaced): written again"
+          )
+        }
+      }
+      if !auditOnly {
+        publication = .init(
+          generation: incremental.generation, fingerprint: fingerprint, run: summary.run)
+      }
       state = incremental.store
       for item in incremental.files {
         for sample in item.samples { keep(sample) }
@@ -475,7 +498,7 @@ public struct PipelineRunner: Sendable {
       : []
     writeReports(
       reports, findings: Dictionary(grouping: feedback.findings, by: \.subjectID),
-      cohort: cohort, touched: touched, published: directory, directory: staging,
+      cohort: cohort, directory: staging,
       modelOnly: shard != nil && spilled?.band == nil, into: &summary)
     if let shard {
       summary.outputs["shard"] = Self.shardFolder
@@ -499,6 +522,15 @@ public struct PipelineRunner: Sendable {
     summary.finished = Date()
     guard let publisher else { return summary }
     publish(&summary, with: publisher)
+    if let state, let publication, summary.outputFailures.isEmpty {
+      do {
+        try state.recordPublication(publication)
+      } catch {
+        summary.outputFailures.append(
+          "state: the outputs were published, but the state could not record it (the next run publishes again): \(error)"
+        )
+      }
+    }
     return summary
   }
 
@@ -580,7 +612,8 @@ public struct PipelineRunner: Sendable {
     // after a kill, with the next run's clean-up).
     let publisher: OutputPublisher
     do throws(OutputError) {
-      publisher = try OutputPublisher(directory: directory, run: Self.runID(started))
+      publisher = try OutputPublisher(
+        directory: directory, run: Self.runID(started), outputNames: pipeline.outputs.names)
     } catch {
       return failed([error.description], lockedBy: error.lockHolder)
     }
@@ -589,12 +622,7 @@ public struct PipelineRunner: Sendable {
     // The inputs are read once: each sample goes to its bucket's scratch file.
     let read: ReadOnce
     do throws(OutputError) {
-      do {
-        try FileManager.default.createDirectory(
-          atPath: scratch, withIntermediateDirectories: true)
-      } catch {
-        throw OutputError(path: scratch, message: "\(error)")
-      }
+      try FileModes.makeDirectory(scratch)
       read = try readOnce(
         buckets: asked ?? Self.spillBuckets, directory: scratch, progress: progress)
       Self.releaseFreeMemory()
@@ -763,8 +791,13 @@ public struct PipelineRunner: Sendable {
     var changed = 0
     var unchanged = 0
     var vanished = 0
-    /// Subjects with samples or rejections in new or changed files.
-    var touched = Set<String>()
+    /// Files read again because how their input is read changed (profile, format, read
+    /// settings), though their content did not.
+    var reread = 0
+    /// The generation of the state's data after this run's reading, and the last
+    /// publication the state recorded.
+    var generation = 0
+    var published: StateStore.Publication?
     /// The state, for the run's results.
     var store: StateStore?
   }
@@ -778,7 +811,7 @@ public struct PipelineRunner: Sendable {
   ) -> Incremental? {
     let store: StateStore
     do {
-      try FileManager.default.createDirectory(atPath: statePath, withIntermediateDirectories: true)
+      try FileModes.makeDirectory(statePath)
       lock = try DirectoryLock(directory: statePath)
       store = try StateStore(directory: statePath)
       if rebuild {
@@ -788,6 +821,10 @@ public struct PipelineRunner: Sendable {
     } catch let error as OutputError {
       summary.outputFailures.append(error.description)
       if let holder = error.lockHolder { summary.lockedBy = holder }
+      return nil
+    } catch let problem as StateProblem {
+      summary.stateProblem = problem.description
+      summary.outputFailures.append(problem.description)
       return nil
     } catch {
       summary.outputFailures.append("state \(statePath): \(error)")
@@ -826,7 +863,10 @@ public struct PipelineRunner: Sendable {
           seen.insert(file)
           if let zone = input.timeZone { zonesByFile[file] = zone }
           let digest = SHA256.file(file)
-          if let digest, let entry = ledger[file], entry.sha256 == digest.sha256 {
+          let readKey = Fingerprint.reading(pipeline, input: index)
+          if let digest, let entry = ledger[file], entry.sha256 == digest.sha256,
+            entry.readKey == readKey
+          {
             let data = try store.data(of: file)
             result.files.append(
               .init(
@@ -851,13 +891,15 @@ public struct PipelineRunner: Sendable {
           let entry = StateStore.Entry(
             path: file, input: index, bytes: digest?.bytes ?? 0, sha256: digest?.sha256 ?? "",
             firstSeen: ledger[file]?.firstSeen ?? now, lastSeen: now,
-            outcome: quarantined ? "quarantined" : "read", summary: fileSummary)
+            outcome: quarantined ? "quarantined" : "read", summary: fileSummary, readKey: readKey)
           try store.record(entry, samples: samples, rejections: rejections)
           if ledger[file] == nil { result.new += 1 } else { result.changed += 1 }
-          result.touched.formUnion(samples.map(\.subjectID))
-          if let previous = ledger[file] {
-            // A changed file also touches the subjects its earlier content had.
-            result.touched.formUnion(try store.data(of: previous.path).samples.map(\.subjectID))
+          if let entry = ledger[file], entry.sha256 == digest?.sha256 {
+            // Said in this run's summary only: the ledger keeps what a read gives.
+            result.reread += 1
+            fileSummary.notices.append(
+              "read again: its content is unchanged, but how its input is read changed (format, profile or read settings)"
+            )
           }
           result.files.append(
             .init(
@@ -883,6 +925,13 @@ public struct PipelineRunner: Sendable {
       try store.mark(vanished, outcome: "vanished", seen: now)
       result.unchanged = unchanged.count
       result.vanished = vanished.count
+      result.generation = try store.generation()
+      result.published = try store.publication()
+      if result.reread > 0 {
+        summary.notes.append(
+          "\(result.reread) file\(result.reread == 1 ? "" : "s") read again: how their input is read (format, profile or read settings) changed since the ledger read them"
+        )
+      }
       summary.unchangedSince = try store.lastRun()
       try store.recordRun(
         id: summary.run, started: now, new: result.new, changed: result.changed,
@@ -1048,32 +1097,20 @@ public struct PipelineRunner: Sendable {
   /// subjects with findings, `<subject>.fhir.json`; published as one directory.
   private func writeReports(
     _ reports: [PatientReport], findings: [String: [Finding]], cohort: CohortReport.Inputs,
-    touched: Set<String>?, published: String, directory: String?, modelOnly: Bool,
+    directory: String?, modelOnly: Bool,
     into summary: inout RunSummary
   ) {
     guard let directory else { return }
     let folder = path(directory, pipeline.outputs.reports)
-    do {
-      try FileManager.default.createDirectory(
-        atPath: pipeline.patientReports ? folder + "/patients" : folder,
-        withIntermediateDirectories: true)
+    do throws(OutputError) {
+      try FileModes.makeDirectory(pipeline.patientReports ? folder + "/patients" : folder)
     } catch {
-      summary.outputFailures.append("cannot write \(folder): \(error.localizedDescription)")
+      summary.outputFailures.append(error.description)
       return
     }
-    var kept = 0
-    var rendered: [PatientReport] = []
-    for report in reports {
-      let base = "\(pipeline.outputs.reports)/patients/\(PatientReport.fileName(report.subjectID))"
-      // A patient no new data touched keeps the report of the run that wrote it.
-      if let touched, !touched.contains(report.subjectID),
-        Self.keep(base, hasFHIR: findings[report.subjectID] != nil, from: published, to: directory)
-      {
-        kept += 1
-      } else {
-        rendered.append(report)
-      }
-    }
+    // Every patient's report is rendered from this run's data: a run never reads its
+    // published outputs back.
+    let rendered = reports
     // Each patient's files are rendered on every core, a batch at a time; writing stays in
     // order, so the files are those a single thread writes.
     let reportsFolder = pipeline.outputs.reports
@@ -1153,11 +1190,6 @@ public struct PipelineRunner: Sendable {
         "reports: the cohort report only; no patient reports (settings.reports.patients: false, or --no-patient-reports)"
       )
     }
-    if kept > 0 {
-      summary.notes.append(
-        "reports: \(reports.count - kept) written, \(kept) kept as they were (patients no new data touched; settings.reports.rewrite: all writes them all)"
-      )
-    }
   }
 
   /// A patient's report files, `(file name, text)`: JSON, Markdown, HTML and, when the patient
@@ -1186,27 +1218,6 @@ public struct PipelineRunner: Sendable {
   /// A subject id cut for a message (an id can be a megabyte long).
   static func excerpt(_ subject: String) -> String {
     subject.count > 64 ? String(subject.prefix(64)) + "… (\(subject.utf8.count) bytes)" : subject
-  }
-
-  /// Links a patient's published report files into the staging directory; `false` (and
-  /// nothing linked) when one of them is missing.
-  private static func keep(
-    _ base: String, hasFHIR: Bool, from published: String, to staging: String
-  )
-    -> Bool
-  {
-    let suffixes = ["json", "md", "html"] + (hasFHIR ? ["fhir.json"] : [])
-    let sources = suffixes.map { "\(published)/\(base).\($0)" }
-    guard sources.allSatisfy({ FileManager.default.fileExists(atPath: $0) }) else { return false }
-    for (source, suffix) in zip(sources, suffixes) {
-      let target = "\(staging)/\(base).\(suffix)"
-      if link(source, target) != 0 {
-        guard (try? FileManager.default.copyItem(atPath: source, toPath: target)) != nil else {
-          return false
-        }
-      }
-    }
-    return true
   }
 
   /// Writes one output atomically and records it under `role`, or records why it failed.

@@ -188,7 +188,9 @@ public struct ShardMerger: Sendable {
       if let given {
         publisher = given
       } else {
-        publisher = try OutputPublisher(directory: outputDirectory, run: summary.run)
+        publisher = try OutputPublisher(
+          directory: outputDirectory, run: summary.run,
+          outputNames: Pipeline.Outputs(directory: outputDirectory).names)
       }
     } catch {
       summary.outputFailures.append(error.description)
@@ -452,11 +454,10 @@ public struct ShardMerger: Sendable {
     // settings.reports.patients: false).
     let patientReports = FileManager.default.fileExists(
       atPath: "\(parts[0].directory)/\(folder)/patients")
-    do {
-      try FileManager.default.createDirectory(
-        atPath: patientReports ? staged + "/patients" : staged, withIntermediateDirectories: true)
+    do throws(OutputError) {
+      try FileModes.makeDirectory(patientReports ? staged + "/patients" : staged)
     } catch {
-      summary.outputFailures.append("cannot write \(staged): \(error.localizedDescription)")
+      summary.outputFailures.append(error.description)
       return
     }
     var failures: [String] = []

@@ -25,21 +25,142 @@ public final class StateStore {
     /// `vanished` (gone from the inbox; its data kept).
     public var outcome: String
     public var summary: FileReadSummary
+    /// How the file was read (``Fingerprint/reading(_:settings:)``); empty before v4.
+    public var readKey = ""
   }
 
   private let database: DatabaseQueue
 
-  /// Opens (or creates) the state in `directory` and brings its schema up to date (or, for
-  /// tests of the migrations, only up to the migration `version`).
+  /// The database file of the state in `directory`.
+  public static func file(in directory: String) -> String {
+    directory + "/" + databaseName
+  }
+
+  /// Opens the state in `directory`, checked, and brings its schema up to date (or, for
+  /// tests of the migrations, only up to the migration `version`). A state that is not
+  /// there yet is made, whole, under a temporary name and then moved into place, so that a
+  /// kill never leaves a half-made database.
+  ///
+  /// - Throws: ``StateProblem`` when the file is empty, truncated, corrupt or not a
+  ///   database, or was written by a newer NeuroEndo (its schema names migrations this
+  ///   build does not know); other errors when the directory cannot be used.
   public init(directory: String, upTo version: String? = nil) throws {
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    database = try DatabaseQueue(path: directory + "/" + Self.databaseName)
-    if let version {
-      try Self.migrator.migrate(database, upTo: version)
-    } else {
-      try Self.migrator.migrate(database)
+    try FileModes.makeDirectory(directory)
+    let path = Self.file(in: directory)
+    var status = stat()
+    if lstat(path, &status) != 0 {
+      guard errno == ENOENT else { throw OutputError(path: path, errno: errno) }
+      try Self.create(path, upTo: version)
+    } else if status.st_mode & S_IFMT != S_IFREG {
+      throw StateProblem(
+        file: path, kind: .damaged,
+        detail: "it is not a regular file (a link or a directory is in its place)")
+    } else if status.st_size == 0 {
+      throw StateProblem(file: path, kind: .damaged, detail: "the file is empty (0 bytes)")
+    }
+    var configuration = Configuration()
+    configuration.busyMode = .timeout(10)
+    do {
+      database = try DatabaseQueue(path: path, configuration: configuration)
+      try Self.check(database, path: path)
+      if let version {
+        try Self.migrator.migrate(database, upTo: version)
+      } else {
+        try Self.migrator.migrate(database)
+      }
+    } catch let problem as StateProblem {
+      throw problem
+    } catch let error as DatabaseError {
+      throw StateProblem(file: path, kind: .damaged, detail: "\(error.message ?? "\(error)")")
     }
   }
+
+  /// Makes a new state at `path`: written and migrated under a temporary name, synced,
+  /// then renamed into place; owner-only (``FileModes``).
+  private static func create(_ path: String, upTo version: String?) throws {
+    let temporary = path + ".new"
+    for suffix in ["", "-wal", "-shm", "-journal"] { unlink(temporary + suffix) }
+    let descriptor = open(
+      temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, FileModes.file)
+    guard descriptor >= 0 else { throw OutputError(path: temporary, errno: errno) }
+    _ = fchmod(descriptor, FileModes.file)
+    close(descriptor)
+    do {
+      let queue = try DatabaseQueue(path: temporary)
+      if let version {
+        try migrator.migrate(queue, upTo: version)
+      } else {
+        try migrator.migrate(queue)
+      }
+      try queue.close()
+    }
+    let file = open(temporary, O_RDONLY | O_CLOEXEC)
+    if file >= 0 {
+      _ = fsync(file)
+      close(file)
+    }
+    guard rename(temporary, path) == 0 else { throw OutputError(path: path, errno: errno) }
+  }
+
+  /// Refuses a database that SQLite finds damaged, or whose schema is newer than this
+  /// build's.
+  private static func check(_ database: DatabaseQueue, path: String) throws {
+    try database.read { db in
+      let result = try String.fetchAll(db, sql: "PRAGMA quick_check")
+      guard result == ["ok"] else {
+        throw StateProblem(
+          file: path, kind: .damaged,
+          detail: "SQLite's check failed: " + result.prefix(3).joined(separator: "; "))
+      }
+      let known = Set(migrator.migrations)
+      let applied = try migrator.appliedIdentifiers(db)
+      let unknown = applied.subtracting(known).sorted()
+      if !unknown.isEmpty {
+        throw StateProblem(
+          file: path, kind: .newer,
+          detail:
+            "its schema has migrations this build (NeuroEndo \(NeuroEndoVersion.current), schema \(schemaVersion)) does not know: \(unknown.joined(separator: ", "))"
+        )
+      }
+    }
+  }
+
+  /// Sets the state in `directory` aside for `neuroendo state rebuild`: the database (with
+  /// its journal files) is renamed `<name>.damaged-<time>` beside it, never deleted, and
+  /// the paths of the files its ledger had seen are read from it as far as it can be read.
+  /// Takes the state's lock for the move.
+  ///
+  /// - Returns: the name the database was kept under (`nil` when there was none), and the
+  ///   paths its ledger lists (`nil` when it could not be read).
+  public static func setAside(directory: String, at time: Date = Date()) throws -> (
+    kept: String?, seen: [String]?
+  ) {
+    try FileModes.makeDirectory(directory)
+    let lock = try DirectoryLock(directory: directory)
+    defer { withExtendedLifetime(lock) {} }
+    let path = file(in: directory)
+    var status = stat()
+    guard lstat(path, &status) == 0 else { return (nil, []) }
+    var seen: [String]?
+    if status.st_mode & S_IFMT == S_IFREG, status.st_size > 0 {
+      var configuration = Configuration()
+      configuration.readonly = true
+      seen = try? DatabaseQueue(path: path, configuration: configuration).read { db in
+        try String.fetchAll(db, sql: "SELECT path FROM inputFile ORDER BY path")
+      }
+    }
+    let stamp = FHIRReportWriter.iso(time).replacingOccurrences(of: ":", with: "")
+    let kept = path + ".damaged-" + stamp
+    for suffix in ["", "-wal", "-shm", "-journal"] where lstat(path + suffix, &status) == 0 {
+      guard rename(path + suffix, kept + suffix) == 0 else {
+        throw OutputError(path: path + suffix, errno: errno)
+      }
+    }
+    return (kept, seen)
+  }
+
+  /// The newest migration this build knows: the state's schema version.
+  public static var schemaVersion: String { migrator.migrations.last ?? "" }
 
   /// Whether the database has a table (tests of the migrations).
   func hasTable(_ name: String) throws -> Bool {
@@ -95,6 +216,19 @@ public final class StateStore {
         table.column("firstRun", .text).notNull()
         table.column("lastRun", .text).notNull()
         table.column("json", .blob).notNull()
+      }
+    }
+    migrator.registerMigration("v4: publication") { db in
+      // How each file was read (its input's format, profile and read settings): a file
+      // read another way is read again.
+      try db.alter(table: "inputFile") { table in
+        table.add(column: "readKey", .text).notNull().defaults(to: "")
+      }
+      // `generation` counts changes to the files' data; the last publication records the
+      // generation, the run and the analysis fingerprint it was made from.
+      try db.create(table: "meta") { table in
+        table.primaryKey("key", .text)
+        table.column("value", .text).notNull()
       }
     }
     return migrator
@@ -154,6 +288,64 @@ public final class StateStore {
     try database.write { db in
       try db.execute(sql: "DELETE FROM fileData")
       try db.execute(sql: "DELETE FROM inputFile")
+      try Self.advance(db)
+    }
+  }
+
+  /// Counts a change to the files' data, in the transaction that makes it: outputs
+  /// published from an older generation are out of date.
+  private static func advance(_ db: Database) throws {
+    try db.execute(
+      sql: """
+        INSERT INTO meta (key, value) VALUES ('generation', '1')
+        ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)
+        """)
+  }
+
+  /// The generation of the files' data: how many changes were recorded.
+  public func generation() throws -> Int {
+    try database.read { db in
+      Int(try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'generation'") ?? "")
+        ?? 0
+    }
+  }
+
+  /// What the last publication was made from: the generation of the data, the analysis
+  /// fingerprint (``Fingerprint/analysis(_:)``) and the run that published it.
+  public struct Publication: Sendable, Hashable {
+    public var generation: Int
+    public var fingerprint: String
+    public var run: String
+  }
+
+  /// The last publication recorded, when there was one.
+  public func publication() throws -> Publication? {
+    try database.read { db in
+      let rows = try Row.fetchAll(
+        db, sql: "SELECT key, value FROM meta WHERE key LIKE 'published.%'")
+      var values: [String: String] = [:]
+      for row in rows { values[row["key"]] = row["value"] }
+      guard let generation = values["published.generation"].flatMap({ Int($0) }),
+        let fingerprint = values["published.fingerprint"], let run = values["published.run"]
+      else { return nil }
+      return Publication(generation: generation, fingerprint: fingerprint, run: run)
+    }
+  }
+
+  /// Records that a run published the outputs of `publication`; called after the outputs
+  /// are in place, so that a run killed before never counts as published.
+  public func recordPublication(_ publication: Publication) throws {
+    try database.write { db in
+      for (key, value) in [
+        ("published.generation", String(publication.generation)),
+        ("published.fingerprint", publication.fingerprint), ("published.run", publication.run),
+      ] {
+        try db.execute(
+          sql: """
+            INSERT INTO meta (key, value) VALUES (?, ?)
+            ON CONFLICT(key) DO UPDATE SET value = excluded.value
+            """, arguments: [key, value])
+      }
     }
   }
 
@@ -167,7 +359,7 @@ public final class StateStore {
         let entry = Entry(
           path: row["path"], input: row["input"], bytes: row["bytes"], sha256: row["sha256"],
           firstSeen: row["firstSeen"], lastSeen: row["lastSeen"], outcome: row["outcome"],
-          summary: summary)
+          summary: summary, readKey: row["readKey"])
         entries[entry.path] = entry
       }
       return entries
@@ -196,16 +388,18 @@ public final class StateStore {
     try database.write { db in
       try db.execute(
         sql: """
-          INSERT INTO inputFile (path, input, bytes, sha256, firstSeen, lastSeen, outcome, summary)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+          INSERT INTO inputFile
+            (path, input, bytes, sha256, firstSeen, lastSeen, outcome, summary, readKey)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
           ON CONFLICT(path) DO UPDATE SET input = excluded.input, bytes = excluded.bytes,
             sha256 = excluded.sha256, lastSeen = excluded.lastSeen, outcome = excluded.outcome,
-            summary = excluded.summary
+            summary = excluded.summary, readKey = excluded.readKey
           """,
         arguments: [
           entry.path, entry.input, entry.bytes, entry.sha256, entry.firstSeen, entry.lastSeen,
-          entry.outcome, summary,
+          entry.outcome, summary, entry.readKey,
         ])
+      try Self.advance(db)
       try db.execute(
         sql: """
           INSERT INTO fileData (path, samples, rejections) VALUES (?, ?, ?)
@@ -217,7 +411,9 @@ public final class StateStore {
 
   /// Marks files seen again (unchanged) or vanished, without touching their data.
   public func mark(_ paths: [String], outcome: String?, seen: String) throws {
+    guard !paths.isEmpty else { return }
     try database.write { db in
+      if outcome != nil { try Self.advance(db) }
       for path in paths {
         if let outcome {
           try db.execute(
@@ -253,6 +449,29 @@ public final class StateStore {
     let decoder = JSONDecoder()
     return try data.split(separator: UInt8(ascii: "\n")).map {
       try decoder.decode(Value.self, from: Data($0))
+    }
+  }
+}
+
+/// A state database that cannot be used as it is: damaged (empty, truncated, corrupt, not
+/// a database) or written by a newer NeuroEndo. Never recreated silently: the message says
+/// how to recover.
+public struct StateProblem: Error, Sendable, Hashable, CustomStringConvertible {
+  public enum Kind: String, Sendable, Hashable {
+    case damaged, newer
+  }
+  /// The database file.
+  public var file: String
+  public var kind: Kind
+  /// What is wrong, in words.
+  public var detail: String
+
+  public var description: String {
+    switch kind {
+    case .damaged:
+      "the state \(file) is damaged: \(detail). Nothing was read or written. To recover: neuroendo state rebuild PIPELINE keeps the damaged file beside it (.damaged-<time>), lists the files it had seen that are no longer in the inbox (their data cannot be recovered), and rebuilds from the inputs present (README, \"When the state is damaged\")"
+    case .newer:
+      "the state \(file) was written by a newer NeuroEndo: \(detail). Nothing was read or written: run that version, or neuroendo state rebuild PIPELINE to start a new state from the inputs present (the old one is kept beside it)"
     }
   }
 }

@@ -25,8 +25,17 @@ public final class AtomicFileWriter {
     temporaryPath =
       url.deletingLastPathComponent()
       .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp").path
-    guard let handle = fopen(temporaryPath, "w") else {
-      throw OutputError(path: path, errno: errno)
+    // Never through a link planted at the temporary name; owner-only whatever the umask.
+    let mode = FileModes.file
+    let descriptor = open(
+      temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode)
+    guard descriptor >= 0 else { throw OutputError(path: path, errno: errno) }
+    _ = fchmod(descriptor, mode)
+    guard let handle = fdopen(descriptor, "w") else {
+      let code = errno
+      close(descriptor)
+      unlink(temporaryPath)
+      throw OutputError(path: path, errno: code)
     }
     self.handle = handle
   }
@@ -93,6 +102,20 @@ public struct OutputError: Error, Sendable, Hashable, CustomStringConvertible {
     self.path = path
     self.message = message
     self.lockHolder = lockHolder
+  }
+
+  /// Whether the directory holds files NeuroEndo did not write, so that nothing was done.
+  public var foreign = false
+
+  /// A directory that holds files NeuroEndo did not write: a run writes nothing there.
+  public static func foreign(directory: String, entries: [String]) -> OutputError {
+    var error = OutputError(
+      path: directory,
+      message:
+        "it holds files NeuroEndo did not write (\(entries.joined(separator: ", "))); a run writes only into an empty directory or one an earlier run wrote (marked by \(OutputPublisher.markerName)): choose another output directory, or empty this one"
+    )
+    error.foreign = true
+    return error
   }
 
   /// An error of the system, by its number.

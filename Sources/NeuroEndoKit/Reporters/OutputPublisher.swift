@@ -1,15 +1,22 @@
 import Foundation
 
 /// Publishes a run's output files together, so that the directory never holds files of two
-/// runs side by side.
+/// runs side by side, and touches nothing it did not write.
 ///
 /// Outputs are written into a hidden staging directory inside the output directory
-/// (`.neuroendo-staging-<run>`). Publishing writes a journal naming the files
-/// (`.neuroendo-publish`), renames each into place (the summary last) and removes the
-/// journal. A run killed while staging leaves the published set untouched, and the next run
-/// removes its staging; a run killed while publishing leaves the journal, and the next run
-/// finishes the renames first. An exclusive lock on `.neuroendo.lock` (released by the
+/// (`.neuroendo-staging-<run>`). Publishing writes the manifest of every file published
+/// (`.neuroendo-outputs`, which also marks the directory as NeuroEndo's), a journal naming
+/// the files (`.neuroendo-publish`), renames each into place (the summary last) and removes
+/// the journal. A run killed while staging leaves the published set untouched, and the next
+/// run removes its staging; a run killed while publishing leaves the journal, and the next
+/// run finishes the renames first. An exclusive lock on `.neuroendo.lock` (released by the
 /// system when a process dies) keeps two runs from writing one directory at once.
+///
+/// A run writes only into a directory that is empty, carries the marker of an earlier run,
+/// or holds nothing but this pipeline's output names (outputs of a version before the
+/// marker). It deletes only what it wrote: staging directories and temporary files of its
+/// own names, and, when the reports folder is replaced, the files the previous manifest
+/// lists (a file put there by someone else is carried over into the new folder).
 public final class OutputPublisher {
   /// The output directory.
   public let directory: String
@@ -19,37 +26,59 @@ public final class OutputPublisher {
   public let run: String
   /// What taking the lock found: the process id a run killed earlier left in it.
   public let takenOverFrom: Int32?
+  /// What recovering from an interrupted run found wrong, for the run's notes.
+  public private(set) var recoveryNotes: [String] = []
   private let lock: DirectoryLock
 
   static let journalName = ".neuroendo-publish"
   static let stagingPrefix = ".neuroendo-staging-"
+  /// The manifest of the last publication, and the mark of a directory NeuroEndo writes.
+  public static let markerName = ".neuroendo-outputs"
+  /// The first line of a manifest.
+  static let manifestHeader = "neuroendo-outputs 1"
 
-  /// Creates the directory if needed, takes its lock, completes or removes what an
-  /// interrupted run left, and makes this run's staging directory.
+  /// Creates the directory if needed, checks that it is NeuroEndo's, takes its lock,
+  /// completes or removes what an interrupted run left, and makes this run's staging
+  /// directory.
   ///
-  /// - Throws: ``OutputError`` when the directory cannot be written, or another run holds it.
-  public init(directory: String, run: String) throws(OutputError) {
+  /// - Parameter outputNames: the names the pipeline writes (``Pipeline/Outputs/names``):
+  ///   a directory without the marker that holds only these is taken as an earlier run's.
+  /// - Throws: ``OutputError`` when the directory cannot be written, holds files NeuroEndo
+  ///   did not write (``OutputError/foreign``), or another run holds it.
+  public init(directory: String, run: String, outputNames: [String]) throws(OutputError) {
     self.directory = directory
     self.run = run
-    do {
-      try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    } catch {
-      throw OutputError(path: directory, message: error.localizedDescription)
+    try FileModes.makeDirectory(directory)
+    let foreign = Self.foreignEntries(in: directory, outputNames: outputNames)
+    guard foreign.isEmpty else {
+      throw OutputError.foreign(directory: directory, entries: foreign)
     }
     lock = try DirectoryLock(directory: directory)
     takenOverFrom = lock.takenOverFrom
     staging = directory + "/" + Self.stagingPrefix + run
-    Self.recover(directory)
-    do {
-      try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
-    } catch {
-      throw OutputError(path: staging, message: error.localizedDescription)
-    }
+    recoveryNotes = Self.recover(directory, outputNames: outputNames)
+    try FileModes.makeDirectory(staging)
   }
 
   deinit {
     // Unpublished staging (a failed run) goes; the published set stays as it was.
     try? FileManager.default.removeItem(atPath: staging)
+  }
+
+  /// The entries of `directory` that show it is not NeuroEndo's: none when it is empty or
+  /// missing, carries the marker, or holds only `outputNames` and NeuroEndo's own hidden
+  /// files. At most 5 are named.
+  public static func foreignEntries(in directory: String, outputNames: [String]) -> [String] {
+    guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
+      return []
+    }
+    if names.contains(markerName) { return [] }
+    let known = Set(outputNames.map { $0.split(separator: "/").first.map(String.init) ?? $0 })
+    let foreign = names.filter { name in
+      !known.contains(name) && name != DirectoryLock.name && name != journalName
+        && !name.hasPrefix(stagingPrefix) && !isTemporary(name, of: outputNames)
+    }
+    return Array(foreign.sorted().prefix(5))
   }
 
   /// Where an output file is written while staged.
@@ -74,12 +103,13 @@ public final class OutputPublisher {
   }()
 
   /// Moves the staged files into place, `last` after all others (the summary, which names
-  /// them); nothing is moved when a target is a directory.
+  /// them), with the manifest of everything published just before it; nothing is moved
+  /// when a target is a directory.
   ///
   /// - Throws: ``OutputError`` when a file cannot be moved; the journal stays, and the next
   ///   run finishes the move.
   public func publish(_ names: [String], last: String) throws(OutputError) {
-    let order = names.filter { $0 != last } + [last]
+    let order = names.filter { $0 != last && $0 != Self.markerName } + [Self.markerName, last]
     for name in order {
       var staged: ObjCBool = false
       var published: ObjCBool = false
@@ -92,6 +122,9 @@ public final class OutputPublisher {
           message: published.boolValue ? "a directory is in the way" : "a file is in the way")
       }
     }
+    try AtomicFileWriter.write(
+      Self.manifest(run: run, files: Self.files(order, under: staging)),
+      to: stagedPath(Self.markerName), durable: false)
     // Files staged without a sync of their own (the many report files) reach the disk
     // here, all at once, before anything is published.
     let descriptor = open(staging, O_RDONLY | O_DIRECTORY)
@@ -103,18 +136,84 @@ public final class OutputPublisher {
         throw OutputError(path: staging, message: String(cString: strerror(error)))
       }
     }
-    let journal = ([staging] + order).joined(separator: "\n") + "\n"
+    let owned = Self.manifestFiles(in: directory)
+    let journal =
+      ([staging.split(separator: "/").last.map(String.init) ?? ""] + order)
+      .joined(separator: "\n") + "\n"
     try AtomicFileWriter.write(journal, to: directory + "/" + Self.journalName)
-    try Self.move(order, from: staging, to: directory)
+    try Self.move(order, from: staging, to: directory, owned: owned)
     unlink(directory + "/" + Self.journalName)
   }
 
+  /// Whether `directory` holds the outputs run `run` published: its manifest names that
+  /// run, and every file it lists is there.
+  public static func isPublished(run: String, in directory: String) -> Bool {
+    guard let text = try? String(contentsOfFile: directory + "/" + markerName, encoding: .utf8)
+    else { return false }
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    guard lines.count >= 2, lines[0] == manifestHeader, lines[1] == "run " + run else {
+      return false
+    }
+    var status = stat()
+    return lines.dropFirst(2).filter { !$0.isEmpty }.allSatisfy {
+      lstat(directory + "/" + $0, &status) == 0
+    }
+  }
+
+  /// The manifest's text: a header, the run, then every file published, one relative
+  /// path a line.
+  static func manifest(run: String, files: [String]) -> String {
+    ([manifestHeader, "run " + run] + files).joined(separator: "\n") + "\n"
+  }
+
+  /// The files a manifest in `directory` lists, or `nil` when there is none (a directory
+  /// of a version before the manifest: all its output names are taken as NeuroEndo's).
+  static func manifestFiles(in directory: String) -> Set<String>? {
+    manifest(in: directory)?.files
+  }
+
+  /// The run and files of the manifest in `directory`, when there is one.
+  static func manifest(in directory: String) -> (run: String, files: Set<String>)? {
+    guard let text = try? String(contentsOfFile: directory + "/" + markerName, encoding: .utf8)
+    else { return nil }
+    let lines = text.split(separator: "\n").map(String.init)
+    guard lines.count >= 2, lines[0] == manifestHeader, lines[1].hasPrefix("run ") else {
+      return nil
+    }
+    return (String(lines[1].dropFirst(4)), Set(lines.dropFirst(2)))
+  }
+
+  /// Every file under the named entries of `base`, as paths relative to it, sorted.
+  static func files(_ names: [String], under base: String) -> [String] {
+    var files: [String] = []
+    for name in names {
+      var isDirectory: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: base + "/" + name, isDirectory: &isDirectory)
+      else { continue }
+      guard isDirectory.boolValue else {
+        files.append(name)
+        continue
+      }
+      let walker = FileManager.default.enumerator(atPath: base + "/" + name)
+      while let relative = walker?.nextObject() as? String {
+        var inner: ObjCBool = false
+        if FileManager.default.fileExists(
+          atPath: base + "/" + name + "/" + relative, isDirectory: &inner), !inner.boolValue
+        {
+          files.append(name + "/" + relative)
+        }
+      }
+    }
+    return files.sorted()
+  }
+
   /// Renames staged files into the directory; a file already moved is passed over. A
-  /// staged directory (`reports`) replaces the published one whole: the old one is moved
-  /// into the staging directory first, and goes with it.
-  private static func move(_ names: [String], from staging: String, to directory: String)
-    throws(OutputError)
-  {
+  /// staged directory (`reports`) replaces the published one whole: files in the old one
+  /// that `owned` (the previous manifest) does not list are carried into the new one, the
+  /// old one is moved into the staging directory, and goes with it.
+  private static func move(
+    _ names: [String], from staging: String, to directory: String, owned: Set<String>?
+  ) throws(OutputError) {
     for name in names {
       let source = staging + "/" + name
       let target = directory + "/" + name
@@ -123,39 +222,91 @@ public final class OutputPublisher {
         continue
       }
       if isDirectory.boolValue, FileManager.default.fileExists(atPath: target) {
+        if let owned { carryForeign(from: target, to: source, name: name, owned: owned) }
         let previous = staging + "/" + name + ".previous"
         try? FileManager.default.removeItem(atPath: previous)
         guard rename(target, previous) == 0 else {
-          throw OutputError(path: target, message: String(cString: strerror(errno)))
+          throw OutputError(path: target, errno: errno)
         }
       }
       guard rename(source, target) == 0 else {
-        throw OutputError(path: target, message: String(cString: strerror(errno)))
+        throw OutputError(path: target, errno: errno)
       }
+    }
+  }
+
+  /// Moves the files of the published folder `old` that the manifest does not list into
+  /// the staged folder `new`, at the same place (unless the run wrote a file there).
+  private static func carryForeign(
+    from old: String, to new: String, name: String, owned: Set<String>
+  ) {
+    for relative in files([""], under: old).map({ String($0.dropFirst()) })
+    where !owned.contains(name + "/" + relative) {
+      let target = new + "/" + relative
+      guard !FileManager.default.fileExists(atPath: target) else { continue }
+      try? FileModes.makeDirectory((target as NSString).deletingLastPathComponent)
+      _ = rename(old + "/" + relative, target)
     }
   }
 
   /// What an interrupted run left in `directory`: a publication half done is finished,
   /// then staging directories and temporary files of dead runs are removed. Called with the
-  /// lock held.
-  static func recover(_ directory: String) {
+  /// lock held. A journal is followed only when it names a staging directory of ours and
+  /// files that directory's manifest lists; any other journal is set aside. Returns what
+  /// it found wrong.
+  @discardableResult
+  static func recover(_ directory: String, outputNames: [String] = []) -> [String] {
+    var notes: [String] = []
     let journalPath = directory + "/" + journalName
     if let journal = try? String(contentsOfFile: journalPath, encoding: .utf8) {
       let lines = journal.split(separator: "\n").map(String.init)
-      if let staging = lines.first {
-        try? move(Array(lines.dropFirst()), from: staging, to: directory)
+      // The run's manifest: still staged, or already moved into place.
+      let run = lines.first.map { String($0.dropFirst(stagingPrefix.count)) } ?? ""
+      let listed =
+        lines.first.flatMap { manifestFiles(in: directory + "/" + $0) }
+        ?? manifest(in: directory).flatMap { $0.run == run ? $0.files : nil }
+      if let name = lines.first, isPlainName(name), name.hasPrefix(stagingPrefix),
+        let listed,
+        lines.dropFirst().allSatisfy({ entry in
+          isPlainName(entry)
+            && (entry == markerName || listed.contains(entry)
+              || listed.contains { $0.hasPrefix(entry + "/") })
+        })
+      {
+        try? move(
+          Array(lines.dropFirst()), from: directory + "/" + name, to: directory,
+          owned: manifestFiles(in: directory))
+      } else {
+        notes.append(
+          "a publication journal that names files outside this run's staging was not followed, and removed"
+        )
       }
       unlink(journalPath)
     }
     let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-    for name in names where name.hasPrefix(stagingPrefix) || isTemporary(name) {
+    for name in names
+    where (name.hasPrefix(stagingPrefix) && isPlainName(name))
+      || isTemporary(name, of: outputNames + [markerName, journalName])
+    {
       try? FileManager.default.removeItem(atPath: directory + "/" + name)
     }
+    return notes
   }
 
-  /// An ``AtomicFileWriter`` temporary file: `.<name>.<pid>.tmp`.
-  static func isTemporary(_ name: String) -> Bool {
-    name.hasPrefix(".") && name.hasSuffix(".tmp")
+  /// A name of one entry: not empty, no `/`, not `.` or `..`, no NUL.
+  static func isPlainName(_ name: String) -> Bool {
+    !name.isEmpty && name != "." && name != ".." && !name.contains("/") && !name.contains("\0")
+  }
+
+  /// Whether `name` is an ``AtomicFileWriter`` temporary file of one of `names`:
+  /// `.<name>.<pid>.tmp`.
+  static func isTemporary(_ name: String, of names: [String]) -> Bool {
+    guard name.hasPrefix("."), name.hasSuffix(".tmp") else { return false }
+    let inner = name.dropFirst().dropLast(4)
+    guard let dot = inner.lastIndex(of: "."),
+      inner[inner.index(after: dot)...].allSatisfy(\.isNumber)
+    else { return false }
+    return names.contains(String(inner[..<dot]))
   }
 }
 
@@ -174,7 +325,8 @@ final class DirectoryLock {
   /// - Throws: ``OutputError`` with ``OutputError/lockHolder`` when another run holds it.
   init(directory: String) throws(OutputError) {
     let path = directory + "/" + Self.name
-    descriptor = open(path, O_RDWR | O_CREAT, 0o644)
+    // A link planted at the lock's name is refused, never followed to truncate its target.
+    descriptor = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, FileModes.file)
     guard descriptor >= 0 else {
       throw OutputError(path: path, message: String(cString: strerror(errno)))
     }

@@ -49,6 +49,9 @@ public struct RunSummary: Sendable, Codable {
   public var outputRows: [String: Int] = [:]
   /// Outputs that could not be written, with the reason.
   public var outputFailures: [String]
+  /// When the state database could not be used (damaged, or of a newer NeuroEndo): what
+  /// is wrong and how to recover. Nothing was read or written (exit 70).
+  public var stateProblem: String?
   /// Subjects whose outputs could not be made (their reports cannot be rendered or named),
   /// each with the reason: the others were published, and the run is incomplete (exit 1).
   public var quarantinedSubjects: [String] = []
@@ -218,7 +221,7 @@ public struct RunSummary: Sendable, Codable {
   private enum CodingKeys: String, CodingKey {
     case version, run, auditOnly, lockedBy, notes, incremental, nothingNew, unchangedSince, shard
     case pipeline, started, finished, files, inputProblems, skippedEntries, outputs, outputRows
-    case outputFailures, quarantinedSubjects, totals, normalization, analysis
+    case outputFailures, quarantinedSubjects, stateProblem, totals, normalization, analysis
   }
 
   /// Reads a summary; fields that older summaries lack take their defaults.
@@ -248,6 +251,7 @@ public struct RunSummary: Sendable, Codable {
     outputRows = try container.decodeIfPresent([String: Int].self, forKey: .outputRows) ?? [:]
     quarantinedSubjects =
       try container.decodeIfPresent([String].self, forKey: .quarantinedSubjects) ?? []
+    stateProblem = try container.decodeIfPresent(String.self, forKey: .stateProblem)
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -271,6 +275,7 @@ public struct RunSummary: Sendable, Codable {
     try container.encode(outputRows, forKey: .outputRows)
     try container.encode(outputFailures, forKey: .outputFailures)
     try container.encode(quarantinedSubjects, forKey: .quarantinedSubjects)
+    try container.encodeIfPresent(stateProblem, forKey: .stateProblem)
     try container.encode(totals, forKey: .totals)
     try container.encode(normalization, forKey: .normalization)
     try container.encode(analysis, forKey: .analysis)

@@ -93,7 +93,8 @@ public enum RunSummaryReporter {
       + "\(totals.samples) samples; \(summary.analysis.subjectDays) subject-days; "
       + "\(counted(findings, "finding")) (\(marked) marked)"
     if let counts = summary.incremental {
-      line += "; \(counts.new) new, \(counts.changed) changed, \(counts.unchanged) unchanged"
+      line +=
+        "; \(counts.new) new, \(counts.changed) changed, \(counts.unchanged) unchanged, \(counts.vanished) vanished"
     }
     if let written = summary.outputs["summary"] {
       line += "; wrote \(URL(fileURLWithPath: written).deletingLastPathComponent().path)"

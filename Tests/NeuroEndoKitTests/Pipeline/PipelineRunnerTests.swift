@@ -119,7 +119,7 @@ struct PipelineRunnerTests {
     let leftovers = try FileManager.default.contentsOfDirectory(atPath: output.path).filter {
       $0.hasPrefix(".")
     }
-    #expect(leftovers == [".neuroendo.lock"])
+    #expect(leftovers.sorted() == [".neuroendo-outputs", ".neuroendo.lock"])
     #expect(summary.run.contains("Z-\(getpid())"))
   }
 
@@ -223,17 +223,22 @@ struct PipelineRunnerTests {
       toFile: interrupted + "/findings.csv", atomically: false, encoding: .utf8)
     try "new summary\n".write(
       toFile: interrupted + "/run-summary.json", atomically: false, encoding: .utf8)
-    try "\(interrupted)\nsamples.csv\nfindings.csv\nrun-summary.json\n".write(
-      toFile: output + "/.neuroendo-publish", atomically: false, encoding: .utf8)
-    OutputPublisher.recover(output)
+    // Its manifest lists what it publishes; the journal names its staging and those files.
+    try OutputPublisher.manifest(
+      run: "interrupted", files: ["findings.csv", "run-summary.json", "samples.csv"]
+    ).write(toFile: interrupted + "/.neuroendo-outputs", atomically: false, encoding: .utf8)
+    try
+      ".neuroendo-staging-interrupted\nsamples.csv\nfindings.csv\n.neuroendo-outputs\nrun-summary.json\n"
+      .write(toFile: output + "/.neuroendo-publish", atomically: false, encoding: .utf8)
+    OutputPublisher.recover(output, outputNames: pipeline.outputs.names)
     #expect(
       try String(contentsOfFile: output + "/findings.csv", encoding: .utf8) == "new findings\n")
     #expect(
       try String(contentsOfFile: output + "/run-summary.json", encoding: .utf8) == "new summary\n")
     #expect(try String(contentsOfFile: output + "/samples.csv", encoding: .utf8) == samplesBefore)
     #expect(
-      try manager.contentsOfDirectory(atPath: output).filter { $0.hasPrefix(".") } == [
-        ".neuroendo.lock"
+      try manager.contentsOfDirectory(atPath: output).filter { $0.hasPrefix(".") }.sorted() == [
+        ".neuroendo-outputs", ".neuroendo.lock",
       ])
     // The reports folder is published whole: a patient of an older run does not linger.
     #expect(
@@ -247,7 +252,12 @@ struct PipelineRunnerTests {
     let second = PipelineRunner(pipeline: pipeline).run()
     #expect(second.isComplete)
     #expect(second.outputRows["reports"] == 3)
-    #expect(!manager.fileExists(atPath: output + "/reports/patients/gone.html"))
+    // A file put into the reports folder by someone else is carried over, not deleted.
+    #expect(
+      try String(contentsOfFile: output + "/reports/patients/gone.html", encoding: .utf8) == "old")
+    #expect(
+      !(try String(contentsOfFile: output + "/.neuroendo-outputs", encoding: .utf8))
+        .contains("gone.html"))
     #expect(
       manager.fileExists(
         atPath: output + "/reports/patients/\(PatientReport.fileName("s02")).html"))
@@ -274,8 +284,8 @@ struct PipelineRunnerTests {
     #expect(
       try String(contentsOfFile: output + "/run-summary.json", encoding: .utf8) == summaryBefore)
     #expect(
-      try manager.contentsOfDirectory(atPath: output).filter { $0.hasPrefix(".") } == [
-        ".neuroendo.lock"
+      try manager.contentsOfDirectory(atPath: output).filter { $0.hasPrefix(".") }.sorted() == [
+        ".neuroendo-outputs", ".neuroendo.lock",
       ])
   }
 

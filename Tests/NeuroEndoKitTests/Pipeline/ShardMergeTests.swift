@@ -286,7 +286,8 @@ struct ShardMergeTests {
       parted.notes.first?.hasPrefix("run in 8 partitions of subjects") == true, "\(parted.notes)")
     let one = try contents(of: root + "/whole")
     let parts = try contents(of: root + "/parts")
-    #expect(Set(parts.keys) == ["audit.json", "audit.md", "run-summary.json"])
+    #expect(
+      Set(parts.keys) == ["audit.json", "audit.md", "run-summary.json", ".neuroendo-outputs"])
     #expect(parts["audit.json"] == one["audit.json"] && parts["audit.md"] == one["audit.md"])
     #expect(parted.files == whole.files && parted.normalization == whole.normalization)
   }
