@@ -204,6 +204,10 @@ extension Pipeline {
       let stateDirectory = Self.canonical(state)
       if stateDirectory == directory {
         overlaps.append("the state directory \(stateDirectory) is the output directory")
+      } else if stateDirectory.hasPrefix(directory.hasSuffix("/") ? directory : directory + "/") {
+        overlaps.append(
+          "the state directory \(stateDirectory) lies inside the output directory \(directory): publishing would replace it"
+        )
       }
       for (name, path) in inputs {
         let input = Self.canonical(path)

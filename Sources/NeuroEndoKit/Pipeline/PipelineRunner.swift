@@ -11,6 +11,10 @@ public struct PipelineRunner: Sendable {
   /// cores by default. Together they stay within ``Pipeline/partitionSamples``.
   public var partitionsAtOnce = ParallelMap.width
 
+  /// Tests of a kill: the run stops once everything is staged and the state's ledger is
+  /// committed, before anything is published (as a kill at that moment would).
+  var failBeforePublishing = false
+
   /// Creates a runner.
   public init(pipeline: Pipeline) { self.pipeline = pipeline }
 
@@ -465,15 +469,14 @@ public struct PipelineRunner: Sendable {
     ).evaluate(normalization.samples)
     summary.analysis.count(feedback)
     writeFindings(feedback.findings, directory: staging, into: &summary)
-    // With a state, the results are kept, and each finding knows the run that first made it.
+    // With a state, each finding knows the run that first published it; the results are
+    // kept once this run's outputs are published.
     var firstReported: [String: String] = [:]
     if let state {
       do {
-        firstReported = try state.record(
-          normalized: normalization.samples, days: features.days, findings: feedback.findings,
-          run: summary.run)
+        firstReported = try state.firstReported(feedback.findings, run: summary.run)
       } catch {
-        summary.outputFailures.append("state: cannot keep the results: \(error)")
+        summary.outputFailures.append("state: cannot read the findings of earlier runs: \(error)")
       }
     }
     progress("writing reports")
@@ -521,10 +524,16 @@ public struct PipelineRunner: Sendable {
     }
     summary.finished = Date()
     guard let publisher else { return summary }
+    if failBeforePublishing {
+      summary.outputFailures.append("stopped before publishing (a test of a kill)")
+      return summary
+    }
     publish(&summary, with: publisher)
     if let state, let publication, summary.outputFailures.isEmpty {
       do {
-        try state.recordPublication(publication)
+        try state.record(
+          normalized: normalization.samples, days: features.days, findings: feedback.findings,
+          run: summary.run, publication: publication)
       } catch {
         summary.outputFailures.append(
           "state: the outputs were published, but the state could not record it (the next run publishes again): \(error)"

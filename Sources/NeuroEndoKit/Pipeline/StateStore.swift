@@ -234,15 +234,36 @@ public final class StateStore {
     return migrator
   }
 
-  /// Keeps a run's results: the normalized samples and features it made (replacing the
-  /// previous run's, as they are made from all the data), and its findings, each with the
-  /// run that first reported it. Returns the first run of each finding, by ``Finding/identity``.
+  /// The run that first reported each finding, by ``Finding/identity``: a run that
+  /// published it before, or `run` for a finding new in this run. Reads only: a run records
+  /// its findings once its outputs are published (``record(normalized:days:findings:run:publication:)``),
+  /// so a run stopped before then never counts as having reported one.
+  public func firstReported(_ findings: [Finding], run: String) throws -> [String: String] {
+    try database.read { db in
+      var first: [String: String] = [:]
+      for finding in findings {
+        let key = finding.identity
+        first[key] =
+          try String.fetchOne(
+            db, sql: "SELECT firstRun FROM finding WHERE key = ?", arguments: [key])
+          ?? run
+      }
+      return first
+    }
+  }
+
+  /// Keeps a published run's results, with the publication, in one transaction: the
+  /// normalized samples and features it made (replacing the previous run's, as they are made
+  /// from all the data), and its findings, each with the run that first reported it.
+  /// Returns the first run of each finding, by ``Finding/identity``.
   @discardableResult
   public func record(
-    normalized: [NormalizedSample], days: [SubjectDayFeatures], findings: [Finding], run: String
+    normalized: [NormalizedSample], days: [SubjectDayFeatures], findings: [Finding], run: String,
+    publication: Publication? = nil
   ) throws -> [String: String] {
     let encoder = JSONLines.makeEncoder()
     return try database.write { db in
+      if let publication { try Self.write(publication, db) }
       try db.execute(sql: "DELETE FROM normalizedSample")
       for sample in normalized {
         try db.execute(
@@ -335,17 +356,19 @@ public final class StateStore {
   /// Records that a run published the outputs of `publication`; called after the outputs
   /// are in place, so that a run killed before never counts as published.
   public func recordPublication(_ publication: Publication) throws {
-    try database.write { db in
-      for (key, value) in [
-        ("published.generation", String(publication.generation)),
-        ("published.fingerprint", publication.fingerprint), ("published.run", publication.run),
-      ] {
-        try db.execute(
-          sql: """
-            INSERT INTO meta (key, value) VALUES (?, ?)
-            ON CONFLICT(key) DO UPDATE SET value = excluded.value
-            """, arguments: [key, value])
-      }
+    try database.write { db in try Self.write(publication, db) }
+  }
+
+  private static func write(_ publication: Publication, _ db: Database) throws {
+    for (key, value) in [
+      ("published.generation", String(publication.generation)),
+      ("published.fingerprint", publication.fingerprint), ("published.run", publication.run),
+    ] {
+      try db.execute(
+        sql: """
+          INSERT INTO meta (key, value) VALUES (?, ?)
+          ON CONFLICT(key) DO UPDATE SET value = excluded.value
+          """, arguments: [key, value])
     }
   }
 
