@@ -13,9 +13,28 @@ final class ConfigReader {
 
   /// Parses YAML text into its root node; a syntax error becomes an issue.
   func root(_ text: String) -> ConfigNode? {
+    // The YAML library hashes every mapping key while composing: an alias as a key would be
+    // hashed expanded before any count could stop it. Refused before composing.
+    if let line = Self.aliasInKey(text) {
+      report(
+        line, "",
+        "an alias (*name) stands in a mapping key or a flow mapping; aliases may only be values of block mappings and items of sequences"
+      )
+      return nil
+    }
     do {
       guard let node = try Yams.compose(yaml: text) else {
         report(nil, "", "the file is empty")
+        return nil
+      }
+      // Aliases (`*name`) copy what their anchor holds, in values and in mapping keys alike:
+      // a few lines can stand for billions of nodes. The file is read only when it stands
+      // for at most `nodeLimit`.
+      guard Self.expandedNodes(node, limit: Self.nodeLimit) <= Self.nodeLimit else {
+        report(
+          nil, "",
+          "the file stands for more than \(Self.nodeLimit) YAML nodes once its aliases are expanded (an alias bomb?); write the values out"
+        )
         return nil
       }
       return ConfigNode(reader: self, node: node, path: "")
@@ -27,6 +46,69 @@ final class ConfigReader {
       report(nil, "", "not valid YAML: \(error)")
       return nil
     }
+  }
+
+  /// The first line (1-based) where an alias may stand in a mapping key: an alias token
+  /// (`*name` outside quotes and comments) before a `: ` or a final `:` of its line, or on
+  /// a line of an explicit key (`? `). Errs on the side of refusing (an alias value inside
+  /// a one-line flow mapping is refused too).
+  static func aliasInKey(_ text: String) -> Int? {
+    for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false)
+      .enumerated()
+    {
+      let bytes = Array(line.utf8)
+      var quote: UInt8?
+      var aliasSeen = false
+      let explicitKey = bytes.drop(while: { $0 == 0x20 }).first == 0x3F
+      var index = 0
+      while index < bytes.count {
+        let byte = bytes[index]
+        let previous = index > 0 ? bytes[index - 1] : 0x20
+        if let open = quote {
+          if byte == open { quote = nil }
+        } else if byte == 0x22 || byte == 0x27 {
+          quote = byte
+        } else if byte == 0x23, previous == 0x20 || previous == 0x09 {
+          break  // a comment
+        } else if byte == 0x2A,
+          [0x20, 0x09, 0x5B, 0x7B, 0x2C, 0x3F, 0x2D].contains(previous)
+            || index == 0
+        {
+          aliasSeen = true
+          if explicitKey { return number + 1 }
+        } else if byte == 0x3A, aliasSeen,
+          index + 1 == bytes.count || bytes[index + 1] == 0x20 || bytes[index + 1] == 0x09
+        {
+          return number + 1
+        }
+        index += 1
+      }
+    }
+    return nil
+  }
+
+  /// The most YAML nodes a pipeline or profile may stand for, aliases expanded.
+  static let nodeLimit = 100_000
+
+  /// The nodes of `root` with every alias expanded, keys of mappings included, counted up
+  /// to `limit + 1` at most (so that counting a bomb stops early).
+  static func expandedNodes(_ root: Node, limit: Int) -> Int {
+    var count = 0
+    var pending = [root]
+    while let node = pending.popLast() {
+      count += 1
+      if count > limit { return count }
+      switch node {
+      case .mapping(let mapping):
+        for (key, value) in mapping {
+          pending.append(key)
+          pending.append(value)
+        }
+      case .sequence(let sequence): pending.append(contentsOf: sequence)
+      case .scalar, .alias: break
+      }
+    }
+    return count
   }
 
   func report(_ line: Int?, _ key: String, _ message: String) {

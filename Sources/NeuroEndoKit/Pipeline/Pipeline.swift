@@ -551,14 +551,38 @@ public enum PipelineLoader {
         continue
       }
       guard let name = entry.string() else { continue }
-      if name.isEmpty || name.contains("/") {
+      if name.isEmpty || name.contains("/") || name == "." || name == ".." {
         entry.report(
           optional
             ? "expected a file name inside the output directory, or true/false"
             : "expected a file name inside the output directory")
+      } else if name.hasPrefix(".neuroendo") || name == PipelineRunner.shardFolder {
+        entry.report(
+          "'\(name)' is a name NeuroEndo keeps for itself (its lock, manifest, journal, staging or shard folder)"
+        )
       } else {
         outputs[keyPath: path] = name
         if optional { outputs.setIntermediate(key, true) }
+      }
+    }
+    // Two outputs of one name (also when only their case differs, as on macOS and Windows
+    // file systems) would overwrite each other.
+    var seen: [String: String] = [:]
+    for (key, path) in [
+      ("summary", \Pipeline.Outputs.summary), ("samples", \.samples), ("rejections", \.rejections),
+      ("normalized", \.normalized), ("normalized_ndjson", \.normalizedJSON),
+      ("features_subject_day", \.featuresSubjectDay), ("features_subject", \.featuresSubject),
+      ("features_response", \.featuresResponse), ("findings", \.findings),
+      ("findings_ndjson", \.findingsJSON), ("reports", \.reports), ("audit", \.audit),
+      ("audit_md", \.auditMarkdown),
+    ] {
+      let folded = outputs[keyPath: path].lowercased()
+      if let other = seen[folded] {
+        (map[key] ?? map[other] ?? node).report(
+          "outputs \(other) and \(key) are both '\(outputs[keyPath: path])': each output needs a name of its own"
+        )
+      } else {
+        seen[folded] = key
       }
     }
     return outputs

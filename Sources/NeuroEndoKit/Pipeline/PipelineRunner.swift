@@ -251,6 +251,20 @@ public struct PipelineRunner: Sendable {
       summary.outputFailures = overlaps
       return summary
     }
+    // A run without state whose input is missing (an unmounted share) would publish a set
+    // without that input's data: the last outputs are kept instead.
+    if spilled == nil, pipeline.state == nil {
+      var status = stat()
+      let missing = pipeline.inputs.filter { lstat($0.path, &status) != 0 }
+      if !missing.isEmpty {
+        summary.inputProblems = missing.map { "\($0.name): \($0.path) does not exist" }
+        summary.notes.append(
+          "nothing was read or published: \(missing.count == 1 ? "an input is" : "inputs are") missing (an unmounted share?); \(directory) keeps the outputs of the last run"
+        )
+        summary.finished = Date()
+        return summary
+      }
+    }
     if pipeline.partitions > 1, pipeline.state != nil {
       summary.outputFailures.append(
         "a run in partitions (--partitions) keeps no state: run it with a pipeline without 'state:'"

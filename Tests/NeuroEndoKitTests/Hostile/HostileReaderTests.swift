@@ -137,3 +137,83 @@ struct SafeOutputTests {
     #expect(result.summary.rejectedRecords == 1)
   }
 }
+
+@Suite("Smaller gaps of issue 21")
+struct SmallerGapTests {
+  @Test("a FHIR value of 1e-400 is rejected as value-underflow, as in CSV; 1e-5 is read")
+  func fhirUnderflow() {
+    let bundle = """
+      {"resourceType": "Bundle", "type": "collection", "entry": [
+        \(observation("Patient/1", value: "1e-400")), \(observation("Patient/2", value: "1e-5")),
+        \(observation("Patient/3", value: "0.0"))]}
+      """
+    let result = readFHIR(text: bundle)
+    #expect(result.reasons == ["value-underflow"])
+    #expect(result.rejections.first?.location.path == "entry[0].resource.valueQuantity.value")
+    #expect(result.samples.map(\.subjectID) == ["2", "3"])
+  }
+
+  @Test("a YAML alias bomb, in values or as mapping keys, is refused, not expanded")
+  func aliasBomb() {
+    // Aliases as values of block mappings stay allowed.
+    #expect(
+      ConfigReader.aliasInKey("a: &x 1\nb: *x\nc:\n  - *x\n\"*q\": 2 # *c: 3\n") == nil)
+    #expect(ConfigReader.aliasInKey("a: 1\n*x : 2\n") == 2)
+    #expect(ConfigReader.aliasInKey("a: 1\n? *x\n: 2\n") == 2)
+    #expect(ConfigReader.aliasInKey("m: {*x: 1}\n") == 1)
+    var yaml = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+    for level in 1..<9 {
+      let previous = "*a\(level - 1)"
+      yaml +=
+        "a\(level): &a\(level) [\(Array(repeating: previous, count: 10).joined(separator: ", "))]\n"
+    }
+    let asKey = yaml + "version: 1\n? *a8\n: 1\n"
+    for text in [yaml + "version: 1\nb: *a8\n", asKey] {
+      #expect(throws: ConfigIssues.self) {
+        try PipelineLoader.parse(text, file: "/tmp/bomb.yml")
+      }
+      do {
+        _ = try PipelineLoader.parse(text, file: "/tmp/bomb.yml")
+      } catch {
+        #expect(
+          error.description.contains(
+            text == asKey ? "stands in a mapping key" : "aliases are expanded"))
+      }
+    }
+  }
+
+  @Test("outputs of one name, or of a name NeuroEndo keeps, fail validation")
+  func outputNames() {
+    for outputs in [
+      "findings: same.csv\n  audit: same.csv", "findings: Same.csv\n  audit: same.csv",
+      "findings: .neuroendo-outputs", "reports: shard", "summary: ..",
+    ] {
+      let text = """
+        version: 1
+        inputs:
+          - path: inbox
+        outputs:
+          directory: out
+          \(outputs)
+        """
+      #expect(throws: ConfigIssues.self, "\(outputs)") {
+        try PipelineLoader.parse(text, file: "/tmp/names.yml")
+      }
+    }
+  }
+
+  @Test("a run without state whose inbox is missing keeps the last outputs")
+  func missingInbox() throws {
+    let scratch = try Scratch()
+    try scratch.put(
+      "a.csv", [lisHeader, cortisolLine("A1", "300")].joined(separator: "\n"))
+    let pipeline = try scratch.pipeline()
+    #expect(PipelineRunner(pipeline: pipeline).run().isComplete)
+    let before = scratch.files(under: "out")
+    try FileManager.default.removeItem(atPath: scratch.path("inbox"))
+    let summary = PipelineRunner(pipeline: pipeline).run()
+    #expect(!summary.isComplete)
+    #expect(summary.inputProblems.first?.contains("does not exist") == true)
+    #expect(scratch.files(under: "out") == before)
+  }
+}

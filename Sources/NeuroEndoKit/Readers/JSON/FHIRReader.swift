@@ -90,6 +90,15 @@ public struct FHIRReader: Sendable {
         summary.tally(output, onRejection: onRejection)
         return
       }
+      if let underflow = shape.underflow, underflow.path.hasSuffix("valueQuantity.value") {
+        output.reject(
+          Rejection(
+            location: InputLocation(
+              file: name, record: record, line: element.line, path: underflow.path),
+            reason: .valueUnderflow(underflow.text)))
+        summary.tally(output, onRejection: onRejection)
+        return
+      }
       let outcome = mapper.map(element, record: record, into: &output)
       if output.rejections.contains(where: { $0.reason == .missingField("resourceType") }) {
         notResources += 1

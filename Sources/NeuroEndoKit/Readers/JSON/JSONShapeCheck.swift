@@ -15,6 +15,9 @@ struct JSONShapeCheck {
   var longString: (path: String, bytes: Int)?
   /// The paths of keys that an object holds more than once, first ones first.
   var duplicateKeys: [String] = []
+  /// The first number written with non-zero digits that reads as zero (`1e-400`): its
+  /// path and text. A parser gives 0 for it; it is rejected as in CSV.
+  var underflow: (path: String, text: String)?
 
   private enum Frame {
     /// An object: where its keys start in the shared key list, the member being read.
@@ -90,6 +93,12 @@ struct JSONShapeCheck {
           return
         }
         index = end
+      case 0x2D, 0x30...0x39:  // a number: to its end
+        let start = index
+        while index + 1 < count, Self.isNumberByte(bytes[index + 1]) { index += 1 }
+        if underflow == nil, Self.readsAsZero(bytes[start...index]) {
+          underflow = (path(appending: nil), text(start..<index + 1))
+        }
       case 0x7B: stack.append(.object(firstKey: keys.count, key: nil, expectingKey: true))
       case 0x5B: stack.append(.array(index: 0))
       case 0x7D, 0x5D:
@@ -109,6 +118,32 @@ struct JSONShapeCheck {
       }
       index += 1
     }
+  }
+}
+
+extension JSONShapeCheck {
+  static func isNumberByte(_ byte: UInt8) -> Bool {
+    (byte >= 0x30 && byte <= 0x39) || byte == 0x2E || byte == 0x2D || byte == 0x2B
+      || byte == 0x65 || byte == 0x45
+  }
+
+  /// Whether a number literal has a digit 1-9 before its exponent and yet reads as zero.
+  static func readsAsZero(_ literal: ArraySlice<UInt8>) -> Bool {
+    // Only an exponent or hundreds of digits can take a number below the smallest double.
+    guard literal.count > 300 || literal.contains(where: { $0 == 0x65 || $0 == 0x45 }) else {
+      return false
+    }
+    var nonZero = false
+    for byte in literal {
+      if byte == 0x65 || byte == 0x45 { break }
+      if byte >= 0x31 && byte <= 0x39 {
+        nonZero = true
+        break
+      }
+    }
+    guard nonZero else { return false }
+    let text = String(decoding: literal, as: UTF8.self)
+    return Double(text) == 0
   }
 }
 
