@@ -69,12 +69,9 @@ public struct PipelineRunner: Sendable {
           if let zone = input.timeZone { zonesByFile[file] = zone }
           let format =
             input.format ?? InputFormat.guess(file: file, hasProfile: input.profile != nil)
-          var fileSummary = ExportReader(format: format, profile: input.profile).read(
+          // The summary's size and SHA-256 are those of the bytes the reader read.
+          let fileSummary = ExportReader(format: format, profile: input.profile).read(
             file: file, onSample: onSample, onRejection: onRejection)
-          if let digest = SHA256.file(file) {
-            fileSummary.bytes = digest.bytes
-            fileSummary.sha256 = digest.sha256
-          }
           summary.files.append(fileSummary)
         }
       }
@@ -904,15 +901,18 @@ public struct PipelineRunner: Sendable {
             input.format ?? InputFormat.guess(file: file, hasProfile: input.profile != nil)
           var fileSummary = ExportReader(format: format, profile: input.profile).read(
             file: file, onSample: { samples.append($0) }, onRejection: { rejections.append($0) })
-          fileSummary.bytes = digest?.bytes
-          fileSummary.sha256 = digest?.sha256
+          // The ledger keeps the digest of the bytes read (the file may have changed since
+          // it was checked).
+          fileSummary.bytes = fileSummary.bytes ?? digest?.bytes
+          fileSummary.sha256 = fileSummary.sha256 ?? digest?.sha256
           let quarantined = fileSummary.failure != nil
           if quarantined {
             fileSummary.notices.append(
               "quarantined in the ledger: read again only when its content changes")
           }
           let entry = StateStore.Entry(
-            path: file, input: index, bytes: digest?.bytes ?? 0, sha256: digest?.sha256 ?? "",
+            path: file, input: index, bytes: fileSummary.bytes ?? 0,
+            sha256: fileSummary.sha256 ?? "",
             firstSeen: ledger[file]?.firstSeen ?? now, lastSeen: now,
             outcome: quarantined ? "quarantined" : "read", summary: fileSummary, readKey: readKey)
           try store.record(entry, samples: samples, rejections: rejections)
@@ -986,12 +986,7 @@ public struct PipelineRunner: Sendable {
     if let source = pipeline.wakeDiary {
       let read = WakeDiaryReader(profile: source.profile).read(file: source.path)
       if let failure = read.failure { summary.inputProblems.append("wake diary: \(failure)") }
-      var diarySummary = read.summary
-      if let digest = SHA256.file(source.path) {
-        diarySummary.bytes = digest.bytes
-        diarySummary.sha256 = digest.sha256
-      }
-      summary.files.append(diarySummary)
+      summary.files.append(read.summary)
       diaryRejections = read.rejections
       diary = read.wakes
     }

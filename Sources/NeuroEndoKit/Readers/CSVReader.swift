@@ -30,13 +30,13 @@ public struct CSVReader: Sendable {
   public func read(
     file path: String, onSample: (Sample) -> Void, onRejection: (Rejection) -> Void = { _ in }
   ) -> FileReadSummary {
-    withOpenFile(path, profile: profile?.name ?? "none") { descriptor in
-      read(descriptor, path: path, onSample, onRejection)
+    withOpenFile(path, profile: profile?.name ?? "none") { file in
+      read(file, path: path, onSample, onRejection)
     }
   }
 
   private func read(
-    _ descriptor: Int32, path: String, _ onSample: (Sample) -> Void,
+    _ descriptor: InputFile, path: String, _ onSample: (Sample) -> Void,
     _ onRejection: (Rejection) -> Void
   ) -> FileReadSummary {
     return withoutActuallyEscaping(onSample) { onSample in
@@ -65,12 +65,12 @@ public struct CSVReader: Sendable {
 
   /// Reads from the start of the file until the first line is complete (or 64 KiB, or the
   /// end), so that the delimiter can be detected before parsing starts.
-  private func firstLine(_ descriptor: Int32) -> Result<[UInt8], ReadFailure> {
+  private func firstLine(_ descriptor: InputFile) -> Result<[UInt8], ReadFailure> {
     var bytes: [UInt8] = []
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
     defer { buffer.deallocate() }
     while !bytes.contains(0x0A) && !bytes.contains(0x0D) && bytes.count < 1 << 16 {
-      let count = Foundation.read(descriptor, buffer.baseAddress, chunkSize)
+      let count = descriptor.read(into: buffer.baseAddress, chunkSize)
       if count < 0 {
         if errno == EINTR { continue }
         return .failure(ReadFailure(message: "read error: \(String(cString: strerror(errno)))"))

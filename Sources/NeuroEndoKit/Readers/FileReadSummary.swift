@@ -127,10 +127,58 @@ public struct ReasonTally: Sendable, Hashable, Codable {
   }
 }
 
+/// An open input file whose bytes are counted and hashed (SHA-256) as a reader reads them,
+/// so that the audit's size and digest describe the bytes that were read, not a second
+/// look at a file that may have changed in between. Used by one thread at a time.
+final class InputFile: @unchecked Sendable {
+  let descriptor: Int32
+  private var hasher = SHA256.Hasher()
+  private var count = 0
+
+  init(descriptor: Int32) { self.descriptor = descriptor }
+
+  /// Reads up to `size` bytes into `buffer`, counting and hashing them; -1 on an error
+  /// (with `errno`), 0 at the end.
+  func read(into buffer: UnsafeMutableRawPointer?, _ size: Int) -> Int {
+    let read = Foundation.read(descriptor, buffer, size)
+    if read > 0 {
+      hasher.update(UnsafeRawBufferPointer(start: buffer, count: read))
+      count += read
+    }
+    return read
+  }
+
+  /// Back to the start, for a reader that reads the file twice: the count and digest start
+  /// over, so that they describe the last pass.
+  func rewind() -> Bool {
+    guard lseek(descriptor, 0, SEEK_SET) == 0 else { return false }
+    hasher = SHA256.Hasher()
+    count = 0
+    return true
+  }
+
+  /// Reads what the reader left unread (a file cut short by malformed JSON) and gives the
+  /// size and digest of every byte read through this descriptor; `nil` on a read error.
+  func finish() -> (bytes: Int, sha256: String)? {
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+    defer { buffer.deallocate() }
+    while true {
+      let read = read(into: buffer.baseAddress, buffer.count)
+      if read < 0 {
+        if errno == EINTR { continue }
+        return nil
+      }
+      if read == 0 { break }
+    }
+    return (count, hasher.finish())
+  }
+}
+
 /// Opens a file for one of the readers and closes it after `body`; a file that cannot be
-/// opened gives a summary whose failure says why, so that no reader throws.
+/// opened gives a summary whose failure says why, so that no reader throws. The summary's
+/// size and SHA-256 are those of the bytes read (``InputFile``).
 func withOpenFile(
-  _ path: String, profile: String, _ body: (Int32) -> FileReadSummary
+  _ path: String, profile: String, _ body: (InputFile) -> FileReadSummary
 ) -> FileReadSummary {
   // Opened without blocking, so that a FIFO without a writer cannot hang the run; only a
   // regular file is read (the check is on the open file, not a name that may change).
@@ -148,7 +196,13 @@ func withOpenFile(
     return summary
   }
   _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
-  return body(descriptor)
+  let file = InputFile(descriptor: descriptor)
+  var summary = body(file)
+  if let digest = file.finish() {
+    summary.bytes = digest.bytes
+    summary.sha256 = digest.sha256
+  }
+  return summary
 }
 
 extension Quantity {

@@ -11,7 +11,7 @@ final class ParsingThread: @unchecked Sendable {
   // Used by the parsing thread only, once started.
   private let parser: CSVParser
   private let firstBytes: [UInt8]
-  private let descriptor: Int32
+  private let descriptor: InputFile
   private let chunkSize: Int
 
   // Shared between the threads, guarded by `condition`.
@@ -23,7 +23,7 @@ final class ParsingThread: @unchecked Sendable {
   static let depth = 2
 
   /// Prepares a thread that parses `firstBytes`, then the rest of the file.
-  init(parser: CSVParser, firstBytes: [UInt8], descriptor: Int32, chunkSize: Int) {
+  init(parser: CSVParser, firstBytes: [UInt8], descriptor: InputFile, chunkSize: Int) {
     self.parser = parser
     self.firstBytes = firstBytes
     self.descriptor = descriptor
@@ -88,7 +88,7 @@ final class ParsingThread: @unchecked Sendable {
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
     defer { buffer.deallocate() }
     while true {
-      let count = Foundation.read(descriptor, buffer.baseAddress, chunkSize)
+      let count = descriptor.read(into: buffer.baseAddress, chunkSize)
       if count < 0 {
         if errno == EINTR { continue }
         _ = send(ending: .readFailure("read error: \(String(cString: strerror(errno)))"))

@@ -41,6 +41,9 @@ public struct WakeDiaryReader: Sendable {
       diary.failure = "cannot read \(path): \(error.localizedDescription)"
       return diary
     }
+    // The size and digest of the bytes read, for the audit.
+    diary.summary.bytes = data.count
+    diary.summary.sha256 = SHA256.hex(Array(data))
     var context: MappingContext?
     var columns: (subject: Int, wake: Int)?
     func handle(_ record: CSVRecord) {

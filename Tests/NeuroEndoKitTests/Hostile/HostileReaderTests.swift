@@ -217,3 +217,52 @@ struct SmallerGapTests {
     #expect(scratch.files(under: "out") == before)
   }
 }
+
+@Suite("The audit's size and digest are those of the bytes read (issue 21)")
+struct BytesReadTests {
+  @Test("CSV, FHIR (read twice, and cut short by malformed JSON) and diary summaries")
+  func digests() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "digest-\(UUID())")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let texts = [
+      "a.csv": [lisHeader, cortisolLine("A1", "300")].joined(separator: "\n"),
+      "b.json": """
+      {"resourceType": "Bundle", "type": "collection", "entry": [\(observation("Patient/1"))]}
+      """,
+      "c.json": #"{"resourceType": "Bundle", "entry": [{"resource": {"#,
+    ]
+    for (name, text) in texts {
+      let path = directory.appendingPathComponent(name).path
+      try text.write(toFile: path, atomically: true, encoding: .utf8)
+      let summary = ExportReader(
+        format: InputFormat.guess(file: path, hasProfile: false), profile: nil
+      )
+      .read(file: path, onSample: { _ in }, onRejection: { _ in })
+      #expect(summary.bytes == text.utf8.count, "\(name)")
+      #expect(summary.sha256 == SHA256.hex(Array(text.utf8)), "\(name)")
+    }
+  }
+
+  @Test("an input file counts the bytes of its last pass, and drains what was left unread")
+  func inputFile() throws {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("in-\(UUID())").path
+    defer { unlink(path) }
+    try "0123456789".write(toFile: path, atomically: true, encoding: .utf8)
+    let descriptor = open(path, O_RDONLY)
+    defer { close(descriptor) }
+    let file = InputFile(descriptor: descriptor)
+    var buffer = [UInt8](repeating: 0, count: 4)
+    #expect(buffer.withUnsafeMutableBytes { file.read(into: $0.baseAddress, 4) } == 4)
+    #expect(file.rewind())
+    #expect(buffer.withUnsafeMutableBytes { file.read(into: $0.baseAddress, 4) } == 4)
+    // Appended after the reading began: the digest is of what this descriptor read.
+    let writer = open(path, O_WRONLY | O_APPEND)
+    _ = "ab".withCString { write(writer, $0, 2) }
+    close(writer)
+    let digest = try #require(file.finish())
+    #expect(digest.bytes == 12)
+    #expect(digest.sha256 == SHA256.hex(Array("0123456789ab".utf8)))
+  }
+}

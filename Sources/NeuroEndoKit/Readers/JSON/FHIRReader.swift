@@ -26,8 +26,8 @@ public struct FHIRReader: Sendable {
   public func read(
     file path: String, onSample: (Sample) -> Void, onRejection: (Rejection) -> Void = { _ in }
   ) -> FileReadSummary {
-    withOpenFile(path, profile: "fhir") { descriptor in
-      read(ChunkSource.file(descriptor), name: path, onSample, onRejection)
+    withOpenFile(path, profile: "fhir") { file in
+      read(ChunkSource.file(file), name: path, onSample, onRejection)
     }
   }
 
@@ -145,7 +145,7 @@ public struct FHIRReader: Sendable {
 /// Where a JSON reader's bytes come from: an open file (read from its start on every
 /// pass) or memory.
 enum ChunkSource {
-  case file(Int32)
+  case file(InputFile)
   case bytes(UnsafeRawBufferPointer)
 
   /// Hands the bytes to `body` in chunks, from the start.
@@ -162,13 +162,13 @@ enum ChunkSource {
           offset = end
         }
       case .file(let descriptor):
-        guard lseek(descriptor, 0, SEEK_SET) == 0 else {
+        guard descriptor.rewind() else {
           throw ChunkSourceError.read("cannot rewind: \(String(cString: strerror(errno)))")
         }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
         defer { buffer.deallocate() }
         while true {
-          let count = Foundation.read(descriptor, buffer.baseAddress, size)
+          let count = descriptor.read(into: buffer.baseAddress, size)
           if count < 0 {
             if errno == EINTR { continue }
             throw ChunkSourceError.read("read error: \(String(cString: strerror(errno)))")

@@ -23,8 +23,8 @@ public struct JSONRecordsReader: Sendable {
   public func read(
     file path: String, onSample: (Sample) -> Void, onRejection: (Rejection) -> Void = { _ in }
   ) -> FileReadSummary {
-    withOpenFile(path, profile: profile.name) { descriptor in
-      read(.file(descriptor), name: path, onSample, onRejection)
+    withOpenFile(path, profile: profile.name) { file in
+      read(.file(file), name: path, onSample, onRejection)
     }
   }
 
