@@ -45,15 +45,14 @@ struct InspectCommand: ParsableCommand {
         "--time-zone: '\(timeZone ?? "")' is not an IANA time zone (such as Europe/Berlin)")
       throw ExitStatus.invalidConfiguration
     }
-    var samples: [Sample] = []
-    let summary = ExportReader(format: format, profile: chosen).read(
-      file: file, onSample: { samples.append($0) })
+    // A large file is normalized a bucket of subjects at a time (bounded memory).
+    var rejections: [Rejection] = []
+    let (summary, normalization) = Inspection.inspect(
+      file: file, format: format, profile: chosen, normalizer: normalizer,
+      onRejection: { rejections.append($0) })
     print(RunSummaryReporter.inspection(summary), terminator: "")
-    let normalization = normalizer.normalize(samples)
-    print(
-      RunSummaryReporter.normalizationLine(
-        RunSummary.NormalizationSummary(normalization, samplesIn: samples.count)))
-    for rejection in normalization.rejections { print("  rejected: \(rejection)") }
+    print(RunSummaryReporter.normalizationLine(normalization))
+    for rejection in rejections { print("  rejected: \(rejection)") }
     if summary.failure != nil { throw ExitStatus.incomplete }
   }
 }

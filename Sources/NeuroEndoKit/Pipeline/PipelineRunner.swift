@@ -46,6 +46,19 @@ public struct PipelineRunner: Sendable {
     var started: Date
     /// The whole cohort's band, for a partition that renders its patients' pages itself.
     var band: [PatientReport.CohortBand]?
+    /// An incremental run's state, for the first run of each finding, and where the
+    /// partitions put their findings, for the state to keep once they are published.
+    var state: StateStore?
+    var findings: FindingCollector?
+  }
+
+  /// The findings of a run's partitions, gathered from their threads.
+  final class FindingCollector: Sendable {
+    private let findings = Mutex<[Finding]>([])
+
+    func add(_ more: [Finding]) { findings.withLock { $0 += more } }
+
+    var all: [Finding] { findings.withLock { $0 } }
   }
 
   /// Reads every input of a pipeline without state: each file's samples and rejections to
@@ -78,11 +91,13 @@ public struct PipelineRunner: Sendable {
     }
   }
 
-  /// Reads the inputs once, each sample into the scratch file in `directory` of its
+  /// Reads the inputs once (or, for an incremental run, takes its files' data from the
+  /// ledger one file at a time), each sample into the scratch file in `directory` of its
   /// subject's bucket among `buckets`.
-  private func readOnce(buckets: Int, directory: String, progress: (String) -> Void)
-    throws(OutputError) -> ReadOnce
-  {
+  private func readOnce(
+    buckets: Int, directory: String, progress: (String) -> Void,
+    incremental: (Incremental, base: RunSummary, zones: [String: String])? = nil
+  ) throws(OutputError) -> ReadOnce {
     var read = ReadOnce()
     let writers = try (0..<buckets).map { (index) throws(OutputError) in
       try SpillWriter(path: "\(directory)/samples-\(index + 1).spill")
@@ -94,15 +109,30 @@ public struct PipelineRunner: Sendable {
     var last: (id: String, bucket: Int)?
     // Encoded and written on another thread while the inputs are read.
     let spill = BackgroundSpill(writers: writers)
-    readInputs(
-      into: &summary, zonesByFile: &read.zonesByFile, progress: progress,
-      onSample: { sample in
-        sequence += 1
-        let subject = sample.subjectID
-        if last?.id != subject { last = (subject, Shard.bucket(of: subject, count: buckets)) }
-        read.counts[last!.bucket] += 1
-        spill.add(sample, sequence: sequence, bucket: last!.bucket)
-      }, onRejection: { read.rejections.append($0) })
+    func add(_ sample: Sample) {
+      sequence += 1
+      let subject = sample.subjectID
+      if last?.id != subject { last = (subject, Shard.bucket(of: subject, count: buckets)) }
+      read.counts[last!.bucket] += 1
+      spill.add(sample, sequence: sequence, bucket: last!.bucket)
+    }
+    if let (incremental, base, zones) = incremental {
+      summary = base
+      read.zonesByFile = zones
+      do {
+        try deliver(incremental, onSample: add, onRejection: { read.rejections.append($0) })
+      } catch {
+        try? spill.finish()
+        throw OutputError(path: pipeline.state ?? "", message: "the state: \(error)")
+      }
+    } else {
+      // Into a variable of its own: `add` changes `read` while the inputs are read.
+      var zones: [String: String] = [:]
+      readInputs(
+        into: &summary, zonesByFile: &zones, progress: progress, onSample: add,
+        onRejection: { read.rejections.append($0) })
+      read.zonesByFile = zones
+    }
     try spill.finish()
     read.files = summary.files
     read.inputProblems = summary.inputProblems
@@ -414,10 +444,28 @@ public struct PipelineRunner: Sendable {
           generation: incremental.generation, fingerprint: fingerprint, run: summary.run)
       }
       state = incremental.store
-      for item in incremental.files {
-        for sample in item.samples { keep(sample) }
-        for rejection in item.rejections { reject(rejection) }
-        summary.files.append(item.summary)
+      summary.files = incremental.files.map(\.summary)
+      // More samples than memory should hold at once: partitions of subjects, as a run
+      // without state would (the state keeps the findings of such a run, not its
+      // normalized samples and features).
+      let samples = incremental.files.reduce(0) { $0 + $1.summary.samples }
+      if pipeline.partitionSamples > 0, samples > pipeline.partitionSamples, let publisher {
+        sampleSink = nil
+        rejectionSink = nil
+        return withoutActuallyEscaping(onSample) { onSample in
+          withoutActuallyEscaping(progress) { progress in
+            runIncrementalInPartitions(
+              incremental, summary: summary, publication: publication, publisher: publisher,
+              zonesByFile: zonesByFile, started: started, auditOnly: auditOnly,
+              onSample: onSample, progress: progress)
+          }
+        }
+      }
+      do {
+        try deliver(incremental, onSample: keep, onRejection: { reject($0) })
+      } catch {
+        summary.outputFailures.append("state \(pipeline.state ?? ""): \(error)")
+        return summary
       }
     }
     if let spilled {
@@ -483,9 +531,10 @@ public struct PipelineRunner: Sendable {
     // With a state, each finding knows the run that first published it; the results are
     // kept once this run's outputs are published.
     var firstReported: [String: String] = [:]
-    if let state {
+    spilled?.findings?.add(feedback.findings)
+    if let history = state ?? spilled?.state {
       do {
-        firstReported = try state.firstReported(feedback.findings, run: summary.run)
+        firstReported = try history.firstReported(feedback.findings, run: summary.run)
       } catch {
         summary.outputFailures.append("state: cannot read the findings of earlier runs: \(error)")
       }
@@ -618,7 +667,10 @@ public struct PipelineRunner: Sendable {
   /// many as keep the partitions in memory at once within it together.
   private func runInPartitions(
     count asked: Int?, directory: String, started: Date, auditOnly: Bool,
-    onSample: @escaping (Sample) -> Void, progress: @escaping (String) -> Void
+    onSample: @escaping (Sample) -> Void, progress: @escaping (String) -> Void,
+    publisher given: OutputPublisher? = nil,
+    incremental: (Incremental, base: RunSummary, zones: [String: String])? = nil,
+    findings: FindingCollector? = nil
   ) -> RunSummary {
     func failed(_ problems: [String], lockedBy: Int32? = nil) -> RunSummary {
       var summary = RunSummary(
@@ -632,8 +684,12 @@ public struct PipelineRunner: Sendable {
     // after a kill, with the next run's clean-up).
     let publisher: OutputPublisher
     do throws(OutputError) {
-      publisher = try OutputPublisher(
-        directory: directory, run: Self.runID(started), outputNames: pipeline.outputs.names)
+      if let given {
+        publisher = given
+      } else {
+        publisher = try OutputPublisher(
+          directory: directory, run: Self.runID(started), outputNames: pipeline.outputs.names)
+      }
     } catch {
       return failed([error.description], lockedBy: error.lockHolder)
     }
@@ -644,7 +700,8 @@ public struct PipelineRunner: Sendable {
     do throws(OutputError) {
       try FileModes.makeDirectory(scratch)
       read = try readOnce(
-        buckets: asked ?? Self.spillBuckets, directory: scratch, progress: progress)
+        buckets: asked ?? Self.spillBuckets, directory: scratch, progress: progress,
+        incremental: incremental)
       Self.releaseFreeMemory()
     } catch {
       return failed([error.description, "partitions: \(directory) was left as it was"])
@@ -664,7 +721,7 @@ public struct PipelineRunner: Sendable {
         progress: progress,
         spilled: Spilled(
           read: read, paths: read.spills, publisher: publisher, run: publisher.run,
-          started: started))
+          started: started, state: incremental?.0.store, findings: findings))
     }
     // Partitions run `width` at a time, each thread taking the next when it is done; their
     // calls reach the caller one at a time.
@@ -706,17 +763,19 @@ public struct PipelineRunner: Sendable {
       band = PatientReport.CohortBand.band(values)
     }
     let run = publisher.run
+    let state = incremental?.0.store
     let summaries = ParallelMap.each(partitions, width: width) { [pipeline, band] index in
       var part = pipeline
       part.partitions = 1
       part.shard = Shard(index: index, count: count)
+      part.state = nil  // the run's state is read through `spilled`, and kept by the caller
       calls.progress("partition \(index) of \(count)")
       return PipelineRunner(pipeline: part).run(
         outputDirectory: "\(scratch)/\(index)", auditOnly: auditOnly, rebuild: false,
         onSample: calls.sample, progress: calls.progress,
         spilled: Spilled(
           read: read, paths: Self.spills(read.spills, partition: index, of: count), run: run,
-          started: started, band: band))
+          started: started, band: band, state: state, findings: findings))
     }
     var directories: [String] = []
     for (index, var summary) in zip(partitions, summaries) {
@@ -797,14 +856,13 @@ public struct PipelineRunner: Sendable {
   /// Runs this process started.
   private static let runsStarted = Mutex(0)
 
-  /// What an incremental run read or took from the ledger, per file, in full-run order.
+  /// What an incremental run found, per file in full-run order: the files' data are in the
+  /// ledger, and are taken from it one file at a time (``deliver(_:onSample:onRejection:)``).
   struct Incremental {
     struct File {
       var input: Int
       var path: String
       var summary: FileReadSummary
-      var samples: [Sample]
-      var rejections: [Rejection]
     }
     var files: [File] = []
     var new = 0
@@ -887,11 +945,7 @@ public struct PipelineRunner: Sendable {
           if let digest, let entry = ledger[file], entry.sha256 == digest.sha256,
             entry.readKey == readKey
           {
-            let data = try store.data(of: file)
-            result.files.append(
-              .init(
-                input: index, path: file, summary: entry.summary, samples: data.samples,
-                rejections: data.rejections))
+            result.files.append(.init(input: index, path: file, summary: entry.summary))
             unchanged.append(file)
             continue
           }
@@ -924,24 +978,17 @@ public struct PipelineRunner: Sendable {
               "read again: its content is unchanged, but how its input is read changed (format, profile or read settings)"
             )
           }
-          result.files.append(
-            .init(
-              input: index, path: file, summary: fileSummary, samples: samples,
-              rejections: rejections))
+          result.files.append(.init(input: index, path: file, summary: fileSummary))
         }
       }
       // Files the ledger saw that are gone: their data stay in every table.
       var vanished: [String] = []
       for (path, entry) in ledger where !seen.contains(path) {
-        let data = try store.data(of: path)
         var fileSummary = entry.summary
         fileSummary.notices.append(
           "vanished from the inbox (last seen \(entry.lastSeen)); the data of its last content are kept"
         )
-        result.files.append(
-          .init(
-            input: entry.input, path: path, summary: fileSummary, samples: data.samples,
-            rejections: data.rejections))
+        result.files.append(.init(input: entry.input, path: path, summary: fileSummary))
         if entry.outcome != "vanished" { vanished.append(path) }
       }
       try store.mark(unchanged, outcome: nil, seen: now)
@@ -968,6 +1015,52 @@ public struct PipelineRunner: Sendable {
       new: result.new, changed: result.changed, unchanged: result.unchanged,
       vanished: result.vanished)
     return result
+  }
+
+  /// An incremental run over more samples than ``Pipeline/partitionSamples``: its files' data
+  /// are taken from the ledger into scratch files of buckets of subjects, and run in
+  /// partitions (``runInPartitions``) like a run without state; the state keeps the run's
+  /// findings and its publication once the merge has published.
+  private func runIncrementalInPartitions(
+    _ incremental: Incremental, summary base: RunSummary,
+    publication: StateStore.Publication?, publisher: OutputPublisher,
+    zonesByFile: [String: String], started: Date, auditOnly: Bool,
+    onSample: @escaping (Sample) -> Void, progress: @escaping (String) -> Void
+  ) -> RunSummary {
+    let findings = FindingCollector()
+    var summary = runInPartitions(
+      count: nil, directory: publisher.directory, started: started, auditOnly: auditOnly,
+      onSample: onSample, progress: progress, publisher: publisher,
+      incremental: (incremental, base, zonesByFile), findings: findings)
+    summary.incremental = base.incremental
+    summary.unchangedSince = base.unchangedSince
+    summary.stateProblem = base.stateProblem
+    summary.notes = base.notes + summary.notes.filter { !base.notes.contains($0) }
+    if summary.outputFailures.isEmpty, let publication, let store = incremental.store {
+      do {
+        try store.record(
+          normalized: [], days: [], findings: findings.all, run: publication.run,
+          publication: publication)
+      } catch {
+        summary.outputFailures.append(
+          "state: the outputs were published, but the state could not record it (the next run publishes again): \(error)"
+        )
+      }
+    }
+    return summary
+  }
+
+  /// Hands out the samples and rejections of an incremental run's files from the ledger,
+  /// one file in memory at a time, in full-run order.
+  private func deliver(
+    _ incremental: Incremental, onSample: (Sample) -> Void, onRejection: (Rejection) -> Void
+  ) throws {
+    guard let store = incremental.store else { return }
+    for file in incremental.files {
+      let data = try store.data(of: file.path)
+      for sample in data.samples { onSample(sample) }
+      for rejection in data.rejections { onRejection(rejection) }
+    }
   }
 
   /// Runs the normalizer stage over every sample read, counting what it did.

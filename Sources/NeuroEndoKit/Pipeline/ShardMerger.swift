@@ -604,18 +604,7 @@ public struct ShardMerger: Sendable {
   /// whole, counted once.
   static func normalization(_ summaries: [RunSummary]) -> RunSummary.NormalizationSummary {
     var sum = summaries[0].normalization
-    for other in summaries.dropFirst().map(\.normalization) {
-      sum.samplesIn += other.samplesIn
-      sum.normalized += other.normalized
-      sum.unitMismatches += other.unitMismatches
-      sum.valueOverflows += other.valueOverflows
-      sum.duplicates += other.duplicates
-      sum.conflicts += other.conflicts
-      sum.mixedClock += other.mixedClock
-      sum.flags.merge(other.flags, uniquingKeysWith: +)
-      sum.timeResolutions.merge(other.timeResolutions, uniquingKeysWith: +)
-      sum.conversions.merge(other.conversions, uniquingKeysWith: +)
-    }
+    for other in summaries.dropFirst() { sum.add(other.normalization) }
     return sum
   }
 

@@ -9,7 +9,9 @@ import GRDB
 /// replaced, in one transaction with its ledger row; a file that vanished keeps its data.
 /// So the tables a run writes equal those of a full run over the latest content of every
 /// file seen. The schema is versioned with GRDB's migrator.
-public final class StateStore {
+///
+/// Sendable: its one stored property is a GRDB queue, which serializes every access.
+public final class StateStore: Sendable {
   /// The database file inside the state directory.
   public static let databaseName = "neuroendo-state.sqlite"
 

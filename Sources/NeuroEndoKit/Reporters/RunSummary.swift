@@ -143,6 +143,21 @@ public struct RunSummary: Sendable, Codable {
     public init() {}
 
     /// Counts what normalizing `samplesIn` samples gave.
+    /// Adds the counts of another part of the same samples (a shard, a bucket of
+    /// subjects); the sleep diary's counts, the same in every part, are not added.
+    public mutating func add(_ other: NormalizationSummary) {
+      samplesIn += other.samplesIn
+      normalized += other.normalized
+      unitMismatches += other.unitMismatches
+      valueOverflows += other.valueOverflows
+      duplicates += other.duplicates
+      conflicts += other.conflicts
+      mixedClock += other.mixedClock
+      flags.merge(other.flags, uniquingKeysWith: +)
+      timeResolutions.merge(other.timeResolutions, uniquingKeysWith: +)
+      conversions.merge(other.conversions, uniquingKeysWith: +)
+    }
+
     public init(_ result: NormalizationResult, samplesIn: Int) {
       self.samplesIn = samplesIn
       normalized = result.samples.count

@@ -4,7 +4,7 @@ import Testing
 @testable import NeuroEndoKit
 
 /// A scratch folder with an inbox, for runs of a pipeline over files put in it.
-struct Scratch: ~Copyable {
+final class Scratch {
   let root: URL
 
   init(_ name: String = "hostile") throws {

@@ -7,8 +7,7 @@ import Testing
 /// The text of every output file, with run ids, times and the scratch folder masked, the
 /// lock file left out, and the summary without what differs between two runs of one data
 /// (what this run did: notes, counts of new files, timings).
-func comparableOutputs(_ scratch: borrowing Scratch, _ directory: String) throws -> [String: String]
-{
+func comparableOutputs(_ scratch: Scratch, _ directory: String) throws -> [String: String] {
   var result: [String: String] = [:]
   for (name, data) in scratch.files(under: directory) where name != ".neuroendo.lock" {
     var text = String(decoding: data, as: UTF8.self)
@@ -230,5 +229,99 @@ struct HostileStateTests {
     for name in scratch.files(under: "out").keys {
       #expect(mode(scratch.path("out/" + name)) == 0o600, "\(name)")
     }
+  }
+}
+
+@Suite("Incremental runs in partitions (issue 21)")
+struct IncrementalPartitionTests {
+  /// A pipeline with state whose runs hold at most `limit` samples at once (0: all).
+  private func nightly(_ scratch: Scratch, limit: Int) throws -> Pipeline {
+    try scratch.pipeline(
+      state: true,
+      extra: """
+        settings:
+          run:
+            partition_samples: \(limit)
+        """)
+  }
+
+  @Test("over the limit, an incremental run runs in partitions and writes what a whole run writes")
+  func partitionsEqualWhole() throws {
+    let parted = try Scratch("parted")
+    let whole = try Scratch("whole")
+    for scratch in [parted, whole] as [Scratch] {
+      for file in 0..<4 {
+        try scratch.put(
+          "lab-\(file).csv", export((0..<5).map { "P\(file)-\($0)" }, tsh: 1.5 + Double(file)))
+      }
+    }
+    var runner = PipelineRunner(pipeline: try nightly(parted, limit: 20))
+    runner.partitionsAtOnce = 2
+    let first = runner.run()
+    #expect(first.isComplete, "\(first.outputFailures)")
+    #expect(first.notes.contains { $0.hasPrefix("run in ") && $0.contains("partitions") })
+    #expect(first.incremental?.new == 4)
+    #expect(PipelineRunner(pipeline: try nightly(whole, limit: 0)).run().isComplete)
+    func same() throws {
+      let expected = try comparableOutputs(whole, "out")
+      let actual = try comparableOutputs(parted, "out")
+      #expect(Set(actual.keys) == Set(expected.keys))
+      for (name, text) in expected { #expect(actual[name] == text, "\(name)") }
+    }
+    try same()
+    // The state keeps the findings of the run in partitions, with their first run.
+    let store = try StateStore(directory: parted.path("state"))
+    #expect(try store.count("finding") == first.analysis.findings.values.reduce(0, +))
+    #expect(runner.run().nothingNew)
+    // Night 2: a file changes; both publish the same again.
+    for scratch in [parted, whole] as [Scratch] {
+      try scratch.put("lab-2.csv", export((0..<5).map { "P2-\($0)" }, tsh: 0.05))
+    }
+    let second = runner.run()
+    #expect(second.incremental == .init(new: 0, changed: 1, unchanged: 3, vanished: 0))
+    #expect(PipelineRunner(pipeline: try nightly(whole, limit: 0)).run().isComplete)
+    try same()
+    #expect(runner.run().nothingNew)
+  }
+}
+
+@Suite("inspect in bounded memory (issue 21)")
+struct BoundedInspectTests {
+  @Test("a file over the limit is normalized a bucket of subjects at a time, with the same counts")
+  func bucketsEqualWhole() throws {
+    let scratch = try Scratch()
+    var text = lisHeader + "\n"
+    for row in 0..<600 {
+      let subject = "S\(row % 37)"
+      // Duplicates, unit mismatches and an overflow among them, spread over subjects.
+      let unit = row % 50 == 0 ? "mIU/L" : "nmol/L"
+      let value = row == 7 ? "1e308" : String(200 + row % 13)
+      text +=
+        "\(subject),2143-6,\(value),\(row == 7 ? "ug/dL" : unit),2026-03-\(10 + row % 5)T0\(row % 9):00:00+01:00\n"
+    }
+    // Identical records: duplicates.
+    text += (0..<20).map { "S\($0),2143-6,999,nmol/L,2026-03-20T08:00:00+01:00\n" }.joined()
+    text += (0..<20).map { "S\($0),2143-6,999,nmol/L,2026-03-20T08:00:00+01:00\n" }.joined()
+    try scratch.put("big.csv", text)
+    let path = scratch.path("inbox/big.csv")
+    let normalizer = try #require(Normalizer(settings: NormalizerSettings(timeZone: "UTC")))
+    var wholeRejections: [Rejection] = []
+    let whole = Inspection.inspect(
+      file: path, format: .csv, profile: nil, normalizer: normalizer, limit: 0,
+      onRejection: { wholeRejections.append($0) })
+    var bucketRejections: [Rejection] = []
+    let buckets = Inspection.inspect(
+      file: path, format: .csv, profile: nil, normalizer: normalizer, limit: 10,
+      onRejection: { bucketRejections.append($0) })
+    #expect(whole.summary == buckets.summary)
+    #expect(whole.normalization == buckets.normalization)
+    #expect(whole.normalization.duplicates > 0 && whole.normalization.unitMismatches > 0)
+    #expect(whole.normalization.valueOverflows == 1)
+    #expect(Set(wholeRejections.map(\.location)) == Set(bucketRejections.map(\.location)))
+    // The scratch folder is gone.
+    let left = try FileManager.default.contentsOfDirectory(
+      atPath: FileManager.default.temporaryDirectory.path
+    ).filter { $0.hasPrefix("neuroendo-inspect-") }
+    #expect(left.isEmpty)
   }
 }
