@@ -45,6 +45,22 @@ func neuroendo(_ arguments: [String]) throws -> Invocation {
     error: String(decoding: errData, as: UTF8.self))
 }
 
+/// Runs `neuroendo` and kills it with SIGKILL after `delay` seconds; whether the kill
+/// landed while it was still running.
+func neuroendoKilled(after delay: TimeInterval, _ arguments: String...) throws -> Bool {
+  let process = Process()
+  process.executableURL = try executable()
+  process.arguments = arguments
+  process.currentDirectoryURL = root
+  process.standardOutput = FileHandle.nullDevice
+  process.standardError = FileHandle.nullDevice
+  try process.run()
+  Thread.sleep(forTimeInterval: delay)
+  kill(process.processIdentifier, SIGKILL)
+  process.waitUntilExit()
+  return process.terminationReason == .uncaughtSignal
+}
+
 func temporaryDirectory() throws -> URL {
   let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
     "neuroendo-cli-\(UUID())")
@@ -428,16 +444,7 @@ struct CommandLineTests {
     let killed = try pipeline("killed")
     var interrupted = 0
     for delay in [0.05, 0.2, 0.5, 1.0, 1.5] {
-      let process = Process()
-      process.executableURL = try executable()
-      process.arguments = ["run", killed]
-      process.standardOutput = FileHandle.nullDevice
-      process.standardError = FileHandle.nullDevice
-      try process.run()
-      Thread.sleep(forTimeInterval: delay)
-      kill(process.processIdentifier, SIGKILL)
-      process.waitUntilExit()
-      if process.terminationReason == .uncaughtSignal { interrupted += 1 }
+      if try neuroendoKilled(after: delay, "run", killed) { interrupted += 1 }
     }
     #expect(interrupted >= 3)  // most kills land while the run is still going
     let finished = try neuroendo("run", killed)

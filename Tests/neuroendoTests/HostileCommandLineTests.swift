@@ -120,16 +120,9 @@ struct HostileCommandLineTests {
           directory.appendingPathComponent("night1-" + name),
           to: directory.appendingPathComponent(name))
       }
-      let process = Process()
-      process.executableURL = try executable()
-      process.arguments = ["run", killed]
-      process.standardOutput = FileHandle.nullDevice
-      process.standardError = FileHandle.nullDevice
-      try process.run()
-      Thread.sleep(forTimeInterval: took * Double(round) / Double(kills + 1))
-      kill(process.processIdentifier, SIGKILL)
-      process.waitUntilExit()
-      if process.terminationReason == .uncaughtSignal { interrupted += 1 }
+      if try neuroendoKilled(after: took * Double(round) / Double(kills + 1), "run", killed) {
+        interrupted += 1
+      }
       let next = try neuroendo("run", killed)
       #expect(next.status == 0, "round \(round): \(next.error)")
       let actual = try comparable(directory.appendingPathComponent("out-killed"))

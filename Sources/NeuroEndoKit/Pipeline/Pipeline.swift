@@ -525,24 +525,25 @@ public enum PipelineLoader {
     return input
   }
 
-  private static func outputs(_ node: ConfigNode, base: URL) -> Pipeline.Outputs? {
-    guard
-      let map = node.mapping(allowed: [
-        "directory", "summary", "samples", "rejections", "normalized", "normalized_ndjson",
-        "features_subject_day", "features_subject", "features_response", "findings",
-        "findings_ndjson", "reports", "audit", "audit_md",
-      ]),
-      let directory = map.required("directory")?.string()
-    else { return nil }
-    var outputs = Pipeline.Outputs(directory: resolve(directory, against: base))
-    for (key, path) in [
-      ("summary", \Pipeline.Outputs.summary), ("samples", \.samples), ("rejections", \.rejections),
+  /// The keys of `outputs:` that name a file, with the field each sets.
+  private static var outputKeys: [(key: String, path: WritableKeyPath<Pipeline.Outputs, String>)] {
+    [
+      ("summary", \.summary), ("samples", \.samples), ("rejections", \.rejections),
       ("normalized", \.normalized), ("normalized_ndjson", \.normalizedJSON),
       ("features_subject_day", \.featuresSubjectDay), ("features_subject", \.featuresSubject),
       ("features_response", \.featuresResponse), ("findings", \.findings),
       ("findings_ndjson", \.findingsJSON), ("reports", \.reports), ("audit", \.audit),
       ("audit_md", \.auditMarkdown),
-    ] {
+    ]
+  }
+
+  private static func outputs(_ node: ConfigNode, base: URL) -> Pipeline.Outputs? {
+    guard
+      let map = node.mapping(allowed: ["directory"] + outputKeys.map(\.key)),
+      let directory = map.required("directory")?.string()
+    else { return nil }
+    var outputs = Pipeline.Outputs(directory: resolve(directory, against: base))
+    for (key, path) in outputKeys {
       guard let entry = map[key] else { continue }
       // The large intermediate tables are written when named, or with `true`.
       let optional = key == "samples" || key == "normalized_ndjson"
@@ -568,14 +569,7 @@ public enum PipelineLoader {
     // Two outputs of one name (also when only their case differs, as on macOS and Windows
     // file systems) would overwrite each other.
     var seen: [String: String] = [:]
-    for (key, path) in [
-      ("summary", \Pipeline.Outputs.summary), ("samples", \.samples), ("rejections", \.rejections),
-      ("normalized", \.normalized), ("normalized_ndjson", \.normalizedJSON),
-      ("features_subject_day", \.featuresSubjectDay), ("features_subject", \.featuresSubject),
-      ("features_response", \.featuresResponse), ("findings", \.findings),
-      ("findings_ndjson", \.findingsJSON), ("reports", \.reports), ("audit", \.audit),
-      ("audit_md", \.auditMarkdown),
-    ] {
+    for (key, path) in outputKeys {
       let folded = outputs[keyPath: path].lowercased()
       if let other = seen[folded] {
         (map[key] ?? map[other] ?? node).report(
