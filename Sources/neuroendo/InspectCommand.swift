@@ -41,9 +41,8 @@ struct InspectCommand: ParsableCommand {
     }
     let format = self.format ?? InputFormat.guess(file: file, hasProfile: chosen != nil)
     guard let normalizer = Normalizer(settings: NormalizerSettings(timeZone: timeZone)) else {
-      printError(
+      throw ValidationError(
         "--time-zone: '\(timeZone ?? "")' is not an IANA time zone (such as Europe/Berlin)")
-      throw ExitStatus.invalidConfiguration
     }
     // A large file is normalized a bucket of subjects at a time (bounded memory).
     var rejections: [Rejection] = []

@@ -3,7 +3,8 @@ import Foundation
 /// Digests of what a pipeline's results depend on besides the input files, so that an
 /// incremental run notices a change: how each input's files are read (format, profile,
 /// read settings), and what the analysis is made from (normalizer and analyzer settings
-/// with their range tables, the sleep diary's content, the outputs asked for, the version).
+/// with their range tables, the sleep diary's content, the outputs asked for and their
+/// modes, the version).
 ///
 /// A value is written out field by field (``text(_:)``) with sets and dictionaries sorted,
 /// so that the text, and its SHA-256, are the same in every process.
@@ -25,6 +26,7 @@ public enum Fingerprint {
       "normalize", text(pipeline.normalizer), "analyze", text(pipeline.analyzers),
       "zones", text(pipeline.inputs.map { $0.timeZone as Any }),
       "outputs", text(pipeline.outputs), "patient reports", String(pipeline.patientReports),
+      "group read", String(pipeline.groupReadable),
       "version", NeuroEndoVersion.current,
     ]
     if let diary = pipeline.wakeDiary {

@@ -406,10 +406,11 @@ public struct PipelineRunner: Sendable {
     // What this run publishes, for the state to record once the outputs are in place.
     var publication: StateStore.Publication?
     if let statePath = pipeline.state, publisher != nil {
+      publisher?.fromState = true
       guard
         let incremental = readIncrementally(
-          statePath, rebuild: rebuild, zonesByFile: &zonesByFile, lock: &stateLock,
-          progress: progress, into: &summary)
+          statePath, rebuild: rebuild, outputs: directory, zonesByFile: &zonesByFile,
+          lock: &stateLock, progress: progress, into: &summary)
       else { return summary }
       // "Nothing new" only when the outputs in place are those the state last published,
       // from the same data and the same settings, diary and range tables.
@@ -884,13 +885,25 @@ public struct PipelineRunner: Sendable {
   /// its samples in one transaction, and takes the others' data from the ledger; a file
   /// that vanished keeps its data. `nil` when the state cannot be used (the summary says why).
   private func readIncrementally(
-    _ statePath: String, rebuild: Bool, zonesByFile: inout [String: String],
-    lock: inout DirectoryLock?, progress: (String) -> Void, into summary: inout RunSummary
+    _ statePath: String, rebuild: Bool, outputs directory: String,
+    zonesByFile: inout [String: String], lock: inout DirectoryLock?,
+    progress: (String) -> Void, into summary: inout RunSummary
   ) -> Incremental? {
     let store: StateStore
     do {
       try FileModes.makeDirectory(statePath)
       lock = try DirectoryLock(directory: statePath)
+      // A state that is gone while the outputs say they were published from one (an
+      // unmounted share, a deleted folder) is not started over silently: the data of files
+      // no longer in the inbox would be lost without a word.
+      var status = stat()
+      if lstat(StateStore.file(in: statePath), &status) != 0, !rebuild,
+        OutputPublisher.manifest(in: directory)?.fromState == true
+      {
+        throw StateProblem(
+          file: StateStore.file(in: statePath), kind: .missing,
+          detail: "the outputs in \(directory) were published from a state")
+      }
       store = try StateStore(directory: statePath)
       if rebuild {
         try store.reset()
@@ -984,6 +997,12 @@ public struct PipelineRunner: Sendable {
       // Files the ledger saw that are gone: their data stay in every table.
       var vanished: [String] = []
       for (path, entry) in ledger where !seen.contains(path) {
+        // Its input's time zone still applies to its local times.
+        if pipeline.inputs.indices.contains(entry.input),
+          let zone = pipeline.inputs[entry.input].timeZone
+        {
+          zonesByFile[path] = zone
+        }
         var fileSummary = entry.summary
         fileSummary.notices.append(
           "vanished from the inbox (last seen \(entry.lastSeen)); the data of its last content are kept"

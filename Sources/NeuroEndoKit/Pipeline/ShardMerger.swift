@@ -499,9 +499,16 @@ public struct ShardMerger: Sendable {
     for bundle in bundles where failures.isEmpty {
       let from = "\(bundle.directory)/\(bundle.file)"
       let to = "\(staged)/patients/\(bundle.file)"
+      // Only a regular file of the shard's (a link planted there is not followed).
+      var status = stat()
+      guard lstat(from, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+        failures.append("\(from): not a regular file; a shard's reports hold only files")
+        continue
+      }
       if movesFiles, rename(from, to) == 0 { continue }
       do {
         try FileManager.default.copyItem(atPath: from, toPath: to)
+        _ = chmod(to, FileModes.file)
       } catch {
         failures.append("cannot copy \(from): \(error.localizedDescription)")
       }

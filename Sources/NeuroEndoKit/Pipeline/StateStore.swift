@@ -72,9 +72,16 @@ public final class StateStore: Sendable {
       }
     } catch let problem as StateProblem {
       throw problem
-    } catch let error as DatabaseError {
+    } catch let error as DatabaseError
+      where error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB
+    {
       throw StateProblem(file: path, kind: .damaged, detail: "\(error.message ?? "\(error)")")
     }
+    // Other failures (busy, read-only, full, I/O) are not damage: they reach the run as
+    // they are, and the state is left for the next run.
+    // The state is NeuroEndo's: its folder and files take the modes of health data.
+    _ = chmod(directory, FileModes.directory)
+    for suffix in ["", "-wal", "-shm", "-journal"] { _ = chmod(path + suffix, FileModes.file) }
   }
 
   /// Makes a new state at `path`: written and migrated under a temporary name, synced,
@@ -483,7 +490,7 @@ public final class StateStore: Sendable {
 /// how to recover.
 public struct StateProblem: Error, Sendable, Hashable, CustomStringConvertible {
   public enum Kind: String, Sendable, Hashable {
-    case damaged, newer
+    case damaged, newer, missing
   }
   /// The database file.
   public var file: String
@@ -495,6 +502,8 @@ public struct StateProblem: Error, Sendable, Hashable, CustomStringConvertible {
     switch kind {
     case .damaged:
       "the state \(file) is damaged: \(detail). Nothing was read or written. To recover: neuroendo state rebuild PIPELINE keeps the damaged file beside it (.damaged-<time>), lists the files it had seen that are no longer in the inbox (their data cannot be recovered), and rebuilds from the inputs present (README, \"When the state is damaged\")"
+    case .missing:
+      "the state \(file) is missing, but \(detail). Nothing was read or written. Restore the state directory (an unmounted share?), or run neuroendo state rebuild PIPELINE to start a new one from the inputs present (the data of files no longer in the inbox are then lost)"
     case .newer:
       "the state \(file) was written by a newer NeuroEndo: \(detail). Nothing was read or written: run that version, or neuroendo state rebuild PIPELINE to start a new state from the inputs present (the old one is kept beside it)"
     }

@@ -28,6 +28,9 @@ public final class OutputPublisher {
   public let takenOverFrom: Int32?
   /// What recovering from an interrupted run found wrong, for the run's notes.
   public private(set) var recoveryNotes: [String] = []
+  /// Whether the outputs are published from a state (`state:`): the manifest says so, so
+  /// that a later run whose state is missing does not start over silently.
+  public var fromState = false
   private let lock: DirectoryLock
 
   static let journalName = ".neuroendo-publish"
@@ -57,12 +60,23 @@ public final class OutputPublisher {
     takenOverFrom = lock.takenOverFrom
     staging = directory + "/" + Self.stagingPrefix + run
     recoveryNotes = Self.recover(directory, outputNames: outputNames)
-    try FileModes.makeDirectory(staging)
+    // NeuroEndo's directory (marked, or made just now) takes the mode of health data.
+    _ = chmod(directory, FileModes.directory)
+    // This run's own staging directory, made here: never one that is already there.
+    guard mkdir(staging, FileModes.directory) == 0 else {
+      throw OutputError(path: staging, errno: errno)
+    }
+    _ = chmod(staging, FileModes.directory)
   }
 
   deinit {
-    // Unpublished staging (a failed run) goes; the published set stays as it was.
-    try? FileManager.default.removeItem(atPath: staging)
+    // Unpublished staging (a failed run) goes; the published set stays as it was. A
+    // publication that stopped half-way keeps its staging: the journal names it, and the
+    // next run finishes the renames.
+    let journal = try? String(contentsOfFile: directory + "/" + Self.journalName, encoding: .utf8)
+    if journal?.split(separator: "\n").first.map(String.init) != Self.stagingPrefix + run {
+      try? FileManager.default.removeItem(atPath: staging)
+    }
   }
 
   /// The entries of `directory` that show it is not NeuroEndo's: none when it is empty or
@@ -74,11 +88,30 @@ public final class OutputPublisher {
     }
     if names.contains(markerName) { return [] }
     let known = Set(outputNames.map { $0.split(separator: "/").first.map(String.init) ?? $0 })
-    let foreign = names.filter { name in
+    var foreign = names.filter { name in
       !known.contains(name) && name != DirectoryLock.name && name != journalName
         && !name.hasPrefix(stagingPrefix) && !isTemporary(name, of: outputNames)
     }
+    // Outputs of a version before the marker come with their run summary (the first
+    // output name); output names alone (a `reports` folder of one's own) are not enough.
+    let visible = names.filter { known.contains($0) }
+    if foreign.isEmpty, !visible.isEmpty, let summary = outputNames.first,
+      !isRunSummary(directory + "/" + summary)
+    {
+      foreign = visible
+    }
     return Array(foreign.sorted().prefix(5))
+  }
+
+  /// Whether `path` is a regular file holding a NeuroEndo run summary.
+  private static func isRunSummary(_ path: String) -> Bool {
+    var status = stat()
+    guard lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG,
+      let data = FileManager.default.contents(atPath: path),
+      let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+    else { return false }
+    return object["pipeline"] is String && object["files"] is [Any]
+      && object["outputFailures"] is [Any]
   }
 
   /// Where an output file is written while staged.
@@ -111,6 +144,10 @@ public final class OutputPublisher {
   public func publish(_ names: [String], last: String) throws(OutputError) {
     let order = names.filter { $0 != last && $0 != Self.markerName } + [Self.markerName, last]
     for name in order {
+      var status = stat()
+      if lstat(publishedPath(name), &status) == 0, status.st_mode & S_IFMT == S_IFLNK {
+        throw OutputError(path: publishedPath(name), message: "a symbolic link is in the way")
+      }
       var staged: ObjCBool = false
       var published: ObjCBool = false
       if FileManager.default.fileExists(atPath: stagedPath(name), isDirectory: &staged),
@@ -123,7 +160,7 @@ public final class OutputPublisher {
       }
     }
     try AtomicFileWriter.write(
-      Self.manifest(run: run, files: Self.files(order, under: staging)),
+      Self.manifest(run: run, fromState: fromState, files: Self.files(order, under: staging)),
       to: stagedPath(Self.markerName), durable: false)
     // Files staged without a sync of their own (the many report files) reach the disk
     // here, all at once, before anything is published.
@@ -146,65 +183,80 @@ public final class OutputPublisher {
   }
 
   /// Whether `directory` holds the outputs run `run` published: its manifest names that
-  /// run, and every file it lists is there.
+  /// run, and every file it lists is there, of the size it had.
   public static func isPublished(run: String, in directory: String) -> Bool {
-    guard let text = try? String(contentsOfFile: directory + "/" + markerName, encoding: .utf8)
-    else { return false }
-    let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-    guard lines.count >= 2, lines[0] == manifestHeader, lines[1] == "run " + run else {
-      return false
-    }
+    guard let manifest = manifest(in: directory), manifest.run == run else { return false }
     var status = stat()
-    return lines.dropFirst(2).filter { !$0.isEmpty }.allSatisfy {
-      lstat(directory + "/" + $0, &status) == 0
+    return manifest.sizes.allSatisfy { path, size in
+      lstat(directory + "/" + path, &status) == 0 && status.st_mode & S_IFMT == S_IFREG
+        && Int(status.st_size) == size
     }
   }
 
-  /// The manifest's text: a header, the run, then every file published, one relative
-  /// path a line.
-  static func manifest(run: String, files: [String]) -> String {
-    ([manifestHeader, "run " + run] + files).joined(separator: "\n") + "\n"
+  /// What a manifest says: the run, whether it published from a state, and the size of
+  /// every file published, by path relative to the output directory.
+  public struct Manifest: Sendable, Hashable {
+    public var run: String
+    public var fromState: Bool
+    public var sizes: [String: Int]
+    public var files: Set<String> { Set(sizes.keys) }
   }
 
-  /// The files a manifest in `directory` lists, or `nil` when there is none (a directory
-  /// of a version before the manifest: all its output names are taken as NeuroEndo's).
+  /// The manifest's text: a header, the run, `state` when published from a state, then
+  /// every file published with its size, one `<bytes> <path>` a line.
+  static func manifest(run: String, fromState: Bool = false, files: [(path: String, bytes: Int)])
+    -> String
+  {
+    ([manifestHeader, "run " + run] + (fromState ? ["state"] : [])
+      + files.map { "\($0.bytes) \($0.path)" }).joined(separator: "\n") + "\n"
+  }
+
+  /// The files a manifest in `directory` lists, or `nil` when there is none (or it cannot
+  /// be read): a directory of a version before the manifest.
   static func manifestFiles(in directory: String) -> Set<String>? {
     manifest(in: directory)?.files
   }
 
-  /// The run and files of the manifest in `directory`, when there is one.
-  static func manifest(in directory: String) -> (run: String, files: Set<String>)? {
+  /// The manifest in `directory`, when there is one that can be read.
+  public static func manifest(in directory: String) -> Manifest? {
     guard let text = try? String(contentsOfFile: directory + "/" + markerName, encoding: .utf8)
     else { return nil }
     let lines = text.split(separator: "\n").map(String.init)
     guard lines.count >= 2, lines[0] == manifestHeader, lines[1].hasPrefix("run ") else {
       return nil
     }
-    return (String(lines[1].dropFirst(4)), Set(lines.dropFirst(2)))
-  }
-
-  /// Every file under the named entries of `base`, as paths relative to it, sorted.
-  static func files(_ names: [String], under base: String) -> [String] {
-    var files: [String] = []
-    for name in names {
-      var isDirectory: ObjCBool = false
-      guard FileManager.default.fileExists(atPath: base + "/" + name, isDirectory: &isDirectory)
-      else { continue }
-      guard isDirectory.boolValue else {
-        files.append(name)
+    var manifest = Manifest(run: String(lines[1].dropFirst(4)), fromState: false, sizes: [:])
+    for line in lines.dropFirst(2) {
+      if line == "state" {
+        manifest.fromState = true
         continue
       }
-      let walker = FileManager.default.enumerator(atPath: base + "/" + name)
-      while let relative = walker?.nextObject() as? String {
-        var inner: ObjCBool = false
-        if FileManager.default.fileExists(
-          atPath: base + "/" + name + "/" + relative, isDirectory: &inner), !inner.boolValue
-        {
-          files.append(name + "/" + relative)
+      guard let space = line.firstIndex(of: " "), let bytes = Int(line[..<space]) else {
+        return nil
+      }
+      manifest.sizes[String(line[line.index(after: space)...])] = bytes
+    }
+    return manifest
+  }
+
+  /// Every file (or link) under the named entries of `base`, with its size, as paths
+  /// relative to it, sorted; links are listed, never followed.
+  static func files(_ names: [String], under base: String) -> [(path: String, bytes: Int)] {
+    var files: [(path: String, bytes: Int)] = []
+    var pending = names
+    while let relative = pending.popLast() {
+      var status = stat()
+      let path = relative.isEmpty ? base : base + "/" + relative
+      guard lstat(path, &status) == 0 else { continue }
+      if status.st_mode & S_IFMT == S_IFDIR {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] {
+          pending.append(relative.isEmpty ? name : relative + "/" + name)
         }
+      } else {
+        files.append((relative, Int(status.st_size)))
       }
     }
-    return files.sorted()
+    return files.sorted { $0.path < $1.path }
   }
 
   /// Renames staged files into the directory; a file already moved is passed over. A
@@ -221,8 +273,12 @@ public final class OutputPublisher {
       guard FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory) else {
         continue
       }
-      if isDirectory.boolValue, FileManager.default.fileExists(atPath: target) {
-        if let owned { carryForeign(from: target, to: source, name: name, owned: owned) }
+      var status = stat()
+      if isDirectory.boolValue, lstat(target, &status) == 0 {
+        guard status.st_mode & S_IFMT == S_IFDIR else {
+          throw OutputError(path: target, message: "something other than a folder is in the way")
+        }
+        carryForeign(from: target, to: source, name: name, owned: owned)
         let previous = staging + "/" + name + ".previous"
         try? FileManager.default.removeItem(atPath: previous)
         guard rename(target, previous) == 0 else {
@@ -235,13 +291,21 @@ public final class OutputPublisher {
     }
   }
 
-  /// Moves the files of the published folder `old` that the manifest does not list into
-  /// the staged folder `new`, at the same place (unless the run wrote a file there).
+  /// Moves the files (and links) of the published folder `old` that are not NeuroEndo's
+  /// into the staged folder `new`, at the same place (unless the run wrote a file there).
+  /// NeuroEndo's are those the previous manifest lists; without one (outputs of a version
+  /// before it), the report files it names (`cohort.*`, `patients/<name>.*`).
   private static func carryForeign(
-    from old: String, to new: String, name: String, owned: Set<String>
+    from old: String, to new: String, name: String, owned: Set<String>?
   ) {
-    for relative in files([""], under: old).map({ String($0.dropFirst()) })
-    where !owned.contains(name + "/" + relative) {
+    func ours(_ relative: String) -> Bool {
+      if let owned { return owned.contains(name + "/" + relative) }
+      let parts = relative.split(separator: "/")
+      let report = [".json", ".md", ".html"].contains { relative.hasSuffix($0) }
+      return (parts.count == 1 && relative.hasPrefix("cohort."))
+        || (parts.count == 2 && parts[0] == "patients" && report)
+    }
+    for (relative, _) in files([""], under: old) where !ours(relative) {
       let target = new + "/" + relative
       guard !FileManager.default.fileExists(atPath: target) else { continue }
       try? FileModes.makeDirectory((target as NSString).deletingLastPathComponent)

@@ -113,3 +113,38 @@ struct PlantedFileTests {
       try String(contentsOfFile: scratch.path("precious.txt"), encoding: .utf8) == "precious\n")
   }
 }
+
+@Suite("Planted files, after review (issue 21)")
+struct PlantedFileReviewTests {
+  @Test("a folder holding only a reports/ of one's own is not taken for an earlier run's")
+  func ownReportsFolder() throws {
+    let scratch = try Scratch()
+    try scratch.put("a.csv", export("A1"))
+    try FileManager.default.createDirectory(
+      atPath: scratch.path("out/reports"), withIntermediateDirectories: true)
+    try "mine".write(
+      toFile: scratch.path("out/reports/notes.md"), atomically: true, encoding: .utf8)
+    let summary = PipelineRunner(pipeline: try scratch.pipeline()).run()
+    #expect(summary.outputFailures.first?.contains("did not write (reports)") == true)
+    #expect(
+      try String(contentsOfFile: scratch.path("out/reports/notes.md"), encoding: .utf8) == "mine")
+  }
+
+  @Test("a symbolic link planted as the reports folder is refused; its target is untouched")
+  func symlinkedReports() throws {
+    let scratch = try Scratch()
+    try scratch.put("a.csv", export("A1"))
+    let pipeline = try scratch.pipeline()
+    #expect(PipelineRunner(pipeline: pipeline).run().isComplete)
+    let outside = scratch.path("www")
+    try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)
+    try "page".write(toFile: outside + "/index.html", atomically: true, encoding: .utf8)
+    try FileManager.default.removeItem(atPath: scratch.path("out/reports"))
+    try FileManager.default.createSymbolicLink(
+      atPath: scratch.path("out/reports"), withDestinationPath: outside)
+    let summary = PipelineRunner(pipeline: pipeline).run()
+    #expect(!summary.isComplete)
+    #expect(summary.outputFailures.contains { $0.contains("symbolic link is in the way") })
+    #expect(try FileManager.default.contentsOfDirectory(atPath: outside) == ["index.html"])
+  }
+}

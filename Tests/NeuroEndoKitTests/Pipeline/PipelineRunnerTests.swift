@@ -225,7 +225,8 @@ struct PipelineRunnerTests {
       toFile: interrupted + "/run-summary.json", atomically: false, encoding: .utf8)
     // Its manifest lists what it publishes; the journal names its staging and those files.
     try OutputPublisher.manifest(
-      run: "interrupted", files: ["findings.csv", "run-summary.json", "samples.csv"]
+      run: "interrupted",
+      files: [("findings.csv", 13), ("run-summary.json", 12), ("samples.csv", 0)]
     ).write(toFile: interrupted + "/.neuroendo-outputs", atomically: false, encoding: .utf8)
     try
       ".neuroendo-staging-interrupted\nsamples.csv\nfindings.csv\n.neuroendo-outputs\nrun-summary.json\n"

@@ -15,6 +15,11 @@ private func contents(of directory: String) throws -> [String: String] {
       !isDirectory.boolValue, relative != ".neuroendo.lock"
     else { continue }
     var text = try String(contentsOfFile: path, encoding: .utf8)
+    if relative == ".neuroendo-outputs" {
+      // File sizes change with the run ids written in the files.
+      text = text.replacingOccurrences(
+        of: #"(?m)^[0-9]+ "#, with: "SIZE ", options: .regularExpression)
+    }
     text = text.replacingOccurrences(of: directory, with: "OUT")
     text = text.replacingOccurrences(
       of: #"[0-9]{8}T[0-9]{6}Z-[0-9.]+"#, with: "RUN", options: .regularExpression)
