@@ -15,6 +15,14 @@ public struct PipelineRunner: Sendable {
   /// committed, before anything is published (as a kill at that moment would).
   var failBeforePublishing = false
 
+  /// Tests of a quarantine: the reports of these subjects fail to render.
+  var failReports: Set<String> = []
+
+  /// Why a subject's reports could not be rendered (tests of a quarantine).
+  struct RenderFailure: Error, CustomStringConvertible {
+    var description: String
+  }
+
   /// Creates a runner.
   public init(pipeline: Pipeline) { self.pipeline = pipeline }
 
@@ -1250,11 +1258,15 @@ public struct PipelineRunner: Sendable {
     // cohort's band and renders the pages; a partition given the band renders them itself.
     var next = 0
     var quarantined = Set<String>()
+    let failing = failReports
     ParallelMap.forEachBatch(
       rendered, batch: 64,
       { report in
         Result {
-          try Self.renderFiles(
+          if failing.contains(report.subjectID) {
+            throw RenderFailure(description: "a rendering failure made by a test")
+          }
+          return try Self.renderFiles(
             report, findings: findings[report.subjectID] ?? [], issued: issued,
             modelOnly: modelOnly)
         }

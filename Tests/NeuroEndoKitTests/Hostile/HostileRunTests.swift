@@ -153,3 +153,27 @@ struct HostileMarkdownTests {
     #expect(markdown.contains("# Patient &lt;img src=x onerror=alert(1)&gt;"))
   }
 }
+
+@Suite("A subject whose reports fail is quarantined (issue 21)")
+struct QuarantinedSubjectTests {
+  @Test("the others are published, the summary names it, and the run is incomplete (exit 1)")
+  func quarantine() throws {
+    let scratch = try Scratch()
+    try scratch.put(
+      "lab.csv",
+      ([lisHeader] + ["Q1", "Q2", "Q3"].map { cortisolLine($0, "300") }).joined(separator: "\n"))
+    var runner = PipelineRunner(pipeline: try scratch.pipeline())
+    runner.failReports = ["Q2"]
+    let summary = runner.run()
+    #expect(summary.outputFailures.isEmpty)
+    #expect(!summary.isComplete)
+    #expect(summary.quarantinedSubjects.count == 1)
+    #expect(
+      summary.quarantinedSubjects.first?.hasPrefix("Q2: its reports could not be rendered") == true)
+    #expect(summary.outputRows["reports"] == 2)
+    let files = scratch.files()
+    #expect(files["reports/patients/Q1.html"] != nil && files["reports/patients/Q3.html"] != nil)
+    #expect(files["reports/patients/Q2.html"] == nil)
+    #expect(RunSummaryReporter.text(summary).contains("quarantined subject: Q2"))
+  }
+}
