@@ -103,8 +103,25 @@ enum AnalyzerSettingsLoader {
         "late_night_serum_limit", "morning_window", "late_night_window", "ranges",
         "documented_ranges",
         "sex_attributes", "birth_attributes", "age_attributes", "medication_attributes",
+        "late_night_screen_nights", "acth_independent_below", "acth_dependent_above",
+        "adrenal_insufficiency_below", "adrenal_insufficiency_unlikely_from",
       ])
     else { return settings }
+    set(&settings.lateNightScreenNights, map["late_night_screen_nights"], least: 1)
+    set(&settings.acthIndependentBelow, map["acth_independent_below"], positive: true)
+    set(&settings.acthDependentAbove, map["acth_dependent_above"], positive: true)
+    set(&settings.adrenalInsufficiencyBelow, map["adrenal_insufficiency_below"], positive: true)
+    set(
+      &settings.adrenalInsufficiencyUnlikelyFrom, map["adrenal_insufficiency_unlikely_from"],
+      positive: true)
+    if settings.acthIndependentBelow > settings.acthDependentAbove {
+      map["acth_independent_below"]?.report(
+        "acth_independent_below must not be above acth_dependent_above")
+    }
+    if settings.adrenalInsufficiencyBelow > settings.adrenalInsufficiencyUnlikelyFrom {
+      map["adrenal_insufficiency_below"]?.report(
+        "adrenal_insufficiency_below must not be above adrenal_insufficiency_unlikely_from")
+    }
     set(&settings.pairingWindowHours, map["pairing_window_hours"])
     set(&settings.acthCortisolWindowHours, map["acth_cortisol_window_hours"])
     set(&settings.dexamethasoneCutoff, map["dexamethasone_cutoff"], positive: true)

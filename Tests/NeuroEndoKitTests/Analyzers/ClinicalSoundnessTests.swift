@@ -55,14 +55,22 @@ struct ClinicalSoundnessTests {
     #expect(!found.contains { $0.pattern.contains("insufficiency") })
   }
 
-  @Test("the same results at 08:30 fall in the window and fit the secondary pattern")
+  @Test(
+    "the same results at 08:30 fall in the window: 160 nmol/L is the grey zone, not secondary insufficiency; 80 nmol/L fits it"
+  )
   func morningJudged() {
     let found = findings([
       lab(.cortisol, 160, hour: 8, minute: 30),
       lab(.acth, 2.8, .picomolePerLiter, specimen: .plasma, hour: 8, minute: 30),
     ])
-    // 160 < 193 (low); ACTH 2.8 within 1.6-13.9.
-    #expect(found.map(\.pattern) == ["secondary-adrenal-insufficiency"])
+    // 160 < 193 (low), but between 100 and 450 (Bornstein 2016, Fleseriu 2016): indeterminate.
+    #expect(found.map(\.pattern) == ["adrenal-insufficiency-indeterminate"])
+    #expect(found.first?.message.contains("dynamic testing") == true)
+    let clear = findings([
+      lab(.cortisol, 80, hour: 8, minute: 30),
+      lab(.acth, 2.8, .picomolePerLiter, specimen: .plasma, hour: 8, minute: 30),
+    ])
+    #expect(clear.map(\.pattern) == ["secondary-adrenal-insufficiency"])
   }
 
   @Test("the morning window is a setting; 09:30 is outside 06:00-09:00")

@@ -54,27 +54,93 @@ private let statuses: [JudgedResult.Status] = [.low, .normal, .high]
 
 @Suite("Feedback analyzers")
 struct FeedbackAnalyzerTests {
-  /// The HPA grid (Methods: Feedback patterns): rows ACTH, columns cortisol.
-  static let hpaGrid = [
-    GridCell(regulator: .low, regulated: .high, pattern: "acth-independent-hypercortisolism"),
-    GridCell(regulator: .normal, regulated: .high, pattern: "acth-dependent-hypercortisolism"),
-    GridCell(regulator: .high, regulated: .high, pattern: "acth-dependent-hypercortisolism"),
-    GridCell(regulator: .high, regulated: .low, pattern: "primary-adrenal-insufficiency"),
-    GridCell(regulator: .low, regulated: .low, pattern: "secondary-adrenal-insufficiency"),
-    GridCell(regulator: .normal, regulated: .low, pattern: "secondary-adrenal-insufficiency"),
-    GridCell(regulator: .normal, regulated: .normal, pattern: "balanced"),
-    GridCell(regulator: .high, regulated: .normal, pattern: "isolated-high-acth"),
-    GridCell(regulator: .low, regulated: .normal, pattern: "isolated-low-acth"),
+  /// The HPA patterns by the guidelines (Methods: Feedback patterns): a morning ACTH (pmol/L)
+  /// and cortisol (nmol/L), and the screen the subject has, if any.
+  struct HPACase: Sendable, CustomTestStringConvertible {
+    var acth: Double
+    var cortisol: Double
+    var screen: String?
+    var pattern: String
+    var testDescription: String {
+      "ACTH \(acth), cortisol \(cortisol), screen \(screen ?? "none") -> \(pattern)"
+    }
+  }
+
+  static let hpaCases = [
+    // A high cortisol alone names nothing (Nieman 2008: screen first).
+    HPACase(acth: 1.0, cortisol: 800, pattern: "high-cortisol-unscreened"),
+    HPACase(acth: 6, cortisol: 800, pattern: "high-cortisol-unscreened"),
+    HPACase(acth: 20, cortisol: 800, pattern: "high-cortisol-unscreened"),
+    // After a positive screen, ACTH names the source: < 2.2 independent, > 4.4 dependent.
+    HPACase(
+      acth: 1.0, cortisol: 800, screen: "nights", pattern: "acth-independent-hypercortisolism"),
+    HPACase(
+      acth: 1.9, cortisol: 800, screen: "dexamethasone",
+      pattern: "acth-independent-hypercortisolism"),
+    HPACase(
+      acth: 3.0, cortisol: 800, screen: "nights", pattern: "hypercortisolism-source-indeterminate"),
+    HPACase(
+      acth: 6, cortisol: 800, screen: "dexamethasone", pattern: "acth-dependent-hypercortisolism"),
+    HPACase(acth: 20, cortisol: 800, screen: "nights", pattern: "acth-dependent-hypercortisolism"),
+    // One raised night is not a screen.
+    HPACase(acth: 6, cortisol: 800, screen: "one night", pattern: "high-cortisol-unscreened"),
+    // Below 100 nmol/L ACTH says primary or secondary; 100-450 is the grey zone.
+    HPACase(acth: 20, cortisol: 60, pattern: "primary-adrenal-insufficiency"),
+    HPACase(acth: 1.0, cortisol: 60, pattern: "secondary-adrenal-insufficiency"),
+    HPACase(acth: 6, cortisol: 60, pattern: "secondary-adrenal-insufficiency"),
+    HPACase(acth: 20, cortisol: 120, pattern: "adrenal-insufficiency-indeterminate"),
+    HPACase(acth: 6, cortisol: 180, pattern: "adrenal-insufficiency-indeterminate"),
+    // Within range, the grid as before.
+    HPACase(acth: 6, cortisol: 400, pattern: "balanced"),
+    HPACase(acth: 20, cortisol: 400, pattern: "isolated-high-acth"),
+    HPACase(acth: 1.0, cortisol: 400, pattern: "isolated-low-acth"),
   ]
 
-  @Test("HPA: every cell of the ACTH x cortisol grid", arguments: hpaGrid)
-  func hpaCells(_ cell: GridCell) throws {
+  @Test("HPA: screen before source, adrenal insufficiency by zones", arguments: hpaCases)
+  func hpaByGuidelines(_ hpa: HPACase) throws {
+    var samples = [
+      result("a", .acth, hpa.acth, .picomolePerLiter, specimen: .plasma),
+      result("a", .cortisol, hpa.cortisol, .nanomolePerLiter, minute: 20),
+    ]
+    switch hpa.screen {
+    case "nights"?, "one night"?:
+      // Late-night salivary cortisol above 2.8 nmol/L, at 23:30 (and on a second night).
+      for day in hpa.screen == "nights" ? [15, 16] : [15] {
+        samples.append(
+          result(
+            "a", .cortisol, 9.5, .nanomolePerLiter, specimen: .saliva, day: day, hour: 23,
+            minute: 30, qualifier: "late-night"))
+      }
+    case "dexamethasone"?:
+      samples.append(
+        result(
+          "a", .cortisol, 140, .nanomolePerLiter, day: 16, hour: 8,
+          attributes: ["comment": "post dexamethasone 1 mg"]))
+    default: break
+    }
+    let found = findings(samples).filter { $0.analyzer == "hpa_feedback" }
+    #expect(found.map(\.pattern) == [hpa.pattern])
+    if hpa.pattern.hasSuffix("hypercortisolism") {
+      #expect(found.first?.rule.contains("screen: ") == true)
+      #expect(found.first?.severity == .marked)
+    }
+    if hpa.pattern.hasSuffix("unscreened") || hpa.pattern.hasSuffix("indeterminate") {
+      #expect(found.first?.severity == .notable)
+    }
+  }
+
+  @Test("ACTH after dexamethasone belongs to the suppression test, never adrenal insufficiency")
+  func acthAfterDexamethasone() throws {
+    let marker = ["comment": "post dexamethasone 1 mg"]
     let found = findings([
-      result("a", .acth, levels[cell.regulator]![.acth]!, .picomolePerLiter, specimen: .plasma),
-      result("a", .cortisol, levels[cell.regulated]![.cortisol]!, .nanomolePerLiter, minute: 20),
+      result("d", .acth, 0.5, .picomolePerLiter, specimen: .plasma, attributes: marker),
+      result("d", .cortisol, 30, .nanomolePerLiter, minute: 10, attributes: marker),
     ])
-    #expect(found.map(\.pattern) == [cell.pattern])
-    #expect(found.first?.analyzer == "hpa_feedback")
+    #expect(found.map(\.pattern).sorted() == ["acth-after-dexamethasone", "normal-suppression"])
+    #expect(!found.contains { $0.pattern.contains("insufficiency") })
+    let acth = try #require(found.first { $0.pattern == "acth-after-dexamethasone" })
+    #expect(acth.severity == .info)
+    #expect(acth.message.contains("expected result of the test"))
   }
 
   /// The HPT grid (Methods: Feedback patterns): rows TSH, columns FT4; all nine cells.

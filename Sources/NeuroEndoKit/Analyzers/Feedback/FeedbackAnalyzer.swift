@@ -97,9 +97,15 @@ public struct FeedbackAnalyzer: Sendable {
     serumCortisol += freeCortisol
     let window = settings.pairingWindowHours
 
-    // HPA: ACTH x cortisol.
+    // HPA: ACTH x cortisol. ACTH drawn after dexamethasone belongs to the suppression
+    // test (a suppressed ACTH is its expected result), never to the grid.
+    let allACTH = of(.acth)
+    let acthAfterDexamethasone = allACTH.filter(isAfterDexamethasone)
+    let acthSamples = allACTH.filter { !isAfterDexamethasone($0) }
+    let screen = hypercortisolismScreen(lateNight: lateNight, dexamethasone: dexamethasone, judged)
     let hpaPairs = pairs(
-      regulated: serumCortisol, regulators: [of(.acth)], window: settings.acthCortisolWindowHours)
+      regulated: serumCortisol, regulators: [acthSamples],
+      window: settings.acthCortisolWindowHours)
     for pair in hpaPairs {
       guard let acth = pair.regulators[0] else {
         unpaired(
@@ -108,12 +114,22 @@ public struct FeedbackAnalyzer: Sendable {
         continue
       }
       let values = [judged(acth), judged(pair.regulated)]
-      let pattern = FeedbackPatterns.hpa(acth: values[0].status, cortisol: values[1].status)
+      let (pattern, detail) = hpaPattern(
+        acth: acth, values[0], cortisol: pair.regulated, values[1], screen: screen)
       grid(
         .hpa, "hpa_feedback", pattern, values, pair.hours, settings.acthCortisolWindowHours,
-        "acth_cortisol_window_hours", pair.regulated.collected, finding)
+        "acth_cortisol_window_hours", pair.regulated.collected, finding, detail: detail)
     }
-    for acth in unusedRegulators(of(.acth), in: hpaPairs) {
+    for acth in acthAfterDexamethasone {
+      let result = judged(acth)
+      finding(
+        .hpa, "dexamethasone_suppression", "acth-after-dexamethasone", .info,
+        "ACTH after dexamethasone: \(result.phrase); a suppressed ACTH is the expected result of the test, not adrenal insufficiency",
+        [result],
+        "ACTH drawn after dexamethasone is read with the suppression test, not the hpa_feedback grid",
+        time: acth.collected)
+    }
+    for acth in unusedRegulators(acthSamples, in: hpaPairs) {
       unpaired(
         acth, partner: "cortisol", window: settings.acthCortisolWindowHours,
         setting: "acth_cortisol_window_hours", .hpa, "hpa_feedback", judged, finding)
@@ -207,6 +223,32 @@ public struct FeedbackAnalyzer: Sendable {
   /// The 1 mg overnight dexamethasone test: total serum or plasma cortisol against the
   /// serum cut-off, salivary cortisol against its own (no default); other results are
   /// reported as not judged, with the reason.
+  /// The cut-off a result after dexamethasone is judged against: total serum or plasma
+  /// cortisol against the serum cut-off, salivary cortisol against its own when set.
+  private func dexamethasoneCutoff(_ sample: NormalizedSample) -> (value: Double, setting: String)?
+  {
+    let serum: Set<Specimen> = [.serum, .plasma, .serumOrPlasma]
+    switch (sample.sample.analyte, sample.sample.specimen) {
+    case (.cortisol, let specimen) where serum.contains(specimen):
+      return (settings.dexamethasoneCutoff, "feedback.dexamethasone_cutoff")
+    case (.cortisol, .saliva):
+      return settings.dexamethasoneSalivaCutoff.map {
+        ($0, "feedback.dexamethasone_saliva_cutoff")
+      }
+    default: return nil
+    }
+  }
+
+  /// The limit a late-night cortisol is judged against: salivary against the lab's upper
+  /// limit, else the configured one; serum against the serum limit, when set.
+  private func lateNightLimit(_ sample: NormalizedSample, _ judged: JudgedResult) -> (
+    value: Double, lab: Bool
+  )? {
+    let saliva = sample.sample.specimen == .saliva
+    if saliva, judged.rangeSource == "lab", let high = judged.range?.high { return (high, true) }
+    return (saliva ? settings.lateNightLimit : settings.lateNightSerumLimit).map { ($0, false) }
+  }
+
   private func suppression(_ sample: NormalizedSample, _ judged: JudgedResult, _ finding: Emit) {
     var result = judged
     let specimen = sample.sample.specimen
@@ -285,11 +327,11 @@ public struct FeedbackAnalyzer: Sendable {
   private func nadir(_ sample: NormalizedSample, _ judged: JudgedResult, _ finding: Emit) {
     var result = judged
     let saliva = sample.sample.specimen == .saliva
-    let labLimit = saliva && result.rangeSource == "lab" ? result.range?.high : nil
+    let found = lateNightLimit(sample, judged)
+    let labLimit = found?.lab == true ? found?.value : nil
     let setting = saliva ? "feedback.late_night_limit" : "feedback.late_night_serum_limit"
     let kind = saliva ? "late-night salivary cortisol" : "late-night serum cortisol"
-    guard let limit = labLimit ?? (saliva ? settings.lateNightLimit : settings.lateNightSerumLimit)
-    else {
+    guard let limit = found?.value else {
       result.reason = "\(setting) is not set"
       finding(
         .hpa, "late_night_cortisol", "not-judged", .info,
@@ -419,7 +461,7 @@ public struct FeedbackAnalyzer: Sendable {
     _ axis: Axis, _ analyzer: String, _ pattern: FeedbackPatterns.Pattern?,
     _ values: [JudgedResult],
     _ hours: Double, _ window: Double, _ setting: String, _ time: CollectionTime?,
-    _ finding: Emit
+    _ finding: Emit, detail: String? = nil
   ) {
     let phrases = values.map(\.phrase).joined(separator: ", ")
     let pairing =
@@ -440,7 +482,119 @@ public struct FeedbackAnalyzer: Sendable {
       : "pattern consistent with \(pattern.text): \(phrases)"
     finding(
       axis, analyzer, pattern.id, pattern.severity, message, values,
-      "\(analyzer) grid: \(statuses) -> \(pattern.id); \(pairing)", time, nil)
+      "\(analyzer) grid: \(statuses) -> \(pattern.id)\(detail.map { "; \($0)" } ?? ""); \(pairing)",
+      time, nil)
+  }
+
+  // MARK: HPA by the guidelines
+
+  /// What screens a subject for hypercortisolism: late-night salivary cortisol above its
+  /// limit on at least ``FeedbackSettings/lateNightScreenNights`` nights, or a failed 1 mg
+  /// overnight dexamethasone test (Nieman et al. 2008). `nil`: no positive screen.
+  private func hypercortisolismScreen(
+    lateNight: [NormalizedSample], dexamethasone: [NormalizedSample],
+    _ judged: (NormalizedSample) -> JudgedResult
+  ) -> String? {
+    var nights = Set<String>()
+    for sample in lateNight where sample.sample.specimen == .saliva {
+      guard let limit = lateNightLimit(sample, judged(sample))?.value,
+        sample.value.exceeds(limit, inclusive: false) == true,
+        let time = sample.collected
+      else { continue }
+      // A night runs from the evening into the small hours: its date is that of noon before.
+      let evening = LocalDateTime(
+        wallClockSeconds: time.local.secondsSinceEpochWallClock - 12 * 3600)
+      nights.insert(String(evening.description.prefix(10)))
+    }
+    if nights.count >= settings.lateNightScreenNights {
+      return
+        "late-night salivary cortisol above its limit on \(nights.count) nights (\(nights.sorted().joined(separator: ", ")))"
+    }
+    for sample in dexamethasone {
+      guard let cutoff = dexamethasoneCutoff(sample),
+        sample.value.exceeds(cutoff.value, inclusive: true) == true
+      else { continue }
+      return
+        "failed 1 mg dexamethasone suppression (\(NumberText.short(sample.value.value)) nmol/L >= \(NumberText.short(cutoff.value)), \(sample.collected?.description ?? "time not known"))"
+    }
+    return nil
+  }
+
+  /// The HPA pattern of a morning ACTH and cortisol pair, by the guidelines: a high
+  /// cortisol names hypercortisolism only after a positive screen, and then ACTH's value
+  /// names the source (ACTH-independent below ``FeedbackSettings/acthIndependentBelow``,
+  /// ACTH-dependent above ``FeedbackSettings/acthDependentAbove``, indeterminate between);
+  /// a low cortisol names adrenal insufficiency only below
+  /// ``FeedbackSettings/adrenalInsufficiencyBelow`` (ACTH then says primary or secondary),
+  /// and is indeterminate up to ``FeedbackSettings/adrenalInsufficiencyUnlikelyFrom``.
+  /// Returns the pattern and what decided it, for the rule.
+  private func hpaPattern(
+    acth: NormalizedSample, _ acthResult: JudgedResult, cortisol: NormalizedSample,
+    _ cortisolResult: JudgedResult, screen: String?
+  ) -> (FeedbackPatterns.Pattern?, String?) {
+    let n = NumberText.short
+    switch cortisolResult.status {
+    case .high:
+      guard let screen else {
+        return (
+          FeedbackPatterns.Pattern(
+            id: "high-cortisol-unscreened",
+            text:
+              "high cortisol without a positive screen (not hypercortisolism by itself: stress, illness and oral estrogen raise total cortisol; late-night salivary cortisol on two nights or a 1 mg dexamethasone test would screen)",
+            severity: .notable),
+          "no positive screen (late-night salivary cortisol on \(settings.lateNightScreenNights) nights, or a failed dexamethasone test; Nieman et al. 2008)"
+        )
+      }
+      let low = settings.acthIndependentBelow
+      let high = settings.acthDependentAbove
+      let cutoffs =
+        "screen: \(screen); ACTH < \(n(low)) pmol/L independent, > \(n(high)) dependent (feedback.acth_independent_below, feedback.acth_dependent_above; Nieman et al. 2008, Fleseriu et al. 2021)"
+      if acth.value.falls(below: low, inclusive: false) == true {
+        return (
+          FeedbackPatterns.Pattern(
+            id: "acth-independent-hypercortisolism",
+            text:
+              "ACTH-independent hypercortisolism (adrenal source): high cortisol with a positive screen, ACTH below \(n(low)) pmol/L",
+            severity: .marked), cutoffs
+        )
+      }
+      if acth.value.exceeds(high, inclusive: false) == true {
+        return (
+          FeedbackPatterns.Pattern(
+            id: "acth-dependent-hypercortisolism",
+            text:
+              "ACTH-dependent hypercortisolism (pituitary or ectopic source): high cortisol with a positive screen, ACTH above \(n(high)) pmol/L",
+            severity: .marked), cutoffs
+        )
+      }
+      return (
+        FeedbackPatterns.Pattern(
+          id: "hypercortisolism-source-indeterminate",
+          text:
+            "hypercortisolism of indeterminate source: a positive screen, ACTH between \(n(low)) and \(n(high)) pmol/L (CRH or desmopressin testing would tell)",
+          severity: .notable), cutoffs
+      )
+    case .low:
+      let below = settings.adrenalInsufficiencyBelow
+      let unlikely = settings.adrenalInsufficiencyUnlikelyFrom
+      let cutoffs =
+        "morning cortisol < \(n(below)) nmol/L makes adrenal insufficiency likely, >= \(n(unlikely)) unlikely (feedback.adrenal_insufficiency_below, feedback.adrenal_insufficiency_unlikely_from; Bornstein et al. 2016, Fleseriu et al. 2016)"
+      if cortisol.value.falls(below: below, inclusive: false) == true {
+        return (FeedbackPatterns.hpa(acth: acthResult.status, cortisol: .low), cutoffs)
+      }
+      if cortisol.value.falls(below: unlikely, inclusive: false) == true {
+        return (
+          FeedbackPatterns.Pattern(
+            id: "adrenal-insufficiency-indeterminate",
+            text:
+              "a morning cortisol in the grey zone (\(n(below))-\(n(unlikely)) nmol/L) that neither shows nor excludes adrenal insufficiency (dynamic testing, ACTH stimulation, would tell)",
+            severity: .notable), cutoffs
+        )
+      }
+      return (FeedbackPatterns.hpa(acth: acthResult.status, cortisol: .normal), cutoffs)
+    default:
+      return (FeedbackPatterns.hpa(acth: acthResult.status, cortisol: cortisolResult.status), nil)
+    }
   }
 
   /// Why values were not placed, alike for alike cases: `cortisol: range applies

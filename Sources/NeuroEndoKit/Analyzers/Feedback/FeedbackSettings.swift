@@ -105,6 +105,24 @@ public struct FeedbackSettings: Sendable, Hashable {
   /// The late-night salivary cortisol limit when the lab sent none, nmol/L (LC-MS/MS about
   /// 2.8; immunoassays 3.8-10.1: set the assay's).
   public var lateNightLimit: Double = 2.8
+  /// Late-night salivary cortisol above its limit on at least this many different nights is
+  /// a positive screen for hypercortisolism (Nieman et al. 2008: two measurements).
+  public var lateNightScreenNights = 2
+  /// With a positive screen, ACTH below this names hypercortisolism ACTH-independent,
+  /// pmol/L: 2.2 = 10 pg/mL (Nieman et al. 2008; Fleseriu et al. 2021).
+  public var acthIndependentBelow: Double = 2.2
+  /// With a positive screen, ACTH above this names it ACTH-dependent, pmol/L: 4.4 = 20 pg/mL
+  /// (Nieman et al. 2008; Fleseriu et al. 2021). Between the two the source is indeterminate.
+  public var acthDependentAbove: Double = 4.4
+  /// Morning serum cortisol below this makes adrenal insufficiency likely, and ACTH then
+  /// says primary or secondary, nmol/L: 100 (Bornstein et al. 2016: < 140 nmol/L, 5 ug/dL,
+  /// with a high ACTH for primary; Fleseriu et al. 2016: < 83 nmol/L, 3 ug/dL, for central).
+  public var adrenalInsufficiencyBelow: Double = 100
+  /// Morning serum cortisol at or above this makes adrenal insufficiency unlikely, nmol/L
+  /// (assay-dependent: 400-500; Fleseriu et al. 2016: > 414 nmol/L, 15 ug/dL). A low
+  /// cortisol between the two cut-offs is indeterminate: dynamic testing (ACTH stimulation)
+  /// is suggested, no disease pattern is named.
+  public var adrenalInsufficiencyUnlikelyFrom: Double = 450
   /// Attribute names (case ignored) that hold the subject's sex, birth date or year, and age.
   public var sexAttributes: [String] = ["sex", "gender"]
   public var birthAttributes: [String] = [
