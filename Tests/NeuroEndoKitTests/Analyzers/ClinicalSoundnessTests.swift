@@ -164,15 +164,19 @@ struct ClinicalSoundnessTests {
 
   // MARK: 3. Dexamethasone tests are marked on the sample
 
-  @Test("a medication list naming dexamethasone is context, not a suppression test")
+  @Test(
+    "a medication list naming dexamethasone is no suppression test: a treatment, which makes the HPA results not interpretable"
+  )
   func medicationIsContext() throws {
-    let found = findings([
+    let samples = [
       lab(.cortisol, 420, hour: 8, minute: 15, attributes: ["medication": "Dexamethasone 4 mg"]),
       lab(.acth, 5, .picomolePerLiter, specimen: .plasma, hour: 8, minute: 15),
-    ])
+    ]
+    let found = findings(samples)
     #expect(!found.contains { $0.analyzer == "dexamethasone_suppression" })
-    let hpa = try #require(found.first { $0.analyzer == "hpa_feedback" })
-    #expect(hpa.pattern == "balanced")
+    #expect(!found.contains { $0.axis == .hpa })
+    let hpa = try #require(notJudged(samples).first { $0.analyzer == "hpa_feedback" })
+    #expect(hpa.pattern == "not-interpretable")
     #expect(hpa.context.contains { $0.hasPrefix("medication: Dexamethasone 4 mg (glucocorticoid") })
   }
 

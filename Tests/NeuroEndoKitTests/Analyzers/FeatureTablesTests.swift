@@ -209,25 +209,35 @@ struct FeatureTablesTests {
         == "pattern consistent with primary hypothyroidism: TSH 9.1 mIU/L > 4.2, FT4 8 pmol/L < 11.6, FT3 3.9 pmol/L within 3.7-6.5"
     )
     #expect(finding("P-10231", "hpt_feedback").first?.context == ["sex: female", "age: 47"])
-    // City Lab: a resolved and a persisting pattern, failed suppression marked by a column.
+    // City Lab: a resolved and a persisting pattern. C-503 takes prednisolone: her grid
+    // and her dexamethasone test (marked by a column) are not interpretable, not patterns.
     #expect(finding("C-501", "hpt_feedback").map(\.history) == [.first, .resolved])
     #expect(finding("C-502", "hpt_feedback").map(\.history) == [.first, .persisting])
-    #expect(finding("C-503", "dexamethasone_suppression").map(\.pattern) == ["failed-suppression"])
+    #expect(finding("C-503", "dexamethasone_suppression").isEmpty)
+    #expect(finding("C-503", "hpa_feedback").isEmpty)
+    #expect(
+      summary.analysis.notJudged["C-503"] == [
+        "HPA": ["HPA not interpretable: glucocorticoid medication": 2]
+      ])
     // St Mary "Cortisol, post dex" (test name) and the FHIR note "after 1 mg dexamethasone".
     #expect(
       finding("MRN004702", "dexamethasone_suppression").map(\.pattern) == ["normal-suppression"])
     #expect(
       finding("pt-2003", "dexamethasone_suppression").map(\.pattern) == ["normal-suppression"])
     // City Lab: an afternoon cortisol is not judged by the morning range; 13.8 ug/dL at
-    // 23:00 (380.7 nmol/L) is a lost nadir, and the dexamethasone in the medication list is
-    // context, not a test; free and total cortisol of one draw are both kept.
+    // 23:00 (380.7 nmol/L) on dexamethasone 0.5 mg (a treatment, not a test) cannot be
+    // read; free and total cortisol of one draw are both kept.
     #expect(finding("C-506", "hpa_feedback").isEmpty)
     #expect(
       summary.analysis.notJudged["C-506"] == [
         "HPA": ["ACTH: range applies 07:00-10:00, cortisol: range applies 07:00-10:00": 1]
       ])
-    #expect(finding("C-507", "late_night_cortisol").map(\.pattern) == ["above-limit"])
+    #expect(finding("C-507", "late_night_cortisol").isEmpty)
     #expect(finding("C-507", "dexamethasone_suppression").isEmpty)
+    #expect(
+      summary.analysis.notJudged["C-507"] == [
+        "HPA": ["HPA not interpretable: glucocorticoid medication": 1]
+      ])
     #expect(finding("C-508", "hpa_feedback").map(\.pattern) == ["balanced"])
     #expect(summary.analysis.notJudged["C-508"] == ["HPA": ["free cortisol: no range": 1]])
     // FHIR Patient resources give sex and age.

@@ -452,3 +452,76 @@ extension Sample {
     return copy
   }
 }
+
+@Suite("Medication changes HPA verdicts (issue 22, point 5)")
+struct MedicationVerdictTests {
+  private func evaluate(_ samples: [Sample]) -> FeedbackResult {
+    let normalized = Normalizer(settings: NormalizerSettings(timeZone: "Europe/Berlin"))!
+      .normalize(samples).samples
+    return FeedbackAnalyzer(settings: FeedbackSettings()).evaluate(normalized)
+  }
+
+  @Test("on prednisolone every HPA result is not interpretable, not a pattern")
+  func glucocorticoid() {
+    let meds = ["medication": "Prednisolone 5 mg"]
+    let evaluated = evaluate([
+      result("p", .acth, 0.9, .picomolePerLiter, specimen: .plasma, attributes: meds),
+      result("p", .cortisol, 60, .nanomolePerLiter, minute: 10, attributes: meds),
+      result(
+        "p", .cortisol, 138, .nanomolePerLiter, day: 19,
+        attributes: meds.merging(["comment": "after 1 mg dex"]) { $1 }),
+    ])
+    #expect(!evaluated.findings.contains { $0.axis == .hpa })
+    let hpa = evaluated.notJudged.filter { $0.axis == .hpa }
+    #expect(hpa.map(\.pattern) == ["not-interpretable", "not-interpretable"])
+    #expect(hpa.allSatisfy { $0.reason == "HPA not interpretable: glucocorticoid medication" })
+    #expect(
+      hpa.first?.message.hasPrefix("not interpretable (glucocorticoid): Prednisolone 5 mg") == true)
+    // The thyroid is still judged.
+    let thyroid = evaluate([
+      result("p", .tsh, 9, .milliIUPerLiter, attributes: meds),
+      result("p", .freeT4, 9, .picomolePerLiter, attributes: meds),
+    ])
+    #expect(thyroid.findings.map(\.pattern) == ["primary-hypothyroidism"])
+  }
+
+  @Test("dexamethasone named beside a dexamethasone test is the test's dose, not a treatment")
+  func dexamethasoneDose() {
+    let evaluated = evaluate([
+      result(
+        "d", .cortisol, 30, .nanomolePerLiter,
+        attributes: ["medication": "Dexamethasone 1 mg 23:00", "comment": "post dex"])
+    ])
+    #expect(evaluated.findings.map(\.pattern) == ["normal-suppression"])
+  }
+
+  @Test("on the pill a high total cortisol and a failed test are not hypercortisolism")
+  func estrogen() {
+    let pill = ["medication": "combined oral contraceptive"]
+    let high = evaluate([
+      result("e", .acth, 6, .picomolePerLiter, specimen: .plasma, attributes: pill),
+      result("e", .cortisol, 800, .nanomolePerLiter, minute: 10, attributes: pill),
+      result(
+        "e", .cortisol, 140, .nanomolePerLiter, day: 16,
+        attributes: pill.merging(["comment": "post dexamethasone"]) { $1 }),
+    ])
+    #expect(
+      high.findings.map(\.pattern).sorted() == [
+        "failed-suppression-on-estrogen", "high-total-cortisol-on-estrogen",
+      ])
+    #expect(!high.findings.contains { $0.severity == .marked })
+    // Late-night salivary cortisol measures the free hormone: it still screens.
+    var screened = [
+      result("e", .acth, 6, .picomolePerLiter, specimen: .plasma, attributes: pill),
+      result("e", .cortisol, 800, .nanomolePerLiter, minute: 10, attributes: pill),
+    ]
+    for day in [15, 16] {
+      screened.append(
+        result(
+          "e", .cortisol, 9.5, .nanomolePerLiter, specimen: .saliva, day: day, hour: 23,
+          minute: 30, attributes: pill, qualifier: "late-night"))
+    }
+    #expect(
+      evaluate(screened).findings.contains { $0.pattern == "acth-dependent-hypercortisolism" })
+  }
+}

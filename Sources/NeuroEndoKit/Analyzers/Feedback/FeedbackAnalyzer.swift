@@ -62,11 +62,38 @@ public struct FeedbackAnalyzer: Sendable {
       judge.judge(sample, sex: context.sex, age: context.age(at: sample.collected))
     }
     var findings: [Finding] = []
+    // An exogenous glucocorticoid suppresses ACTH and the subject's own cortisol, and
+    // prednisolone and others cross-react in cortisol immunoassays: no HPA result can be
+    // read (Nieman et al. 2008; Bornstein et al. 2016). Dexamethasone named beside a
+    // dexamethasone test is the test's dose.
+    let hasDexamethasoneTest = samples.contains(where: isAfterDexamethasone)
+    func isGlucocorticoid(_ text: String) -> Bool {
+      let lower = text.lowercased()
+      // Beside a dexamethasone test, dexamethasone alone is the test's dose.
+      let read =
+        hasDexamethasoneTest ? lower.replacingOccurrences(of: "dexamethason", with: "") : lower
+      return SubjectContext.classes(of: read).contains { $0.name == "glucocorticoid" }
+    }
+    let glucocorticoid = context.medication.first { isGlucocorticoid($0.text) }?.text
     func finding(
       _ axis: Axis, _ analyzer: String, _ pattern: String, _ severity: Finding.Severity,
       _ message: String, _ values: [JudgedResult], _ rule: String, time: CollectionTime?,
       reason: String? = nil
     ) {
+      if axis == .hpa, let glucocorticoid {
+        findings.append(
+          Finding(
+            subjectID: subject, axis: axis, analyzer: analyzer, pattern: "not-interpretable",
+            severity: .info,
+            message:
+              "not interpretable (glucocorticoid): \(glucocorticoid) suppresses ACTH and the body's own cortisol, and can cross-react in cortisol assays; \(values.map(\.phrase).joined(separator: ", "))",
+            values: values,
+            rule:
+              "an exogenous glucocorticoid makes HPA results not interpretable (Nieman et al. 2008; Bornstein et al. 2016); \(analyzer) would have said: \(pattern)",
+            time: time, reason: "HPA not interpretable: glucocorticoid medication",
+            context: context.lines(for: axis, at: time)))
+        return
+      }
       findings.append(
         Finding(
           subjectID: subject, axis: axis, analyzer: analyzer, pattern: pattern,
@@ -102,7 +129,9 @@ public struct FeedbackAnalyzer: Sendable {
     let allACTH = of(.acth)
     let acthAfterDexamethasone = allACTH.filter(isAfterDexamethasone)
     let acthSamples = allACTH.filter { !isAfterDexamethasone($0) }
-    let screen = hypercortisolismScreen(lateNight: lateNight, dexamethasone: dexamethasone, judged)
+    let estrogen = context.medication(of: "oral contraceptive")
+    let screen = hypercortisolismScreen(
+      lateNight: lateNight, dexamethasone: estrogen == nil ? dexamethasone : [], judged)
     let hpaPairs = pairs(
       regulated: serumCortisol, regulators: [acthSamples],
       window: settings.acthCortisolWindowHours)
@@ -114,8 +143,20 @@ public struct FeedbackAnalyzer: Sendable {
         continue
       }
       let values = [judged(acth), judged(pair.regulated)]
-      let (pattern, detail) = hpaPattern(
+      var (pattern, detail) = hpaPattern(
         acth: acth, values[0], cortisol: pair.regulated, values[1], screen: screen)
+      if let estrogen, values[1].status == .high, pair.regulated.sample.analyte == .cortisol,
+        screen == nil
+      {
+        // Oral estrogen raises cortisol-binding globulin, and total cortisol with it.
+        pattern = FeedbackPatterns.Pattern(
+          id: "high-total-cortisol-on-estrogen",
+          text:
+            "high total cortisol on oral estrogen (\(estrogen)), which raises cortisol-binding globulin; not read as hypercortisolism (late-night salivary cortisol measures the free hormone)",
+          severity: .info)
+        detail =
+          "oral estrogen raises total cortisol through cortisol-binding globulin (Nieman et al. 2008)"
+      }
       grid(
         .hpa, "hpa_feedback", pattern, values, pair.hours, settings.acthCortisolWindowHours,
         "acth_cortisol_window_hours", pair.regulated.collected, finding, detail: detail)
@@ -212,7 +253,7 @@ public struct FeedbackAnalyzer: Sendable {
 
     // Dexamethasone suppression and late-night cortisol.
     for sample in dexamethasone {
-      suppression(sample, judged(sample), finding)
+      suppression(sample, judged(sample), estrogen: estrogen, finding)
     }
     for sample in lateNight {
       nadir(sample, judged(sample), finding)
@@ -249,7 +290,9 @@ public struct FeedbackAnalyzer: Sendable {
     return (saliva ? settings.lateNightLimit : settings.lateNightSerumLimit).map { ($0, false) }
   }
 
-  private func suppression(_ sample: NormalizedSample, _ judged: JudgedResult, _ finding: Emit) {
+  private func suppression(
+    _ sample: NormalizedSample, _ judged: JudgedResult, estrogen: String?, _ finding: Emit
+  ) {
     var result = judged
     let specimen = sample.sample.specimen
     let serum: Set<Specimen> = [.serum, .plasma, .serumOrPlasma]
@@ -306,6 +349,16 @@ public struct FeedbackAnalyzer: Sendable {
         sample.collected, nil)
     case true?:
       result.status = .high
+      if let estrogen {
+        // Oral estrogen raises cortisol-binding globulin and total cortisol with it: a
+        // failed test on it is often a false positive (Nieman et al. 2008).
+        finding(
+          .hpa, "dexamethasone_suppression", "failed-suppression-on-estrogen", .notable,
+          "cortisol not suppressed after dexamethasone on oral estrogen (\(estrogen)): \(value) >= \(limit); estrogen raises total cortisol through its binding globulin, so this is often a false positive (repeated off estrogen, or late-night salivary cortisol, would tell)",
+          [result], rule + "; oral estrogen: not a positive screen (Nieman et al. 2008)",
+          sample.collected, nil)
+        return
+      }
       finding(
         .hpa, "dexamethasone_suppression", "failed-suppression", .marked,
         "pattern consistent with failed dexamethasone suppression: \(value) >= \(limit)",

@@ -23,7 +23,10 @@ struct SubjectContext {
       keywords: ["levothyrox", "l-thyrox", "thyroxin", "euthyrox"], axes: [.hpt]),
     Medication(
       name: "oral contraceptive",
-      keywords: ["contracepti", "ethinylestradiol", "ethinyl estradiol", "the pill", "pille"],
+      keywords: [
+        "contracepti", "ethinylestradiol", "ethinyl estradiol", "the pill", "pille", "estrogen",
+        "oestrogen", "estradiol valerat", "conjugated estrogen",
+      ],
       axes: [.hpg, .hpa]),
     Medication(name: "biotin", keywords: ["biotin"], axes: [.hpa, .hpt, .hpg]),
   ]
@@ -88,6 +91,11 @@ struct SubjectContext {
         - birth
     }
     return age
+  }
+
+  /// The first medication text of class `name` (`glucocorticoid`, `oral contraceptive`).
+  func medication(of name: String) -> String? {
+    medication.first { $0.classes.contains { $0.name == name } }?.text
   }
 
   /// The context lines a finding on `axis` at `time` shows.
