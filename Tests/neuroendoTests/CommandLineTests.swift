@@ -196,7 +196,12 @@ struct CommandLineTests {
       result.output.contains(
         "\nleft out: all 3 serum cortisol samples, by settings.analyze.specimens (add serum to analyse their rhythm)\n"
       ))
-    #expect(result.output.contains("\nnot judged (HPA): "))
+    // The built-in layout keeps the test_name column: "Cortisol, post dex" is the
+    // suppression test it names, not an unpaired cortisol.
+    #expect(!result.output.contains("\nnot judged (HPA): "))
+    let findings = try String(
+      contentsOf: output.appendingPathComponent("findings.csv"), encoding: .utf8)
+    #expect(findings.contains("MRN004702,HPA,dexamethasone_suppression,normal-suppression"))
     let anchor = try neuroendo(
       "analyze", "SampleData/research/tsst-saliva-2026.csv", "--profile",
       "Pipelines/profiles/tsst-saliva.yml", "--anchor", "tsst", "--out", output.path)

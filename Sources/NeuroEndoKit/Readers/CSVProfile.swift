@@ -109,6 +109,34 @@ public struct CSVProfile: Sendable, Hashable {
     }
   }
 
+  /// Columns the built-in layouts keep on every sample when a file has them (case and
+  /// surrounding spaces aside): the subject's sex, birth date or age, medication, and the
+  /// result's test name or comment (where dexamethasone tests are marked). A profile names
+  /// its own with `keep:`.
+  public static let contextColumns: Set<String> = [
+    "sex", "gender", "birth_date", "birthdate", "date_of_birth", "dob", "birth_year",
+    "birthyear", "age", "medication", "medications", "meds", "drugs", "comment", "comments",
+    "note", "notes", "remark", "remarks", "test_name", "testname",
+  ]
+
+  /// The columns of `header` this profile reads (by role, `keep:`, value and sample
+  /// columns), by position.
+  func readColumns(_ header: [String]) -> Set<Int> {
+    let key = { (name: String) in name.trimmingCharacters(in: .whitespaces).lowercased() }
+    var names = Set(Role.allCases.map { key(column($0)) })
+    names.formUnion(keep.map(key))
+    names.formUnion(samples.map { key($0.column) })
+    var read = Set<Int>()
+    for (position, name) in header.enumerated() {
+      if names.contains(key(name))
+        || (shape == .researchLong && ResearchLongMapper.valueColumn(name) != nil)
+      {
+        read.insert(position)
+      }
+    }
+    return read
+  }
+
   /// The built-in profile for LIS long exports with the default column names
   /// (`patient_id,test_code,value,unit,collected_at,specimen[,wake_time,reference_range]`).
   public static let lisLong = CSVProfile(name: "built-in lis-long", shape: .lisLong)

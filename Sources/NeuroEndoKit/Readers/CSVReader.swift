@@ -306,7 +306,7 @@ struct ReadSession {
         ?? String(decoding: record.bytes(index), as: UTF8.self)
     }
     header = names
-    guard let profile = reader.profile ?? CSVReader.recognise(header: names) else {
+    guard var profile = reader.profile ?? CSVReader.recognise(header: names) else {
       summary.profile = "none"
       fail(
         "no profile was given and the header matches no built-in layout "
@@ -316,6 +316,25 @@ struct ReadSession {
       return
     }
     summary.profile = profile.name
+    if reader.profile == nil {
+      // A built-in layout keeps the usual context columns (sex, birth date, medication,
+      // comment, test name) on every sample, so that they reach the analyzers.
+      profile.keep = names.filter {
+        CSVProfile.contextColumns.contains(MappingContext.key($0))
+      }
+    }
+    // Every column the profile does not read is named once, so that nothing is dropped
+    // without a word.
+    let read = profile.readColumns(names)
+    let ignored = names.indices.filter {
+      !read.contains($0) && !MappingContext.key(names[$0]).isEmpty
+    }
+    if !ignored.isEmpty {
+      summary.warnings.append(
+        "column\(ignored.count == 1 ? "" : "s") not read: "
+          + ignored.map { "'\(names[$0])'" }.joined(separator: ", ")
+          + " (a profile's keep: puts a column on every sample)")
+    }
     let context = MappingContext(file: file, profile: profile, header: names)
     maxFieldBytes = profile.maxFieldBytes
     do throws(HeaderProblem) {

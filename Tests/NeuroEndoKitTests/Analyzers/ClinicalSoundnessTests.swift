@@ -325,3 +325,39 @@ struct ClinicalSoundnessTests {
     #expect(NumberText.significantDigits(of: 150) == 3)
   }
 }
+
+@Suite("Context is read by default (issue 22, point 1)")
+struct DefaultContextTests {
+  @Test(
+    "a plain LIS file with no profile: the comment marks the dexamethasone test, sex and age reach the findings, the rest is named"
+  )
+  func plainLIS() throws {
+    let scratch = try Scratch()
+    try scratch.put(
+      "lis.csv",
+      """
+      patient_id,Sex,Date_of_Birth,medication,test_code,value,unit,collected_at,Comment,lab_internal_id
+      H1,M,1980-01-01,,2143-6,30,nmol/L,2026-03-14T08:00:00+01:00,after 1 mg dexamethasone,99
+      H1,M,1980-01-01,,3016-3,9.5,mIU/L,2026-03-14T08:00:00+01:00,,100
+      H1,M,1980-01-01,,3024-7,9,pmol/L,2026-03-14T08:00:00+01:00,,101
+      """)
+    let summary = PipelineRunner(pipeline: try scratch.pipeline()).run()
+    #expect(summary.isComplete)
+    #expect(summary.files.first?.profile == "built-in lis-long")
+    #expect(
+      summary.files.first?.warnings == [
+        "column not read: 'lab_internal_id' (a profile's keep: puts a column on every sample)"
+      ])
+    let findings = String(
+      decoding: scratch.files()["findings.ndjson"] ?? Data(), as: UTF8.self
+    ).split(separator: "\n").compactMap {
+      try? JSONDecoder().decode(Finding.self, from: Data($0.utf8))
+    }
+    let suppression = try #require(findings.first { $0.analyzer == "dexamethasone_suppression" })
+    #expect(suppression.pattern == "normal-suppression")
+    #expect(suppression.context == ["sex: male", "age: 46"])
+    // The audit names the column too.
+    let audit = String(decoding: scratch.files()["audit.md"] ?? Data(), as: UTF8.self)
+    #expect(audit.contains("column not read: 'lab_internal_id'"))
+  }
+}

@@ -126,7 +126,7 @@ public struct FeedbackSettings: Sendable, Hashable {
   /// Attribute names (case ignored) that hold the subject's sex, birth date or year, and age.
   public var sexAttributes: [String] = ["sex", "gender"]
   public var birthAttributes: [String] = [
-    "birth_date", "birthdate", "birthyear", "birth_year", "dob",
+    "birth_date", "birthdate", "birthyear", "birth_year", "dob", "date_of_birth",
   ]
   public var ageAttributes: [String] = ["age"]
   /// Attribute names (case ignored) that hold medication.
