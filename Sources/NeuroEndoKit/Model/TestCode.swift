@@ -24,6 +24,15 @@ public enum LOINC {
   public static let codes: [String: TestCode] = [
     // HPA
     "2143-6": TestCode(analyte: .cortisol, specimen: .serumOrPlasma),
+    // Substance-concentration ([Moles/volume]) codes, which molar results go out under.
+    "14675-3": TestCode(analyte: .cortisol, specimen: .serumOrPlasma),
+    "51844-9": TestCode(analyte: .cortisol, specimen: .saliva),
+    "14674-6": TestCode(analyte: .acth, specimen: .plasma),
+    "14688-6": TestCode(analyte: .dheas, specimen: .serumOrPlasma),
+    "14920-3": TestCode(analyte: .freeT4, specimen: .serumOrPlasma),
+    "14928-6": TestCode(analyte: .freeT3, specimen: .serumOrPlasma),
+    "14913-8": TestCode(analyte: .testosterone, specimen: .serumOrPlasma),
+    "14715-7": TestCode(analyte: .estradiol, specimen: .serumOrPlasma),
     "45050-2": TestCode(analyte: .cortisol, specimen: .serumOrPlasma, qualifier: "timed"),
     "14679-5": TestCode(analyte: .cortisol, specimen: .serumOrPlasma, qualifier: "timed"),
     "14678-7": TestCode(analyte: .cortisol, specimen: .serumOrPlasma, qualifier: "timed"),

@@ -12,20 +12,41 @@ public enum FHIRReportWriter {
     "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
 
   /// The LOINC code an Observation of `analyte` in `specimen` is filed under.
-  static func code(_ analyte: Analyte, _ specimen: Specimen, lateNight: Bool) -> String {
+  ///
+  /// The code's property matches the unit (Methods: Analytes and LOINC codes): a molar unit
+  /// (`nmol/L`, `pmol/L`, `umol/L`) takes the substance-concentration code (`[Moles/volume]`,
+  /// SCnc), a mass unit the mass-concentration one (`[Mass/volume]`, MCnc); TSH, LH and FSH
+  /// are in units either way.
+  static func code(_ analyte: Analyte, _ specimen: Specimen, lateNight: Bool, unit: String)
+    -> String
+  {
+    let molar = unit.contains("mol")
     switch analyte {
-    case .cortisol: specimen == .saliva ? (lateNight ? "58643-8" : "2142-8") : "2143-6"
-    case .freeCortisol: "2145-1"
-    case .acth: "2141-0"
-    case .dheas: "2191-5"
-    case .tsh: "3016-3"
-    case .freeT4: "3024-7"
-    case .freeT3: "3051-0"
-    case .lh: "10501-5"
-    case .fsh: "15067-2"
-    case .testosterone: "2986-8"
-    case .estradiol: "2243-4"
+    case .cortisol:
+      if specimen == .saliva { return molar ? "51844-9" : (lateNight ? "58643-8" : "2142-8") }
+      return molar ? "14675-3" : "2143-6"
+    case .freeCortisol: return "2145-1"
+    case .acth: return molar ? "14674-6" : "2141-0"
+    case .dheas: return molar ? "14688-6" : "2191-5"
+    case .tsh: return "3016-3"
+    case .freeT4: return molar ? "14920-3" : "3024-7"
+    case .freeT3: return molar ? "14928-6" : "3051-0"
+    case .lh: return "10501-5"
+    case .fsh: return "15067-2"
+    case .testosterone: return molar ? "14913-8" : "2986-8"
+    case .estradiol: return molar ? "14715-7" : "2243-4"
     }
+  }
+
+  /// A number as FHIR gets it: at its reporting precision (`0.97`, not
+  /// `0.9688800000000001`), as a decimal so that JSON writes it as such.
+  static func decimal(_ text: String, _ value: Double) -> NSDecimalNumber {
+    let number = NSDecimalNumber(string: text, locale: Locale(identifier: "en_US_POSIX"))
+    guard number != .notANumber, Double(text).map({ abs($0 - value) <= abs(value) * 0.05 }) == true
+    else {
+      return NSDecimalNumber(string: NumberText.significant(value, 4))
+    }
+    return number
   }
 
   /// The v3 interpretation of a status: L, N, H; IND for a censored value its bound cannot
@@ -107,10 +128,11 @@ public enum FHIRReportWriter {
   ) -> [String: Any] {
     let unit = value.unit
     var quantity: [String: Any] = [
-      "value": value.value, "unit": value.displayUnit, "system": ucum, "code": unit,
+      "value": decimal(value.valueText, value.value), "unit": value.displayUnit, "system": ucum,
+      "code": unit,
     ]
     if value.censoring != .none { quantity["comparator"] = value.censoring.rawValue }
-    let code = code(value.analyte, value.specimen, lateNight: lateNight)
+    let code = code(value.analyte, value.specimen, lateNight: lateNight, unit: unit)
     var observation: [String: Any] = [
       "resourceType": "Observation",
       "id": uuid("observation|\(subject)|\(index)"),
@@ -133,11 +155,18 @@ public enum FHIRReportWriter {
     if let time = value.time { observation["effectiveDateTime"] = time.description }
     if let range = value.range {
       var entry: [String: Any] = ["text": value.rangeSource ?? "range"]
+      // Converted limits at four significant digits (171.1, not 171.05800000000002).
       if let low = range.low {
-        entry["low"] = ["value": low, "unit": value.displayUnit, "system": ucum, "code": unit]
+        entry["low"] = [
+          "value": NSDecimalNumber(string: NumberText.significant(low, 4)),
+          "unit": value.displayUnit, "system": ucum, "code": unit,
+        ]
       }
       if let high = range.high {
-        entry["high"] = ["value": high, "unit": value.displayUnit, "system": ucum, "code": unit]
+        entry["high"] = [
+          "value": NSDecimalNumber(string: NumberText.significant(high, 4)),
+          "unit": value.displayUnit, "system": ucum, "code": unit,
+        ]
       }
       observation["referenceRange"] = [entry]
     }

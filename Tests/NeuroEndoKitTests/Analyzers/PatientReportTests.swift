@@ -190,7 +190,7 @@ struct FHIRReportTests {
     #expect(interpretation(ft4) == "L")
     #expect(
       ((ft4["code"] as? [String: Any])?["coding"] as? [[String: String]])?.first?["code"]
-        == "3024-7")
+        == "14920-3")  // pmol/L: Thyroxine (T4) free [Moles/volume]
     let range = try #require((ft4["referenceRange"] as? [[String: Any]])?.first)
     #expect((range["low"] as? [String: Any])?["value"] as? Double == 11.6)
     // Ids are UUIDs, the same on every run.
@@ -206,8 +206,24 @@ struct FHIRReportTests {
     #expect(FHIRReportWriter.interpretation(.high)?.code == "H")
     #expect(FHIRReportWriter.interpretation(.indeterminate)?.code == "IND")
     #expect(FHIRReportWriter.interpretation(.unknown) == nil)
-    #expect(FHIRReportWriter.code(.cortisol, .saliva, lateNight: true) == "58643-8")
-    #expect(FHIRReportWriter.code(.freeCortisol, .serum, lateNight: false) == "2145-1")
+    #expect(FHIRReportWriter.code(.cortisol, .saliva, lateNight: true, unit: "ug/dL") == "58643-8")
+    #expect(
+      FHIRReportWriter.code(.freeCortisol, .serum, lateNight: false, unit: "nmol/L") == "2145-1")
+    // The code's property matches the unit: molar units take [Moles/volume] codes.
+    for (analyte, specimen, molar, mass) in [
+      (Analyte.cortisol, Specimen.serum, "14675-3", "2143-6"),
+      (.cortisol, .saliva, "51844-9", "2142-8"), (.acth, .plasma, "14674-6", "2141-0"),
+      (.freeT4, .serum, "14920-3", "3024-7"), (.freeT3, .serum, "14928-6", "3051-0"),
+      (.testosterone, .serum, "14913-8", "2986-8"), (.estradiol, .serum, "14715-7", "2243-4"),
+      (.dheas, .serum, "14688-6", "2191-5"),
+    ] {
+      #expect(FHIRReportWriter.code(analyte, specimen, lateNight: false, unit: "pmol/L") == molar)
+      #expect(FHIRReportWriter.code(analyte, specimen, lateNight: false, unit: "ng/dL") == mass)
+      // Readers accept both.
+      #expect(LOINC.codes[molar]?.analyte == analyte && LOINC.codes[mass]?.analyte == analyte)
+    }
+    #expect(FHIRReportWriter.decimal("0.97", 0.96888).description == "0.97")
+    #expect(FHIRReportWriter.decimal("x", 0.9688800000000001).description == "0.9689")
     #expect(
       (FHIRReportWriter.reference("a/1")["identifier"] as? [String: String])?["value"] == "a/1")
   }

@@ -16,6 +16,11 @@ struct TestCodeTests {
     ("3051-0", .freeT3, .serumOrPlasma), ("83127-1", .freeT3, .serumOrPlasma),
     ("10501-5", .lh, .serumOrPlasma), ("15067-2", .fsh, .serumOrPlasma),
     ("2986-8", .testosterone, .serumOrPlasma), ("2243-4", .estradiol, .serumOrPlasma),
+    // The [Moles/volume] codes molar results go out under.
+    ("14675-3", .cortisol, .serumOrPlasma), ("51844-9", .cortisol, .saliva),
+    ("14674-6", .acth, .plasma), ("14688-6", .dheas, .serumOrPlasma),
+    ("14920-3", .freeT4, .serumOrPlasma), ("14928-6", .freeT3, .serumOrPlasma),
+    ("14913-8", .testosterone, .serumOrPlasma), ("14715-7", .estradiol, .serumOrPlasma),
   ]
 
   @Test(
