@@ -6,7 +6,8 @@ public enum FindingTables {
   /// The header of `findings.csv`.
   public static let header = [
     "subject_id", "axis", "analyzer", "pattern", "severity", "finding", "values", "ranges",
-    "rule", "time", "history", "history_note", "context", "tshi", "stshi", "ttsi", "sources",
+    "rule", "time", "history", "history_note", "context", "tshi", "stshi", "ttsi", "spina_gt",
+    "spina_gd", "sources",
   ]
 
   /// The row of one finding.
@@ -21,6 +22,8 @@ public enum FindingTables {
       finding.time?.description ?? "", finding.history?.rawValue ?? "", finding.historyNote ?? "",
       finding.context.joined(separator: "; "), FeatureTables.cell(finding.indices["tshi"]),
       FeatureTables.cell(finding.indices["stshi"]), FeatureTables.cell(finding.indices["ttsi"]),
+      FeatureTables.cell(finding.indices["spina_gt"]),
+      FeatureTables.cell(finding.indices["spina_gd"]),
       finding.values.map(\.source).joined(separator: "; "),
     ]
   }

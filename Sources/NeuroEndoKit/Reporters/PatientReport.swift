@@ -111,6 +111,18 @@ public struct PatientReport: Sendable, Hashable, Codable {
     public var firstReported: String?
     public var values: [Value]
     public var context: [String]
+    /// Thyroid indices of a TSH-FT4 pair, with their units and reference intervals.
+    public var indices: [Index] = []
+  }
+
+  /// A calculated index of a finding (thyroid indices), with its reference interval and
+  /// source.
+  public struct Index: Sendable, Hashable, Codable {
+    public var name: String
+    public var value: String
+    public var unit: String
+    public var reference: String
+    public var source: String
   }
 
   /// One value of a finding: as written at its reporting precision, its status, and the
@@ -241,7 +253,37 @@ extension PatientReport {
           analyte: $0.analyte.rawValue, value: $0.censoring.rawValue + $0.valueText,
           unit: $0.displayUnit, status: $0.status.rawValue, range: $0.rangeText,
           source: $0.source)
-      }, context: finding.context)
+      }, context: finding.context, indices: indices(finding.indices))
+  }
+
+  /// The thyroid indices of a finding in reading order, each with its unit, reference
+  /// interval and source (Methods: Feedback patterns).
+  static func indices(_ values: [String: Double]) -> [Index] {
+    let known: [(key: String, name: String, unit: String, reference: String, source: String)] = [
+      (
+        "spina_gt", "SPINA-GT (thyroid secretory capacity)", "pmol/s",
+        "\(NumberText.plain(Spina.gtReference.lowerBound))-\(NumberText.plain(Spina.gtReference.upperBound))",
+        "Dietrich et al. 2016"
+      ),
+      (
+        "spina_gd", "SPINA-GD (deiodinase activity)", "nmol/s",
+        "\(NumberText.plain(Spina.gdReference.lowerBound))-\(NumberText.plain(Spina.gdReference.upperBound))",
+        "Dietrich et al. 2016"
+      ),
+      ("tshi", "TSH index (TSHI)", "", "1.3-4.1", "Jostel et al. 2009"),
+      ("stshi", "standardised TSH index (sTSHI)", "", "-2 to 2", "Jostel et al. 2009"),
+      (
+        "ttsi", "thyrotroph thyroid hormone sensitivity index (TTSI)", "", "100-150",
+        "Pilo et al. 1990"
+      ),
+    ]
+    return known.compactMap { index in
+      values[index.key].map {
+        Index(
+          name: index.name, value: NumberText.significant($0, 3), unit: index.unit,
+          reference: index.reference, source: index.source)
+      }
+    }
   }
 
   /// Flags of the circadian day and the CAR protocol.

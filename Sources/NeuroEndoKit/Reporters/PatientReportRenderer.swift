@@ -68,6 +68,7 @@ public enum PatientReportRenderer {
           lines.append("  - first reported in run \(m(first))")
         }
         for value in finding.values { lines.append("  - range: \(m(value.range))") }
+        for index in finding.indices { lines.append("  - \(m(indexText(index)))") }
         for context in finding.context { lines.append("  - \(m(context))") }
       }
       lines.append("")
@@ -85,6 +86,12 @@ public enum PatientReportRenderer {
     }
     lines.append("Findings describe patterns in the numbers; they are not diagnoses.")
     return lines.joined(separator: "\n") + "\n"
+  }
+
+  /// `SPINA-GT (thyroid secretory capacity): 3.55 pmol/s (reference 1.41-8.67; Dietrich et
+  /// al. 2016)`.
+  static func indexText(_ index: PatientReport.Index) -> String {
+    "\(index.name): \(index.value)\(index.unit.isEmpty ? "" : " " + index.unit) (reference \(index.reference); \(index.source))"
   }
 
   // MARK: HTML
@@ -127,6 +134,7 @@ public enum PatientReportRenderer {
             body += "<br>First reported in run \(escape(first))"
           }
           for value in finding.values { body += "<br>Range: \(escape(value.range))" }
+          for index in finding.indices { body += "<br>\(escape(indexText(index)))" }
           for context in finding.context { body += "<br>\(escape(context))" }
           body += "</small></li>\n"
         }

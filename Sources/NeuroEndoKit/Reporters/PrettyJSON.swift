@@ -224,6 +224,18 @@ extension PatientReport {
       json.field("firstReported", finding.firstReported)
       json.field("history", finding.history)
       json.field("historyNote", finding.historyNote)
+      json.key("indices")
+      json.beginArray()
+      for index in finding.indices {
+        json.beginObject()
+        json.field("name", index.name)
+        json.field("reference", index.reference)
+        json.field("source", index.source)
+        json.field("unit", index.unit)
+        json.field("value", index.value)
+        json.endObject()
+      }
+      json.endArray()
       json.field("message", finding.message)
       json.field("pattern", finding.pattern)
       json.field("rule", finding.rule)

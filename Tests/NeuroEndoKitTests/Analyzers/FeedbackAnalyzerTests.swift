@@ -525,3 +525,44 @@ struct MedicationVerdictTests {
       evaluate(screened).findings.contains { $0.pattern == "acth-dependent-hypercortisolism" })
   }
 }
+
+@Suite("SPINA Thyr indices (issue 22, point 10)")
+struct SpinaTests {
+  @Test("SPINA-GT and SPINA-GD by hand: a euthyroid set lands inside the reference intervals")
+  func handWorked() {
+    // GT = 1.1e-6 (2.75 + 1.5)(1 + 2e10 * 3e-7 + 2e8 * 4.5e-6) 16.5e-12 / (0.1 * 1.5)
+    //    = 4.675e-6 * 6901 * 16.5e-12 / 0.15 = 3.5488e-12 mol/s.
+    #expect(abs(Spina.gt(tsh: 1.5, ft4: 16.5) - 3.54883925) < 1e-9)
+    // GD = 8e-6 (5e-7 + 16.5e-12)(1 + 2e9 * 3e-7) 4.5e-12 / (0.026 * 16.5e-12) = 25.22e-9 mol/s.
+    #expect(abs(Spina.gd(ft4: 16.5, ft3: 4.5) - 25.21761537) < 1e-7)
+    #expect(Spina.gtReference.contains(Spina.gt(tsh: 1.5, ft4: 16.5)))
+    #expect(Spina.gdReference.contains(Spina.gd(ft4: 16.5, ft3: 4.5)))
+    // Primary hypothyroidism (TSH 9, FT4 9): a low secretory capacity.
+    #expect(abs(Spina.gt(tsh: 9, ft4: 9) - 0.89195425) < 1e-9)
+    #expect(Spina.gt(tsh: 9, ft4: 9) < Spina.gtReference.lowerBound)
+  }
+
+  @Test("a TSH-FT4-FT3 finding carries the indices, and the report shows them with references")
+  func onFindingsAndReport() throws {
+    let samples = [
+      result("s", .tsh, 1.5, .milliIUPerLiter), result("s", .freeT4, 16.5, .picomolePerLiter),
+      result("s", .freeT3, 4.5, .picomolePerLiter),
+    ]
+    let finding = try #require(findings(samples).first)
+    #expect(abs((finding.indices["spina_gt"] ?? 0) - 3.54883925) < 1e-9)
+    #expect(abs((finding.indices["spina_gd"] ?? 0) - 25.21761537) < 1e-7)
+    let entries = PatientReport.indices(finding.indices)
+    #expect(entries.map(\.name).first == "SPINA-GT (thyroid secretory capacity)")
+    #expect(entries.first?.value == "3.55" && entries.first?.reference == "1.41-8.67")
+    #expect(entries.contains { $0.name.contains("TTSI") && $0.source == "Pilo et al. 1990" })
+    // On levothyroxine the T4 is not the gland's: no SPINA-GT.
+    let treated = samples.map { sample -> Sample in
+      var sample = sample
+      sample.attributes["medication"] = "Levothyroxine 75 ug"
+      return sample
+    }
+    let onTreatment = try #require(findings(treated).first)
+    #expect(onTreatment.indices["spina_gt"] == nil)
+    #expect(onTreatment.indices["spina_gd"] != nil)
+  }
+}

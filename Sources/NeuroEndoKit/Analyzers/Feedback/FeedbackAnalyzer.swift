@@ -199,7 +199,9 @@ public struct FeedbackAnalyzer: Sendable {
       grid(
         .hpt, "hpt_feedback", pattern, values, pair.hours, window, "pairing_window_hours",
         pair.regulated.collected, finding)
-      findings[findings.count - 1].indices = thyroidIndices(tsh: values[0], ft4: values[1])
+      findings[findings.count - 1].indices = thyroidIndices(
+        tsh: values[0], ft4: values[1], ft3: values.count > 2 ? values[2] : nil,
+        onLevothyroxine: context.medication(of: "levothyroxine") != nil)
     }
     for tsh in unusedRegulators(of(.tsh), in: hptPairs) {
       unpaired(
@@ -753,12 +755,21 @@ public struct FeedbackAnalyzer: Sendable {
 
   /// SPINA-Thyr (Dietrich et al. 2016): TSHI = ln(TSH) + 0.1345 FT4 (Jostel et al. 2009);
   /// sTSHI = (TSHI - 2.7) / 0.676; TTSI = 100 TSH FT4 / the upper limit of FT4.
-  func thyroidIndices(tsh: JudgedResult, ft4: JudgedResult) -> [String: Double] {
-    guard tsh.censoring == .none, ft4.censoring == .none, tsh.value > 0 else { return [:] }
+  func thyroidIndices(
+    tsh: JudgedResult, ft4: JudgedResult, ft3: JudgedResult? = nil, onLevothyroxine: Bool = false
+  ) -> [String: Double] {
+    guard tsh.censoring == .none, ft4.censoring == .none, tsh.value > 0, ft4.value > 0 else {
+      return [:]
+    }
     let tshi = log(tsh.value) + 0.1345 * ft4.value
     var indices = ["tshi": tshi, "stshi": (tshi - 2.7) / 0.676]
     if let upper = ft4.range?.high, upper > 0 {
       indices["ttsi"] = 100 * tsh.value * ft4.value / upper
+    }
+    // SPINA-GT is not meaningful on levothyroxine (the T4 is not the gland's).
+    if !onLevothyroxine { indices["spina_gt"] = Spina.gt(tsh: tsh.value, ft4: ft4.value) }
+    if let ft3, ft3.censoring == .none, ft3.value > 0 {
+      indices["spina_gd"] = Spina.gd(ft4: ft4.value, ft3: ft3.value)
     }
     return indices
   }
