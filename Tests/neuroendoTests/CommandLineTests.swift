@@ -517,7 +517,7 @@ struct CommandLineTests {
     #expect(plain.output.split(separator: "\n").count == 1)
     #expect(
       plain.output.hasPrefix(
-        "sample: 10 files, 144 records = 118 accepted + 0 partial + 19 rejected + 7 skipped; 150 samples; 15 subject-days; 25 findings (11 marked); wrote "
+        "sample: 10 files, 144 records = 118 accepted + 0 partial + 19 rejected + 7 skipped; 150 samples; 15 subject-days; 25 findings (7 marked); wrote "
       ))
     // No progress line: standard error is not a terminal here.
     #expect(!plain.error.contains("\u{1B}[K"))

@@ -105,8 +105,16 @@ enum AnalyzerSettingsLoader {
         "sex_attributes", "birth_attributes", "age_attributes", "medication_attributes",
         "late_night_screen_nights", "acth_independent_below", "acth_dependent_above",
         "adrenal_insufficiency_below", "adrenal_insufficiency_unlikely_from",
+        "testosterone_window", "testosterone_confirmations", "menopause_age",
+        "premature_ovarian_insufficiency_before",
       ])
     else { return settings }
+    clockWindow(&settings.testosteroneWindow, map["testosterone_window"])
+    set(&settings.testosteroneConfirmations, map["testosterone_confirmations"], least: 1)
+    set(&settings.menopauseAge, map["menopause_age"], positive: true)
+    set(
+      &settings.prematureOvarianInsufficiencyBefore, map["premature_ovarian_insufficiency_before"],
+      positive: true)
     set(&settings.lateNightScreenNights, map["late_night_screen_nights"], least: 1)
     set(&settings.acthIndependentBelow, map["acth_independent_below"], positive: true)
     set(&settings.acthDependentAbove, map["acth_dependent_above"], positive: true)

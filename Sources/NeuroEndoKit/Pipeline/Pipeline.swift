@@ -657,6 +657,19 @@ extension Pipeline {
         ?? "none",
       "analyze.feedback.late_night_limit": n(feedback.lateNightLimit),
       "analyze.feedback.late_night_serum_limit": feedback.lateNightSerumLimit.map(n) ?? "none",
+      "analyze.feedback.late_night_screen_nights": String(feedback.lateNightScreenNights),
+      "analyze.feedback.acth_independent_below": n(feedback.acthIndependentBelow),
+      "analyze.feedback.acth_dependent_above": n(feedback.acthDependentAbove),
+      "analyze.feedback.adrenal_insufficiency_below": n(feedback.adrenalInsufficiencyBelow),
+      "analyze.feedback.adrenal_insufficiency_unlikely_from": n(
+        feedback.adrenalInsufficiencyUnlikelyFrom),
+      "analyze.feedback.testosterone_window": list([
+        feedback.testosteroneWindow.lowerBound, feedback.testosteroneWindow.upperBound,
+      ]),
+      "analyze.feedback.testosterone_confirmations": String(feedback.testosteroneConfirmations),
+      "analyze.feedback.menopause_age": n(feedback.menopauseAge),
+      "analyze.feedback.premature_ovarian_insufficiency_before": n(
+        feedback.prematureOvarianInsufficiencyBefore),
     ]
     for (name, limits) in screens.limits {
       settings["normalize.screens.limits.\(name)"] =

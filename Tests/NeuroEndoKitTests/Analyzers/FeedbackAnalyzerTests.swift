@@ -210,8 +210,27 @@ struct FeedbackAnalyzerTests {
         result("w", .estradiol, e2, .picomolePerLiter, range: e2Range, attributes: woman),
       ]).map(\.pattern)
     }
-    #expect(run(lh: 35, fsh: 60, e2: 70) == ["primary-hypogonadism"])
-    #expect(run(lh: 5, fsh: 30, e2: 70) == ["primary-hypogonadism"])
+    // High LH/FSH with low estradiol is what menopause looks like: a postmenopausal pattern
+    // (info), not ovarian failure; before 40 years, premature ovarian insufficiency.
+    #expect(run(lh: 35, fsh: 60, e2: 70) == ["postmenopausal-pattern"])
+    #expect(run(lh: 5, fsh: 30, e2: 70) == ["postmenopausal-pattern"])
+    let young = findings([
+      result("y", .fsh, 60, .iuPerLiter, range: fshRange, attributes: ["sex": "F", "age": "32"]),
+      result(
+        "y", .estradiol, 70, .picomolePerLiter, range: e2Range,
+        attributes: ["sex": "F", "age": "32"]),
+    ])
+    #expect(young.map(\.pattern) == ["premature-ovarian-insufficiency-pattern"])
+    #expect(young.first?.severity == .notable)
+    // At or past the menopause age, high FSH with estradiol in range is postmenopausal too.
+    let older = findings([
+      result("o", .fsh, 60, .iuPerLiter, range: fshRange, attributes: ["sex": "F", "age": "58"]),
+      result(
+        "o", .estradiol, 150, .picomolePerLiter, range: e2Range,
+        attributes: ["sex": "F", "age": "58"]),
+    ])
+    #expect(older.map(\.pattern) == ["postmenopausal-pattern"])
+    #expect(older.first?.severity == .info)
     #expect(run(lh: 1, fsh: 1, e2: 70) == ["secondary-hypogonadism"])
     #expect(run(lh: 5, fsh: 6, e2: 400) == ["balanced"])
     // A man's estradiol is not judged against gonadotropins; his LH/FSH stay unpaired.
@@ -564,5 +583,58 @@ struct SpinaTests {
     let onTreatment = try #require(findings(treated).first)
     #expect(onTreatment.indices["spina_gt"] == nil)
     #expect(onTreatment.indices["spina_gd"] != nil)
+  }
+}
+
+@Suite("Testosterone in the morning, confirmed, against the harmonised limit (issue 22, point 5)")
+struct TestosteroneTests {
+  @Test(
+    "an afternoon testosterone is not judged; one low morning value is notable, two make it marked")
+  func morningAndConfirmation() {
+    let man = ["sex": "M"]
+    let afternoon = feedback(
+      [
+        result("t", .lh, 2, .iuPerLiter, attributes: man),
+        result("t", .testosterone, 6, .nanomolePerLiter, hour: 15, attributes: man),
+      ], FeedbackSettings())
+    #expect(afternoon.findings.isEmpty)
+    #expect(
+      afternoon.notJudged.first?.values.last?.reason
+        == "testosterone is judged only 07:00-11:00; collected at 15:00")
+    let once = findings([
+      result("t", .lh, 2, .iuPerLiter, attributes: man),
+      result("t", .testosterone, 6, .nanomolePerLiter, attributes: man),
+    ])
+    #expect(once.map(\.pattern) == ["secondary-hypogonadism"])
+    #expect(once.first?.severity == .notable)
+    #expect(once.first?.message.contains("a diagnosis needs 2 morning values") == true)
+    let twice = findings([
+      result("t", .lh, 2, .iuPerLiter, attributes: man),
+      result("t", .testosterone, 6, .nanomolePerLiter, attributes: man),
+      result("t", .testosterone, 7, .nanomolePerLiter, day: 25, attributes: man),
+    ])
+    #expect(twice.first?.pattern == "secondary-hypogonadism")
+    #expect(twice.first?.severity == .marked)
+    // 9.0 nmol/L is low against the harmonised 9.2 (Travison 2017), 8.3 no longer decides.
+    let harmonised = findings([
+      result("h", .lh, 2, .iuPerLiter, attributes: man),
+      result("h", .testosterone, 9.0, .nanomolePerLiter, attributes: man),
+    ])
+    #expect(harmonised.first?.values.last?.status == .low)
+  }
+
+  @Test("on levothyroxine a thyroid pattern is labelled as treated; biotin puts a caution on it")
+  func thyroidMedication() {
+    let treated = findings([
+      result("l", .tsh, 9, .milliIUPerLiter, attributes: ["medication": "Euthyrox 100"]),
+      result("l", .freeT4, 9, .picomolePerLiter, attributes: ["medication": "Euthyrox 100"]),
+    ])
+    #expect(treated.first?.message.contains("on levothyroxine treatment") == true)
+    let biotin = findings([
+      result("b", .tsh, 0.1, .milliIUPerLiter, attributes: ["medication": "Biotin 10 mg"]),
+      result("b", .freeT4, 30, .picomolePerLiter, attributes: ["medication": "Biotin 10 mg"]),
+    ])
+    #expect(biotin.first?.message.contains("caution: biotin") == true)
+    #expect(biotin.first?.rule.contains("biotin: immunoassay caution") == true)
   }
 }

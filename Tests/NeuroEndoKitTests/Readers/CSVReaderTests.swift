@@ -187,7 +187,10 @@ struct CSVReaderShapeTests {
     #expect(tsh.quantity == Quantity(value: 9.1, unit: .milliIUPerLiter))
     #expect(tsh.referenceRange == ReferenceRange(low: 0.3, high: 4.2))
     #expect(tsh.collected?.description == "2026-03-14T08:12:00")
-    #expect(tsh.attributes == ["Sex": "F", "BirthYear": "1978", "OrderNo": "A2603140017"])
+    #expect(
+      tsh.attributes == [
+        "Sex": "F", "BirthYear": "1978", "OrderNo": "A2603140017", "TestName": "TSH basal",
+      ])
     let estradiol = try #require(result.samples.first { $0.analyte == .estradiol })
     #expect(estradiol.quantity.censoring == .below)
     #expect(estradiol.referenceRange == ReferenceRange(low: nil, high: 150))

@@ -196,9 +196,23 @@ public struct FeedbackAnalyzer: Sendable {
             severity: .marked)
         }
       }
+      var detail: String?
+      if let levothyroxine = context.medication(of: "levothyroxine"), let found = pattern,
+        found.id != "balanced"
+      {
+        // A treated thyroid: the pattern reads the dose, not the gland.
+        pattern?.text +=
+          " on levothyroxine treatment (\(levothyroxine): the pattern reads the dose, not the gland)"
+        detail = "on levothyroxine: a treated thyroid"
+      }
+      if let biotin = context.medication(of: "biotin"), pattern != nil {
+        pattern?.text +=
+          "; caution: biotin (\(biotin)) can distort immunoassays (TSH falsely low, FT4 and FT3 falsely high): repeat at least 2 days after the last dose"
+        detail = (detail.map { $0 + "; " } ?? "") + "biotin: immunoassay caution"
+      }
       grid(
         .hpt, "hpt_feedback", pattern, values, pair.hours, window, "pairing_window_hours",
-        pair.regulated.collected, finding)
+        pair.regulated.collected, finding, detail: detail)
       findings[findings.count - 1].indices = thyroidIndices(
         tsh: values[0], ft4: values[1], ft3: values.count > 2 ? values[2] : nil,
         onLevothyroxine: context.medication(of: "levothyroxine") != nil)
@@ -239,12 +253,49 @@ public struct FeedbackAnalyzer: Sendable {
         ? .high
         : statuses.allSatisfy { $0 == .low }
           ? .low : statuses.allSatisfy { $0 == .normal || $0 == .low } ? .normal : .unknown
-      let pattern = FeedbackPatterns.hpg(
+      var pattern = FeedbackPatterns.hpg(
         gonadotropins: combined, hormone: hormone.status,
         estradiol: pair.regulated.sample.analyte == .estradiol, sex: context.sex)
+      var detail: String?
+      let age = context.age(at: pair.regulated.collected)
+      if pair.regulated.sample.analyte == .estradiol, context.sex == .female, combined == .high {
+        // High FSH/LH with low estradiol is what menopause looks like, and so are high
+        // FSH/LH at a menopause age; before 40 low estradiol with them is premature ovarian
+        // insufficiency (ESHRE 2016).
+        let ageText = age.map { " at \(Int($0)) years" } ?? ", age unknown"
+        if hormone.status == .low, let age, age < settings.prematureOvarianInsufficiencyBefore {
+          pattern = FeedbackPatterns.Pattern(
+            id: "premature-ovarian-insufficiency-pattern",
+            text:
+              "premature ovarian insufficiency pattern\(ageText): high LH/FSH, low estradiol (ESHRE 2016: FSH > 25 IU/L on two occasions 4 weeks apart, with oligo- or amenorrhoea)",
+            severity: .notable)
+          detail =
+            "under \(NumberText.short(settings.prematureOvarianInsufficiencyBefore)) years (feedback.premature_ovarian_insufficiency_before)"
+        } else if hormone.status == .low || age.map({ $0 >= settings.menopauseAge }) == true {
+          pattern = FeedbackPatterns.Pattern(
+            id: "postmenopausal-pattern",
+            text: "postmenopausal pattern\(ageText): high LH/FSH (not ovarian failure)",
+            severity: .info)
+          detail =
+            "high LH/FSH with low estradiol, or at or past feedback.menopause_age (\(NumberText.short(settings.menopauseAge)))"
+        }
+      }
+      if pair.regulated.sample.analyte == .testosterone, hormone.status == .low,
+        let found = pattern, found.id.hasSuffix("hypogonadism")
+      {
+        // One low morning value does not make the diagnosis (Bhasin et al. 2018).
+        let days = lowMorningTestosteroneDays(of(.testosterone), judged)
+        if days < settings.testosteroneConfirmations {
+          pattern?.severity = .notable
+          pattern?.text +=
+            "; one low morning testosterone: a diagnosis needs \(settings.testosteroneConfirmations) morning values on different days (Bhasin et al. 2018)"
+        }
+        detail =
+          "low morning testosterone on \(days) day\(days == 1 ? "" : "s") (feedback.testosterone_confirmations \(settings.testosteroneConfirmations); harmonised lower limit 9.2 nmol/L, Travison et al. 2017)"
+      }
       grid(
         .hpg, "hpg_feedback", pattern, gonadotropins + [hormone], pair.hours, window,
-        "pairing_window_hours", pair.regulated.collected, finding)
+        "pairing_window_hours", pair.regulated.collected, finding, detail: detail)
     }
     for gonadotropin in unusedRegulators(of(.lh) + of(.fsh), in: hpgPairs) {
       unpaired(
@@ -539,6 +590,18 @@ public struct FeedbackAnalyzer: Sendable {
       axis, analyzer, pattern.id, pattern.severity, message, values,
       "\(analyzer) grid: \(statuses) -> \(pattern.id)\(detail.map { "; \($0)" } ?? ""); \(pairing)",
       time, nil)
+  }
+
+  /// The days on which the subject has a low testosterone in the morning window.
+  private func lowMorningTestosteroneDays(
+    _ samples: [NormalizedSample], _ judged: (NormalizedSample) -> JudgedResult
+  ) -> Int {
+    Set(
+      samples.compactMap { sample -> String? in
+        guard judged(sample).status == .low, let time = sample.collected else { return nil }
+        return String(time.local.description.prefix(10))
+      }
+    ).count
   }
 
   // MARK: HPA by the guidelines

@@ -123,6 +123,18 @@ public struct FeedbackSettings: Sendable, Hashable {
   /// cortisol between the two cut-offs is indeterminate: dynamic testing (ACTH stimulation)
   /// is suggested, no disease pattern is named.
   public var adrenalInsufficiencyUnlikelyFrom: Double = 450
+  /// The local clock hours in which testosterone is judged (it falls through the day; a
+  /// diagnosis rests on morning values, Bhasin et al. 2018).
+  public var testosteroneWindow: ClosedRange<Double> = 7...11
+  /// Low morning testosterone on at least this many days makes a hypogonadism pattern
+  /// marked; fewer, notable (Bhasin et al. 2018: two morning measurements).
+  public var testosteroneConfirmations = 2
+  /// A woman at or past this age with high FSH or LH and low estradiol has a postmenopausal
+  /// pattern, not ovarian failure; the median age at menopause is about 51 (years).
+  public var menopauseAge: Double = 50
+  /// Below this age the same numbers are a premature ovarian insufficiency pattern (ESHRE
+  /// 2016: before 40 years).
+  public var prematureOvarianInsufficiencyBefore: Double = 40
   /// Attribute names (case ignored) that hold the subject's sex, birth date or year, and age.
   public var sexAttributes: [String] = ["sex", "gender"]
   public var birthAttributes: [String] = [
@@ -152,7 +164,8 @@ public struct FeedbackSettings: Sendable, Hashable {
     DefaultRange(analyte: .lh, sex: .male, low: 1.3, high: 9.6, source: "adult men, LH"),
     DefaultRange(analyte: .fsh, sex: .male, low: 1.2, high: 15.8, source: "adult men, FSH"),
     DefaultRange(
-      analyte: .testosterone, sex: .male, low: 8.3, high: 32.9,
-      source: "adult men, total testosterone 240-950 ng/dL"),
+      analyte: .testosterone, sex: .male, low: 9.2, high: 31.8,
+      source:
+        "harmonised adult men 19-39 y, total testosterone 264-916 ng/dL (Travison et al. 2017)"),
   ]
 }

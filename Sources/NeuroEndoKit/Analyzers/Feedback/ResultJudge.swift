@@ -31,6 +31,12 @@ struct ResultJudge {
       }
       result.range = ReferenceRange(low: fitting.low, high: fitting.high)
     }
+    // Testosterone falls through the day: only a morning value is judged (Bhasin 2018).
+    if analyte == .testosterone, let why = outside(settings.testosteroneWindow, sample.collected) {
+      result.reason = why.replacingOccurrences(
+        of: "range applies", with: "testosterone is judged only")
+      return result
+    }
     if let range = result.range {
       (result.status, result.reason) = Self.status(sample.value, range)
     }
