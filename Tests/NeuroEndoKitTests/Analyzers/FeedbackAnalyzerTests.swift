@@ -638,3 +638,33 @@ struct TestosteroneTests {
     #expect(biotin.first?.rule.contains("biotin: immunoassay caution") == true)
   }
 }
+
+@Suite("One draw tells one story (issue 22, point 7)")
+struct OneStoryTests {
+  @Test(
+    "secondary insufficiency beside a failed suppression within 48 h: neither is marked, each says why"
+  )
+  func contradiction() {
+    let found = findings([
+      result("c", .cortisol, 60, .nanomolePerLiter, day: 18, hour: 8),
+      result("c", .acth, 1.0, .picomolePerLiter, specimen: .plasma, day: 18, hour: 8, minute: 5),
+      result(
+        "c", .cortisol, 150, .nanomolePerLiter, day: 19, hour: 8,
+        attributes: ["comment": "post dex"]),
+    ])
+    let secondary = found.first { $0.pattern == "secondary-adrenal-insufficiency" }
+    let failed = found.first { $0.pattern == "failed-suppression" }
+    #expect(secondary?.severity == .notable && failed?.severity == .notable)
+    #expect(secondary?.message.contains("contradicts failed-suppression") == true)
+    #expect(failed?.message.contains("contradicts secondary-adrenal-insufficiency") == true)
+    // A week apart they are two episodes, each marked.
+    let apart = findings([
+      result("c", .cortisol, 60, .nanomolePerLiter, day: 10, hour: 8),
+      result("c", .acth, 1.0, .picomolePerLiter, specimen: .plasma, day: 10, hour: 8, minute: 5),
+      result(
+        "c", .cortisol, 150, .nanomolePerLiter, day: 19, hour: 8,
+        attributes: ["comment": "post dex"]),
+    ])
+    #expect(apart.filter { $0.severity == .marked }.count == 2)
+  }
+}

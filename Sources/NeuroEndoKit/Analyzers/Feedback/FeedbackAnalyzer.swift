@@ -311,7 +311,58 @@ public struct FeedbackAnalyzer: Sendable {
     for sample in lateNight {
       nadir(sample, judged(sample), finding)
     }
-    return withHistory(findings)
+    return withHistory(Self.oneStory(findings))
+  }
+
+  /// Patterns that cannot hold together within one test episode, by axis: too little and
+  /// too much of the same hormone.
+  static let opposites: [(Set<String>, Set<String>)] = [
+    (
+      ["primary-adrenal-insufficiency", "secondary-adrenal-insufficiency"],
+      [
+        "acth-dependent-hypercortisolism", "acth-independent-hypercortisolism",
+        "failed-suppression", "above-limit",
+      ]
+    ),
+    (
+      ["primary-hypothyroidism", "central-hypothyroidism"],
+      ["primary-hyperthyroidism", "t3-thyrotoxicosis"]
+    ),
+  ]
+
+  /// One test episode tells one story: marked findings within 48 hours of each other that
+  /// contradict (adrenal insufficiency beside failed suppression, hypo- beside
+  /// hyperthyroidism) are not both marked; each becomes notable and says why.
+  static func oneStory(_ findings: [Finding]) -> [Finding] {
+    var result = findings
+    func hours(_ a: Finding, _ b: Finding) -> Double? {
+      guard let x = a.time, let y = b.time else { return nil }
+      return abs(Normalizer.seconds(x) - Normalizer.seconds(y)) / 3600
+    }
+    for (low, high) in opposites {
+      let lows = result.indices.filter {
+        result[$0].severity == .marked && low.contains(result[$0].pattern)
+      }
+      let highs = result.indices.filter {
+        result[$0].severity == .marked && high.contains(result[$0].pattern)
+      }
+      var contradicted: [Int: [Int]] = [:]
+      for a in lows {
+        for b in highs where hours(result[a], result[b]).map({ $0 <= 48 }) ?? true {
+          contradicted[a, default: []].append(b)
+          contradicted[b, default: []].append(a)
+        }
+      }
+      for (index, others) in contradicted {
+        let named = others.map { other in
+          "\(result[other].pattern)\(result[other].time.map { " (\($0.description))" } ?? "")"
+        }.joined(separator: ", ")
+        result[index].severity = .notable
+        result[index].message +=
+          "; contradicts \(named) within the same test episode: both cannot hold, so neither is marked (the results need repeating)"
+      }
+    }
+    return result
   }
 
   /// The 1 mg overnight dexamethasone test: total serum or plasma cortisol against the
