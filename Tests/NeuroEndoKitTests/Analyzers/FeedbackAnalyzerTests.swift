@@ -668,3 +668,31 @@ struct OneStoryTests {
     #expect(apart.filter { $0.severity == .marked }.count == 2)
   }
 }
+
+@Suite("Full precision and true reasons (issue 22, point 8)")
+struct PrecisionAndReasonTests {
+  @Test("a value on the lab's limit is inside it after conversion; a hair above is above")
+  func onTheLimit() {
+    let range = ReferenceRange(low: 6.2, high: 19.4, unit: .microgramPerDeciliter)
+    func status(_ value: Double) -> JudgedResult.Status? {
+      findings([
+        result("p", .cortisol, value, .microgramPerDeciliter, range: range),
+        result("p", .acth, 6, .picomolePerLiter, specimen: .plasma),
+      ]).first?.values.last?.status
+    }
+    #expect(status(19.4) == .normal)
+    #expect(status(19.41) == .high)
+    #expect(status(6.2) == .normal)
+  }
+
+  @Test("an ACTH whose cortisol was read by another rule says so, not 'no cortisol within 1 h'")
+  func trueReason() throws {
+    let result = feedback([
+      result("r", .acth, 6, .picomolePerLiter, specimen: .plasma, hour: 23),
+      result("r", .cortisol, 300, .nanomolePerLiter, hour: 23),
+    ])
+    let unpaired = try #require(result.notJudged.first { $0.pattern == "unpaired" })
+    #expect(unpaired.reason == "ACTH: its cortisol in the window was read as a late-night cortisol")
+    #expect(result.findings.contains { $0.analyzer == "late_night_cortisol" })
+  }
+}

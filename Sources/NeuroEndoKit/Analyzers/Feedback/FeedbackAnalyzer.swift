@@ -170,10 +170,16 @@ public struct FeedbackAnalyzer: Sendable {
         "ACTH drawn after dexamethasone is read with the suppression test, not the hpa_feedback grid",
         time: acth.collected)
     }
+    let cortisolElsewhere =
+      dexamethasone.map { ($0, "a dexamethasone test") }
+      + lateNight.map { ($0, "a late-night cortisol") }
+      + of(.cortisol).filter { $0.sample.specimen == .saliva && !lateNight.contains($0) }
+      .map { ($0, "salivary cortisol, which is not paired with plasma ACTH") }
     for acth in unusedRegulators(acthSamples, in: hpaPairs) {
       unpaired(
         acth, partner: "cortisol", window: settings.acthCortisolWindowHours,
-        setting: "acth_cortisol_window_hours", .hpa, "hpa_feedback", judged, finding)
+        setting: "acth_cortisol_window_hours", .hpa, "hpa_feedback", judged, finding,
+        readElsewhere: cortisolElsewhere)
     }
 
     // HPT: TSH x FT4, with FT3 where present.
@@ -598,15 +604,24 @@ public struct FeedbackAnalyzer: Sendable {
   private func unpaired(
     _ sample: NormalizedSample, partner: String, window: Double, setting: String, _ axis: Axis,
     _ analyzer: String, _ judged: (NormalizedSample) -> JudgedResult,
-    _ finding: Emit
+    _ finding: Emit, readElsewhere: [(sample: NormalizedSample, as: String)] = []
   ) {
     let result = judged(sample)
+    // A partner within the window that another rule read (after dexamethasone, late at
+    // night, saliva) is named: "no cortisol within 1 h" would not be what happened.
+    let elsewhere = readElsewhere.first { other in
+      guard let a = Self.pairingTime(sample), let b = Self.pairingTime(other.sample) else {
+        return false
+      }
+      return abs(Normalizer.seconds(a) - Normalizer.seconds(b)) / 3600 <= window
+    }
     let reason =
       sample.collected == nil
       ? "no collection time to pair by"
       : Self.pairingTime(sample) == nil
         ? "a local time beside times with offsets (mixed-clock)"
-        : "no \(partner) within \(NumberText.short(window)) h (feedback.\(setting))"
+        : elsewhere.map { "its \(partner) in the window was read as \($0.as)" }
+          ?? "no \(partner) within \(NumberText.short(window)) h (feedback.\(setting))"
     finding(
       axis, analyzer, "unpaired", .info,
       "\(result.phrase) has \(reason): the \(axis.rawValue) loop could not be checked", [result],
