@@ -150,7 +150,10 @@ public enum FHIRReportWriter {
       "code": ["coding": [["system": loinc, "code": code]], "text": value.name],
       "subject": reference(subject),
       "valueQuantity": quantity,
-      "note": [["text": "Read from \(value.source)"]],
+      "note": [["text": "Read from \(value.source)"]]
+        // The late-night code is a mass code: a molar late-night value goes out under the
+        // saliva code, and says late-night in its note (which readers take as the marker).
+        + (lateNight ? [["text": "late-night sample"]] : []),
     ]
     if let time = value.time { observation["effectiveDateTime"] = time.description }
     if let range = value.range {

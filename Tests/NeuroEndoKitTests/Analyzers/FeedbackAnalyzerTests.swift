@@ -696,3 +696,108 @@ struct PrecisionAndReasonTests {
     #expect(result.findings.contains { $0.analyzer == "late_night_cortisol" })
   }
 }
+
+@Suite("Clinical review fixes (issue 22)")
+struct ClinicalReviewTests {
+  @Test("German dexamethasone markers: a comment and a yes column mark the test")
+  func germanMarkers() {
+    let byComment = findings([
+      result(
+        "g", .cortisol, 30, .nanomolePerLiter, attributes: ["comment": "nach 1 mg Dexamethason"]),
+      result(
+        "g", .acth, 0.5, .picomolePerLiter, specimen: .plasma, minute: 5,
+        attributes: ["comment": "nach 1 mg Dexamethason"]),
+    ])
+    #expect(
+      byComment.map(\.pattern).sorted() == ["acth-after-dexamethasone", "normal-suppression"])
+    let byColumn = findings([
+      result("h", .cortisol, 30, .nanomolePerLiter, attributes: ["Dexamethason": "ja"])
+    ])
+    #expect(byColumn.map(\.pattern) == ["normal-suppression"])
+  }
+
+  @Test("free cortisol is not put through the total-cortisol zones")
+  func freeCortisol() {
+    let found = findings([
+      result("f", .freeCortisol, 12, .nanomolePerLiter, range: ReferenceRange(low: 15, high: 60)),
+      result("f", .acth, 25, .picomolePerLiter, specimen: .plasma, minute: 5),
+    ])
+    // The zones (100 nmol/L) never apply: 12 nmol/L of free cortisol is low by its range,
+    // and marks nothing.
+    #expect(found.map(\.pattern) == ["primary-adrenal-insufficiency"])
+    #expect(found.first?.severity == .notable)
+    #expect(found.first?.rule.contains("adrenal_insufficiency_below") == false)
+    #expect(found.first?.message.contains("free cortisol: the guideline's cut-offs") == true)
+  }
+
+  @Test(
+    "medication: negations, non-oral estrogen, more glucocorticoids, a treatment dose of dexamethasone"
+  )
+  func medicationMatcher() {
+    #expect(SubjectContext.classes(of: "no oral contraceptive").isEmpty)
+    #expect(SubjectContext.classes(of: "keine Pille").isEmpty)
+    #expect(SubjectContext.classes(of: "Estradiol patch 50 ug").isEmpty)
+    #expect(
+      SubjectContext.classes(of: "Estradiol 2 mg tablets").map(\.name) == ["oral contraceptive"])
+    #expect(SubjectContext.classes(of: "Antibabypille").map(\.name) == ["oral contraceptive"])
+    for drug in ["Triamcinolon 40 mg i.m.", "Betamethason", "Kortison", "Decortin H 5"] {
+      #expect(SubjectContext.classes(of: drug).contains { $0.name == "glucocorticoid" }, "\(drug)")
+    }
+    // Dexamethasone 8 mg daily beside a marked test is a treatment, not the test's dose.
+    let treated = feedback([
+      result(
+        "d", .cortisol, 30, .nanomolePerLiter,
+        attributes: ["medication": "Dexamethasone 8 mg daily", "comment": "post dex"])
+    ])
+    #expect(treated.findings.isEmpty)
+    #expect(treated.notJudged.first?.pattern == "not-interpretable")
+  }
+
+  @Test("ACTH '<10 pg/mL' decides: ACTH-independent with a screen, secondary below 100 nmol/L")
+  func censoredACTH() {
+    let screen = [15, 16].map { day in
+      result(
+        "c", .cortisol, 9.5, .nanomolePerLiter, specimen: .saliva, day: day, hour: 23, minute: 30,
+        qualifier: "late-night")
+    }
+    let independent = findings(
+      screen + [
+        result("c", .cortisol, 800, .nanomolePerLiter),
+        result(
+          "c", .acth, 10, .picogramPerMilliliter, specimen: .plasma, minute: 5, censoring: .below),
+      ])
+    #expect(independent.contains { $0.pattern == "acth-independent-hypercortisolism" })
+    let secondary = findings([
+      result("s", .cortisol, 60, .nanomolePerLiter),
+      result(
+        "s", .acth, 10, .picogramPerMilliliter, specimen: .plasma, minute: 5, censoring: .below),
+    ])
+    #expect(secondary.map(\.pattern) == ["secondary-adrenal-insufficiency"])
+  }
+
+  @Test("a low cortisol in the afternoon against a lab's range says nothing of insufficiency")
+  func afternoonLabRange() {
+    let found = findings([
+      result(
+        "a", .cortisol, 90, .nanomolePerLiter, range: ReferenceRange(low: 133, high: 537), hour: 17),
+      result(
+        "a", .acth, 3, .picomolePerLiter, specimen: .plasma,
+        range: ReferenceRange(low: 1.6, high: 13.9), hour: 17),
+    ])
+    #expect(found.map(\.pattern) == ["low-cortisol-outside-morning"])
+    #expect(found.first?.severity == .info)
+  }
+
+  @Test("at 55 a high estradiol keeps its own pattern; undated findings contradict nothing")
+  func estradiolAndUndated() {
+    let high = findings([
+      result(
+        "e", .fsh, 60, .iuPerLiter, range: ReferenceRange(low: 2, high: 10),
+        attributes: ["sex": "F", "age": "55"]),
+      result(
+        "e", .estradiol, 2000, .picomolePerLiter, range: ReferenceRange(low: 100, high: 1500),
+        attributes: ["sex": "F", "age": "55"]),
+    ])
+    #expect(high.map(\.pattern) == ["high-estradiol-unsuppressed-gonadotropins"])
+  }
+}

@@ -202,7 +202,7 @@ let vignettes: [Vignette] = [
     rows: [
       "10501-5,2,IU/L,2026-03-10T07:30:00+01:00,,", "2986-8,6,nmol/L,2026-03-10T07:30:00+01:00,,",
     ],
-    expected: ["secondary-hypogonadism"]),
+    expected: ["secondary-hypogonadism"], says: "a diagnosis needs 2 morning values"),
   Vignette(
     id: "V23", story: "low morning testosterone on two days with high LH: primary hypogonadism",
     source: "Bhasin 2018", sex: "M", birth: "1975-05-01",
@@ -267,6 +267,11 @@ struct VignetteTests {
     #expect(file?.warnings == [])
     #expect(file?.rejectedRecords == 0)
     #expect(vignetteRun.rejections.contains("value-overflow"))
+    // Every finding was read back (a decoding failure would leave absences vacuous).
+    #expect(vignetteRun.findings.count >= 30)
+    #expect(
+      vignetteRun.findings.count
+        == vignetteRun.summary.analysis.findings.values.reduce(0, +))
   }
 
   @Test(arguments: vignettes)

@@ -69,9 +69,13 @@ public struct FeedbackAnalyzer: Sendable {
     let hasDexamethasoneTest = samples.contains(where: isAfterDexamethasone)
     func isGlucocorticoid(_ text: String) -> Bool {
       let lower = text.lowercased()
-      // Beside a dexamethasone test, dexamethasone alone is the test's dose.
-      let read =
-        hasDexamethasoneTest ? lower.replacingOccurrences(of: "dexamethason", with: "") : lower
+      // Beside a dexamethasone test, dexamethasone of a test's dose (1 or 2 mg, or no dose
+      // written) is the test; a larger dose is a treatment.
+      let doses = lower.matches(of: /([0-9]+(?:[.,][0-9]+)?)\s*mg/).compactMap {
+        Double($0.output.1.replacingOccurrences(of: ",", with: "."))
+      }
+      let testDose = hasDexamethasoneTest && doses.allSatisfy { $0 <= 2 }
+      let read = testDose ? lower.replacingOccurrences(of: "dexamethason", with: "") : lower
       return SubjectContext.classes(of: read).contains { $0.name == "glucocorticoid" }
     }
     let glucocorticoid = context.medication.first { isGlucocorticoid($0.text) }?.text
@@ -163,9 +167,13 @@ public struct FeedbackAnalyzer: Sendable {
     }
     for acth in acthAfterDexamethasone {
       let result = judged(acth)
+      let expected =
+        result.status == .high || result.status == .normal
+        ? "ACTH is expected to be suppressed after dexamethasone (read with the cortisol of the test)"
+        : "a suppressed ACTH is the expected result of the test, not adrenal insufficiency"
       finding(
         .hpa, "dexamethasone_suppression", "acth-after-dexamethasone", .info,
-        "ACTH after dexamethasone: \(result.phrase); a suppressed ACTH is the expected result of the test, not adrenal insufficiency",
+        "ACTH after dexamethasone: \(result.phrase); \(expected)",
         [result],
         "ACTH drawn after dexamethasone is read with the suppression test, not the hpa_feedback grid",
         time: acth.collected)
@@ -277,7 +285,9 @@ public struct FeedbackAnalyzer: Sendable {
             severity: .notable)
           detail =
             "under \(NumberText.short(settings.prematureOvarianInsufficiencyBefore)) years (feedback.premature_ovarian_insufficiency_before)"
-        } else if hormone.status == .low || age.map({ $0 >= settings.menopauseAge }) == true {
+        } else if hormone.status == .low
+          || (hormone.status == .normal && age.map({ $0 >= settings.menopauseAge }) == true)
+        {
           pattern = FeedbackPatterns.Pattern(
             id: "postmenopausal-pattern",
             text: "postmenopausal pattern\(ageText): high LH/FSH (not ovarian failure)",
@@ -354,7 +364,7 @@ public struct FeedbackAnalyzer: Sendable {
       }
       var contradicted: [Int: [Int]] = [:]
       for a in lows {
-        for b in highs where hours(result[a], result[b]).map({ $0 <= 48 }) ?? true {
+        for b in highs where hours(result[a], result[b]).map({ $0 <= 48 }) ?? false {
           contradicted[a, default: []].append(b)
           contradicted[b, default: []].append(a)
         }
@@ -758,13 +768,33 @@ public struct FeedbackAnalyzer: Sendable {
             "hypercortisolism of indeterminate source: a positive screen, ACTH between \(n(low)) and \(n(high)) pmol/L (CRH or desmopressin testing would tell)",
           severity: .notable), cutoffs
       )
-    case .low:
+    case .low where cortisol.sample.analyte == .cortisol:
+      // The zones are for a morning total cortisol; a low value later in the day, against a
+      // lab's range, says nothing of insufficiency.
+      let judge = ResultJudge(settings: settings)
+      if let why = judge.outside(settings.morningWindow, cortisol.collected) {
+        return (
+          FeedbackPatterns.Pattern(
+            id: "low-cortisol-outside-morning",
+            text:
+              "a low cortisol outside the morning window (\(why.replacingOccurrences(of: "range applies ", with: ""))), which says nothing of adrenal insufficiency: that is judged on a morning value",
+            severity: .info), nil
+        )
+      }
       let below = settings.adrenalInsufficiencyBelow
       let unlikely = settings.adrenalInsufficiencyUnlikelyFrom
       let cutoffs =
         "morning cortisol < \(n(below)) nmol/L makes adrenal insufficiency likely, >= \(n(unlikely)) unlikely (feedback.adrenal_insufficiency_below, feedback.adrenal_insufficiency_unlikely_from; Bornstein et al. 2016, Fleseriu et al. 2016)"
       if cortisol.value.falls(below: below, inclusive: false) == true {
-        return (FeedbackPatterns.hpa(acth: acthResult.status, cortisol: .low), cutoffs)
+        // "<10 pg/mL" may be low or normal, and either says secondary; only a high ACTH
+        // says primary.
+        var acthStatus = acthResult.status
+        if acthStatus == .indeterminate, let high = acthResult.range?.high,
+          acth.value.exceeds(high, inclusive: false) == false
+        {
+          acthStatus = .normal
+        }
+        return (FeedbackPatterns.hpa(acth: acthStatus, cortisol: .low), cutoffs)
       }
       if cortisol.value.falls(below: unlikely, inclusive: false) == true {
         return (
@@ -776,6 +806,14 @@ public struct FeedbackAnalyzer: Sendable {
         )
       }
       return (FeedbackPatterns.hpa(acth: acthResult.status, cortisol: .normal), cutoffs)
+    case .low:
+      // Free cortisol: the guideline's cut-offs are for total cortisol, so a low free
+      // cortisol is read by its range alone, and marks nothing.
+      var pattern = FeedbackPatterns.hpa(acth: acthResult.status, cortisol: .low)
+      pattern?.severity = .notable
+      pattern?.text +=
+        " (free cortisol: the guideline's cut-offs are for total cortisol; a morning total cortisol would tell)"
+      return (pattern, nil)
     default:
       return (FeedbackPatterns.hpa(acth: acthResult.status, cortisol: cortisolResult.status), nil)
     }

@@ -101,7 +101,9 @@ public struct FeedbackSettings: Sendable, Hashable {
   /// Words that mark a result as taken after dexamethasone, in its label, test code, test
   /// name, comment or FHIR note (case ignored), or a profile column of that name with a yes
   /// value. A medication column naming dexamethasone is context, not a marker.
-  public var dexamethasoneMarkers: [String] = ["dexamethasone", "post dex", "post-dex", "dex"]
+  public var dexamethasoneMarkers: [String] = [
+    "dexamethasone", "dexamethason", "post dex", "post-dex", "dex", "nach dex",
+  ]
   /// The late-night salivary cortisol limit when the lab sent none, nmol/L (LC-MS/MS about
   /// 2.8; immunoassays 3.8-10.1: set the assay's).
   public var lateNightLimit: Double = 2.8
@@ -109,11 +111,12 @@ public struct FeedbackSettings: Sendable, Hashable {
   /// a positive screen for hypercortisolism (Nieman et al. 2008: two measurements).
   public var lateNightScreenNights = 2
   /// With a positive screen, ACTH below this names hypercortisolism ACTH-independent,
-  /// pmol/L: 2.2 = 10 pg/mL (Nieman et al. 2008; Fleseriu et al. 2021).
-  public var acthIndependentBelow: Double = 2.2
-  /// With a positive screen, ACTH above this names it ACTH-dependent, pmol/L: 4.4 = 20 pg/mL
+  /// pmol/L: 2.202 = 10 pg/mL exactly (x 0.2202; Nieman et al. 2008; Fleseriu et al.
+  /// 2021), so that a lab's "<10 pg/mL" decides.
+  public var acthIndependentBelow: Double = 2.202
+  /// With a positive screen, ACTH above this names it ACTH-dependent, pmol/L: 4.404 = 20 pg/mL
   /// (Nieman et al. 2008; Fleseriu et al. 2021). Between the two the source is indeterminate.
-  public var acthDependentAbove: Double = 4.4
+  public var acthDependentAbove: Double = 4.404
   /// Morning serum cortisol below this makes adrenal insufficiency likely, and ACTH then
   /// says primary or secondary, nmol/L: 100 (Bornstein et al. 2016: < 140 nmol/L, 5 ug/dL,
   /// with a high ACTH for primary; Fleseriu et al. 2016: < 83 nmol/L, 3 ug/dL, for central).

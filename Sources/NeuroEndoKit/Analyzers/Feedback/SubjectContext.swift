@@ -16,7 +16,8 @@ struct SubjectContext {
       name: "glucocorticoid",
       keywords: [
         "glucocorticoid", "prednisolon", "prednison", "hydrocortison", "methylprednisolon",
-        "dexamethason", "cortison", "budesonid",
+        "dexamethason", "cortison", "kortison", "budesonid", "betamethason", "triamcinolon",
+        "decortin", "fortecortin", "deflazacort",
       ], axes: [.hpa, .hpt]),
     Medication(
       name: "levothyroxine",
@@ -25,7 +26,7 @@ struct SubjectContext {
       name: "oral contraceptive",
       keywords: [
         "contracepti", "ethinylestradiol", "ethinyl estradiol", "the pill", "pille", "estrogen",
-        "oestrogen", "estradiol valerat", "conjugated estrogen",
+        "oestrogen", "östrogen", "estradiol", "oestradiol", "conjugated estrogen",
       ],
       axes: [.hpg, .hpa]),
     Medication(name: "biotin", keywords: ["biotin"], axes: [.hpa, .hpt, .hpg]),
@@ -72,7 +73,23 @@ struct SubjectContext {
 
   static func classes(of text: String) -> [Medication] {
     let lower = text.lowercased()
-    return medications.filter { $0.keywords.contains { lower.contains($0) } }
+    // "no contraceptive", "keine Pille": a medication not taken.
+    let negations = ["no ", "none", "kein", "nicht ", "not ", "ohne "]
+    if negations.contains(where: { lower.hasPrefix($0) }) { return [] }
+    return medications.filter { medication in
+      guard medication.keywords.contains(where: { lower.contains($0) }) else { return false }
+      // Only oral estrogen raises cortisol-binding globulin: a patch, gel, vaginal
+      // estrogen or an anti-estrogen does not.
+      if medication.name == "oral contraceptive" {
+        let words = Set(lower.split { !$0.isLetter }.map(String.init))
+        let notOral: Set<String> = [
+          "transdermal", "patch", "pflaster", "gel", "vaginal", "vaginalring", "spray",
+          "antiestrogen", "antiöstrogen",
+        ]
+        return words.isDisjoint(with: notOral) && !lower.contains("anti-estrogen")
+      }
+      return true
+    }
   }
 
   /// `1978` or `1978-05-02` as a fractional year.
