@@ -1248,7 +1248,6 @@ public struct PipelineRunner: Sendable {
     }
     // Every patient's report is rendered from this run's data: a run never reads its
     // published outputs back.
-    let rendered = reports
     // Each patient's files are rendered on every core, a batch at a time; writing stays in
     // order, so the files are those a single thread writes.
     let reportsFolder = pipeline.outputs.reports
@@ -1260,7 +1259,7 @@ public struct PipelineRunner: Sendable {
     var quarantined = Set<String>()
     let failing = failReports
     ParallelMap.forEachBatch(
-      rendered, batch: 64,
+      reports, batch: 64,
       { report in
         Result {
           if failing.contains(report.subjectID) {
@@ -1274,7 +1273,7 @@ public struct PipelineRunner: Sendable {
     ) { batch in
       guard !failed else { return }
       for result in batch {
-        let subject = rendered[next].subjectID
+        let subject = reports[next].subjectID
         next += 1
         // One patient whose files cannot be made or named is quarantined; the others are
         // published (and the run exits 1).
@@ -1283,7 +1282,7 @@ public struct PipelineRunner: Sendable {
         case .success(let made): files = made
         case .failure(let error):
           summary.quarantinedSubjects.append(
-            "\(Self.excerpt(subject)): its reports could not be rendered (\(error))")
+            "\(excerpt(subject, limit: 64)): its reports could not be rendered (\(error))")
           quarantined.insert(subject)
           continue
         }
@@ -1301,7 +1300,7 @@ public struct PipelineRunner: Sendable {
             }
             for file in written { unlink(file) }
             summary.quarantinedSubjects.append(
-              "\(Self.excerpt(subject)): its reports could not be written (\(error.message))")
+              "\(excerpt(subject, limit: 64)): its reports could not be written (\(error.message))")
             quarantined.insert(subject)
             break
           }
@@ -1355,11 +1354,6 @@ public struct PipelineRunner: Sendable {
       files.append(("\(base).fhir.json", bundle))
     }
     return files
-  }
-
-  /// A subject id cut for a message (an id can be a megabyte long).
-  static func excerpt(_ subject: String) -> String {
-    subject.count > 64 ? String(subject.prefix(64)) + "… (\(subject.utf8.count) bytes)" : subject
   }
 
   /// Writes one output atomically and records it under `role`, or records why it failed.

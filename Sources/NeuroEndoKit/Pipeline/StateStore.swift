@@ -362,12 +362,9 @@ public final class StateStore: Sendable {
     }
   }
 
-  /// Records that a run published the outputs of `publication`; called after the outputs
-  /// are in place, so that a run killed before never counts as published.
-  public func recordPublication(_ publication: Publication) throws {
-    try database.write { db in try Self.write(publication, db) }
-  }
-
+  /// Records that a run published the outputs of `publication`, in the transaction that
+  /// keeps its results (``record(normalized:days:findings:run:publication:)``), after the
+  /// outputs are in place: a run killed before never counts as published.
   private static func write(_ publication: Publication, _ db: Database) throws {
     for (key, value) in [
       ("published.generation", String(publication.generation)),

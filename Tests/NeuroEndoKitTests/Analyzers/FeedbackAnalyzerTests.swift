@@ -799,5 +799,25 @@ struct ClinicalReviewTests {
         attributes: ["sex": "F", "age": "55"]),
     ])
     #expect(high.map(\.pattern) == ["high-estradiol-unsuppressed-gonadotropins"])
+    // Findings without a time are no episode: they contradict nothing and stay marked.
+    let dated = findings([
+      result("u", .cortisol, 60, .nanomolePerLiter),
+      result("u", .acth, 1.0, .picomolePerLiter, specimen: .plasma, minute: 5),
+      result("u", .cortisol, 150, .nanomolePerLiter, day: 19, attributes: ["comment": "post dex"]),
+    ])
+    let undated = dated.map { finding -> Finding in
+      var finding = finding
+      finding.time = nil
+      return finding
+    }
+    #expect(dated.allSatisfy { $0.severity == .notable })
+    #expect(
+      FeedbackAnalyzer.oneStory(
+        undated.map { finding -> Finding in
+          var marked = finding
+          marked.severity = .marked
+          return marked
+        }
+      ).allSatisfy { $0.severity == .marked })
   }
 }

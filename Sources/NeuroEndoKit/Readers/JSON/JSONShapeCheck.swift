@@ -127,23 +127,15 @@ extension JSONShapeCheck {
       || byte == 0x65 || byte == 0x45
   }
 
-  /// Whether a number literal has a digit 1-9 before its exponent and yet reads as zero.
+  /// Whether a number literal reads as zero though written with non-zero digits (the
+  /// readers' `value-underflow`, ``Quantity/implausibleNumber(_:written:)``).
   static func readsAsZero(_ literal: ArraySlice<UInt8>) -> Bool {
     // Only an exponent or hundreds of digits can take a number below the smallest double.
-    guard literal.count > 300 || literal.contains(where: { $0 == 0x65 || $0 == 0x45 }) else {
-      return false
-    }
-    var nonZero = false
-    for byte in literal {
-      if byte == 0x65 || byte == 0x45 { break }
-      if byte >= 0x31 && byte <= 0x39 {
-        nonZero = true
-        break
-      }
-    }
-    guard nonZero else { return false }
-    let text = String(decoding: literal, as: UTF8.self)
-    return Double(text) == 0
+    guard literal.count > 300 || literal.contains(where: { $0 == 0x65 || $0 == 0x45 }),
+      let value = Double(String(decoding: literal, as: UTF8.self)), value == 0
+    else { return false }
+    return literal.withUnsafeBufferPointer { Quantity.implausibleNumber(value, written: $0) }
+      != nil
   }
 }
 
