@@ -16,7 +16,9 @@ public struct AnalyzerSettings: Sendable, Hashable {
   /// results of clinical panels are single values, judged by the feedback analyzers).
   public var specimens: Set<Specimen> = [.saliva]
   /// Samples carrying one of these normalizer flags are left out of every feature.
-  public var excludeFlags: Set<String> = ["conflict", "implausible", "suspected-unit-mixup"]
+  public var excludeFlags: Set<String> = [
+    "conflict", "implausible", "suspected-unit-mixup", "outside-cleaning-range",
+  ]
   /// How censored results are treated.
   public var censored: CensoredPolicy = .exclude
   /// The cortisol awakening response (`car`).

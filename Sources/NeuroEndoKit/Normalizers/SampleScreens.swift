@@ -6,7 +6,10 @@ public struct ScreenSettings: Sendable, Hashable {
   public struct Limits: Sendable, Hashable {
     /// Below this a value is treated as below detection.
     public var detection: Double?
-    /// Outside this range a value is implausible (excluded from features).
+    /// Outside this range a value is left out of the rhythm features as a data-cleaning
+    /// rule (`outside-cleaning-range`). It is not judged impossible, and the clinical
+    /// judgement still reads it: the physiological bounds (``ScreenSettings/impossibleAbove``)
+    /// say what is impossible.
     public var plausible: ClosedRange<Double>?
     /// Above this a value is a physiological outlier.
     public var outlierAbove: Double?
@@ -31,8 +34,9 @@ public struct ScreenSettings: Sendable, Hashable {
   /// A CAR sample further than this (minutes) from its scheduled time is off schedule.
   public var carTolerance: Double = 5
   /// Limits by `analyte/specimen` (e.g. `cortisol/saliva`); published cleaning scripts:
-  /// salivary cortisol below 0.75 nmol/L below detection, outside 0.33-82.8 excluded,
-  /// above 70 a physiological outlier. Other analytes have no fixed numbers: none by default.
+  /// salivary cortisol below 0.75 nmol/L below detection, outside 0.33-82.8 left out of
+  /// the rhythm features, above 70 a physiological outlier. Other analytes have no fixed
+  /// numbers: none by default.
   public var limits: [String: Limits] = [
     "cortisol/saliva": Limits(detection: 0.75, plausible: 0.33...82.8, outlierAbove: 70)
   ]
@@ -45,8 +49,18 @@ public struct ScreenSettings: Sendable, Hashable {
   /// units differ by less than 2 (free T3, 1.536) or not at all (TSH, LH, FSH) are not
   /// screened.
   public var unitMixupRatio: Double = 10
-  /// Minutes either side in time since waking within which values are compared.
+  /// Minutes either side in time since waking within which values are compared; also the
+  /// minutes either side in clock time within which two values are "at the same time of
+  /// day" for the pair rule (``unitMixupDays``).
   public var unitMixupWindow: Double = 90
+  /// A value with fewer than two comparable others is still compared with one taken at
+  /// the same time of day (``unitMixupWindow``) within this many days of it: one pair is
+  /// enough to see a unit factor. No published rule; a setting.
+  public var unitMixupDays: Double = 7
+  /// Upper bounds by `analyte/specimen` beyond which a value is physiologically impossible
+  /// (Methods: Plausibility bounds), in the canonical unit. Every analyte has one for every
+  /// specimen; `screens.impossible_above` changes single entries.
+  public var impossibleAbove: [String: Double] = PlausibilityBounds.defaults
   /// A sample this many minutes or more before waking (a negative time since waking) is
   /// flagged `before-waking`: a protocol's pre-waking sample is minutes before, not hours,
   /// and hours point to a wrong day or a wrong waking time.
@@ -69,7 +83,9 @@ struct SampleScreens {
   ]
 
   func apply(_ samples: inout [NormalizedSample]) {
-    // Mix-ups first: a value written in the wrong unit can look below detection.
+    // Impossible values first: they would skew the medians the mix-up screen compares
+    // with. Then mix-ups: a value written in the wrong unit can look below detection.
+    impossible(&samples)
     unitMixups(&samples)
     limits(&samples)
     wakingDelay(&samples)
@@ -96,14 +112,16 @@ struct SampleScreens {
       guard let limits = settings.limits[key] else { continue }
       let value = sample.value.value
       let unit = sample.value.unit.ucum
+      // An impossible value has its own flag already (and no outlier flag on top).
+      if sample.flags.contains(where: { $0.code == "implausible" }) { continue }
       if let plausible = limits.plausible, !plausible.contains(value),
         sample.value.censoring == .none
       {
         samples[index].flags.append(
           SampleFlag(
-            code: "implausible",
+            code: "outside-cleaning-range",
             message:
-              "\(format(value)) \(unit) outside the plausible \(format(plausible.lowerBound))-\(format(plausible.upperBound)) \(unit) for \(key); excluded from features"
+              "\(format(value)) \(unit) outside the data-cleaning range \(format(plausible.lowerBound))-\(format(plausible.upperBound)) \(unit) for \(key); left out of the rhythm features, still read by the clinical judgement"
           ))
       } else if let detection = limits.detection,
         value < detection
@@ -131,6 +149,107 @@ struct SampleScreens {
             message: "\(format(value)) \(unit) > \(format(above)) \(unit) for \(key)"))
       }
     }
+  }
+
+  /// Values above their analyte's physiological bound in their specimen (Methods:
+  /// Plausibility bounds): flagged `implausible`, with the unit in which the number as
+  /// written would be a possible value. A censored `<x` is never impossible; `>x` is when
+  /// x already is.
+  private func impossible(_ samples: inout [NormalizedSample]) {
+    struct Kind: Hashable {
+      var analyte: Analyte
+      var specimen: Specimen
+    }
+    var bounds: [Kind: Double?] = [:]
+    for index in samples.indices {
+      let sample = samples[index]
+      switch sample.value.censoring {
+      case .below, .atOrBelow: continue
+      case .none, .above, .atOrAbove: break
+      }
+      let kind = Kind(analyte: sample.sample.analyte, specimen: sample.sample.specimen)
+      let bound: Double?
+      if let known = bounds[kind] {
+        bound = known
+      } else {
+        bound = settings.impossibleAbove["\(kind.analyte.rawValue)/\(kind.specimen.rawValue)"]
+        bounds[kind] = bound
+      }
+      guard let bound, sample.value.value > bound else { continue }
+      samples[index].flags.append(
+        SampleFlag(code: "implausible", message: Self.impossibleMessage(sample, bound: bound)))
+    }
+  }
+
+  /// "420 ug/dL = 11590 nmol/L is impossible for cortisol in serum (above 6000 nmol/L);
+  /// read as nmol/L it would be 420 nmol/L".
+  static func impossibleMessage(_ sample: NormalizedSample, bound: Double) -> String {
+    let analyte = sample.sample.analyte
+    let written = sample.sample.quantity
+    let canonical = sample.value
+    let unit = canonical.unit.ucum
+    let sign = canonical.censoring == .none ? "" : canonical.censoring.rawValue
+    var text = "\(sign)\(NumberText.short(written.value)) \(written.unit.ucum)"
+    if written.unit != canonical.unit {
+      text += " = \(sign)\(NumberText.significant(canonical.value, 4)) \(unit)"
+    }
+    text +=
+      " is impossible for \(analyte.rawValue) in \(sample.sample.specimen.rawValue) (above \(NumberText.short(bound)) \(unit), Methods: Plausibility bounds)"
+    if let (other, reading) = fittingReading(written, of: analyte, below: bound) {
+      text +=
+        "; read as \(other.ucum) it would be \(NumberText.short(reading)) \(unit), a possible value: check the unit"
+    } else {
+      text += "; no unit of \(analyte.rawValue) makes it possible: check the value"
+    }
+    return text + "; left out of features and findings"
+  }
+
+  /// The unit, other than the one written, in which the number as written is a possible
+  /// value, and that value in the canonical unit: the canonical unit first, then the
+  /// analyte's common other unit, then the rest nearest first.
+  static func fittingReading(_ written: Quantity, of analyte: Analyte, below bound: Double)
+    -> (LabUnit, Double)?
+  {
+    let alternative = UnitConverter.units(of: analyte).first {
+      UnitConverter.factor(from: $0, to: analyte) == alternativeFactor[analyte]?.factor
+    }
+    let units = UnitConverter.units(of: analyte).sorted { left, right in
+      func rank(_ unit: LabUnit) -> (Int, Double) {
+        if unit == analyte.canonicalUnit { return (0, 0) }
+        if unit == alternative { return (1, 0) }
+        let factor = UnitConverter.factor(from: unit, to: analyte) ?? 1
+        return (2, max(factor, 1 / factor))
+      }
+      return rank(left) < rank(right)
+    }
+    for unit in units where unit != written.unit {
+      guard let factor = UnitConverter.factor(from: unit, to: analyte) else { continue }
+      let reading = written.value * factor
+      if reading > 0, reading <= bound,
+        reading != written.value * (UnitConverter.factor(from: written.unit, to: analyte) ?? .nan)
+      {
+        return (unit, reading)
+      }
+    }
+    return nil
+  }
+
+  /// Whether a sample lies outside the range its lab reported with it; `nil` without one.
+  static func outsideLabRange(_ sample: NormalizedSample) -> Bool? {
+    guard let range = sample.sample.referenceRange else { return nil }
+    let written = sample.sample.quantity
+    var value = written.value
+    var scale = 1.0
+    if let unit = range.unit, unit != written.unit {
+      guard let factor = UnitConverter.factor(from: unit, to: sample.sample.analyte) else {
+        return nil
+      }
+      value = sample.value.value
+      scale = factor
+    }
+    if let low = range.low, value < low * scale { return true }
+    if let high = range.high, value > high * scale { return true }
+    return range.low == nil && range.high == nil ? nil : false
   }
 
   /// Whether a sample is salivary cortisol, the only kind the CAR protocol screens apply to.
@@ -225,7 +344,11 @@ struct SampleScreens {
     }
   }
 
-  /// Values that fit the subject's others only when read in the other common unit.
+  /// Values that fit the subject's others only when read in the other common unit: against
+  /// the median of at least two comparable others, or, where there are fewer, against one
+  /// value taken at the same time of day within a few days (the pair rule). A pair alone
+  /// cannot say which of its two values is the odd one: the lab's reference ranges decide,
+  /// and where they do not, both are flagged.
   private func unitMixups(_ samples: inout [NormalizedSample]) {
     struct Group: Hashable {
       var subject: String
@@ -235,45 +358,124 @@ struct SampleScreens {
     var groups: [Group: [Int]] = [:]
     for index in samples.indices where samples[index].value.censoring == .none {
       let sample = samples[index].sample
-      guard Self.alternativeFactor[sample.analyte] != nil else { continue }
+      guard Self.alternativeFactor[sample.analyte] != nil,
+        !samples[index].flags.contains(where: { $0.code == "implausible" })
+      else { continue }
       groups[
         Group(subject: sample.subjectID, analyte: sample.analyte, specimen: sample.specimen),
         default: []
       ].append(index)
     }
-    for indices in groups.values where indices.count >= 3 {
+    for indices in groups.values where indices.count >= 2 {
       let values = indices.map { samples[$0].value.value }
       let alternative = Self.alternativeFactor[samples[indices[0]].sample.analyte]!
       let spread = max(alternative.factor, 1 / alternative.factor)
       guard spread >= 2 else { continue }
       let ratio = min(settings.unitMixupRatio, spread / 2.0.squareRoot())
       let closeness = min(2, spread.squareRoot())
-      let medians = Self.mediansOfOthers(
-        values: values, minutes: indices.map { samples[$0].circadian?.minutesSinceWaking },
-        window: settings.unitMixupWindow)
-      for (position, index) in indices.enumerated() {
-        guard let median = medians[position] else { continue }
-        let value = values[position]
-        guard median > 0, value > 0 else { continue }
-        let off = max(value / median, median / value)
-        guard off >= ratio else { continue }
+      /// The other-unit reading of `value` that lies close to `reference`, when `value` is
+      /// far enough off it; with how far off.
+      func misfit(_ value: Double, against reference: Double) -> (off: Double, fitting: Double)? {
+        guard reference > 0, value > 0 else { return nil }
+        let off = max(value / reference, reference / value)
+        guard off >= ratio else { return nil }
         // Read in the other unit: multiplied (value was in the alternative unit but
         // labelled canonical) or divided (the other way round).
         let candidates = [value * alternative.factor, value / alternative.factor]
         guard
-          let fitting = candidates.first(where: { max($0 / median, median / $0) <= closeness })
-        else {
-          continue
-        }
+          let fitting = candidates.first(where: { max($0 / reference, reference / $0) <= closeness }
+          )
+        else { return nil }
+        return (off, fitting)
+      }
+      let medians =
+        indices.count >= 3
+        ? Self.mediansOfOthers(
+          values: values, minutes: indices.map { samples[$0].circadian?.minutesSinceWaking },
+          window: settings.unitMixupWindow)
+        : [Double?](repeating: nil, count: indices.count)
+      var flagged = Set<Int>()
+      for (position, index) in indices.enumerated() {
+        guard let median = medians[position],
+          let (off, fitting) = misfit(values[position], against: median)
+        else { continue }
         let unit = samples[index].value.unit.ucum
         samples[index].flags.append(
           SampleFlag(
             code: "suspected-unit-mixup",
             message:
-              "\(format(value)) \(unit) is \(format((off * 10).rounded() / 10))x off (>= \(format(ratio))) the median \(format(median)) \(unit) of this subject's other values; read with the \(alternative.unit) factor \(format(alternative.factor)) it would be \(format(fitting)) \(unit)"
+              "\(format(values[position])) \(unit) is \(format((off * 10).rounded() / 10))x off (>= \(format(ratio))) the median \(format(median)) \(unit) of this subject's other values; read with the \(alternative.unit) factor \(format(alternative.factor)) it would be \(format(fitting)) \(unit)"
           ))
+        flagged.insert(position)
+      }
+      // The pair rule, for values the medians could not judge.
+      let clock = indices.map { samples[$0].collected?.local }
+      func partners(of position: Int) -> [Int] {
+        guard let mine = clock[position] else { return [] }
+        return indices.indices.filter { other in
+          guard other != position, let theirs = clock[other] else { return false }
+          let apart = abs(theirs.secondsSinceEpochWallClock - mine.secondsSinceEpochWallClock)
+          var minutes = abs(theirs.hourOfDay - mine.hourOfDay) * 60
+          minutes = min(minutes, 1440 - minutes)
+          return apart <= settings.unitMixupDays * 86_400 && minutes <= settings.unitMixupWindow
+        }
+      }
+      var judged = Set<Int>()
+      for position in indices.indices where medians[position] == nil && !judged.contains(position) {
+        let others = partners(of: position)
+        guard !others.isEmpty, others.allSatisfy({ !flagged.contains($0) }) else { continue }
+        let reference =
+          others.count == 1
+          ? values[others[0]] : Self.median(of: others.map { values[$0] })
+        guard let (off, fitting) = misfit(values[position], against: reference) else { continue }
+        let unit = samples[indices[position]].value.unit.ucum
+        var suspects = [position]
+        var verdict = ""
+        if others.count == 1, medians[others[0]] == nil, partners(of: others[0]) == [position] {
+          // A pair on its own: either value may be the one in the wrong unit.
+          let partner = others[0]
+          judged.insert(partner)
+          let outside = (
+            Self.outsideLabRange(samples[indices[position]]),
+            Self.outsideLabRange(samples[indices[partner]])
+          )
+          switch outside {
+          case (true, false):
+            verdict = "; it lies outside the lab's reference range and the other within"
+          case (false, true):
+            suspects = [partner]
+            verdict = "; it lies outside the lab's reference range and the other within"
+          default:
+            suspects = [position, partner]
+            verdict =
+              "; the lab's reference ranges do not tell which of the two is in the wrong unit, so both are left out"
+          }
+        }
+        for suspect in suspects {
+          let other = suspect == position ? others : [position]
+          let theirs = other.count == 1 ? values[other[0]] : reference
+          let when = other.count == 1 ? clock[other[0]].map { " at \($0)" } ?? "" : ""
+          let reading =
+            suspect == position
+            ? fitting
+            : (misfit(values[suspect], against: values[position])?.fitting ?? fitting)
+          samples[indices[suspect]].flags.append(
+            SampleFlag(
+              code: "suspected-unit-mixup",
+              message:
+                "\(format(values[suspect])) \(unit) is \(format((off * 10).rounded() / 10))x off (>= \(format(ratio))) \(other.count == 1 ? "the" : "the median") \(format(theirs)) \(unit) this subject had\(when) (same time of day within \(format(settings.unitMixupDays)) days); read with the \(alternative.unit) factor \(format(alternative.factor)) it would be \(format(reading)) \(unit)\(verdict)"
+            ))
+          flagged.insert(suspect)
+        }
       }
     }
+  }
+
+  /// The median of values in any order (at least one).
+  private static func median(of values: [Double]) -> Double {
+    let sorted = values.sorted()
+    let middle = sorted.count / 2
+    return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
   }
 
   /// For each value, the median of the other values it is compared with: those within

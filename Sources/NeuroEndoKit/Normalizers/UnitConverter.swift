@@ -15,6 +15,12 @@ public enum UnitConverter {
     return factors[analyte]?[unit]
   }
 
+  /// Every unit that fits the analyte: the canonical unit first, the others in a fixed order.
+  public static func units(of analyte: Analyte) -> [LabUnit] {
+    [analyte.canonicalUnit]
+      + (factors[analyte]?.keys.sorted { $0.rawValue < $1.rawValue } ?? [])
+  }
+
   /// The quantity in the analyte's canonical unit; censoring is kept, and a censored
   /// value's limit is converted like any value.
   ///

@@ -381,7 +381,7 @@ public enum PipelineLoader {
     let keys = [
       "waking_delay_minutes", "waking_adherence_minutes", "car_schedule_minutes",
       "car_tolerance_minutes", "unit_mixup_ratio", "unit_mixup_window_minutes", "limits",
-      "min_minutes_since_waking",
+      "min_minutes_since_waking", "unit_mixup_days", "impossible_above",
     ]
     guard let map = node.mapping(allowed: keys) else { return screens }
     func numbers(_ key: String) -> [Double]? {
@@ -415,6 +415,28 @@ public enum PipelineLoader {
     }
     if let value = map["min_minutes_since_waking"]?.double() {
       screens.minimumMinutesSinceWaking = value
+    }
+    if let value = map["unit_mixup_days"]?.double(in: 0..., "expected days, 0 or more") {
+      screens.unitMixupDays = value
+    }
+    if let bounds = map["impossible_above"] {
+      // Single entries change; the others keep their published defaults.
+      if case .mapping(let mapping) = bounds.node {
+        for (key, value) in mapping {
+          let name = key.string ?? "\(key)"
+          let entry = ConfigNode(reader: bounds.reader, node: value, path: bounds.child(name))
+          guard screens.impossibleAbove[name] != nil else {
+            entry.report("expected analyte/specimen, e.g. cortisol/serum")
+            continue
+          }
+          if let bound = entry.double(in: 0..., strictly: true, "expected a concentration above 0")
+          {
+            screens.impossibleAbove[name] = bound
+          }
+        }
+      } else {
+        bounds.report("expected a mapping of analyte/specimen to an upper bound")
+      }
     }
     if let limits = map["limits"] {
       guard case .mapping(let mapping) = limits.node else {
@@ -671,6 +693,11 @@ extension Pipeline {
       "analyze.feedback.premature_ovarian_insufficiency_before": n(
         feedback.prematureOvarianInsufficiencyBefore),
     ]
+    for (name, bound) in screens.impossibleAbove
+    where bound != PlausibilityBounds.defaults[name] {
+      settings["normalize.screens.impossible_above.\(name)"] = n(bound)
+    }
+    settings["normalize.screens.unit_mixup_days"] = n(screens.unitMixupDays)
     for (name, limits) in screens.limits {
       settings["normalize.screens.limits.\(name)"] =
         "detection \(limits.detection.map(n) ?? "none"), plausible \(limits.plausible.map { "\(n($0.lowerBound))-\(n($0.upperBound))" } ?? "none"), outlier above \(limits.outlierAbove.map(n) ?? "none")"

@@ -86,7 +86,8 @@ public struct AuditReport: Sendable, Hashable, Codable {
   ]
   /// The flags that question a value.
   static let plausibilityFlags: Set<String> = [
-    "implausible", "physiological-outlier", "below-detection", "suspected-unit-mixup",
+    "implausible", "outside-cleaning-range", "physiological-outlier", "below-detection",
+    "suspected-unit-mixup",
     "conflict",
   ]
 

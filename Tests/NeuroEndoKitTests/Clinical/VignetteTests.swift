@@ -21,6 +21,8 @@ struct Vignette: Sendable, CustomTestStringConvertible {
   var notJudged: String?
   /// Words one of the subject's findings must say.
   var says: String?
+  /// Words a flag on one of the subject's samples must say (normalized samples).
+  var flag: String?
 
   var testDescription: String { "\(id): \(story)" }
 
@@ -34,7 +36,7 @@ private let excess = [
 ]
 private let insufficiency = ["primary-adrenal-insufficiency", "secondary-adrenal-insufficiency"]
 
-/// 27 vignettes from the Endocrine Society's Cushing's (Nieman 2008), primary adrenal
+/// 31 vignettes from the Endocrine Society's Cushing's (Nieman 2008), primary adrenal
 /// insufficiency (Bornstein 2016), hypopituitarism (Fleseriu 2016) and testosterone (Bhasin
 /// 2018) guidelines, the ESHRE POI guideline (2016), Travison 2017 and Koulouri 2013.
 let vignettes: [Vignette] = [
@@ -240,22 +242,71 @@ let vignettes: [Vignette] = [
       "3016-3,9,mIU/L,2026-03-10T08:00:00+01:00,,",
       "3024-7,9,pmol/L,2026-03-10T08:00:00+01:00,,",
     ], expected: ["primary-hypothyroidism"]),
+  Vignette(
+    id: "V28", story: "420 ug/dL is 11,590 nmol/L, no human value: nothing is judged from it",
+    source:
+      "Methods, Plausibility bounds: the highest published serum cortisol is about 4,400 nmol/L",
+    rows: [
+      "2143-6,420,ug/dL,2026-03-10T08:00:00+01:00,,",
+      "2141-0,30,pg/mL,2026-03-10T08:05:00+01:00,,",
+    ], absent: excess + insufficiency + ["high-cortisol-unscreened"],
+    flag: "420 ug/dL = 11590 nmol/L is impossible for cortisol in serum-or-plasma"),
+  Vignette(
+    id: "V29",
+    story: "a morning cortisol 28 times lower two days later is a ug/dL value labelled nmol/L",
+    source: "Fleseriu 2016: a low morning cortisol needs confirming; unit factor 27.59",
+    rows: [
+      "2143-6,520,nmol/L,2026-03-09T08:00:00+01:00,,140-690",
+      "2143-6,18.8,nmol/L,2026-03-11T08:20:00+01:00,,140-690",
+      "2141-0,20,pg/mL,2026-03-11T08:25:00+01:00,,",
+    ], absent: insufficiency + ["adrenal-insufficiency-indeterminate"],
+    flag: "18.8 nmol/L is 27.7x off (>= 10) the 520 nmol/L"),
+  Vignette(
+    id: "V30", story: "the same pair with no ranges: neither value is judged",
+    source: "unit factor 27.59; which of two values is wrong cannot be told alone",
+    rows: [
+      "2143-6,520,nmol/L,2026-03-09T08:00:00+01:00,,",
+      "2143-6,18.8,nmol/L,2026-03-11T08:20:00+01:00,,",
+      "2141-0,20,pg/mL,2026-03-11T08:25:00+01:00,,",
+    ], absent: insufficiency + ["adrenal-insufficiency-indeterminate"],
+    flag: "do not tell which of the two is in the wrong unit"),
+  Vignette(
+    id: "V31", story: "a late-night salivary cortisol of 100 nmol/L is a screen, not noise",
+    source:
+      "Nieman 2008; ectopic ACTH late-night salivary cut-off 109 nmol/L (Horm Metab Res 2021)",
+    rows: [
+      "58643-8,100,nmol/L,2026-03-08T23:30:00+01:00,,",
+      "58643-8,95,nmol/L,2026-03-09T23:30:00+01:00,,",
+      "2143-6,1200,nmol/L,2026-03-10T08:00:00+01:00,,",
+      "2141-0,60,pg/mL,2026-03-10T08:05:00+01:00,,",
+    ], expected: ["acth-dependent-hypercortisolism"]),
 ]
 
 /// Every vignette, run once as one plain LIS export read with the built-in layout.
-private let vignetteRun: (summary: RunSummary, findings: [Finding], rejections: String) = {
-  let scratch = try! Scratch("vignettes")
-  let header =
-    "patient_id,sex,birth_date,medication,test_code,value,unit,collected_at,comment,reference_range"
-  try! scratch.put("vignettes.csv", ([header] + vignettes.flatMap(\.lines)).joined(separator: "\n"))
-  let summary = PipelineRunner(pipeline: try! scratch.pipeline()).run()
-  let files = scratch.files()
-  let findings = String(decoding: files["findings.ndjson"] ?? Data(), as: UTF8.self)
-    .split(separator: "\n").compactMap {
-      try? JSONDecoder().decode(Finding.self, from: Data($0.utf8))
-    }
-  return (summary, findings, String(decoding: files["rejections.csv"] ?? Data(), as: UTF8.self))
-}()
+private let vignetteRun:
+  (summary: RunSummary, findings: [Finding], rejections: String, samples: [NormalizedSample]) = {
+    let scratch = try! Scratch("vignettes")
+    let header =
+      "patient_id,sex,birth_date,medication,test_code,value,unit,collected_at,comment,reference_range"
+    try! scratch.put(
+      "vignettes.csv", ([header] + vignettes.flatMap(\.lines)).joined(separator: "\n"))
+    let summary = PipelineRunner(
+      pipeline: try! scratch.pipeline(extra: "  normalized_ndjson: true")
+    )
+    .run()
+    let files = scratch.files()
+    let findings = String(decoding: files["findings.ndjson"] ?? Data(), as: UTF8.self)
+      .split(separator: "\n").compactMap {
+        try? JSONDecoder().decode(Finding.self, from: Data($0.utf8))
+      }
+    return (
+      summary, findings, String(decoding: files["rejections.csv"] ?? Data(), as: UTF8.self),
+      String(decoding: files["normalized-samples.ndjson"] ?? Data(), as: UTF8.self)
+        .split(separator: "\n").compactMap {
+          try? JSONDecoder().decode(NormalizedSample.self, from: Data($0.utf8))
+        }
+    )
+  }()
 
 @Suite("Clinical vignettes from the guidelines (issue 22, point 11)")
 struct VignetteTests {
@@ -285,6 +336,11 @@ struct VignetteTests {
     }
     if let words = vignette.says {
       let messages = vignetteRun.findings.filter { $0.subjectID == vignette.id }.map(\.message)
+      #expect(messages.contains { $0.contains(words) }, "\(vignette.id): \(messages)")
+    }
+    if let words = vignette.flag {
+      let messages = vignetteRun.samples.filter { $0.sample.subjectID == vignette.id }
+        .flatMap(\.flags).map(\.message)
       #expect(messages.contains { $0.contains(words) }, "\(vignette.id): \(messages)")
     }
     if let reason = vignette.notJudged {

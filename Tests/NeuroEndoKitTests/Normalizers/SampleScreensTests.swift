@@ -25,9 +25,42 @@ private func flags(_ samples: [Sample], _ settings: ScreenSettings = ScreenSetti
   }
 }
 
+/// A blood result of `analyte` at 2026-03-`day` `hour`:`minute` (+01:00), as written.
+private func draw(
+  _ value: Double, _ unit: LabUnit, of analyte: Analyte = .cortisol, day: Int, hour: Int = 8,
+  minute: Int = 0, censoring: Censoring = .none, range: ReferenceRange? = nil,
+  specimen: Specimen = .serum
+) -> Sample {
+  Sample(
+    subjectID: "p1", analyte: analyte, specimen: specimen,
+    quantity: Quantity(value: value, unit: unit, censoring: censoring),
+    collected: CollectionTime(
+      local: LocalDateTime(year: 2026, month: 3, day: day, hour: hour, minute: minute),
+      utcOffsetSeconds: 3600),
+    referenceRange: range, provenance: InputLocation(file: "lis.csv", record: day * 100 + hour))
+}
+
+private func normalize(_ samples: [Sample], _ settings: ScreenSettings = ScreenSettings())
+  -> [NormalizedSample]
+{
+  Normalizer(settings: NormalizerSettings(screens: settings))!.normalize(samples).samples
+}
+
+/// The flags of the plausibility screens (not the waking estimates every blood draw has).
+private func screened(_ samples: [NormalizedSample]) -> [[String]] {
+  samples.map {
+    $0.flags.map(\.code).filter { $0 == "implausible" || $0 == "suspected-unit-mixup" }
+  }
+}
+
+private func message(_ sample: NormalizedSample, _ code: String) -> String? {
+  sample.flags.first { $0.code == code }?.message
+}
+
 @Suite("Protocol and plausibility screens")
 struct SampleScreensTests {
-  @Test("salivary cortisol limits: below detection, implausible, physiological outlier")
+  @Test(
+    "salivary cortisol limits: below detection, outside the cleaning range, physiological outlier")
   func limits() {
     let result = Normalizer(settings: NormalizerSettings())!.normalize([
       saliva(0.5, at: 300), saliva(90, at: 360), saliva(75, at: 420),
@@ -36,11 +69,12 @@ struct SampleScreensTests {
     ])
     #expect(
       result.samples.map { $0.flags.map(\.code) } == [
-        ["below-detection"], ["implausible"], ["physiological-outlier"], [], ["below-detection"],
+        ["below-detection"], ["outside-cleaning-range"], ["physiological-outlier"], [],
+        ["below-detection"],
       ])
     #expect(
       result.samples[1].flags[0].message
-        == "90 nmol/L outside the plausible 0.33-82.8 nmol/L for cortisol/saliva; excluded from features"
+        == "90 nmol/L outside the data-cleaning range 0.33-82.8 nmol/L for cortisol/saliva; left out of the rhythm features, still read by the clinical judgement"
     )
   }
 
@@ -121,6 +155,121 @@ struct SampleScreensTests {
     #expect(compared > 5_000)
   }
 
+  // MARK: Issue 22, point 6: impossible values and unit mix-ups in pairs
+
+  @Test("every analyte has an impossibility bound in every specimen")
+  func everyAnalyteBounded() {
+    let bounds = ScreenSettings().impossibleAbove
+    for analyte in Analyte.allCases {
+      for specimen in Specimen.allCases {
+        let bound = bounds["\(analyte.rawValue)/\(specimen.rawValue)"]
+        #expect(bound.map { $0 > 0 && $0.isFinite } == true, "\(analyte)/\(specimen)")
+      }
+    }
+  }
+
+  @Test("420 ug/dL of serum cortisol is impossible and says it fits as nmol/L")
+  func impossibleCortisol() throws {
+    let result = normalize([
+      draw(420, .microgramPerDeciliter, day: 10),
+      // 88 ug/dL after dexamethasone in ectopic ACTH (Mayo Clinic 2018): real.
+      draw(88, .microgramPerDeciliter, day: 11),
+      draw(20_000, .nanomolePerLiter, day: 12, censoring: .below),
+      draw(20_000, .nanomolePerLiter, day: 13, censoring: .above),
+    ])
+    #expect(
+      result.map { $0.flags.contains { $0.code == "implausible" } } == [true, false, false, true])
+    #expect(
+      message(result[0], "implausible")
+        == "420 ug/dL = 11590 nmol/L is impossible for cortisol in serum (above 9000 nmol/L, Methods: Plausibility bounds); read as nmol/L it would be 420 nmol/L, a possible value: check the unit; left out of features and findings"
+    )
+    // A number written in nmol/L that is too high fits as ng/dL (1 ng/dL = 0.02759 nmol/L).
+    let high = try #require(
+      message(normalize([draw(11_590, .nanomolePerLiter, day: 10)])[0], "implausible"))
+    #expect(
+      high.hasSuffix(
+        "read as ng/dL it would be 319.768 nmol/L, a possible value: check the unit; left out of features and findings"
+      ))
+    // No unit of TSH makes 6000 possible; 5000 is the bound itself, possible.
+    let tsh = try #require(
+      message(normalize([draw(6_000, .milliIUPerLiter, of: .tsh, day: 10)])[0], "implausible"))
+    #expect(screened(normalize([draw(5_000, .milliIUPerLiter, of: .tsh, day: 10)])) == [[]])
+    #expect(tsh.contains("no unit of tsh makes it possible: check the value"))
+  }
+
+  @Test("an impossible value feeds no median: the others are not called mix-ups")
+  func impossibleLeftOutOfMedians() {
+    let result = normalize([
+      draw(15, .nanomolePerLiter, day: 10), draw(16, .nanomolePerLiter, day: 11),
+      draw(14_000, .nanomolePerLiter, day: 12),
+    ])
+    #expect(screened(result) == [[], [], ["implausible"]])
+  }
+
+  @Test("two morning values a unit factor apart: the lab's range names the odd one")
+  func pairWithRanges() throws {
+    let range = ReferenceRange(low: 140, high: 690)
+    let result = normalize([
+      draw(520, .nanomolePerLiter, day: 9, range: range),
+      draw(18.8, .nanomolePerLiter, day: 11, minute: 20, range: range),
+    ])
+    #expect(screened(result) == [[], ["suspected-unit-mixup"]])
+    #expect(
+      message(result[1], "suspected-unit-mixup")
+        == "18.8 nmol/L is 27.7x off (>= 10) the 520 nmol/L this subject had at 2026-03-09T08:00:00 (same time of day within 7 days); read with the ug/dL factor 27.59 it would be 518.692 nmol/L; it lies outside the lab's reference range and the other within"
+    )
+    // The same the other way round, and with the range in its own unit.
+    let reversed = normalize([
+      draw(
+        18.8, .nanomolePerLiter, day: 9,
+        range: ReferenceRange(low: 5, high: 25, unit: .microgramPerDeciliter)),
+      draw(520, .nanomolePerLiter, day: 11, range: range),
+    ])
+    #expect(screened(reversed) == [["suspected-unit-mixup"], []])
+  }
+
+  @Test("a pair no range decides: both are suspected and left out")
+  func pairWithoutRanges() throws {
+    let result = normalize([
+      draw(520, .nanomolePerLiter, day: 9), draw(18.8, .nanomolePerLiter, day: 11, minute: 20),
+    ])
+    #expect(screened(result) == [["suspected-unit-mixup"], ["suspected-unit-mixup"]])
+    let text = try #require(message(result[0], "suspected-unit-mixup"))
+    #expect(
+      text.hasPrefix(
+        "520 nmol/L is 27.7x off (>= 10) the 18.8 nmol/L this subject had at 2026-03-11T08:20:00"))
+    #expect(
+      text.contains("it would be 18.847 nmol/L; the lab's reference ranges do not tell which"))
+    let excluded = AnalyzerSettings().excludeFlags
+    #expect(result.allSatisfy { $0.flags.contains { excluded.contains($0.code) } })
+  }
+
+  @Test(
+    "no pair: another time of day, more than the days apart, a factor that is no unit's, units that do not differ",
+    arguments: [
+      (draw(18.8, .nanomolePerLiter, day: 11, hour: 16), ScreenSettings()),
+      (draw(18.8, .nanomolePerLiter, day: 17), ScreenSettings()),
+      (
+        draw(18.8, .nanomolePerLiter, day: 11),
+        {
+          var s = ScreenSettings(); s.unitMixupDays = 1; return s
+        }()
+      ),
+      (draw(60, .nanomolePerLiter, day: 11), ScreenSettings()),
+    ])
+  func noPair(second: Sample, settings: ScreenSettings) {
+    let result = normalize([draw(520, .nanomolePerLiter, day: 9), second], settings)
+    #expect(screened(result) == [[], []], "\(result.map(\.flags))")
+  }
+
+  @Test("TSH 4 and 40 mIU/L are a real change, not a unit: TSH has one unit")
+  func tshPairNotAMixup() {
+    let result = normalize([
+      draw(4, .milliIUPerLiter, of: .tsh, day: 9), draw(40, .milliIUPerLiter, of: .tsh, day: 11),
+    ])
+    #expect(screened(result) == [[], []])
+  }
+
   @Test("thresholds come from the pipeline file; mistakes are reported with their line")
   func settings() throws {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -140,6 +289,9 @@ struct SampleScreensTests {
             car_tolerance_minutes: 3
             limits:
               cortisol/saliva: {detection: 1.0, plausible: [0.5, 60]}
+            impossible_above:
+              cortisol/serum: 5000
+            unit_mixup_days: 3
       outputs:
         directory: out
       """
@@ -152,9 +304,20 @@ struct SampleScreensTests {
       screens.limits == [
         "cortisol/saliva": ScreenSettings.Limits(detection: 1.0, plausible: 0.5...60)
       ])
-    let broken = yaml.replacingOccurrences(of: "[2, 5, 10]", with: "[5, 2]")
-    #expect(throws: ConfigIssues.self) {
-      try PipelineLoader.parse(broken, file: directory.appendingPathComponent("p.yml").path)
+    // One bound changed; the others keep their published defaults.
+    #expect(screens.impossibleAbove["cortisol/serum"] == 5000)
+    #expect(screens.impossibleAbove["cortisol/plasma"] == 9000)
+    #expect(screens.impossibleAbove.count == ScreenSettings().impossibleAbove.count)
+    #expect(screens.unitMixupDays == 3)
+    for broken in [
+      yaml.replacingOccurrences(of: "[2, 5, 10]", with: "[5, 2]"),
+      yaml.replacingOccurrences(of: "cortisol/serum: 5000", with: "cortisol/hair: 5000"),
+      yaml.replacingOccurrences(of: "cortisol/serum: 5000", with: "cortisol/serum: -1"),
+      yaml.replacingOccurrences(of: "unit_mixup_days: 3", with: "unit_mixup_days: -3"),
+    ] {
+      #expect(throws: ConfigIssues.self) {
+        try PipelineLoader.parse(broken, file: directory.appendingPathComponent("p.yml").path)
+      }
     }
   }
 }

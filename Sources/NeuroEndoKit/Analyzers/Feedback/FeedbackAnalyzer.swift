@@ -16,8 +16,13 @@ public struct FeedbackAnalyzer: Sendable {
   private static let lateNightPhrases = Phrases([
     "late-night", "late night", "midnight", "spätabends",
   ])
-  /// Samples with one of these normalizer flags are left out (conflicts, implausible values).
-  public var excludeFlags: Set<String>
+  /// Samples with one of these normalizer flags are left out (conflicts, impossible values,
+  /// suspected unit mix-ups). A research data-cleaning range (`outside-cleaning-range`)
+  /// never hides a clinical result: a late-night salivary cortisol of 100 nmol/L is a
+  /// positive screen, not noise.
+  public var excludeFlags: Set<String> {
+    didSet { excludeFlags.remove("outside-cleaning-range") }
+  }
 
   /// Creates the analyzer.
   public init(
@@ -25,7 +30,7 @@ public struct FeedbackAnalyzer: Sendable {
     excludeFlags: Set<String> = AnalyzerSettings().excludeFlags
   ) {
     self.settings = settings
-    self.excludeFlags = excludeFlags
+    self.excludeFlags = excludeFlags.subtracting(["outside-cleaning-range"])
     dexamethasonePhrases = Phrases(settings.dexamethasoneMarkers)
   }
 
