@@ -1,3 +1,5 @@
+import Foundation
+
 /// One lab result in the one shape every reader produces and every later stage consumes.
 public struct Sample: Sendable, Hashable, Codable {
   /// The fields, behind one reference (copied on write): a sample is copied often (grouped
@@ -139,6 +141,23 @@ public struct Sample: Sendable, Hashable, Codable {
 }
 
 extension Sample {
+  /// Attributes (lowercased names) whose free text says under what conditions a result was
+  /// taken: the test name, a comment, a FHIR note ("after 1 mg dexamethasone", "60 min
+  /// after Synacthen").
+  public static let noteAttributes: Set<String> = [
+    "test_name", "testname", "note", "notes", "comment", "comments", "remark", "remarks",
+  ]
+
+  /// The text of the sample's note attributes, lowercased and sorted: two results with the
+  /// same conditions have the same text ("" for plain results).
+  public var conditions: String {
+    attributes.compactMap { key, value in
+      let text = value.trimmingCharacters(in: .whitespaces).lowercased()
+      return Self.noteAttributes.contains(key.lowercased()) && !text.isEmpty
+        ? "\(key.lowercased())=\(text)" : nil
+    }.sorted().joined(separator: "; ")
+  }
+
   /// The first character of a subject id that no id may hold, as `U+XXXX`: a C0 control
   /// (NUL, tab, line breaks), DEL, or a bidirectional control (U+061C, U+200E, U+200F,
   /// U+202A-U+202E, U+2066-U+2069). `nil` for a plain id; looks at bytes first, since

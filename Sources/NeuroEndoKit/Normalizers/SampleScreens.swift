@@ -354,6 +354,10 @@ struct SampleScreens {
       var subject: String
       var analyte: Analyte
       var specimen: Specimen
+      /// Results taken under other conditions (a note "after 1 mg dexamethasone", a test
+      /// name "60 min after Synacthen") are meant to differ: a suppressed cortisol of 16
+      /// nmol/L the morning after a 450 is the test working, not a unit.
+      var conditions: String
     }
     var groups: [Group: [Int]] = [:]
     for index in samples.indices where samples[index].value.censoring == .none {
@@ -362,7 +366,9 @@ struct SampleScreens {
         !samples[index].flags.contains(where: { $0.code == "implausible" })
       else { continue }
       groups[
-        Group(subject: sample.subjectID, analyte: sample.analyte, specimen: sample.specimen),
+        Group(
+          subject: sample.subjectID, analyte: sample.analyte, specimen: sample.specimen,
+          conditions: sample.attributes.isEmpty ? "" : sample.conditions),
         default: []
       ].append(index)
     }

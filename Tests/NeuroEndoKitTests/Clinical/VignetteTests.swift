@@ -36,7 +36,7 @@ private let excess = [
 ]
 private let insufficiency = ["primary-adrenal-insufficiency", "secondary-adrenal-insufficiency"]
 
-/// 31 vignettes from the Endocrine Society's Cushing's (Nieman 2008), primary adrenal
+/// 32 vignettes from the Endocrine Society's Cushing's (Nieman 2008), primary adrenal
 /// insufficiency (Bornstein 2016), hypopituitarism (Fleseriu 2016) and testosterone (Bhasin
 /// 2018) guidelines, the ESHRE POI guideline (2016), Travison 2017 and Koulouri 2013.
 let vignettes: [Vignette] = [
@@ -280,6 +280,13 @@ let vignettes: [Vignette] = [
       "2143-6,1200,nmol/L,2026-03-10T08:00:00+01:00,,",
       "2141-0,60,pg/mL,2026-03-10T08:05:00+01:00,,",
     ], expected: ["acth-dependent-hypercortisolism"]),
+  Vignette(
+    id: "V32", story: "450 then 16 nmol/L after 1 mg dexamethasone is the test working, not a unit",
+    source: "Nieman 2008: cortisol < 50 nmol/L (1.8 ug/dL) after 1 mg dexamethasone is normal",
+    rows: [
+      "2143-6,450,nmol/L,2026-03-09T08:00:00+01:00,,",
+      "2143-6,16,nmol/L,2026-03-10T08:00:00+01:00,after 1 mg dexamethasone,",
+    ], expected: ["normal-suppression"], absent: ["failed-suppression"]),
 ]
 
 /// Every vignette, run once as one plain LIS export read with the built-in layout.

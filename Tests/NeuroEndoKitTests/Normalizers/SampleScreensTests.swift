@@ -262,6 +262,25 @@ struct SampleScreensTests {
     #expect(screened(result) == [[], []], "\(result.map(\.flags))")
   }
 
+  @Test(
+    "a result under other conditions (after dexamethasone) is meant to differ: no pair, no median")
+  func otherConditionsNotCompared() {
+    var suppressed = draw(16, .nanomolePerLiter, day: 10)
+    suppressed.attributes = ["Comment": "after 1 mg Dexamethasone"]
+    var plain = draw(15, .nanomolePerLiter, day: 12)
+    plain.attributes = ["comment": " "]
+    let result = normalize([
+      draw(450, .nanomolePerLiter, day: 9), suppressed, draw(470, .nanomolePerLiter, day: 11),
+      draw(440, .nanomolePerLiter, day: 13),
+    ])
+    #expect(screened(result) == [[], [], [], []])
+    // A blank comment is no condition: 15 among 450-470 is still a mix-up.
+    let blank = normalize([
+      draw(450, .nanomolePerLiter, day: 9), plain, draw(470, .nanomolePerLiter, day: 11),
+    ])
+    #expect(screened(blank) == [[], ["suspected-unit-mixup"], []])
+  }
+
   @Test("TSH 4 and 40 mIU/L are a real change, not a unit: TSH has one unit")
   func tshPairNotAMixup() {
     let result = normalize([

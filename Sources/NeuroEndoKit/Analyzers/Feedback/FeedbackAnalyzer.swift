@@ -840,9 +840,7 @@ public struct FeedbackAnalyzer: Sendable {
 
   /// Attributes whose text can mark a result as taken after dexamethasone: the test name,
   /// a comment, a FHIR note. A medication list is context, never a marker.
-  static let markerTextAttributes: Set<String> = [
-    "test_name", "testname", "note", "notes", "comment", "comments", "remark", "remarks",
-  ]
+  static let markerTextAttributes = Sample.noteAttributes
 
   /// Whether a profile column of a marker's name says yes, or the label, test code, test
   /// name, comment or FHIR note names dexamethasone.
