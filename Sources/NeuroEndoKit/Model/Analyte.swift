@@ -19,6 +19,42 @@ public enum Analyte: String, Sendable, Hashable, Codable, CaseIterable, Comparab
   case testosterone
   case estradiol
 
+  /// The analyte as clinicians name it on a report, in its specimen where that matters.
+  public func name(in specimen: Specimen) -> String {
+    switch self {
+    case .cortisol:
+      specimen == .saliva
+        ? "salivary cortisol" : specimen == .urine ? "urinary cortisol" : "cortisol"
+    case .freeCortisol: "free cortisol"
+    case .acth: "ACTH"
+    case .dheas: "DHEA-S"
+    case .tsh: "TSH"
+    case .freeT4: "FT4"
+    case .freeT3: "FT3"
+    case .lh: "LH"
+    case .fsh: "FSH"
+    case .testosterone: "testosterone"
+    case .estradiol: "estradiol"
+    }
+  }
+
+  /// The analyte in words, for a reader who does not know the abbreviation.
+  public var words: String {
+    switch self {
+    case .cortisol: "cortisol"
+    case .freeCortisol: "free cortisol"
+    case .acth: "ACTH (corticotropin)"
+    case .dheas: "DHEA-S (dehydroepiandrosterone sulfate)"
+    case .tsh: "TSH (thyrotropin)"
+    case .freeT4: "free T4 (free thyroxine)"
+    case .freeT3: "free T3 (free triiodothyronine)"
+    case .lh: "LH (luteinising hormone)"
+    case .fsh: "FSH (follicle-stimulating hormone)"
+    case .testosterone: "testosterone"
+    case .estradiol: "estradiol"
+    }
+  }
+
   /// The feedback axis the analyte belongs to.
   public var axis: Axis {
     switch self {

@@ -18,6 +18,20 @@ public enum LabUnit: String, Sendable, Hashable, Codable, CaseIterable {
   /// The UCUM code, e.g. `m[IU]/L`.
   public var ucum: String { rawValue }
 
+  /// The unit as people write it on a report: `mIU/L`, `µg/dL`, `µIU/mL` (UCUM's brackets
+  /// and its `u` for micro are for machines).
+  public var display: String {
+    switch self {
+    case .microgramPerDeciliter: "µg/dL"
+    case .micromolePerLiter: "µmol/L"
+    case .milliIUPerLiter: "mIU/L"
+    case .milliIUPerMilliliter: "mIU/mL"
+    case .microIUPerMilliliter: "µIU/mL"
+    case .iuPerLiter: "IU/L"
+    default: rawValue
+    }
+  }
+
   /// Reads a unit as an export writes it.
   ///
   /// Case, spaces, `µ`/`μ`/`mc` for micro, square brackets and `_` for `/` (as in the

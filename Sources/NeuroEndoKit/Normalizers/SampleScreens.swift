@@ -45,7 +45,7 @@ public struct ScreenSettings: Sendable, Hashable {
   /// ``unitMixupWindow`` of it in time since waking, as cortisol falls tenfold over a day),
   /// and close to that median once read in the other common unit. For analytes whose two
   /// units differ by a factor F under 14 (ACTH 4.5, estradiol 3.7, free T4 12.9) the
-  /// ratio is lowered to 0.7 F and "close" is within sqrt(F) rather than 2; analytes whose
+  /// ratio is lowered to 0.7 F and "close" is within the smaller of 2 and sqrt(F); analytes whose
   /// units differ by less than 2 (free T3, 1.536) or not at all (TSH, LH, FSH) are not
   /// screened.
   public var unitMixupRatio: Double = 10
@@ -114,7 +114,27 @@ struct SampleScreens {
       let unit = sample.value.unit.ucum
       // An impossible value has its own flag already (and no outlier flag on top).
       if sample.flags.contains(where: { $0.code == "implausible" }) { continue }
-      if let plausible = limits.plausible, !plausible.contains(value),
+      // Detection first: a value under the detection limit is censored there, whatever a
+      // cleaning range says of it (one true level, one treatment).
+      let belowDetection =
+        limits.detection.map {
+          value < $0 || sample.value.censoring == .below || sample.value.censoring == .atOrBelow
+        } ?? false
+      if belowDetection, let detection = limits.detection {
+        // As if the lab had written "<limit" (the value as written stays on the sample).
+        var message =
+          "\(sample.value.censoring.rawValue)\(format(value)) \(unit) < \(format(detection)) \(unit) (detection limit for \(key))"
+        if sample.value.censoring == .none,
+          !sample.flags.contains(where: {
+            $0.code == "suspected-unit-mixup" || $0.code == "possible-unit-mixup"
+          })
+        {
+          samples[index].value = Quantity(
+            value: detection, unit: sample.value.unit, censoring: .below)
+          message += "; treated as <\(format(detection)), like a censored value"
+        }
+        samples[index].flags.append(SampleFlag(code: "below-detection", message: message))
+      } else if let plausible = limits.plausible, !plausible.contains(value),
         sample.value.censoring == .none
       {
         samples[index].flags.append(
@@ -123,22 +143,6 @@ struct SampleScreens {
             message:
               "\(format(value)) \(unit) outside the data-cleaning range \(format(plausible.lowerBound))-\(format(plausible.upperBound)) \(unit) for \(key); left out of the rhythm features, still read by the clinical judgement"
           ))
-      } else if let detection = limits.detection,
-        value < detection
-          || (sample.value.censoring == .below || sample.value.censoring == .atOrBelow)
-      {
-        // One true level, one treatment: a value under the detection limit is censored at
-        // it, as if the lab had written "<limit" (the value as written stays on the sample).
-        var message =
-          "\(sample.value.censoring.rawValue)\(format(value)) \(unit) < \(format(detection)) \(unit) (detection limit for \(key))"
-        if sample.value.censoring == .none,
-          !sample.flags.contains(where: { $0.code == "suspected-unit-mixup" })
-        {
-          samples[index].value = Quantity(
-            value: detection, unit: sample.value.unit, censoring: .below)
-          message += "; treated as <\(format(detection)), like a censored value"
-        }
-        samples[index].flags.append(SampleFlag(code: "below-detection", message: message))
       }
       if let above = limits.outlierAbove, value > above,
         limits.plausible.map({ $0.contains(value) }) ?? true
@@ -181,55 +185,45 @@ struct SampleScreens {
     }
   }
 
-  /// "420 ug/dL = 11590 nmol/L is impossible for cortisol in serum (above 6000 nmol/L);
+  /// "420 µg/dL = 11590 nmol/L is impossible for cortisol in serum (above 9000 nmol/L);
   /// read as nmol/L it would be 420 nmol/L".
   static func impossibleMessage(_ sample: NormalizedSample, bound: Double) -> String {
     let analyte = sample.sample.analyte
     let written = sample.sample.quantity
     let canonical = sample.value
-    let unit = canonical.unit.ucum
-    let sign = canonical.censoring == .none ? "" : canonical.censoring.rawValue
-    var text = "\(sign)\(NumberText.short(written.value)) \(written.unit.ucum)"
+    let unit = canonical.unit.display
+    let sign = canonical.censoring.rawValue
+    var text = "\(sign)\(significant(written.value)) \(written.unit.display)"
     if written.unit != canonical.unit {
-      text += " = \(sign)\(NumberText.significant(canonical.value, 4)) \(unit)"
+      text += " = \(sign)\(significant(canonical.value)) \(unit)"
     }
     text +=
-      " is impossible for \(analyte.rawValue) in \(sample.sample.specimen.rawValue) (above \(NumberText.short(bound)) \(unit), Methods: Plausibility bounds)"
+      " is impossible for \(analyte.rawValue) in \(sample.sample.specimen.rawValue) (above \(significant(bound)) \(unit), Methods: Plausibility bounds)"
     if let (other, reading) = fittingReading(written, of: analyte, below: bound) {
       text +=
-        "; read as \(other.ucum) it would be \(NumberText.short(reading)) \(unit), a possible value: check the unit"
+        "; read as \(other.display) it would be \(sign)\(significant(reading)) \(unit), a possible value: check the unit"
     } else {
-      text += "; no unit of \(analyte.rawValue) makes it possible: check the value"
+      text += "; neither \(analyte.rawValue) unit in common use makes it possible: check the value"
     }
     return text + "; left out of features and findings"
   }
 
-  /// The unit, other than the one written, in which the number as written is a possible
-  /// value, and that value in the canonical unit: the canonical unit first, then the
-  /// analyte's common other unit, then the rest nearest first.
+  /// The unit next to the one written in which the number as written is a possible value,
+  /// and that value in the canonical unit: the canonical unit when another was written,
+  /// else the analyte's common other unit.
   static func fittingReading(_ written: Quantity, of analyte: Analyte, below bound: Double)
     -> (LabUnit, Double)?
   {
     let alternative = UnitConverter.units(of: analyte).first {
-      UnitConverter.factor(from: $0, to: analyte) == alternativeFactor[analyte]?.factor
+      $0 != analyte.canonicalUnit
+        && UnitConverter.factor(from: $0, to: analyte) == alternativeFactor[analyte]?.factor
     }
-    let units = UnitConverter.units(of: analyte).sorted { left, right in
-      func rank(_ unit: LabUnit) -> (Int, Double) {
-        if unit == analyte.canonicalUnit { return (0, 0) }
-        if unit == alternative { return (1, 0) }
-        let factor = UnitConverter.factor(from: unit, to: analyte) ?? 1
-        return (2, max(factor, 1 / factor))
-      }
-      return rank(left) < rank(right)
-    }
-    for unit in units where unit != written.unit {
-      guard let factor = UnitConverter.factor(from: unit, to: analyte) else { continue }
+    let writtenFactor = UnitConverter.factor(from: written.unit, to: analyte)
+    for unit in [analyte.canonicalUnit, alternative].compactMap({ $0 }) where unit != written.unit {
+      guard let factor = UnitConverter.factor(from: unit, to: analyte), factor != writtenFactor
+      else { continue }
       let reading = written.value * factor
-      if reading > 0, reading <= bound,
-        reading != written.value * (UnitConverter.factor(from: written.unit, to: analyte) ?? .nan)
-      {
-        return (unit, reading)
-      }
+      if reading > 0, reading <= bound { return (unit, reading) }
     }
     return nil
   }
@@ -368,7 +362,7 @@ struct SampleScreens {
       groups[
         Group(
           subject: sample.subjectID, analyte: sample.analyte, specimen: sample.specimen,
-          conditions: sample.attributes.isEmpty ? "" : sample.conditions),
+          conditions: Self.conditions(sample)),
         default: []
       ].append(index)
     }
@@ -405,76 +399,80 @@ struct SampleScreens {
         guard let median = medians[position],
           let (off, fitting) = misfit(values[position], against: median)
         else { continue }
-        let unit = samples[index].value.unit.ucum
+        let unit = samples[index].value.unit.display
         samples[index].flags.append(
           SampleFlag(
             code: "suspected-unit-mixup",
             message:
-              "\(format(values[position])) \(unit) is \(format((off * 10).rounded() / 10))x off (>= \(format(ratio))) the median \(format(median)) \(unit) of this subject's other values; read with the \(alternative.unit) factor \(format(alternative.factor)) it would be \(format(fitting)) \(unit)"
+              "\(Self.written(samples[index])) is \(format((off * 10).rounded() / 10))x off (>= \(format(ratio))) the median \(Self.significant(median)) \(unit) of this subject's comparable values; read with the \(LabUnit(rawValue: alternative.unit)?.display ?? alternative.unit) factor \(format(alternative.factor)) it would be \(Self.significant(fitting)) \(unit)"
           ))
         flagged.insert(position)
       }
-      // The pair rule, for values the medians could not judge.
+      // The pair rule, for values the medians could not judge. Two values alone cannot
+      // tell a unit from a dexamethasone test, a cure or a new treatment, which look the
+      // same: the flag is a caution on the value, which is still judged. Only for units at
+      // least 10 apart (below, a day's or a cycle's variation is as large), and never on
+      // the same day (a stimulation test) or for a value inside its own lab range.
+      guard spread >= 10 else { continue }
       let clock = indices.map { samples[$0].collected?.local }
       func partners(of position: Int) -> [Int] {
         guard let mine = clock[position] else { return [] }
         return indices.indices.filter { other in
-          guard other != position, let theirs = clock[other] else { return false }
+          guard other != position, !flagged.contains(other), let theirs = clock[other],
+            (theirs.year, theirs.month, theirs.day) != (mine.year, mine.month, mine.day)
+          else { return false }
           let apart = abs(theirs.secondsSinceEpochWallClock - mine.secondsSinceEpochWallClock)
           var minutes = abs(theirs.hourOfDay - mine.hourOfDay) * 60
           minutes = min(minutes, 1440 - minutes)
           return apart <= settings.unitMixupDays * 86_400 && minutes <= settings.unitMixupWindow
         }
       }
-      var judged = Set<Int>()
-      for position in indices.indices where medians[position] == nil && !judged.contains(position) {
+      for position in indices.indices where medians[position] == nil {
+        guard !flagged.contains(position) else { continue }
         let others = partners(of: position)
-        guard !others.isEmpty, others.allSatisfy({ !flagged.contains($0) }) else { continue }
-        let reference =
+        guard !others.isEmpty else { continue }
+        let reference = Self.median(of: others.map { values[$0] })
+        guard let (off, fitting) = misfit(values[position], against: reference),
+          Self.outsideLabRange(samples[indices[position]]) != false
+        else { continue }
+        let unit = samples[indices[position]].value.unit.display
+        let theirs =
           others.count == 1
-          ? values[others[0]] : Self.median(of: others.map { values[$0] })
-        guard let (off, fitting) = misfit(values[position], against: reference) else { continue }
-        let unit = samples[indices[position]].value.unit.ucum
-        var suspects = [position]
-        var verdict = ""
-        if others.count == 1, medians[others[0]] == nil, partners(of: others[0]) == [position] {
-          // A pair on its own: either value may be the one in the wrong unit.
-          let partner = others[0]
-          judged.insert(partner)
-          let outside = (
-            Self.outsideLabRange(samples[indices[position]]),
-            Self.outsideLabRange(samples[indices[partner]])
-          )
-          switch outside {
-          case (true, false):
-            verdict = "; it lies outside the lab's reference range and the other within"
-          case (false, true):
-            suspects = [partner]
-            verdict = "; it lies outside the lab's reference range and the other within"
-          default:
-            suspects = [position, partner]
-            verdict =
-              "; the lab's reference ranges do not tell which of the two is in the wrong unit, so both are left out"
-          }
-        }
-        for suspect in suspects {
-          let other = suspect == position ? others : [position]
-          let theirs = other.count == 1 ? values[other[0]] : reference
-          let when = other.count == 1 ? clock[other[0]].map { " at \($0)" } ?? "" : ""
-          let reading =
-            suspect == position
-            ? fitting
-            : (misfit(values[suspect], against: values[position])?.fitting ?? fitting)
-          samples[indices[suspect]].flags.append(
-            SampleFlag(
-              code: "suspected-unit-mixup",
-              message:
-                "\(format(values[suspect])) \(unit) is \(format((off * 10).rounded() / 10))x off (>= \(format(ratio))) \(other.count == 1 ? "the" : "the median") \(format(theirs)) \(unit) this subject had\(when) (same time of day within \(format(settings.unitMixupDays)) days); read with the \(alternative.unit) factor \(format(alternative.factor)) it would be \(format(reading)) \(unit)\(verdict)"
-            ))
-          flagged.insert(suspect)
-        }
+          ? "the \(Self.significant(values[others[0]])) \(unit) of \(clock[others[0]]!)"
+          : "the median \(Self.significant(reference)) \(unit) of \(others.count) values"
+        samples[indices[position]].flags.append(
+          SampleFlag(
+            code: "possible-unit-mixup",
+            message:
+              "\(Self.written(samples[indices[position]])) and \(theirs) (same time of day within \(format(settings.unitMixupDays)) days) differ \(NumberText.significant(off, 3))-fold, about the \(LabUnit(rawValue: alternative.unit)?.display ?? alternative.unit) factor \(format(alternative.factor)): one may be in the wrong unit (read in the other unit it would be \(Self.significant(fitting)) \(unit)); judged as written, with this caution"
+          ))
       }
     }
+  }
+
+  /// A value as the lab wrote it, with its canonical value when the unit differs:
+  /// `0.58 µg/dL (16 nmol/L)`, `16 nmol/L`.
+  static func written(_ sample: NormalizedSample) -> String {
+    let written = sample.sample.quantity
+    let sign = written.censoring.rawValue
+    var text = "\(sign)\(significant(written.value)) \(written.unit.display)"
+    if written.unit != sample.value.unit {
+      text += " (\(sign)\(significant(sample.value.value)) \(sample.value.unit.display))"
+    }
+    return text
+  }
+
+  /// Four significant digits: `11590`, `420`, `17.34`.
+  static func significant(_ value: Double) -> String { NumberText.significant(value, 4) }
+
+  /// What a result's conditions are, for comparing like with like: its notes (comment,
+  /// test name), and for blood also its label and test code ("post-dex", a local code of a
+  /// suppression test). Salivary labels name a day's protocol slots (S1, +30), not
+  /// conditions.
+  private static func conditions(_ sample: Sample) -> String {
+    let notes = sample.attributes.isEmpty ? "" : sample.conditions
+    guard sample.specimen != .saliva else { return notes }
+    return "\(sample.label?.lowercased() ?? "")|\(sample.testCode ?? "")|\(notes)"
   }
 
   /// The median of values in any order (at least one).

@@ -87,7 +87,7 @@ public struct AuditReport: Sendable, Hashable, Codable {
   /// The flags that question a value.
   static let plausibilityFlags: Set<String> = [
     "implausible", "outside-cleaning-range", "physiological-outlier", "below-detection",
-    "suspected-unit-mixup",
+    "suspected-unit-mixup", "possible-unit-mixup",
     "conflict",
   ]
 

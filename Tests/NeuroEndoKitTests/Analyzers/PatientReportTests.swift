@@ -55,8 +55,9 @@ struct PatientReportTests {
     let day = try #require(a.days.first)
     #expect(day.samples.map(\.minutes) == [2, 17, 32, 47, 330, 690, 960])
     #expect(day.wake == "2026-03-15T06:30:00+01:00")
-    // 0.2 nmol/L is below the cleaning range (0.33): left out, with the flag as the reason.
-    #expect(day.samples[4].excluded?.hasPrefix("flagged outside-cleaning-range") == true)
+    // 0.2 nmol/L is below detection (0.75): censored there, and left out as censored.
+    #expect(day.samples[4].censoring == "<")
+    #expect(day.samples[4].excluded != nil)
     // Pruessner AUCg over 2, 17, 32, 47 min: 15 x (35.7 + 46.3 + 43.9) / 2 = 944.25.
     #expect(day.features.first { $0.name == "car_auc_g" }?.value == 944.25)
     #expect(a.findings.isEmpty)

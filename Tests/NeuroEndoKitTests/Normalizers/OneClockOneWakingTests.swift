@@ -192,6 +192,7 @@ struct OneClockOneWakingTests {
     // 28 / median(6, 6.5) = 28 / 6.25 = 4.5 >= 4.54 / sqrt 2 = 3.21; 28 x 0.2202 = 6.166,
     // within sqrt 4.54 = 2.13 of 6.25. The 6.0 is no mix-up: the median of 6.5 and 28 is 17.25.
     #expect(flag.message.contains("read with the pg/mL factor 0.22 it would be 6.166 pmol/L"))
+    #expect(flag.message.hasPrefix("28 pmol/L is 4.5x off"))
     #expect(!codes(result.samples[0]).contains("suspected-unit-mixup"))
   }
 

@@ -49,7 +49,9 @@ private func normalize(_ samples: [Sample], _ settings: ScreenSettings = ScreenS
 /// The flags of the plausibility screens (not the waking estimates every blood draw has).
 private func screened(_ samples: [NormalizedSample]) -> [[String]] {
   samples.map {
-    $0.flags.map(\.code).filter { $0 == "implausible" || $0 == "suspected-unit-mixup" }
+    $0.flags.map(\.code).filter {
+      $0 == "implausible" || $0 == "suspected-unit-mixup" || $0 == "possible-unit-mixup"
+    }
   }
 }
 
@@ -111,7 +113,7 @@ struct SampleScreensTests {
       ])
     #expect(
       result.samples[2].flags.first { $0.code == "suspected-unit-mixup" }?.message
-        == "0.45 nmol/L is 27.8x off (>= 10) the median 12.5 nmol/L of this subject's other values; read with the ug/dL factor 27.59 it would be 12.416 nmol/L"
+        == "0.45 nmol/L is 27.8x off (>= 10) the median 12.5 nmol/L of this subject's comparable values; read with the µg/dL factor 27.59 it would be 12.42 nmol/L"
     )
   }
 
@@ -168,11 +170,11 @@ struct SampleScreensTests {
     }
   }
 
-  @Test("420 ug/dL of serum cortisol is impossible and says it fits as nmol/L")
+  @Test("420 µg/dL of serum cortisol is impossible and says it fits as nmol/L")
   func impossibleCortisol() throws {
     let result = normalize([
       draw(420, .microgramPerDeciliter, day: 10),
-      // 88 ug/dL after dexamethasone in ectopic ACTH (Mayo Clinic 2018): real.
+      // 88 µg/dL after dexamethasone in ectopic ACTH (Mayo Clinic 2018): real.
       draw(88, .microgramPerDeciliter, day: 11),
       draw(20_000, .nanomolePerLiter, day: 12, censoring: .below),
       draw(20_000, .nanomolePerLiter, day: 13, censoring: .above),
@@ -181,20 +183,25 @@ struct SampleScreensTests {
       result.map { $0.flags.contains { $0.code == "implausible" } } == [true, false, false, true])
     #expect(
       message(result[0], "implausible")
-        == "420 ug/dL = 11590 nmol/L is impossible for cortisol in serum (above 9000 nmol/L, Methods: Plausibility bounds); read as nmol/L it would be 420 nmol/L, a possible value: check the unit; left out of features and findings"
+        == "420 µg/dL = 11590 nmol/L is impossible for cortisol in serum (above 9000 nmol/L, Methods: Plausibility bounds); read as nmol/L it would be 420 nmol/L, a possible value: check the unit; left out of features and findings"
     )
-    // A number written in nmol/L that is too high fits as ng/dL (1 ng/dL = 0.02759 nmol/L).
+    // A number written in nmol/L is too high in µg/dL too; a censored one keeps its sign.
     let high = try #require(
       message(normalize([draw(11_590, .nanomolePerLiter, day: 10)])[0], "implausible"))
     #expect(
-      high.hasSuffix(
-        "read as ng/dL it would be 319.768 nmol/L, a possible value: check the unit; left out of features and findings"
-      ))
+      high.contains("neither cortisol unit in common use makes it possible: check the value"))
+    let censored = try #require(
+      message(
+        normalize([draw(1750, .microgramPerDeciliter, day: 10, censoring: .above)])[0],
+        "implausible"))
+    #expect(censored.hasPrefix(">1750 µg/dL = >48280 nmol/L is impossible"))
+    #expect(censored.contains("read as nmol/L it would be >1750 nmol/L"))
     // No unit of TSH makes 6000 possible; 5000 is the bound itself, possible.
     let tsh = try #require(
       message(normalize([draw(6_000, .milliIUPerLiter, of: .tsh, day: 10)])[0], "implausible"))
     #expect(screened(normalize([draw(5_000, .milliIUPerLiter, of: .tsh, day: 10)])) == [[]])
-    #expect(tsh.contains("no unit of tsh makes it possible: check the value"))
+    #expect(tsh.hasPrefix("6000 mIU/L is impossible for tsh in serum (above 5000 mIU/L"))
+    #expect(tsh.contains("neither tsh unit in common use makes it possible: check the value"))
   }
 
   @Test("an impossible value feeds no median: the others are not called mix-ups")
@@ -206,60 +213,69 @@ struct SampleScreensTests {
     #expect(screened(result) == [[], [], ["implausible"]])
   }
 
-  @Test("two morning values a unit factor apart: the lab's range names the odd one")
+  @Test("two morning values a unit factor apart: a caution on the one outside its lab range")
   func pairWithRanges() throws {
     let range = ReferenceRange(low: 140, high: 690)
     let result = normalize([
       draw(520, .nanomolePerLiter, day: 9, range: range),
       draw(18.8, .nanomolePerLiter, day: 11, minute: 20, range: range),
     ])
-    #expect(screened(result) == [[], ["suspected-unit-mixup"]])
+    #expect(screened(result) == [[], ["possible-unit-mixup"]])
     #expect(
-      message(result[1], "suspected-unit-mixup")
-        == "18.8 nmol/L is 27.7x off (>= 10) the 520 nmol/L this subject had at 2026-03-09T08:00:00 (same time of day within 7 days); read with the ug/dL factor 27.59 it would be 518.692 nmol/L; it lies outside the lab's reference range and the other within"
+      message(result[1], "possible-unit-mixup")
+        == "18.8 nmol/L and the 520 nmol/L of 2026-03-09T08:00:00 (same time of day within 7 days) differ 27.7-fold, about the µg/dL factor 27.59: one may be in the wrong unit (read in the other unit it would be 518.7 nmol/L); judged as written, with this caution"
     )
-    // The same the other way round, and with the range in its own unit.
-    let reversed = normalize([
+    // Both inside their own ranges (one range in its own unit): no caution at all.
+    let inside = normalize([
+      draw(10, .nanomolePerLiter, day: 9, range: ReferenceRange(low: 5, high: 700)),
       draw(
-        18.8, .nanomolePerLiter, day: 9,
-        range: ReferenceRange(low: 5, high: 25, unit: .microgramPerDeciliter)),
-      draw(520, .nanomolePerLiter, day: 11, range: range),
+        0.36, .microgramPerDeciliter, day: 11,
+        range: ReferenceRange(low: 0.2, high: 25, unit: .microgramPerDeciliter)),
     ])
-    #expect(screened(reversed) == [["suspected-unit-mixup"], []])
+    #expect(screened(inside) == [[], []])
   }
 
-  @Test("a pair no range decides: both are suspected and left out")
+  @Test("a pair no range decides: both carry the caution, neither is left out")
   func pairWithoutRanges() throws {
     let result = normalize([
       draw(520, .nanomolePerLiter, day: 9), draw(18.8, .nanomolePerLiter, day: 11, minute: 20),
     ])
-    #expect(screened(result) == [["suspected-unit-mixup"], ["suspected-unit-mixup"]])
-    let text = try #require(message(result[0], "suspected-unit-mixup"))
-    #expect(
-      text.hasPrefix(
-        "520 nmol/L is 27.7x off (>= 10) the 18.8 nmol/L this subject had at 2026-03-11T08:20:00"))
-    #expect(
-      text.contains("it would be 18.847 nmol/L; the lab's reference ranges do not tell which"))
+    #expect(screened(result) == [["possible-unit-mixup"], ["possible-unit-mixup"]])
+    let text = try #require(message(result[0], "possible-unit-mixup"))
+    #expect(text.hasPrefix("520 nmol/L and the 18.8 nmol/L of 2026-03-11T08:20:00"))
+    #expect(text.contains("it would be 18.85 nmol/L"))
     let excluded = AnalyzerSettings().excludeFlags
-    #expect(result.allSatisfy { $0.flags.contains { excluded.contains($0.code) } })
+    #expect(result.allSatisfy { !$0.flags.contains { excluded.contains($0.code) } })
   }
 
   @Test(
-    "no pair: another time of day, more than the days apart, a factor that is no unit's, units that do not differ",
+    "no pair: another time of day, more than the days apart, the same day, no unit's factor",
     arguments: [
       (draw(18.8, .nanomolePerLiter, day: 11, hour: 16), ScreenSettings()),
       (draw(18.8, .nanomolePerLiter, day: 17), ScreenSettings()),
       (
         draw(18.8, .nanomolePerLiter, day: 11),
         {
-          var s = ScreenSettings(); s.unitMixupDays = 1; return s
+          var s = ScreenSettings()
+          s.unitMixupDays = 1
+          return s
         }()
       ),
+      (draw(18.8, .nanomolePerLiter, day: 9, hour: 9), ScreenSettings()),
       (draw(60, .nanomolePerLiter, day: 11), ScreenSettings()),
     ])
   func noPair(second: Sample, settings: ScreenSettings) {
     let result = normalize([draw(520, .nanomolePerLiter, day: 9), second], settings)
     #expect(screened(result) == [[], []], "\(result.map(\.flags))")
+  }
+
+  @Test("ACTH (units 4.5 apart) changes that much from day to day: no pair rule under 10")
+  func noPairUnderTen() {
+    let acth = normalize([
+      draw(2.0, .picomolePerLiter, of: .acth, day: 9),
+      draw(9.0, .picomolePerLiter, of: .acth, day: 10),
+    ])
+    #expect(screened(acth) == [[], []])
   }
 
   @Test(

@@ -103,6 +103,15 @@ public struct FeedbackAnalyzer: Sendable {
             context: context.lines(for: axis, at: time)))
         return
       }
+      // A value that may be in the wrong unit is judged, but what rests on it is said with
+      // the caution and never marked: a check of the unit comes first.
+      var severity = severity
+      var message = message
+      let cautions = values.compactMap(\.caution)
+      if !cautions.isEmpty {
+        if severity == .marked { severity = .notable }
+        message += "; caution: " + cautions.joined(separator: "; ")
+      }
       findings.append(
         Finding(
           subjectID: subject, axis: axis, analyzer: analyzer, pattern: pattern,

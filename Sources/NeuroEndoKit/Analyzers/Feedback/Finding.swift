@@ -121,4 +121,7 @@ public struct JudgedResult: Sendable, Hashable, Codable {
   public var reason: String?
   /// Where the result was read.
   public var source: String
+  /// A caution the normalizer put on the value (a possible unit mix-up): the value is
+  /// judged, and a finding resting on it says so and is never marked.
+  public var caution: String?
 }

@@ -15,6 +15,7 @@ struct ResultJudge {
       censoring: sample.value.censoring, valueText: Self.reported(sample),
       unit: sample.value.unit.ucum, time: sample.collected, range: nil, rangeSource: nil,
       status: .unknown, reason: nil, source: sample.sample.provenance.description)
+    result.caution = sample.flags.first { $0.code == "possible-unit-mixup" }?.message
     if let lab = sample.sample.referenceRange,
       let factor = UnitConverter.factor(from: lab.unit ?? sample.sample.quantity.unit, to: analyte)
     {
@@ -104,26 +105,10 @@ struct ResultJudge {
 
 extension JudgedResult {
   /// The analyte as clinicians write it.
-  var name: String {
-    switch analyte {
-    case .cortisol: specimen == .saliva ? "salivary cortisol" : "cortisol"
-    case .freeCortisol: "free cortisol"
-    case .acth: "ACTH"
-    case .dheas: "DHEA-S"
-    case .tsh: "TSH"
-    case .freeT4: "FT4"
-    case .freeT3: "FT3"
-    case .lh: "LH"
-    case .fsh: "FSH"
-    case .testosterone: "testosterone"
-    case .estradiol: "estradiol"
-    }
-  }
+  var name: String { analyte.name(in: specimen) }
 
   /// The unit as clinicians write it (`mIU/L` for UCUM `m[IU]/L`).
-  var displayUnit: String {
-    unit == "m[IU]/L" ? "mIU/L" : unit == "[IU]/L" ? "IU/L" : unit
-  }
+  var displayUnit: String { LabUnit(rawValue: unit)?.display ?? unit }
 
   /// `TSH 9.1 mIU/L > 4.2`, `FT4 16.9 pmol/L within 11.6-21.9`, `LH 5 IU/L (no range)`,
   /// `cortisol 160 nmol/L (not judged: range applies 07:00-10:00; collected at 14:30)`.
