@@ -566,7 +566,8 @@ public struct PipelineRunner: Sendable {
       ? PatientReport.build(
         samples: normalization.samples, features: features, feedback: feedback,
         settings: pipeline.analyzers, run: summary.run, firstReported: firstReported,
-        band: givenBand ?? (shard == nil ? PatientReport.CohortBand.band(bandValues) : []))
+        band: givenBand ?? (shard == nil ? PatientReport.CohortBand.band(bandValues) : []),
+        reportDate: summary.started)
       : []
     writeReports(
       reports, findings: Dictionary(grouping: feedback.findings, by: \.subjectID),

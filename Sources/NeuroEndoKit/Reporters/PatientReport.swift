@@ -1,15 +1,18 @@
 import Foundation
 
 /// Everything a per-patient report shows, built once and rendered as JSON, Markdown and
-/// HTML: the subject's cortisol days (samples, features, what was left out and why), the
-/// flattened-slope verdict with its rule, the feedback findings per axis with values, ranges
-/// and their sources, and what could not be judged. It holds this subject's data only.
+/// HTML, in the order a lab report reads: a header (subject, sex, age, sources, report date,
+/// period), a summary line per axis and for the cortisol rhythm, the results per collection
+/// (newest first) with reported and SI values, ranges and H/L/N flags, the cumulative view
+/// of every analyte with two or more results, the cortisol days with their features, the
+/// findings with the dates of the results they rest on, and at the end how each finding was
+/// decided. It holds this subject's data only.
 ///
 /// The JSON form follows `patient-report.schema.json` (shipped beside this file), version
 /// ``schemaVersion``.
 public struct PatientReport: Sendable, Hashable, Codable {
   /// The version of the JSON schema this report follows.
-  public static let schemaVersion = "1.0"
+  public static let schemaVersion = "2.0"
 
   /// Always `neuroendo-patient-report`.
   public var schema = "neuroendo-patient-report"
@@ -18,11 +21,26 @@ public struct PatientReport: Sendable, Hashable, Codable {
   /// The NeuroEndo version and the run that wrote the report.
   public var generator: String
   public var run: String
+  /// When the run started, ISO 8601 UTC (`SOURCE_DATE_EPOCH` when set).
+  public var reportDate = ""
   /// The subject.
   public var subjectID: String
+  /// Sex and age (years, at the latest result) as the exports gave them.
+  public var sex: String?
+  public var age: Int?
+  /// The files the results came from (names, no folders).
+  public var sources: [String] = []
+  /// The first and last collection dates (`2026-03-18`).
+  public var period: Period?
   /// Sex, age and medication the exports gave, as findings show them.
   public var context: [String]
-  /// The cortisol days, in order.
+  /// One plain-language line per axis with results, and for the cortisol rhythm.
+  public var summary: [SummaryLine] = []
+  /// The results per collection, newest first (the cortisol days' samples are in `days`).
+  public var collections: [Collection] = []
+  /// Every analyte with two or more results, in time order.
+  public var cumulative: [Series] = []
+  /// The cortisol days (two samples or more), in order.
   public var days: [Day]
   /// The flattened-slope verdict over the subject's days, when there were days.
   public var flattened: Verdict?
@@ -37,6 +55,62 @@ public struct PatientReport: Sendable, Hashable, Codable {
   /// subjects, so that at least that many others stand behind it and no other patient's
   /// values can be read from it.
   public var cohortBand: [CohortBand]
+
+  /// The dates a report covers.
+  public struct Period: Sendable, Hashable, Codable {
+    public var first: String
+    public var last: String
+  }
+
+  /// A line of the summary box: `HPT`, `notable`, `pattern consistent with ... (2026-03-18)`.
+  public struct SummaryLine: Sendable, Hashable, Codable {
+    public var topic: String
+    public var severity: String
+    public var text: String
+  }
+
+  /// The results of one collection (one draw time and specimen).
+  public struct Collection: Sendable, Hashable, Codable {
+    /// `2026-03-18 08:10`, or `time not given`.
+    public var time: String
+    public var specimen: String
+    public var results: [Result]
+  }
+
+  /// One result as a lab report lists it.
+  public struct Result: Sendable, Hashable, Codable {
+    /// The analyte in words (`TSH (thyrotropin)`).
+    public var analyte: String
+    /// As the lab reported it (`0.36 µg/dL`) and in SI units (`9.93 nmol/L`).
+    public var reported: String
+    public var si: String
+    /// The range at the lab's precision, in the lab's unit (`6.2-19.4 µg/dL`), or the
+    /// default range applied (`0.3-4.2 mIU/L (default)`); empty when none applied.
+    public var range: String
+    /// `H`, `L`, `N`, or empty when the value could not be placed.
+    public var flag: String
+    /// What else a reader must know: a note of the lab, a caution or a flag in words.
+    public var note: String?
+  }
+
+  /// One analyte's results over time.
+  public struct Series: Sendable, Hashable, Codable {
+    /// The analyte in words and the SI unit.
+    public var analyte: String
+    public var unit: String
+    public var points: [SeriesPoint]
+    /// The range drawn behind the trend, in the SI unit, when the results share one.
+    public var low: Double?
+    public var high: Double?
+  }
+
+  /// One result of a series.
+  public struct SeriesPoint: Sendable, Hashable, Codable {
+    public var time: String
+    public var value: Double
+    public var text: String
+    public var flag: String
+  }
 
   /// The cohort's middle half of cortisol values in one bin of time since waking.
   public struct CohortBand: Sendable, Hashable, Codable {
@@ -78,13 +152,21 @@ public struct PatientReport: Sendable, Hashable, Codable {
     public var flags: [String]
     /// Why no feature used it, when none did.
     public var excluded: String?
+    /// Whether the value is a measurement the curve passes through (uncensored, no flag
+    /// that leaves it out); a sample one feature did not use still is.
+    public var valid = true
   }
 
-  /// A feature value with its unit.
+  /// A feature with its human name and unit; `value` is nil where the analyzer could not
+  /// estimate it, and `note` says why.
   public struct Feature: Sendable, Hashable, Codable {
+    /// The column name in the features table (`car_auc_g`).
     public var name: String
-    public var value: Double
+    /// The name a reader knows (`CAR area under the curve from ground (AUCg)`).
+    public var label: String = ""
+    public var value: Double?
     public var unit: String
+    public var note: String?
   }
 
   /// The flattened-slope verdict.
@@ -105,6 +187,8 @@ public struct PatientReport: Sendable, Hashable, Codable {
     public var message: String
     public var rule: String
     public var time: String?
+    /// The collection times of the results it rests on (`2026-03-18 08:10`).
+    public var dates: [String] = []
     public var history: String?
     public var historyNote: String?
     /// With incremental runs: the run that first reported this finding.
@@ -151,33 +235,53 @@ extension PatientReport {
   public static func build(
     samples: [NormalizedSample], features: CortisolRhythmFeatures, feedback: FeedbackResult,
     settings: AnalyzerSettings, run: String, firstReported: [String: String] = [:],
-    band: [CohortBand]? = nil
+    band: [CohortBand]? = nil, reportDate: Date? = nil
   ) -> [PatientReport] {
-    var cortisolByDay: [String: [Int: [NormalizedSample]]] = [:]
-    var flags: [String: [String: Int]] = [:]
-    for sample in samples {
-      let subject = sample.sample.subjectID
-      for flag in sample.flags { flags[subject, default: [:]][flag.code, default: 0] += 1 }
-      guard sample.sample.analyte == .cortisol,
-        settings.specimens.contains(sample.sample.specimen), let position = sample.circadian
-      else { continue }
-      cortisolByDay[subject, default: [:]][position.day, default: []].append(sample)
-    }
-    let days = Dictionary(grouping: features.days, by: \.subjectID)
+    var bySubject: [String: [NormalizedSample]] = [:]
+    for sample in samples { bySubject[sample.sample.subjectID, default: []].append(sample) }
+    // Days of two samples or more are drawn; a single sample is a result like any other.
+    let days = Dictionary(grouping: features.days.filter { $0.samples >= 2 }, by: \.subjectID)
     let verdicts = Dictionary(features.subjects.map { ($0.subjectID, $0) }) { first, _ in first }
     let findings = Dictionary(grouping: feedback.findings, by: \.subjectID)
     let notJudged = Dictionary(grouping: feedback.notJudged, by: \.subjectID)
     let subjects = Set(days.keys).union(findings.keys).union(notJudged.keys).sorted()
     // The cohort's band, once for all (or as given: the whole cohort's, for a shard).
     let band = band ?? CohortBand.band(CohortBand.values(samples, settings: settings))
+    let date = reportDate.map(FHIRReportWriter.iso) ?? ""
     return subjects.map { subject in
       let subjectFindings = findings[subject] ?? []
-      return PatientReport(
-        generator: "NeuroEndo \(NeuroEndoVersion.current)", run: run, subjectID: subject,
+      let subjectDays = days[subject] ?? []
+      let own = bySubject[subject] ?? []
+      var cortisolByDay: [Int: [NormalizedSample]] = [:]
+      for sample in own {
+        guard sample.sample.analyte == .cortisol,
+          settings.specimens.contains(sample.sample.specimen), let position = sample.circadian
+        else { continue }
+        cortisolByDay[position.day, default: []].append(sample)
+      }
+      let drawnDays = Set(subjectDays.map(\.day))
+      let results = own.filter { sample in
+        guard sample.sample.analyte == .cortisol,
+          settings.specimens.contains(sample.sample.specimen), let day = sample.circadian?.day
+        else { return true }
+        return !drawnDays.contains(day)
+      }
+      let context = SubjectContext(own, settings: settings.feedback)
+      let judge = ResultJudge(settings: settings.feedback)
+      let judged = results.map {
+        ($0, judge.judge($0, sex: context.sex, age: context.age(at: $0.collected)))
+      }
+      let latest = own.compactMap(\.collected).max { $0.local < $1.local }
+      var report = PatientReport(
+        generator: "NeuroEndo \(NeuroEndoVersion.current)", run: run, reportDate: date,
+        subjectID: subject, sex: context.sex?.rawValue,
+        age: context.age(at: latest).map { Int($0.rounded(.down)) },
+        sources: Set(own.map { Self.baseName($0.sample.provenance.file) }).sorted(),
+        period: Self.period(own),
         context: (subjectFindings.first ?? notJudged[subject]?.first)?.context ?? [],
-        days: (days[subject] ?? []).map { day in
-          Self.day(day, samples: cortisolByDay[subject]?[day.day] ?? [])
-        },
+        collections: Self.collections(judged),
+        cumulative: Self.cumulative(judged),
+        days: subjectDays.map { day in Self.day(day, samples: cortisolByDay[day.day] ?? [], settings: settings) },
         flattened: verdicts[subject].map {
           Verdict(
             outcome: $0.outcome.rawValue, rule: $0.rule, validDays: $0.validDays,
@@ -194,14 +298,202 @@ extension PatientReport {
             message: $0.message)
         },
         // Waking and CAR flags say nothing of a patient without cortisol days.
-        flags: (flags[subject] ?? [:]).filter {
-          days[subject] != nil || !Self.dayFlags.contains($0.key)
+        flags: own.reduce(into: [String: Int]()) { counts, sample in
+          for flag in sample.flags where !subjectDays.isEmpty || !Self.dayFlags.contains(flag.code) {
+            counts[flag.code, default: 0] += 1
+          }
         },
-        cohortBand: days[subject] == nil ? [] : band)
+        cohortBand: subjectDays.isEmpty ? [] : band)
+      report.summary = Self.summary(report)
+      return report
     }
   }
 
-  private static func day(_ day: SubjectDayFeatures, samples: [NormalizedSample]) -> Day {
+  /// The last part of a path: a report names files, never folders of the machine.
+  static func baseName(_ path: String) -> String {
+    path.split(separator: "/").last.map(String.init) ?? path
+  }
+
+  /// `2026-03-18 08:10`.
+  static func minute(_ time: LocalDateTime) -> String {
+    String(time.description.prefix(16)).replacingOccurrences(of: "T", with: " ")
+  }
+
+  private static func period(_ samples: [NormalizedSample]) -> Period? {
+    let times = samples.compactMap { $0.collected?.local }
+    guard let first = times.min(), let last = times.max() else { return nil }
+    return Period(
+      first: String(first.description.prefix(10)), last: String(last.description.prefix(10)))
+  }
+
+  /// The results per collection time and specimen, newest first; untimed results last.
+  private static func collections(_ judged: [(NormalizedSample, JudgedResult)]) -> [Collection] {
+    struct Key: Hashable {
+      var time: String
+      var specimen: Specimen
+    }
+    var groups: [Key: [(NormalizedSample, JudgedResult)]] = [:]
+    var order: [Key: Double] = [:]
+    for item in judged {
+      let local = item.0.collected?.local
+      let key = Key(time: local.map(minute) ?? "time not given", specimen: item.0.sample.specimen)
+      groups[key, default: []].append(item)
+      order[key] = local?.secondsSinceEpochWallClock ?? -.infinity
+    }
+    return groups.keys.sorted {
+      (order[$0]!, $0.specimen.rawValue) > (order[$1]!, $1.specimen.rawValue)
+    }.map { key in
+      Collection(
+        time: key.time, specimen: key.specimen.rawValue,
+        results: groups[key]!.sorted { $0.0.sample.analyte < $1.0.sample.analyte }.map(result))
+    }
+  }
+
+  /// One row of a collection.
+  static func result(_ item: (NormalizedSample, JudgedResult)) -> Result {
+    let (sample, judged) = item
+    let written = sample.sample.quantity
+    let sign = written.censoring.rawValue
+    let unit = written.unit.display
+    var range = ""
+    if let lab = sample.sample.referenceRange {
+      range = Self.rangeText(lab.low, lab.high, unit: (lab.unit ?? written.unit).display)
+    } else if let applied = judged.range {
+      range = Self.rangeText(applied.low, applied.high, unit: judged.displayUnit) + " (default)"
+    }
+    let flag: String =
+      switch judged.status {
+      case .high: "H"
+      case .low: "L"
+      case .normal: "N"
+      case .indeterminate, .unknown: ""
+      }
+    var notes: [String] = []
+    for (key, value) in sample.sample.attributes.sorted(by: { $0.key < $1.key })
+    where Sample.noteAttributes.contains(key.lowercased()) && key.lowercased() != "test_name"
+      && key.lowercased() != "testname"
+    {
+      let text = value.trimmingCharacters(in: .whitespaces)
+      if !text.isEmpty { notes.append(text) }
+    }
+    for flag in sample.flags {
+      if let words = Self.flagWords[flag.code] { notes.append(words) }
+    }
+    if judged.status == .unknown || judged.status == .indeterminate, let reason = judged.reason {
+      notes.append("not placed: \(reason)")
+    }
+    return Result(
+      analyte: sample.sample.analyte.words
+        + (sample.sample.specimen == .saliva ? ", saliva" : sample.sample.specimen == .urine ? ", urine" : ""),
+      reported: "\(sign)\(NumberText.plain(written.value)) \(unit)",
+      si: "\(sign)\(judged.valueText) \(judged.displayUnit)", range: range, flag: flag,
+      note: notes.isEmpty ? nil : notes.joined(separator: "; "))
+  }
+
+  /// What a flag means to a reader of the results table.
+  static let flagWords: [String: String] = [
+    "implausible": "impossible value: not judged, check the unit",
+    "suspected-unit-mixup": "suspected unit mix-up: not judged",
+    "possible-unit-mixup": "possible unit mix-up: check the unit",
+    "conflict": "conflicting results for the same draw",
+    "below-detection": "below the detection limit",
+  ]
+
+  /// `6.2-19.4 µg/dL`, `>= 2 IU/L`, `<= 2.8 nmol/L`.
+  static func rangeText(_ low: Double?, _ high: Double?, unit: String) -> String {
+    switch (low, high) {
+    case (let low?, let high?): "\(NumberText.plain(low))-\(NumberText.plain(high)) \(unit)"
+    case (let low?, nil): ">= \(NumberText.plain(low)) \(unit)"
+    case (nil, let high?): "<= \(NumberText.plain(high)) \(unit)"
+    case (nil, nil): ""
+    }
+  }
+
+  /// Every analyte with two or more timed results, oldest first, in SI units.
+  private static func cumulative(_ judged: [(NormalizedSample, JudgedResult)]) -> [Series] {
+    struct Key: Hashable, Comparable {
+      var analyte: Analyte
+      var specimen: Specimen
+      static func < (a: Key, b: Key) -> Bool { (a.analyte, a.specimen) < (b.analyte, b.specimen) }
+    }
+    let groups = Dictionary(grouping: judged.filter { $0.0.collected != nil }) {
+      Key(analyte: $0.0.sample.analyte, specimen: $0.0.sample.specimen)
+    }
+    return groups.keys.sorted().compactMap { key in
+      let items = groups[key]!.sorted { $0.0.collected!.local < $1.0.collected!.local }
+      guard items.count >= 2 else { return nil }
+      let ranges = Set(items.compactMap(\.1.range))
+      let shared = ranges.count == 1 ? ranges.first : nil
+      return Series(
+        analyte: items[0].1.name, unit: items[0].1.displayUnit,
+        points: items.map { sample, judged in
+          let row = result((sample, judged))
+          return SeriesPoint(
+            time: minute(sample.collected!.local), value: sample.value.value, text: row.si,
+            flag: row.flag)
+        }, low: shared?.low, high: shared?.high)
+    }
+  }
+
+  /// The summary: the latest finding of each axis in a line, what could not be judged where
+  /// nothing was found, and the cortisol rhythm.
+  static func summary(_ report: PatientReport) -> [SummaryLine] {
+    var lines: [SummaryLine] = []
+    for axis in ["HPA", "HPT", "HPG"] {
+      let found = report.findings.filter { $0.axis == axis }
+      if let latest = found.last {
+        var text = Self.headline(latest.message)
+        if let date = latest.dates.last { text += " (\(date))" }
+        if found.count > 1 {
+          text += "; \(found.count - 1) earlier finding\(found.count == 2 ? "" : "s") below"
+        }
+        lines.append(SummaryLine(topic: axis, severity: latest.severity, text: text))
+      } else if let first = report.notJudged.first(where: { $0.axis == axis }) {
+        lines.append(
+          SummaryLine(topic: axis, severity: "not judged", text: "not judged: \(first.reason)"))
+      }
+    }
+    if !report.days.isEmpty {
+      var text =
+        "\(report.days.count) day\(report.days.count == 1 ? "" : "s") of cortisol samples"
+      if let verdict = report.flattened {
+        text +=
+          "; diurnal slope flattened: "
+          + (verdict.outcome == "insufficient-data" ? "too few valid days to tell" : verdict.outcome)
+      }
+      lines.append(SummaryLine(topic: "Cortisol rhythm", severity: "info", text: text))
+    }
+    return lines
+  }
+
+  /// A finding's message up to its values: `pattern consistent with primary
+  /// hypothyroidism`.
+  static func headline(_ message: String) -> String {
+    guard let colon = message.range(of: ": ") else { return message }
+    return String(message[..<colon.lowerBound])
+  }
+
+  /// The features of a day with their names, units and, where the analyzer could not
+  /// estimate one, why.
+  static let featureNames: [(key: String, label: String, unit: String)] = [
+    ("car_auc_g", "CAR area under the curve from ground (AUCg)", "nmol/L × min"),
+    ("car_auc_i", "CAR area under the curve above the waking value (AUCi)", "nmol/L × min"),
+    ("car_increase", "CAR increase (peak minus waking value)", "nmol/L"),
+    ("car_increase_percent", "CAR increase in % of the waking value", "%"),
+    ("car_r30", "rise at +30 min (R30)", "nmol/L"),
+    ("car_time_to_peak", "time to the CAR peak", "min"),
+    ("slope_wake_bed", "diurnal slope, waking to bedtime", "nmol/L per h"),
+    ("slope_peak_bed", "diurnal slope, CAR peak to bedtime", "nmol/L per h"),
+    ("slope_log", "diurnal slope of ln cortisol (regression)", "ln(nmol/L) per h"),
+    ("slope_log_se", "its standard error", "ln(nmol/L) per h"),
+    ("cosinor_mesor", "cosinor MESOR (rhythm-adjusted mean)", "nmol/L"),
+    ("cosinor_amplitude", "cosinor amplitude", "nmol/L"),
+    ("cosinor_acrophase_h", "cosinor acrophase (clock time of the peak)", "clock h"),
+    ("cosinor_acrophase_since_waking_h", "cosinor acrophase after waking", "h since waking"),
+    ("cosinor_p", "cosinor p (zero-amplitude test)", ""),
+  ]
+
+  private static func day(_ day: SubjectDayFeatures, samples: [NormalizedSample], settings: AnalyzerSettings) -> Day {
     // (A day's own samples: no other subject's data goes into it.)
     let excluded = day.excluded + day.slope.excluded
     let points = samples.map { sample -> Point in
@@ -215,44 +507,62 @@ extension PatientReport {
         clock: sample.collected.map { NumberText.clock(hours: $0.local.hourOfDay) },
         value: sample.value.value, censoring: sample.value.censoring.rawValue,
         label: sample.sample.label, flags: sample.flags.map(\.code),
-        excluded: excluded.first { $0.sample == name }?.reason)
+        excluded: excluded.first { $0.sample == name }?.reason,
+        valid: sample.value.censoring == .none
+          && !sample.flags.contains { settings.excludeFlags.contains($0.code) })
     }.sorted { $0.minutes < $1.minutes }
     let car = day.awakening
     let slope = day.slope
     let fit = day.cosinor.fit
-    let candidates: [(String, Double?, String)] = [
-      ("car_auc_g", car.aucG, "nmol/L x min"), ("car_auc_i", car.aucI, "nmol/L x min"),
-      ("car_increase", car.increase, "nmol/L"), ("car_increase_percent", car.increasePercent, "%"),
-      ("car_r30", car.r30, "nmol/L"), ("car_time_to_peak", car.timeToPeak, "min"),
-      ("slope_wake_bed", slope.wakeToBed, "nmol/L per h"),
-      ("slope_peak_bed", slope.peakToBed, "nmol/L per h"),
-      ("slope_log", slope.logSlope, "ln(nmol/L) per h"),
-      ("slope_log_se", slope.logSlopeStandardError, "ln(nmol/L) per h"),
-      ("cosinor_mesor", fit?.mesor, "nmol/L"), ("cosinor_amplitude", fit?.amplitude, "nmol/L"),
-      ("cosinor_acrophase_h", day.cosinor.acrophaseClockHours, "clock h"),
-      ("cosinor_acrophase_since_waking_h", fit?.peakHours, "h since waking"),
-      ("cosinor_p", fit?.pValue, ""),
+    // A fit the analyzer calls weak (too few samples, bunched, no rhythm) or that puts the
+    // mean below zero is no estimate: its numbers are not shown.
+    var weak = day.cosinor.warnings
+    if let mesor = fit?.mesor, mesor < 0 {
+      weak.append("the fitted mean is negative (\(NumberText.short(mesor)) nmol/L)")
+    }
+    let values: [String: Double?] = [
+      "car_auc_g": car.aucG, "car_auc_i": car.aucI, "car_increase": car.increase,
+      "car_increase_percent": car.increasePercent, "car_r30": car.r30,
+      "car_time_to_peak": car.timeToPeak, "slope_wake_bed": slope.wakeToBed,
+      "slope_peak_bed": slope.peakToBed, "slope_log": slope.logSlope,
+      "slope_log_se": slope.logSlopeStandardError, "cosinor_mesor": fit?.mesor,
+      "cosinor_amplitude": fit?.amplitude, "cosinor_acrophase_h": day.cosinor.acrophaseClockHours,
+      "cosinor_acrophase_since_waking_h": fit?.peakHours, "cosinor_p": fit?.pValue,
     ]
+    var features: [Feature] = []
+    for (key, label, unit) in featureNames {
+      guard let value = values[key] ?? nil else { continue }
+      if key.hasPrefix("cosinor_"), !weak.isEmpty {
+        // One line for the whole fit.
+        if key == "cosinor_mesor" {
+          features.append(
+            Feature(
+              name: "cosinor", label: "cosinor rhythm", value: nil, unit: "",
+              note: "not estimable: " + weak.joined(separator: "; ")))
+        }
+        continue
+      }
+      features.append(Feature(name: key, label: label, value: value, unit: unit))
+    }
     return Day(
       day: day.day, wakeSource: day.wakeSource.rawValue,
       wake: samples.first?.circadian?.wake?.description, samples: points,
-      features: candidates.compactMap { name, value, unit in
-        value.map { Feature(name: name, value: $0, unit: unit) }
-      },
-      reasons: day.reasons, notes: day.notes)
+      features: features, reasons: day.reasons, notes: day.notes)
   }
 
   private static func entry(_ finding: Finding) -> FindingEntry {
     FindingEntry(
       axis: finding.axis.rawValue, analyzer: finding.analyzer, pattern: finding.pattern,
       severity: finding.severity.rawValue, message: finding.message, rule: finding.rule,
-      time: finding.time?.description, history: finding.history?.rawValue,
+      time: finding.time?.description,
+      dates: Array(Set(finding.values.compactMap { $0.time.map { minute($0.local) } })).sorted(),
+      history: finding.history?.rawValue,
       historyNote: finding.historyNote,
       values: finding.values.map {
         Value(
           analyte: $0.analyte.rawValue, value: $0.censoring.rawValue + $0.valueText,
           unit: $0.displayUnit, status: $0.status.rawValue, range: $0.rangeText,
-          source: $0.source)
+          source: Self.baseName($0.source))
       }, context: finding.context, indices: indices(finding.indices))
   }
 

@@ -1,11 +1,27 @@
 import Foundation
+import Mustache
 
 /// Renders a ``PatientReport`` as JSON, Markdown and one self-contained HTML page (inline CSS
 /// and SVG, no script, nothing loaded from elsewhere; legible printed in black and white on
-/// A4).
+/// A4). The page comes from a Mustache template, which escapes every text it is given; the
+/// charts come from ``SVGElement``, which escapes its own.
 public enum PatientReportRenderer {
   /// The report as pretty-printed JSON with sorted keys.
   public static func json(_ report: PatientReport) -> String { report.prettyJSON }
+
+  /// Terms a reader of the report may not know, as the glossary explains them.
+  static let glossary: [(term: String, meaning: String)] = [
+    ("H / L / N", "above, below or within the reference range applied"),
+    ("SI", "the International System of Units; hormones in nmol/L, pmol/L or µmol/L"),
+    (
+      "CAR", "cortisol awakening response: the rise of cortisol in the first 30-45 minutes after waking"
+    ),
+    ("AUCg", "area under the curve from ground: the total cortisol over the samples"),
+    ("AUCi", "area under the curve above the waking value: the rise alone"),
+    ("CAR increase", "the highest value after waking minus the waking value"),
+    ("diurnal slope", "how fast cortisol falls from morning to evening; flatter is less negative"),
+    ("cosinor", "a 24-hour wave fitted to the samples: mean (MESOR), amplitude, peak time"),
+  ]
 
   // MARK: Markdown
 
@@ -14,17 +30,52 @@ public enum PatientReportRenderer {
     // Every text from the inputs or the run goes through `m`: no HTML, link or row break
     // from an id or a label reaches the page.
     let m = MarkdownText.inline
-    var lines = ["# Patient \(m(report.subjectID))", ""]
-    lines.append("\(m(report.generator)), run \(m(report.run)).")
-    if !report.context.isEmpty {
-      lines.append("Context: " + m(report.context.joined(separator: "; ")))
-    }
+    var lines = ["# Endocrine laboratory report: patient \(m(report.subjectID))", ""]
+    for (name, value) in header(report) { lines.append("- \(name): \(m(value))") }
     lines.append("")
+    if !report.summary.isEmpty {
+      lines.append("## Summary")
+      lines.append("")
+      for line in report.summary {
+        lines.append("- **\(m(line.topic))** (\(m(line.severity))): \(m(line.text))")
+      }
+      lines.append("")
+    }
+    if !report.collections.isEmpty {
+      lines.append("## Results")
+      lines.append("")
+      for collection in report.collections {
+        lines.append("### \(m(collection.time)), \(m(collection.specimen))")
+        lines.append("")
+        lines.append("| test | result | SI | reference range | flag | note |")
+        lines.append("|---|---:|---:|---|---|---|")
+        for row in collection.results {
+          lines.append(
+            "| \(m(row.analyte)) | \(m(row.reported)) | \(m(row.si)) | \(m(row.range)) | \(m(row.flag)) | \(m(row.note ?? "")) |"
+          )
+        }
+        lines.append("")
+      }
+    }
+    if !report.cumulative.isEmpty {
+      lines.append("## Cumulative results")
+      lines.append("")
+      for series in report.cumulative {
+        lines.append("### \(m(series.analyte)) (\(m(series.unit)))")
+        lines.append("")
+        lines.append("| collected | value | flag |")
+        lines.append("|---|---:|---|")
+        for point in series.points {
+          lines.append("| \(m(point.time)) | \(m(point.text)) | \(m(point.flag)) |")
+        }
+        lines.append("")
+      }
+    }
     if !report.days.isEmpty {
       lines.append("## Cortisol rhythm")
       lines.append("")
       if let verdict = report.flattened {
-        lines.append("Flattened slope: **\(m(verdict.outcome))** (\(m(verdict.rule))).")
+        lines.append("Flattened slope: **\(m(verdict.outcome))**.")
         lines.append("")
       }
       for day in report.days {
@@ -46,7 +97,7 @@ public enum PatientReportRenderer {
           lines.append("|---|---:|---|")
           for feature in day.features {
             lines.append(
-              "| \(m(feature.name)) | \(NumberText.short(feature.value)) | \(m(feature.unit)) |")
+              "| \(m(feature.label)) | \(m(featureValue(feature))) | \(m(feature.unit)) |")
           }
           lines.append("")
         }
@@ -55,36 +106,37 @@ public enum PatientReportRenderer {
       }
     }
     if !report.findings.isEmpty {
-      lines.append("## Feedback findings")
+      lines.append("## Findings")
       lines.append("")
       for finding in report.findings {
-        let history =
-          finding.history.map { " (\(m($0))\(finding.historyNote.map { ", \(m($0))" } ?? ""))" }
-          ?? ""
         lines.append(
-          "- **\(m(finding.axis)), \(m(finding.severity))**: \(m(finding.message))\(history)")
-        lines.append("  - rule: \(m(finding.rule))")
-        if let first = finding.firstReported, first != report.run {
-          lines.append("  - first reported in run \(m(first))")
+          "- **\(m(finding.axis)), \(m(finding.severity))**: \(m(finding.message))\(m(historyText(finding)))"
+        )
+        if !finding.dates.isEmpty {
+          lines.append("  - results of \(m(finding.dates.joined(separator: ", ")))")
         }
-        for value in finding.values { lines.append("  - range: \(m(value.range))") }
         for index in finding.indices { lines.append("  - \(m(indexText(index)))") }
         for context in finding.context { lines.append("  - \(m(context))") }
       }
       lines.append("")
     }
-    if !report.notJudged.isEmpty || !report.flags.isEmpty {
-      lines.append("## Data quality")
+    lines.append("## Glossary")
+    lines.append("")
+    for (term, meaning) in glossary { lines.append("- **\(m(term))**: \(m(meaning))") }
+    lines.append("")
+    let decided = decisions(report)
+    if !decided.isEmpty {
+      lines.append("## How this was decided")
       lines.append("")
-      for item in report.notJudged {
-        lines.append("- not judged (\(m(item.axis))): \(m(item.reason))")
-      }
-      for (code, count) in report.flags.sorted(by: { $0.key < $1.key }) {
-        lines.append("- flag \(m(code)): \(count) sample\(count == 1 ? "" : "s")")
+      for item in decided {
+        lines.append("- \(m(item.title))")
+        for detail in item.details { lines.append("  - \(m(detail))") }
       }
       lines.append("")
     }
-    lines.append("Findings describe patterns in the numbers; they are not diagnoses.")
+    lines.append(
+      "\(m(report.generator)), run \(m(report.run)). Findings describe patterns in the numbers; they are not diagnoses."
+    )
     return lines.joined(separator: "\n") + "\n"
   }
 
@@ -94,149 +146,243 @@ public enum PatientReportRenderer {
     "\(index.name): \(index.value)\(index.unit.isEmpty ? "" : " " + index.unit) (reference \(index.reference); \(index.source))"
   }
 
+  /// A feature's value for the page: the number, or "not estimable" with the reason.
+  static func featureValue(_ feature: PatientReport.Feature) -> String {
+    guard let value = feature.value else { return feature.note ?? "not estimable" }
+    if feature.name == "cosinor_acrophase_h" { return NumberText.clock(hours: value) }
+    return NumberText.significant(value, 3)
+  }
+
+  /// ` (resolved, was primary-hypothyroidism on 2025-09-02)`.
+  static func historyText(_ finding: PatientReport.FindingEntry) -> String {
+    guard let history = finding.history, history != "first" else { return "" }
+    return " (\(history)\(finding.historyNote.map { ", \($0)" } ?? ""))"
+  }
+
+  /// The header's fields in reading order.
+  static func header(_ report: PatientReport) -> [(String, String)] {
+    var fields: [(String, String)] = [("Patient", report.subjectID)]
+    fields.append(("Sex", report.sex ?? "not given"))
+    fields.append(("Age", report.age.map { "\($0) years" } ?? "not given"))
+    fields.append(("Source", report.sources.isEmpty ? "not given" : report.sources.joined(separator: ", ")))
+    fields.append(("Report date", report.reportDate.isEmpty ? "not given" : report.reportDate))
+    if let period = report.period {
+      fields.append(
+        ("Period", period.first == period.last ? period.first : "\(period.first) to \(period.last)"))
+    }
+    return fields
+  }
+
+  /// What the end of the report says of how each finding was decided: its rule, the ranges
+  /// and their sources, when it was first reported, what could not be judged, and the flags.
+  static func decisions(_ report: PatientReport) -> [(title: String, details: [String])] {
+    var items: [(String, [String])] = []
+    for finding in report.findings {
+      var details = ["rule: " + finding.rule]
+      details += finding.values.map { "range: \($0.range) (from \($0.source))" }
+      if let first = finding.firstReported, first != report.run {
+        details.append("first reported in run \(first)")
+      }
+      items.append(
+        (
+          "\(finding.axis) \(finding.pattern)\(finding.dates.last.map { ", \($0)" } ?? "")",
+          details
+        ))
+    }
+    if let verdict = report.flattened {
+      items.append(("flattened slope: \(verdict.outcome)", ["rule: " + verdict.rule]))
+    }
+    for item in report.notJudged {
+      items.append(("not judged (\(item.axis), \(item.analyzer))", [item.reason]))
+    }
+    if !report.flags.isEmpty {
+      items.append(
+        (
+          "flags the normalizer raised",
+          report.flags.sorted { $0.key < $1.key }.map {
+            "\($0.key): \($0.value) sample\($0.value == 1 ? "" : "s")"
+          }
+        ))
+    }
+    return items
+  }
+
   // MARK: HTML
 
   /// The report as one self-contained HTML page.
   public static func html(_ report: PatientReport) -> String {
-    var body = "<h1>Patient \(escape(report.subjectID))</h1>\n"
-    body += "<p class=\"meta\">\(escape(report.generator)), run \(escape(report.run))"
-    if !report.context.isEmpty {
-      body += "<br>Context: \(escape(report.context.joined(separator: "; ")))"
-    }
-    body += "</p>\n"
-    if !report.days.isEmpty {
-      body += "<h2>Cortisol rhythm</h2>\n"
-      if let verdict = report.flattened {
-        body +=
-          "<p>Flattened slope: <strong>\(escape(verdict.outcome))</strong> (\(escape(verdict.rule))).</p>\n"
-      }
-      if !report.cohortBand.isEmpty {
-        body +=
-          "<p class=\"meta\">Hatched: the middle half (25th-75th percentile) of the cohort's cortisol at each time since waking, where more than \(PatientReport.CohortBand.minimumSubjects) subjects have values.</p>\n"
-      }
-      for day in report.days { body += dayHTML(day, band: report.cohortBand) }
-    }
-    if !report.findings.isEmpty {
-      body += "<h2>Feedback findings</h2>\n"
-      for axis in ["HPA", "HPT", "HPG"] {
-        let findings = report.findings.filter { $0.axis == axis }
-        guard !findings.isEmpty else { continue }
-        body += "<h3>\(axis)</h3>\n<ul>\n"
-        for finding in findings {
-          let history =
-            finding.history.map {
-              " <span class=\"history\">(\(escape($0))\(finding.historyNote.map { ", \(escape($0))" } ?? ""))</span>"
-            } ?? ""
-          body +=
-            "<li class=\"\(escape(finding.severity))\"><strong>\(escape(finding.severity))</strong>: \(escape(finding.message))\(history)"
-          body += "<br><small>Rule: \(escape(finding.rule))"
-          if let first = finding.firstReported, first != report.run {
-            body += "<br>First reported in run \(escape(first))"
-          }
-          for value in finding.values { body += "<br>Range: \(escape(value.range))" }
-          for index in finding.indices { body += "<br>\(escape(indexText(index)))" }
-          for context in finding.context { body += "<br>\(escape(context))" }
-          body += "</small></li>\n"
-        }
-        body += "</ul>\n"
-      }
-    }
-    if !report.notJudged.isEmpty || !report.flags.isEmpty {
-      body += "<h2>Data quality</h2>\n<ul>\n"
-      for item in report.notJudged {
-        body += "<li>Not judged (\(escape(item.axis))): \(escape(item.reason))</li>\n"
-      }
-      for (code, count) in report.flags.sorted(by: { $0.key < $1.key }) {
-        body +=
-          "<li>Flag <code>\(escape(code))</code>: \(count) sample\(count == 1 ? "" : "s")</li>\n"
-      }
-      body += "</ul>\n"
-    }
-    body +=
-      "<p class=\"meta\">Findings describe patterns in the numbers; they are not diagnoses.</p>\n"
-    return """
-      <!DOCTYPE html>
-      <html lang="en">
-      <head>
-      <meta charset="utf-8">
-      <title>NeuroEndo report: \(escape(report.subjectID))</title>
-      <style>
-      @page { size: A4; margin: 15mm; }
-      body { font-family: sans-serif; font-size: 10.5pt; color: #000; background: #fff; max-width: 180mm; margin: auto; }
-      h1 { font-size: 16pt; } h2 { font-size: 13pt; border-bottom: 1px solid #000; } h3 { font-size: 11pt; }
-      table { border-collapse: collapse; margin: 4px 0 8px; } th, td { border: 1px solid #555; padding: 2px 5px; text-align: left; }
-      td.n { text-align: right; } .meta { color: #333; font-size: 9pt; }
-      li.marked { font-weight: bold; } small { font-weight: normal; }
-      svg { width: 100%; height: auto; break-inside: avoid; }
-      section.day { break-inside: avoid; }
-      </style>
-      </head>
-      <body>
-      \(body)</body>
-      </html>
-
-      """
+    template.render(context(report))
   }
 
-  private static func dayHTML(_ day: PatientReport.Day, band: [PatientReport.CohortBand])
-    -> String
-  {
-    var html = "<section class=\"day\">\n<h3>Day \(day.day)</h3>\n"
-    html +=
-      "<p>Waking: \(escape(day.wake ?? "not known as a time")) (\(escape(day.wakeSource))).</p>\n"
-    html += CortisolChart(day: day, band: band).svg
-    html +=
-      "<table><tr><th>min since waking</th><th>clock</th><th>label</th><th>nmol/L</th><th>flags</th><th>left out</th></tr>\n"
-    for point in day.samples {
-      html +=
-        "<tr><td class=\"n\">\(NumberText.short(point.minutes))</td><td>\(escape(point.clock ?? ""))</td>"
-        + "<td>\(escape(point.label ?? ""))</td><td class=\"n\">\(escape(point.censoring))\(NumberText.short(point.value))</td>"
-        + "<td>\(escape(point.flags.joined(separator: ", ")))</td><td>\(escape(point.excluded ?? ""))</td></tr>\n"
-    }
-    html += "</table>\n"
-    if !day.features.isEmpty {
-      html += "<table><tr><th>feature</th><th>value</th><th>unit</th></tr>\n"
-      for feature in day.features {
-        html +=
-          "<tr><td>\(escape(feature.name))</td><td class=\"n\">\(NumberText.short(feature.value))</td><td>\(escape(feature.unit))</td></tr>\n"
-      }
-      html += "</table>\n"
-    }
-    let notes = day.reasons + day.notes
-    if !notes.isEmpty {
-      html += "<ul>\n" + notes.map { "<li>\(escape($0))</li>\n" }.joined() + "</ul>\n"
-    }
-    return html + "</section>\n"
+  /// The values the template shows, every text as it is (the template escapes it) and the
+  /// charts as markup from ``SVGElement``.
+  static func context(_ report: PatientReport) -> [String: Any] {
+    let severities = ["marked": 0, "notable": 1, "info": 2, "not judged": 3]
+    return [
+      "subject": report.subjectID,
+      "header": header(report).map { ["name": $0.0, "value": $0.1] },
+      "hasSummary": !report.summary.isEmpty,
+      "summary": report.summary.sorted {
+        (severities[$0.severity] ?? 4) < (severities[$1.severity] ?? 4)
+      }.map { ["topic": $0.topic, "severity": $0.severity, "text": $0.text] },
+      "hasCollections": !report.collections.isEmpty,
+      "collections": report.collections.map { collection in
+        [
+          "time": collection.time, "specimen": collection.specimen,
+          "rows": collection.results.map {
+            [
+              "analyte": $0.analyte, "reported": $0.reported, "si": $0.si, "range": $0.range,
+              "flag": $0.flag, "flagged": $0.flag == "H" || $0.flag == "L",
+              "note": $0.note ?? "",
+            ] as [String: Any]
+          },
+        ] as [String: Any]
+      },
+      "hasCumulative": !report.cumulative.isEmpty,
+      "cumulative": report.cumulative.map { series in
+        [
+          "analyte": series.analyte, "unit": series.unit,
+          "trend": TrendChart(series: series).svg,
+          "points": series.points.map { ["time": $0.time, "text": $0.text, "flag": $0.flag] },
+        ] as [String: Any]
+      },
+      "hasDays": !report.days.isEmpty,
+      "flattened": report.flattened.map { "Flattened slope: \($0.outcome)." } ?? "",
+      "hasBand": !report.cohortBand.isEmpty,
+      "bandSubjects": String(PatientReport.CohortBand.minimumSubjects),
+      "days": report.days.map { day in
+        [
+          "day": String(day.day), "wake": day.wake ?? "not known as a time",
+          "wakeSource": day.wakeSource,
+          "chart": CortisolChart(day: day, band: report.cohortBand).svg,
+          "samples": day.samples.map {
+            [
+              "minutes": NumberText.short($0.minutes), "clock": $0.clock ?? "",
+              "label": $0.label ?? "",
+              "value": $0.censoring + NumberText.short($0.value),
+              "flags": $0.flags.joined(separator: ", "), "excluded": $0.excluded ?? "",
+            ]
+          },
+          "hasFeatures": !day.features.isEmpty,
+          "features": day.features.map {
+            ["label": $0.label, "value": featureValue($0), "unit": $0.unit]
+          },
+          "notes": day.reasons + day.notes,
+        ] as [String: Any]
+      },
+      "hasFindings": !report.findings.isEmpty,
+      "findings": report.findings.map { finding in
+        [
+          "axis": finding.axis, "severity": finding.severity, "message": finding.message,
+          "history": historyText(finding),
+          "dates": finding.dates.joined(separator: ", "), "hasDates": !finding.dates.isEmpty,
+          "extra": finding.indices.map(indexText) + finding.context,
+        ] as [String: Any]
+      },
+      "glossary": glossary.map { ["term": $0.term, "meaning": $0.meaning] },
+      "decisions": decisions(report).map { ["title": $0.title, "details": $0.details] },
+      "generator": report.generator, "run": report.run,
+    ]
   }
 
-  /// Text made safe for HTML content and attribute values.
-  static func escape(_ text: String) -> String {
-    // Most texts (numbers, codes, labels) need nothing: one pass over the bytes tells.
-    guard
-      text.utf8.contains(where: {
-        $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27
-      })
-    else { return text }
-    var escaped = ""
-    escaped.reserveCapacity(text.utf8.count)
-    for character in text {
-      switch character {
-      case "&": escaped += "&amp;"
-      case "<": escaped += "&lt;"
-      case ">": escaped += "&gt;"
-      case "\"": escaped += "&quot;"
-      case "'": escaped += "&#39;"
-      default: escaped.append(character)
-      }
-    }
-    return escaped
-  }
+  /// Text made safe for HTML content and attribute values (the cohort report's pages).
+  static func escape(_ text: String) -> String { SVGElement.escape(text) }
+
+  /// The page. `{{x}}` is escaped; `{{{x}}}` is used only for charts from ``SVGElement``.
+  static let template: MustacheTemplate = {
+    // The template is a constant of this file: a failure to parse it is a programming
+    // error that every test of the page shows at once.
+    do { return try MustacheTemplate(string: page) } catch { fatalError("\(error)") }
+  }()
+
+  static let page = """
+    <!DOCTYPE html>
+    <html lang="en">
+    <head>
+    <meta charset="utf-8">
+    <title>NeuroEndo report: {{subject}}</title>
+    <style>
+    @page { size: A4; margin: 12mm; }
+    body { font-family: sans-serif; font-size: 9.5pt; color: #000; background: #fff; max-width: 186mm; margin: auto; }
+    h1 { font-size: 14pt; margin: 0 0 4px; } h2 { font-size: 11.5pt; border-bottom: 1px solid #000; margin: 10px 0 4px; }
+    h3 { font-size: 10pt; margin: 6px 0 2px; }
+    table { border-collapse: collapse; margin: 2px 0 6px; } th, td { border: 1px solid #777; padding: 1px 4px; text-align: left; vertical-align: top; }
+    td.n { text-align: right; white-space: nowrap; } td.flag { font-weight: bold; text-align: center; }
+    table.header td { border: none; padding: 0 10px 0 0; } table.header td.name { color: #333; }
+    .summary { border: 2px solid #000; padding: 4px 8px; margin: 6px 0; }
+    .summary ul { margin: 0; padding-left: 16px; }
+    .meta { color: #333; font-size: 8.5pt; } li.marked { font-weight: bold; } small { font-weight: normal; }
+    svg { width: 100%; height: auto; break-inside: avoid; } svg.trend { width: 70mm; }
+    section, .series, .day, .summary { break-inside: avoid; }
+    .series { display: inline-block; vertical-align: top; margin-right: 6mm; }
+    dl { column-count: 2; font-size: 8.5pt; } dt { font-weight: bold; } dd { margin: 0 0 3px 8px; }
+    </style>
+    </head>
+    <body>
+    <h1>Endocrine laboratory report</h1>
+    <table class="header">{{#header}}<tr><td class="name">{{name}}</td><td>{{value}}</td></tr>{{/header}}</table>
+    {{#hasSummary}}
+    <div class="summary"><h2>Summary</h2><ul>
+    {{#summary}}<li class="{{severity}}"><strong>{{topic}}</strong> ({{severity}}): {{text}}</li>
+    {{/summary}}</ul></div>
+    {{/hasSummary}}
+    {{#hasCollections}}
+    <section class="results"><h2>Results</h2>
+    {{#collections}}<h3>{{time}}, {{specimen}}</h3>
+    <table><tr><th>Test</th><th>Result</th><th>SI</th><th>Reference range</th><th>Flag</th><th>Note</th></tr>
+    {{#rows}}<tr><td>{{analyte}}</td><td class="n">{{reported}}</td><td class="n">{{si}}</td><td>{{range}}</td><td class="flag">{{#flagged}}<strong>{{/flagged}}{{flag}}{{#flagged}}</strong>{{/flagged}}</td><td>{{note}}</td></tr>
+    {{/rows}}</table>
+    {{/collections}}</section>
+    {{/hasCollections}}
+    {{#hasCumulative}}
+    <section class="cumulative"><h2>Cumulative results</h2>
+    {{#cumulative}}<div class="series"><h3>{{analyte}} ({{unit}})</h3>
+    {{{trend}}}
+    <table><tr><th>Collected</th><th>Value</th><th>Flag</th></tr>
+    {{#points}}<tr><td>{{time}}</td><td class="n">{{text}}</td><td class="flag">{{flag}}</td></tr>
+    {{/points}}</table></div>
+    {{/cumulative}}</section>
+    {{/hasCumulative}}
+    {{#hasDays}}
+    <h2>Cortisol rhythm</h2>
+    <p>{{flattened}}</p>
+    {{#hasBand}}<p class="meta">Hatched: the middle half (25th-75th percentile) of the cohort's cortisol at each time since waking, where more than {{bandSubjects}} subjects have values.</p>{{/hasBand}}
+    {{#days}}<section class="day"><h3>Day {{day}}</h3>
+    <p>Waking: {{wake}} ({{wakeSource}}).</p>
+    {{{chart}}}
+    <table><tr><th>min since waking</th><th>clock</th><th>label</th><th>nmol/L</th><th>flags</th><th>left out</th></tr>
+    {{#samples}}<tr><td class="n">{{minutes}}</td><td>{{clock}}</td><td>{{label}}</td><td class="n">{{value}}</td><td>{{flags}}</td><td>{{excluded}}</td></tr>
+    {{/samples}}</table>
+    {{#hasFeatures}}<table><tr><th>Feature</th><th>Value</th><th>Unit</th></tr>
+    {{#features}}<tr><td>{{label}}</td><td class="n">{{value}}</td><td>{{unit}}</td></tr>
+    {{/features}}</table>{{/hasFeatures}}
+    <ul class="meta">{{#notes}}<li>{{.}}</li>{{/notes}}</ul>
+    </section>
+    {{/days}}
+    {{/hasDays}}
+    {{#hasFindings}}
+    <section class="findings"><h2>Findings</h2><ul>
+    {{#findings}}<li class="{{severity}}"><strong>{{axis}}, {{severity}}</strong>: {{message}}{{history}}{{#hasDates}}<br><small>Results of {{dates}}</small>{{/hasDates}}{{#extra}}<br><small>{{.}}</small>{{/extra}}</li>
+    {{/findings}}</ul></section>
+    {{/hasFindings}}
+    <section class="glossary"><h2>Glossary</h2><dl>
+    {{#glossary}}<dt>{{term}}</dt><dd>{{meaning}}</dd>
+    {{/glossary}}</dl></section>
+    <section class="decided"><h2>How this was decided</h2><ul class="meta">
+    {{#decisions}}<li>{{title}}<ul>{{#details}}<li>{{.}}</li>{{/details}}</ul></li>
+    {{/decisions}}</ul></section>
+    <p class="meta">{{generator}}, run {{run}}. Findings describe patterns in the numbers; they are not diagnoses.</p>
+    </body>
+    </html>
+
+    """
 }
 
 /// The cortisol curve of one subject-day as an inline SVG chart: value against minutes
-/// since waking (hours since waking and clock time on the axis), the waking marked, the CAR
-/// window (0-60 min) shaded, samples a feature used as filled circles, samples left out as
-/// open squares and censored ones as open triangles, so that it reads in black and white.
+/// since waking (clock time beside it), the waking marked, the CAR window (0-60 min)
+/// shaded, valid samples as filled circles joined by the curve, samples left out for a flag
+/// as open squares and censored ones as open triangles, so that it reads in black and white.
+/// A window of two hours or less gets minute ticks.
 struct CortisolChart {
   let day: PatientReport.Day
   let band: [PatientReport.CohortBand]
@@ -245,7 +391,7 @@ struct CortisolChart {
   /// The top of the value axis: a round number above the highest value.
   let valueTop: Double
   static let width = 640.0
-  static let height = 260.0
+  static let height = 220.0
   static let left = 52.0
   static let right = 34.0
   static let top = 14.0
@@ -276,6 +422,25 @@ struct CortisolChart {
     return 10 * power
   }
 
+  /// The ticks of the time axis, in minutes: every 5, 10, 15 or 30 minutes for a window of
+  /// two hours or less, else a round number of hours.
+  var ticks: [Double] {
+    let span = minuteRange.upperBound - minuteRange.lowerBound
+    let step: Double
+    if span <= 120 {
+      step = [5.0, 10, 15, 30].first { span / $0 <= 9 } ?? 30
+    } else {
+      step = Self.step(span / 60 / 8) * 60
+    }
+    var tick = (minuteRange.lowerBound / step).rounded(.up) * step
+    var ticks: [Double] = []
+    while tick <= minuteRange.upperBound {
+      ticks.append(tick)
+      tick += step
+    }
+    return ticks
+  }
+
   func x(_ minutes: Double) -> Double {
     let range = minuteRange
     let span = max(range.upperBound - range.lowerBound, 1)
@@ -289,81 +454,130 @@ struct CortisolChart {
 
   private func f(_ value: Double) -> String { NumberText.oneDecimal(value) }
 
+  private func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, _ extra: [(String, String)] = [])
+    -> SVGElement
+  {
+    SVGElement(
+      "line", [("x1", f(x1)), ("y1", f(y1)), ("x2", f(x2)), ("y2", f(y2)), ("stroke", "#000")] + extra)
+  }
+
+  private func text(_ x: Double, _ y: Double, _ size: Int, _ content: String, anchor: String? = nil)
+    -> SVGElement
+  {
+    var attributes = [("x", f(x)), ("y", f(y)), ("font-size", String(size))]
+    if let anchor { attributes.append(("text-anchor", anchor)) }
+    return SVGElement("text", attributes, text: content)
+  }
+
   var svg: String {
     let base = Self.height - Self.bottom
-    var parts: [String] = []
+    var parts: [SVGElement] = []
     parts.append(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Int(Self.width)) \(Int(Self.height))\" role=\"img\" aria-label=\"Cortisol, day \(day.day)\">"
-    )
-    parts.append(
-      "<rect class=\"car-window\" x=\"\(f(x(0)))\" y=\"\(f(Self.top))\" width=\"\(f(x(60) - x(0)))\" height=\"\(f(base - Self.top))\" fill=\"#e6e6e6\"/>"
-    )
-    parts.append(
-      "<text x=\"\(f(x(0) + 3))\" y=\"\(f(Self.top + 10))\" font-size=\"9\">CAR window</text>")
+      SVGElement(
+        "rect",
+        [
+          ("class", "car-window"), ("x", f(x(0))), ("y", f(Self.top)), ("width", f(x(60) - x(0))),
+          ("height", f(base - Self.top)), ("fill", "#e6e6e6"),
+        ]))
+    parts.append(text(x(0) + 3, Self.top + 10, 9, "CAR window"))
     // The cohort's band, hatched, over the CAR window's shade.
     let range = minuteRange
     if !band.isEmpty {
       parts.append(
-        "<defs><pattern id=\"hatch-\(day.day)\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#888\" stroke-width=\"1\"/></pattern></defs>"
-      )
+        SVGElement(
+          "defs",
+          children: [
+            SVGElement(
+              "pattern",
+              [
+                ("id", "hatch-\(day.day)"), ("width", "6"), ("height", "6"),
+                ("patternUnits", "userSpaceOnUse"), ("patternTransform", "rotate(45)"),
+              ],
+              children: [
+                SVGElement(
+                  "line",
+                  [
+                    ("x1", "0"), ("y1", "0"), ("x2", "0"), ("y2", "6"), ("stroke", "#888"),
+                    ("stroke-width", "1"),
+                  ])
+              ])
+          ]))
       for bin in band where bin.from < range.upperBound && bin.to > range.lowerBound {
         let from = max(bin.from, range.lowerBound)
         let to = min(bin.to, range.upperBound)
         parts.append(
-          "<rect class=\"cohort-band\" x=\"\(f(x(from)))\" y=\"\(f(y(bin.q3)))\" width=\"\(f(x(to) - x(from)))\" height=\"\(f(y(bin.q1) - y(bin.q3)))\" fill=\"url(#hatch-\(day.day))\"><title>cohort \(NumberText.short(bin.q1))-\(NumberText.short(bin.q3)) nmol/L, \(bin.subjects) subjects</title></rect>"
-        )
+          SVGElement(
+            "rect",
+            [
+              ("class", "cohort-band"), ("x", f(x(from))), ("y", f(y(bin.q3))),
+              ("width", f(x(to) - x(from))), ("height", f(y(bin.q1) - y(bin.q3))),
+              ("fill", "url(#hatch-\(day.day))"),
+            ],
+            children: [
+              SVGElement(
+                "title",
+                text:
+                  "cohort \(NumberText.short(bin.q1))-\(NumberText.short(bin.q3)) nmol/L, \(bin.subjects) subjects"
+              )
+            ]))
       }
     }
     parts.append(
-      "<line class=\"waking\" x1=\"\(f(x(0)))\" y1=\"\(f(Self.top))\" x2=\"\(f(x(0)))\" y2=\"\(f(base))\" stroke=\"#000\" stroke-dasharray=\"4 3\"/>"
-    )
-    // Axes with ticks: hours since waking (and clock time) below, nmol/L at the left.
-    parts.append(
-      "<line x1=\"\(f(Self.left))\" y1=\"\(f(base))\" x2=\"\(f(Self.width - Self.right))\" y2=\"\(f(base))\" stroke=\"#000\"/>"
-    )
-    parts.append(
-      "<line x1=\"\(f(Self.left))\" y1=\"\(f(Self.top))\" x2=\"\(f(Self.left))\" y2=\"\(f(base))\" stroke=\"#000\"/>"
-    )
-    let hourStep = Self.step((range.upperBound - range.lowerBound) / 60 / 8)
-    var hour = (range.lowerBound / 60 / hourStep).rounded(.up) * hourStep
+      SVGElement(
+        "line",
+        [
+          ("class", "waking"), ("x1", f(x(0))), ("y1", f(Self.top)), ("x2", f(x(0))),
+          ("y2", f(base)), ("stroke", "#000"), ("stroke-dasharray", "4 3"),
+        ]))
+    // Axes with ticks: time since waking (and clock time) below, nmol/L at the left.
+    parts.append(line(Self.left, base, Self.width - Self.right, base))
+    parts.append(line(Self.left, Self.top, Self.left, base))
     let wake = day.wake.flatMap(CollectionTime.init(iso8601:))
-    while hour * 60 <= range.upperBound {
-      let position = x(hour * 60)
-      parts.append(
-        "<line x1=\"\(f(position))\" y1=\"\(f(base))\" x2=\"\(f(position))\" y2=\"\(f(base + 4))\" stroke=\"#000\"/>"
-      )
-      var label = "\(hour >= 0 ? "+" : "")\(NumberText.short(hour)) h"
+    let span = range.upperBound - range.lowerBound
+    for tick in ticks {
+      let position = x(tick)
+      parts.append(line(position, base, position, base + 4))
+      var label =
+        span <= 120
+        ? "\(tick >= 0 ? "+" : "")\(NumberText.short(tick)) min"
+        : "\(tick >= 0 ? "+" : "")\(NumberText.short(tick / 60)) h"
       if let wake {
         label +=
           " "
           + NumberText.clock(
-            hours: (wake.local.hourOfDay + hour + 48).truncatingRemainder(dividingBy: 24))
+            hours: (wake.local.hourOfDay + tick / 60 + 48).truncatingRemainder(dividingBy: 24))
       }
-      parts.append(
-        "<text x=\"\(f(position))\" y=\"\(f(base + 16))\" font-size=\"9\" text-anchor=\"middle\">\(PatientReportRenderer.escape(label))</text>"
-      )
-      hour += hourStep
+      parts.append(text(position, base + 16, 9, label, anchor: "middle"))
     }
     parts.append(
-      "<text x=\"\(f((Self.left + Self.width - Self.right) / 2))\" y=\"\(f(Self.height - 6))\" font-size=\"10\" text-anchor=\"middle\">time since waking (clock time)</text>"
-    )
+      text(
+        (Self.left + Self.width - Self.right) / 2, Self.height - 6, 10,
+        "time since waking (clock time)", anchor: "middle"))
     let valueStep = valueTop / 4
     for index in 0...4 {
       let value = valueStep * Double(index)
-      parts.append(
-        "<text x=\"\(f(Self.left - 6))\" y=\"\(f(y(value) + 3))\" font-size=\"9\" text-anchor=\"end\">\(NumberText.short(value))</text>"
-      )
+      parts.append(text(Self.left - 6, y(value) + 3, 9, NumberText.short(value), anchor: "end"))
     }
+    let middle = f((Self.top + base) / 2)
     parts.append(
-      "<text x=\"12\" y=\"\(f((Self.top + base) / 2))\" font-size=\"10\" text-anchor=\"middle\" transform=\"rotate(-90 12 \(f((Self.top + base) / 2)))\">nmol/L</text>"
-    )
-    // The curve through the samples a feature used, then every sample with its mark.
-    let used = day.samples.filter { $0.excluded == nil && $0.censoring.isEmpty }
+      SVGElement(
+        "text",
+        [
+          ("x", "12"), ("y", middle), ("font-size", "10"), ("text-anchor", "middle"),
+          ("transform", "rotate(-90 12 \(middle))"),
+        ], text: "nmol/L"))
+    // The curve through every valid measurement (a sample one feature did not use is still
+    // one), then every sample with its mark.
+    let used = day.samples.filter(\.valid)
     if used.count > 1 {
-      let points = used.map { "\(f(x($0.minutes))),\(f(y($0.value)))" }.joined(separator: " ")
       parts.append(
-        "<polyline class=\"curve\" points=\"\(points)\" fill=\"none\" stroke=\"#000\" stroke-width=\"1.5\"/>"
-      )
+        SVGElement(
+          "polyline",
+          [
+            ("class", "curve"),
+            ("points", used.map { "\(f(x($0.minutes))),\(f(y($0.value)))" }.joined(separator: " ")),
+            ("fill", "none"), ("stroke", "#000"), ("stroke-width", "1.5"),
+          ]))
     }
     for point in day.samples {
       let cx = x(point.minutes)
@@ -372,28 +586,118 @@ struct CortisolChart {
         "\(point.label.map { "\($0): " } ?? "")\(point.censoring)\(NumberText.short(point.value)) nmol/L at +\(NumberText.short(point.minutes)) min"
       if !point.flags.isEmpty { title += "; flags: " + point.flags.joined(separator: ", ") }
       if let excluded = point.excluded { title += "; left out: " + excluded }
-      let tooltip = "<title>\(PatientReportRenderer.escape(title))</title>"
-      if point.excluded != nil {
+      let tooltip = [SVGElement("title", text: title)]
+      if !point.censoring.isEmpty {
         parts.append(
-          "<rect class=\"left-out\" x=\"\(f(cx - 4))\" y=\"\(f(cy - 4))\" width=\"8\" height=\"8\" fill=\"#fff\" stroke=\"#000\">\(tooltip)</rect>"
-        )
-      } else if !point.censoring.isEmpty {
+          SVGElement(
+            "polygon",
+            [
+              ("class", "censored"),
+              ("points", "\(f(cx)),\(f(cy - 5)) \(f(cx - 5)),\(f(cy + 4)) \(f(cx + 5)),\(f(cy + 4))"),
+              ("fill", "#fff"), ("stroke", "#000"),
+            ], children: tooltip))
+      } else if !point.valid {
         parts.append(
-          "<polygon class=\"censored\" points=\"\(f(cx)),\(f(cy - 5)) \(f(cx - 5)),\(f(cy + 4)) \(f(cx + 5)),\(f(cy + 4))\" fill=\"#fff\" stroke=\"#000\">\(tooltip)</polygon>"
-        )
+          SVGElement(
+            "rect",
+            [
+              ("class", "left-out"), ("x", f(cx - 4)), ("y", f(cy - 4)), ("width", "8"),
+              ("height", "8"), ("fill", "#fff"), ("stroke", "#000"),
+            ], children: tooltip))
       } else {
         parts.append(
-          "<circle class=\"sample\" cx=\"\(f(cx))\" cy=\"\(f(cy))\" r=\"3.5\" fill=\"#000\">\(tooltip)</circle>"
-        )
+          SVGElement(
+            "circle",
+            [("class", "sample"), ("cx", f(cx)), ("cy", f(cy)), ("r", "3.5"), ("fill", "#000")],
+            children: tooltip))
       }
       let shown = point.flags.filter { !Self.quietFlags.contains($0) }
       if !shown.isEmpty {
-        parts.append(
-          "<text x=\"\(f(cx + 6))\" y=\"\(f(cy - 5))\" font-size=\"8\">\(PatientReportRenderer.escape(shown.joined(separator: ", ")))</text>"
-        )
+        parts.append(text(cx + 6, cy - 5, 8, shown.joined(separator: ", ")))
       }
     }
-    parts.append("</svg>")
-    return parts.joined(separator: "\n") + "\n"
+    return SVGElement(
+      "svg",
+      [
+        ("xmlns", "http://www.w3.org/2000/svg"),
+        ("viewBox", "0 0 \(Int(Self.width)) \(Int(Self.height))"), ("role", "img"),
+        ("aria-label", "Cortisol, day \(day.day)"),
+      ], children: parts
+    ).markup + "\n"
+  }
+}
+
+/// A small trend chart of one analyte's results in time order: the reference range shaded
+/// when the results share one, the values joined, high and low ones as open marks.
+struct TrendChart {
+  let series: PatientReport.Series
+  static let width = 260.0
+  static let height = 80.0
+  static let margin = 14.0
+
+  var svg: String {
+    let values = series.points.map(\.value)
+    let top = max(values.max() ?? 1, series.high ?? 0) * 1.1
+    let bottom = min(values.min() ?? 0, series.low ?? .infinity, 0)
+    func f(_ value: Double) -> String { NumberText.oneDecimal(value) }
+    func x(_ index: Int) -> Double {
+      let count = max(series.points.count - 1, 1)
+      return Self.margin + Double(index) / Double(count) * (Self.width - 2 * Self.margin)
+    }
+    func y(_ value: Double) -> Double {
+      Self.height - Self.margin
+        - (value - bottom) / max(top - bottom, 1e-9) * (Self.height - 2 * Self.margin)
+    }
+    var parts: [SVGElement] = []
+    if let low = series.low, let high = series.high {
+      parts.append(
+        SVGElement(
+          "rect",
+          [
+            ("class", "range"), ("x", f(Self.margin)), ("y", f(y(high))),
+            ("width", f(Self.width - 2 * Self.margin)), ("height", f(y(low) - y(high))),
+            ("fill", "#e6e6e6"),
+          ]))
+    }
+    parts.append(
+      SVGElement(
+        "polyline",
+        [
+          ("class", "trend-line"),
+          ("points", values.indices.map { "\(f(x($0))),\(f(y(values[$0])))" }.joined(separator: " ")),
+          ("fill", "none"), ("stroke", "#000"), ("stroke-width", "1.2"),
+        ]))
+    for (index, point) in series.points.enumerated() {
+      let abnormal = point.flag == "H" || point.flag == "L"
+      parts.append(
+        SVGElement(
+          "circle",
+          [
+            ("class", abnormal ? "trend-abnormal" : "trend-point"), ("cx", f(x(index))),
+            ("cy", f(y(point.value))), ("r", "3"), ("fill", abnormal ? "#fff" : "#000"),
+            ("stroke", "#000"),
+          ], children: [SVGElement("title", text: "\(point.time): \(point.text) \(point.flag)")]))
+    }
+    if let first = series.points.first, let last = series.points.last {
+      parts.append(
+        SVGElement(
+          "text", [("x", f(Self.margin)), ("y", f(Self.height - 2)), ("font-size", "8")],
+          text: String(first.time.prefix(10))))
+      parts.append(
+        SVGElement(
+          "text",
+          [
+            ("x", f(Self.width - Self.margin)), ("y", f(Self.height - 2)), ("font-size", "8"),
+            ("text-anchor", "end"),
+          ], text: String(last.time.prefix(10))))
+    }
+    return SVGElement(
+      "svg",
+      [
+        ("xmlns", "http://www.w3.org/2000/svg"), ("class", "trend"),
+        ("viewBox", "0 0 \(Int(Self.width)) \(Int(Self.height))"), ("role", "img"),
+        ("aria-label", "\(series.analyte) over time"),
+      ], children: parts
+    ).markup
   }
 }

@@ -123,6 +123,17 @@ struct PrettyJSON {
     number(value)
   }
 
+  mutating func field(_ name: String, _ value: Int?) {
+    guard let value else { return }
+    key(name)
+    number(value)
+  }
+
+  mutating func field(_ name: String, _ value: Bool) {
+    key(name)
+    bool(value)
+  }
+
   mutating func field(_ name: String, _ values: [String]) {
     key(name)
     beginArray()
@@ -165,6 +176,7 @@ extension PatientReport {
   var prettyJSON: String {
     var json = PrettyJSON(capacity: 16_384)
     json.beginObject()
+    json.field("age", age)
     json.key("cohortBand")
     json.beginArray()
     for bin in cohortBand {
@@ -177,7 +189,51 @@ extension PatientReport {
       json.endObject()
     }
     json.endArray()
+    json.key("collections")
+    json.beginArray()
+    for collection in collections {
+      json.beginObject()
+      json.key("results")
+      json.beginArray()
+      for row in collection.results {
+        json.beginObject()
+        json.field("analyte", row.analyte)
+        json.field("flag", row.flag)
+        json.field("note", row.note)
+        json.field("range", row.range)
+        json.field("reported", row.reported)
+        json.field("si", row.si)
+        json.endObject()
+      }
+      json.endArray()
+      json.field("specimen", collection.specimen)
+      json.field("time", collection.time)
+      json.endObject()
+    }
+    json.endArray()
     json.field("context", context)
+    json.key("cumulative")
+    json.beginArray()
+    for series in cumulative {
+      json.beginObject()
+      json.field("analyte", series.analyte)
+      json.field("high", series.high)
+      json.field("low", series.low)
+      json.key("points")
+      json.beginArray()
+      for point in series.points {
+        json.beginObject()
+        json.field("flag", point.flag)
+        json.field("text", point.text)
+        json.field("time", point.time)
+        json.field("value", point.value)
+        json.endObject()
+      }
+      json.endArray()
+      json.field("unit", series.unit)
+      json.endObject()
+    }
+    json.endArray()
     json.key("days")
     json.beginArray()
     for day in days {
@@ -187,7 +243,9 @@ extension PatientReport {
       json.beginArray()
       for feature in day.features {
         json.beginObject()
+        json.field("label", feature.label)
         json.field("name", feature.name)
+        json.field("note", feature.note)
         json.field("unit", feature.unit)
         json.field("value", feature.value)
         json.endObject()
@@ -205,6 +263,7 @@ extension PatientReport {
         json.field("flags", point.flags)
         json.field("label", point.label)
         json.field("minutes", point.minutes)
+        json.field("valid", point.valid)
         json.field("value", point.value)
         json.endObject()
       }
@@ -221,6 +280,7 @@ extension PatientReport {
       json.field("analyzer", finding.analyzer)
       json.field("axis", finding.axis)
       json.field("context", finding.context)
+      json.field("dates", finding.dates)
       json.field("firstReported", finding.firstReported)
       json.field("history", finding.history)
       json.field("historyNote", finding.historyNote)
@@ -282,10 +342,30 @@ extension PatientReport {
       json.endObject()
     }
     json.endArray()
+    if let period {
+      json.key("period")
+      json.beginObject()
+      json.field("first", period.first)
+      json.field("last", period.last)
+      json.endObject()
+    }
+    json.field("reportDate", reportDate)
     json.field("run", run)
     json.field("schema", schema)
     json.field("schemaVersion", schemaVersion)
+    json.field("sex", sex)
+    json.field("sources", sources)
     json.field("subjectID", subjectID)
+    json.key("summary")
+    json.beginArray()
+    for line in summary {
+      json.beginObject()
+      json.field("severity", line.severity)
+      json.field("text", line.text)
+      json.field("topic", line.topic)
+      json.endObject()
+    }
+    json.endArray()
     json.endObject()
     return json.document()
   }

@@ -66,7 +66,7 @@ struct PatientReportTests {
     #expect(b.flags["wake-estimated"] == nil)
     #expect(
       b.findings.first?.values.map(\.range) == [
-        "TSH 0.3-4.2 m[IU]/L [default (all): adult TSH 0.3-4.2 mIU/L]",
+        "TSH 0.3-4.2 mIU/L [default (all): adult TSH 0.3-4.2 mIU/L]",
         "FT4 11.6-21.9 pmol/L [default (all): adult free T4 11.6-21.9 pmol/L]",
       ])
   }
@@ -85,7 +85,7 @@ struct PatientReportTests {
     let report = run().reports[0]
     let text = PatientReportRenderer.json(report)
     #expect(text.contains("\"schema\" : \"neuroendo-patient-report\""))
-    #expect(text.contains("\"schemaVersion\" : \"1.0\""))
+    #expect(text.contains("\"schemaVersion\" : \"2.0\""))
     #expect(try JSONDecoder().decode(PatientReport.self, from: Data(text.utf8)) == report)
   }
 
@@ -98,9 +98,10 @@ struct PatientReportTests {
     #expect(html.contains("<line class=\"waking\""))
     #expect(html.contains("<rect class=\"car-window\""))
     #expect(html.components(separatedBy: "<circle class=\"sample\"").count - 1 == 6)
-    #expect(html.components(separatedBy: "<rect class=\"left-out\"").count - 1 == 1)
-    // The subject id is escaped in the page; the chart's x axis gives clock times.
-    #expect(html.contains("<h1>Patient a/1</h1>"))
+    // 0.2 nmol/L is below detection: censored, an open triangle.
+    #expect(html.components(separatedBy: "<polygon class=\"censored\"").count - 1 == 1)
+    // The subject id is in the header; the chart's x axis gives clock times.
+    #expect(html.contains("<td class=\"name\">Patient</td><td>a/1</td>"))
     #expect(html.contains("+2 h 08:30"))
   }
 

@@ -123,5 +123,10 @@ public struct JudgedResult: Sendable, Hashable, Codable {
   public var source: String
   /// A caution the normalizer put on the value (a possible unit mix-up): the value is
   /// judged, and a finding resting on it says so and is never marked.
+  /// The range's limits as the report prints them: a lab's range converted to the
+  /// canonical unit at the lab's precision (`171` for 6.2 ug/dL, not 171.058); nil prints
+  /// the limit itself.
+  public var lowText: String?
+  public var highText: String?
   public var caution: String?
 }

@@ -22,6 +22,17 @@ struct ResultJudge {
       result.range = ReferenceRange(
         low: lab.low.map { $0 * factor }, high: lab.high.map { $0 * factor })
       result.rangeSource = "lab"
+      if factor != 1 {
+        // The limits are compared at full precision; they are printed at the lab's.
+        func printed(_ limit: Double?) -> String? {
+          limit.map {
+            NumberText.significant(
+              $0 * factor, min(max(NumberText.significantDigits(of: $0) + 1, 3), 6))
+          }
+        }
+        result.lowText = printed(lab.low)
+        result.highText = printed(lab.high)
+      }
     } else if let fitting = settings.ranges.first(where: { fits($0, sample, sex: sex, age: age) }) {
       result.rangeSource = "default (\(fitting.scope)): \(fitting.source)"
       if fitting.timeOfDay == .morning,
@@ -114,25 +125,40 @@ extension JudgedResult {
   /// `cortisol 160 nmol/L (not judged: range applies 07:00-10:00; collected at 14:30)`.
   /// A value is never printed so that it reads as equal to the limit it crosses.
   var phrase: String {
-    func number(against limit: Double?) -> String {
-      let text = limit.map { NumberText.distinct(value, from: $0, text: valueText) } ?? valueText
-      return "\(name) \(censoring.rawValue)\(text) \(displayUnit)"
+    func shown(against limit: Double?) -> String {
+      limit.map { NumberText.distinct(value, from: $0, text: valueText) } ?? valueText
     }
+    func number(_ text: String) -> String { "\(name) \(censoring.rawValue)\(text) \(displayUnit)" }
     guard let range else {
-      return number(against: nil) + " (\(reason ?? "no range"))"
+      return number(valueText) + " (\(reason ?? "no range"))"
     }
-    let low = range.low.map(NumberText.short)
-    let high = range.high.map(NumberText.short)
+    // A limit is printed at the lab's precision unless that would put the printed value
+    // on the other side of it; then at full precision.
+    func limit(_ text: String?, _ exact: Double?, keeps order: (Double, Double) -> Bool, _ shown: String)
+      -> String?
+    {
+      guard let exact else { return nil }
+      guard let text, let printed = Double(text), let value = Double(shown) else {
+        return NumberText.short(exact)
+      }
+      return order(value, printed) ? text : NumberText.short(exact)
+    }
     switch status {
-    case .low: return number(against: range.low) + " < \(low ?? "?")"
-    case .high: return number(against: range.high) + " > \(high ?? "?")"
+    case .low:
+      let value = shown(against: range.low)
+      return number(value) + " < \(limit(lowText, range.low, keeps: <, value) ?? "?")"
+    case .high:
+      let value = shown(against: range.high)
+      return number(value) + " > \(limit(highText, range.high, keeps: >, value) ?? "?")"
     case .normal, .indeterminate, .unknown:
+      let low = limit(lowText, range.low, keeps: >=, valueText)
+      let high = limit(highText, range.high, keeps: <=, valueText)
       let span =
         low != nil && high != nil ? "\(low!)-\(high!)" : low.map { ">= \($0)" } ?? "<= \(high!)"
       if status == .indeterminate {
-        return number(against: nil) + " (indeterminate: \(reason ?? "censored"), range \(span))"
+        return number(valueText) + " (indeterminate: \(reason ?? "censored"), range \(span))"
       }
-      return number(against: nil) + " within \(span)"
+      return number(valueText) + " within \(span)"
     }
   }
 
@@ -142,12 +168,12 @@ extension JudgedResult {
       return "\(name): no range applied\(reason.map { " (\($0))" } ?? "")"
         + (rangeSource.map { " [\($0)]" } ?? "")
     }
-    let low = range.low.map(NumberText.short)
-    let high = range.high.map(NumberText.short)
+    let low = lowText ?? range.low.map(NumberText.short)
+    let high = highText ?? range.high.map(NumberText.short)
     let span =
       low != nil && high != nil
       ? "\(low!)-\(high!)"
       : low.map { ">= \($0)" } ?? "\(highExclusive ? "<" : "<=") \(high ?? "?")"
-    return "\(name) \(span) \(unit) [\(rangeSource ?? "")]"
+    return "\(name) \(span) \(displayUnit) [\(rangeSource ?? "")]"
   }
 }
