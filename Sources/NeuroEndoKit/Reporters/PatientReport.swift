@@ -281,7 +281,9 @@ extension PatientReport {
         context: (subjectFindings.first ?? notJudged[subject]?.first)?.context ?? [],
         collections: Self.collections(judged),
         cumulative: Self.cumulative(judged),
-        days: subjectDays.map { day in Self.day(day, samples: cortisolByDay[day.day] ?? [], settings: settings) },
+        days: subjectDays.map { day in
+          Self.day(day, samples: cortisolByDay[day.day] ?? [], settings: settings)
+        },
         flattened: verdicts[subject].map {
           Verdict(
             outcome: $0.outcome.rawValue, rule: $0.rule, validDays: $0.validDays,
@@ -299,7 +301,8 @@ extension PatientReport {
         },
         // Waking and CAR flags say nothing of a patient without cortisol days.
         flags: own.reduce(into: [String: Int]()) { counts, sample in
-          for flag in sample.flags where !subjectDays.isEmpty || !Self.dayFlags.contains(flag.code) {
+          for flag in sample.flags where !subjectDays.isEmpty || !Self.dayFlags.contains(flag.code)
+          {
             counts[flag.code, default: 0] += 1
           }
         },
@@ -326,26 +329,27 @@ extension PatientReport {
       first: String(first.description.prefix(10)), last: String(last.description.prefix(10)))
   }
 
-  /// The results per collection time and specimen, newest first; untimed results last.
+  /// The results per collection (draw time), newest first; untimed results last.
   private static func collections(_ judged: [(NormalizedSample, JudgedResult)]) -> [Collection] {
-    struct Key: Hashable {
-      var time: String
-      var specimen: Specimen
-    }
-    var groups: [Key: [(NormalizedSample, JudgedResult)]] = [:]
-    var order: [Key: Double] = [:]
+    var groups: [String: [(NormalizedSample, JudgedResult)]] = [:]
+    var order: [String: Double] = [:]
     for item in judged {
       let local = item.0.collected?.local
-      let key = Key(time: local.map(minute) ?? "time not given", specimen: item.0.sample.specimen)
+      let key = local.map(minute) ?? "time not given"
       groups[key, default: []].append(item)
       order[key] = local?.secondsSinceEpochWallClock ?? -.infinity
     }
-    return groups.keys.sorted {
-      (order[$0]!, $0.specimen.rawValue) > (order[$1]!, $1.specimen.rawValue)
-    }.map { key in
-      Collection(
-        time: key.time, specimen: key.specimen.rawValue,
-        results: groups[key]!.sorted { $0.0.sample.analyte < $1.0.sample.analyte }.map(result))
+    return groups.keys.sorted { (order[$0]!, $0) > (order[$1]!, $1) }.map { key in
+      let items = groups[key]!.sorted {
+        ($0.0.sample.analyte, $0.0.sample.specimen) < ($1.0.sample.analyte, $1.0.sample.specimen)
+      }
+      return Collection(
+        time: key,
+        specimen: Set(
+          items.map { $0.0.sample.specimen.rawValue.replacingOccurrences(of: "-", with: " ") }
+        )
+        .sorted().joined(separator: ", "),
+        results: items.map(result))
     }
   }
 
@@ -384,7 +388,8 @@ extension PatientReport {
     }
     return Result(
       analyte: sample.sample.analyte.words
-        + (sample.sample.specimen == .saliva ? ", saliva" : sample.sample.specimen == .urine ? ", urine" : ""),
+        + (sample.sample.specimen == .saliva
+          ? ", saliva" : sample.sample.specimen == .urine ? ", urine" : ""),
       reported: "\(sign)\(NumberText.plain(written.value)) \(unit)",
       si: "\(sign)\(judged.valueText) \(judged.displayUnit)", range: range, flag: flag,
       note: notes.isEmpty ? nil : notes.joined(separator: "; "))
@@ -435,22 +440,33 @@ extension PatientReport {
     }
   }
 
-  /// The summary: the latest finding of each axis in a line, what could not be judged where
-  /// nothing was found, and the cortisol rhythm.
+  /// The summary: for each axis, the weightiest finding of its latest day of results (the
+  /// current state, with what it resolved), what could not be judged where nothing was
+  /// found, and the cortisol rhythm.
   static func summary(_ report: PatientReport) -> [SummaryLine] {
+    let weight = ["info": 0, "notable": 1, "marked": 2]
     var lines: [SummaryLine] = []
     for axis in ["HPA", "HPT", "HPG"] {
       let found = report.findings.filter { $0.axis == axis }
-      if let latest = found.last {
-        var text = Self.headline(latest.message)
-        if let date = latest.dates.last { text += " (\(date))" }
+      let lastDay = found.compactMap { $0.dates.last?.prefix(10) }.max()
+      let current = found.filter { $0.dates.last?.prefix(10) == lastDay }
+      if let top = current.enumerated().max(by: {
+        (weight[$0.element.severity] ?? 0, $0.offset) < (
+          weight[$1.element.severity] ?? 0, $1.offset
+        )
+      })?.element {
+        var text = Self.headline(top.message)
+        if let date = top.dates.last { text += " (\(date))" }
+        if top.history == "resolved", let note = top.historyNote { text += ", \(note)" }
         if found.count > 1 {
-          text += "; \(found.count - 1) earlier finding\(found.count == 2 ? "" : "s") below"
+          text += "; \(found.count - 1) other finding\(found.count == 2 ? "" : "s") below"
         }
-        lines.append(SummaryLine(topic: axis, severity: latest.severity, text: text))
+        lines.append(SummaryLine(topic: axis, severity: top.severity, text: text))
       } else if let first = report.notJudged.first(where: { $0.axis == axis }) {
-        lines.append(
-          SummaryLine(topic: axis, severity: "not judged", text: "not judged: \(first.reason)"))
+        // The reason without its setting keys: those are at the end of the report.
+        let reason = Self.headline(first.reason.replacingOccurrences(of: ": ", with: " - "))
+          .replacingOccurrences(of: " - ", with: ": ")
+        lines.append(SummaryLine(topic: axis, severity: "not judged", text: reason))
       }
     }
     if !report.days.isEmpty {
@@ -459,7 +475,8 @@ extension PatientReport {
       if let verdict = report.flattened {
         text +=
           "; diurnal slope flattened: "
-          + (verdict.outcome == "insufficient-data" ? "too few valid days to tell" : verdict.outcome)
+          + (verdict.outcome == "insufficient-data"
+            ? "too few valid days to tell" : verdict.outcome)
       }
       lines.append(SummaryLine(topic: "Cortisol rhythm", severity: "info", text: text))
     }
@@ -468,9 +485,25 @@ extension PatientReport {
 
   /// A finding's message up to its values: `pattern consistent with primary
   /// hypothyroidism`.
+  /// The cut is at the first ": " outside parentheses, and a parenthesis is left out.
   static func headline(_ message: String) -> String {
-    guard let colon = message.range(of: ": ") else { return message }
-    return String(message[..<colon.lowerBound])
+    var depth = 0
+    var text = ""
+    var previous: Character = " "
+    for character in message {
+      if character == "(" { depth += 1 }
+      if character == ")" { depth = max(0, depth - 1) }
+      if character == " ", previous == ":", depth == 0 { return tidy(String(text.dropLast())) }
+      if depth == 0 && character != ")" { text.append(character) }
+      previous = character
+    }
+    return tidy(text)
+  }
+
+  /// One space between words, none before a punctuation mark.
+  private static func tidy(_ text: String) -> String {
+    text.split(separator: " ").joined(separator: " ")
+      .replacingOccurrences(of: " ,", with: ",").replacingOccurrences(of: " ;", with: ";")
   }
 
   /// The features of a day with their names, units and, where the analyzer could not
@@ -493,7 +526,9 @@ extension PatientReport {
     ("cosinor_p", "cosinor p (zero-amplitude test)", ""),
   ]
 
-  private static func day(_ day: SubjectDayFeatures, samples: [NormalizedSample], settings: AnalyzerSettings) -> Day {
+  private static func day(
+    _ day: SubjectDayFeatures, samples: [NormalizedSample], settings: AnalyzerSettings
+  ) -> Day {
     // (A day's own samples: no other subject's data goes into it.)
     let excluded = day.excluded + day.slope.excluded
     let points = samples.map { sample -> Point in

@@ -14,7 +14,8 @@ public enum PatientReportRenderer {
     ("H / L / N", "above, below or within the reference range applied"),
     ("SI", "the International System of Units; hormones in nmol/L, pmol/L or µmol/L"),
     (
-      "CAR", "cortisol awakening response: the rise of cortisol in the first 30-45 minutes after waking"
+      "CAR",
+      "cortisol awakening response: the rise of cortisol in the first 30-45 minutes after waking"
     ),
     ("AUCg", "area under the curve from ground: the total cortisol over the samples"),
     ("AUCi", "area under the curve above the waking value: the rise alone"),
@@ -75,7 +76,7 @@ public enum PatientReportRenderer {
       lines.append("## Cortisol rhythm")
       lines.append("")
       if let verdict = report.flattened {
-        lines.append("Flattened slope: **\(m(verdict.outcome))**.")
+        lines.append("Flattened diurnal slope: **\(m(flattenedWords(verdict.outcome)))**.")
         lines.append("")
       }
       for day in report.days {
@@ -116,13 +117,15 @@ public enum PatientReportRenderer {
           lines.append("  - results of \(m(finding.dates.joined(separator: ", ")))")
         }
         for index in finding.indices { lines.append("  - \(m(indexText(index)))") }
-        for context in finding.context { lines.append("  - \(m(context))") }
+        for context in finding.context where showsBeside(context) {
+          lines.append("  - \(m(context))")
+        }
       }
       lines.append("")
     }
     lines.append("## Glossary")
     lines.append("")
-    for (term, meaning) in glossary { lines.append("- **\(m(term))**: \(m(meaning))") }
+    for (term, meaning) in terms(report) { lines.append("- **\(m(term))**: \(m(meaning))") }
     lines.append("")
     let decided = decisions(report)
     if !decided.isEmpty {
@@ -146,6 +149,21 @@ public enum PatientReportRenderer {
     "\(index.name): \(index.value)\(index.unit.isEmpty ? "" : " " + index.unit) (reference \(index.reference); \(index.source))"
   }
 
+  /// The glossary's terms this report uses: the rhythm's only where it has cortisol days.
+  static func terms(_ report: PatientReport) -> [(term: String, meaning: String)] {
+    report.days.isEmpty ? Array(glossary.prefix(2)) : glossary
+  }
+
+  /// `yes`, `no`, or `too few valid days to tell`.
+  static func flattenedWords(_ outcome: String) -> String {
+    outcome == "insufficient-data" ? "too few valid days to tell" : outcome
+  }
+
+  /// Whether a context line of a finding is shown beside it (sex and age are in the header).
+  static func showsBeside(_ context: String) -> Bool {
+    !context.hasPrefix("sex: ") && !context.hasPrefix("age: ")
+  }
+
   /// A feature's value for the page: the number, or "not estimable" with the reason.
   static func featureValue(_ feature: PatientReport.Feature) -> String {
     guard let value = feature.value else { return feature.note ?? "not estimable" }
@@ -164,11 +182,13 @@ public enum PatientReportRenderer {
     var fields: [(String, String)] = [("Patient", report.subjectID)]
     fields.append(("Sex", report.sex ?? "not given"))
     fields.append(("Age", report.age.map { "\($0) years" } ?? "not given"))
-    fields.append(("Source", report.sources.isEmpty ? "not given" : report.sources.joined(separator: ", ")))
+    fields.append(
+      ("Source", report.sources.isEmpty ? "not given" : report.sources.joined(separator: ", ")))
     fields.append(("Report date", report.reportDate.isEmpty ? "not given" : report.reportDate))
     if let period = report.period {
       fields.append(
-        ("Period", period.first == period.last ? period.first : "\(period.first) to \(period.last)"))
+        ("Period", period.first == period.last ? period.first : "\(period.first) to \(period.last)")
+      )
     }
     return fields
   }
@@ -247,7 +267,10 @@ public enum PatientReportRenderer {
         ] as [String: Any]
       },
       "hasDays": !report.days.isEmpty,
-      "flattened": report.flattened.map { "Flattened slope: \($0.outcome)." } ?? "",
+      "flattened": report.flattened.map {
+        "Flattened diurnal slope: \(flattenedWords($0.outcome))."
+      }
+        ?? "",
       "hasBand": !report.cohortBand.isEmpty,
       "bandSubjects": String(PatientReport.CohortBand.minimumSubjects),
       "days": report.days.map { day in
@@ -260,14 +283,23 @@ public enum PatientReportRenderer {
               "minutes": NumberText.short($0.minutes), "clock": $0.clock ?? "",
               "label": $0.label ?? "",
               "value": $0.censoring + NumberText.short($0.value),
-              "flags": $0.flags.joined(separator: ", "), "excluded": $0.excluded ?? "",
+              "flags": $0.flags.filter { !CortisolChart.quietFlags.contains($0) }
+                .joined(separator: ", "),
+              "excluded": $0.excluded ?? "",
             ]
           },
           "hasFeatures": !day.features.isEmpty,
           "features": day.features.map {
-            ["label": $0.label, "value": featureValue($0), "unit": $0.unit]
+            [
+              "label": $0.label, "value": $0.value == nil ? "not estimable" : featureValue($0),
+              "unit": $0.unit,
+            ] as [String: Any]
           },
-          "notes": day.reasons + day.notes,
+          // Why a feature could not be estimated, under the tables.
+          "notes": day.features.compactMap {
+            $0.value == nil ? "\($0.label): \($0.note ?? "")" : nil
+          }
+            + day.reasons + day.notes,
         ] as [String: Any]
       },
       "hasFindings": !report.findings.isEmpty,
@@ -276,10 +308,11 @@ public enum PatientReportRenderer {
           "axis": finding.axis, "severity": finding.severity, "message": finding.message,
           "history": historyText(finding),
           "dates": finding.dates.joined(separator: ", "), "hasDates": !finding.dates.isEmpty,
-          "extra": finding.indices.map(indexText) + finding.context,
+          // Sex and age are in the header; medication stays with each finding it changes.
+          "extra": finding.indices.map(indexText) + finding.context.filter(showsBeside),
         ] as [String: Any]
       },
-      "glossary": glossary.map { ["term": $0.term, "meaning": $0.meaning] },
+      "glossary": terms(report).map { ["term": $0.term, "meaning": $0.meaning] },
       "decisions": decisions(report).map { ["title": $0.title, "details": $0.details] },
       "generator": report.generator, "run": report.run,
     ]
@@ -313,7 +346,9 @@ public enum PatientReportRenderer {
     .summary ul { margin: 0; padding-left: 16px; }
     .meta { color: #333; font-size: 8.5pt; } li.marked { font-weight: bold; } small { font-weight: normal; }
     svg { width: 100%; height: auto; break-inside: avoid; } svg.trend { width: 70mm; }
-    section, .series, .day, .summary { break-inside: avoid; }
+    .series, .summary, table, li { break-inside: avoid; } h2, h3 { break-after: avoid; }
+    .tables { display: flex; gap: 5mm; align-items: flex-start; }
+    td.unit { white-space: nowrap; }
     .series { display: inline-block; vertical-align: top; margin-right: 6mm; }
     dl { column-count: 2; font-size: 8.5pt; } dt { font-weight: bold; } dd { margin: 0 0 3px 8px; }
     </style>
@@ -343,6 +378,11 @@ public enum PatientReportRenderer {
     {{/points}}</table></div>
     {{/cumulative}}</section>
     {{/hasCumulative}}
+    {{#hasFindings}}
+    <section class="findings"><h2>Findings</h2><ul>
+    {{#findings}}<li class="{{severity}}"><strong>{{axis}}, {{severity}}</strong>: {{message}}{{history}}{{#hasDates}}<br><small>Results of {{dates}}</small>{{/hasDates}}{{#extra}}<br><small>{{.}}</small>{{/extra}}</li>
+    {{/findings}}</ul></section>
+    {{/hasFindings}}
     {{#hasDays}}
     <h2>Cortisol rhythm</h2>
     <p>{{flattened}}</p>
@@ -350,21 +390,16 @@ public enum PatientReportRenderer {
     {{#days}}<section class="day"><h3>Day {{day}}</h3>
     <p>Waking: {{wake}} ({{wakeSource}}).</p>
     {{{chart}}}
-    <table><tr><th>min since waking</th><th>clock</th><th>label</th><th>nmol/L</th><th>flags</th><th>left out</th></tr>
+    <div class="tables"><table><tr><th>min since waking</th><th>clock</th><th>label</th><th>nmol/L</th><th>flags</th><th>left out</th></tr>
     {{#samples}}<tr><td class="n">{{minutes}}</td><td>{{clock}}</td><td>{{label}}</td><td class="n">{{value}}</td><td>{{flags}}</td><td>{{excluded}}</td></tr>
     {{/samples}}</table>
     {{#hasFeatures}}<table><tr><th>Feature</th><th>Value</th><th>Unit</th></tr>
-    {{#features}}<tr><td>{{label}}</td><td class="n">{{value}}</td><td>{{unit}}</td></tr>
-    {{/features}}</table>{{/hasFeatures}}
+    {{#features}}<tr><td class="label">{{label}}</td><td class="n">{{value}}</td><td class="unit">{{unit}}</td></tr>
+    {{/features}}</table>{{/hasFeatures}}</div>
     <ul class="meta">{{#notes}}<li>{{.}}</li>{{/notes}}</ul>
     </section>
     {{/days}}
     {{/hasDays}}
-    {{#hasFindings}}
-    <section class="findings"><h2>Findings</h2><ul>
-    {{#findings}}<li class="{{severity}}"><strong>{{axis}}, {{severity}}</strong>: {{message}}{{history}}{{#hasDates}}<br><small>Results of {{dates}}</small>{{/hasDates}}{{#extra}}<br><small>{{.}}</small>{{/extra}}</li>
-    {{/findings}}</ul></section>
-    {{/hasFindings}}
     <section class="glossary"><h2>Glossary</h2><dl>
     {{#glossary}}<dt>{{term}}</dt><dd>{{meaning}}</dd>
     {{/glossary}}</dl></section>
@@ -391,7 +426,7 @@ struct CortisolChart {
   /// The top of the value axis: a round number above the highest value.
   let valueTop: Double
   static let width = 640.0
-  static let height = 220.0
+  static let height = 170.0
   static let left = 52.0
   static let right = 34.0
   static let top = 14.0
@@ -454,11 +489,14 @@ struct CortisolChart {
 
   private func f(_ value: Double) -> String { NumberText.oneDecimal(value) }
 
-  private func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, _ extra: [(String, String)] = [])
+  private func line(
+    _ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, _ extra: [(String, String)] = []
+  )
     -> SVGElement
   {
     SVGElement(
-      "line", [("x1", f(x1)), ("y1", f(y1)), ("x2", f(x2)), ("y2", f(y2)), ("stroke", "#000")] + extra)
+      "line",
+      [("x1", f(x1)), ("y1", f(y1)), ("x2", f(x2)), ("y2", f(y2)), ("stroke", "#000")] + extra)
   }
 
   private func text(_ x: Double, _ y: Double, _ size: Int, _ content: String, anchor: String? = nil)
@@ -593,7 +631,10 @@ struct CortisolChart {
             "polygon",
             [
               ("class", "censored"),
-              ("points", "\(f(cx)),\(f(cy - 5)) \(f(cx - 5)),\(f(cy + 4)) \(f(cx + 5)),\(f(cy + 4))"),
+              (
+                "points",
+                "\(f(cx)),\(f(cy - 5)) \(f(cx - 5)),\(f(cy + 4)) \(f(cx + 5)),\(f(cy + 4))"
+              ),
               ("fill", "#fff"), ("stroke", "#000"),
             ], children: tooltip))
       } else if !point.valid {
@@ -664,7 +705,10 @@ struct TrendChart {
         "polyline",
         [
           ("class", "trend-line"),
-          ("points", values.indices.map { "\(f(x($0))),\(f(y(values[$0])))" }.joined(separator: " ")),
+          (
+            "points",
+            values.indices.map { "\(f(x($0))),\(f(y(values[$0])))" }.joined(separator: " ")
+          ),
           ("fill", "none"), ("stroke", "#000"), ("stroke-width", "1.2"),
         ]))
     for (index, point) in series.points.enumerated() {

@@ -151,7 +151,8 @@ struct HostileMarkdownTests {
       as: UTF8.self)
     #expect(!markdown.contains("<img"))
     #expect(
-      markdown.contains("# Endocrine laboratory report: patient &lt;img src=x onerror=alert(1)&gt;"))
+      markdown.contains("# Endocrine laboratory report: patient &lt;img src=x onerror=alert(1)&gt;")
+    )
   }
 }
 

@@ -134,7 +134,9 @@ extension JudgedResult {
     }
     // A limit is printed at the lab's precision unless that would put the printed value
     // on the other side of it; then at full precision.
-    func limit(_ text: String?, _ exact: Double?, keeps order: (Double, Double) -> Bool, _ shown: String)
+    func limit(
+      _ text: String?, _ exact: Double?, keeps order: (Double, Double) -> Bool, _ shown: String
+    )
       -> String?
     {
       guard let exact else { return nil }
