@@ -48,7 +48,8 @@ let package = Package(
       name: "NeuroEndoKitTests", dependencies: ["NeuroEndoKit"], exclude: ["Fixtures"],
       swiftSettings: strict),
     .testTarget(
-      name: "neuroendoTests", dependencies: ["neuroendo", "NeuroEndoKit"], swiftSettings: strict),
+      name: "neuroendoTests", dependencies: ["neuroendo", "NeuroEndoKit"], exclude: ["Golden"],
+      swiftSettings: strict),
   ],
   swiftLanguageModes: [.v6]
 )

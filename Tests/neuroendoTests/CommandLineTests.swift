@@ -27,10 +27,13 @@ func executable() throws -> URL {
 
 func neuroendo(_ arguments: String...) throws -> Invocation { try neuroendo(arguments) }
 
-func neuroendo(_ arguments: [String]) throws -> Invocation {
+func neuroendo(_ arguments: [String], environment: [String: String] = [:]) throws -> Invocation {
   let process = Process()
   process.executableURL = try executable()
   process.arguments = arguments
+  if !environment.isEmpty {
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+  }
   process.currentDirectoryURL = root
   let output = Pipe()
   let error = Pipe()

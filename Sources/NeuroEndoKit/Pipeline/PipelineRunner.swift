@@ -23,6 +23,20 @@ public struct PipelineRunner: Sendable {
     var description: String
   }
 
+  /// The moment runs say they started when `SOURCE_DATE_EPOCH` (seconds since 1970, as
+  /// reproducible-builds.org defines it) is set: run ids, report dates and FHIR `issued`
+  /// then come from it, so that the same inputs give the same reports and tables, byte
+  /// for byte. Nil: the clock.
+  public var sourceDateEpoch: Date? = PipelineRunner.environmentEpoch()
+
+  /// `SOURCE_DATE_EPOCH` from the environment, when it holds a whole number of seconds.
+  public static func environmentEpoch() -> Date? {
+    guard let text = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"],
+      let seconds = Int64(text.trimmingCharacters(in: .whitespaces)), seconds >= 0
+    else { return nil }
+    return Date(timeIntervalSince1970: Double(seconds))
+  }
+
   /// Creates a runner.
   public init(pipeline: Pipeline) { self.pipeline = pipeline }
 
@@ -275,7 +289,7 @@ public struct PipelineRunner: Sendable {
     outputDirectory: String?, auditOnly: Bool, rebuild: Bool, onSample: (Sample) -> Void,
     progress: (String) -> Void, spilled: Spilled?
   ) -> RunSummary {
-    let started = spilled?.started ?? Date()
+    let started = spilled?.started ?? sourceDateEpoch ?? Date()
     let directory = outputDirectory ?? pipeline.outputs.directory
     FileModes.set(groupReadable: pipeline.groupReadable)
     var summary = RunSummary(
@@ -334,7 +348,7 @@ public struct PipelineRunner: Sendable {
       return summary
     }
     // Every output is staged, and published together at the end (``OutputPublisher``).
-    summary.run = spilled?.run ?? Self.runID(started)
+    summary.run = spilled?.run ?? Self.runID(started, reproducible: sourceDateEpoch != nil)
     summary.auditOnly = auditOnly
     var publisher: OutputPublisher?
     var sampleSink: TableSink?
@@ -698,7 +712,8 @@ public struct PipelineRunner: Sendable {
         publisher = given
       } else {
         publisher = try OutputPublisher(
-          directory: directory, run: Self.runID(started), outputNames: pipeline.outputs.names)
+          directory: directory, run: Self.runID(started, reproducible: sourceDateEpoch != nil),
+          outputNames: pipeline.outputs.names)
       }
     } catch {
       return failed([error.description], lockedBy: error.lockHolder)
@@ -851,11 +866,13 @@ public struct PipelineRunner: Sendable {
   }
 
   /// `20261126T142600Z-4242`: the start time and the process, and a count when one process
-  /// starts more than one run (`-4242.2`), so that every run has its own id.
-  static func runID(_ started: Date) -> String {
+  /// starts more than one run (`-4242.2`), so that every run has its own id. A reproducible
+  /// run (`SOURCE_DATE_EPOCH`) is named by its time alone: `20261126T142600Z`.
+  static func runID(_ started: Date, reproducible: Bool = false) -> String {
     let seconds = Int(started.timeIntervalSince1970)
     let time = LocalDateTime(wallClockSeconds: Double(seconds)).description
       .replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
+    if reproducible { return time + "Z" }
     let count = runsStarted.withLock { count in
       count += 1
       return count

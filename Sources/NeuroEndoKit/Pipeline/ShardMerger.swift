@@ -164,14 +164,15 @@ public struct ShardMerger: Sendable {
           ))
       }
     }
-    let started = Date()
+    let epoch = PipelineRunner.environmentEpoch()
+    let started = epoch ?? Date()
     var first = parts[0].summary
     // The summaries name published paths; the merge needs the names in a directory.
     first.outputs = first.outputs.mapValues { URL(fileURLWithPath: $0).lastPathComponent }
     var summary = RunSummary(
       pipeline: first.pipeline, started: parts.map(\.summary.started).min() ?? started,
       finished: started, files: first.files, inputProblems: first.inputProblems)
-    summary.run = given?.run ?? PipelineRunner.runID(started)
+    summary.run = given?.run ?? PipelineRunner.runID(started, reproducible: epoch != nil)
     summary.skippedEntries = first.skippedEntries
     summary.auditOnly = first.auditOnly
     summary.normalization = Self.normalization(parts.map(\.summary))
