@@ -42,15 +42,16 @@ install: setup
 
 # Validates the sample run's patient reports against their JSON schema with check-jsonschema
 # (PyPI), installed when missing; CI runs it. NeuroEndo itself never needs Python.
-# The FHIR bundles are parsed with the FHIR R4 models of fhir.resources 6.5 (pydantic 1), in
-# a virtual environment of its own (.build-fhir, ignored by git).
-FHIR_PYTHON = .build-fhir/bin/python
+# The FHIR bundles are parsed with the FHIR R4 (4.0.1) models of fhir.resources 6.0.0
+# (pydantic 1; 6.5 would be R4B), in a virtual environment of its own (.build-fhir-r4,
+# ignored by git).
+FHIR_PYTHON = .build-fhir-r4/bin/python
 check-reports: run
 	@command -v check-jsonschema >/dev/null 2>&1 || python3 -m pip install --quiet check-jsonschema
 	check-jsonschema --schemafile Sources/NeuroEndoKit/Reporters/patient-report.schema.json \
 	  $$(ls out/sample/reports/patients/*.json | grep -v '\.fhir\.json$$')
-	@[ -x $(FHIR_PYTHON) ] || { python3 -m venv .build-fhir && \
-	  .build-fhir/bin/pip install --quiet "fhir.resources==6.5.0" "pydantic>=1.10,<2"; }
+	@[ -x $(FHIR_PYTHON) ] || { python3 -m venv .build-fhir-r4 && \
+	  .build-fhir-r4/bin/pip install --quiet "fhir.resources==6.0.0" "pydantic>=1.10,<2"; }
 	$(FHIR_PYTHON) .ci/validate-fhir.py out/sample/reports/patients/*.fhir.json
 
 # Reader speed against a raw libcsv pass over the same generated file, and peak memory.

@@ -597,7 +597,7 @@ extension PatientReport {
         Value(
           analyte: $0.analyte.rawValue, value: $0.censoring.rawValue + $0.valueText,
           unit: $0.displayUnit, status: $0.status.rawValue, range: $0.rangeText,
-          source: Self.baseName($0.source))
+          source: $0.source)
       }, context: finding.context, indices: indices(finding.indices))
   }
 

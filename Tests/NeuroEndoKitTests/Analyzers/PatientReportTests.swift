@@ -151,7 +151,8 @@ struct FHIRReportTests {
         quantity: Quantity(value: 9.1, unit: .milliIUPerLiter),
         collected: CollectionTime(
           local: LocalDateTime(year: 2026, month: 3, day: 14, hour: 8, minute: 12),
-          utcOffsetSeconds: 3600), provenance: InputLocation(file: "lab.csv", record: 2)),
+          utcOffsetSeconds: 3600),
+        provenance: InputLocation(file: "/home/lab/inbox/lab.csv", record: 2)),
       Sample(
         subjectID: "P-1", analyte: .freeT4, specimen: .serum,
         quantity: Quantity(value: 8, unit: .picomolePerLiter, censoring: .below),
@@ -168,8 +169,28 @@ struct FHIRReportTests {
     let all = resources(bundle)
     #expect(
       all.map { $0["resourceType"] as? String } == [
-        "DiagnosticReport", "Observation", "Observation",
+        "DiagnosticReport", "Observation", "Observation", "Specimen",
       ])
+    // Both values of one draw name the one serum specimen, typed with HL7 table 0487 and
+    // dated; every code has its display; no folder of the machine appears.
+    let specimen = all[3]
+    let type = try #require(specimen["type"] as? [String: Any])
+    #expect((type["coding"] as? [[String: String]])?.first?["code"] == "SER")
+    #expect(
+      (specimen["collection"] as? [String: String])?["collectedDateTime"]
+        == "2026-03-14T08:12:00+01:00")
+    for observation in all[1...2] {
+      #expect(
+        (observation["specimen"] as? [String: String])?["reference"]
+          == "urn:uuid:\(specimen["id"] as! String)")
+      let coding = ((observation["code"] as? [String: Any])?["coding"] as? [[String: String]])?
+        .first
+      #expect(coding?["display"]?.contains("in Serum or Plasma") == true)
+      #expect(observation["effectiveDateTime"] as? String == "2026-03-14T08:12:00+01:00")
+    }
+    let text = try #require(
+      try FHIRReportWriter.bundle(subject: "P-1", findings: findings, issued: Date()))
+    #expect(!text.contains("/home/lab") && text.contains("Read from lab.csv, record 2"))
     let report = all[0]
     #expect(
       (report["conclusion"] as? String)?.hasPrefix(
@@ -199,6 +220,21 @@ struct FHIRReportTests {
     let again = try self.bundle(findings)
     #expect(resources(again)[1]["id"] as? String == tsh["id"] as? String)
     #expect((tsh["id"] as? String)?.count == 36)
+  }
+
+  @Test("ids are RFC 4122 version 5 UUIDs: the Python and RFC test vector")
+  func uuid5() {
+    // uuid.uuid5(uuid.NAMESPACE_DNS, "python.org") in Python's standard library.
+    let dns: [UInt8] = [
+      0x6b, 0xa7, 0xb8, 0x10, 0x9d, 0xad, 0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30,
+      0xc8,
+    ]
+    #expect(
+      FHIRReportWriter.format(FHIRReportWriter.uuid5(namespace: dns, name: "python.org"))
+        == "886313e1-3b8a-5372-9b90-0c9aee199e5d")
+    let id = FHIRReportWriter.uuid("report|P-1")
+    #expect(id.count == 36 && Array(id)[14] == "5" && "89ab".contains(Array(id)[19]))
+    #expect(id != FHIRReportWriter.uuid("report|P-2"))
   }
 
   @Test("interpretation codes: L, N, H, IND for a censored value the range cannot place")

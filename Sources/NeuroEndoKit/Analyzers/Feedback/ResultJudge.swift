@@ -10,11 +10,16 @@ struct ResultJudge {
   /// The result judged, for a subject of the given sex and age (years) at the time.
   func judge(_ sample: NormalizedSample, sex: FeedbackSettings.Sex?, age: Double?) -> JudgedResult {
     let analyte = sample.sample.analyte
+    // The file by its name: reports and FHIR bundles leave the machine's folders behind.
+    var location = sample.sample.provenance
+    if let slash = location.file.lastIndex(of: "/") {
+      location.file = String(location.file[location.file.index(after: slash)...])
+    }
     var result = JudgedResult(
       analyte: analyte, specimen: sample.sample.specimen, value: sample.value.value,
       censoring: sample.value.censoring, valueText: Self.reported(sample),
       unit: sample.value.unit.ucum, time: sample.collected, range: nil, rangeSource: nil,
-      status: .unknown, reason: nil, source: sample.sample.provenance.description)
+      status: .unknown, reason: nil, source: location.description)
     result.caution = sample.flags.first { $0.code == "possible-unit-mixup" }?.message
     if let lab = sample.sample.referenceRange,
       let factor = UnitConverter.factor(from: lab.unit ?? sample.sample.quantity.unit, to: analyte)
