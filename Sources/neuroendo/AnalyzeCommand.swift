@@ -42,6 +42,7 @@ struct AnalyzeCommand: ParsableCommand {
   func run() throws {
     var pipeline = try exports.pipeline(outputDirectory: outputDirectory, settings: settings)
     options.apply(to: &pipeline)
+    try options.pseudonymize(&pipeline)
     if let anchor { pipeline.analyzers.response.anchor = anchor }
     if !slopes.isEmpty {
       pipeline.analyzers.response.slopes = slopes.map { $0.split(separator: ":").map(String.init) }

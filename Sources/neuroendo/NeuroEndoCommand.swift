@@ -104,6 +104,13 @@ struct RunOptions: ParsableArguments {
       valueName: "N"))
   var partitions: Int?
 
+  @Option(
+    name: .customLong("pseudonymize-key-file"),
+    help: ArgumentHelp(
+      "Replace every subject id by PSN- and an HMAC-SHA256 of it under the key in FILE (32 bytes or more, readable by its owner only), in every output; the key is never written.",
+      valueName: "FILE"))
+  var pseudonymizeKeyFile: String?
+
   func validate() throws {
     if let partitions, partitions < 1 {
       throw ValidationError("--partitions: expected 1 or more")
@@ -121,6 +128,18 @@ struct RunOptions: ParsableArguments {
     if allTables { pipeline.outputs.writeAllTables() }
     if noPatientReports { pipeline.patientReports = false }
     pipeline.shard = shard
+  }
+
+  /// Loads the pseudonym key when one is given; a key that cannot be used stops the run
+  /// before anything is read (exit 64), as no output may then hold real ids.
+  func pseudonymize(_ pipeline: inout Pipeline) throws {
+    guard let pseudonymizeKeyFile else { return }
+    do {
+      pipeline.pseudonymizer = try Pseudonymizer(keyFile: pseudonymizeKeyFile)
+    } catch {
+      printError("refused: \(error.description)")
+      throw ExitCode.validationFailure
+    }
   }
 }
 

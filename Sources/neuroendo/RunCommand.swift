@@ -54,6 +54,7 @@ struct RunCommand: ParsableCommand {
         printError(error.description)
         throw ExitStatus.invalidConfiguration
       }
+      try options.pseudonymize(&definition)
       try refuseOverlaps(definition, outputDirectory: outputDirectory)
       if let shard = definition.shard, definition.state != nil {
         printError(

@@ -16,6 +16,9 @@ public enum Fingerprint {
       [
         "format", text(input.format as Any), "profile", text(input.profile as Any),
         "read", text(pipeline.reading), "version", NeuroEndoVersion.current,
+        // A key by its fingerprint, never its bytes: samples read under another key (or
+        // none) are read again.
+        "pseudonyms", pipeline.pseudonymizer?.fingerprint ?? "none",
       ])
   }
 
@@ -27,6 +30,7 @@ public enum Fingerprint {
       "zones", text(pipeline.inputs.map { $0.timeZone as Any }),
       "outputs", text(pipeline.outputs), "patient reports", String(pipeline.patientReports),
       "group read", String(pipeline.groupReadable),
+      "pseudonyms", pipeline.pseudonymizer?.fingerprint ?? "none",
       "version", NeuroEndoVersion.current,
     ]
     if let diary = pipeline.wakeDiary {

@@ -129,6 +129,9 @@ public struct Pipeline: Sendable {
   /// The shard this run is (`--shard K/N`): only its subjects' samples are kept, and the
   /// outputs are those `neuroendo merge` combines. `nil`: the whole run.
   public var shard: Shard?
+  /// Subject ids replaced by pseudonyms as the samples are read
+  /// (`--pseudonymize-key-file`): no output holds a real id. `nil`: ids as exported.
+  public var pseudonymizer: Pseudonymizer?
   /// In how many partitions of subjects one machine runs the pipeline (`--partitions N`):
   /// the inputs are read once into scratch files, each partition is a shard run in turn
   /// over its samples, merged at the end, so that memory holds one partition's samples at a

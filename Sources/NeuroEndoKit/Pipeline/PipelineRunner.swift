@@ -40,6 +40,11 @@ public struct PipelineRunner: Sendable {
   /// Creates a runner.
   public init(pipeline: Pipeline) { self.pipeline = pipeline }
 
+  /// A sample as read, under its pseudonym when the run has a key.
+  func pseudonymized(_ sample: Sample, _ last: inout (id: String, pseudonym: String)?) -> Sample {
+    pipeline.pseudonymizer.map { $0.apply(sample, last: &last) } ?? sample
+  }
+
   /// What a run in partitions reads once: every file's summary and rejections (they go to
   /// the first partition, as to the first shard), and each bucket of subjects' samples in a
   /// scratch file (``SampleSpill``).
@@ -105,8 +110,9 @@ public struct PipelineRunner: Sendable {
           let format =
             input.format ?? InputFormat.guess(file: file, hasProfile: input.profile != nil)
           // The summary's size and SHA-256 are those of the bytes the reader read.
+          var last: (id: String, pseudonym: String)?
           let fileSummary = ExportReader(format: format, profile: input.profile).read(
-            file: file, onSample: onSample, onRejection: onRejection)
+            file: file, onSample: { onSample(pseudonymized($0, &last)) }, onRejection: onRejection)
           summary.files.append(fileSummary)
         }
       }
@@ -990,10 +996,12 @@ public struct PipelineRunner: Sendable {
           }
           var samples: [Sample] = []
           var rejections: [Rejection] = []
+          var last: (id: String, pseudonym: String)?
           let format =
             input.format ?? InputFormat.guess(file: file, hasProfile: input.profile != nil)
           var fileSummary = ExportReader(format: format, profile: input.profile).read(
-            file: file, onSample: { samples.append($0) }, onRejection: { rejections.append($0) })
+            file: file, onSample: { samples.append(pseudonymized($0, &last)) },
+            onRejection: { rejections.append($0) })
           // The ledger keeps the digest of the bytes read (the file may have changed since
           // it was checked).
           fileSummary.bytes = fileSummary.bytes ?? digest?.bytes
@@ -1127,6 +1135,10 @@ public struct PipelineRunner: Sendable {
       summary.files.append(read.summary)
       diaryRejections = read.rejections
       diary = read.wakes
+      if let pseudonymizer = pipeline.pseudonymizer {
+        diary = Dictionary(
+          diary.map { (pseudonymizer.pseudonym($0.key), $0.value) }, uniquingKeysWith: +)
+      }
     }
     let result = normalizer.normalize(samples, zonesByFile: zonesByFile, diary: diary)
     var counts = RunSummary.NormalizationSummary(result, samplesIn: samples.count)
