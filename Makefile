@@ -5,7 +5,7 @@ BENCH_ROWS ?= 5000000
 SWIFT_FORMAT ?= swift format
 BIN = $(shell $(SWIFT) build --show-bin-path)
 
-.PHONY: all setup build run test bench fuzz fuzz-build lint format clean check-reports install
+.PHONY: all setup build run test bench fuzz fuzz-build lint format clean check-reports check-browser screenshot install
 
 all: build
 
@@ -53,6 +53,15 @@ check-reports: run
 	@[ -x $(FHIR_PYTHON) ] || { python3 -m venv .build-fhir-r4 && \
 	  .build-fhir-r4/bin/pip install --quiet "fhir.resources==6.0.0" "pydantic>=1.10,<2"; }
 	$(FHIR_PYTHON) .ci/validate-fhir.py out/sample/reports/patients/*.fhir.json
+
+# Renders a typical patient's report and the cohort report in headless Chromium (installed
+# from Debian when missing) and checks them: see .ci/browser-check.
+check-browser: build
+	bash .ci/browser-check
+
+# The same, and the README's picture of a patient report, written anew for review.
+screenshot: build
+	bash .ci/browser-check --screenshot
 
 # Reader speed against a raw libcsv pass over the same generated file, and peak memory.
 bench: setup
