@@ -39,6 +39,15 @@ public struct ResponseFeatures: Sendable, Hashable {
   public var notes: [String] = []
   /// Why features are missing, each prefixed by the feature.
   public var reasons: [String] = []
+  /// The usable samples the features were computed from: minutes from the event and nmol/L
+  /// (the cohort report's response curves).
+  public var points: [Point] = []
+
+  /// One usable sample of the response.
+  public struct Point: Sendable, Hashable {
+    public var minutes: Double
+    public var value: Double
+  }
 }
 
 /// Computes response features (analyzer `response`) for samples timed relative to a
@@ -61,6 +70,7 @@ public struct ResponseAnalyzer: Sendable {
       points.removeFirst()
     }
     features.used = points.count
+    features.points = points.map { ResponseFeatures.Point(minutes: $0.minutes, value: $0.value) }
     for pair in settings.slopes where pair.count == 2 {
       var slope = ResponseFeatures.Slope(from: pair[0], to: pair[1])
       let from = points.first { $0.label == pair[0] }

@@ -1,4 +1,5 @@
 import Foundation
+import Mustache
 
 /// What a run found across its subjects, for the study team: counts per finding pattern and
 /// per flattened verdict, the distribution of the subjects' mean ln slopes against the
@@ -6,7 +7,7 @@ import Foundation
 /// patient reports. Written as `reports/cohort.json` and `reports/cohort.html`.
 public struct CohortReport: Sendable, Hashable, Codable {
   /// The version of the cohort report's JSON shape.
-  public static let schemaVersion = "1.0"
+  public static let schemaVersion = "1.1"
 
   public var schema = "neuroendo-cohort-report"
   public var schemaVersion = CohortReport.schemaVersion
@@ -26,6 +27,24 @@ public struct CohortReport: Sendable, Hashable, Codable {
   public var features: [Summary]
   /// Each subject's report, with what it holds.
   public var patients: [Patient]
+  /// The responses to a protocol event (a stress test), by condition: the mean and standard
+  /// error of the subjects' values at each time, as BioPsyKit plots them.
+  public var responses: [ResponseCurve] = []
+
+  /// One condition's response curve.
+  public struct ResponseCurve: Sendable, Hashable, Codable {
+    public var condition: String
+    public var points: [ResponsePoint]
+  }
+
+  /// The subjects' values at one time of a response: n, mean and standard error of the mean
+  /// (the sample standard deviation over the square root of n; none for one subject).
+  public struct ResponsePoint: Sendable, Hashable, Codable {
+    public var minutes: Double
+    public var n: Int
+    public var mean: Double
+    public var se: Double?
+  }
 
   /// Findings of one pattern.
   public struct PatternCount: Sendable, Hashable, Codable {
@@ -60,6 +79,8 @@ public struct CohortReport: Sendable, Hashable, Codable {
     /// no patient reports (`settings.reports.patients: false`).
     public var file: String?
     public var days: Int
+    /// Responses to a protocol event (study days with a stress test).
+    public var responses: Int = 0
     public var findings: Int
     public var marked: Int
     public var flattened: String?
@@ -83,7 +104,28 @@ public struct CohortReport: Sendable, Hashable, Codable {
       slopes: summary("slope_log_mean", "ln(nmol/L) per h", inputs.slopes),
       slopeHistogram: histogram(inputs.slopes, around: inputs.flattenedThreshold),
       features: summarised.compactMap { summary($0.name, $0.unit, inputs.features[$0.name] ?? []) },
-      patients: inputs.patients)
+      patients: inputs.patients, responses: curves(inputs.responses))
+  }
+
+  /// The curves of the responses' values, `condition|minutes` to the subjects' values.
+  static func curves(_ values: [String: [Double]]) -> [ResponseCurve] {
+    var byCondition: [String: [ResponsePoint]] = [:]
+    for (key, values) in values where !values.isEmpty {
+      guard let bar = key.lastIndex(of: "|"), let minutes = Double(key[key.index(after: bar)...])
+      else { continue }
+      let condition = String(key[..<bar])
+      let n = Double(values.count)
+      let mean = values.reduce(0, +) / n
+      let se =
+        values.count > 1
+        ? (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / (n - 1)).squareRoot()
+          / n.squareRoot() : nil
+      byCondition[condition, default: []].append(
+        ResponsePoint(minutes: minutes, n: values.count, mean: mean, se: se))
+    }
+    return byCondition.keys.sorted().map {
+      ResponseCurve(condition: $0, points: byCondition[$0]!.sorted { $0.minutes < $1.minutes })
+    }
   }
 
   /// What the cohort report is computed from, per subject-day and subject; the parts of
@@ -105,9 +147,16 @@ public struct CohortReport: Sendable, Hashable, Codable {
     public var band: [Int: PatientReport.CohortBand.Values] = [:]
     /// The flattened-slope threshold of the run (ln(nmol/L) per hour).
     public var flattenedThreshold: Double
+    /// The response values by `condition|minutes` (the condition column a profile kept, or
+    /// `all`), pooled over the subjects.
+    public var responses: [String: [Double]] = [:]
+
+    /// The columns that name a study's condition or group.
+    static let conditionColumns: Set<String> = ["condition", "group", "arm", "treatment"]
 
     /// The contributions of a run's features and findings: the patients are the subjects
-    /// that have a patient report (a subject-day, a finding or a result not judged).
+    /// that have a patient report (a subject-day, a finding or a result not judged), and
+    /// those with a response to a protocol event.
     public init(
       features: CortisolRhythmFeatures, feedback: FeedbackResult, threshold: Double,
       band: [Int: PatientReport.CohortBand.Values] = [:], patientReports: Bool = true
@@ -140,13 +189,31 @@ public struct CohortReport: Sendable, Hashable, Codable {
       let daysOf = Dictionary(grouping: days, by: \.subjectID).mapValues(\.count)
       let findingsOf = Dictionary(grouping: feedback.findings, by: \.subjectID)
       let verdicts = Dictionary(features.subjects.map { ($0.subjectID, $0) }) { first, _ in first }
+      // The responses' subjects count too: a stress-test study has no days and no findings.
+      for response in features.responses {
+        let condition =
+          response.attributes.first { Self.conditionColumns.contains($0.key.lowercased()) }?
+          .value ?? "all"
+        for point in response.points {
+          responses["\(condition)|\(NumberText.plain(point.minutes))", default: []].append(
+            point.value)
+        }
+      }
+      let respondents = Dictionary(grouping: features.responses, by: \.subjectID).mapValues(\.count)
       let subjects = Set(daysOf.keys).union(findingsOf.keys).union(
+        feedback.notJudged.map(\.subjectID)
+      ).union(respondents.keys)
+      // A subject with a response alone has no patient report (nothing a clinic reads): it is
+      // counted and listed, without a link.
+      let reported = Set(daysOf.keys).union(findingsOf.keys).union(
         feedback.notJudged.map(\.subjectID))
       patients = subjects.sorted().map { subject in
         let found = findingsOf[subject] ?? []
         return Patient(
-          subjectID: subject, file: patientReports ? PatientReport.fileName(subject) : nil,
-          days: daysOf[subject] ?? 0, findings: found.count,
+          subjectID: subject,
+          file: patientReports && reported.contains(subject)
+            ? PatientReport.fileName(subject) : nil,
+          days: daysOf[subject] ?? 0, responses: respondents[subject] ?? 0, findings: found.count,
           marked: found.filter { $0.severity == .marked }.count,
           flattened: verdicts[subject]?.outcome.rawValue)
       }
@@ -176,6 +243,7 @@ public struct CohortReport: Sendable, Hashable, Codable {
       for (name, values) in other.features { features[name, default: []] += values }
       patients += other.patients
       PatientReport.CohortBand.pool(&band, other.band)
+      for (key, values) in other.responses { responses[key, default: []] += values }
     }
   }
 
@@ -219,103 +287,359 @@ extension CohortReport {
   /// The cohort report as pretty-printed JSON with sorted keys (``prettyJSON``).
   public var json: String { prettyJSON }
 
-  /// The cohort report as one self-contained HTML page.
-  public var html: String {
-    let e = PatientReportRenderer.escape
-    var body = "<h1>Cohort report</h1>\n<p class=\"meta\">\(e(generator)), run \(e(run)): "
-    body += "\(subjects) subjects, \(subjectDays) subject-days.</p>\n"
-    body += "<h2>Feedback findings by pattern</h2>\n"
-    if patterns.isEmpty {
-      body += "<p>No findings.</p>\n"
-    } else {
-      body += "<table><tr><th>axis</th><th>pattern</th><th>severity</th><th>findings</th></tr>\n"
-      for count in patterns {
-        body +=
-          "<tr><td>\(e(count.axis))</td><td>\(e(count.pattern))</td><td>\(e(count.severity))</td><td class=\"n\">\(count.count)</td></tr>\n"
-      }
-      body += "</table>\n"
-    }
-    body += "<h2>Flattened diurnal slope</h2>\n<p>"
-    body += ["yes", "no", "insufficient-data"].map { "\($0): \(verdicts[$0] ?? 0)" }.joined(
-      separator: "; ")
-    body +=
-      ". Threshold \(NumberText.short(flattenedThreshold)) ln(nmol/L) per h (flattened_slope.threshold).</p>\n"
-    body += histogramSVG()
-    if !features.isEmpty {
-      body += "<h2>Features over subject-days</h2>\n"
-      body += "<table><tr><th>feature</th><th>unit</th><th>n</th><th>median</th><th>IQR</th></tr>\n"
-      for summary in features {
-        body +=
-          "<tr><td>\(e(summary.name))</td><td>\(e(summary.unit))</td><td class=\"n\">\(summary.n)</td><td class=\"n\">\(NumberText.short(summary.median))</td><td class=\"n\">\(NumberText.short(summary.q1)) to \(NumberText.short(summary.q3))</td></tr>\n"
-      }
-      body += "</table>\n"
-    }
-    body +=
-      "<h2>Patients</h2>\n<table><tr><th>subject</th><th>days</th><th>findings</th><th>marked</th><th>flattened</th></tr>\n"
-    for patient in patients {
-      body +=
-        "<tr><td>\(patient.file.map { "<a href=\"patients/\(e($0)).html\">\(e(patient.subjectID))</a>" } ?? e(patient.subjectID))</td><td class=\"n\">\(patient.days)</td><td class=\"n\">\(patient.findings)</td><td class=\"n\">\(patient.marked)</td><td>\(e(patient.flattened ?? ""))</td></tr>\n"
-    }
-    body += "</table>\n"
-    return """
-      <!DOCTYPE html>
-      <html lang="en">
-      <head>
-      <meta charset="utf-8">
-      <title>NeuroEndo cohort report</title>
-      <style>
-      @page { size: A4; margin: 15mm; }
-      body { font-family: sans-serif; font-size: 10.5pt; color: #000; background: #fff; max-width: 180mm; margin: auto; }
-      h1 { font-size: 16pt; } h2 { font-size: 13pt; border-bottom: 1px solid #000; }
-      table { border-collapse: collapse; margin: 4px 0 8px; } th, td { border: 1px solid #555; padding: 2px 5px; text-align: left; }
-      td.n { text-align: right; } .meta { color: #333; font-size: 9pt; } a { color: #000; }
-      svg { width: 100%; height: auto; }
-      </style>
-      </head>
-      <body>
-      \(body)</body>
-      </html>
+  /// The cohort report as one self-contained HTML page, from a Mustache template (which
+  /// escapes every text) with charts from ``SVGElement``.
+  public var html: String { Self.template.render(context) }
 
-      """
+  /// The verdicts in words, in reading order.
+  static let verdictNames = [
+    ("yes", "flattened"), ("no", "not flattened"), ("insufficient-data", "too few valid days"),
+  ]
+
+  /// The values the template shows.
+  var context: [String: Any] {
+    [
+      "generator": generator, "run": run, "subjects": String(subjects),
+      "subjectDays": String(subjectDays),
+      "hasPatterns": !patterns.isEmpty,
+      "patterns": patterns.map {
+        [
+          "axis": $0.axis, "pattern": $0.pattern, "severity": $0.severity,
+          "count": String($0.count),
+        ]
+      },
+      "hasRhythm": subjectDays > 0 || !slopeHistogram.isEmpty,
+      "verdicts": Self.verdictNames.map { "\($0.1): \(verdicts[$0.0] ?? 0)" }.joined(
+        separator: "; "),
+      "threshold": NumberText.short(flattenedThreshold),
+      "histogram": histogramSVG(),
+      "hasFeatures": !features.isEmpty,
+      "features": features.map { summary in
+        [
+          "name": PatientReport.featureNames.first(where: { $0.key == summary.name })?.label
+            ?? summary.name,
+          "unit": summary.unit, "n": String(summary.n),
+          "median": NumberText.significant(summary.median, 3),
+          "iqr":
+            "\(NumberText.significant(summary.q1, 3)) to \(NumberText.significant(summary.q3, 3))",
+        ]
+      },
+      "hasResponses": !responses.isEmpty,
+      "responseChart": responseSVG(),
+      "responses": responses.flatMap { curve in
+        curve.points.map {
+          [
+            "condition": curve.condition, "minutes": NumberText.plain($0.minutes),
+            "n": String($0.n), "mean": NumberText.significant($0.mean, 3),
+            "se": $0.se.map { NumberText.significant($0, 2) } ?? "",
+          ]
+        }
+      },
+      "nothing": patterns.isEmpty && subjectDays == 0 && responses.isEmpty,
+      "patients": patients.map {
+        [
+          "subject": $0.subjectID, "linked": $0.file != nil,
+          "href": $0.file.map { "patients/\($0).html" } ?? "", "days": String($0.days),
+          "responses": String($0.responses), "findings": String($0.findings),
+          "marked": String($0.marked), "flattened": $0.flattened ?? "",
+        ] as [String: Any]
+      },
+    ]
   }
 
-  /// The histogram of the subjects' mean ln slopes, the threshold drawn as a dashed line.
+  static let template: MustacheTemplate = {
+    do { return try MustacheTemplate(string: page) } catch { fatalError("\(error)") }
+  }()
+
+  static let page = """
+    <!DOCTYPE html>
+    <html lang="en">
+    <head>
+    <meta charset="utf-8">
+    <title>NeuroEndo cohort report</title>
+    <style>
+    @page { size: A4; margin: 15mm; }
+    body { font-family: sans-serif; font-size: 10pt; color: #000; background: #fff; max-width: 180mm; margin: auto; }
+    h1 { font-size: 15pt; } h2 { font-size: 12pt; border-bottom: 1px solid #000; }
+    table { border-collapse: collapse; margin: 4px 0 8px; } th, td { border: 1px solid #555; padding: 2px 5px; text-align: left; }
+    td.n { text-align: right; } .meta { color: #333; font-size: 9pt; } a { color: #000; }
+    svg { width: 100%; height: auto; break-inside: avoid; } h2 { break-after: avoid; }
+    </style>
+    </head>
+    <body>
+    <h1>Cohort report</h1>
+    <p class="meta">{{generator}}, run {{run}}: {{subjects}} subjects, {{subjectDays}} subject-days.</p>
+    {{#nothing}}<p>No findings, no cortisol days and no responses: nothing to summarise.</p>{{/nothing}}
+    {{#hasResponses}}
+    <h2>Responses to the protocol event</h2>
+    <p>Mean and standard error of the subjects' cortisol at each time, by condition (as BioPsyKit plots them).</p>
+    {{{responseChart}}}
+    <table><tr><th>condition</th><th>min</th><th>n</th><th>mean nmol/L</th><th>SE</th></tr>
+    {{#responses}}<tr><td>{{condition}}</td><td class="n">{{minutes}}</td><td class="n">{{n}}</td><td class="n">{{mean}}</td><td class="n">{{se}}</td></tr>
+    {{/responses}}</table>
+    {{/hasResponses}}
+    {{#hasPatterns}}
+    <h2>Feedback findings by pattern</h2>
+    <table><tr><th>axis</th><th>pattern</th><th>severity</th><th>findings</th></tr>
+    {{#patterns}}<tr><td>{{axis}}</td><td>{{pattern}}</td><td>{{severity}}</td><td class="n">{{count}}</td></tr>
+    {{/patterns}}</table>
+    {{/hasPatterns}}
+    {{#hasRhythm}}
+    <h2>Flattened diurnal slope</h2>
+    <p>{{verdicts}}. Threshold {{threshold}} ln(nmol/L) per h (flattened_slope.threshold).</p>
+    {{{histogram}}}
+    {{/hasRhythm}}
+    {{#hasFeatures}}
+    <h2>Features over subject-days</h2>
+    <table><tr><th>feature</th><th>unit</th><th>n</th><th>median</th><th>IQR</th></tr>
+    {{#features}}<tr><td>{{name}}</td><td>{{unit}}</td><td class="n">{{n}}</td><td class="n">{{median}}</td><td class="n">{{iqr}}</td></tr>
+    {{/features}}</table>
+    {{/hasFeatures}}
+    <h2>Patients</h2>
+    <table><tr><th>subject</th><th>days</th><th>responses</th><th>findings</th><th>marked</th><th>flattened</th></tr>
+    {{#patients}}<tr><td>{{#linked}}<a href="{{href}}">{{subject}}</a>{{/linked}}{{^linked}}{{subject}}{{/linked}}</td><td class="n">{{days}}</td><td class="n">{{responses}}</td><td class="n">{{findings}}</td><td class="n">{{marked}}</td><td>{{flattened}}</td></tr>
+    {{/patients}}</table>
+    </body>
+    </html>
+
+    """
+
+  /// The histogram of the subjects' mean ln slopes, with a count axis, the threshold drawn
+  /// as a dashed line.
   func histogramSVG() -> String {
     guard let first = slopeHistogram.first, let last = slopeHistogram.last else {
       return "<p>No subject has a mean ln slope.</p>\n"
     }
-    let (width, height, left, bottom, top) = (600.0, 200.0, 40.0, 36.0, 12.0)
+    let (width, height, left, bottom, top) = (600.0, 200.0, 48.0, 36.0, 12.0)
     let span = max(last.high - first.low, 1e-9)
-    let tallest = Double(max(slopeHistogram.map(\.count).max() ?? 1, 1))
+    let step = CortisolChart.step(Double(max(slopeHistogram.map(\.count).max() ?? 1, 1)) / 4)
+    let tallest = (Double(slopeHistogram.map(\.count).max() ?? 1) / step).rounded(.up) * step
     func x(_ value: Double) -> Double { left + (value - first.low) / span * (width - left - 10) }
     func y(_ count: Double) -> Double { top + (1 - count / tallest) * (height - top - bottom) }
     func f(_ value: Double) -> String { NumberText.oneDecimal(value) }
-    var parts = [
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"Mean ln slopes\">"
-    ]
+    var parts: [SVGElement] = []
     for bin in slopeHistogram where bin.count > 0 {
       parts.append(
-        "<rect class=\"bin\" x=\"\(f(x(bin.low)))\" y=\"\(f(y(Double(bin.count))))\" width=\"\(f(x(bin.high) - x(bin.low)))\" height=\"\(f(height - bottom - y(Double(bin.count))))\" fill=\"#bbb\" stroke=\"#000\"><title>\(NumberText.short(bin.low)) to \(NumberText.short(bin.high)): \(bin.count)</title></rect>"
-      )
+        SVGElement(
+          "rect",
+          [
+            ("class", "bin"), ("x", f(x(bin.low))), ("y", f(y(Double(bin.count)))),
+            ("width", f(x(bin.high) - x(bin.low))),
+            ("height", f(height - bottom - y(Double(bin.count)))), ("fill", "#bbb"),
+            ("stroke", "#000"),
+          ],
+          children: [
+            SVGElement(
+              "title",
+              text: "\(NumberText.short(bin.low)) to \(NumberText.short(bin.high)): \(bin.count)")
+          ]))
     }
     parts.append(
-      "<line x1=\"\(f(left))\" y1=\"\(f(height - bottom))\" x2=\"\(f(width - 10))\" y2=\"\(f(height - bottom))\" stroke=\"#000\"/>"
-    )
+      SVGElement(
+        "line",
+        [
+          ("x1", f(left)), ("y1", f(height - bottom)), ("x2", f(width - 10)),
+          ("y2", f(height - bottom)), ("stroke", "#000"),
+        ]))
+    // The count axis.
     parts.append(
-      "<line class=\"threshold\" x1=\"\(f(x(flattenedThreshold)))\" y1=\"\(f(top))\" x2=\"\(f(x(flattenedThreshold)))\" y2=\"\(f(height - bottom))\" stroke=\"#000\" stroke-dasharray=\"5 3\"/>"
-    )
+      SVGElement(
+        "line",
+        [
+          ("class", "y-axis"), ("x1", f(left)), ("y1", f(top)), ("x2", f(left)),
+          ("y2", f(height - bottom)), ("stroke", "#000"),
+        ]))
+    var count = 0.0
+    while count <= tallest {
+      parts.append(
+        SVGElement(
+          "line",
+          [
+            ("x1", f(left - 4)), ("y1", f(y(count))), ("x2", f(left)), ("y2", f(y(count))),
+            ("stroke", "#000"),
+          ]))
+      parts.append(
+        SVGElement(
+          "text",
+          [("x", f(left - 6)), ("y", f(y(count) + 3)), ("font-size", "9"), ("text-anchor", "end")],
+          text: NumberText.plain(count)))
+      count += step
+    }
+    let middle = f((top + height - bottom) / 2)
     parts.append(
-      "<text x=\"\(f(x(flattenedThreshold) + 4))\" y=\"\(f(top + 10))\" font-size=\"9\">flattened above \(NumberText.short(flattenedThreshold))</text>"
-    )
+      SVGElement(
+        "text",
+        [
+          ("x", "12"), ("y", middle), ("font-size", "10"), ("text-anchor", "middle"),
+          ("transform", "rotate(-90 12 \(middle))"),
+        ], text: "subjects"))
+    parts.append(
+      SVGElement(
+        "line",
+        [
+          ("class", "threshold"), ("x1", f(x(flattenedThreshold))), ("y1", f(top)),
+          ("x2", f(x(flattenedThreshold))), ("y2", f(height - bottom)), ("stroke", "#000"),
+          ("stroke-dasharray", "5 3"),
+        ]))
+    parts.append(
+      SVGElement(
+        "text", [("x", f(x(flattenedThreshold) + 4)), ("y", f(top + 10)), ("font-size", "9")],
+        text: "flattened above \(NumberText.short(flattenedThreshold))"))
     for edge in [first.low, flattenedThreshold, last.high] {
       parts.append(
-        "<text x=\"\(f(x(edge)))\" y=\"\(f(height - bottom + 14))\" font-size=\"9\" text-anchor=\"middle\">\(NumberText.short(edge))</text>"
-      )
+        SVGElement(
+          "text",
+          [
+            ("x", f(x(edge))), ("y", f(height - bottom + 14)), ("font-size", "9"),
+            ("text-anchor", "middle"),
+          ], text: NumberText.short(edge)))
     }
     parts.append(
-      "<text x=\"\(f((left + width) / 2))\" y=\"\(f(height - 6))\" font-size=\"10\" text-anchor=\"middle\">mean ln slope per subject (per h)</text>"
-    )
-    parts.append("</svg>")
-    return parts.joined(separator: "\n") + "\n"
+      SVGElement(
+        "text",
+        [
+          ("x", f((left + width) / 2)), ("y", f(height - 6)), ("font-size", "10"),
+          ("text-anchor", "middle"),
+        ], text: "mean ln slope per subject (per h)"))
+    return SVGElement(
+      "svg",
+      [
+        ("xmlns", "http://www.w3.org/2000/svg"), ("viewBox", "0 0 \(Int(width)) \(Int(height))"),
+        ("role", "img"), ("aria-label", "Mean ln slopes"),
+      ],
+      children: parts
+    ).markup + "\n"
+  }
+
+  /// The response curves: each condition's mean against minutes from the event, with error
+  /// bars of one standard error, a dash pattern per condition and a legend, in black and
+  /// white.
+  func responseSVG() -> String {
+    let points = responses.flatMap(\.points)
+    guard let earliest = points.map(\.minutes).min(), let latest = points.map(\.minutes).max()
+    else {
+      return ""
+    }
+    let (width, height, left, bottom, top, right) = (600.0, 240.0, 52.0, 40.0, 14.0, 120.0)
+    let highest = max(points.map { $0.mean + ($0.se ?? 0) }.max() ?? 1, 1)
+    let step = CortisolChart.step(highest / 4)
+    let valueTop = (highest / step).rounded(.up) * step
+    let span = max(latest - earliest, 1)
+    func x(_ minutes: Double) -> Double {
+      left + (minutes - earliest) / span * (width - left - right)
+    }
+    func y(_ value: Double) -> Double { top + (1 - value / valueTop) * (height - top - bottom) }
+    func f(_ value: Double) -> String { NumberText.oneDecimal(value) }
+    let base = height - bottom
+    var parts: [SVGElement] = [
+      SVGElement(
+        "line",
+        [
+          ("x1", f(left)), ("y1", f(base)), ("x2", f(width - right)), ("y2", f(base)),
+          ("stroke", "#000"),
+        ]),
+      SVGElement(
+        "line",
+        [("x1", f(left)), ("y1", f(top)), ("x2", f(left)), ("y2", f(base)), ("stroke", "#000")]),
+    ]
+    if earliest < 0, latest > 0 {
+      parts.append(
+        SVGElement(
+          "line",
+          [
+            ("class", "event"), ("x1", f(x(0))), ("y1", f(top)), ("x2", f(x(0))), ("y2", f(base)),
+            ("stroke", "#000"), ("stroke-dasharray", "2 3"),
+          ]))
+    }
+    for index in 0...4 {
+      let value = valueTop / 4 * Double(index)
+      parts.append(
+        SVGElement(
+          "text",
+          [("x", f(left - 6)), ("y", f(y(value) + 3)), ("font-size", "9"), ("text-anchor", "end")],
+          text: NumberText.short(value)))
+    }
+    for minutes in Set(points.map(\.minutes)).sorted() {
+      parts.append(
+        SVGElement(
+          "text",
+          [
+            ("x", f(x(minutes))), ("y", f(base + 14)), ("font-size", "9"),
+            ("text-anchor", "middle"),
+          ], text: NumberText.plain(minutes)))
+    }
+    parts.append(
+      SVGElement(
+        "text",
+        [
+          ("x", f((left + width - right) / 2)), ("y", f(height - 6)), ("font-size", "10"),
+          ("text-anchor", "middle"),
+        ], text: "minutes from the event"))
+    let middle = f((top + base) / 2)
+    parts.append(
+      SVGElement(
+        "text",
+        [
+          ("x", "12"), ("y", middle), ("font-size", "10"), ("text-anchor", "middle"),
+          ("transform", "rotate(-90 12 \(middle))"),
+        ], text: "cortisol, nmol/L (mean ± SE)"))
+    let dashes = ["", "6 3", "2 2", "8 3 2 3"]
+    for (index, curve) in responses.enumerated() {
+      let dash = dashes[index % dashes.count]
+      var line: [(String, String)] = [
+        ("class", "response"),
+        (
+          "points",
+          curve.points.map { "\(f(x($0.minutes))),\(f(y($0.mean)))" }.joined(separator: " ")
+        ),
+        ("fill", "none"), ("stroke", "#000"), ("stroke-width", "1.5"),
+      ]
+      if !dash.isEmpty { line.append(("stroke-dasharray", dash)) }
+      parts.append(SVGElement("polyline", line))
+      for point in curve.points {
+        if let se = point.se {
+          parts.append(
+            SVGElement(
+              "line",
+              [
+                ("class", "error-bar"), ("x1", f(x(point.minutes))), ("y1", f(y(point.mean - se))),
+                ("x2", f(x(point.minutes))), ("y2", f(y(point.mean + se))), ("stroke", "#000"),
+              ]))
+        }
+        parts.append(
+          SVGElement(
+            "circle",
+            [
+              ("class", "mean"), ("cx", f(x(point.minutes))), ("cy", f(y(point.mean))), ("r", "3"),
+              ("fill", index % 2 == 0 ? "#000" : "#fff"), ("stroke", "#000"),
+            ],
+            children: [
+              SVGElement(
+                "title",
+                text:
+                  "\(curve.condition), \(NumberText.plain(point.minutes)) min: \(NumberText.significant(point.mean, 3)) nmol/L, n \(point.n)"
+              )
+            ]))
+      }
+      let legendY = top + 12 + Double(index) * 16
+      var sample: [(String, String)] = [
+        ("x1", f(width - right + 10)), ("y1", f(legendY)), ("x2", f(width - right + 34)),
+        ("y2", f(legendY)), ("stroke", "#000"), ("stroke-width", "1.5"),
+      ]
+      if !dash.isEmpty { sample.append(("stroke-dasharray", dash)) }
+      parts.append(SVGElement("line", sample))
+      parts.append(
+        SVGElement(
+          "text", [("x", f(width - right + 38)), ("y", f(legendY + 3)), ("font-size", "9")],
+          text: curve.condition))
+    }
+    return SVGElement(
+      "svg",
+      [
+        ("xmlns", "http://www.w3.org/2000/svg"), ("viewBox", "0 0 \(Int(width)) \(Int(height))"),
+        ("role", "img"), ("aria-label", "Responses by condition"),
+      ],
+      children: parts
+    ).markup + "\n"
   }
 }

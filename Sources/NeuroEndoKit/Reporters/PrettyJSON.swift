@@ -396,6 +396,25 @@ extension CohortReport {
     json.field("flattenedThreshold", flattenedThreshold)
     json.field("generator", generator)
     json.cohortRows(patients: patients, patterns: patterns)
+    json.key("responses")
+    json.beginArray()
+    for curve in responses {
+      json.beginObject()
+      json.field("condition", curve.condition)
+      json.key("points")
+      json.beginArray()
+      for point in curve.points {
+        json.beginObject()
+        json.field("mean", point.mean)
+        json.field("minutes", point.minutes)
+        json.field("n", point.n)
+        json.field("se", point.se)
+        json.endObject()
+      }
+      json.endArray()
+      json.endObject()
+    }
+    json.endArray()
     json.field("run", run)
     json.field("schema", schema)
     json.field("schemaVersion", schemaVersion)
@@ -453,6 +472,15 @@ extension CohortReport.Inputs {
     json.endObject()
     json.field("flattenedThreshold", flattenedThreshold)
     json.cohortRows(patients: patients, patterns: patterns)
+    json.key("responses")
+    json.beginObject()
+    for (key, values) in responses.sorted(by: { $0.key < $1.key }) {
+      json.key(key)
+      json.beginArray()
+      for value in values { json.number(value) }
+      json.endArray()
+    }
+    json.endObject()
     json.key("slopes")
     json.beginArray()
     for slope in slopes { json.number(slope) }
@@ -478,6 +506,7 @@ extension PrettyJSON {
       field("findings", patient.findings)
       field("flattened", patient.flattened)
       field("marked", patient.marked)
+      field("responses", patient.responses)
       field("subjectID", patient.subjectID)
       endObject()
     }

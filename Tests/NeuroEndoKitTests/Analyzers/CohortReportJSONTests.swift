@@ -15,7 +15,10 @@ struct CohortReportJSONTests {
     _ = PipelineRunner(pipeline: pipeline).run(outputDirectory: output)
     let data = try #require(FileManager.default.contents(atPath: output + "/reports/cohort.json"))
     let report = try JSONDecoder().decode(CohortReport.self, from: data)
-    #expect(report.patients.count == 32 && !report.patterns.isEmpty && report.slopes != nil)
+    // 32 subjects with a patient report and the stress-test study's 3, counted without one.
+    #expect(report.patients.count == 35 && !report.patterns.isEmpty && report.slopes != nil)
+    #expect(report.patients.filter { $0.file == nil }.map(\.subjectID) == ["T01", "T02", "T03"])
+    #expect(!report.responses.isEmpty)
     #expect(report.prettyJSON == JSONDocument.text(report))
     #expect(String(decoding: data, as: UTF8.self) == report.prettyJSON)
   }
