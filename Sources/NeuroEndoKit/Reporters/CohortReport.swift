@@ -412,7 +412,9 @@ extension CohortReport {
     }
     let (width, height, left, bottom, top) = (600.0, 200.0, 48.0, 36.0, 12.0)
     let span = max(last.high - first.low, 1e-9)
-    let step = CortisolChart.step(Double(max(slopeHistogram.map(\.count).max() ?? 1, 1)) / 4)
+    // Counts are whole: ticks at whole numbers.
+    let step = max(
+      1, CortisolChart.step(Double(max(slopeHistogram.map(\.count).max() ?? 1, 1)) / 4))
     let tallest = (Double(slopeHistogram.map(\.count).max() ?? 1) / step).rounded(.up) * step
     func x(_ value: Double) -> Double { left + (value - first.low) / span * (width - left - 10) }
     func y(_ count: Double) -> Double { top + (1 - count / tallest) * (height - top - bottom) }

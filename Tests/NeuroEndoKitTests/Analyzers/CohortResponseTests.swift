@@ -74,5 +74,6 @@ struct CohortResponseTests {
     #expect(svg.contains("<line class=\"y-axis\""))
     #expect(svg.contains(">subjects</text>"))
     #expect(svg.contains("text-anchor=\"end\">2</text>"))
+    #expect(!svg.contains(">0.5</text>"))  // whole counts only
   }
 }
