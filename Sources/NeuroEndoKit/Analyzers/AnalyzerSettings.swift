@@ -17,7 +17,7 @@ public struct AnalyzerSettings: Sendable, Hashable {
   public var specimens: Set<Specimen> = [.saliva]
   /// Samples carrying one of these normalizer flags are left out of every feature.
   public var excludeFlags: Set<String> = [
-    "conflict", "implausible", "suspected-unit-mixup", "outside-cleaning-range",
+    "conflict", "implausible", "suspected-unit-mixup", "outside-cleaning-range", "superseded",
   ]
   /// How censored results are treated.
   public var censored: CensoredPolicy = .exclude

@@ -35,6 +35,8 @@ public struct NormalizationResult: Sendable {
   public var duplicates = 0
   /// Samples flagged `conflict`: another value for the same subject, analyte and time.
   public var conflicts = 0
+  /// Draws re-delivered with another value in a later file (a correction).
+  public var corrections = 0
   /// Samples flagged `mixed-clock`: a local time without an offset, for a subject whose
   /// other times carry one, and no zone known to place it.
   public var mixedClock = 0
@@ -70,9 +72,11 @@ public struct Normalizer: Sendable {
   ///   - zonesByFile: IANA zones for the local times of particular files (an input's own
   ///     `time_zone`), overriding the settings' zone; names that are not zones are ignored.
   ///   - diary: waking times from a sleep diary, by subject id (``WakeDiaryReader``).
+  ///   - deliveries: when each file was delivered (seconds since 1970, its modification
+  ///     time): a value re-delivered for the same draw in a later file corrects the earlier.
   public func normalize(
     _ samples: [Sample], zonesByFile: [String: String] = [:],
-    diary: [String: [CollectionTime]] = [:]
+    diary: [String: [CollectionTime]] = [:], deliveries: [String: Double] = [:]
   ) -> NormalizationResult {
     var resolvers = zonesByFile.compactMapValues(LocalTimeResolver.init(identifier:))
     // Subjects' own zones (a `time_zone` column), looked up once per name.
@@ -122,7 +126,7 @@ public struct Normalizer: Sendable {
       }
     }
     result.mixedClock = flagMixedClocks(&normalized)
-    normalized = screenDuplicates(normalized, &result)
+    normalized = screenDuplicates(normalized, &result, deliveries: deliveries)
     align(&normalized, resolvers, diary)
     SampleScreens(settings: settings.screens).apply(&normalized)
     result.samples = normalized
@@ -184,10 +188,13 @@ public struct Normalizer: Sendable {
   public static let mixedClock = "mixed-clock"
 
   /// Drops records delivered twice and flags different values for the same subject,
-  /// analyte, specimen and time (or protocol sample) as conflicts.
-  private func screenDuplicates(_ samples: [NormalizedSample], _ result: inout NormalizationResult)
-    -> [NormalizedSample]
-  {
+  /// analyte, specimen and time (or protocol sample) as conflicts, unless a later file
+  /// re-delivered the draw with one value: that is a correction, which supersedes the
+  /// earlier values (`corrected` on the current one, `superseded` on each earlier one).
+  private func screenDuplicates(
+    _ samples: [NormalizedSample], _ result: inout NormalizationResult,
+    deliveries: [String: Double] = [:]
+  ) -> [NormalizedSample] {
     var firstByKey: [Identity: Int] = [:]
     firstByKey.reserveCapacity(samples.count)
     var kept: [NormalizedSample] = []
@@ -215,6 +222,10 @@ public struct Normalizer: Sendable {
     }
     for key in conflicted {
       let same = conflicts[key]!
+      if correct(same, in: &kept, deliveries: deliveries) {
+        result.corrections += 1
+        continue
+      }
       let values = same.map { NumberText.plain(kept[$0].value.value) }.joined(separator: ", ")
       for index in same {
         kept[index].flags.append(
@@ -227,6 +238,58 @@ public struct Normalizer: Sendable {
       result.conflicts += same.count
     }
     return kept
+  }
+
+  /// Marks a group of different values for one draw as a correction when its values come
+  /// from files delivered at different times and the latest delivery holds one value; false
+  /// (a conflict) otherwise.
+  private func correct(
+    _ group: [Int], in samples: inout [NormalizedSample], deliveries: [String: Double]
+  ) -> Bool {
+    let times = group.map { deliveries[samples[$0].sample.provenance.file] }
+    guard times.allSatisfy({ $0 != nil }) else { return false }
+    let latest = times.map { $0! }.max()!
+    let current = group.indices.filter { times[$0]! == latest }.map { group[$0] }
+    let earlier = group.filter { !current.contains($0) }
+    guard !earlier.isEmpty,
+      Set(current.map { samples[$0].value }).count == 1
+    else { return false }
+    func date(_ seconds: Double) -> String {
+      String(LocalDateTime(wallClockSeconds: seconds.rounded(.down)).description.prefix(10))
+    }
+    func written(_ index: Int) -> String {
+      let quantity = samples[index].sample.quantity
+      return
+        "\(quantity.censoring.rawValue)\(NumberText.plain(quantity.value)) \(quantity.unit.display)"
+    }
+    let now = current[0]
+    let names = Dictionary(
+      group.map {
+        ($0, samples[$0].sample.provenance.file.split(separator: "/").last.map(String.init) ?? "")
+      },
+      uniquingKeysWith: { first, _ in first })
+    func file(_ index: Int) -> String { names[index] ?? "" }
+    let previous = earlier.sorted {
+      deliveries[samples[$0].sample.provenance.file]! < deliveries[
+        samples[$1].sample.provenance.file]!
+    }
+    for index in current {
+      samples[index].flags.append(
+        SampleFlag(
+          code: "corrected",
+          message:
+            "corrected on \(date(latest)) (\(file(index))): was \(previous.map { "\(written($0)) (\(file($0)), \(date(deliveries[samples[$0].sample.provenance.file]!)))" }.joined(separator: ", then "))"
+        ))
+    }
+    for index in earlier {
+      samples[index].flags.append(
+        SampleFlag(
+          code: "superseded",
+          message:
+            "superseded on \(date(latest)) by \(written(now)) (\(file(now))); left out of features and findings"
+        ))
+    }
+    return true
   }
 
   /// What makes two records the same measurement: subject, analyte, specimen, qualifier

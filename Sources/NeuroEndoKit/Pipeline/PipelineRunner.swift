@@ -1116,6 +1116,23 @@ public struct PipelineRunner: Sendable {
     }
   }
 
+  /// When each file of the samples was delivered: its modification time, which orders a
+  /// re-delivered draw's values (the later file corrects the earlier). A file no longer
+  /// there has none (its values then conflict rather than correct).
+  static func deliveries(of samples: [Sample]) -> [String: Double] {
+    var deliveries: [String: Double] = [:]
+    var last = ""
+    for sample in samples where sample.provenance.file != last {
+      last = sample.provenance.file
+      guard deliveries[last] == nil else { continue }
+      var status = stat()
+      if stat(last, &status) == 0 {
+        deliveries[last] = Double(status.st_mtim.tv_sec) + Double(status.st_mtim.tv_nsec) / 1e9
+      }
+    }
+    return deliveries
+  }
+
   /// Runs the normalizer stage over every sample read, counting what it did.
   private func normalize(
     _ samples: [Sample], zonesByFile: [String: String], into summary: inout RunSummary,
@@ -1140,7 +1157,8 @@ public struct PipelineRunner: Sendable {
           diary.map { (pseudonymizer.pseudonym($0.key), $0.value) }, uniquingKeysWith: +)
       }
     }
-    let result = normalizer.normalize(samples, zonesByFile: zonesByFile, diary: diary)
+    let result = normalizer.normalize(
+      samples, zonesByFile: zonesByFile, diary: diary, deliveries: Self.deliveries(of: samples))
     var counts = RunSummary.NormalizationSummary(result, samplesIn: samples.count)
     counts.diaryWakes = diary.values.reduce(0) { $0 + $1.count }
     counts.diaryRejections = diaryRejections.count

@@ -211,7 +211,8 @@ public enum FHIRReportWriter {
     var observation: [String: Any] = [
       "resourceType": "Observation",
       "id": uuid("observation|\(subject)|\(index)"),
-      "status": "final",
+      // A value a later delivery corrected is `corrected` (FHIR R4 ObservationStatus).
+      "status": value.correction == nil ? "final" : "corrected",
       "category": [
         [
           "coding": [
@@ -236,7 +237,8 @@ public enum FHIRReportWriter {
       "note": [["text": "Read from \(value.source)"]]
         // The late-night code is a mass code: a molar late-night value goes out under the
         // saliva code, and says late-night in its note (which readers take as the marker).
-        + (lateNight ? [["text": "late-night sample"]] : []),
+        + (lateNight ? [["text": "late-night sample"]] : [])
+        + (value.correction.map { [["text": $0]] } ?? []),
     ]
     if let time = value.time { observation["effectiveDateTime"] = time.description }
     if let range = value.range {

@@ -91,6 +91,10 @@ public struct PatientReport: Sendable, Hashable, Codable {
     public var flag: String
     /// What else a reader must know: a note of the lab, a caution or a flag in words.
     public var note: String?
+    /// A correction: the value (or values) first delivered for this draw, as reported, and
+    /// the date the corrected value was delivered.
+    public var previous: String?
+    public var correctedOn: String?
   }
 
   /// One analyte's results over time.
@@ -261,6 +265,8 @@ extension PatientReport {
       }
       let drawnDays = Set(subjectDays.map(\.day))
       let results = own.filter { sample in
+        // A superseded value is shown with the value that corrected it, not as a row.
+        if sample.flags.contains(where: { $0.code == "superseded" }) { return false }
         guard sample.sample.analyte == .cortisol,
           settings.specimens.contains(sample.sample.specimen), let day = sample.circadian?.day
         else { return true }
@@ -271,6 +277,7 @@ extension PatientReport {
       let judged = results.map {
         ($0, judge.judge($0, sex: context.sex, age: context.age(at: $0.collected)))
       }
+      let superseded = own.filter { $0.flags.contains { $0.code == "superseded" } }
       let latest = own.compactMap(\.collected).max { $0.local < $1.local }
       var report = PatientReport(
         generator: "NeuroEndo \(NeuroEndoVersion.current)", run: run, reportDate: date,
@@ -279,7 +286,7 @@ extension PatientReport {
         sources: Set(own.map { Self.baseName($0.sample.provenance.file) }).sorted(),
         period: Self.period(own),
         context: (subjectFindings.first ?? notJudged[subject]?.first)?.context ?? [],
-        collections: Self.collections(judged),
+        collections: Self.collections(judged, superseded: superseded),
         cumulative: Self.cumulative(judged),
         days: subjectDays.map { day in
           Self.day(day, samples: cortisolByDay[day.day] ?? [], settings: settings)
@@ -330,7 +337,9 @@ extension PatientReport {
   }
 
   /// The results per collection (draw time), newest first; untimed results last.
-  private static func collections(_ judged: [(NormalizedSample, JudgedResult)]) -> [Collection] {
+  private static func collections(
+    _ judged: [(NormalizedSample, JudgedResult)], superseded: [NormalizedSample]
+  ) -> [Collection] {
     var groups: [String: [(NormalizedSample, JudgedResult)]] = [:]
     var order: [String: Double] = [:]
     for item in judged {
@@ -349,7 +358,23 @@ extension PatientReport {
           items.map { $0.0.sample.specimen.rawValue.replacingOccurrences(of: "-", with: " ") }
         )
         .sorted().joined(separator: ", "),
-        results: items.map(result))
+        results: items.map { item in
+          var row = result(item)
+          guard let flag = item.0.flags.first(where: { $0.code == "corrected" }) else { return row }
+          // The values it corrected: the same draw's superseded ones.
+          let draw = item.0
+          let earlier = superseded.filter {
+            $0.sample.analyte == draw.sample.analyte && $0.sample.specimen == draw.sample.specimen
+              && $0.collected == draw.collected
+          }
+          row.previous = earlier.map {
+            "\($0.sample.quantity.censoring.rawValue)\(NumberText.plain($0.sample.quantity.value)) \($0.sample.quantity.unit.display)"
+          }.joined(separator: ", ")
+          row.correctedOn = String(flag.message.dropFirst("corrected on ".count).prefix(10))
+          row.note = ["corrected on \(row.correctedOn!)", row.note].compactMap { $0 }.joined(
+            separator: "; ")
+          return row
+        })
     }
   }
 

@@ -52,7 +52,7 @@ public enum PatientReportRenderer {
         lines.append("|---|---:|---:|---|---|---|")
         for row in collection.results {
           lines.append(
-            "| \(m(row.analyte)) | \(m(row.reported)) | \(m(row.si)) | \(m(row.range)) | \(m(row.flag)) | \(m(row.note ?? "")) |"
+            "| \(m(row.analyte)) | \(row.previous.map { "~~\(m($0))~~ " } ?? "")\(m(row.reported)) | \(m(row.si)) | \(m(row.range)) | \(m(row.flag)) | \(m(row.note ?? "")) |"
           )
         }
         lines.append("")
@@ -253,7 +253,8 @@ public enum PatientReportRenderer {
             [
               "analyte": $0.analyte, "reported": $0.reported, "si": $0.si, "range": $0.range,
               "flag": $0.flag, "flagged": $0.flag == "H" || $0.flag == "L",
-              "note": $0.note ?? "",
+              "note": $0.note ?? "", "hasPrevious": $0.previous != nil,
+              "previous": $0.previous ?? "",
             ] as [String: Any]
           },
         ] as [String: Any]
@@ -365,7 +366,7 @@ public enum PatientReportRenderer {
     <section class="results"><h2>Results</h2>
     {{#collections}}<h3>{{time}}, {{specimen}}</h3>
     <table><tr><th>Test</th><th>Result</th><th>SI</th><th>Reference range</th><th>Flag</th><th>Note</th></tr>
-    {{#rows}}<tr><td>{{analyte}}</td><td class="n">{{reported}}</td><td class="n">{{si}}</td><td>{{range}}</td><td class="flag">{{#flagged}}<strong>{{/flagged}}{{flag}}{{#flagged}}</strong>{{/flagged}}</td><td>{{note}}</td></tr>
+    {{#rows}}<tr><td>{{analyte}}</td><td class="n">{{#hasPrevious}}<del>{{previous}}</del> {{/hasPrevious}}{{reported}}</td><td class="n">{{si}}</td><td>{{range}}</td><td class="flag">{{#flagged}}<strong>{{/flagged}}{{flag}}{{#flagged}}</strong>{{/flagged}}</td><td>{{note}}</td></tr>
     {{/rows}}</table>
     {{/collections}}</section>
     {{/hasCollections}}

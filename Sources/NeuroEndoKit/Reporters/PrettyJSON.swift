@@ -198,8 +198,10 @@ extension PatientReport {
       for row in collection.results {
         json.beginObject()
         json.field("analyte", row.analyte)
+        json.field("correctedOn", row.correctedOn)
         json.field("flag", row.flag)
         json.field("note", row.note)
+        json.field("previous", row.previous)
         json.field("range", row.range)
         json.field("reported", row.reported)
         json.field("si", row.si)

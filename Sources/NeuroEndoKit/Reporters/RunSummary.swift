@@ -127,6 +127,8 @@ public struct RunSummary: Sendable, Codable {
     public var duplicates = 0
     /// Samples flagged as conflicts.
     public var conflicts = 0
+    /// Draws a later file re-delivered with another value (corrections).
+    public var corrections = 0
     /// Samples flagged `mixed-clock`: local times beside times with offsets, no zone known.
     public var mixedClock = 0
     /// Flags by code.
@@ -142,6 +144,30 @@ public struct RunSummary: Sendable, Codable {
     /// Creates empty counts.
     public init() {}
 
+    /// Counts written by an earlier version lack the newer ones: those read as 0.
+    public init(from decoder: any Decoder) throws {
+      let container = try decoder.container(keyedBy: CodingKeys.self)
+      func count(_ key: CodingKeys) throws -> Int {
+        try container.decodeIfPresent(Int.self, forKey: key) ?? 0
+      }
+      func counts(_ key: CodingKeys) throws -> [String: Int] {
+        try container.decodeIfPresent([String: Int].self, forKey: key) ?? [:]
+      }
+      samplesIn = try count(.samplesIn)
+      normalized = try count(.normalized)
+      unitMismatches = try count(.unitMismatches)
+      valueOverflows = try count(.valueOverflows)
+      duplicates = try count(.duplicates)
+      conflicts = try count(.conflicts)
+      corrections = try count(.corrections)
+      mixedClock = try count(.mixedClock)
+      flags = try counts(.flags)
+      timeResolutions = try counts(.timeResolutions)
+      conversions = try counts(.conversions)
+      diaryWakes = try count(.diaryWakes)
+      diaryRejections = try count(.diaryRejections)
+    }
+
     /// Counts what normalizing `samplesIn` samples gave.
     /// Adds the counts of another part of the same samples (a shard, a bucket of
     /// subjects); the sleep diary's counts, the same in every part, are not added.
@@ -152,6 +178,7 @@ public struct RunSummary: Sendable, Codable {
       valueOverflows += other.valueOverflows
       duplicates += other.duplicates
       conflicts += other.conflicts
+      corrections += other.corrections
       mixedClock += other.mixedClock
       flags.merge(other.flags, uniquingKeysWith: +)
       timeResolutions.merge(other.timeResolutions, uniquingKeysWith: +)
@@ -165,6 +192,7 @@ public struct RunSummary: Sendable, Codable {
       valueOverflows = result.rejections.count { $0.reason.code == "value-overflow" }
       duplicates = result.duplicates
       conflicts = result.conflicts
+      corrections = result.corrections
       mixedClock = result.mixedClock
       for sample in result.samples {
         for flag in sample.flags { flags[flag.code, default: 0] += 1 }

@@ -54,7 +54,8 @@ public enum RunSummaryReporter {
     var line =
       "normalized: \(counts.normalized) of \(counts.samplesIn) samples in canonical units "
       + "(\(counts.unitMismatches) unit mismatches rejected, \(counts.duplicates) duplicates dropped, "
-      + "\(counts.conflicts) conflicts flagged)"
+      + "\(counts.conflicts) conflicts flagged"
+      + (counts.corrections > 0 ? ", \(counts.corrections) corrected by a later file)" : ")")
     if counts.valueOverflows > 0 {
       line += "; \(counted(counts.valueOverflows, "value")) too large once converted rejected"
     }

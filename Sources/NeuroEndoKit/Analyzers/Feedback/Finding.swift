@@ -129,4 +129,6 @@ public struct JudgedResult: Sendable, Hashable, Codable {
   public var lowText: String?
   public var highText: String?
   public var caution: String?
+  /// What corrected the value, when a later file re-delivered the draw with it.
+  public var correction: String?
 }

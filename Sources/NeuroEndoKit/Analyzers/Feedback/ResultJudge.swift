@@ -21,6 +21,7 @@ struct ResultJudge {
       unit: sample.value.unit.ucum, time: sample.collected, range: nil, rangeSource: nil,
       status: .unknown, reason: nil, source: location.description)
     result.caution = sample.flags.first { $0.code == "possible-unit-mixup" }?.message
+    result.correction = sample.flags.first { $0.code == "corrected" }?.message
     if let lab = sample.sample.referenceRange,
       let factor = UnitConverter.factor(from: lab.unit ?? sample.sample.quantity.unit, to: analyte)
     {
