@@ -102,7 +102,9 @@ public enum PatientReportRenderer {
           }
           lines.append("")
         }
-        for reason in day.reasons + day.notes { lines.append("- \(m(reason))") }
+        for reason in day.reasons + day.notes {
+          lines.append("- \(m(withoutSettingKeys(reason)))")
+        }
         if !(day.reasons + day.notes).isEmpty { lines.append("") }
       }
     }
@@ -159,6 +161,25 @@ public enum PatientReportRenderer {
     outcome == "insufficient-data" ? "too few valid days to tell" : outcome
   }
 
+  /// A text without the setting keys it names (`fewer than 6, cosinor.min_samples` reads
+  /// `fewer than 6`): the keys are in "How this was decided".
+  /// A reason that starts with a feature's column name starts with its human name.
+  static func withoutSettingKeys(_ text: String) -> String {
+    var text =
+      text
+      .replacingOccurrences(of: #",\s*[a-z_]+\.[a-z_]+\b"#, with: "", options: .regularExpression)
+      .replacingOccurrences(of: #"\s*\([a-z_]+\.[a-z_]+\)"#, with: "", options: .regularExpression)
+      .replacingOccurrences(of: #"\([a-z_]+\.[a-z_]+;\s*"#, with: "(", options: .regularExpression)
+    if let colon = text.range(of: ": "),
+      let name = PatientReport.featureNames.first(where: {
+        $0.key == text[..<colon.lowerBound]
+      })?.label
+    {
+      text = name + text[colon.lowerBound...]
+    }
+    return text
+  }
+
   /// Whether a context line of a finding is shown beside it (sex and age are in the header).
   static func showsBeside(_ context: String) -> Bool {
     !context.hasPrefix("sex: ") && !context.hasPrefix("age: ")
@@ -211,6 +232,12 @@ public enum PatientReportRenderer {
     }
     if let verdict = report.flattened {
       items.append(("flattened slope: \(verdict.outcome)", ["rule: " + verdict.rule]))
+    }
+    for day in report.days {
+      let why =
+        day.features.compactMap { $0.value == nil ? "\($0.label): \($0.note ?? "")" : nil }
+        + day.reasons
+      if !why.isEmpty { items.append(("cortisol day \(day.day): features not computed", why)) }
     }
     for item in report.notJudged {
       items.append(("not judged (\(item.axis), \(item.analyzer))", [item.reason]))
@@ -286,7 +313,7 @@ public enum PatientReportRenderer {
               "value": $0.censoring + NumberText.short($0.value),
               "flags": $0.flags.filter { !CortisolChart.quietFlags.contains($0) }
                 .joined(separator: ", "),
-              "excluded": $0.excluded ?? "",
+              "excluded": $0.excluded.map(withoutSettingKeys) ?? "",
             ]
           },
           "hasFeatures": !day.features.isEmpty,
@@ -296,11 +323,12 @@ public enum PatientReportRenderer {
               "unit": $0.unit,
             ] as [String: Any]
           },
-          // Why a feature could not be estimated, under the tables.
-          "notes": day.features.compactMap {
-            $0.value == nil ? "\($0.label): \($0.note ?? "")" : nil
-          }
-            + day.reasons + day.notes,
+          // Why a feature could not be estimated, under the tables, in words (the setting
+          // keys are at the end of the report).
+          "notes":
+            (day.features.compactMap {
+              $0.value == nil ? "\($0.label): \($0.note ?? "")" : nil
+            } + day.reasons + day.notes).map(withoutSettingKeys),
         ] as [String: Any]
       },
       "hasFindings": !report.findings.isEmpty,
@@ -624,7 +652,9 @@ struct CortisolChart {
       var title =
         "\(point.label.map { "\($0): " } ?? "")\(point.censoring)\(NumberText.short(point.value)) nmol/L at +\(NumberText.short(point.minutes)) min"
       if !point.flags.isEmpty { title += "; flags: " + point.flags.joined(separator: ", ") }
-      if let excluded = point.excluded { title += "; left out: " + excluded }
+      if let excluded = point.excluded {
+        title += "; left out: " + PatientReportRenderer.withoutSettingKeys(excluded)
+      }
       let tooltip = [SVGElement("title", text: title)]
       if !point.censoring.isEmpty {
         parts.append(

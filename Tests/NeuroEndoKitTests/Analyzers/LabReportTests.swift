@@ -107,6 +107,22 @@ struct LabReportTests {
     #expect(lab.report.summary.contains { $0.topic == "HPT" && $0.text.contains("2026-03-18") })
   }
 
+  @Test("setting keys leave the reasons above the end, and feature columns read as names")
+  func reasonsInWords() {
+    #expect(
+      PatientReportRenderer.withoutSettingKeys(
+        "slope_log: 1 sample for the regression (needs 3, diurnal_slope.min_samples)")
+        == "diurnal slope of ln cortisol (regression): 1 sample for the regression (needs 3)")
+    #expect(
+      PatientReportRenderer.withoutSettingKeys(
+        "car: waking sample S2 taken 15 min after waking > 5 min (car.max_waking_delay_minutes; Smyth 2013)"
+      )
+        == "car: waking sample S2 taken 15 min after waking > 5 min (Smyth 2013)")
+    #expect(
+      PatientReportRenderer.withoutSettingKeys("CAR samples left out (diurnal_slope.exclude_car)")
+        == "CAR samples left out")
+  }
+
   @Test("a cosinor the analyzer calls weak is not estimable, never a number")
   func weakCosinor() throws {
     let day = try #require(lab.report.days.first)
@@ -148,5 +164,22 @@ struct LabReportTests {
     #expect(curve?.split(separator: "\"").first?.split(separator: " ").count == 3)
     #expect(svg.components(separatedBy: "<circle class=\"sample\"").count - 1 == 3)
     #expect(svg.components(separatedBy: "<rect class=\"left-out\"").count - 1 == 1)
+  }
+}
+
+@Suite("The SVG builder escapes what it is given")
+struct SVGBuilderTests {
+  @Test("attributes and text escaped, order kept, children nested")
+  func escaping() {
+    let element = SVGElement(
+      "svg", [("aria-label", "a \"b\" <c>"), ("viewBox", "0 0 1 1")],
+      children: [
+        SVGElement("text", [("x", "1")], text: "</svg><script>alert('x')</script> & more"),
+        SVGElement("circle", [("r", "3")]),
+      ])
+    #expect(
+      element.markup
+        == "<svg aria-label=\"a &quot;b&quot; &lt;c&gt;\" viewBox=\"0 0 1 1\">\n<text x=\"1\">&lt;/svg&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; more</text>\n<circle r=\"3\"/>\n</svg>"
+    )
   }
 }
