@@ -181,7 +181,8 @@ func finish(_ summary: RunSummary) throws {
 /// Exits with the usage code (64), writing nothing, when an output would touch an input,
 /// or the output directory holds files NeuroEndo did not write.
 func refuseOverlaps(_ pipeline: Pipeline, outputDirectory: String? = nil) throws {
-  var overlaps = pipeline.inputOutputOverlaps(outputDirectory: outputDirectory)
+  var overlaps = pipeline.filesReadTwice()
+  overlaps += pipeline.inputOutputOverlaps(outputDirectory: outputDirectory)
   let directory = outputDirectory ?? pipeline.outputs.directory
   let foreign = OutputPublisher.foreignEntries(
     in: directory, outputNames: pipeline.outputs.names)

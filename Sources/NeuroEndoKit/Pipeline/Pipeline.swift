@@ -23,6 +23,9 @@ public struct Pipeline: Sendable {
     public var profile: CSVProfile?
     /// The IANA zone of this input's local times, overriding `settings.normalize.time_zone`.
     public var timeZone: String?
+    /// For a directory, file-name patterns not to read even when `glob` matches them
+    /// (`exclude: ["labnord-*.csv"]` beside another input that reads those).
+    public var exclude: [String] = []
 
     /// Creates an input.
     public init(
@@ -192,6 +195,31 @@ extension Pipeline {
     pipeline.partitionSamples = settings?.partitionSamples ?? pipeline.partitionSamples
     pipeline.groupReadable = settings?.groupReadable ?? false
     return pipeline
+  }
+
+  /// Files that two inputs would both read (the same file by its real path, links
+  /// followed), each with the two inputs: one file, one reader, so a pipeline with any is
+  /// refused (`validate`, `run`, `analyze`: exit 64) until an input's `exclude:` or `glob:`
+  /// leaves it to one.
+  public func filesReadTwice() -> [String] {
+    var firstReader: [String: String] = [:]
+    var problems: [String] = []
+    for input in inputs {
+      guard case .success(let entries) = PipelineRunner.entries(of: input, reading: reading) else {
+        continue
+      }
+      for file in entries.files {
+        let real = Self.canonical(file)
+        if let other = firstReader[real] {
+          problems.append(
+            "\(real) is matched by input '\(other)' and by input '\(input.name)': one file, one reader; give one of them an exclude: pattern (or a narrower glob:)"
+          )
+        } else {
+          firstReader[real] = input.name
+        }
+      }
+    }
+    return problems
   }
 
   /// Why writing to `outputDirectory` (the pipeline's own when `nil`) could touch an input:
@@ -515,7 +543,9 @@ public enum PipelineLoader {
     -> Pipeline.Input?
   {
     guard
-      let map = node.mapping(allowed: ["name", "path", "glob", "format", "profile", "time_zone"]),
+      let map = node.mapping(allowed: [
+        "name", "path", "glob", "exclude", "format", "profile", "time_zone",
+      ]),
       let pathNode = map.required("path"), let path = pathNode.string()
     else { return nil }
     // A path that is missing now (an unmounted inbox) is an input problem of the run, like
@@ -540,6 +570,23 @@ public enum PipelineLoader {
     var input = Pipeline.Input(
       name: map["name"]?.string() ?? path, path: resolved, glob: map["glob"]?.string() ?? "*",
       format: format, profile: profile)
+    if let exclude = map["exclude"] {
+      if let one = exclude.node.scalar?.string {
+        input.exclude = [one]
+      } else if let list = exclude.sequence(), list.allSatisfy({ $0.string() != nil }) {
+        input.exclude = list.compactMap { $0.string() }
+      } else {
+        exclude.report("expected a file-name pattern or a list of them, e.g. [\"labnord-*.csv\"]")
+      }
+    }
+    if let exclude = map["exclude"] {
+      // One pattern or a list of them.
+      if case .scalar = exclude.node, let one = exclude.string() {
+        input.exclude = [one]
+      } else if let list = exclude.strings() {
+        input.exclude = list
+      }
+    }
     if let zone = map["time_zone"], let name = zone.string() {
       if TimeZone(identifier: name) == nil {
         zone.report("'\(name)' is not an IANA time zone (such as America/New_York)")

@@ -95,6 +95,7 @@ public struct PipelineRunner: Sendable {
     into summary: inout RunSummary, zonesByFile: inout [String: String],
     progress: (String) -> Void, onSample: (Sample) -> Void, onRejection: (Rejection) -> Void
   ) {
+    var readOnce = Set<String>()
     for input in pipeline.inputs {
       switch Self.entries(of: input, reading: pipeline.reading) {
       case .failure(let problem): summary.inputProblems.append(problem.description)
@@ -105,6 +106,13 @@ public struct PipelineRunner: Sendable {
             "\(input.name): \(skipped.path) not read: \(skipped.reason) (\(skipped.detail))")
         }
         for file in entries.files {
+          // One file, one reader (commands refuse such pipelines before a run).
+          guard readOnce.insert(Pipeline.canonical(file)).inserted else {
+            summary.inputProblems.append(
+              "\(input.name): \(file) not read again: an earlier input read it (give one input an exclude: pattern)"
+            )
+            continue
+          }
           progress("reading \(file)")
           if let zone = input.timeZone { zonesByFile[file] = zone }
           let format =
@@ -214,6 +222,7 @@ public struct PipelineRunner: Sendable {
     let directory = Pipeline.canonical(input.path)
     let matching = names.filter { name in
       !name.hasPrefix(".") && fnmatch(input.glob, name, 0) == 0
+        && !input.exclude.contains { fnmatch($0, name, 0) == 0 }
     }.sorted().map { input.path.hasSuffix("/") ? input.path + $0 : input.path + "/" + $0 }
     for path in matching {
       if let skip = skipReason(path, following: false, inside: directory, reading) {
@@ -962,6 +971,7 @@ public struct PipelineRunner: Sendable {
     do {
       let ledger = try store.entries()
       var seen = Set<String>()
+      var readOnce = Set<String>()
       var unchanged: [String] = []
       for (index, input) in pipeline.inputs.enumerated() {
         var files: [String] = []
@@ -982,6 +992,13 @@ public struct PipelineRunner: Sendable {
           files = entries.files
         }
         for file in files {
+          // One file, one reader (commands refuse such pipelines before a run).
+          guard readOnce.insert(Pipeline.canonical(file)).inserted else {
+            summary.inputProblems.append(
+              "\(input.name): \(file) not read again: an earlier input read it (give one input an exclude: pattern)"
+            )
+            continue
+          }
           progress("checking \(file)")
           seen.insert(file)
           if let zone = input.timeZone { zonesByFile[file] = zone }
