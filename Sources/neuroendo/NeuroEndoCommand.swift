@@ -172,6 +172,9 @@ func finish(_ summary: RunSummary) throws {
   try refuseDamagedState(summary)
   if summary.nothingNew {
     print(RunSummaryReporter.nothingNewLine(summary))
+    for line in RunSummaryReporter.quarantineLines(summary) { printError(line) }
+    for problem in summary.inputProblems { printError("input: \(problem)") }
+    if !summary.isComplete { throw ExitStatus.incomplete }
     return
   }
   print(RunSummaryReporter.text(summary), terminator: "")

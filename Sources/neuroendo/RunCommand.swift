@@ -84,8 +84,14 @@ struct RunCommand: ParsableCommand {
       }
       log(summary, to: logger)
       if summary.nothingNew {
-        if !quiet { print(RunSummaryReporter.nothingNewLine(summary)) }
+        // Quiet nights too: a quarantine or a missing inbox keeps the run incomplete (1).
+        if !quiet || !summary.isComplete { print(RunSummaryReporter.nothingNewLine(summary)) }
+        for line in RunSummaryReporter.quarantineLines(summary) { printError(line) }
+        if !summary.isComplete { throw ExitStatus.incomplete }
         return
+      }
+      if !verbose {
+        for line in RunSummaryReporter.quarantineLines(summary) { printError(line) }
       }
       if verbose {
         print(RunSummaryReporter.text(summary), terminator: "")

@@ -403,6 +403,9 @@ struct CommandLineTests {
     let lockPath = directory.appendingPathComponent("state/.neuroendo.lock").path
     let held = open(lockPath, O_RDWR)
     #expect(flock(held, LOCK_EX | LOCK_NB) == 0)
+    // A holder writes its pid (a run that ended cleanly left the file empty).
+    let pid = Array("\(getpid())\n".utf8)
+    #expect(pwrite(held, pid, pid.count, 0) == pid.count)
     let busy = try neuroendo("run", pipeline.path)
     flock(held, LOCK_UN)
     close(held)
@@ -411,7 +414,8 @@ struct CommandLineTests {
     #expect(busy.output.isEmpty)
     let second = try neuroendo("run", pipeline.path)
     #expect(second.status == 0)
-    #expect(second.output.hasPrefix("nothing new: 1 file unchanged since "))
+    #expect(
+      second.output.dropFirst(21).contains(": nothing new: 0 new, 0 changed, 1 unchanged since "))
     #expect(second.output.hasSuffix("; outputs left as they are\n"))
     #expect(second.output.split(separator: "\n").count == 1)
     #expect(try Data(contentsOf: summary) == before)
@@ -518,8 +522,12 @@ struct CommandLineTests {
     let plain = try neuroendo("run", "Pipelines/sample.yml", "--out", output.path)
     #expect(plain.status == 0)
     #expect(plain.output.split(separator: "\n").count == 1)
+    // The line starts with the time the run ended (ISO 8601, UTC).
     #expect(
-      plain.output.hasPrefix(
+      plain.output.firstMatch(of: #/^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z /#)
+        != nil)
+    #expect(
+      plain.output.dropFirst(21).hasPrefix(
         "sample: 10 files, 144 records = 118 accepted + 0 partial + 19 rejected + 7 skipped; 150 samples; 15 subject-days; 25 findings (7 marked); wrote "
       ))
     // No progress line: standard error is not a terminal here.
@@ -572,7 +580,7 @@ struct CommandLineTests {
     #expect(result.status == 2)
     #expect(
       result.error
-        == "\(file.path):4: inputs[0].fromat: unknown key (expected one of: name, path, glob, format, profile, time_zone)\n"
+        == "\(file.path):4: inputs[0].fromat: unknown key (expected one of: name, path, glob, exclude, format, profile, time_zone)\n"
     )
     let run = try neuroendo("run", file.path)
     #expect(run.status == 2)

@@ -1009,6 +1009,12 @@ public struct PipelineRunner: Sendable {
           {
             result.files.append(.init(input: index, path: file, summary: entry.summary))
             unchanged.append(file)
+            if entry.outcome == "quarantined" {
+              summary.quarantinedFiles.append(
+                .init(
+                  path: file, since: entry.firstSeen,
+                  why: entry.summary.failure ?? "it could not be read"))
+            }
             continue
           }
           var samples: [Sample] = []
@@ -1027,6 +1033,10 @@ public struct PipelineRunner: Sendable {
           if quarantined {
             fileSummary.notices.append(
               "quarantined in the ledger: read again only when its content changes")
+            summary.quarantinedFiles.append(
+              .init(
+                path: file, since: ledger[file]?.firstSeen ?? now,
+                why: fileSummary.failure ?? "it could not be read"))
           }
           let entry = StateStore.Entry(
             path: file, input: index, bytes: fileSummary.bytes ?? 0,
@@ -1053,6 +1063,17 @@ public struct PipelineRunner: Sendable {
           let zone = pipeline.inputs[entry.input].timeZone
         {
           zonesByFile[path] = zone
+        }
+        // A quarantined file that is gone held no data: its quarantine ends with it.
+        if entry.outcome == "quarantined"
+          || (entry.outcome == "vanished" && entry.summary.failure != nil)
+        {
+          if entry.outcome != "vanished" {
+            vanished.append(path)
+            summary.notes.append(
+              "\(path): the quarantined file is gone from the inbox; its quarantine ends")
+          }
+          continue
         }
         var fileSummary = entry.summary
         fileSummary.notices.append(

@@ -376,8 +376,9 @@ public final class OutputPublisher {
 
 /// An exclusive lock on a directory (`.neuroendo.lock`, `flock`), released by the system
 /// when its process dies, and held until the lock is dropped. The file records the
-/// holder's pid for people: a second run is told whom it waits for, and a run that finds
-/// the pid of a process that no longer runs notes that it took over.
+/// holder's pid for people while it runs (emptied when it ends cleanly): a second run is
+/// told whom it waits for, and a run that finds the pid of a process that no longer runs
+/// (one that died) notes that it took over.
 final class DirectoryLock {
   static let name = ".neuroendo.lock"
   /// The pid of a dead run found in the lock file.
@@ -413,7 +414,10 @@ final class DirectoryLock {
     _ = pwrite(descriptor, pid, pid.count, 0)
   }
 
+  /// A clean release empties the file first: only a run that died leaves its pid behind,
+  /// so "took over" is said after a crash and never after a clean night.
   deinit {
+    _ = ftruncate(descriptor, 0)
     flock(descriptor, LOCK_UN)
     close(descriptor)
   }

@@ -55,6 +55,20 @@ public struct RunSummary: Sendable, Codable {
   /// Subjects whose outputs could not be made (their reports cannot be rendered or named),
   /// each with the reason: the others were published, and the run is incomplete (exit 1).
   public var quarantinedSubjects: [String] = []
+  /// Files of the inbox the state keeps in quarantine (they could not be read), listed on
+  /// every run while they are there, quiet nights included: the run is then incomplete.
+  public var quarantinedFiles: [QuarantinedFile] = []
+
+  /// A file the ledger holds in quarantine.
+  public struct QuarantinedFile: Sendable, Codable, Hashable {
+    /// The file, when it was first seen, and why it could not be read.
+    public var path: String
+    public var since: String
+    public var why: String
+    /// What clears it.
+    public static let fix =
+      "fix or replace the file (a file whose content changes is read again), or give its input a profile or format that reads it (a change to how an input is read reads its files again); or move it out of the inbox"
+  }
   /// What the normalizer did.
   public var normalization = NormalizationSummary()
   /// What the analyzers found.
@@ -227,7 +241,7 @@ public struct RunSummary: Sendable, Codable {
   /// Whether every file was read to its end and every output written.
   public var isComplete: Bool {
     files.allSatisfy { $0.failure == nil } && inputProblems.isEmpty && outputFailures.isEmpty
-      && quarantinedSubjects.isEmpty
+      && quarantinedSubjects.isEmpty && quarantinedFiles.isEmpty
   }
 
   /// Record and value counts over several files.
@@ -264,7 +278,8 @@ public struct RunSummary: Sendable, Codable {
   private enum CodingKeys: String, CodingKey {
     case version, run, auditOnly, lockedBy, notes, incremental, nothingNew, unchangedSince, shard
     case pipeline, started, finished, files, inputProblems, skippedEntries, outputs, outputRows
-    case outputFailures, quarantinedSubjects, stateProblem, totals, normalization, analysis
+    case outputFailures, quarantinedSubjects, quarantinedFiles, stateProblem, totals,
+      normalization, analysis
   }
 
   /// Reads a summary; fields that older summaries lack take their defaults.
@@ -294,6 +309,8 @@ public struct RunSummary: Sendable, Codable {
     outputRows = try container.decodeIfPresent([String: Int].self, forKey: .outputRows) ?? [:]
     quarantinedSubjects =
       try container.decodeIfPresent([String].self, forKey: .quarantinedSubjects) ?? []
+    quarantinedFiles =
+      try container.decodeIfPresent([QuarantinedFile].self, forKey: .quarantinedFiles) ?? []
     stateProblem = try container.decodeIfPresent(String.self, forKey: .stateProblem)
   }
 
@@ -318,6 +335,7 @@ public struct RunSummary: Sendable, Codable {
     try container.encode(outputRows, forKey: .outputRows)
     try container.encode(outputFailures, forKey: .outputFailures)
     try container.encode(quarantinedSubjects, forKey: .quarantinedSubjects)
+    try container.encode(quarantinedFiles, forKey: .quarantinedFiles)
     try container.encodeIfPresent(stateProblem, forKey: .stateProblem)
     try container.encode(totals, forKey: .totals)
     try container.encode(normalization, forKey: .normalization)

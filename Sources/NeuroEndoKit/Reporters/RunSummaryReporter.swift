@@ -22,6 +22,7 @@ public enum RunSummaryReporter {
     for problem in summary.inputProblems { lines.append("input: \(problem)") }
     for failure in summary.outputFailures { lines.append("output: \(failure)") }
     for subject in summary.quarantinedSubjects { lines.append("quarantined subject: \(subject)") }
+    lines += quarantineLines(summary)
     let totals = summary.totals
     lines.append(
       "total: \(totals.files) files (\(totals.failedFiles) failed), \(totals.records) records = "
@@ -82,20 +83,40 @@ public enum RunSummaryReporter {
       .joined(separator: ", ")
   }
 
-  /// The one line `run` prints on success: files, records, samples, findings, outputs.
+  /// A line per file the state keeps in quarantine: the path, since when, why, and what
+  /// clears it.
+  public static func quarantineLines(_ summary: RunSummary) -> [String] {
+    summary.quarantinedFiles.map {
+      "quarantined file: \($0.path) (since \($0.since)): \($0.why); to clear it: \(RunSummary.QuarantinedFile.fix)"
+    }
+  }
+
+  /// The time a summary line starts with: the run's end, ISO 8601 in UTC, so that a
+  /// mailed or logged line says when the run was.
+  static func stamp(_ summary: RunSummary) -> String {
+    FHIRReportWriter.iso(summary.finished)
+  }
+
+  /// `, 1 quarantined` when the state keeps files in quarantine.
+  static func quarantined(_ summary: RunSummary) -> String {
+    summary.quarantinedFiles.isEmpty ? "" : ", \(summary.quarantinedFiles.count) quarantined"
+  }
+
+  /// The one line `run` prints (the line cron mails): the time, files, records, samples,
+  /// findings, the incremental counts, outputs.
   public static func line(_ summary: RunSummary) -> String {
     let totals = summary.totals
     let marked = summary.analysis.findings["marked"] ?? 0
     let findings = summary.analysis.findings.values.reduce(0, +)
     var line =
-      "\(summary.pipeline): \(counted(totals.files, "file")), \(totals.records) records = "
+      "\(stamp(summary)) \(summary.pipeline): \(counted(totals.files, "file")), \(totals.records) records = "
       + "\(totals.acceptedRecords) accepted + \(totals.partialRecords) partial + "
       + "\(totals.rejectedRecords) rejected\(skipped(totals.skippedRecords)); "
       + "\(totals.samples) samples; \(summary.analysis.subjectDays) subject-days; "
       + "\(counted(findings, "finding")) (\(marked) marked)"
     if let counts = summary.incremental {
       line +=
-        "; \(counts.new) new, \(counts.changed) changed, \(counts.unchanged) unchanged, \(counts.vanished) vanished"
+        "; \(counts.new) new, \(counts.changed) changed, \(counts.unchanged) unchanged, \(counts.vanished) vanished\(quarantined(summary))"
     }
     if let written = summary.outputs["summary"] {
       line += "; wrote \(URL(fileURLWithPath: written).deletingLastPathComponent().path)"
@@ -106,10 +127,12 @@ public enum RunSummaryReporter {
   /// The one line of a night with nothing new.
   public static func nothingNewLine(_ summary: RunSummary) -> String {
     let counts = summary.incremental ?? .init(new: 0, changed: 0, unchanged: 0, vanished: 0)
-    var line = "nothing new: \(counted(counts.unchanged, "file")) unchanged"
+    var line =
+      "\(stamp(summary)) \(summary.pipeline): nothing new: 0 new, 0 changed, \(counts.unchanged) unchanged"
     if let since = summary.unchangedSince { line += " since \(since)" }
-    if counts.vanished > 0 { line += ", \(counts.vanished) vanished (their data kept)" }
-    return line + "; outputs left as they are"
+    line += ", \(counts.vanished) vanished"
+    if counts.vanished > 0 { line += " (their data kept)" }
+    return line + "\(quarantined(summary)); outputs left as they are"
   }
 
   /// `1 result`, `2 results`.

@@ -60,7 +60,7 @@ struct PipelineLoaderTests {
       """
     #expect(
       issues(yaml) == [
-        "4 inputs[0].fromat: unknown key (expected one of: name, path, glob, format, profile, time_zone)",
+        "4 inputs[0].fromat: unknown key (expected one of: name, path, glob, exclude, format, profile, time_zone)",
         "7 outputs.colour: unknown key (expected one of: directory, summary, samples, rejections, normalized, normalized_ndjson, features_subject_day, features_subject, features_response, findings, findings_ndjson, reports, audit, audit_md)",
       ])
   }

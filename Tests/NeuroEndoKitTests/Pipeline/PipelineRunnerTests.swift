@@ -182,12 +182,14 @@ struct PipelineRunnerTests {
       outputDirectory: root.appendingPathComponent("out").path)
     pipeline.reading.maxFileBytes = 4096
     let summary = PipelineRunner(pipeline: pipeline).run()
-    #expect(summary.files.count == 2)
+    // d-in.csv is a-good.csv by its real path: one file, read once.
+    #expect(summary.files.count == 1)
     #expect(
       summary.skippedEntries.map(\.reason) == [
         "not-a-regular-file", "link-outside-input", "file-too-large",
       ])
-    #expect(summary.inputProblems.count == 3)
+    #expect(summary.inputProblems.count == 4)
+    #expect(summary.inputProblems.contains { $0.contains("d-in.csv not read again") })
     #expect(!summary.isComplete)
     // Named directly, a FIFO is not opened for reading either.
     let direct = CSVReader().read(
@@ -268,10 +270,13 @@ struct PipelineRunnerTests {
     // A second run while one holds the directory writes nothing.
     let held = open(output + "/.neuroendo.lock", O_RDWR)
     #expect(flock(held, LOCK_EX | LOCK_NB) == 0)
+    // A holder writes its pid (a clean run empties the file when it ends).
+    let pid = Array("\(getpid())\n".utf8)
+    #expect(pwrite(held, pid, pid.count, 0) == pid.count)
     let concurrent = PipelineRunner(pipeline: pipeline).run()
     flock(held, LOCK_UN)
     close(held)
-    // The lock file names this process (the earlier run's pid, written when it ran).
+    // The lock file names the holder: this process.
     #expect(concurrent.outputFailures.first?.contains("is writing to this directory") == true)
     #expect(concurrent.lockedBy == getpid())
     #expect(concurrent.files.isEmpty)
