@@ -87,7 +87,7 @@ public struct CosinorAnalyzer: Sendable {
     }
     if let p = fit.pValue, p >= 1 - settings.confidence {
       result.warnings.append(
-        "no rhythm detected: p = \(NumberText.short(p)) >= \(NumberText.short(1 - settings.confidence)); acrophase uncertain"
+        "no rhythm detected: p = \(NumberText.significant(p, 3)) >= \(NumberText.short(1 - settings.confidence)); acrophase uncertain"
       )
     }
     return result

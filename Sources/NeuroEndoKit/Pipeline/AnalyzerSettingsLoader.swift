@@ -106,7 +106,7 @@ enum AnalyzerSettingsLoader {
         "late_night_screen_nights", "acth_independent_below", "acth_dependent_above",
         "adrenal_insufficiency_below", "adrenal_insufficiency_unlikely_from",
         "testosterone_window", "testosterone_confirmations", "menopause_age",
-        "premature_ovarian_insufficiency_before",
+        "premature_ovarian_insufficiency_before", "early_menopause_before",
       ])
     else { return settings }
     clockWindow(&settings.testosteroneWindow, map["testosterone_window"])
@@ -115,6 +115,7 @@ enum AnalyzerSettingsLoader {
     set(
       &settings.prematureOvarianInsufficiencyBefore, map["premature_ovarian_insufficiency_before"],
       positive: true)
+    set(&settings.earlyMenopauseBefore, map["early_menopause_before"], positive: true)
     set(&settings.lateNightScreenNights, map["late_night_screen_nights"], least: 1)
     set(&settings.acthIndependentBelow, map["acth_independent_below"], positive: true)
     set(&settings.acthDependentAbove, map["acth_dependent_above"], positive: true)

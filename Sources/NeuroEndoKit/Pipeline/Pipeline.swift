@@ -742,6 +742,7 @@ extension Pipeline {
       "analyze.feedback.menopause_age": n(feedback.menopauseAge),
       "analyze.feedback.premature_ovarian_insufficiency_before": n(
         feedback.prematureOvarianInsufficiencyBefore),
+      "analyze.feedback.early_menopause_before": n(feedback.earlyMenopauseBefore),
     ]
     for (name, bound) in screens.impossibleAbove
     where bound != PlausibilityBounds.defaults[name] {

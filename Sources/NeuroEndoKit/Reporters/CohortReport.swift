@@ -598,7 +598,16 @@ extension CohortReport {
       ]
       if !dash.isEmpty { line.append(("stroke-dasharray", dash)) }
       parts.append(SVGElement("polyline", line))
+      let most = curve.points.map(\.n).max() ?? 0
       for point in curve.points {
+        // A time fewer subjects have is said on the chart: its mean is not the others'.
+        if point.n < most {
+          parts.append(
+            SVGElement(
+              "text",
+              [("x", f(x(point.minutes) + 5)), ("y", f(y(point.mean) - 5)), ("font-size", "8")],
+              text: "n=\(point.n)"))
+        }
         if let se = point.se {
           parts.append(
             SVGElement(

@@ -133,7 +133,9 @@ public enum FHIRReportWriter {
     var report: [String: Any] = [
       "resourceType": "DiagnosticReport",
       "id": uuid("report|\(subject)"),
-      "status": "final",
+      // A report resting on a corrected value is itself corrected.
+      "status": findings.contains { $0.values.contains { $0.correction != nil } }
+        ? "corrected" : "final",
       "category": [
         [
           "coding": [

@@ -252,6 +252,8 @@ extension PatientReport {
     // The cohort's band, once for all (or as given: the whole cohort's, for a shard).
     let band = band ?? CohortBand.band(CohortBand.values(samples, settings: settings))
     let date = reportDate.map(FHIRReportWriter.iso) ?? ""
+    let feedbackAnalyzer = FeedbackAnalyzer(
+      settings: settings.feedback, excludeFlags: settings.excludeFlags)
     return subjects.map { subject in
       let subjectFindings = findings[subject] ?? []
       let subjectDays = days[subject] ?? []
@@ -270,12 +272,26 @@ extension PatientReport {
         guard sample.sample.analyte == .cortisol,
           settings.specimens.contains(sample.sample.specimen), let day = sample.circadian?.day
         else { return true }
-        return !drawnDays.contains(day)
+        // A late-night or post-dexamethasone sample is a clinical result even on a drawn day.
+        return !drawnDays.contains(day) || feedbackAnalyzer.isLateNight(sample)
+          || feedbackAnalyzer.isAfterDexamethasone(sample)
       }
       let context = SubjectContext(own, settings: settings.feedback)
       let judge = ResultJudge(settings: settings.feedback)
-      let judged = results.map {
-        ($0, judge.judge($0, sex: context.sex, age: context.age(at: $0.collected)))
+      let judged = results.map { sample -> (NormalizedSample, JudgedResult) in
+        var result = judge.judge(sample, sex: context.sex, age: context.age(at: sample.collected))
+        // After dexamethasone the limit is the suppression cut-off, not the morning range
+        // (Nieman et al. 2008).
+        if feedbackAnalyzer.isAfterDexamethasone(sample), sample.sample.analyte == .cortisol,
+          sample.sample.specimen != .saliva
+        {
+          result.range = ReferenceRange(low: nil, high: settings.feedback.dexamethasoneCutoff)
+          result.lowText = nil
+          result.highText = nil
+          result.rangeSource = Self.afterDexamethasone
+          (result.status, result.reason) = ResultJudge.status(sample.value, result.range!)
+        }
+        return (sample, result)
       }
       let superseded = own.filter { $0.flags.contains { $0.code == "superseded" } }
       let latest = own.compactMap(\.collected).max { $0.local < $1.local }
@@ -385,8 +401,11 @@ extension PatientReport {
     let sign = written.censoring.rawValue
     let unit = written.unit.display
     var range = ""
-    if let lab = sample.sample.referenceRange {
+    if judged.rangeSource == afterDexamethasone, let high = judged.range?.high {
+      range = "<= \(NumberText.plain(high)) \(judged.displayUnit) after dexamethasone (Nieman 2008)"
+    } else if let lab = sample.sample.referenceRange {
       range = Self.rangeText(lab.low, lab.high, unit: (lab.unit ?? written.unit).display)
+      if judged.highExclusive, lab.low == nil { range = "<" + range.dropFirst(2) }
     } else if let applied = judged.range {
       range = Self.rangeText(applied.low, applied.high, unit: judged.displayUnit) + " (default)"
     }
@@ -408,6 +427,11 @@ extension PatientReport {
     for flag in sample.flags {
       if let words = Self.flagWords[flag.code] { notes.append(words) }
     }
+    if judged.rangeSource == afterDexamethasone,
+      !notes.contains(where: { $0.lowercased().contains("dexa") })
+    {
+      notes.insert("taken after dexamethasone", at: 0)
+    }
     if judged.status == .unknown || judged.status == .indeterminate, let reason = judged.reason {
       notes.append("not placed: \(reason)")
     }
@@ -419,6 +443,9 @@ extension PatientReport {
       si: "\(sign)\(judged.valueText) \(judged.displayUnit)", range: range, flag: flag,
       note: notes.isEmpty ? nil : notes.joined(separator: "; "))
   }
+
+  /// The range source of a cortisol judged as a suppression test.
+  static let afterDexamethasone = "after dexamethasone"
 
   /// What a flag means to a reader of the results table.
   static let flagWords: [String: String] = [
@@ -481,17 +508,36 @@ extension PatientReport {
         )
       })?.element {
         var text = Self.headline(top.message)
+        if top.message.contains("; caution: ") || top.message.contains("caution:") {
+          text =
+            text.replacingOccurrences(of: "; caution", with: "")
+            + ", with a caution (see Findings)"
+        }
         if let date = top.dates.last { text += " (\(date))" }
-        if top.history == "resolved", let note = top.historyNote { text += ", \(note)" }
+        if top.history == "resolved", let note = top.historyNote {
+          text += ", \(Self.words(note))"
+        }
         if found.count > 1 {
           text += "; \(found.count - 1) other finding\(found.count == 2 ? "" : "s") below"
         }
         lines.append(SummaryLine(topic: axis, severity: top.severity, text: text))
       } else if let first = report.notJudged.first(where: { $0.axis == axis }) {
-        // The reason without its setting keys: those are at the end of the report.
+        // The reason without its setting keys: those are at the end of the report. A result
+        // outside its range is said first: not judged is not normal.
         let reason = Self.headline(first.reason.replacingOccurrences(of: ": ", with: " - "))
           .replacingOccurrences(of: " - ", with: ": ")
-        lines.append(SummaryLine(topic: axis, severity: "not judged", text: reason))
+        let outside = report.collections.flatMap { collection in
+          collection.results.filter {
+            ($0.flag == "H" || $0.flag == "L") && Self.axis(of: $0.analyte) == axis
+          }.map {
+            "\($0.analyte.components(separatedBy: " (").first ?? $0.analyte) \($0.si) \($0.flag == "H" ? "high" : "low") (\(collection.time))"
+          }
+        }
+        let text =
+          outside.isEmpty
+          ? "not judged: \(reason)"
+          : outside.prefix(3).joined(separator: ", ") + "; not judged as a pair: \(reason)"
+        lines.append(SummaryLine(topic: axis, severity: "not judged", text: text))
       }
     }
     if !report.days.isEmpty {
@@ -506,6 +552,18 @@ extension PatientReport {
       lines.append(SummaryLine(topic: "Cortisol rhythm", severity: "info", text: text))
     }
     return lines
+  }
+
+  /// The axis of a results-table analyte (its name in words).
+  static func axis(of words: String) -> String? {
+    Analyte.allCases.first { words.hasPrefix($0.words) }?.axis.rawValue
+  }
+
+  /// Pattern codes in words: `was primary-hypothyroidism on 2025-09-02` reads `was primary
+  /// hypothyroidism on 2025-09-02`.
+  static func words(_ text: String) -> String {
+    text.replacingOccurrences(
+      of: #"([a-z])-([a-z])"#, with: "$1 $2", options: .regularExpression)
   }
 
   /// A finding's message up to its values: `pattern consistent with primary
@@ -547,7 +605,7 @@ extension PatientReport {
     ("cosinor_mesor", "cosinor MESOR (rhythm-adjusted mean)", "nmol/L"),
     ("cosinor_amplitude", "cosinor amplitude", "nmol/L"),
     ("cosinor_acrophase_h", "cosinor acrophase (clock time of the peak)", "clock h"),
-    ("cosinor_acrophase_since_waking_h", "cosinor acrophase after waking", "h since waking"),
+    ("cosinor_acrophase_since_waking_h", "cosinor acrophase relative to waking", "h"),
     ("cosinor_p", "cosinor p (zero-amplitude test)", ""),
   ]
 
@@ -578,7 +636,7 @@ extension PatientReport {
     // mean below zero is no estimate: its numbers are not shown.
     var weak = day.cosinor.warnings
     if let mesor = fit?.mesor, mesor < 0 {
-      weak.append("the fitted mean is negative (\(NumberText.short(mesor)) nmol/L)")
+      weak.append("the fitted mean is below zero")
     }
     let values: [String: Double?] = [
       "car_auc_g": car.aucG, "car_auc_i": car.aucI, "car_increase": car.increase,
@@ -602,7 +660,9 @@ extension PatientReport {
         }
         continue
       }
-      features.append(Feature(name: key, label: label, value: value, unit: unit))
+      // A peak after waking past half a day is one shortly before waking.
+      let shown = key == "cosinor_acrophase_since_waking_h" && value > 12 ? value - 24 : value
+      features.append(Feature(name: key, label: label, value: shown, unit: unit))
     }
     return Day(
       day: day.day, wakeSource: day.wakeSource.rawValue,

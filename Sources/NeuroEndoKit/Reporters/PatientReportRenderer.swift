@@ -151,9 +151,22 @@ public enum PatientReportRenderer {
     "\(index.name): \(index.value)\(index.unit.isEmpty ? "" : " " + index.unit) (reference \(index.reference); \(index.source))"
   }
 
-  /// The glossary's terms this report uses: the rhythm's only where it has cortisol days.
+  /// The thyroid indices' terms.
+  static let indexGlossary: [(term: String, meaning: String)] = [
+    (
+      "SPINA-GT", "the thyroid's secretory capacity calculated from TSH and free T4 (Dietrich 2016)"
+    ),
+    ("SPINA-GD", "the activity of the deiodinases that turn T4 into T3, from free T4 and free T3"),
+    ("TSHI, sTSHI", "the TSH index: TSH for the free T4, raw and standardised (Jostel 2009)"),
+    ("TTSI", "the thyrotroph's sensitivity to thyroid hormone (Pilo 1990)"),
+  ]
+
+  /// The glossary's terms this report uses: the rhythm's only where it has cortisol days,
+  /// the thyroid indices' where a finding has them.
   static func terms(_ report: PatientReport) -> [(term: String, meaning: String)] {
-    report.days.isEmpty ? Array(glossary.prefix(2)) : glossary
+    var terms = report.days.isEmpty ? Array(glossary.prefix(2)) : glossary
+    if report.findings.contains(where: { !$0.indices.isEmpty }) { terms += indexGlossary }
+    return terms
   }
 
   /// `yes`, `no`, or `too few valid days to tell`.
@@ -712,9 +725,15 @@ struct TrendChart {
     let top = max(values.max() ?? 1, series.high ?? 0) * 1.1
     let bottom = min(values.min() ?? 0, series.low ?? .infinity, 0)
     func f(_ value: Double) -> String { NumberText.oneDecimal(value) }
+    // Points at their times: a year's gap is wider than a day's.
+    let times = series.points.enumerated().map { index, point in
+      CollectionTime(iso8601: point.time.replacingOccurrences(of: " ", with: "T") + ":00")?
+        .local.secondsSinceEpochWallClock ?? Double(index)
+    }
+    let first = times.min() ?? 0
+    let span = max((times.max() ?? 0) - first, 1)
     func x(_ index: Int) -> Double {
-      let count = max(series.points.count - 1, 1)
-      return Self.margin + Double(index) / Double(count) * (Self.width - 2 * Self.margin)
+      Self.margin + (times[index] - first) / span * (Self.width - 2 * Self.margin)
     }
     func y(_ value: Double) -> Double {
       Self.height - Self.margin
@@ -752,6 +771,13 @@ struct TrendChart {
             ("cy", f(y(point.value))), ("r", "3"), ("fill", abnormal ? "#fff" : "#000"),
             ("stroke", "#000"),
           ], children: [SVGElement("title", text: "\(point.time): \(point.text) \(point.flag)")]))
+    }
+    // The value scale: the bottom and top of the axis.
+    for value in [bottom, top] {
+      parts.append(
+        SVGElement(
+          "text", [("x", "2"), ("y", f(y(value) + 3)), ("font-size", "8")],
+          text: NumberText.significant(value, 2)))
     }
     if let first = series.points.first, let last = series.points.last {
       parts.append(

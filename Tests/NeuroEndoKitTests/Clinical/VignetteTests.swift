@@ -38,7 +38,7 @@ private let excess = [
 ]
 private let insufficiency = ["primary-adrenal-insufficiency", "secondary-adrenal-insufficiency"]
 
-/// 32 vignettes from the Endocrine Society's Cushing's (Nieman 2008), primary adrenal
+/// 33 vignettes from the Endocrine Society's Cushing's (Nieman 2008), primary adrenal
 /// insufficiency (Bornstein 2016), hypopituitarism (Fleseriu 2016) and testosterone (Bhasin
 /// 2018) guidelines, the ESHRE POI guideline (2016), Travison 2017 and Koulouri 2013.
 let vignettes: [Vignette] = [
@@ -290,6 +290,16 @@ let vignettes: [Vignette] = [
       "2143-6,450,nmol/L,2026-03-09T08:00:00+01:00,,",
       "2143-6,16,nmol/L,2026-03-10T08:00:00+01:00,after 1 mg dexamethasone,",
     ], expected: ["normal-suppression"], absent: ["failed-suppression"]),
+  Vignette(
+    id: "V33",
+    story: "at 42, high FSH with low estradiol is an early menopause, not the expected state",
+    source: "ESHRE 2016: menopause between 40 and 45 years is early", sex: "F",
+    birth: "1984-01-10",
+    rows: [
+      "15067-2,60,IU/L,2026-03-10T08:00:00+01:00,,2-10",
+      "2243-4,60,pmol/L,2026-03-10T08:00:00+01:00,,100-1500",
+    ], expected: ["early-menopause-pattern"],
+    absent: ["postmenopausal-pattern", "premature-ovarian-insufficiency-pattern"]),
 ]
 
 /// Every vignette, run once as one plain LIS export read with the built-in layout.

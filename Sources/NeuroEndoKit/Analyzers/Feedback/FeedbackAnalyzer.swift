@@ -295,16 +295,26 @@ public struct FeedbackAnalyzer: Sendable {
           pattern = FeedbackPatterns.Pattern(
             id: "premature-ovarian-insufficiency-pattern",
             text:
-              "premature ovarian insufficiency pattern\(ageText): high LH/FSH, low estradiol (ESHRE 2016: FSH > 25 IU/L on two occasions 4 weeks apart, with oligo- or amenorrhoea)",
+              "premature ovarian insufficiency\(ageText): high LH/FSH, low estradiol (ESHRE 2016: FSH > 25 IU/L on two occasions 4 weeks apart, with oligo- or amenorrhoea)",
             severity: .notable)
           detail =
             "under \(NumberText.short(settings.prematureOvarianInsufficiencyBefore)) years (feedback.premature_ovarian_insufficiency_before)"
+        } else if hormone.status == .low, let age, age < settings.earlyMenopauseBefore {
+          // Between 40 and 45 the same numbers are an early menopause: worth a look, not
+          // the expected state of the age (ESHRE 2016).
+          pattern = FeedbackPatterns.Pattern(
+            id: "early-menopause-pattern",
+            text:
+              "early menopause\(ageText): high LH/FSH, low estradiol (menopause between 40 and 45 years is early, ESHRE 2016)",
+            severity: .notable)
+          detail =
+            "from \(NumberText.short(settings.prematureOvarianInsufficiencyBefore)) to under \(NumberText.short(settings.earlyMenopauseBefore)) years (feedback.early_menopause_before)"
         } else if hormone.status == .low
           || (hormone.status == .normal && age.map({ $0 >= settings.menopauseAge }) == true)
         {
           pattern = FeedbackPatterns.Pattern(
             id: "postmenopausal-pattern",
-            text: "postmenopausal pattern\(ageText): high LH/FSH (not ovarian failure)",
+            text: "the postmenopausal state\(ageText): high LH/FSH (not ovarian failure)",
             severity: .info)
           detail =
             "high LH/FSH with low estradiol, or at or past feedback.menopause_age (\(NumberText.short(settings.menopauseAge)))"
@@ -853,7 +863,7 @@ public struct FeedbackAnalyzer: Sendable {
 
   /// Whether a profile column of a marker's name says yes, or the label, test code, test
   /// name, comment or FHIR note names dexamethasone.
-  private func isAfterDexamethasone(_ sample: NormalizedSample) -> Bool {
+  func isAfterDexamethasone(_ sample: NormalizedSample) -> Bool {
     let markers = settings.dexamethasoneMarkers
     for (key, value) in sample.sample.attributes {
       let name = key.lowercased()
@@ -868,7 +878,7 @@ public struct FeedbackAnalyzer: Sendable {
 
   /// Salivary cortisol marked late-night (LOINC 58643-8, label, note), or serum or plasma
   /// cortisol collected in the late-night window without a lab range of its own.
-  private func isLateNight(_ sample: NormalizedSample) -> Bool {
+  func isLateNight(_ sample: NormalizedSample) -> Bool {
     guard sample.sample.specimen == .saliva else {
       return sample.sample.referenceRange == nil && sample.sample.specimen != .unspecified
         && sample.collected.map {

@@ -138,6 +138,10 @@ public struct FeedbackSettings: Sendable, Hashable {
   /// Below this age the same numbers are a premature ovarian insufficiency pattern (ESHRE
   /// 2016: before 40 years).
   public var prematureOvarianInsufficiencyBefore: Double = 40
+  /// From that age to below this one, high FSH/LH with low estradiol is an early menopause
+  /// pattern (notable); from this age on, the postmenopausal state (ESHRE 2016: menopause
+  /// between 40 and 45 years is early).
+  public var earlyMenopauseBefore: Double = 45
   /// Attribute names (case ignored) that hold the subject's sex, birth date or year, and age.
   public var sexAttributes: [String] = ["sex", "gender"]
   public var birthAttributes: [String] = [
