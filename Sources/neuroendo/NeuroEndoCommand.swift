@@ -11,8 +11,8 @@ struct NeuroEndoCommand: ParsableCommand {
     discussion: """
       Exit codes: 0 success; 1 an input or output problem: a file or inbox that is missing \
       or unreadable, or an output that could not be written (the summary says which); 2 the \
-      pipeline or a profile has mistakes; 3 (audit only) records were rejected; 64 wrong usage, \
-      or outputs that would touch an input; 70 internal failure, or a state database that is damaged or of a newer version; 75 another run is writing to \
+      pipeline or a profile has mistakes; 3 (audit only) records were rejected; 64 wrong usage \
+      (no subcommand too), a file two inputs would read, or outputs that would touch an input; 70 internal failure, or a state database that is damaged or of a newer version; 75 another run is writing to \
       the output or state directory.
       """,
     version: NeuroEndoVersion.current,
@@ -21,6 +21,13 @@ struct NeuroEndoCommand: ParsableCommand {
       InspectCommand.self, MergeCommand.self, StateCommand.self,
     ]
   )
+
+  /// Without a subcommand: the usage on standard error, and wrong usage (64), so that a
+  /// cron line missing its words is not taken for a run that did nothing wrong.
+  func run() throws {
+    printError(Self.helpMessage())
+    throw ExitCode.validationFailure
+  }
 }
 
 /// The documented exit codes.
@@ -177,7 +184,21 @@ func finish(_ summary: RunSummary) throws {
     if !summary.isComplete { throw ExitStatus.incomplete }
     return
   }
-  print(RunSummaryReporter.text(summary), terminator: "")
+  // The summary on standard output, its problems (failed files, missing inputs, outputs
+  // not written, quarantines) on standard error.
+  var report: [Substring] = []
+  for line in RunSummaryReporter.text(summary).split(
+    separator: "\n", omittingEmptySubsequences: false)
+  {
+    if line.hasPrefix("input: ") || line.hasPrefix("output: ") || line.hasPrefix("  FAILED: ")
+      || line.hasPrefix("quarantined ")
+    {
+      printError(String(line))
+    } else {
+      report.append(line)
+    }
+  }
+  print(report.joined(separator: "\n"), terminator: "")
   if !summary.isComplete { throw ExitStatus.incomplete }
 }
 

@@ -41,6 +41,12 @@ struct RunCommand: ParsableCommand {
     name: .customLong("log-format"), help: "text or json: the format of the log on standard error.")
   var logFormat: LogFormat = .text
 
+  func validate() throws {
+    if quiet && verbose {
+      throw ValidationError("--quiet and --verbose: give one or the other")
+    }
+  }
+
   func run() throws {
     let format = logFormat
     LoggingSystem.bootstrap { _ in RunLogHandler(format: format) }

@@ -251,7 +251,7 @@ struct CommandLineTests {
     let file = try neuroendo(
       "analyze", directory.appendingPathComponent("gone.csv").path, "--out", output)
     #expect(file.status == 1)
-    #expect(file.output.contains("gone.csv does not exist"))
+    #expect(file.error.contains("gone.csv does not exist"))  // problems on standard error
     let pipeline = directory.appendingPathComponent("nightly.yml")
     try """
     version: 1
