@@ -5,21 +5,27 @@ BENCH_ROWS ?= 5000000
 SWIFT_FORMAT ?= swift format
 BIN = $(shell $(SWIFT) build --show-bin-path)
 
-.PHONY: all setup build run test bench fuzz fuzz-build lint format clean check-reports check-browser screenshot install
+.PHONY: all setup build run test bench fuzz fuzz-build lint format clean check-reports check-browser screenshot install check-install check-deploy
 
 all: build
 
-# libcsv is a C library from Debian (libcsv-dev); install it when it is missing.
+# The system libraries the build needs, each checked the same way and installed from Debian
+# when missing: libcsv (the CSV reader) and SQLite's headers (GRDB, the state).
+SYSTEM_LIBRARIES = libcsv-dev:/usr/include/csv.h libsqlite3-dev:/usr/include/sqlite3.h
 setup:
-	@if dpkg -s libcsv-dev >/dev/null 2>&1 || [ -f /usr/include/csv.h ]; then :; \
+	@missing=""; for entry in $(SYSTEM_LIBRARIES); do \
+	  package=$${entry%%:*}; header=$${entry#*:}; \
+	  if dpkg -s $$package >/dev/null 2>&1 || [ -f $$header ]; then :; else missing="$$missing $$package"; fi; \
+	done; \
+	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
-	  echo "Installing libcsv-dev (Debian package) ..."; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libcsv-dev; \
+	  echo "Installing$$missing (Debian packages) ..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
-	  sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libcsv-dev; \
+	  sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	else \
-	  echo "NeuroEndo needs the C library libcsv: install the Debian package libcsv-dev" >&2; \
-	  echo "  (as root: apt-get update && apt-get install libcsv-dev), then run make again." >&2; \
+	  echo "NeuroEndo needs the Debian packages$$missing" >&2; \
+	  echo "  (as root: apt-get update && apt-get install$$missing), then run make again." >&2; \
 	  exit 1; \
 	fi
 
@@ -33,12 +39,52 @@ run: build
 test: setup
 	$(SWIFT) test
 
-# Builds the release binary and installs it as $(PREFIX)/bin/neuroendo (for cron).
+# Builds the release binary with the Swift standard library and Foundation linked in
+# (--static-swift-stdlib), so that it runs on a Debian machine without Swift, and installs
+# it as $(PREFIX)/bin/neuroendo with its man page and bash, zsh and fish completions, all
+# generated from the command's own help. `make check-install` runs the installed binary
+# with the toolchain's directory hidden.
 PREFIX ?= /usr/local
+# The toolchain's root (/opt/swift here), which check-install hides.
+SWIFT_ROOT := $(shell readlink -f "$$(command -v $(SWIFT))" | sed 's|/usr/bin/swift[^/]*$$||')
+RELEASE = $(SWIFT) build -c release --static-swift-stdlib --product neuroendo --scratch-path .build-release
 install: setup
-	$(SWIFT) build -c release --product neuroendo
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 755 "$$($(SWIFT) build -c release --show-bin-path)/neuroendo" $(DESTDIR)$(PREFIX)/bin/neuroendo
+	$(RELEASE)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 755 "$$($(RELEASE) --show-bin-path)/neuroendo" $(DESTDIR)$(PREFIX)/bin/neuroendo
+	bin="$$($(RELEASE) --show-bin-path)/neuroendo"; \
+	  "$$bin" --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/neuroendo && \
+	  "$$bin" --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_neuroendo && \
+	  "$$bin" --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/neuroendo.fish
+	$(SWIFT) package --scratch-path .build-release plugin generate-manual
+	install -m 644 .build-release/plugins/GenerateManual/outputs/neuroendo/neuroendo.1 \
+	  $(DESTDIR)$(PREFIX)/share/man/man1/neuroendo.1
+
+# The systemd units verified (systemd-analyze, when the machine has it) against the binary
+# check-install put in place.
+check-deploy: check-install
+	@if command -v systemd-analyze >/dev/null 2>&1; then \
+	  tmp=$$(mktemp -d); \
+	  for unit in Deploy/systemd/*.service Deploy/systemd/*.timer; do \
+	    sed "s|/usr/local/bin/neuroendo|$(CURDIR)/.build-install$(PREFIX)/bin/neuroendo|" $$unit > $$tmp/$$(basename $$unit); \
+	  done; \
+	  systemd-analyze verify $$tmp/*.service $$tmp/*.timer && echo "systemd units verified"; \
+	  status=$$?; rm -rf $$tmp; exit $$status; \
+	else echo "systemd-analyze is not here: units not verified"; fi
+
+# The installed binary runs without the toolchain: /opt/swift hidden behind an empty
+# tmpfs in a mount namespace of its own (as root; unshare from util-linux).
+check-install:
+	$(MAKE) install DESTDIR=$(CURDIR)/.build-install
+	unshare -m sh -c 'mount -t tmpfs none $(SWIFT_ROOT) && \
+	  ! command -v swift >/dev/null 2>&1 && test ! -e $(SWIFT_ROOT)/usr/bin/swift && \
+	  $(CURDIR)/.build-install$(PREFIX)/bin/neuroendo --version && \
+	  $(CURDIR)/.build-install$(PREFIX)/bin/neuroendo analyze .ci/typical-patient.csv --out /tmp/neuroendo-check-install >/dev/null; \
+	  status=$$?; rm -rf /tmp/neuroendo-check-install; test $$status = 0'
+	man -l .build-install$(PREFIX)/share/man/man1/neuroendo.1 >/dev/null 2>&1 || \
+	  test -s .build-install$(PREFIX)/share/man/man1/neuroendo.1
 
 # Validates the sample run's patient reports against their JSON schema with check-jsonschema
 # (PyPI), installed when missing; CI runs it. NeuroEndo itself never needs Python.

@@ -270,9 +270,15 @@ struct PipelineLoaderTests {
   @Test("the nightly pipeline of the README loads; only its inbox is absent here")
   func nightly() throws {
     let pipeline = try PipelineLoader.load(file: Repository.path("Pipelines/nightly.yml"))
-    #expect(pipeline.inputs.map(\.glob) == ["*.csv", "*.json"])
+    #expect(
+      pipeline.inputs.map(\.glob) == [
+        "labnord-*.csv", "stmary-*.csv", "citylab-*.csv", "*.csv", "research-portal-*.json",
+        "*.*json",
+      ])
+    #expect(pipeline.inputs[3].exclude == ["labnord-*.csv", "stmary-*.csv", "citylab-*.csv"])
+    #expect(pipeline.inputs.allSatisfy { $0.name != $0.path })
     #expect(pipeline.reading.followLinks == .inside)
-    #expect(pipeline.absentPaths.count == 2)
+    #expect(pipeline.absentPaths.count == 6)
     #expect(pipeline.absentPaths.allSatisfy { $0.hasSuffix("inbox does not exist") })
     #expect(pipeline.inputOutputOverlaps().isEmpty)
     #expect(pipeline.state?.hasSuffix("state") == true)
