@@ -96,7 +96,7 @@ struct CommandLineTests {
     #expect(result.status == 0)
     #expect(
       result.output.contains(
-        "total: 10 files (0 failed), 144 records = 118 accepted + 0 partial + 19 rejected + 7 skipped; 150 samples, 19 rejections, 9 empty cells"
+        "total: 10 files (0 failed), 144 records = 118 accepted + 0 partial + 18 rejected + 8 skipped; 150 samples, 18 rejections, 10 empty cells"
       ))
     #expect(
       result.output.contains("SampleData/lis/stmary-lis-2026-03-16.csv [lis-long]: 15 records"))
@@ -337,7 +337,7 @@ struct CommandLineTests {
     #expect(!rejected.output.contains("analyzed:"))
     #expect(
       try FileManager.default.contentsOfDirectory(atPath: output.path).filter { !$0.hasPrefix(".") }
-        .sorted() == ["audit.json", "audit.md", "run-summary.json"])
+        .sorted() == ["audit.json", "audit.md", "rejections.csv", "run-summary.json"])
     let clean = try neuroendo(
       "audit", "SampleData/lis/citylab-endocrine-2026-03-18.csv", "--profile",
       "Pipelines/profiles/citylab-lis.yml", "--out", output.path)
@@ -528,7 +528,7 @@ struct CommandLineTests {
         != nil)
     #expect(
       plain.output.dropFirst(21).hasPrefix(
-        "sample: 10 files, 144 records = 118 accepted + 0 partial + 19 rejected + 7 skipped; 150 samples; 15 subject-days; 25 findings (7 marked); wrote "
+        "sample: 10 files, 144 records = 118 accepted + 0 partial + 18 rejected + 8 skipped; 150 samples; 15 subject-days; 25 findings (7 marked); wrote "
       ))
     // No progress line: standard error is not a terminal here.
     #expect(!plain.error.contains("\u{1B}[K"))

@@ -386,12 +386,11 @@ public struct PipelineRunner: Sendable {
       if shard != nil {
         try FileModes.makeDirectory(staged.stagedPath(Self.shardFolder))
       }
-      if !auditOnly {
-        if outputs.writeSamples {
-          sampleSink = try sink(outputs.samples, in: staged.staging)
-        }
-        rejectionSink = try sink(outputs.rejections, in: staged.staging)
+      if !auditOnly, outputs.writeSamples {
+        sampleSink = try sink(outputs.samples, in: staged.staging)
       }
+      // The audit too writes every rejected record (`neuroendo audit`).
+      rejectionSink = try sink(outputs.rejections, in: staged.staging)
     } catch {
       summary.outputFailures.append(error.description)
       if let holder = error.lockHolder {
@@ -550,6 +549,16 @@ public struct PipelineRunner: Sendable {
         summary: summary, samples: normalization.samples,
         settings: pipeline.effectiveSettings), directory: staging, into: &summary)
     guard !auditOnly else {
+      // The audit's list of every rejected record.
+      if let rejectionSink {
+        do throws(OutputError) {
+          try rejectionSink.commit()
+          summary.outputs["rejections"] = outputs.rejections
+          summary.outputRows["rejections"] = rejectionRows
+        } catch {
+          summary.outputFailures.append(error.description)
+        }
+      }
       summary.finished = Date()
       if let publisher { publish(&summary, with: publisher) }
       return summary

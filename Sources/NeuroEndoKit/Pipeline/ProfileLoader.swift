@@ -82,7 +82,7 @@ public enum ProfileLoader {
   private static func dialect(_ node: ConfigNode, into profile: inout CSVProfile) {
     let keys = [
       "delimiter", "decimal", "encoding", "strict", "date_order", "max_field_bytes",
-      "max_line_bytes", "duplicate_columns",
+      "max_line_bytes", "duplicate_columns", "skip_lines", "header_row",
     ]
     guard let csv = node.mapping(allowed: keys) else { return }
     if let delimiter = csv["delimiter"], let text = delimiter.string() {
@@ -108,6 +108,18 @@ public enum ProfileLoader {
     }
     if let limit = csv["max_line_bytes"], let bytes = limit.int() {
       if bytes > 0 { profile.maxLineBytes = bytes } else { limit.report("must be positive") }
+    }
+    if let skip = csv["skip_lines"], let lines = skip.int() {
+      if lines >= 0 { profile.skipLines = lines } else { skip.report("expected 0 or more lines") }
+    }
+    if let row = csv["header_row"], let line = row.int() {
+      if line < 1 {
+        row.report("expected the header's line, counted from 1")
+      } else if csv["skip_lines"] != nil, profile.skipLines != line - 1 {
+        row.report("header_row \(line) and skip_lines \(profile.skipLines) disagree: give one")
+      } else {
+        profile.skipLines = line - 1
+      }
     }
     if let duplicates = csv["duplicate_columns"], let text = duplicates.string() {
       switch text {

@@ -53,6 +53,9 @@ public struct CSVProfile: Sendable, Hashable {
   public var delimiter: UInt8?
   /// Whether numbers use a decimal comma (`12,5`).
   public var decimalComma: Bool = false
+  /// Lines before the header (a spreadsheet's title line): skipped, and said
+  /// (`csv.skip_lines`, or `csv.header_row` counting the header's line from 1).
+  public var skipLines: Int = 0
   /// The file's text encoding.
   public var encoding: TextEncoding = .utf8
   /// Whether broken quoting is an error (recommended) rather than read leniently.
@@ -68,7 +71,12 @@ public struct CSVProfile: Sendable, Hashable {
   /// Local specimen names and what they mean, beyond the common names.
   public var specimens: [String: Specimen] = [:]
   /// Cells that mean "no value" (compared after trimming spaces).
-  public var missingTokens: Set<String> = ["", "NA", "N/A", "NaN", "nan", "null", "."]
+  public var missingTokens: Set<String> = CSVProfile.defaultMissingTokens
+  /// The cells that mean "no value" unless a profile lists its own (`missing:`): empty, and
+  /// what spreadsheets and lab systems write for a value not measured.
+  public static let defaultMissingTokens: Set<String> = [
+    "", "NA", "N/A", "n/a", "n.a.", "N.A.", "NaN", "nan", "null", "NULL", ".", "-", "--",
+  ]
   /// The longest field accepted, in bytes; longer ones reject their record.
   public var maxFieldBytes: Int = CSVProfile.defaultMaxFieldBytes
   /// The default field limit, also the limit of FHIR strings: 64 KiB.

@@ -69,7 +69,9 @@ public struct CSVReader: Sendable {
     var bytes: [UInt8] = []
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
     defer { buffer.deallocate() }
-    while !bytes.contains(0x0A) && !bytes.contains(0x0D) && bytes.count < 1 << 16 {
+    // The header's line: after the lines a profile skips.
+    let lines = (profile?.skipLines ?? 0) + 1
+    while bytes.count(where: { $0 == 0x0A || $0 == 0x0D }) < lines && bytes.count < 1 << 16 {
       let count = descriptor.read(into: buffer.baseAddress, chunkSize)
       if count < 0 {
         if errno == EINTR { continue }
@@ -135,12 +137,26 @@ public struct CSVReader: Sendable {
 
   /// Guesses the delimiter from the first line: the most frequent of `,`, `;` and tab
   /// outside quotes; `,` when none occurs.
-  static func detectDelimiter(_ bytes: UnsafeRawBufferPointer) -> UInt8 {
+  static func detectDelimiter(_ bytes: UnsafeRawBufferPointer, skipping lines: Int = 0) -> UInt8 {
     var counts: [UInt8: Int] = [UInt8(ascii: ","): 0, UInt8(ascii: ";"): 0, 0x09: 0]
     var quoted = false
+    var skipped = 0
+    var previous: UInt8 = 0
     for byte in bytes {
       if byte == UInt8(ascii: "\"") { quoted.toggle() }
-      if !quoted && (byte == 0x0A || byte == 0x0D) { break }
+      if !quoted && (byte == 0x0A || byte == 0x0D) {
+        // A CRLF ends one line, not two.
+        if byte == 0x0A && previous == 0x0D {
+          previous = byte
+          continue
+        }
+        skipped += 1
+        if skipped > lines { break }
+        previous = byte
+        continue
+      }
+      previous = byte
+      if skipped < lines { continue }
       if !quoted, counts[byte] != nil { counts[byte]! += 1 }
     }
     let best = counts.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }!
@@ -163,6 +179,7 @@ struct ReadSession {
   var wide: WideMapper?
   var headerProblem: HeaderProblem?
   var header: [String]?
+  var linesSkipped = 0
   var maxFieldBytes = Int.max
   var output: RecordOutput
 
@@ -184,8 +201,31 @@ struct ReadSession {
   }
 
   /// The parser for this file: the profile's delimiter, or the one detected in `firstBytes`.
-  func makeParser(_ firstBytes: UnsafeRawBufferPointer) -> CSVParser {
-    let delimiter = reader.profile?.delimiter ?? CSVReader.detectDelimiter(firstBytes)
+  mutating func makeParser(_ given: UnsafeRawBufferPointer) -> CSVParser {
+    let skip = reader.profile?.skipLines ?? 0
+    // The lines up to the header's end (line-break bytes counted as they come, quoted or
+    // not), at most 64 KiB: the same bytes whether a file or memory is read.
+    var end = min(given.count, 1 << 16)
+    var breaks = 0
+    for index in 0..<end where given[index] == 0x0A || given[index] == 0x0D {
+      // A CRLF is one line break.
+      if given[index] == 0x0A, index > 0, given[index - 1] == 0x0D { continue }
+      breaks += 1
+      if breaks > skip {
+        end = min(index + 2, given.count)  // the LF of a CRLF too
+        break
+      }
+    }
+    let firstBytes = UnsafeRawBufferPointer(rebasing: given[..<end])
+    let delimiter =
+      reader.profile?.delimiter ?? CSVReader.detectDelimiter(firstBytes, skipping: skip)
+    // What the audit shows of how the file was read.
+    summary.dialect = FileReadSummary.Dialect(
+      encoding: (reader.profile?.encoding ?? .utf8).rawValue,
+      byteOrderMark: firstBytes.starts(with: [0xEF, 0xBB, 0xBF]),
+      delimiter: delimiter == 0x09 ? "tab" : String(UnicodeScalar(delimiter)),
+      delimiterDetected: reader.profile?.delimiter == nil,
+      decimal: reader.profile?.decimalComma == true ? "comma" : "point", headerLine: skip + 1)
     let limits = reader.profile ?? CSVProfile.lisLong
     return CSVParser(
       delimiter: delimiter, strict: reader.profile?.strict ?? true,
@@ -193,7 +233,7 @@ struct ReadSession {
   }
 
   /// The parser for this file, from the first bytes of an array.
-  func makeParser(_ firstBytes: [UInt8]) -> CSVParser {
+  mutating func makeParser(_ firstBytes: [UInt8]) -> CSVParser {
     firstBytes.withUnsafeBytes { makeParser($0) }
   }
 
@@ -205,6 +245,16 @@ struct ReadSession {
     (lisLong, researchLong, wide) = (nil, nil, nil)
     batch.forEach { record in
       guard let header else {
+        // Lines before the header (a title line) are skipped, and said.
+        if linesSkipped < (reader.profile?.skipLines ?? 0) {
+          linesSkipped += 1
+          if linesSkipped == reader.profile?.skipLines {
+            summary.notices.append(
+              "skipped \(linesSkipped) line\(linesSkipped == 1 ? "" : "s") before the header (csv.skip_lines); the header is line \(linesSkipped + 1)"
+            )
+          }
+          return
+        }
         if let oversized = record.oversized {
           refuseHeader(oversized)
           return
@@ -329,6 +379,7 @@ struct ReadSession {
     let ignored = names.indices.filter {
       !read.contains($0) && !MappingContext.key(names[$0]).isEmpty
     }
+    summary.ignoredColumns = ignored.map { names[$0] }
     if !ignored.isEmpty {
       summary.warnings.append(
         "column\(ignored.count == 1 ? "" : "s") not read: "

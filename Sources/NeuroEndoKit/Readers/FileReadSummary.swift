@@ -51,8 +51,23 @@ public struct FileReadSummary: Sendable, Hashable, Codable {
   /// research export without a specimen read as saliva).
   public var notices: [String] = []
 
-  /// How many locations each reason keeps for display.
-  public static let locationsKept = 5
+  /// How many locations each reason keeps for display (the audit says how many more).
+  public static let locationsKept = 20
+  /// How a CSV file was read: what the audit shows per file.
+  public var dialect: Dialect?
+  /// The header's columns the profile did not read.
+  public var ignoredColumns: [String] = []
+
+  /// A CSV file's dialect, as detected or as its profile set it.
+  public struct Dialect: Sendable, Codable, Hashable {
+    public var encoding: String
+    public var byteOrderMark: Bool
+    public var delimiter: String
+    public var delimiterDetected: Bool
+    public var decimal: String
+    /// The header's line (1: the first).
+    public var headerLine: Int
+  }
 
   /// Creates an empty summary for a file.
   public init(file: String, profile: String) {
@@ -74,6 +89,10 @@ public struct FileReadSummary: Sendable, Hashable, Codable {
     }
     samples += output.samples
     emptyCells += output.emptyCells
+    if let (what, location) = output.skipped, output.samples == 0, output.rejections.isEmpty {
+      skip(what, at: location)
+      return
+    }
     switch (output.samples == 0, output.rejections.isEmpty) {
     case (false, true): acceptedRecords += 1
     case (false, false): partialRecords += 1

@@ -57,6 +57,15 @@ struct LISLongMapper: RecordMapper {
   {
     let subjectID = try lookUpSubject(record)
     let testCode = try lookUpCode(record)
+    // A value not measured (empty, `n.a.`, `-`: the profile's missing tokens) is an empty
+    // cell, and its row a sample not taken: passed over, not rejected.
+    if context.isMissing(record, value) {
+      let location = InputLocation(
+        file: context.file, record: record.number, column: context.header[value])
+      output.empty(column: value, at: location)
+      output.skip("no value (empty or a missing-value token)", at: location)
+      return
+    }
     let unit = try lookUpUnit(record)
     let quantity = try context.quantity(record, value, unit: unit)
     let collectedAt = try time(record, collected, onDateOf: nil)!

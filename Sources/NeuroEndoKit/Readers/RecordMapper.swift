@@ -40,6 +40,13 @@ struct RecordOutput {
 
   mutating func reject(_ rejection: Rejection) { rejections.append(rejection) }
 
+  /// A record passed over as what it was (a long export's row whose value was not
+  /// measured: empty or a missing-value token), with where.
+  private(set) var skipped: (what: String, location: InputLocation)?
+
+  /// Passes the current record over.
+  mutating func skip(_ what: String, at location: InputLocation) { skipped = (what, location) }
+
   /// Counts an empty value cell, keeping the file's first locations.
   mutating func empty(column: Int, at location: @autoclosure () -> InputLocation) {
     emptyCells += 1
@@ -53,6 +60,7 @@ struct RecordOutput {
     samples = 0
     if !rejections.isEmpty { rejections.removeAll(keepingCapacity: true) }
     emptyCells = 0
+    skipped = nil
   }
 }
 

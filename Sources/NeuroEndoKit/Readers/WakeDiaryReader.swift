@@ -82,7 +82,7 @@ public struct WakeDiaryReader: Sendable {
       }
     }
     let parser = CSVParser(
-      delimiter: profile.delimiter ?? data.withUnsafeBytes(CSVReader.detectDelimiter),
+      delimiter: profile.delimiter ?? data.withUnsafeBytes { CSVReader.detectDelimiter($0) },
       strict: profile.strict, maxFieldBytes: profile.maxFieldBytes,
       maxLineBytes: profile.maxLineBytes)
     do {

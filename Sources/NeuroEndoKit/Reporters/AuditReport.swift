@@ -40,6 +40,10 @@ public struct AuditReport: Sendable, Hashable, Codable {
     public var emptyCellsByColumn: [String: Int]
     public var emptyCellLocations: [InputLocation]
     public var skipped: [Tally]
+    /// How the file was read (CSV): encoding, byte-order mark, delimiter, decimal mark and
+    /// the header's line; and the columns not read.
+    public var dialect: FileReadSummary.Dialect?
+    public var ignoredColumns: [String] = []
   }
 
   /// Record counts: `records` is the sum of the others.
@@ -114,7 +118,7 @@ public struct AuditReport: Sendable, Hashable, Codable {
           Tally(
             reason: $0.key, count: $0.value, example: $0.key,
             locations: file.skippedLocations[$0.key] ?? [])
-        })
+        }, dialect: file.dialect, ignoredColumns: file.ignoredColumns)
     }
     var byKind: [String: Int] = [:]
     var slots: [String: [String: Int]] = [:]
@@ -179,18 +183,35 @@ public struct AuditReport: Sendable, Hashable, Codable {
       )
     }
     lines.append("")
+    /// The first locations and how many more: `at record 2; record 5 and 37 more`.
+    func places(_ locations: [InputLocation], of count: Int) -> String {
+      let more = count - locations.count
+      return locations.map(place).joined(separator: "; ")
+        + (more > 0
+          ? " and \(more) more (the first \(FileReadSummary.locationsKept) are listed)" : "")
+    }
     for file in files
     where file.failure != nil || !file.rejections.isEmpty || file.emptyCells > 0
       || !file.skipped.isEmpty || !file.warnings.isEmpty || !file.notices.isEmpty
+      || file.dialect != nil
     {
       lines.append("### \(m(file.path))")
       lines.append("")
+      if let dialect = file.dialect {
+        lines.append(
+          "- read as: \(m(dialect.encoding))\(dialect.byteOrderMark ? " with a byte-order mark" : ""), delimiter `\(dialect.delimiter == "tab" ? "tab" : dialect.delimiter)` (\(dialect.delimiterDetected ? "detected" : "from the profile")), decimal \(dialect.decimal), header on line \(dialect.headerLine)"
+        )
+      }
+      if !file.ignoredColumns.isEmpty {
+        lines.append(
+          "- columns not read: \(file.ignoredColumns.map { m($0) }.joined(separator: ", "))")
+      }
       if let failure = file.failure { lines.append("- **not read to its end**: \(m(failure))") }
       for warning in file.warnings { lines.append("- warning: \(m(warning))") }
       for notice in file.notices { lines.append("- note: \(m(notice))") }
       for tally in file.rejections {
         lines.append(
-          "- rejected \(tally.count) × `\(tally.reason)`: \(m(tally.example)); at \(tally.locations.map(place).joined(separator: "; "))"
+          "- rejected \(tally.count) × `\(tally.reason)`: \(m(tally.example)); at \(places(tally.locations, of: tally.count))"
         )
       }
       if file.emptyCells > 0 {
@@ -203,7 +224,7 @@ public struct AuditReport: Sendable, Hashable, Codable {
       }
       for tally in file.skipped {
         lines.append(
-          "- skipped \(tally.count) × \(m(tally.reason)), at \(tally.locations.map(place).joined(separator: "; "))"
+          "- skipped \(tally.count) × \(m(tally.reason)), at \(places(tally.locations, of: tally.count))"
         )
       }
       lines.append("")

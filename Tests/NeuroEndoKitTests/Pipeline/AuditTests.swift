@@ -59,10 +59,11 @@ struct AuditTests {
     let labnord = try #require(
       audit.files.first { $0.path.hasSuffix("labnord-results-2026-03-15.csv") })
     #expect(
-      labnord.rejections.map(\.reason) == [
-        "missing-value", "unknown-test-code", "unknown-unit", "unparsable-time",
-      ])
-    #expect(labnord.rejections.first?.locations.first?.record == 13)
+      labnord.rejections.map(\.reason) == ["unknown-test-code", "unknown-unit", "unparsable-time"])
+    #expect(labnord.rejections.first?.locations.first?.record == 5)
+    // Record 13's value was not measured: an empty cell, its row passed over.
+    #expect(labnord.emptyCellLocations.first?.record == 13)
+    #expect(labnord.dialect?.delimiter == ";" && labnord.dialect?.decimal == "comma")
     let bundle = try #require(
       audit.files.first { $0.path.hasSuffix("hospital-export-2026-03-15.json") })
     #expect(
