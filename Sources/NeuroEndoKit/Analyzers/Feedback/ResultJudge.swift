@@ -33,7 +33,7 @@ struct ResultJudge {
         func printed(_ limit: Double?) -> String? {
           limit.map {
             NumberText.significant(
-              $0 * factor, min(max(NumberText.significantDigits(of: $0) + 1, 3), 6))
+              $0 * factor, min(max(NumberText.significantDigits(of: $0), 3), 6))
           }
         }
         result.lowText = printed(lab.low)
@@ -115,7 +115,7 @@ struct ResultJudge {
     if written.unit == sample.value.unit && written.value == sample.value.value {
       return NumberText.plain(sample.value.value)
     }
-    let digits = min(max(NumberText.significantDigits(of: written.value) + 1, 3), 6)
+    let digits = min(max(NumberText.significantDigits(of: written.value), 3), 6)
     return NumberText.significant(sample.value.value, digits)
   }
 }
