@@ -10,9 +10,11 @@ struct NeuroEndoCommand: ParsableCommand {
     abstract: "Reads neuroendocrine lab exports into canonical samples and reports on them.",
     discussion: """
       Exit codes: 0 success; 1 an input or output problem: a file or inbox that is missing \
-      or unreadable, or an output that could not be written (the summary says which); 2 the \
+      or unreadable, a file kept in quarantine, or an output that could not be written (the \
+      summary says which); 2 the \
       pipeline or a profile has mistakes; 3 (audit only) records were rejected; 64 wrong usage \
-      (no subcommand too), a file two inputs would read, or outputs that would touch an input; 70 internal failure, or a state database that is damaged or of a newer version; 75 another run is writing to \
+      (no subcommand too), a file two inputs would read, outputs that would touch an input, or \
+      an output folder holding files NeuroEndo did not write; 70 internal failure, or a state database that is damaged or of a newer version; 75 another run is writing to \
       the output or state directory.
       """,
     version: NeuroEndoVersion.current,

@@ -92,12 +92,13 @@ struct RunCommand: ParsableCommand {
       if summary.nothingNew {
         // Quiet nights too: a quarantine or a missing inbox keeps the run incomplete (1).
         if !quiet || !summary.isComplete { print(RunSummaryReporter.nothingNewLine(summary)) }
-        for line in RunSummaryReporter.quarantineLines(summary) { printError(line) }
+        for line in RunSummaryReporter.quarantineLines(summary) { logger.error("\(line)") }
         if !summary.isComplete { throw ExitStatus.incomplete }
         return
       }
       if !verbose {
-        for line in RunSummaryReporter.quarantineLines(summary) { printError(line) }
+        // Through the log: one timestamped line each, or JSON with --log-format json.
+        for line in RunSummaryReporter.quarantineLines(summary) { logger.error("\(line)") }
       }
       if verbose {
         print(RunSummaryReporter.text(summary), terminator: "")

@@ -66,7 +66,8 @@ struct NightlyOperationTests {
     try FileManager.default.removeItem(at: inbox.appendingPathComponent("export.csv"))
     let fourth = try night()
     #expect(fourth.status == 0, "\(fourth.output)\(fourth.error)")
-    #expect(!fourth.output.contains("quarantined") && !fourth.error.contains("quarantined file: "))
+    #expect(
+      fourth.output.contains(", 0 quarantined") && !fourth.error.contains("quarantined file: "))
     #expect(fourth.error.contains("its quarantine ends"))
     // Night 5: the inbox is gone (an unmounted share): exit 1, with or without news.
     try FileManager.default.moveItem(at: inbox, to: base.appendingPathComponent("unmounted"))
@@ -75,11 +76,55 @@ struct NightlyOperationTests {
     #expect(fifth.error.contains("does not exist"))
     let sixth = try night()
     #expect(sixth.status == 1, "\(sixth.output)")
+    // Its files were not counted as vanished: the inbox was not there, not empty.
+    #expect(fifth.output.contains("0 vanished") && sixth.output.contains("0 vanished"))
+    // Night 7: the share is back: nothing new, a complete night.
+    try FileManager.default.moveItem(at: base.appendingPathComponent("unmounted"), to: inbox)
+    let seventh = try night()
+    #expect(seventh.status == 0, "\(seventh.output)\(seventh.error)")
+    #expect(seventh.output.contains("nothing new: 0 new, 0 changed, 2 unchanged"))
+    // Night 8: the unreadable export is put back unchanged: its quarantine is back.
+    try put("export.csv", ["Ergebnisliste Labor", "foo;bar", "1;2"])
+    let eighth = try night()
+    #expect(eighth.status == 1, "\(eighth.output)")
+    #expect(eighth.error.contains("quarantined file: "), "\(eighth.error)")
     // No night ended with a stale holder, and none said it took a lock over.
-    for run in [first, second, third, fourth, fifth, sixth] {
+    for run in [first, second, third, fourth, fifth, sixth, seventh, eighth] {
       #expect(!(run.output + run.error).contains("took over"))
     }
     #expect(lock("out") == 0 && lock("state") == 0)
+  }
+
+  @Test("a run in partitions (a large inbox) lists its quarantines too")
+  func partitionedQuarantine() throws {
+    defer { try? FileManager.default.removeItem(at: base) }
+    try FileManager.default.createDirectory(at: inbox, withIntermediateDirectories: true)
+    try """
+    version: 1
+    state: state
+    inputs:
+      - path: inbox
+        glob: "*.csv"
+    settings:
+      run:
+        partition_samples: 1
+    outputs:
+      directory: out
+    """.write(to: base.appendingPathComponent("nightly.yml"), atomically: true, encoding: .utf8)
+    let header = "patient_id,test_code,value,unit,collected_at"
+    try put(
+      "lab-1.csv",
+      [
+        header, "A-1,3016-3,2.1,mIU/L,2026-03-14T08:00:00+01:00",
+        "B-2,3016-3,2.4,mIU/L,2026-03-14T08:00:00+01:00",
+      ])
+    try put("export.csv", ["Ergebnisliste Labor", "foo;bar", "1;2"])
+    for _ in 0..<2 {
+      let run = try night()
+      #expect(run.status == 1, "\(run.output)\(run.error)")
+      #expect(run.output.contains(", 1 quarantined"), "\(run.output)")
+      #expect(run.error.contains("quarantined file: "), "\(run.error)")
+    }
   }
 
   @Test("a lock left by a run that died is taken over, and said once")

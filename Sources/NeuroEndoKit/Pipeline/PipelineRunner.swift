@@ -982,16 +982,22 @@ public struct PipelineRunner: Sendable {
       var seen = Set<String>()
       var readOnce = Set<String>()
       var unchanged: [String] = []
+      var unreachable = Set<Int>()
+      // Files back in the inbox after they vanished (a share mounted again, a file moved
+      // back): read or quarantined again.
+      var returned: (read: [String], quarantined: [String]) = ([], [])
       for (index, input) in pipeline.inputs.enumerated() {
         var files: [String] = []
         switch Self.entries(of: input, reading: pipeline.reading) {
         case .failure(let problem):
           // An inbox that holds no file tonight is normal for a nightly run.
           var isDirectory: ObjCBool = false
-          let empty =
-            FileManager.default.fileExists(atPath: input.path, isDirectory: &isDirectory)
-            && isDirectory.boolValue
+          let exists = FileManager.default.fileExists(atPath: input.path, isDirectory: &isDirectory)
+          let empty = exists && isDirectory.boolValue
           if !empty { summary.inputProblems.append(problem.description) }
+          // An inbox that is not there (an unmounted share) says nothing of its files:
+          // they are not vanished, and their data stay as they were.
+          if !exists { unreachable.insert(index) }
         case .success(let entries):
           for skipped in entries.skipped {
             summary.skippedEntries.append(skipped)
@@ -1018,7 +1024,12 @@ public struct PipelineRunner: Sendable {
           {
             result.files.append(.init(input: index, path: file, summary: entry.summary))
             unchanged.append(file)
-            if entry.outcome == "quarantined" {
+            let failed = entry.summary.failure != nil
+            if entry.outcome == "vanished" {
+              if failed { returned.quarantined.append(file) } else { returned.read.append(file) }
+              summary.notes.append("\(file): back in the inbox, unchanged")
+            }
+            if entry.outcome == "quarantined" || (entry.outcome == "vanished" && failed) {
               summary.quarantinedFiles.append(
                 .init(
                   path: file, since: entry.firstSeen,
@@ -1067,6 +1078,17 @@ public struct PipelineRunner: Sendable {
       // Files the ledger saw that are gone: their data stay in every table.
       var vanished: [String] = []
       for (path, entry) in ledger where !seen.contains(path) {
+        if unreachable.contains(entry.input) {
+          // Not seen because its inbox is not there: kept as it was, not vanished.
+          if entry.outcome != "quarantined" && entry.outcome != "vanished" {
+            var fileSummary = entry.summary
+            fileSummary.notices.append(
+              "its input was not there (last seen \(entry.lastSeen)); its data are kept as they were"
+            )
+            result.files.append(.init(input: entry.input, path: path, summary: fileSummary))
+          }
+          continue
+        }
         // Its input's time zone still applies to its local times.
         if pipeline.inputs.indices.contains(entry.input),
           let zone = pipeline.inputs[entry.input].timeZone
@@ -1093,6 +1115,8 @@ public struct PipelineRunner: Sendable {
       }
       try store.mark(unchanged, outcome: nil, seen: now)
       try store.mark(vanished, outcome: "vanished", seen: now)
+      try store.mark(returned.read, outcome: "read", seen: now)
+      try store.mark(returned.quarantined, outcome: "quarantined", seen: now)
       result.unchanged = unchanged.count
       result.vanished = vanished.count
       result.generation = try store.generation()
@@ -1135,6 +1159,7 @@ public struct PipelineRunner: Sendable {
     summary.incremental = base.incremental
     summary.unchangedSince = base.unchangedSince
     summary.stateProblem = base.stateProblem
+    summary.quarantinedFiles = base.quarantinedFiles
     summary.notes = base.notes + summary.notes.filter { !base.notes.contains($0) }
     if summary.outputFailures.isEmpty, let publication, let store = incremental.store {
       do {

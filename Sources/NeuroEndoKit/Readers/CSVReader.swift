@@ -250,7 +250,7 @@ struct ReadSession {
           linesSkipped += 1
           if linesSkipped == reader.profile?.skipLines {
             summary.notices.append(
-              "skipped \(linesSkipped) line\(linesSkipped == 1 ? "" : "s") before the header (csv.skip_lines); the header is line \(linesSkipped + 1)"
+              "skipped \(linesSkipped) line\(linesSkipped == 1 ? "" : "s") before the header (csv.skip_lines or csv.header_row); the header is line \(linesSkipped + 1)"
             )
           }
           return

@@ -99,7 +99,7 @@ public enum RunSummaryReporter {
 
   /// `, 1 quarantined` when the state keeps files in quarantine.
   static func quarantined(_ summary: RunSummary) -> String {
-    summary.quarantinedFiles.isEmpty ? "" : ", \(summary.quarantinedFiles.count) quarantined"
+    ", \(summary.quarantinedFiles.count) quarantined"
   }
 
   /// The one line `run` prints (the line cron mails): the time, files, records, samples,
