@@ -44,6 +44,12 @@ public struct InputLocation: Sendable, Hashable, Codable, CustomStringConvertibl
     json = JSONPlace.make(line: line, path: path)
   }
 
+  /// The file's name without its folders: what reports and FHIR bundles name, never a folder
+  /// of the machine that read it.
+  public var fileName: String {
+    file.split(separator: "/").last.map(String.init) ?? file
+  }
+
   /// `file, record 12, column 'unit'` or `file, record 4 (line 9), path 'entry[3].resource'`.
   public var description: String {
     var text = file

@@ -263,12 +263,7 @@ public struct Normalizer: Sendable {
         "\(quantity.censoring.rawValue)\(NumberText.plain(quantity.value)) \(quantity.unit.display)"
     }
     let now = current[0]
-    let names = Dictionary(
-      group.map {
-        ($0, samples[$0].sample.provenance.file.split(separator: "/").last.map(String.init) ?? "")
-      },
-      uniquingKeysWith: { first, _ in first })
-    func file(_ index: Int) -> String { names[index] ?? "" }
+    func file(_ index: Int) -> String { samples[index].sample.provenance.fileName }
     let previous = earlier.sorted {
       deliveries[samples[$0].sample.provenance.file]! < deliveries[
         samples[$1].sample.provenance.file]!

@@ -299,7 +299,7 @@ extension PatientReport {
         generator: "NeuroEndo \(NeuroEndoVersion.current)", run: run, reportDate: date,
         subjectID: subject, sex: context.sex?.rawValue,
         age: context.age(at: latest).map { Int($0.rounded(.down)) },
-        sources: Set(own.map { Self.baseName($0.sample.provenance.file) }).sorted(),
+        sources: Set(own.map(\.sample.provenance.fileName)).sorted(),
         period: Self.period(own),
         context: (subjectFindings.first ?? notJudged[subject]?.first)?.context ?? [],
         collections: Self.collections(judged, superseded: superseded),
@@ -333,11 +333,6 @@ extension PatientReport {
       report.summary = Self.summary(report)
       return report
     }
-  }
-
-  /// The last part of a path: a report names files, never folders of the machine.
-  static func baseName(_ path: String) -> String {
-    path.split(separator: "/").last.map(String.init) ?? path
   }
 
   /// `2026-03-18 08:10`.

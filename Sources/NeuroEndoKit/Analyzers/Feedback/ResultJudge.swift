@@ -12,9 +12,7 @@ struct ResultJudge {
     let analyte = sample.sample.analyte
     // The file by its name: reports and FHIR bundles leave the machine's folders behind.
     var location = sample.sample.provenance
-    if let slash = location.file.lastIndex(of: "/") {
-      location.file = String(location.file[location.file.index(after: slash)...])
-    }
+    location.file = location.fileName
     var result = JudgedResult(
       analyte: analyte, specimen: sample.sample.specimen, value: sample.value.value,
       censoring: sample.value.censoring, valueText: Self.reported(sample),
