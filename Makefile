@@ -117,7 +117,7 @@ bench: setup
 
 # libFuzzer over the CSV reader and the JSON/FHIR readers (Model and Readers compiled with
 # the fuzzer and ASan, whose leak checker is on). Each target runs FUZZ_SECONDS.
-READER_SOURCES = $(wildcard Sources/NeuroEndoKit/Model/*.swift) $(wildcard Sources/NeuroEndoKit/Readers/*.swift) $(wildcard Sources/NeuroEndoKit/Readers/JSON/*.swift)
+READER_SOURCES = $(wildcard Sources/NeuroEndoKit/Support/*.swift) $(wildcard Sources/NeuroEndoKit/Model/*.swift) $(wildcard Sources/NeuroEndoKit/Readers/*.swift) $(wildcard Sources/NeuroEndoKit/Readers/JSON/*.swift)
 FUZZ_FLAGS = -O -sanitize=fuzzer,address -parse-as-library -module-name NeuroEndoFuzz -I Sources/CLibCSV
 
 .build-fuzz/%-fuzz: Fuzz/%Fuzz.swift $(READER_SOURCES)

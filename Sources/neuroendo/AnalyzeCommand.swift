@@ -48,7 +48,7 @@ struct AnalyzeCommand: ParsableCommand {
       pipeline.analyzers.response.slopes = slopes.map { $0.split(separator: ":").map(String.init) }
     }
     try refuseOverlaps(pipeline)
-    let summary = PipelineRunner(pipeline: pipeline).run()
+    let summary = options.runner(pipeline).run()
     try finish(summary)
   }
 }

@@ -131,12 +131,15 @@ struct RunOptions: ParsableArguments {
 
   func apply(to pipeline: inout Pipeline) {
     if let partitions {
-      pipeline.partitions = partitions
       if partitions == 1 { pipeline.partitionSamples = 0 }  // all at once, as asked
     }
     if allTables { pipeline.outputs.writeAllTables() }
     if noPatientReports { pipeline.patientReports = false }
-    pipeline.shard = shard
+  }
+
+  /// The runner of a pipeline, as the options ask: a whole run, a shard or in partitions.
+  func runner(_ pipeline: Pipeline) -> PipelineRunner {
+    PipelineRunner(pipeline: pipeline, shard: shard, partitions: partitions ?? 1)
   }
 
   /// Loads the pseudonym key when one is given; a key that cannot be used stops the run

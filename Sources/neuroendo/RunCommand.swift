@@ -62,20 +62,20 @@ struct RunCommand: ParsableCommand {
       }
       try options.pseudonymize(&definition)
       try refuseOverlaps(definition, outputDirectory: outputDirectory)
-      if let shard = definition.shard, definition.state != nil {
+      if let shard = options.shard, definition.state != nil {
         printError(
           "refused: --shard \(shard) with a pipeline that keeps state ('state:'): shards keep none; run them with a pipeline without it"
         )
         throw ExitCode.validationFailure
       }
-      if definition.partitions > 1, definition.state != nil {
+      if (options.partitions ?? 1) > 1, definition.state != nil {
         printError(
           "refused: --partitions with a pipeline that keeps state ('state:'): partitions keep none; run it with a pipeline without it"
         )
         throw ExitCode.validationFailure
       }
       let progress = ProgressLine()
-      let summary = PipelineRunner(pipeline: definition).run(
+      let summary = options.runner(definition).run(
         outputDirectory: outputDirectory, rebuild: rebuild, progress: { progress.show($0) })
       progress.clear()
       if let holder = summary.lockedBy {

@@ -44,7 +44,7 @@ struct StateCommand: ParsableCommand {
         if let kept = aside.kept { print("kept the previous state as \(kept)") }
         var present = Set<String>()
         for input in definition.inputs {
-          if case .success(let files) = PipelineRunner.files(of: input, reading: definition.reading)
+          if case .success(let files) = InputCatalogue.files(of: input, reading: definition.reading)
           {
             present.formUnion(files)
           }

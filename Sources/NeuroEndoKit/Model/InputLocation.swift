@@ -106,3 +106,14 @@ private final class JSONPlace: Sendable, Hashable {
     hasher.combine(path)
   }
 }
+
+extension InputLocation {
+  /// Where in its file, for messages: `record 12 (line 14) column 'Result'`.
+  var place: String {
+    [
+      record.map { "record \($0)" }, line.map { "(line \($0))" },
+      column.map { "column '\($0)'" },
+      path.flatMap { $0.isEmpty ? nil : "path '\($0)'" },
+    ].compactMap { $0 }.joined(separator: " ")
+  }
+}

@@ -95,11 +95,14 @@ public struct AuditReport: Sendable, Hashable, Codable {
     "conflict",
   ]
 
-  /// The audit of a run.
+  /// The audit of a run: its files as read, the inputs' problems and skipped entries, the
+  /// normalizer's counts and its samples.
   public static func build(
-    summary: RunSummary, samples: [NormalizedSample], settings: [String: String]
+    run: String, files read: [FileReadSummary], skippedEntries: [SkippedEntry],
+    inputProblems: [String], normalization: NormalizationCounts, samples: [NormalizedSample],
+    settings: [String: String]
   ) -> AuditReport {
-    let files = summary.files.map { file in
+    let files = read.map { file in
       File(
         path: file.file, profile: file.profile, bytes: file.bytes, sha256: file.sha256,
         counts: Counts(
@@ -145,17 +148,17 @@ public struct AuditReport: Sendable, Hashable, Codable {
       }
     }
     let valid =
-      summary.inputProblems.isEmpty
-      && summary.files.allSatisfy {
+      inputProblems.isEmpty
+      && read.allSatisfy {
         $0.failure == nil && $0.rejectedRecords + $0.partialRecords == 0
       }
     return AuditReport(
-      generator: "NeuroEndo \(NeuroEndoVersion.current)", run: summary.run, valid: valid,
-      files: files, skippedEntries: summary.skippedEntries, inputProblems: summary.inputProblems,
+      generator: "NeuroEndo \(NeuroEndoVersion.current)", run: run, valid: valid,
+      files: files, skippedEntries: skippedEntries, inputProblems: inputProblems,
       dataset: Dataset(
         subjects: subjects.count, samples: samples.count, samplesByKind: byKind, slots: slots,
-        protocolCompliance: compliance, duplicates: summary.normalization.duplicates,
-        conflicts: summary.normalization.conflicts, mixedClock: summary.normalization.mixedClock,
+        protocolCompliance: compliance, duplicates: normalization.duplicates,
+        conflicts: normalization.conflicts, mixedClock: normalization.mixedClock,
         plausibility: plausibility.values.sorted { $0.reason < $1.reason }),
       settings: settings)
   }
@@ -167,7 +170,7 @@ public struct AuditReport: Sendable, Hashable, Codable {
   public var markdown: String {
     // Every text from the inputs goes through `m`: no HTML, link or row break reaches the page.
     let m = MarkdownText.inline
-    func place(_ location: InputLocation) -> String { m(RunSummaryReporter.place(location)) }
+    func place(_ location: InputLocation) -> String { m(location.place) }
     var lines = [
       "# Data-quality audit", "",
       "\(m(generator)), run \(m(run)). Verdict: **\(valid ? "every record accepted" : "records rejected or files not read")**.",

@@ -8,40 +8,14 @@ public struct Pipeline: Sendable {
   /// The pipeline format version this build reads.
   public static let version = 1
 
-  /// One input: a file, or a directory with a glob.
-  public struct Input: Sendable {
-    /// The input's name in summaries (defaults to its path).
-    public var name: String
-    /// The file or directory, resolved against the pipeline file.
-    public var path: String
-    /// For a directory, the file-name pattern (`*.csv`); `*` by default.
-    public var glob: String
-    /// The format of the files, or `nil` to guess it from each file's name
-    /// (``InputFormat/guess(file:hasProfile:)``).
-    public var format: InputFormat?
-    /// The profile, or `nil` to recognise the built-in layouts.
-    public var profile: CSVProfile?
-    /// The IANA zone of this input's local times, overriding `settings.normalize.time_zone`.
-    public var timeZone: String?
-    /// For a directory, file-name patterns not to read even when `glob` matches them
-    /// (`exclude: ["labnord-*.csv"]` beside another input that reads those).
-    public var exclude: [String] = []
-
-    /// Creates an input.
-    public init(
-      name: String, path: String, glob: String = "*", format: InputFormat? = nil,
-      profile: CSVProfile?
-    ) {
-      self.name = name
-      self.path = path
-      self.glob = glob
-      self.format = format
-      self.profile = profile
-    }
-  }
+  /// One input: a file, or a directory with a glob (``InputSource``).
+  public typealias Input = InputSource
 
   /// Where results are written.
   public struct Outputs: Sendable {
+    /// The folder of a shard's keys and cohort inputs, inside the output directory.
+    static let shardFolder = "shard"
+
     /// The output directory, resolved against the pipeline file.
     public var directory: String
 
@@ -50,7 +24,7 @@ public struct Pipeline: Sendable {
       [
         summary, samples, rejections, normalized, normalizedJSON, featuresSubjectDay,
         featuresSubject, featuresResponse, findings, findingsJSON, reports, audit,
-        auditMarkdown, PipelineRunner.shardFolder,
+        auditMarkdown, Outputs.shardFolder,
       ]
     }
     /// The run summary file name (JSON).
@@ -129,17 +103,9 @@ public struct Pipeline: Sendable {
   public var wakeDiary: (path: String, profile: CSVProfile)?
   /// Settings of the analyzers (`settings.analyze`).
   public var analyzers = AnalyzerSettings()
-  /// The shard this run is (`--shard K/N`): only its subjects' samples are kept, and the
-  /// outputs are those `neuroendo merge` combines. `nil`: the whole run.
-  public var shard: Shard?
   /// Subject ids replaced by pseudonyms as the samples are read
   /// (`--pseudonymize-key-file`): no output holds a real id. `nil`: ids as exported.
   public var pseudonymizer: Pseudonymizer?
-  /// In how many partitions of subjects one machine runs the pipeline (`--partitions N`):
-  /// the inputs are read once into scratch files, each partition is a shard run in turn
-  /// over its samples, merged at the end, so that memory holds one partition's samples at a
-  /// time. 1: as ``partitionSamples`` decides.
-  public var partitions = 1
   /// The most samples a run holds in memory at once (`settings.run.partition_samples`,
   /// default 100,000): a run over more is run in as many partitions as keep each within it.
   /// 0: always all at once. Pipelines with `state:` and shard runs are always run whole.
@@ -205,11 +171,11 @@ extension Pipeline {
     var firstReader: [String: String] = [:]
     var problems: [String] = []
     for input in inputs {
-      guard case .success(let entries) = PipelineRunner.entries(of: input, reading: reading) else {
+      guard case .success(let entries) = InputCatalogue.entries(of: input, reading: reading) else {
         continue
       }
       for file in entries.files {
-        let real = Self.canonical(file)
+        let real = InputCatalogue.canonical(file)
         if let other = firstReader[real] {
           problems.append(
             "\(real) is matched by input '\(other)' and by input '\(input.name)': one file, one reader; give one of them an exclude: pattern (or a narrower glob:)"
@@ -226,13 +192,13 @@ extension Pipeline {
   /// an input (or the wake diary) that lies inside the output directory, or an output file
   /// that is an input. Inputs are never written; a run with any of these writes nothing.
   public func inputOutputOverlaps(outputDirectory: String? = nil) -> [String] {
-    let directory = Self.canonical(outputDirectory ?? outputs.directory)
-    let files = Set(outputs.names.map { Self.canonical(directory + "/" + $0) })
+    let directory = InputCatalogue.canonical(outputDirectory ?? outputs.directory)
+    let files = Set(outputs.names.map { InputCatalogue.canonical(directory + "/" + $0) })
     var inputs = self.inputs.map { ($0.name, $0.path) }
     if let diary = wakeDiary { inputs.append(("wake diary", diary.path)) }
     var overlaps: [String] = []
     if let state {
-      let stateDirectory = Self.canonical(state)
+      let stateDirectory = InputCatalogue.canonical(state)
       if stateDirectory == directory {
         overlaps.append("the state directory \(stateDirectory) is the output directory")
       } else if stateDirectory.hasPrefix(directory.hasSuffix("/") ? directory : directory + "/") {
@@ -241,7 +207,7 @@ extension Pipeline {
         )
       }
       for (name, path) in inputs {
-        let input = Self.canonical(path)
+        let input = InputCatalogue.canonical(path)
         if input == stateDirectory || input.hasPrefix(stateDirectory + "/") {
           overlaps.append(
             "input '\(name)' (\(input)) lies inside the state directory \(stateDirectory)")
@@ -249,7 +215,7 @@ extension Pipeline {
       }
     }
     for (name, path) in inputs {
-      let input = Self.canonical(path)
+      let input = InputCatalogue.canonical(path)
       if files.contains(input) {
         overlaps.append("output file \(input) is the input '\(name)'; inputs are never written")
       } else if input == directory
@@ -263,10 +229,6 @@ extension Pipeline {
     return overlaps
   }
 
-  /// An absolute path with `.`, `..` and symbolic links resolved (as far as it exists).
-  static func canonical(_ path: String) -> String {
-    URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
-  }
 }
 
 /// Loads pipeline files and the profiles they name, reporting every mistake with line and key.
@@ -629,7 +591,7 @@ public enum PipelineLoader {
           optional
             ? "expected a file name inside the output directory, or true/false"
             : "expected a file name inside the output directory")
-      } else if name.hasPrefix(".neuroendo") || name == PipelineRunner.shardFolder {
+      } else if name.hasPrefix(".neuroendo") || name == Pipeline.Outputs.shardFolder {
         entry.report(
           "'\(name)' is a name NeuroEndo keeps for itself (its lock, manifest, journal, staging or shard folder)"
         )
@@ -664,25 +626,6 @@ public enum PipelineLoader {
     if absolute.hasPrefix(current + "/") { return String(absolute.dropFirst(current.count + 1)) }
     return absolute
   }
-}
-
-/// How the files of an inbox are chosen (`settings.read`).
-public struct ReadSettings: Sendable, Hashable {
-  /// Which symbolic links in an inbox are followed.
-  public enum LinkPolicy: String, Sendable, Hashable, CaseIterable {
-    /// Only links whose target lies inside the input's directory (the default).
-    case inside
-    /// Any link (targets outside the inbox are read too).
-    case anywhere
-  }
-
-  /// Files larger than this are skipped (`file-too-large`), bytes; default 8 GiB.
-  public var maxFileBytes: Int = 8 << 30
-  /// Which symbolic links are followed.
-  public var followLinks = LinkPolicy.inside
-
-  /// The defaults.
-  public init() {}
 }
 
 extension Pipeline {

@@ -96,7 +96,7 @@ public final class OutputPublisher {
     // output name); output names alone (a `reports` folder of one's own) are not enough.
     let visible = names.filter { known.contains($0) }
     if foreign.isEmpty, !visible.isEmpty, let summary = outputNames.first,
-      !isRunSummary(directory + "/" + summary)
+      !isSummaryFile(directory + "/" + summary)
     {
       foreign = visible
     }
@@ -104,7 +104,7 @@ public final class OutputPublisher {
   }
 
   /// Whether `path` is a regular file holding a NeuroEndo run summary.
-  private static func isRunSummary(_ path: String) -> Bool {
+  private static func isSummaryFile(_ path: String) -> Bool {
     var status = stat()
     guard lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG,
       let data = FileManager.default.contents(atPath: path),

@@ -168,14 +168,14 @@ struct PipelineRunnerTests {
     let input = Pipeline.Input(name: "inbox", path: inbox.path, profile: nil)
     var reading = ReadSettings()
     reading.maxFileBytes = 4096
-    let entries = try PipelineRunner.entries(of: input, reading: reading).get()
+    let entries = try InputCatalogue.entries(of: input, reading: reading).get()
     #expect(entries.files.map { ($0 as NSString).lastPathComponent } == ["a-good.csv", "d-in.csv"])
     #expect(
       entries.skipped.map { "\(($0.path as NSString).lastPathComponent) \($0.reason)" } == [
         "b-pipe.csv not-a-regular-file", "c-out.csv link-outside-input", "e-big.csv file-too-large",
       ])
     reading.followLinks = .anywhere
-    #expect(try PipelineRunner.entries(of: input, reading: reading).get().files.count == 3)
+    #expect(try InputCatalogue.entries(of: input, reading: reading).get().files.count == 3)
     // A run goes on past them (the FIFO never blocks it) and names each as an input problem.
     var pipeline = Pipeline.adHoc(
       files: [inbox.path], format: nil, profile: nil,

@@ -79,10 +79,9 @@ struct ShardMergeTests {
     #expect(one.outputFailures.isEmpty)
     var shards: [String] = []
     for index in 1...count {
-      var part = pipeline
-      part.shard = Shard(index: index, count: count)
       let directory = "\(root)/shard-\(index)"
-      let summary = PipelineRunner(pipeline: part).run(outputDirectory: directory)
+      let summary = PipelineRunner(pipeline: pipeline, shard: Shard(index: index, count: count))
+        .run(outputDirectory: directory)
       #expect(summary.outputFailures.isEmpty)
       #expect(summary.shard == "\(index)/\(count)")
       shards.append(directory)
@@ -182,10 +181,10 @@ struct ShardMergeTests {
   func samplePipelineInPartitions() throws {
     let root = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: root) }
-    var pipeline = try PipelineLoader.load(file: Repository.path("Pipelines/sample.yml"))
+    let pipeline = try PipelineLoader.load(file: Repository.path("Pipelines/sample.yml"))
     let whole = PipelineRunner(pipeline: pipeline).run(outputDirectory: root + "/one")
-    pipeline.partitions = 4
-    let parted = PipelineRunner(pipeline: pipeline).run(outputDirectory: root + "/parts")
+    let parted = PipelineRunner(pipeline: pipeline, partitions: 4).run(
+      outputDirectory: root + "/parts")
     #expect(parted.outputFailures.isEmpty)
     let one = try contents(of: root + "/one")
     let parts = try contents(of: root + "/parts")
@@ -306,9 +305,8 @@ struct ShardMergeTests {
       files: [root + "/in/c.csv"], format: nil, profile: nil, outputDirectory: root + "/one")
     pipeline.outputs.writeAllTables()
     let whole = PipelineRunner(pipeline: pipeline).run()
-    pipeline.partitions = 3
     var delivered = 0
-    var runner = PipelineRunner(pipeline: pipeline)
+    var runner = PipelineRunner(pipeline: pipeline, partitions: 3)
     runner.partitionsAtOnce = 2  // on two threads: the samples reach the caller one at a time
     let parted = runner.run(
       outputDirectory: root + "/parts", onSample: { _ in delivered += 1 })
@@ -390,9 +388,8 @@ struct ShardMergeTests {
       files: [root + "/in/a.csv"], format: nil, profile: nil, outputDirectory: root + "/whole")
     _ = PipelineRunner(pipeline: pipeline).run()
     for index in 1...3 {
-      var part = pipeline
-      part.shard = Shard(index: index, count: 3)
-      _ = PipelineRunner(pipeline: part).run(outputDirectory: "\(root)/s\(index)")
+      _ = PipelineRunner(pipeline: pipeline, shard: Shard(index: index, count: 3)).run(
+        outputDirectory: "\(root)/s\(index)")
     }
     func problem(_ directories: [String]) -> String? {
       guard
@@ -412,28 +409,28 @@ struct ShardMergeTests {
     // A shard that read other inputs (the file changed between shards).
     _ = try writeCohort(9, in: root, name: "a.csv")
     var late = pipeline
-    late.shard = Shard(index: 2, count: 3)
-    _ = PipelineRunner(pipeline: late).run(outputDirectory: root + "/s2")
+    let second = Shard(index: 2, count: 3)
+    _ = PipelineRunner(pipeline: late, shard: second).run(outputDirectory: root + "/s2")
     #expect(problem(["/s1", "/s2", "/s3"])?.contains("read different inputs") == true)
     // A shard run with other settings, or without patient reports, is not of this run.
     _ = try writeCohort(8, in: root, name: "a.csv")
     late.analyzers.flattened.threshold = -0.04
-    _ = PipelineRunner(pipeline: late).run(outputDirectory: root + "/s2")
+    _ = PipelineRunner(pipeline: late, shard: second).run(outputDirectory: root + "/s2")
     #expect(problem(["/s1", "/s2", "/s3"])?.contains("ran with different settings") == true)
     late.analyzers.flattened.threshold = pipeline.analyzers.flattened.threshold
     late.patientReports = false
-    _ = PipelineRunner(pipeline: late).run(outputDirectory: root + "/s2")
+    _ = PipelineRunner(pipeline: late, shard: second).run(outputDirectory: root + "/s2")
     #expect(problem(["/s1", "/s2", "/s3"])?.contains("ran with different settings") == true)
     late.patientReports = true
-    _ = PipelineRunner(pipeline: late).run(outputDirectory: root + "/s2")
+    _ = PipelineRunner(pipeline: late, shard: second).run(outputDirectory: root + "/s2")
     #expect(problem(["/s1", "/s2", "/s3"]) == nil)
     // The first merge is still there, untouched by the refused ones.
     #expect(FileManager.default.fileExists(atPath: root + "/merged/run-summary.json"))
     // A shard run keeps no state.
     var stateful = pipeline
     stateful.state = root + "/state"
-    stateful.shard = Shard(index: 1, count: 2)
-    let refused = PipelineRunner(pipeline: stateful).run(outputDirectory: root + "/st")
+    let refused = PipelineRunner(pipeline: stateful, shard: Shard(index: 1, count: 2)).run(
+      outputDirectory: root + "/st")
     #expect(refused.outputFailures.first?.hasPrefix("a shard run (--shard) keeps no state") == true)
   }
 

@@ -181,15 +181,6 @@ public enum RunSummaryReporter {
   /// ` + 3 skipped`, or nothing when no record was skipped (CSV files never skip).
   static func skipped(_ count: Int) -> String { count > 0 ? " + \(count) skipped" : "" }
 
-  /// `record 12 (line 14) column 'Result'`.
-  static func place(_ location: InputLocation) -> String {
-    [
-      location.record.map { "record \($0)" }, location.line.map { "(line \($0))" },
-      location.column.map { "column '\($0)'" },
-      location.path.flatMap { $0.isEmpty ? nil : "path '\($0)'" },
-    ].compactMap { $0 }.joined(separator: " ")
-  }
-
   /// Where the empty value cells and the skipped records of a file are, first locations.
   public static func gapLines(_ file: FileReadSummary, indent: String) -> [String] {
     var lines: [String] = []
@@ -197,14 +188,14 @@ public enum RunSummaryReporter {
       let more = file.emptyCells > file.emptyCellLocations.count ? ", …" : ""
       lines.append(
         "\(indent)empty \(file.emptyCells) × value cell, at "
-          + file.emptyCellLocations.map(place).joined(separator: "; ") + more)
+          + file.emptyCellLocations.map(\.place).joined(separator: "; ") + more)
     }
     for (kind, count) in file.skipped.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }) {
       let locations = file.skippedLocations[kind] ?? []
       let more = count > locations.count ? ", …" : ""
       lines.append(
         "\(indent)skipped \(count) × \(kind), at "
-          + locations.map(place).joined(separator: "; ") + more)
+          + locations.map(\.place).joined(separator: "; ") + more)
     }
     return lines
   }
@@ -213,7 +204,7 @@ public enum RunSummaryReporter {
   public static func rejectionLines(_ file: FileReadSummary, indent: String) -> [String] {
     file.rejectionsByReason.sorted { ($0.value.count, $1.key) > ($1.value.count, $0.key) }.flatMap {
       code, tally in
-      let places = tally.locations.map(place)
+      let places = tally.locations.map(\.place)
       let more = tally.count > tally.locations.count ? ", …" : ""
       let example = tally.count > 1 ? "e.g. \(tally.example)" : tally.example
       return [

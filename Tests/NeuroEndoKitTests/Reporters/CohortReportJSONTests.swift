@@ -56,9 +56,9 @@ struct CohortInputsJSONTests {
       "neuroendo-inputs-\(UUID())"
     ).path
     defer { try? FileManager.default.removeItem(atPath: root) }
-    var pipeline = try PipelineLoader.load(file: Repository.path("Pipelines/sample.yml"))
-    pipeline.shard = Shard(index: 1, count: 2)
-    let summary = PipelineRunner(pipeline: pipeline).run(outputDirectory: root)
+    let pipeline = try PipelineLoader.load(file: Repository.path("Pipelines/sample.yml"))
+    let summary = PipelineRunner(pipeline: pipeline, shard: Shard(index: 1, count: 2)).run(
+      outputDirectory: root)
     #expect(summary.outputFailures.isEmpty)
     let text = try String(
       contentsOfFile: "\(root)/\(PipelineRunner.shardFolder)/\(PipelineRunner.cohortInputs)",

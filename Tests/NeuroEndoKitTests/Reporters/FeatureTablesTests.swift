@@ -29,7 +29,7 @@ struct FeatureTablesTests {
     let pipeline = try PipelineLoader.load(file: Repository.path("Pipelines/sample.yml"))
     var samples: [Sample] = []
     for input in pipeline.inputs {
-      for file in try PipelineRunner.files(of: input).get() {
+      for file in try InputCatalogue.files(of: input).get() {
         let format = input.format ?? InputFormat.guess(file: file, hasProfile: input.profile != nil)
         _ = ExportReader(format: format, profile: input.profile).read(
           file: file, onSample: { samples.append($0) })

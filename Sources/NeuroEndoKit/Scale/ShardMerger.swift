@@ -153,9 +153,9 @@ public struct ShardMerger: Sendable {
     } catch {
       return .failure(error)
     }
-    let target = Pipeline.canonical(outputDirectory)
+    let target = InputCatalogue.canonical(outputDirectory)
     for part in parts where given == nil {
-      let source = Pipeline.canonical(part.directory)
+      let source = InputCatalogue.canonical(part.directory)
       if target == source || target.hasPrefix(source + "/") || source.hasPrefix(target + "/") {
         return .failure(
           Problem(

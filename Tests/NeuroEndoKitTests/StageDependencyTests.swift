@@ -3,9 +3,15 @@ import Testing
 
 @testable import NeuroEndoKit
 
-/// The stages in the order data flows: each folder may use the model and the stages
-/// before it, never one after it.
-private let stages = ["Model", "Readers", "Normalizers", "Analyzers", "Reporters", "Pipeline"]
+/// The folders in the order data flows: each may use the folders before it, never one after
+/// it. `Support` holds domain-free helpers; the stages come next; `Configuration` is the
+/// pipeline definition; `Output` stages and publishes files; `Run` is one run's stage
+/// chain; `Scale` composes runs (state, partitions, shards) and is used by none of them.
+/// `PipelineRunner.swift`, at the top, picks the plan.
+private let stages = [
+  "Support", "Model", "Readers", "Normalizers", "Analyzers", "Reporters", "Configuration",
+  "Output", "Run", "Scale",
+]
 
 /// The Swift files of a stage folder (recursively), as text without comment lines.
 private func sources(_ stage: String) throws -> [(file: String, code: String)] {
@@ -54,5 +60,20 @@ struct StageDependencyTests {
       }
     }
     #expect(violations == [])
+  }
+}
+
+@Suite("The library's folders")
+struct SourceLayoutTests {
+  @Test("every Swift file of the library is in one of the folders, or is the runner's entry")
+  func everyFileHasAFolder() throws {
+    let root = Repository.path("Sources/NeuroEndoKit")
+    let files = try #require(FileManager.default.subpaths(atPath: root)).filter {
+      $0.hasSuffix(".swift")
+    }
+    let loose = files.filter { file in
+      !stages.contains { file.hasPrefix($0 + "/") }
+    }.sorted()
+    #expect(loose == ["NeuroEndoVersion.swift", "PipelineRunner.swift"])
   }
 }

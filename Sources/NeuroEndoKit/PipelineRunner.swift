@@ -37,8 +37,22 @@ public struct PipelineRunner: Sendable {
     return Date(timeIntervalSince1970: Double(seconds))
   }
 
-  /// Creates a runner.
-  public init(pipeline: Pipeline) { self.pipeline = pipeline }
+  /// The shard this run is (`--shard K/N`): only its subjects' samples are kept, and the
+  /// outputs are those `neuroendo merge` combines. `nil`: the whole run.
+  public var shard: Shard?
+
+  /// In how many partitions of subjects one machine runs the pipeline (`--partitions N`):
+  /// the inputs are read once into scratch files, each partition is a shard run in turn
+  /// over its samples, merged at the end, so that memory holds one partition's samples at a
+  /// time. 1: as ``Pipeline/partitionSamples`` decides.
+  public var partitions = 1
+
+  /// Creates a runner of a pipeline, as a whole run, a shard or in partitions.
+  public init(pipeline: Pipeline, shard: Shard? = nil, partitions: Int = 1) {
+    self.pipeline = pipeline
+    self.shard = shard
+    self.partitions = partitions
+  }
 
   /// A sample as read, under its pseudonym when the run has a key.
   func pseudonymized(_ sample: Sample, _ last: inout (id: String, pseudonym: String)?) -> Sample {
@@ -97,7 +111,7 @@ public struct PipelineRunner: Sendable {
   ) {
     var readOnce = Set<String>()
     for input in pipeline.inputs {
-      switch Self.entries(of: input, reading: pipeline.reading) {
+      switch InputCatalogue.entries(of: input, reading: pipeline.reading) {
       case .failure(let problem): summary.inputProblems.append(problem.description)
       case .success(let entries):
         for skipped in entries.skipped {
@@ -107,7 +121,7 @@ public struct PipelineRunner: Sendable {
         }
         for file in entries.files {
           // One file, one reader (commands refuse such pipelines before a run).
-          guard readOnce.insert(Pipeline.canonical(file)).inserted else {
+          guard readOnce.insert(InputCatalogue.canonical(file)).inserted else {
             summary.inputProblems.append(
               "\(input.name): \(file) not read again: an earlier input read it (give one input an exclude: pattern)"
             )
@@ -176,111 +190,6 @@ public struct PipelineRunner: Sendable {
     return read
   }
 
-  /// The files an input stands for, sorted by path, or the problem that left it with none.
-  public static func files(of input: Pipeline.Input, reading: ReadSettings = ReadSettings())
-    -> Result<[String], InputProblem>
-  {
-    entries(of: input, reading: reading).map(\.files)
-  }
-
-  /// The files an input stands for, and the entries of its directory that are not read:
-  /// only regular files are (FIFOs, sockets and devices are skipped, so that none can hang
-  /// the run); a symbolic link only when its target lies inside the input's directory
-  /// (unless `reading.followLinks` is `anywhere`); a file only up to `reading.maxFileBytes`.
-  /// Sub-directories and hidden files are passed over; a dangling link is kept, so that
-  /// reading it fails aloud.
-  public static func entries(of input: Pipeline.Input, reading: ReadSettings = ReadSettings())
-    -> Result<InputEntries, InputProblem>
-  {
-    var isDirectory: ObjCBool = false
-    var entries = InputEntries()
-    guard FileManager.default.fileExists(atPath: input.path, isDirectory: &isDirectory) else {
-      // A dangling link named as the input: kept, so that reading it fails aloud.
-      if (try? FileManager.default.destinationOfSymbolicLink(atPath: input.path)) != nil {
-        entries.files = [input.path]
-        return .success(entries)
-      }
-      return .failure(InputProblem(input: input.name, message: "\(input.path) does not exist"))
-    }
-    guard isDirectory.boolValue else {
-      // A file named on its own: links are followed (the user named it), the kind checked.
-      if let skip = skipReason(input.path, following: true, inside: nil, reading) {
-        entries.skipped.append(skip)
-      } else {
-        entries.files = [input.path]
-      }
-      return .success(entries)
-    }
-    let names: [String]
-    do {
-      names = try FileManager.default.contentsOfDirectory(atPath: input.path)
-    } catch {
-      return .failure(
-        InputProblem(
-          input: input.name, message: "cannot list \(input.path): \(error.localizedDescription)"))
-    }
-    let directory = Pipeline.canonical(input.path)
-    let matching = names.filter { name in
-      !name.hasPrefix(".") && fnmatch(input.glob, name, 0) == 0
-        && !input.exclude.contains { fnmatch($0, name, 0) == 0 }
-    }.sorted().map { input.path.hasSuffix("/") ? input.path + $0 : input.path + "/" + $0 }
-    for path in matching {
-      if let skip = skipReason(path, following: false, inside: directory, reading) {
-        if skip.reason != "directory" { entries.skipped.append(skip) }
-      } else {
-        entries.files.append(path)
-      }
-    }
-    guard !entries.files.isEmpty || !entries.skipped.isEmpty else {
-      return .failure(
-        InputProblem(input: input.name, message: "no file in \(input.path) matches '\(input.glob)'")
-      )
-    }
-    return .success(entries)
-  }
-
-  /// Why an entry is not read, or `nil` when it is a regular file to read (or a dangling
-  /// link, whose reading fails aloud).
-  private static func skipReason(
-    _ path: String, following: Bool, inside directory: String?, _ reading: ReadSettings
-  ) -> SkippedEntry? {
-    var status = stat()
-    guard lstat(path, &status) == 0 else { return nil }
-    if status.st_mode & S_IFMT == S_IFLNK {
-      var target = stat()
-      guard stat(path, &target) == 0 else { return nil }  // dangling: fails aloud when read
-      if target.st_mode & S_IFMT == S_IFDIR {
-        return SkippedEntry(path: path, reason: "directory", detail: "a link to a directory")
-      }
-      let resolved = Pipeline.canonical(path)
-      if !following, reading.followLinks == .inside, let directory,
-        !resolved.hasPrefix(directory.hasSuffix("/") ? directory : directory + "/")
-      {
-        return SkippedEntry(
-          path: path, reason: "link-outside-input",
-          detail:
-            "a symbolic link to \(resolved), outside \(directory) (settings.read.follow_links: anywhere reads it)"
-        )
-      }
-      status = target
-    }
-    switch status.st_mode & S_IFMT {
-    case S_IFREG:
-      guard Int(status.st_size) <= reading.maxFileBytes else {
-        return SkippedEntry(
-          path: path, reason: "file-too-large",
-          detail:
-            "\(status.st_size) bytes, over settings.read.max_file_bytes (\(reading.maxFileBytes))")
-      }
-      return nil
-    case S_IFDIR: return SkippedEntry(path: path, reason: "directory", detail: "a directory")
-    case S_IFIFO:
-      return SkippedEntry(path: path, reason: "not-a-regular-file", detail: "a FIFO (named pipe)")
-    case S_IFSOCK: return SkippedEntry(path: path, reason: "not-a-regular-file", detail: "a socket")
-    default: return SkippedEntry(path: path, reason: "not-a-regular-file", detail: "a device")
-    }
-  }
-
   /// Runs the pipeline.
   ///
   /// - Parameters:
@@ -329,32 +238,31 @@ public struct PipelineRunner: Sendable {
         return summary
       }
     }
-    if pipeline.partitions > 1, pipeline.state != nil {
+    if partitions > 1, pipeline.state != nil {
       summary.outputFailures.append(
         "a run in partitions (--partitions) keeps no state: run it with a pipeline without 'state:'"
       )
       return summary
     }
-    if spilled == nil, pipeline.shard == nil, pipeline.state == nil {
+    if spilled == nil, shard == nil, pipeline.state == nil {
       // Asked for, or more input than memory should hold at once: partitions as the
       // inputs require.
       let (most, overflow) = pipeline.partitionSamples.multipliedReportingOverflow(
         by: Self.leastBytesPerSample)
-      if pipeline.partitions > 1
+      if partitions > 1
         || (pipeline.partitionSamples > 0 && !overflow && inputBytes() > most)
       {
         // The partitions call back from the threads they run on, for this call only.
         return withoutActuallyEscaping(onSample) { onSample in
           withoutActuallyEscaping(progress) { progress in
             runInPartitions(
-              count: pipeline.partitions > 1 ? pipeline.partitions : nil, directory: directory,
+              count: partitions > 1 ? partitions : nil, directory: directory,
               started: started, auditOnly: auditOnly, onSample: onSample, progress: progress)
           }
         }
       }
     }
     let outputs = pipeline.outputs
-    let shard = pipeline.shard
     summary.shard = shard?.description
     if shard != nil, pipeline.state != nil {
       summary.outputFailures.append(
@@ -546,8 +454,10 @@ public struct PipelineRunner: Sendable {
     }
     writeAudit(
       AuditReport.build(
-        summary: summary, samples: normalization.samples,
-        settings: pipeline.effectiveSettings), directory: staging, into: &summary)
+        run: summary.run, files: summary.files, skippedEntries: summary.skippedEntries,
+        inputProblems: summary.inputProblems, normalization: summary.normalization,
+        samples: normalization.samples, settings: pipeline.effectiveSettings), directory: staging,
+      into: &summary)
     guard !auditOnly else {
       // The audit's list of every rejected record.
       if let rejectionSink {
@@ -662,7 +572,8 @@ public struct PipelineRunner: Sendable {
   private func inputBytes() -> Int {
     var total = 0
     for input in pipeline.inputs {
-      guard case .success(let entries) = Self.entries(of: input, reading: pipeline.reading)
+      guard
+        case .success(let entries) = InputCatalogue.entries(of: input, reading: pipeline.reading)
       else { continue }
       for file in entries.files {
         var status = stat()
@@ -815,11 +726,9 @@ public struct PipelineRunner: Sendable {
     let state = incremental?.0.store
     let summaries = ParallelMap.each(partitions, width: width) { [pipeline, band] index in
       var part = pipeline
-      part.partitions = 1
-      part.shard = Shard(index: index, count: count)
       part.state = nil  // the run's state is read through `spilled`, and kept by the caller
       calls.progress("partition \(index) of \(count)")
-      return PipelineRunner(pipeline: part).run(
+      return PipelineRunner(pipeline: part, shard: Shard(index: index, count: count)).run(
         outputDirectory: "\(scratch)/\(index)", auditOnly: auditOnly, rebuild: false,
         onSample: calls.sample, progress: calls.progress,
         spilled: Spilled(
@@ -988,7 +897,7 @@ public struct PipelineRunner: Sendable {
       var returned: (read: [String], quarantined: [String]) = ([], [])
       for (index, input) in pipeline.inputs.enumerated() {
         var files: [String] = []
-        switch Self.entries(of: input, reading: pipeline.reading) {
+        switch InputCatalogue.entries(of: input, reading: pipeline.reading) {
         case .failure(let problem):
           // An inbox that holds no file tonight is normal for a nightly run.
           var isDirectory: ObjCBool = false
@@ -1008,7 +917,7 @@ public struct PipelineRunner: Sendable {
         }
         for file in files {
           // One file, one reader (commands refuse such pipelines before a run).
-          guard readOnce.insert(Pipeline.canonical(file)).inserted else {
+          guard readOnce.insert(InputCatalogue.canonical(file)).inserted else {
             summary.inputProblems.append(
               "\(input.name): \(file) not read again: an earlier input read it (give one input an exclude: pattern)"
             )
@@ -1274,7 +1183,7 @@ public struct PipelineRunner: Sendable {
   }
 
   /// The folder of a shard's keys and cohort inputs, inside the output directory.
-  static let shardFolder = "shard"
+  static let shardFolder = Pipeline.Outputs.shardFolder
   /// A shard's contribution to the cohort report and band, in ``shardFolder``.
   static let cohortInputs = "cohort-inputs.json"
 
@@ -1282,7 +1191,7 @@ public struct PipelineRunner: Sendable {
   private func sink(_ name: String, in directory: String) throws(OutputError) -> TableSink {
     let file = try AtomicFileWriter(path: path(directory, name))
     let keys =
-      pipeline.shard == nil
+      shard == nil
       ? nil : try AtomicFileWriter(path: path(directory, "\(Self.shardFolder)/\(name).keys"))
     return TableSink(file: file, keys: keys)
   }
@@ -1429,7 +1338,7 @@ public struct PipelineRunner: Sendable {
     }
     if failed { return }
     var pages: [(String, String)]
-    if pipeline.shard != nil {
+    if shard != nil {
       pages = [("../\(Self.shardFolder)/\(Self.cohortInputs)", cohort.compactJSON)]
     } else {
       let report = CohortReport.build(inputs: cohort, run: summary.run)
@@ -1517,22 +1426,4 @@ public struct PipelineRunner: Sendable {
   private func path(_ directory: String, _ name: String) -> String {
     directory.hasSuffix("/") ? directory + name : directory + "/" + name
   }
-}
-
-/// What an input stands for: the files to read and the entries passed over, with why.
-public struct InputEntries: Sendable, Hashable {
-  /// The files to read, sorted by path.
-  public var files: [String] = []
-  /// Entries that are not read.
-  public var skipped: [SkippedEntry] = []
-}
-
-/// An input of a pipeline that gave no file to read.
-public struct InputProblem: Error, Sendable, Hashable, CustomStringConvertible {
-  /// The input's name.
-  public var input: String
-  /// What is wrong.
-  public var message: String
-
-  public var description: String { "\(input): \(message)" }
 }

@@ -1,0 +1,171 @@
+/// Writes JSON as the reports' JSONEncoder does (pretty-printed, two spaces, `"key" : value`,
+/// slashes unescaped, integral numbers without `.0`), value by value, for documents written
+/// by the thousand: Foundation's encoder boxes every value and was a fifth of a cohort run.
+/// The caller writes an object's keys in sorted order.
+struct PrettyJSON {
+  /// The UTF-8 written so far (appending bytes is cheaper than growing a String).
+  private var bytes: [UInt8] = []
+  /// For each open container: whether it has no element yet.
+  private var empty: [Bool] = []
+  private var afterKey = false
+
+  /// Without line breaks and indentation (`"key":value`), for files only programs read.
+  private let compact: Bool
+
+  init(capacity: Int = 4096, compact: Bool = false) {
+    bytes.reserveCapacity(capacity)
+    self.compact = compact
+  }
+
+  /// The document written so far.
+  var text: String { String(decoding: bytes, as: UTF8.self) }
+
+  /// The document with a final line break, as `JSONDocument.text` ends it.
+  mutating func document() -> String {
+    write(UInt8(ascii: "\n"))
+    return text
+  }
+
+  private mutating func write(_ text: String) { bytes.append(contentsOf: text.utf8) }
+
+  private mutating func write(_ byte: UInt8) { bytes.append(byte) }
+
+  /// The place of a new value: after its key, or on a new line in its container.
+  private mutating func place() {
+    if afterKey {
+      afterKey = false
+      return
+    }
+    guard let last = empty.indices.last else { return }
+    if !empty[last] { write(UInt8(ascii: ",")) }
+    empty[last] = false
+    guard !compact else { return }
+    write(UInt8(ascii: "\n"))
+    indent(empty.count)
+  }
+
+  private mutating func indent(_ depth: Int) {
+    for _ in 0..<(2 * depth) { write(UInt8(ascii: " ")) }
+  }
+
+  mutating func beginObject() {
+    place()
+    write(UInt8(ascii: "{"))
+    empty.append(true)
+  }
+
+  mutating func endObject() { close(UInt8(ascii: "}")) }
+
+  mutating func beginArray() {
+    place()
+    write(UInt8(ascii: "["))
+    empty.append(true)
+  }
+
+  mutating func endArray() { close(UInt8(ascii: "]")) }
+
+  private mutating func close(_ bracket: UInt8) {
+    let wasEmpty = empty.removeLast()
+    if compact {
+      write(bracket)
+      return
+    }
+    write(UInt8(ascii: "\n"))
+    if wasEmpty { write(UInt8(ascii: "\n")) }
+    indent(empty.count)
+    write(bracket)
+  }
+
+  mutating func key(_ name: String) {
+    place()
+    quote(name)
+    write(compact ? ":" : " : ")
+    afterKey = true
+  }
+
+  mutating func string(_ value: String) {
+    place()
+    quote(value)
+  }
+
+  mutating func number(_ value: Double) {
+    place()
+    // Swift's shortest round-trip text, as the encoder writes it: `12`, `0.1`, `1e-07`.
+    let written = value.description
+    write(written.hasSuffix(".0") ? String(written.dropLast(2)) : written)
+  }
+
+  mutating func number(_ value: Int) {
+    place()
+    write(String(value))
+  }
+
+  mutating func bool(_ value: Bool) {
+    place()
+    write(value ? "true" : "false")
+  }
+
+  /// `"key" : "value"`, or nothing when the value is `nil` (as the encoder leaves it out).
+  mutating func field(_ name: String, _ value: String?) {
+    guard let value else { return }
+    key(name)
+    string(value)
+  }
+
+  mutating func field(_ name: String, _ value: Double?) {
+    guard let value else { return }
+    key(name)
+    number(value)
+  }
+
+  mutating func field(_ name: String, _ value: Int) {
+    key(name)
+    number(value)
+  }
+
+  mutating func field(_ name: String, _ value: Int?) {
+    guard let value else { return }
+    key(name)
+    number(value)
+  }
+
+  mutating func field(_ name: String, _ value: Bool) {
+    key(name)
+    bool(value)
+  }
+
+  mutating func field(_ name: String, _ values: [String]) {
+    key(name)
+    beginArray()
+    for value in values { string(value) }
+    endArray()
+  }
+
+  /// A JSON string literal: quotes, backslashes and control characters escaped.
+  private mutating func quote(_ value: String) {
+    write(UInt8(ascii: "\""))
+    let plain = !value.utf8.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }
+    if plain {
+      write(value)
+    } else {
+      var text = ""
+      for scalar in value.unicodeScalars {
+        switch scalar {
+        case "\"": text += "\\\""
+        case "\\": text += "\\\\"
+        case "\n": text += "\\n"
+        case "\r": text += "\\r"
+        case "\t": text += "\\t"
+        case "\u{8}": text += "\\b"
+        case "\u{C}": text += "\\f"
+        case _ where scalar.value < 0x20:
+          let hex = String(scalar.value, radix: 16)
+          text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        default: text.unicodeScalars.append(scalar)
+        }
+      }
+      write(text)
+    }
+    write(UInt8(ascii: "\""))
+  }
+}
