@@ -47,8 +47,11 @@ public struct RunSummary: Sendable, Codable {
   /// Data rows written to each table and NDJSON file, by role (headers not counted), so
   /// that the totals can be checked against the files.
   public var outputRows: [String: Int] = [:]
-  /// Outputs that could not be written, with the reason.
-  public var outputFailures: [String]
+  /// What went wrong, typed (``RunFailure``): outputs that could not be written, a lock held
+  /// by another run, a state that cannot be used. Written as their descriptions.
+  public var failures: [RunFailure] = []
+  /// The failures' descriptions (`outputFailures` in `run-summary.json`).
+  public var outputFailures: [String] { failures.map(\.description) }
   /// When the state database could not be used (damaged, or of a newer NeuroEndo): what
   /// is wrong and how to recover. Nothing was read or written (exit 70).
   public var stateProblem: String?
@@ -133,7 +136,7 @@ public struct RunSummary: Sendable, Codable {
   /// Creates a summary.
   public init(
     pipeline: String, started: Date, finished: Date, files: [FileReadSummary],
-    inputProblems: [String] = [], outputs: [String: String] = [:], outputFailures: [String] = []
+    inputProblems: [String] = [], outputs: [String: String] = [:], failures: [RunFailure] = []
   ) {
     self.pipeline = pipeline
     self.started = started
@@ -141,7 +144,15 @@ public struct RunSummary: Sendable, Codable {
     self.files = files
     self.inputProblems = inputProblems
     self.outputs = outputs
-    self.outputFailures = outputFailures
+    self.failures = failures
+  }
+
+  /// Records a failure; another run's lock and an unusable state are also said in their
+  /// own fields (``lockedBy``, ``stateProblem``), as the summary file has them.
+  public mutating func fail(_ failure: RunFailure) {
+    failures.append(failure)
+    if let holder = failure.lockHolder { lockedBy = holder }
+    if case .stateUnusable(let problem) = failure { stateProblem = problem }
   }
 
   /// The counts of all files added up.
@@ -149,7 +160,7 @@ public struct RunSummary: Sendable, Codable {
 
   /// Whether every file was read to its end and every output written.
   public var isComplete: Bool {
-    files.allSatisfy { $0.failure == nil } && inputProblems.isEmpty && outputFailures.isEmpty
+    files.allSatisfy { $0.failure == nil } && inputProblems.isEmpty && failures.isEmpty
       && quarantinedSubjects.isEmpty && quarantinedFiles.isEmpty
   }
 
@@ -200,7 +211,9 @@ public struct RunSummary: Sendable, Codable {
     files = try container.decode([FileReadSummary].self, forKey: .files)
     inputProblems = try container.decode([String].self, forKey: .inputProblems)
     outputs = try container.decode([String: String].self, forKey: .outputs)
-    outputFailures = try container.decode([String].self, forKey: .outputFailures)
+    failures = try container.decode([String].self, forKey: .outputFailures).map {
+      RunFailure.recorded($0)
+    }
     normalization = try container.decode(NormalizationSummary.self, forKey: .normalization)
     analysis =
       try container.decodeIfPresent(AnalysisSummary.self, forKey: .analysis) ?? AnalysisSummary()

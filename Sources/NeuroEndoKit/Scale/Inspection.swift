@@ -15,7 +15,7 @@ public enum Inspection {
     var status = stat()
     let bytes = stat(file, &status) == 0 ? Int(status.st_size) : 0
     let (most, overflow) = limit.multipliedReportingOverflow(
-      by: PipelineRunner.leastBytesPerSample)
+      by: PartitionedRun.leastBytesPerSample)
     if limit == 0 || overflow || bytes <= most {
       var samples: [Sample] = []
       let summary = reader.read(file: file, onSample: { samples.append($0) })
@@ -38,7 +38,7 @@ public enum Inspection {
       return (failed, .init())
     }
     defer { try? FileManager.default.removeItem(atPath: directory) }
-    let buckets = PipelineRunner.spillBuckets
+    let buckets = PartitionedRun.spillBuckets
     var summary: FileReadSummary
     var paths: [String] = []
     do throws(OutputError) {

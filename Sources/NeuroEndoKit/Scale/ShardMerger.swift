@@ -164,7 +164,7 @@ public struct ShardMerger: Sendable {
           ))
       }
     }
-    let epoch = PipelineRunner.environmentEpoch()
+    let epoch = RunClock.environmentEpoch()
     let started = epoch ?? Date()
     var first = parts[0].summary
     // The summaries name published paths; the merge needs the names in a directory.
@@ -172,7 +172,7 @@ public struct ShardMerger: Sendable {
     var summary = RunSummary(
       pipeline: first.pipeline, started: parts.map(\.summary.started).min() ?? started,
       finished: started, files: first.files, inputProblems: first.inputProblems)
-    summary.run = given?.run ?? PipelineRunner.runID(started, reproducible: epoch != nil)
+    summary.run = given?.run ?? RunClock.runID(started, reproducible: epoch != nil)
     summary.skippedEntries = first.skippedEntries
     summary.auditOnly = first.auditOnly
     summary.normalization = Self.normalization(parts.map(\.summary))
@@ -194,8 +194,7 @@ public struct ShardMerger: Sendable {
           outputNames: Pipeline.Outputs(directory: outputDirectory).names)
       }
     } catch {
-      summary.outputFailures.append(error.description)
-      if let holder = error.lockHolder { summary.lockedBy = holder }
+      summary.fail(error.lockHolder != nil ? .locked(error) : .output(error))
       return .success(summary)
     }
     // The tables (every role whose rows the shards keyed), the reports and the audit are
@@ -208,7 +207,7 @@ public struct ShardMerger: Sendable {
     }
     var jobs: [Job] = []
     for (role, name) in first.outputs.sorted(by: { $0.key < $1.key }) {
-      let keys = "\(parts[0].directory)/\(PipelineRunner.shardFolder)/\(name).keys"
+      let keys = "\(parts[0].directory)/\(OutputWriter.shardFolder)/\(name).keys"
       if FileManager.default.fileExists(atPath: keys) {
         jobs.append(.table(role: role, name: name))
       }
@@ -240,7 +239,7 @@ public struct ShardMerger: Sendable {
           partial.outputs[role] = name
           partial.outputRows[role] = rows
         } catch {
-          partial.outputFailures.append(error.description)
+          partial.fail(.part(error.description))
         }
       case .reports(let folder):
         mergeReports(folder, parts, staging: staging, into: &partial)
@@ -252,7 +251,7 @@ public struct ShardMerger: Sendable {
     for partial in zip(order, done).sorted(by: { $0.0 < $1.0 }).map(\.1) {
       summary.outputs.merge(partial.outputs) { _, added in added }
       summary.outputRows.merge(partial.outputRows) { _, added in added }
-      summary.outputFailures += partial.outputFailures.dropFirst(base.outputFailures.count)
+      summary.failures += partial.failures.dropFirst(base.failures.count)
       summary.notes += partial.notes.dropFirst(base.notes.count)
     }
     summary.finished = Date()
@@ -260,11 +259,10 @@ public struct ShardMerger: Sendable {
       // Scratch partitions, merged: gone before publication syncs the file system.
       for part in parts { try? FileManager.default.removeItem(atPath: part.directory) }
     }
-    guard summary.outputFailures.isEmpty else {
+    guard summary.failures.isEmpty else {
       summary.outputs = [:]
       summary.outputRows = [:]
-      summary.outputFailures.append(
-        "nothing was published: \(publisher.directory) keeps what it held")
+      summary.fail(.part("nothing was published: \(publisher.directory) keeps what it held"))
       return .success(summary)
     }
     let files = Array(summary.outputs.values)
@@ -276,7 +274,7 @@ public struct ShardMerger: Sendable {
       try publisher.publish(files + [name], last: name)
     } catch {
       summary.outputs = [:]
-      summary.outputFailures.append(error.description)
+      summary.fail(.output(error))
     }
     return .success(summary)
   }
@@ -294,7 +292,7 @@ public struct ShardMerger: Sendable {
       guard
         let cursor = TableCursor(
           table: "\(directory)/\(name)",
-          keys: "\(directory)/\(PipelineRunner.shardFolder)/\(name).keys")
+          keys: "\(directory)/\(OutputWriter.shardFolder)/\(name).keys")
       else {
         throw Problem(description: "\(directory): cannot read \(name) or its keys")
       }
@@ -407,16 +405,16 @@ public struct ShardMerger: Sendable {
     var models: [(directory: String, file: String)] = []
     var bundles: [(directory: String, file: String)] = []
     for part in parts {
-      let path = "\(part.directory)/\(PipelineRunner.shardFolder)/\(PipelineRunner.cohortInputs)"
+      let path = "\(part.directory)/\(OutputWriter.shardFolder)/\(OutputWriter.cohortInputs)"
       guard let data = FileManager.default.contents(atPath: path),
         let contribution = try? JSONDecoder().decode(CohortReport.Inputs.self, from: data)
       else {
-        summary.outputFailures.append("\(path): missing or unreadable")
+        summary.fail(.part("\(path): missing or unreadable"))
         return
       }
       if let sum = inputs, sum.flattenedThreshold != contribution.flattenedThreshold {
-        summary.outputFailures.append(
-          "\(part.directory): its flattened-slope threshold differs from the first shard's")
+        summary.fail(
+          .part("\(part.directory): its flattened-slope threshold differs from the first shard's"))
         return
       }
       if inputs == nil {
@@ -458,7 +456,7 @@ public struct ShardMerger: Sendable {
     do throws(OutputError) {
       try FileModes.makeDirectory(patientReports ? staged + "/patients" : staged)
     } catch {
-      summary.outputFailures.append(error.description)
+      summary.fail(.output(error))
       return
     }
     var failures: [String] = []
@@ -523,7 +521,7 @@ public struct ShardMerger: Sendable {
         failures.append(error.description)
       }
     }
-    summary.outputFailures += failures
+    summary.failures += failures.map { RunFailure.part($0) }
     guard failures.isEmpty else { return }
     summary.outputs["reports"] = folder
     summary.outputRows["reports"] = reportRows
@@ -548,7 +546,7 @@ public struct ShardMerger: Sendable {
       guard let data = FileManager.default.contents(atPath: path),
         let audit = try? JSONDecoder().decode(AuditReport.self, from: data)
       else {
-        summary.outputFailures.append("\(path): missing or unreadable")
+        summary.fail(.part("\(path): missing or unreadable"))
         return
       }
       audits.append(audit)
@@ -596,7 +594,7 @@ public struct ShardMerger: Sendable {
       do throws(OutputError) {
         try AtomicFileWriter.write(text, to: "\(staging)/\(file)")
       } catch {
-        summary.outputFailures.append(error.description)
+        summary.fail(.output(error))
         return
       }
     }

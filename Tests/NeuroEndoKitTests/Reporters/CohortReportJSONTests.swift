@@ -61,7 +61,7 @@ struct CohortInputsJSONTests {
       outputDirectory: root)
     #expect(summary.outputFailures.isEmpty)
     let text = try String(
-      contentsOfFile: "\(root)/\(PipelineRunner.shardFolder)/\(PipelineRunner.cohortInputs)",
+      contentsOfFile: "\(root)/\(OutputWriter.shardFolder)/\(OutputWriter.cohortInputs)",
       encoding: .utf8)
     var inputs = try JSONDecoder().decode(CohortReport.Inputs.self, from: Data(text.utf8))
     #expect(!inputs.patients.isEmpty && !inputs.band.isEmpty && inputs.subjectDays > 0)

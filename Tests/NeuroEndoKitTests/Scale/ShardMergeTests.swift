@@ -204,13 +204,13 @@ struct ShardMergeTests {
     // 8 buckets of 10 samples, one of 50.
     var counts = Array(repeating: 10, count: 8)
     counts[3] = 50
-    #expect(PipelineRunner.partitionCount(counts: counts, limit: 120) == 1)  // 120 in all
-    #expect(PipelineRunner.partitionCount(counts: counts, limit: 119) == 2)  // 40 and 80
-    #expect(PipelineRunner.partitionCount(counts: counts, limit: 79) == 4)  // 20, 20, 20, 60
-    #expect(PipelineRunner.partitionCount(counts: counts, limit: 59) == 8)
+    #expect(PartitionedRun.partitionCount(counts: counts, limit: 120) == 1)  // 120 in all
+    #expect(PartitionedRun.partitionCount(counts: counts, limit: 119) == 2)  // 40 and 80
+    #expect(PartitionedRun.partitionCount(counts: counts, limit: 79) == 4)  // 20, 20, 20, 60
+    #expect(PartitionedRun.partitionCount(counts: counts, limit: 59) == 8)
     // No partition count reaches it: the most there are.
-    #expect(PipelineRunner.partitionCount(counts: counts, limit: 49) == 8)
-    #expect(PipelineRunner.partitionCount(counts: [0, 0], limit: 0) == 1)
+    #expect(PartitionedRun.partitionCount(counts: counts, limit: 49) == 8)
+    #expect(PartitionedRun.partitionCount(counts: [0, 0], limit: 0) == 1)
   }
 
   @Test(

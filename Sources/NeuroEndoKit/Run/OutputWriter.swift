@@ -1,0 +1,313 @@
+import Foundation
+
+/// Writes a run's tables and reports into its staging directory, and records each output,
+/// or why it could not be written, in the run summary. A shard's tables also get a keys
+/// file each (``TableSink``), which the merge uses to put their rows back in run order.
+struct OutputWriter {
+  var pipeline: Pipeline
+  /// The shard the run is, when it is one: its tables are keyed, its patients' pages are
+  /// left to the merge unless ``modelOnly`` is false.
+  var shard: Shard?
+  /// The staging directory; `nil` when it could not be made (the failure is recorded).
+  var directory: String?
+  /// Tests of a quarantine: the reports of these subjects fail to render.
+  var failReports: Set<String> = []
+
+  /// The folder of a shard's keys and cohort inputs, inside the output directory.
+  static let shardFolder = Pipeline.Outputs.shardFolder
+  /// A shard's contribution to the cohort report and band, in ``shardFolder``.
+  static let cohortInputs = "cohort-inputs.json"
+
+  /// Why a subject's reports could not be rendered (tests of a quarantine).
+  struct RenderFailure: Error, CustomStringConvertible {
+    var description: String
+  }
+
+  /// A table's sink in the staging directory, with its keys file in a shard run.
+  func sink(_ name: String) throws(OutputError) -> TableSink {
+    let directory = directory ?? ""
+    let file = try AtomicFileWriter(path: path(directory, name))
+    let keys =
+      shard == nil
+      ? nil : try AtomicFileWriter(path: path(directory, "\(Self.shardFolder)/\(name).keys"))
+    return TableSink(file: file, keys: keys)
+  }
+
+  /// The key of a row in read order: the input file's place in the run and the record.
+  /// (A record holds one subject's values, so rows of one key never come from two shards.)
+  static func position(_ location: InputLocation, phase: Int, _ ordinals: [String: Int])
+    -> ShardKey
+  {
+    .position(phase, ordinals[location.file] ?? Int.max, location.record ?? 0)
+  }
+
+  /// Writes the normalized samples as CSV and, when asked for, NDJSON.
+  func normalized(
+    _ samples: [NormalizedSample], fileOrdinals: [String: Int], into summary: inout RunSummary
+  ) {
+    let outputs = pipeline.outputs
+    let key = { (sample: NormalizedSample) in
+      Self.position(sample.sample.provenance, phase: 0, fileOrdinals)
+    }
+    write("normalized", outputs.normalized, &summary, rows: samples.count) { sink in
+      sink.header(CSVTableWriter.line(NormalizedTable.header))
+      // Rows are formatted on every core, a batch at a time, and written in input order.
+      var next = 0
+      ParallelMap.forEachBatch(
+        samples, batch: 4096, { CSVTableWriter.line(NormalizedTable.row($0)) }
+      ) { lines in
+        for line in lines {
+          sink.row(line, key(samples[next]))
+          next += 1
+        }
+      }
+    }
+    if outputs.writeNormalizedJSON {
+      lines("normalized_ndjson", outputs.normalizedJSON, samples, key, &summary)
+    }
+  }
+
+  /// Writes the three feature tables.
+  func features(_ features: CortisolRhythmFeatures, into summary: inout RunSummary) {
+    let outputs = pipeline.outputs
+    // Rows in subject order (and day within a subject): keyed by subject in a shard run.
+    let tables:
+      [(role: String, name: String, header: [String], rows: [[String]], subjects: [String])] = [
+        (
+          "features_subject_day", outputs.featuresSubjectDay, FeatureTables.subjectDayHeader,
+          features.days.map(FeatureTables.row), features.days.map(\.subjectID)
+        ),
+        (
+          "features_subject", outputs.featuresSubject, FeatureTables.subjectHeader,
+          features.subjects.map(FeatureTables.row), features.subjects.map(\.subjectID)
+        ),
+        (
+          "features_response", outputs.featuresResponse,
+          FeatureTables.responseHeader(slopes: pipeline.analyzers.response.slopes),
+          features.responses.map(FeatureTables.row), features.responses.map(\.subjectID)
+        ),
+      ]
+    for table in tables {
+      write(table.role, table.name, &summary, rows: table.rows.count) { sink in
+        sink.header(CSVTableWriter.line(table.header))
+        for (row, subject) in zip(table.rows, table.subjects) {
+          sink.row(CSVTableWriter.line(row), .subject(subject))
+        }
+      }
+    }
+  }
+
+  /// Writes the findings as CSV and NDJSON.
+  func findings(_ findings: [Finding], into summary: inout RunSummary) {
+    write("findings", pipeline.outputs.findings, &summary, rows: findings.count) { sink in
+      sink.header(CSVTableWriter.line(FindingTables.header))
+      for finding in findings {
+        sink.row(CSVTableWriter.line(FindingTables.row(finding)), .subject(finding.subjectID))
+      }
+    }
+    lines(
+      "findings_ndjson", pipeline.outputs.findingsJSON, findings, { .subject($0.subjectID) },
+      &summary)
+  }
+
+  /// Writes `audit.json` and `audit.md`.
+  func audit(_ audit: AuditReport, into summary: inout RunSummary) {
+    let outputs = pipeline.outputs
+    write("audit", outputs.audit, &summary, rows: audit.files.count, keyed: false) {
+      $0.file.write(audit.json)
+    }
+    write("audit_md", outputs.auditMarkdown, &summary, rows: audit.files.count, keyed: false) {
+      $0.file.write(audit.markdown)
+    }
+  }
+
+  /// Writes the per-patient reports, `reports/patients/<subject>.{json,md,html}` and, for
+  /// subjects with findings, `<subject>.fhir.json`, then the cohort report (a shard: its
+  /// cohort inputs); published as one directory.
+  func reports(
+    _ reports: [PatientReport], findings: [String: [Finding]], cohort: CohortReport.Inputs,
+    modelOnly: Bool, into summary: inout RunSummary
+  ) {
+    guard let directory else { return }
+    let folder = path(directory, pipeline.outputs.reports)
+    do throws(OutputError) {
+      try FileModes.makeDirectory(pipeline.patientReports ? folder + "/patients" : folder)
+    } catch {
+      summary.fail(.output(error))
+      return
+    }
+    guard
+      let quarantined = patients(
+        reports, findings: findings, modelOnly: modelOnly, into: &summary)
+    else { return }
+    let pages: [(String, String)]
+    if shard != nil {
+      pages = [("../\(Self.shardFolder)/\(Self.cohortInputs)", cohort.compactJSON)]
+    } else {
+      let report = CohortReport.build(inputs: cohort, run: summary.run)
+      pages = [("cohort.json", report.json), ("cohort.html", report.html)]
+    }
+    for (name, text) in pages {
+      do throws(OutputError) {
+        try AtomicFileWriter.write(text, to: folder + "/" + name)
+      } catch {
+        summary.fail(.output(error))
+        return
+      }
+    }
+    summary.outputs["reports"] = pipeline.outputs.reports
+    summary.outputRows["reports"] =
+      pipeline.patientReports ? reports.count - quarantined : 0
+    if !pipeline.patientReports {
+      summary.notes.append(
+        "reports: the cohort report only; no patient reports (settings.reports.patients: false, or --no-patient-reports)"
+      )
+    }
+  }
+
+  /// Writes each patient's files, rendered on every core a batch at a time and written in
+  /// order (the files a single thread writes). A patient whose files cannot be made or
+  /// named is quarantined and the others are written; `nil` when the folder failed (the
+  /// failure is recorded), else how many patients were quarantined. Every report is
+  /// rendered from this run's data: a run never reads its published outputs back.
+  private func patients(
+    _ reports: [PatientReport], findings: [String: [Finding]], modelOnly: Bool,
+    into summary: inout RunSummary
+  ) -> Int? {
+    let directory = directory ?? ""
+    let reportsFolder = pipeline.outputs.reports
+    let issued = summary.started
+    var failed = false
+    var next = 0
+    var quarantined = Set<String>()
+    let failing = failReports
+    ParallelMap.forEachBatch(
+      reports, batch: 64,
+      { report in
+        Result {
+          if failing.contains(report.subjectID) {
+            throw RenderFailure(description: "a rendering failure made by a test")
+          }
+          return try Self.renderFiles(
+            report, findings: findings[report.subjectID] ?? [], issued: issued,
+            modelOnly: modelOnly)
+        }
+      }
+    ) { batch in
+      guard !failed else { return }
+      for result in batch {
+        let subject = reports[next].subjectID
+        next += 1
+        let files: [(String, String)]
+        switch result {
+        case .success(let made): files = made
+        case .failure(let error):
+          summary.quarantinedSubjects.append(
+            "\(excerpt(subject, limit: 64)): its reports could not be rendered (\(error))")
+          quarantined.insert(subject)
+          continue
+        }
+        var written: [String] = []
+        for (name, text) in files {
+          let target = path(directory, "\(reportsFolder)/patients/\(name)")
+          do throws(OutputError) {
+            try AtomicFileWriter.write(text, to: target, durable: false)
+            written.append(target)
+          } catch {
+            guard error.isAboutTheName else {
+              summary.fail(.output(error))
+              failed = true
+              return
+            }
+            for file in written { FileSystem.remove(file) }
+            summary.quarantinedSubjects.append(
+              "\(excerpt(subject, limit: 64)): its reports could not be written (\(error.message))")
+            quarantined.insert(subject)
+            break
+          }
+        }
+      }
+    }
+    return failed ? nil : quarantined.count
+  }
+
+  /// A patient's report files, `(file name, text)`: JSON, Markdown, HTML and, when the patient
+  /// has findings, the FHIR bundle. `modelOnly`: the JSON (and FHIR) alone, for a shard whose
+  /// pages the merge renders with the whole cohort's band.
+  ///
+  /// - Throws: when the FHIR bundle cannot be encoded; the patient is then quarantined.
+  static func renderFiles(
+    _ report: PatientReport, findings: [Finding], issued: Date, modelOnly: Bool = false
+  ) throws -> [(String, String)] {
+    let base = PatientReport.fileName(report.subjectID)
+    var files = [("\(base).json", PatientReportRenderer.json(report))]
+    if !modelOnly {
+      files += [
+        ("\(base).md", PatientReportRenderer.markdown(report)),
+        ("\(base).html", PatientReportRenderer.html(report)),
+      ]
+    }
+    if let bundle = try FHIRReportWriter.bundle(
+      subject: report.subjectID, findings: findings, issued: issued)
+    {
+      files.append(("\(base).fhir.json", bundle))
+    }
+    return files
+  }
+
+  /// Commits a table written row by row during the read, and records it under `role`.
+  func commit(
+    _ sink: TableSink?, role: String, name: String, rows: Int, into summary: inout RunSummary
+  ) {
+    guard let sink else { return }
+    do throws(OutputError) {
+      try sink.commit()
+      summary.outputs[role] = name
+      summary.outputRows[role] = rows
+    } catch {
+      summary.fail(.output(error))
+    }
+  }
+
+  /// Writes one output atomically and records it under `role`, or records why it failed.
+  func write(
+    _ role: String, _ name: String, _ summary: inout RunSummary, rows: Int, keyed: Bool = true,
+    _ body: (TableSink) -> Void
+  ) {
+    guard let directory else { return }  // no staging: the failure is already recorded
+    do throws(OutputError) {
+      let file =
+        keyed
+        ? try sink(name)
+        : TableSink(file: try AtomicFileWriter(path: path(directory, name)), keys: nil)
+      body(file)
+      try file.commit()
+      summary.outputs[role] = name
+      summary.outputRows[role] = rows
+    } catch {
+      summary.fail(.output(error))
+    }
+  }
+
+  /// Writes values as NDJSON, one per line.
+  private func lines<Value: Encodable & Sendable>(
+    _ role: String, _ name: String, _ values: [Value], _ key: (Value) -> ShardKey,
+    _ summary: inout RunSummary
+  ) {
+    write(role, name, &summary, rows: values.count) { sink in
+      sink.header("")  // NDJSON has none; the keys file starts alike for every table
+      // Lines are encoded on every core, a batch at a time, and written in input order.
+      var next = 0
+      ParallelMap.forEachBatch(values, batch: 4096, { JSONLines.line($0) }) { lines in
+        for line in lines {
+          sink.row(line, key(values[next]))
+          next += 1
+        }
+      }
+    }
+  }
+
+  private func path(_ directory: String, _ name: String) -> String {
+    directory.hasSuffix("/") ? directory + name : directory + "/" + name
+  }
+}

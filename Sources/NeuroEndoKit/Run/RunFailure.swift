@@ -1,0 +1,47 @@
+import Foundation
+
+/// Why a run, or a part of it, did not do what it was asked: a typed value, as a finding is,
+/// not a string on a shared summary. The run summary keeps them (``RunSummary/failures``)
+/// and writes their descriptions (`outputFailures` in `run-summary.json`); the command line
+/// maps them to exit codes in one place.
+public enum RunFailure: Error, Sendable, Hashable, CustomStringConvertible {
+  /// An output would be written where an input is: nothing was read or written.
+  case overlap(String)
+  /// Another run holds the output directory's or the state's lock: nothing was done.
+  case locked(OutputError)
+  /// An output could not be staged, written or published.
+  case output(OutputError)
+  /// The state database cannot be used (damaged, missing, of a newer NeuroEndo): nothing
+  /// was read or written until it is recovered.
+  case stateUnusable(String)
+  /// The state could not be read or written during the run.
+  case state(String)
+  /// The run as asked cannot be made (a shard or partitions with a state).
+  case refused(String)
+  /// A part of a run in partitions, or a merge, failed: what it said.
+  case part(String)
+  /// A failure read back from a summary written earlier (a shard's, for a merge).
+  case recorded(String)
+  /// Nothing was published: the output directory keeps the previous run's outputs.
+  case notPublished(directory: String)
+  /// A test stopped the run before it published (as a kill at that moment would).
+  case stoppedBeforePublishing
+
+  public var description: String {
+    switch self {
+    case .overlap(let text), .stateUnusable(let text), .state(let text), .refused(let text),
+      .part(let text), .recorded(let text):
+      text
+    case .locked(let error), .output(let error): error.description
+    case .notPublished(let directory):
+      "nothing was published: \(directory) keeps the outputs of the previous run"
+    case .stoppedBeforePublishing: "stopped before publishing (a test of a kill)"
+    }
+  }
+
+  /// The process holding a lock, when this failure is another run's lock (0 when unknown).
+  public var lockHolder: Int32? {
+    if case .locked(let error) = self { return error.lockHolder ?? 0 }
+    return nil
+  }
+}

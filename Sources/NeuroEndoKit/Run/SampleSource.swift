@@ -1,0 +1,80 @@
+import Foundation
+
+/// Where the samples of one pass of the stage chain come from: the pipeline's inputs read
+/// now (``InputRead``), or, composed in `Scale/`, an incremental run's ledger and a
+/// partition's scratch files. A source hands out every sample and rejection in the order a
+/// whole run reads them, and records what it read (files, problems, skipped entries) in the
+/// summary.
+protocol SampleSource {
+  /// Hands out the samples and rejections. A sample comes with its place among all the
+  /// run's samples when the source knows it (a partition's samples are its subjects' only);
+  /// `nil`: the chain numbers the samples and keeps those of its shard's subjects.
+  mutating func read(
+    into summary: inout RunSummary, zones: inout [String: String], progress: (String) -> Void,
+    onSample: (Sample, _ sequence: Int?) -> Void, onRejection: (Rejection) -> Void
+  ) throws(RunFailure)
+}
+
+/// The pipeline's inputs, read now: each file's samples and rejections handed out, its
+/// summary (with size and SHA-256), the inputs' problems and skipped entries recorded.
+struct InputRead: SampleSource {
+  var pipeline: Pipeline
+
+  func read(
+    into summary: inout RunSummary, zones: inout [String: String], progress: (String) -> Void,
+    onSample: (Sample, _ sequence: Int?) -> Void, onRejection: (Rejection) -> Void
+  ) throws(RunFailure) {
+    read(
+      into: &summary, zones: &zones, progress: progress, onSample: { onSample($0, nil) },
+      onRejection: onRejection)
+  }
+
+  /// Reads every input: each file once (one file, one reader), in the pipeline's order.
+  func read(
+    into summary: inout RunSummary, zones: inout [String: String], progress: (String) -> Void,
+    onSample: (Sample) -> Void, onRejection: (Rejection) -> Void
+  ) {
+    var readOnce = Set<String>()
+    for input in pipeline.inputs {
+      switch InputCatalogue.entries(of: input, reading: pipeline.reading) {
+      case .failure(let problem): summary.inputProblems.append(problem.description)
+      case .success(let entries):
+        for skipped in entries.skipped {
+          summary.skippedEntries.append(skipped)
+          summary.inputProblems.append(
+            "\(input.name): \(skipped.path) not read: \(skipped.reason) (\(skipped.detail))")
+        }
+        for file in entries.files {
+          // One file, one reader (commands refuse such pipelines before a run).
+          guard readOnce.insert(InputCatalogue.canonical(file)).inserted else {
+            summary.inputProblems.append(
+              "\(input.name): \(file) not read again: an earlier input read it (give one input an exclude: pattern)"
+            )
+            continue
+          }
+          progress("reading \(file)")
+          if let zone = input.timeZone { zones[file] = zone }
+          summary.files.append(
+            pipeline.read(file, of: input, onSample: onSample, onRejection: onRejection))
+        }
+      }
+    }
+  }
+}
+
+extension Pipeline {
+  /// Reads one file of an input, each sample under its pseudonym when the run has a key;
+  /// the summary's size and SHA-256 are those of the bytes the reader read.
+  func read(
+    _ file: String, of input: InputSource, onSample: (Sample) -> Void,
+    onRejection: (Rejection) -> Void
+  ) -> FileReadSummary {
+    let format = input.format ?? InputFormat.guess(file: file, hasProfile: input.profile != nil)
+    var last: (id: String, pseudonym: String)?
+    return ExportReader(format: format, profile: input.profile).read(
+      file: file,
+      onSample: { sample in
+        onSample(pseudonymizer.map { $0.apply(sample, last: &last) } ?? sample)
+      }, onRejection: onRejection)
+  }
+}

@@ -1,0 +1,316 @@
+import Foundation
+
+/// Earlier runs' findings, for the run that first reported each (an incremental run's
+/// state, in `Scale/`).
+protocol FindingHistory {
+  /// The run that first reported each finding, by finding key; this run's for new ones.
+  func firstReported(_ findings: [Finding], run: String) throws -> [String: String]
+}
+
+/// One pass, one direction: samples from a source (``SampleSource``) are kept for the
+/// run's subjects (a shard's), normalized once, audited, analysed and written as tables
+/// and reports into the staging directory, then published together. Every mode of a run
+/// (whole, audit, shard, a partition, an incremental night) is this pass over another
+/// source; the runner never calls itself.
+struct StageChain {
+  var pipeline: Pipeline
+  /// The subject filter: a shard's subjects only, and keyed tables for the merge.
+  var shard: Shard?
+  /// Tests of a quarantine: the reports of these subjects fail to render.
+  var failReports: Set<String> = []
+  /// Tests of a kill: the pass stops once everything is staged, before publishing.
+  var failBeforePublishing = false
+
+  /// What a pass is given besides its samples.
+  struct Pass {
+    /// The run's summary so far: its id and start, and what came before the pass (an
+    /// incremental run's counts and notes).
+    var summary: RunSummary
+    /// The output directory.
+    var directory: String
+    /// The publisher holding the output directory, when the caller holds it; otherwise
+    /// the pass opens one.
+    var publisher: OutputPublisher?
+    /// Whether the pass says the publisher's recovery notes (the caller did not).
+    var notesPublisher = true
+    /// Read and normalize only, and write the audit (`neuroendo audit`).
+    var auditOnly = false
+    /// Earlier runs' findings, for the run that first reported each.
+    var history: (any FindingHistory)?
+    /// The whole cohort's band, when given: the patients' pages are rendered here.
+    var band: [PatientReport.CohortBand]?
+    /// Told the run's findings (a run in partitions gathers them for its state).
+    var onFindings: (([Finding]) -> Void)?
+    /// Called once the outputs are published (an incremental run records them).
+    var afterPublishing: ((inout RunSummary, Results) -> Void)?
+  }
+
+  /// What a pass made, for what comes after its publication.
+  struct Results {
+    var normalized: [NormalizedSample]
+    var days: [SubjectDayFeatures]
+    var findings: [Finding]
+  }
+
+  /// The tables written row by row while the samples are read.
+  private final class Tables {
+    var samples: TableSink?
+    var rejections: TableSink?
+    var read: [Sample] = []
+    var sequence = 0
+    var rejectionSequence = 0
+    var rejectionRows = 0
+    var lastSubject: (id: String, kept: Bool)?
+  }
+
+  /// Runs the pass over `source`.
+  func run(
+    _ pass: Pass, source: inout some SampleSource, onSample: (Sample) -> Void,
+    progress: (String) -> Void
+  ) -> RunSummary {
+    var summary = pass.summary
+    summary.shard = shard?.description
+    summary.auditOnly = pass.auditOnly
+    guard let (publisher, tables) = open(pass, into: &summary) else { return summary }
+    var writer = OutputWriter(pipeline: pipeline, shard: shard, directory: publisher?.staging)
+    writer.failReports = failReports
+    var zones: [String: String] = [:]
+    do throws(RunFailure) {
+      try source.read(
+        into: &summary, zones: &zones, progress: progress,
+        onSample: { keep($0, $1, tables, onSample) }, onRejection: { reject($0, tables) })
+    } catch {
+      summary.fail(error)
+      return summary
+    }
+    progress("normalizing \(tables.read.count) samples")
+    let samplesKept = tables.read.count
+    let normalization = normalize(tables, zones: zones, writer: writer, into: &summary)
+    var results = Results(normalized: normalization.samples, days: [], findings: [])
+    if !pass.auditOnly {
+      progress("analyzing")
+      results = analyze(normalization, pass, writer: writer, progress: progress, into: &summary)
+    }
+    let outputs = pipeline.outputs
+    if !pass.auditOnly {
+      writer.commit(
+        tables.samples, role: "samples", name: outputs.samples, rows: samplesKept, into: &summary)
+    }
+    writer.commit(
+      tables.rejections, role: "rejections", name: outputs.rejections, rows: tables.rejectionRows,
+      into: &summary)
+    summary.finished = Date()
+    guard let publisher else { return summary }
+    if failBeforePublishing, !pass.auditOnly {
+      summary.fail(.stoppedBeforePublishing)
+      return summary
+    }
+    publish(&summary, with: publisher)
+    if summary.failures.isEmpty { pass.afterPublishing?(&summary, results) }
+    return summary
+  }
+
+  /// Opens the output directory (or takes the caller's publisher) and the tables written
+  /// while reading; `nil` when another run holds the directory (nothing is done). A staging
+  /// failure is recorded, and the pass goes on to say what it read without publishing.
+  private func open(_ pass: Pass, into summary: inout RunSummary) -> (OutputPublisher?, Tables)? {
+    let tables = Tables()
+    let outputs = pipeline.outputs
+    var publisher = pass.publisher
+    do throws(OutputError) {
+      let staged: OutputPublisher
+      if let publisher {
+        staged = publisher
+      } else {
+        staged = try OutputPublisher(
+          directory: pass.directory, run: summary.run, outputNames: outputs.names)
+      }
+      publisher = staged
+      if pass.notesPublisher { summary.notes += Self.notes(of: staged, pipeline) }
+      if shard != nil {
+        try FileModes.makeDirectory(staged.stagedPath(OutputWriter.shardFolder))
+      }
+      let writer = OutputWriter(pipeline: pipeline, shard: shard, directory: staged.staging)
+      if !pass.auditOnly, outputs.writeSamples { tables.samples = try writer.sink(outputs.samples) }
+      // The audit too writes every rejected record (`neuroendo audit`).
+      tables.rejections = try writer.sink(outputs.rejections)
+    } catch {
+      if error.lockHolder != nil {
+        // Another run writes here: this one reads nothing and changes nothing.
+        summary.fail(.locked(error))
+        return nil
+      }
+      summary.fail(.output(error))
+    }
+    tables.samples?.header(CSVTableWriter.line(SampleTable.header))
+    tables.rejections?.header(CSVTableWriter.line(SampleTable.rejectionHeader))
+    return (publisher, tables)
+  }
+
+  /// What a run says of the publisher it opened: leftovers recovered, retired settings, a
+  /// lock taken over from a run that died.
+  static func notes(of publisher: OutputPublisher, _ pipeline: Pipeline) -> [String] {
+    var notes = publisher.recoveryNotes + pipeline.retiredSettings
+    if let previous = publisher.takenOverFrom {
+      notes.append(
+        "took over the output lock left by pid \(previous), which no longer runs; its leftovers were cleaned up"
+      )
+    }
+    return notes
+  }
+
+  /// Keeps a sample of the run's subjects (a shard's subjects come in runs: its shard is
+  /// worked out once a run), with its place among all the run's samples.
+  private func keep(
+    _ sample: Sample, _ given: Int?, _ tables: Tables, _ onSample: (Sample) -> Void
+  ) {
+    let sequence: Int
+    if let given {
+      sequence = given
+    } else {
+      tables.sequence += 1
+      sequence = tables.sequence
+      if let shard {
+        let subject = sample.subjectID
+        if tables.lastSubject?.id != subject {
+          tables.lastSubject = (subject, shard.contains(subject: subject))
+        }
+        guard tables.lastSubject!.kept else { return }
+      }
+    }
+    tables.samples?.row(CSVTableWriter.line(SampleTable.row(sample)), .position(0, sequence, 0))
+    tables.read.append(sample)
+    onSample(sample)
+  }
+
+  /// Writes a rejected record: a shard keeps those of no subject in the first shard only.
+  private func reject(_ rejection: Rejection, _ tables: Tables, phase: Int = 0) {
+    tables.rejectionSequence += 1
+    guard shard?.carriesUnattributed ?? true else { return }
+    tables.rejections?.row(
+      CSVTableWriter.line(SampleTable.row(rejection)),
+      .position(phase, tables.rejectionSequence, 0))
+    tables.rejectionRows += 1
+  }
+
+  /// Normalizes the samples kept, writes the rejections it made and the audit.
+  private func normalize(
+    _ tables: Tables, zones: [String: String], writer: OutputWriter,
+    into summary: inout RunSummary
+  ) -> NormalizationResult {
+    var diaryRejections: [Rejection] = []
+    let normalization = Self.normalize(
+      tables.read, pipeline, zonesByFile: zones, into: &summary, diaryRejections: &diaryRejections
+    )
+    tables.read = []  // the normalized samples carry each sample as read; this copy can go
+    for rejection in diaryRejections { reject(rejection, tables, phase: 1) }
+    let ordinals = fileOrdinals(summary)
+    for rejection in normalization.rejections {
+      // Of a sample of this shard's subjects: every shard writes its own.
+      tables.rejections?.row(
+        CSVTableWriter.line(SampleTable.row(rejection)),
+        OutputWriter.position(rejection.location, phase: 2, ordinals))
+      tables.rejectionRows += 1
+    }
+    writer.audit(
+      AuditReport.build(
+        run: summary.run, files: summary.files, skippedEntries: summary.skippedEntries,
+        inputProblems: summary.inputProblems, normalization: summary.normalization,
+        samples: normalization.samples, settings: pipeline.effectiveSettings), into: &summary)
+    return normalization
+  }
+
+  /// The place of each input file in the run, for the keys of a shard's rows.
+  private func fileOrdinals(_ summary: RunSummary) -> [String: Int] {
+    Dictionary(
+      summary.files.enumerated().map { ($1.file, $0) }, uniquingKeysWith: { first, _ in first })
+  }
+
+  /// Analyses the normalized samples and writes the tables and reports.
+  private func analyze(
+    _ normalization: NormalizationResult, _ pass: Pass, writer: OutputWriter,
+    progress: (String) -> Void, into summary: inout RunSummary
+  ) -> Results {
+    let samples = normalization.samples
+    writer.normalized(samples, fileOrdinals: fileOrdinals(summary), into: &summary)
+    let features = CortisolRhythmAnalyzer(settings: pipeline.analyzers).analyze(samples)
+    summary.analysis = RunSummary.AnalysisSummary(features)
+    writer.features(features, into: &summary)
+    let feedback = FeedbackAnalyzer(
+      settings: pipeline.analyzers.feedback, excludeFlags: pipeline.analyzers.excludeFlags
+    ).evaluate(samples)
+    summary.analysis.count(feedback)
+    writer.findings(feedback.findings, into: &summary)
+    pass.onFindings?(feedback.findings)
+    // With a state, each finding knows the run that first published it.
+    var firstReported: [String: String] = [:]
+    if let history = pass.history {
+      do {
+        firstReported = try history.firstReported(feedback.findings, run: summary.run)
+      } catch {
+        summary.fail(.state("state: cannot read the findings of earlier runs: \(error)"))
+      }
+    }
+    progress("writing reports")
+    report(
+      samples, features: features, feedback: feedback, firstReported: firstReported,
+      band: pass.band, writer: writer, into: &summary)
+    return Results(normalized: samples, days: features.days, findings: feedback.findings)
+  }
+
+  /// Writes the patients' reports and the cohort report. The cohort's band is drawn in the
+  /// patient reports from the whole cohort's values: a shard passes its values on, and its
+  /// reports get the band at the merge. Without patient reports there is no band to draw.
+  private func report(
+    _ samples: [NormalizedSample], features: CortisolRhythmFeatures, feedback: FeedbackResult,
+    firstReported: [String: String], band given: [PatientReport.CohortBand]?,
+    writer: OutputWriter, into summary: inout RunSummary
+  ) {
+    let bandValues =
+      pipeline.patientReports && given == nil
+      ? PatientReport.CohortBand.values(samples, settings: pipeline.analyzers) : [:]
+    let cohort = CohortReport.Inputs(
+      features: features, feedback: feedback, threshold: pipeline.analyzers.flattened.threshold,
+      band: shard == nil ? [:] : bandValues, patientReports: pipeline.patientReports)
+    // Each patient's report is built only when it is written.
+    let reports =
+      pipeline.patientReports
+      ? PatientReport.build(
+        samples: samples, features: features, feedback: feedback,
+        settings: pipeline.analyzers, run: summary.run, firstReported: firstReported,
+        band: given ?? (shard == nil ? PatientReport.CohortBand.band(bandValues) : []),
+        reportDate: summary.started)
+      : []
+    writer.reports(
+      reports, findings: Dictionary(grouping: feedback.findings, by: \.subjectID),
+      cohort: cohort, modelOnly: shard != nil && given == nil, into: &summary)
+    if let shard {
+      summary.outputs["shard"] = OutputWriter.shardFolder
+      summary.notes.append(
+        "shard \(shard): the rows of \(cohort.patients.count) subjects (those whose id hashes to this shard); the files' counts are whole; neuroendo merge combines the shards"
+      )
+    }
+  }
+
+  /// Publishes the staged outputs and the summary naming them, all or nothing: when an
+  /// output failed, the directory keeps the previous run's whole set.
+  func publish(_ summary: inout RunSummary, with publisher: OutputPublisher) {
+    guard summary.failures.isEmpty else {
+      summary.outputs = [:]
+      summary.outputRows = [:]
+      summary.fail(.notPublished(directory: publisher.directory))
+      return
+    }
+    let name = pipeline.outputs.summary
+    let files = Array(summary.outputs.values) + [name]
+    summary.outputs = summary.outputs.mapValues(publisher.publishedPath)
+    summary.outputs["summary"] = publisher.publishedPath(name)
+    do throws(OutputError) {
+      try AtomicFileWriter.write(RunSummaryReporter.json(summary), to: publisher.stagedPath(name))
+      try publisher.publish(files, last: name)
+    } catch {
+      summary.outputs = [:]
+      summary.fail(.output(error))
+    }
+  }
+}

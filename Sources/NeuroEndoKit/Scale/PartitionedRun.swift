@@ -1,0 +1,279 @@
+import Foundation
+import Synchronization
+
+/// A run in partitions of subjects, ``partitionsAtOnce`` in memory at a time (one per
+/// thread): the inputs are read once into scratch files beside the output (``SampleSpill``),
+/// each partition is one pass of the stage chain as a shard over its samples, and the merge
+/// (``ShardMerger``) writes the outputs of one run. Each sample is normalized once.
+struct PartitionedRun {
+  var pipeline: Pipeline
+  /// How partitions (and a whole run over the scratch files) run their pass.
+  var chain: StageChain
+  /// How many partitions run at once, each on its own thread.
+  var partitionsAtOnce = ParallelMap.width
+  /// The start of reproducible runs (`SOURCE_DATE_EPOCH`), for the run's id.
+  var sourceDateEpoch: Date?
+
+  /// The fewest input bytes a sample takes (a wide CSV row holds a value in a few): inputs
+  /// of at most ``Pipeline/partitionSamples`` times this are run whole without a count.
+  static let leastBytesPerSample = 4
+  /// The buckets of subjects a run in partitions of its own choosing spills to; its
+  /// partitions are unions of them (a power of two, so that bucket mod N is shard mod N).
+  static let spillBuckets = 256
+
+  /// What a run in partitions reads once: every file's summary and rejections (they go to
+  /// the first partition, as to the first shard), and each bucket of subjects' samples in a
+  /// scratch file.
+  struct ReadOnce: Sendable {
+    var files: [FileReadSummary] = []
+    var inputProblems: [String] = []
+    var skippedEntries: [SkippedEntry] = []
+    var zonesByFile: [String: String] = [:]
+    var rejections: [Rejection] = []
+    /// Each bucket's scratch file, by 0-based bucket (subjects by ``Shard/bucket(of:count:)``).
+    var spills: [String] = []
+    /// The samples in each bucket.
+    var counts: [Int] = []
+  }
+
+  /// The fewest partitions (a power of two up to ``spillBuckets``) whose largest holds at
+  /// most `limit` samples, given each bucket's samples.
+  static func partitionCount(counts: [Int], limit: Int) -> Int {
+    var count = 1
+    while count < counts.count, partitionSizes(counts: counts, count: count).max()! > limit {
+      count *= 2
+    }
+    return count
+  }
+
+  /// The samples of each of `count` partitions, given each bucket's: partition K holds the
+  /// buckets B with B mod count = K - 1.
+  static func partitionSizes(counts: [Int], count: Int) -> [Int] {
+    var sizes = Array(repeating: 0, count: count)
+    for (bucket, samples) in counts.enumerated() { sizes[bucket % count] += samples }
+    return sizes
+  }
+
+  /// The scratch files of partition `index` (1-based) of `count`: buckets B with
+  /// B mod count = index - 1.
+  static func spills(_ spills: [String], partition index: Int, of count: Int) -> [String] {
+    spills.indices.filter { $0 % count == index - 1 }.map { spills[$0] }
+  }
+
+  /// Reads the inputs once (or, for an incremental run, takes its files' data from the
+  /// ledger one file at a time), each sample into the scratch file in `directory` of its
+  /// subject's bucket among `buckets`.
+  func readOnce(
+    buckets: Int, directory: String, progress: (String) -> Void,
+    ledger: (IncrementalRun.Ledger, base: RunSummary)? = nil
+  ) throws(OutputError) -> ReadOnce {
+    var read = ReadOnce()
+    let writers = try (0..<buckets).map { (index) throws(OutputError) in
+      try SpillWriter(path: "\(directory)/samples-\(index + 1).spill")
+    }
+    read.spills = writers.map(\.path)
+    read.counts = Array(repeating: 0, count: buckets)
+    var summary = RunSummary(pipeline: pipeline.name, started: Date(), finished: Date(), files: [])
+    var sequence = 0
+    var last: (id: String, bucket: Int)?
+    // Encoded and written on another thread while the inputs are read.
+    let spill = BackgroundSpill(writers: writers)
+    func add(_ sample: Sample) {
+      sequence += 1
+      let subject = sample.subjectID
+      if last?.id != subject { last = (subject, Shard.bucket(of: subject, count: buckets)) }
+      read.counts[last!.bucket] += 1
+      spill.add(sample, sequence: sequence, bucket: last!.bucket)
+    }
+    if let (ledger, base) = ledger {
+      summary = base
+      read.zonesByFile = ledger.zones
+      do {
+        try LedgerSource(ledger: ledger).deliver(
+          onSample: add, onRejection: { read.rejections.append($0) })
+      } catch {
+        try? spill.finish()
+        throw OutputError(path: pipeline.state ?? "", message: "the state: \(error)")
+      }
+    } else {
+      // Into a variable of its own: `add` changes `read` while the inputs are read.
+      var zones: [String: String] = [:]
+      InputRead(pipeline: pipeline).read(
+        into: &summary, zones: &zones, progress: progress, onSample: add,
+        onRejection: { read.rejections.append($0) })
+      read.zonesByFile = zones
+    }
+    try spill.finish()
+    read.files = summary.files
+    read.inputProblems = summary.inputProblems
+    read.skippedEntries = summary.skippedEntries
+    return read
+  }
+}
+
+/// The samples of a run read once, from their buckets' scratch files: the files' summaries
+/// and the rejections (which only the first partition writes), then the samples in run
+/// order with their places. The scratch files go once read.
+struct SpillSource: SampleSource {
+  var read: PartitionedRun.ReadOnce
+  var paths: [String]
+
+  func read(
+    into summary: inout RunSummary, zones: inout [String: String], progress: (String) -> Void,
+    onSample: (Sample, _ sequence: Int?) -> Void, onRejection: (Rejection) -> Void
+  ) throws(RunFailure) {
+    summary.files = read.files
+    summary.inputProblems += read.inputProblems
+    summary.skippedEntries += read.skippedEntries
+    zones = read.zonesByFile
+    for rejection in read.rejections { onRejection(rejection) }
+    do throws(OutputError) {
+      var reader = try SpillMerge(paths: paths)
+      defer { reader.close() }
+      while let (sequence, sample) = try reader.next() { onSample(sample, sequence) }
+    } catch {
+      throw .output(error)
+    }
+    for path in paths { try? FileManager.default.removeItem(atPath: path) }
+  }
+}
+
+/// The findings of a run's partitions, gathered from their threads.
+final class FindingCollector: Sendable {
+  private let findings = Mutex<[Finding]>([])
+
+  func add(_ more: [Finding]) { findings.withLock { $0 += more } }
+
+  var all: [Finding] { findings.withLock { $0 } }
+}
+
+extension PartitionedRun {
+  /// Runs the pipeline in partitions. `count`: as asked (`--partitions N`); `nil`: one (a
+  /// whole pass over the scratch files) when the samples are within
+  /// ``Pipeline/partitionSamples``, else as many as keep the partitions in memory at once
+  /// within it together. The output directory is locked for the whole run, and the
+  /// partitions are written inside its staging directory, which goes with the run (or,
+  /// after a kill, with the next run's clean-up).
+  func run(
+    count asked: Int?, directory: String, started: Date, auditOnly: Bool,
+    onSample: @escaping (Sample) -> Void, progress: @escaping (String) -> Void,
+    publisher given: OutputPublisher? = nil,
+    ledger: (IncrementalRun.Ledger, base: RunSummary)? = nil, findings: FindingCollector? = nil
+  ) -> RunSummary {
+    var failed = RunSummary(pipeline: pipeline.name, started: started, finished: Date(), files: [])
+    let publisher: OutputPublisher
+    do throws(OutputError) {
+      if let given {
+        publisher = given
+      } else {
+        publisher = try OutputPublisher(
+          directory: directory,
+          run: RunClock.runID(started, reproducible: sourceDateEpoch != nil),
+          outputNames: pipeline.outputs.names)
+      }
+    } catch {
+      failed.fail(error.lockHolder != nil ? .locked(error) : .output(error))
+      return failed
+    }
+    let scratch = publisher.stagedPath(".partitions")
+    defer { try? FileManager.default.removeItem(atPath: scratch) }
+    // The inputs are read once: each sample goes to its bucket's scratch file.
+    let read: ReadOnce
+    do throws(OutputError) {
+      try FileModes.makeDirectory(scratch)
+      read = try readOnce(
+        buckets: asked ?? Self.spillBuckets, directory: scratch, progress: progress,
+        ledger: ledger)
+      FileSystem.releaseFreeMemory()
+    } catch {
+      failed.fail(.output(error))
+      failed.fail(.part("partitions: \(directory) was left as it was"))
+      return failed
+    }
+    // Partitions run on every core, so as many are in memory at once: within the limit
+    // together. A run within the limit runs whole (it uses the cores itself).
+    let limit = pipeline.partitionSamples
+    let width = max(1, partitionsAtOnce)
+    let count =
+      asked
+      ?? (Self.partitionCount(counts: read.counts, limit: limit) == 1
+        ? 1 : Self.partitionCount(counts: read.counts, limit: max(1, limit / width)))
+    var pass = StageChain.Pass(
+      summary: RunSummary(pipeline: pipeline.name, started: started, finished: started, files: []),
+      directory: directory, publisher: publisher)
+    pass.summary.run = publisher.run
+    pass.auditOnly = auditOnly
+    pass.history = ledger?.0.store
+    pass.onFindings = findings.map { collector in { collector.add($0) } }
+    if count == 1 {
+      // Within one partition: a whole pass, over the samples read.
+      var source = SpillSource(read: read, paths: read.spills)
+      return chain.run(pass, source: &source, onSample: onSample, progress: progress)
+    }
+    return partitions(
+      count, asked: asked, read: read, pass: pass, history: ledger?.0.store, findings: findings,
+      scratch: scratch, onSample: onSample, progress: progress)
+  }
+
+  /// Runs `count` partitions, `partitionsAtOnce` at a time, each thread taking the next when
+  /// it is done (their calls reach the caller one at a time), and merges them.
+  private func partitions(
+    _ count: Int, asked: Int?, read: ReadOnce, pass: StageChain.Pass, history: StateStore?,
+    findings: FindingCollector?, scratch: String, onSample: @escaping (Sample) -> Void,
+    progress: @escaping (String) -> Void
+  ) -> RunSummary {
+    let calls = SerializedCalls(onSample: onSample, progress: progress)
+    let width = max(1, partitionsAtOnce)
+    let directory = pass.directory
+    let (base, auditOnly) = (pass.summary, pass.auditOnly)
+    let summaries = ParallelMap.each(Array(1...count), width: width) { [pipeline] index in
+      calls.progress("partition \(index) of \(count)")
+      var part = StageChain.Pass(summary: base, directory: "\(scratch)/\(index)")
+      part.auditOnly = auditOnly
+      part.history = history
+      part.onFindings = findings.map { collector in { collector.add($0) } }
+      var source = SpillSource(
+        read: read, paths: Self.spills(read.spills, partition: index, of: count))
+      return StageChain(pipeline: pipeline, shard: Shard(index: index, count: count)).run(
+        part, source: &source, onSample: calls.sample, progress: calls.progress)
+    }
+    for (index, var summary) in zip(1...count, summaries) where !summary.failures.isEmpty {
+      summary.fail(
+        .part(
+          "partition \(index) of \(count) could not be written; \(directory) was left as it was"))
+      summary.shard = nil
+      return summary
+    }
+    progress("merging \(count) partitions")
+    FileSystem.releaseFreeMemory()
+    let limit = pipeline.partitionSamples
+    let largest = Self.partitionSizes(counts: read.counts, count: count).max() ?? 0
+    let atOnce = min(width, count)
+    let inMemory = atOnce == 1 ? "one" : "\(atOnce)"
+    var note =
+      asked == nil
+      ? "run in \(count) partitions of subjects (at most \(largest) samples each; settings.run.partition_samples: \(limit)), \(inMemory) in memory at a time, then merged"
+      : "run in \(count) partitions of subjects (--partitions), \(inMemory) in memory at a time, then merged"
+    if asked == nil, largest * atOnce > limit {
+      note +=
+        "; the partitions in memory at once hold more than settings.run.partition_samples (\(Self.spillBuckets) partitions at most)"
+    }
+    var merger = ShardMerger(directories: (1...count).map { "\(scratch)/\($0)" })
+    merger.movesFiles = true  // scratch, in the staging directory: moved, not copied
+    guard let publisher = pass.publisher else { return pass.summary }
+    switch merger.merge(into: directory, note: note, publisher: publisher) {
+    case .success(var summary):
+      if let previous = publisher.takenOverFrom {
+        summary.notes.append(
+          "took over the output lock left by pid \(previous), which no longer runs; its leftovers were cleaned up"
+        )
+      }
+      return summary
+    case .failure(let problem):
+      var failed = RunSummary(
+        pipeline: pipeline.name, started: pass.summary.started, finished: Date(), files: [])
+      failed.fail(.part("partitions: \(problem)"))
+      return failed
+    }
+  }
+}
