@@ -80,6 +80,84 @@ public struct AuditReport: Sendable, Hashable, Codable {
     public var mixedClock: Int
     /// Plausibility and unit flags, with their first locations.
     public var plausibility: [Tally]
+
+    /// The dataset of normalized samples, with the normalizer's counts.
+    public init(samples: [NormalizedSample], normalization: NormalizationCounts) {
+      var byKind: [String: Int] = [:]
+      var slots: [String: [String: Int]] = [:]
+      var compliance: [String: Int] = [:]
+      var plausibility: [String: Tally] = [:]
+      var subjects = Set<String>()
+      for sample in samples {
+        subjects.insert(sample.sample.subjectID)
+        let analyte = sample.sample.analyte.rawValue
+        byKind["\(analyte)/\(sample.sample.specimen.rawValue)", default: 0] += 1
+        if let label = sample.sample.label { slots[analyte, default: [:]][label, default: 0] += 1 }
+        for flag in sample.flags {
+          if protocolFlags.contains(flag.code) { compliance[flag.code, default: 0] += 1 }
+          if plausibilityFlags.contains(flag.code) {
+            var tally =
+              plausibility[flag.code]
+              ?? Tally(reason: flag.code, count: 0, example: flag.message, locations: [])
+            tally.count += 1
+            if tally.locations.count < FileReadSummary.locationsKept {
+              tally.locations.append(sample.sample.provenance)
+            }
+            plausibility[flag.code] = tally
+          }
+        }
+      }
+      self.subjects = subjects.count
+      self.samples = samples.count
+      samplesByKind = byKind
+      self.slots = slots
+      protocolCompliance = compliance
+      duplicates = normalization.duplicates
+      conflicts = normalization.conflicts
+      mixedClock = normalization.mixedClock
+      self.plausibility = plausibility.values.sorted { $0.reason < $1.reason }
+    }
+
+    /// The datasets of disjoint parts of one run's subjects (shards, partitions), added up:
+    /// counts summed, and each plausibility flag's first locations in read order (by the
+    /// file's place in `ordinals` and the record; one record's flags come from one part).
+    public static func merged(_ parts: [Dataset], ordinals: [String: Int]) -> Dataset {
+      var dataset = parts[0]
+      var tallies: [String: [(part: Int, tally: Tally)]] = [:]
+      for tally in dataset.plausibility { tallies[tally.reason, default: []].append((0, tally)) }
+      for (index, other) in parts.enumerated().dropFirst() {
+        dataset.subjects += other.subjects
+        dataset.samples += other.samples
+        dataset.samplesByKind.merge(other.samplesByKind, uniquingKeysWith: +)
+        dataset.slots.merge(other.slots) { $0.merging($1, uniquingKeysWith: +) }
+        dataset.protocolCompliance.merge(other.protocolCompliance, uniquingKeysWith: +)
+        dataset.duplicates += other.duplicates
+        dataset.conflicts += other.conflicts
+        dataset.mixedClock += other.mixedClock
+        for tally in other.plausibility {
+          tallies[tally.reason, default: []].append((index, tally))
+        }
+      }
+      func place(_ location: InputLocation) -> (Int, Int) {
+        (ordinals[location.file] ?? Int.max, location.record ?? 0)
+      }
+      dataset.plausibility = tallies.keys.sorted().map { reason in
+        let parts = tallies[reason]!
+        let located = parts.flatMap { part in
+          part.tally.locations.enumerated().map { (place($1), part.part, $0, $1) }
+        }.sorted { ($0.0.0, $0.0.1, $0.1, $0.2) < ($1.0.0, $1.0.1, $1.1, $1.2) }
+        let earliest = parts.min { lhs, rhs in
+          let a = lhs.tally.locations.first.map(place) ?? (Int.max, Int.max)
+          let b = rhs.tally.locations.first.map(place) ?? (Int.max, Int.max)
+          return (a.0, a.1, lhs.part) < (b.0, b.1, rhs.part)
+        }!
+        return Tally(
+          reason: reason, count: parts.reduce(0) { $0 + $1.tally.count },
+          example: earliest.tally.example,
+          locations: Array(located.prefix(FileReadSummary.locationsKept).map(\.3)))
+      }
+      return dataset
+    }
   }
 
   /// The flags that describe protocol compliance.
@@ -102,6 +180,16 @@ public struct AuditReport: Sendable, Hashable, Codable {
     inputProblems: [String], normalization: NormalizationCounts, samples: [NormalizedSample],
     settings: [String: String]
   ) -> AuditReport {
+    build(
+      run: run, files: read, skippedEntries: skippedEntries, inputProblems: inputProblems,
+      dataset: Dataset(samples: samples, normalization: normalization), settings: settings)
+  }
+
+  /// The audit of a run whose dataset was counted before (the shards' counts, merged).
+  public static func build(
+    run: String, files read: [FileReadSummary], skippedEntries: [SkippedEntry],
+    inputProblems: [String], dataset: Dataset, settings: [String: String]
+  ) -> AuditReport {
     let files = read.map { file in
       File(
         path: file.file, profile: file.profile, bytes: file.bytes, sha256: file.sha256,
@@ -123,30 +211,6 @@ public struct AuditReport: Sendable, Hashable, Codable {
             locations: file.skippedLocations[$0.key] ?? [])
         }, dialect: file.dialect, ignoredColumns: file.ignoredColumns)
     }
-    var byKind: [String: Int] = [:]
-    var slots: [String: [String: Int]] = [:]
-    var compliance: [String: Int] = [:]
-    var plausibility: [String: Tally] = [:]
-    var subjects = Set<String>()
-    for sample in samples {
-      subjects.insert(sample.sample.subjectID)
-      let analyte = sample.sample.analyte.rawValue
-      byKind["\(analyte)/\(sample.sample.specimen.rawValue)", default: 0] += 1
-      if let label = sample.sample.label { slots[analyte, default: [:]][label, default: 0] += 1 }
-      for flag in sample.flags {
-        if protocolFlags.contains(flag.code) { compliance[flag.code, default: 0] += 1 }
-        if plausibilityFlags.contains(flag.code) {
-          var tally =
-            plausibility[flag.code]
-            ?? Tally(reason: flag.code, count: 0, example: flag.message, locations: [])
-          tally.count += 1
-          if tally.locations.count < FileReadSummary.locationsKept {
-            tally.locations.append(sample.sample.provenance)
-          }
-          plausibility[flag.code] = tally
-        }
-      }
-    }
     let valid =
       inputProblems.isEmpty
       && read.allSatisfy {
@@ -155,12 +219,7 @@ public struct AuditReport: Sendable, Hashable, Codable {
     return AuditReport(
       generator: "NeuroEndo \(NeuroEndoVersion.current)", run: run, valid: valid,
       files: files, skippedEntries: skippedEntries, inputProblems: inputProblems,
-      dataset: Dataset(
-        subjects: subjects.count, samples: samples.count, samplesByKind: byKind, slots: slots,
-        protocolCompliance: compliance, duplicates: normalization.duplicates,
-        conflicts: normalization.conflicts, mixedClock: normalization.mixedClock,
-        plausibility: plausibility.values.sorted { $0.reason < $1.reason }),
-      settings: settings)
+      dataset: dataset, settings: settings)
   }
 
   /// The audit as pretty-printed JSON with sorted keys.

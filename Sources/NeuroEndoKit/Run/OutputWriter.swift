@@ -1,14 +1,15 @@
 import Foundation
 
 /// Writes a run's tables and reports into its staging directory, and records each output,
-/// or why it could not be written, in the run summary. A shard's tables also get a keys
-/// file each (``TableSink``), which the merge uses to put their rows back in run order.
+/// or why it could not be written, in the run summary. A shard writes its format instead
+/// (``ShardManifest``): every table in the shard folder with a keys file beside it, which
+/// the merge uses to put the rows back in run order, and its patients' report models.
 struct OutputWriter {
   var pipeline: Pipeline
-  /// The shard the run is, when it is one: its tables are keyed, its patients' pages are
-  /// left to the merge unless ``modelOnly`` is false.
+  /// The shard the run is, when it is one.
   var shard: Shard?
-  /// The staging directory; `nil` when it could not be made (the failure is recorded).
+  /// Where the outputs are written: the staging directory, or a shard's folder in it;
+  /// `nil` when it could not be made (the failure is recorded).
   var directory: String?
   /// Tests of a quarantine: the reports of these subjects fail to render.
   var failReports: Set<String> = []
@@ -27,9 +28,7 @@ struct OutputWriter {
   func sink(_ name: String) throws(OutputError) -> TableSink {
     let directory = directory ?? ""
     let file = try AtomicFileWriter(path: path(directory, name))
-    let keys =
-      shard == nil
-      ? nil : try AtomicFileWriter(path: path(directory, "\(Self.shardFolder)/\(name).keys"))
+    let keys = shard == nil ? nil : try AtomicFileWriter(path: path(directory, "\(name).keys"))
     return TableSink(file: file, keys: keys)
   }
 
@@ -122,27 +121,31 @@ struct OutputWriter {
   }
 
   /// Writes the per-patient reports, `reports/patients/<subject>.{json,md,html}` and, for
-  /// subjects with findings, `<subject>.fhir.json`, then the cohort report (a shard: its
-  /// cohort inputs); published as one directory.
+  /// subjects with findings, `<subject>.fhir.json`, then the cohort report; published as one
+  /// directory. A shard writes each patient's report model and FHIR bundle in its folder's
+  /// `patients/`, and its contribution to the cohort report and band (``cohortInputs``):
+  /// the merge draws the whole cohort's band and renders the pages. Returns whether the
+  /// reports were written.
+  @discardableResult
   func reports(
     _ reports: [PatientReport], findings: [String: [Finding]], cohort: CohortReport.Inputs,
-    modelOnly: Bool, into summary: inout RunSummary
-  ) {
-    guard let directory else { return }
-    let folder = path(directory, pipeline.outputs.reports)
+    into summary: inout RunSummary
+  ) -> Bool {
+    guard let directory else { return false }
+    let folder = shard == nil ? path(directory, pipeline.outputs.reports) : directory
     do throws(OutputError) {
       try FileModes.makeDirectory(pipeline.patientReports ? folder + "/patients" : folder)
     } catch {
       summary.fail(.output(error))
-      return
+      return false
     }
     guard
       let quarantined = patients(
-        reports, findings: findings, modelOnly: modelOnly, into: &summary)
-    else { return }
+        reports, findings: findings, folder: folder + "/patients", into: &summary)
+    else { return false }
     let pages: [(String, String)]
     if shard != nil {
-      pages = [("../\(Self.shardFolder)/\(Self.cohortInputs)", cohort.compactJSON)]
+      pages = [(Self.cohortInputs, cohort.compactJSON)]
     } else {
       let report = CohortReport.build(inputs: cohort, run: summary.run)
       pages = [("cohort.json", report.json), ("cohort.html", report.html)]
@@ -152,17 +155,20 @@ struct OutputWriter {
         try AtomicFileWriter.write(text, to: folder + "/" + name)
       } catch {
         summary.fail(.output(error))
-        return
+        return false
       }
     }
-    summary.outputs["reports"] = pipeline.outputs.reports
-    summary.outputRows["reports"] =
-      pipeline.patientReports ? reports.count - quarantined : 0
+    if shard == nil {
+      summary.outputs["reports"] = pipeline.outputs.reports
+      summary.outputRows["reports"] =
+        pipeline.patientReports ? reports.count - quarantined : 0
+    }
     if !pipeline.patientReports {
       summary.notes.append(
         "reports: the cohort report only; no patient reports (settings.reports.patients: false, or --no-patient-reports)"
       )
     }
+    return true
   }
 
   /// Writes each patient's files, rendered on every core a batch at a time and written in
@@ -171,11 +177,10 @@ struct OutputWriter {
   /// failure is recorded), else how many patients were quarantined. Every report is
   /// rendered from this run's data: a run never reads its published outputs back.
   private func patients(
-    _ reports: [PatientReport], findings: [String: [Finding]], modelOnly: Bool,
+    _ reports: [PatientReport], findings: [String: [Finding]], folder: String,
     into summary: inout RunSummary
   ) -> Int? {
-    let directory = directory ?? ""
-    let reportsFolder = pipeline.outputs.reports
+    let modelOnly = shard != nil
     let issued = summary.started
     var failed = false
     var next = 0
@@ -209,7 +214,7 @@ struct OutputWriter {
         }
         var written: [String] = []
         for (name, text) in files {
-          let target = path(directory, "\(reportsFolder)/patients/\(name)")
+          let target = folder + "/" + name
           do throws(OutputError) {
             try AtomicFileWriter.write(text, to: target, durable: false)
             written.append(target)

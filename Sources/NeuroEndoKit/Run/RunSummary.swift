@@ -113,6 +113,24 @@ public struct RunSummary: Sendable, Codable {
     /// Creates empty counts.
     public init() {}
 
+    /// Adds the counts of another part of the same run's subjects (a shard, a partition):
+    /// every count beside its definition, so that a new one is merged too.
+    public mutating func add(_ other: AnalysisSummary) {
+      subjectDays += other.subjectDays
+      carComputed += other.carComputed
+      slopeComputed += other.slopeComputed
+      cosinorComputed += other.cosinorComputed
+      verdicts.merge(other.verdicts, uniquingKeysWith: +)
+      responses += other.responses
+      excludedSamples += other.excludedSamples
+      unplaced.merge(other.unplaced, uniquingKeysWith: +)
+      specimensLeftOut.merge(other.specimensLeftOut, uniquingKeysWith: +)
+      findings.merge(other.findings, uniquingKeysWith: +)
+      notJudged.merge(other.notJudged) {
+        $0.merging($1) { $0.merging($1, uniquingKeysWith: +) }
+      }
+    }
+
     /// Counts what the rhythm analyzers found.
     public init(_ features: CortisolRhythmFeatures) {
       subjectDays = features.days.count

@@ -37,8 +37,6 @@ struct StageChain {
     var auditOnly = false
     /// Earlier runs' findings, for the run that first reported each.
     var history: (any FindingHistory)?
-    /// The whole cohort's band, when given: the patients' pages are rendered here.
-    var band: [PatientReport.CohortBand]?
     /// Told the run's findings (a run in partitions gathers them for its state).
     var onFindings: (([Finding]) -> Void)?
     /// Called once the outputs are published (an incremental run records them).
@@ -50,6 +48,7 @@ struct StageChain {
     var normalized: [NormalizedSample]
     var days: [SubjectDayFeatures]
     var findings: [Finding]
+    var reportsWritten = false
   }
 
   /// The tables written row by row while the samples are read.
@@ -72,7 +71,8 @@ struct StageChain {
     summary.shard = shard?.description
     summary.auditOnly = pass.auditOnly
     guard let (publisher, tables) = open(pass, into: &summary) else { return summary }
-    var writer = OutputWriter(pipeline: pipeline, shard: shard, directory: publisher?.staging)
+    var writer = OutputWriter(
+      pipeline: pipeline, shard: shard, directory: publisher.map { outputFolder($0) })
     writer.failReports = failReports
     var zones: [String: String] = [:]
     do throws(RunFailure) {
@@ -85,7 +85,7 @@ struct StageChain {
     }
     progress("normalizing \(tables.read.count) samples")
     let samplesKept = tables.read.count
-    let normalization = normalize(tables, zones: zones, writer: writer, into: &summary)
+    let (normalization, dataset) = normalize(tables, zones: zones, writer: writer, into: &summary)
     var results = Results(normalized: normalization.samples, days: [], findings: [])
     if !pass.auditOnly {
       progress("analyzing")
@@ -99,6 +99,9 @@ struct StageChain {
     writer.commit(
       tables.rejections, role: "rejections", name: outputs.rejections, rows: tables.rejectionRows,
       into: &summary)
+    if shard != nil, let directory = writer.directory {
+      writeManifest(dataset, reports: results.reportsWritten, in: directory, into: &summary)
+    }
     summary.finished = Date()
     guard let publisher else { return summary }
     if failBeforePublishing, !pass.auditOnly {
@@ -130,7 +133,7 @@ struct StageChain {
       if shard != nil {
         try FileModes.makeDirectory(staged.stagedPath(OutputWriter.shardFolder))
       }
-      let writer = OutputWriter(pipeline: pipeline, shard: shard, directory: staged.staging)
+      let writer = OutputWriter(pipeline: pipeline, shard: shard, directory: outputFolder(staged))
       if !pass.auditOnly, outputs.writeSamples { tables.samples = try writer.sink(outputs.samples) }
       // The audit too writes every rejected record (`neuroendo audit`).
       tables.rejections = try writer.sink(outputs.rejections)
@@ -193,11 +196,12 @@ struct StageChain {
     tables.rejectionRows += 1
   }
 
-  /// Normalizes the samples kept, writes the rejections it made and the audit.
+  /// Normalizes the samples kept, writes the rejections it made and the audit (a shard
+  /// keeps the audit's dataset for its manifest).
   private func normalize(
     _ tables: Tables, zones: [String: String], writer: OutputWriter,
     into summary: inout RunSummary
-  ) -> NormalizationResult {
+  ) -> (NormalizationResult, AuditReport.Dataset) {
     var diaryRejections: [Rejection] = []
     let normalization = Self.normalize(
       tables.read, pipeline, zonesByFile: zones, into: &summary, diaryRejections: &diaryRejections
@@ -212,12 +216,16 @@ struct StageChain {
         OutputWriter.position(rejection.location, phase: 2, ordinals))
       tables.rejectionRows += 1
     }
-    writer.audit(
-      AuditReport.build(
-        run: summary.run, files: summary.files, skippedEntries: summary.skippedEntries,
-        inputProblems: summary.inputProblems, normalization: summary.normalization,
-        samples: normalization.samples, settings: pipeline.effectiveSettings), into: &summary)
-    return normalization
+    let dataset = AuditReport.Dataset(
+      samples: normalization.samples, normalization: summary.normalization)
+    if shard == nil {
+      writer.audit(
+        AuditReport.build(
+          run: summary.run, files: summary.files, skippedEntries: summary.skippedEntries,
+          inputProblems: summary.inputProblems, dataset: dataset,
+          settings: pipeline.effectiveSettings), into: &summary)
+    }
+    return (normalization, dataset)
   }
 
   /// The place of each input file in the run, for the keys of a shard's rows.
@@ -252,10 +260,12 @@ struct StageChain {
       }
     }
     progress("writing reports")
-    report(
+    let written = report(
       samples, features: features, feedback: feedback, firstReported: firstReported,
-      band: pass.band, writer: writer, into: &summary)
-    return Results(normalized: samples, days: features.days, findings: feedback.findings)
+      writer: writer, into: &summary)
+    return Results(
+      normalized: samples, days: features.days, findings: feedback.findings,
+      reportsWritten: written)
   }
 
   /// Writes the patients' reports and the cohort report. The cohort's band is drawn in the
@@ -263,11 +273,10 @@ struct StageChain {
   /// reports get the band at the merge. Without patient reports there is no band to draw.
   private func report(
     _ samples: [NormalizedSample], features: CortisolRhythmFeatures, feedback: FeedbackResult,
-    firstReported: [String: String], band given: [PatientReport.CohortBand]?,
-    writer: OutputWriter, into summary: inout RunSummary
-  ) {
+    firstReported: [String: String], writer: OutputWriter, into summary: inout RunSummary
+  ) -> Bool {
     let bandValues =
-      pipeline.patientReports && given == nil
+      pipeline.patientReports
       ? PatientReport.CohortBand.values(samples, settings: pipeline.analyzers) : [:]
     let cohort = CohortReport.Inputs(
       features: features, feedback: feedback, threshold: pipeline.analyzers.flattened.threshold,
@@ -278,17 +287,51 @@ struct StageChain {
       ? PatientReport.build(
         samples: samples, features: features, feedback: feedback,
         settings: pipeline.analyzers, run: summary.run, firstReported: firstReported,
-        band: given ?? (shard == nil ? PatientReport.CohortBand.band(bandValues) : []),
+        band: shard == nil ? PatientReport.CohortBand.band(bandValues) : [],
         reportDate: summary.started)
       : []
-    writer.reports(
+    let written = writer.reports(
       reports, findings: Dictionary(grouping: feedback.findings, by: \.subjectID),
-      cohort: cohort, modelOnly: shard != nil && given == nil, into: &summary)
+      cohort: cohort, into: &summary)
     if let shard {
-      summary.outputs["shard"] = OutputWriter.shardFolder
       summary.notes.append(
         "shard \(shard): the rows of \(cohort.patients.count) subjects (those whose id hashes to this shard); the files' counts are whole; neuroendo merge combines the shards"
       )
+    }
+    return written
+  }
+
+  /// Where the pass writes: the staging directory, or a shard's folder in it.
+  private func outputFolder(_ publisher: OutputPublisher) -> String {
+    shard == nil ? publisher.staging : publisher.stagedPath(OutputWriter.shardFolder)
+  }
+
+  /// Writes a shard's manifest (``ShardManifest``): its tables, counts and settings, for the
+  /// merge. The shard publishes its folder and its run summary.
+  private func writeManifest(
+    _ dataset: AuditReport.Dataset, reports: Bool, in folder: String,
+    into summary: inout RunSummary
+  ) {
+    let names = pipeline.outputs
+    var outputs = summary.outputs
+    outputs["audit"] = names.audit
+    outputs["audit_md"] = names.auditMarkdown
+    outputs["summary"] = names.summary
+    if reports { outputs["reports"] = names.reports }
+    let manifest = ShardManifest(
+      shard: shard?.description ?? "", run: summary.run, started: summary.started,
+      pipeline: summary.pipeline, auditOnly: summary.auditOnly,
+      settings: pipeline.effectiveSettings, patientReports: pipeline.patientReports,
+      files: summary.files, inputProblems: summary.inputProblems,
+      skippedEntries: summary.skippedEntries, normalization: summary.normalization,
+      analysis: summary.analysis, dataset: dataset,
+      quarantinedSubjects: summary.quarantinedSubjects, outputs: outputs,
+      tables: summary.outputs)
+    do throws(OutputError) {
+      try AtomicFileWriter.write(manifest.json, to: folder + "/" + ShardManifest.fileName)
+      summary.outputs = ["shard": OutputWriter.shardFolder]
+    } catch {
+      summary.fail(.output(error))
     }
   }
 

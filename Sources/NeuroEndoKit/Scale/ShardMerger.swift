@@ -1,17 +1,19 @@
 import Foundation
 
-/// Combines the outputs of the shards of a run (`--shard K/N`) into the outputs one run
-/// writes (`neuroendo merge`): the tables interleaved in one run's row order by the keys each
-/// shard kept beside them, the cohort-relative outputs (the cohort report, each patient's
-/// cohort band) computed from all shards' contributions, the audit and the run summary
-/// added up. The merged outputs are published like a run's: all or nothing.
+/// Combines the shards of a run (`--shard K/N`, or a run's partitions) into the outputs
+/// one run writes (`neuroendo merge`). It reads the shards' own format (``ShardManifest``),
+/// never the reports a run publishes: the tables interleaved in one run's row order by the
+/// keys each shard kept beside them, the cohort-relative outputs (the cohort report, each
+/// patient's cohort band) computed from all shards' contributions and rendered once, the
+/// audit and the run summary from the counts each kept, added up by their own `add`. The
+/// merged outputs are published like a run's: all or nothing.
 public struct ShardMerger: Sendable {
   /// The shards' output directories, in any order.
   public var directories: [String]
 
-  /// Whether files the merge takes as they are (patients' pages a partition rendered, FHIR
-  /// bundles) are moved out of the shards' directories instead of copied, and the
-  /// directories removed once merged: for the scratch partitions of a run (`--partitions`).
+  /// Whether files the merge takes as they are (FHIR bundles) are moved out of the shards'
+  /// directories instead of copied, and the directories removed once merged: for the
+  /// scratch partitions of a run (`--partitions`).
   var movesFiles = false
 
   /// Creates a merger.
@@ -22,32 +24,35 @@ public struct ShardMerger: Sendable {
     public var description: String
   }
 
-  /// One shard's output directory and summary.
+  /// One shard: its output directory, its manifest and its number.
   struct Part {
     var directory: String
-    var summary: RunSummary
+    var manifest: ShardManifest
     var shard: Shard
+    /// The shard's folder, where its format lives.
+    var folder: String { "\(directory)/\(OutputWriter.shardFolder)" }
   }
 
-  /// Reads the shards' summaries and checks that they are the N shards of one run over the
-  /// same inputs.
+  /// Reads the shards' manifests and checks that they are the N shards of one run over the
+  /// same inputs, with the same settings.
   func parts() throws(Problem) -> [Part] {
     var parts: [Part] = []
     for directory in directories {
-      let (path, data) = Self.summaryFile(in: directory)
-      guard let data else {
-        throw Problem(description: "\(directory): no run-summary.json; not the output of a run")
-      }
-      let decoder = JSONDecoder()
-      decoder.dateDecodingStrategy = .iso8601
-      guard let summary = try? decoder.decode(RunSummary.self, from: data) else {
-        throw Problem(description: "\(path): not a run summary NeuroEndo can read")
-      }
-      guard let text = summary.shard, let shard = Shard(text) else {
+      switch ShardManifest.read(in: directory) {
+      case .none:
+        let whole = FileManager.default.fileExists(atPath: directory + "/run-summary.json")
         throw Problem(
-          description: "\(directory): the output of a whole run, not of a shard (--shard K/N)")
+          description: whole
+            ? "\(directory): the output of a whole run, not of a shard (--shard K/N)"
+            : "\(directory): no \(OutputWriter.shardFolder)/\(ShardManifest.fileName); not the output of a shard run (--shard K/N)"
+        )
+      case .failure(let problem): throw Problem(description: problem.description)
+      case .success(let manifest):
+        guard let shard = Shard(manifest.shard) else {
+          throw Problem(description: "\(directory): its manifest names no shard K/N")
+        }
+        parts.append(Part(directory: directory, manifest: manifest, shard: shard))
       }
-      parts.append(Part(directory: directory, summary: summary, shard: shard))
     }
     guard let first = parts.first else { throw Problem(description: "no shard directory given") }
     let count = first.shard.count
@@ -58,82 +63,39 @@ public struct ShardMerger: Sendable {
       throw Problem(
         description: "expected shards 1/\(count) to \(count)/\(count), one each; given: \(have)")
     }
-    func identity(_ summary: RunSummary) -> [String] {
-      summary.files.map { "\($0.file) \($0.sha256 ?? "")" }
-    }
-    for part in parts.dropFirst() {
-      let reference = parts[0]
-      if part.summary.version != reference.summary.version {
-        throw Problem(
-          description:
-            "\(part.directory) was written by NeuroEndo \(part.summary.version), \(reference.directory) by \(reference.summary.version)"
-        )
-      }
-      if identity(part.summary) != identity(reference.summary) {
-        throw Problem(
-          description:
-            "\(part.directory) and \(reference.directory) read different inputs (file lists or contents differ); run every shard over the same inputs"
-        )
-      }
-      if part.summary.outputs.keys.sorted() != reference.summary.outputs.keys.sorted() {
-        throw Problem(
-          description: "\(part.directory) and \(reference.directory) wrote different outputs")
-      }
-    }
-    if let incomplete = parts.first(where: { !$0.summary.outputFailures.isEmpty }) {
-      throw Problem(
-        description:
-          "\(incomplete.directory): the shard's outputs were not all written; run it again")
-    }
-    // One run's shards share their settings (the audit records every effective one) and
-    // whether patient reports are written.
-    let reference = Self.settings(of: parts[0])
-    for part in parts.dropFirst() where Self.settings(of: part) != reference {
-      throw Problem(
-        description:
-          "\(part.directory) and \(parts[0].directory) ran with different settings (their audits list them); run every shard with the same pipeline and options"
-      )
-    }
+    for part in parts.dropFirst() { try Self.check(part, against: parts[0]) }
     return parts
   }
 
-  /// A shard's effective settings as its audit lists them, and whether it wrote patient
-  /// reports.
-  private static func settings(of part: Part) -> [String: String] {
-    var settings: [String: String] = [:]
-    if let audit = part.summary.outputs["audit"].map({ URL(fileURLWithPath: $0).lastPathComponent }
-    ),
-      let data = FileManager.default.contents(atPath: "\(part.directory)/\(audit)"),
-      let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-      let listed = object["settings"] as? [String: String]
-    {
-      settings = listed
+  /// Whether a shard is of the same run as the first: one release, the same inputs, the
+  /// same outputs and settings (the audit's list, and whether patient reports are written).
+  private static func check(_ part: Part, against reference: Part) throws(Problem) {
+    let (one, other) = (part.manifest, reference.manifest)
+    if one.generator != other.generator {
+      throw Problem(
+        description:
+          "\(part.directory) was written by NeuroEndo \(one.generator), \(reference.directory) by \(other.generator)"
+      )
     }
-    if let reports = part.summary.outputs["reports"].map({
-      URL(fileURLWithPath: $0).lastPathComponent
-    }) {
-      settings["(patient reports)"] = String(
-        FileManager.default.fileExists(atPath: "\(part.directory)/\(reports)/patients"))
+    func identity(_ manifest: ShardManifest) -> [String] {
+      manifest.files.map { "\($0.file) \($0.sha256 ?? "")" }
     }
-    return settings
-  }
-
-  /// A shard's run summary: `run-summary.json`, or the JSON file a pipeline named instead
-  /// (`outputs.summary`), which names itself under `outputs.summary`.
-  static func summaryFile(in directory: String) -> (path: String, data: Data?) {
-    let standard = directory + "/run-summary.json"
-    if let data = FileManager.default.contents(atPath: standard) { return (standard, data) }
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-    for name in names.sorted() where name.hasSuffix(".json") && !name.hasPrefix(".") {
-      let path = directory + "/" + name
-      guard let data = FileManager.default.contents(atPath: path),
-        let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-        let outputs = object["outputs"] as? [String: String],
-        outputs["summary"].map({ URL(fileURLWithPath: $0).lastPathComponent }) == name
-      else { continue }
-      return (path, data)
+    if identity(one) != identity(other) {
+      throw Problem(
+        description:
+          "\(part.directory) and \(reference.directory) read different inputs (file lists or contents differ); run every shard over the same inputs"
+      )
     }
-    return (standard, nil)
+    if one.outputs != other.outputs || one.tables.keys.sorted() != other.tables.keys.sorted() {
+      throw Problem(
+        description: "\(part.directory) and \(reference.directory) wrote different outputs")
+    }
+    if one.settings != other.settings || one.patientReports != other.patientReports {
+      throw Problem(
+        description:
+          "\(part.directory) and \(reference.directory) ran with different settings (their audits list them); run every shard with the same pipeline and options"
+      )
+    }
   }
 
   /// Merges the shards into `outputDirectory`.
@@ -150,40 +112,11 @@ public struct ShardMerger: Sendable {
     let parts: [Part]
     do throws(Problem) {
       parts = try self.parts()
+      if given == nil { try Self.refuseOverlap(outputDirectory, parts) }
     } catch {
       return .failure(error)
     }
-    let target = InputCatalogue.canonical(outputDirectory)
-    for part in parts where given == nil {
-      let source = InputCatalogue.canonical(part.directory)
-      if target == source || target.hasPrefix(source + "/") || source.hasPrefix(target + "/") {
-        return .failure(
-          Problem(
-            description:
-              "the output directory \(target) overlaps the shard directory \(source); merge into a directory of its own"
-          ))
-      }
-    }
-    let epoch = RunClock.environmentEpoch()
-    let started = epoch ?? Date()
-    var first = parts[0].summary
-    // The summaries name published paths; the merge needs the names in a directory.
-    first.outputs = first.outputs.mapValues { URL(fileURLWithPath: $0).lastPathComponent }
-    var summary = RunSummary(
-      pipeline: first.pipeline, started: parts.map(\.summary.started).min() ?? started,
-      finished: started, files: first.files, inputProblems: first.inputProblems)
-    summary.run = given?.run ?? RunClock.runID(started, reproducible: epoch != nil)
-    summary.skippedEntries = first.skippedEntries
-    summary.auditOnly = first.auditOnly
-    summary.normalization = Self.normalization(parts.map(\.summary))
-    summary.quarantinedSubjects = parts.flatMap(\.summary.quarantinedSubjects)
-    summary.analysis = Self.analysis(parts.map(\.summary))
-    summary.notes = [
-      note
-        ?? "merged from \(parts.count) shards: "
-        + parts.map { "\($0.shard) \($0.directory) (run \($0.summary.run))" }.joined(
-          separator: ", ")
-    ]
+    var summary = Self.summary(parts, note: note, run: given?.run)
     let publisher: OutputPublisher
     do throws(OutputError) {
       if let given {
@@ -197,20 +130,70 @@ public struct ShardMerger: Sendable {
       summary.fail(error.lockHolder != nil ? .locked(error) : .output(error))
       return .success(summary)
     }
-    // The tables (every role whose rows the shards keyed), the reports and the audit are
-    // independent: merged at once on every core, the longest first, each into a copy of
-    // the summary whose additions are taken in this order.
+    mergeOutputs(parts, staging: publisher.staging, into: &summary)
+    summary.finished = Date()
+    if movesFiles {
+      // Scratch partitions, merged: gone before publication syncs the file system.
+      for part in parts { try? FileManager.default.removeItem(atPath: part.directory) }
+    }
+    publish(&summary, name: parts[0].manifest.outputs["summary"], with: publisher)
+    return .success(summary)
+  }
+
+  /// Refuses an output directory that overlaps a shard's.
+  private static func refuseOverlap(_ outputDirectory: String, _ parts: [Part]) throws(Problem) {
+    let target = InputCatalogue.canonical(outputDirectory)
+    for part in parts {
+      let source = InputCatalogue.canonical(part.directory)
+      if target == source || target.hasPrefix(source + "/") || source.hasPrefix(target + "/") {
+        throw Problem(
+          description:
+            "the output directory \(target) overlaps the shard directory \(source); merge into a directory of its own"
+        )
+      }
+    }
+  }
+
+  /// The merged run's summary before its outputs: the files as every shard read them, the
+  /// counts of all shards added up.
+  private static func summary(_ parts: [Part], note: String?, run given: String?) -> RunSummary {
+    let epoch = RunClock.environmentEpoch()
+    let started = epoch ?? Date()
+    let first = parts[0].manifest
+    var summary = RunSummary(
+      pipeline: first.pipeline, started: parts.map(\.manifest.started).min() ?? started,
+      finished: started, files: first.files, inputProblems: first.inputProblems)
+    summary.run = given ?? RunClock.runID(started, reproducible: epoch != nil)
+    summary.skippedEntries = first.skippedEntries
+    summary.auditOnly = first.auditOnly
+    summary.normalization = first.normalization
+    summary.analysis = first.analysis
+    for part in parts.dropFirst() {
+      summary.normalization.add(part.manifest.normalization)
+      summary.analysis.add(part.manifest.analysis)
+    }
+    summary.quarantinedSubjects = parts.flatMap(\.manifest.quarantinedSubjects)
+    summary.notes = [
+      note
+        ?? "merged from \(parts.count) shards: "
+        + parts.map { "\($0.shard) \($0.directory) (run \($0.manifest.run))" }.joined(
+          separator: ", ")
+    ]
+    return summary
+  }
+
+  /// The tables (every role the shards keyed), the reports and the audit are independent:
+  /// merged at once on every core, the longest first, each into a copy of the summary whose
+  /// additions are taken in this order.
+  private func mergeOutputs(_ parts: [Part], staging: String, into summary: inout RunSummary) {
     enum Job: Sendable {
       case table(role: String, name: String)
       case reports(String)
       case audit(String, markdown: String)
     }
-    var jobs: [Job] = []
-    for (role, name) in first.outputs.sorted(by: { $0.key < $1.key }) {
-      let keys = "\(parts[0].directory)/\(OutputWriter.shardFolder)/\(name).keys"
-      if FileManager.default.fileExists(atPath: keys) {
-        jobs.append(.table(role: role, name: name))
-      }
+    let first = parts[0].manifest
+    var jobs: [Job] = first.tables.sorted(by: { $0.key < $1.key }).map {
+      .table(role: $0.key, name: $0.value)
     }
     if let reports = first.outputs["reports"] { jobs.append(.reports(reports)) }
     if let audit = first.outputs["audit"], let markdown = first.outputs["audit_md"] {
@@ -220,22 +203,17 @@ public struct ShardMerger: Sendable {
       switch job {
       case .reports: return Int.max  // the cohort's pooled values and pages
       case .audit: return 0
-      case .table(_, let name):
-        let attributes = try? FileManager.default.attributesOfItem(
-          atPath: "\(parts[0].directory)/\(name)")
-        return (attributes?[.size] as? Int) ?? 0
+      case .table(_, let name): return FileSystem.size("\(parts[0].folder)/\(name)") ?? 0
       }
     }
     let order = jobs.indices.sorted { size(jobs[$0]) > size(jobs[$1]) }
-    let staging = publisher.staging
     let base = summary
     let done = ParallelMap.each(order) { [jobs, parts] index -> RunSummary in
       var partial = base
       switch jobs[index] {
       case .table(let role, let name):
         do throws(Problem) {
-          let rows = try Self.mergeTable(
-            name, from: parts.map(\.directory), to: "\(staging)/\(name)")
+          let rows = try Self.mergeTable(name, from: parts.map(\.folder), to: "\(staging)/\(name)")
           partial.outputs[role] = name
           partial.outputRows[role] = rows
         } catch {
@@ -244,7 +222,7 @@ public struct ShardMerger: Sendable {
       case .reports(let folder):
         mergeReports(folder, parts, staging: staging, into: &partial)
       case .audit(let name, let markdown):
-        mergeAudit(name, markdown, parts, staging: staging, into: &partial)
+        Self.mergeAudit(name, markdown, parts, staging: staging, into: &partial)
       }
       return partial
     }
@@ -254,19 +232,19 @@ public struct ShardMerger: Sendable {
       summary.failures += partial.failures.dropFirst(base.failures.count)
       summary.notes += partial.notes.dropFirst(base.notes.count)
     }
-    summary.finished = Date()
-    if movesFiles {
-      // Scratch partitions, merged: gone before publication syncs the file system.
-      for part in parts { try? FileManager.default.removeItem(atPath: part.directory) }
-    }
+  }
+
+  /// Publishes the merged outputs and the summary naming them, all or nothing.
+  private func publish(_ summary: inout RunSummary, name: String?, with publisher: OutputPublisher)
+  {
     guard summary.failures.isEmpty else {
       summary.outputs = [:]
       summary.outputRows = [:]
       summary.fail(.part("nothing was published: \(publisher.directory) keeps what it held"))
-      return .success(summary)
+      return
     }
     let files = Array(summary.outputs.values)
-    let name = first.outputs["summary"] ?? "run-summary.json"
+    let name = name ?? "run-summary.json"
     summary.outputs = summary.outputs.mapValues(publisher.publishedPath)
     summary.outputs["summary"] = publisher.publishedPath(name)
     do throws(OutputError) {
@@ -276,7 +254,6 @@ public struct ShardMerger: Sendable {
       summary.outputs = [:]
       summary.fail(.output(error))
     }
-    return .success(summary)
   }
 
   // MARK: - Tables
@@ -291,8 +268,7 @@ public struct ShardMerger: Sendable {
     for directory in directories {
       guard
         let cursor = TableCursor(
-          table: "\(directory)/\(name)",
-          keys: "\(directory)/\(OutputWriter.shardFolder)/\(name).keys")
+          table: "\(directory)/\(name)", keys: "\(directory)/\(name).keys")
       else {
         throw Problem(description: "\(directory): cannot read \(name) or its keys")
       }
@@ -397,121 +373,75 @@ public struct ShardMerger: Sendable {
 
   // MARK: - Reports
 
-  /// The patients' reports with the whole cohort's band, and the cohort report.
-  private func mergeReports(
-    _ folder: String, _ parts: [Part], staging: String, into summary: inout RunSummary
-  ) {
-    var inputs: CohortReport.Inputs?
-    var models: [(directory: String, file: String)] = []
-    var bundles: [(directory: String, file: String)] = []
+  /// What the shards leave for the reports: the cohort's pooled inputs, each patient's
+  /// report model and FHIR bundle.
+  private struct Pool {
+    var inputs: CohortReport.Inputs
+    var models: [String] = []
+    var bundles: [String] = []
+  }
+
+  /// Pools the shards' cohort inputs and lists their patients' files; `nil` when a shard's
+  /// are missing or differ (the summary says why).
+  private func pool(_ parts: [Part], into summary: inout RunSummary) -> (
+    inputs: CohortReport.Inputs, models: [String], bundles: [String]
+  )? {
+    var pool: Pool?
     for part in parts {
-      let path = "\(part.directory)/\(OutputWriter.shardFolder)/\(OutputWriter.cohortInputs)"
+      let path = "\(part.folder)/\(OutputWriter.cohortInputs)"
       guard let data = FileManager.default.contents(atPath: path),
         let contribution = try? JSONDecoder().decode(CohortReport.Inputs.self, from: data)
       else {
         summary.fail(.part("\(path): missing or unreadable"))
-        return
+        return nil
       }
-      if let sum = inputs, sum.flattenedThreshold != contribution.flattenedThreshold {
+      if let sum = pool?.inputs, sum.flattenedThreshold != contribution.flattenedThreshold {
         summary.fail(
           .part("\(part.directory): its flattened-slope threshold differs from the first shard's"))
-        return
+        return nil
       }
-      if inputs == nil {
+      if pool == nil {
         // Room for every part's values at once, instead of growing by doubling.
-        inputs = contribution
-        inputs?.reserve(subjectDays: parts.reduce(0) { $0 + $1.summary.analysis.subjectDays })
+        pool = Pool(inputs: contribution)
+        pool?.inputs.reserve(
+          subjectDays: parts.reduce(0) { $0 + $1.manifest.analysis.subjectDays })
       } else {
-        inputs?.add(contribution)
+        pool?.inputs.add(contribution)
       }
-      let patients = "\(part.directory)/\(folder)/patients"
+      let patients = "\(part.folder)/patients"
       let names = (try? FileManager.default.contentsOfDirectory(atPath: patients)) ?? []
-      // A patient whose page is there was rendered whole (by a partition given the band).
-      let rendered = Set(names.filter { $0.hasSuffix(".html") }.map { $0.dropLast(5) })
       for name in names.sorted() where !name.hasPrefix(".") {
-        let base = [".json", ".md", ".html"].first(where: name.hasSuffix).map {
-          name.dropLast($0.count)
-        }
-        if name.hasSuffix(".fhir.json") || base.map(rendered.contains) == true {
-          bundles.append((patients, name))
+        if name.hasSuffix(".fhir.json") {
+          pool?.bundles.append("\(patients)/\(name)")
         } else if name.hasSuffix(".json") {
-          models.append((patients, name))
+          pool?.models.append("\(patients)/\(name)")
         }
       }
     }
-    inputs?.patients.sort { $0.subjectID < $1.subjectID }
-    guard let pooled = inputs else { return }
+    pool?.inputs.patients.sort { $0.subjectID < $1.subjectID }
+    return pool.map { ($0.inputs, $0.models, $0.bundles) }
+  }
+
+  /// The patients' reports with the whole cohort's band, and the cohort report.
+  private func mergeReports(
+    _ folder: String, _ parts: [Part], staging: String, into summary: inout RunSummary
+  ) {
+    guard let (inputs, models, bundles) = pool(parts, into: &summary) else { return }
     // The cohort report and band are made now, and the pooled values let go before the
     // pages are rendered (a large cohort's values are most of the merge's memory).
-    inputs = nil
-    let run = summary.run
-    let band = PatientReport.CohortBand.band(pooled.band)
-    let reportRows = pooled.patients.filter { $0.file != nil }.count
-    let cohort = CohortReport.build(inputs: consume pooled, run: run)
+    let band = PatientReport.CohortBand.band(inputs.band)
+    let reportRows = inputs.patients.filter { $0.file != nil }.count
+    let cohort = CohortReport.build(inputs: consume inputs, run: summary.run)
     let staged = "\(staging)/\(folder)"
-    // Patient reports were written when the shards made a patients folder (not with
-    // settings.reports.patients: false).
-    let patientReports = FileManager.default.fileExists(
-      atPath: "\(parts[0].directory)/\(folder)/patients")
+    let patientReports = parts[0].manifest.patientReports
     do throws(OutputError) {
       try FileModes.makeDirectory(patientReports ? staged + "/patients" : staged)
     } catch {
       summary.fail(.output(error))
       return
     }
-    var failures: [String] = []
-    var next = 0
-    ParallelMap.forEachBatch(
-      models, batch: 64,
-      { model -> [(String, String)]? in
-        guard let data = FileManager.default.contents(atPath: "\(model.directory)/\(model.file)"),
-          var report = try? JSONDecoder().decode(PatientReport.self, from: data)
-        else { return nil }
-        report.run = run
-        report.cohortBand = report.days.isEmpty ? [] : band
-        let base = PatientReport.fileName(report.subjectID)
-        return [
-          ("\(base).json", PatientReportRenderer.json(report)),
-          ("\(base).md", PatientReportRenderer.markdown(report)),
-          ("\(base).html", PatientReportRenderer.html(report)),
-        ]
-      }
-    ) { batch in
-      for files in batch where failures.isEmpty {
-        let model = models[next]
-        next += 1
-        guard let files else {
-          failures.append(
-            "\(model.directory)/\(model.file): not a patient report NeuroEndo can read")
-          return
-        }
-        for (name, text) in files {
-          do throws(OutputError) {
-            try AtomicFileWriter.write(text, to: "\(staged)/patients/\(name)", durable: false)
-          } catch {
-            failures.append(error.description)
-            return
-          }
-        }
-      }
-    }
-    for bundle in bundles where failures.isEmpty {
-      let from = "\(bundle.directory)/\(bundle.file)"
-      let to = "\(staged)/patients/\(bundle.file)"
-      // Only a regular file of the shard's (a link planted there is not followed).
-      var status = stat()
-      guard lstat(from, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
-        failures.append("\(from): not a regular file; a shard's reports hold only files")
-        continue
-      }
-      if movesFiles, rename(from, to) == 0 { continue }
-      do {
-        try FileManager.default.copyItem(atPath: from, toPath: to)
-        _ = chmod(to, FileModes.file)
-      } catch {
-        failures.append("cannot copy \(from): \(error.localizedDescription)")
-      }
-    }
+    var failures = render(models, band: band, run: summary.run, into: staged + "/patients")
+    if failures.isEmpty { failures = copy(bundles, into: staged + "/patients") }
     // One page in memory at a time (a large cohort's are tens of megabytes each).
     for name in ["cohort.json", "cohort.html"] where failures.isEmpty {
       do throws(OutputError) {
@@ -532,65 +462,88 @@ public struct ShardMerger: Sendable {
     }
   }
 
+  /// Renders each patient's pages from the report model a shard kept, with the whole
+  /// cohort's band, on every core a batch at a time, written in order; the failures.
+  private func render(
+    _ models: [String], band: [PatientReport.CohortBand], run: String, into folder: String
+  ) -> [String] {
+    var failures: [String] = []
+    var next = 0
+    ParallelMap.forEachBatch(
+      models, batch: 64,
+      { model -> [(String, String)]? in
+        guard let data = FileManager.default.contents(atPath: model),
+          var report = try? JSONDecoder().decode(PatientReport.self, from: data)
+        else { return nil }
+        report.run = run
+        report.cohortBand = report.days.isEmpty ? [] : band
+        let base = PatientReport.fileName(report.subjectID)
+        return [
+          ("\(base).json", PatientReportRenderer.json(report)),
+          ("\(base).md", PatientReportRenderer.markdown(report)),
+          ("\(base).html", PatientReportRenderer.html(report)),
+        ]
+      }
+    ) { batch in
+      for files in batch where failures.isEmpty {
+        let model = models[next]
+        next += 1
+        guard let files else {
+          failures.append("\(model): not a patient report model NeuroEndo can read")
+          return
+        }
+        for (name, text) in files {
+          do throws(OutputError) {
+            try AtomicFileWriter.write(text, to: "\(folder)/\(name)", durable: false)
+          } catch {
+            failures.append(error.description)
+            return
+          }
+        }
+      }
+    }
+    return failures
+  }
+
+  /// Takes the FHIR bundles the shards rendered (they hold no cohort value): moved out of
+  /// scratch partitions, copied from shards; only a shard's regular files (a link planted
+  /// there is not followed). The failures.
+  private func copy(_ bundles: [String], into folder: String) -> [String] {
+    var failures: [String] = []
+    for from in bundles {
+      let to = "\(folder)/\(URL(fileURLWithPath: from).lastPathComponent)"
+      guard FileSystem.status(from, following: false)?.kind == .regular else {
+        failures.append("\(from): not a regular file; a shard's reports hold only files")
+        continue
+      }
+      if movesFiles, FileSystem.rename(from, to) { continue }
+      do {
+        try FileManager.default.copyItem(atPath: from, toPath: to)
+        FileSystem.setMode(to, FileModes.file)
+      } catch {
+        failures.append("cannot copy \(from): \(error.localizedDescription)")
+      }
+    }
+    return failures
+  }
+
   // MARK: - Audit
 
-  /// The audit: the files as every shard saw them, the dataset's counts added up, the first
-  /// locations of each plausibility flag in read order.
-  private func mergeAudit(
+  /// The audit: the files as every shard read them, the datasets' counts added up by their
+  /// own merge (``AuditReport/Dataset/merged(_:ordinals:)``), the settings the shards share.
+  private static func mergeAudit(
     _ name: String, _ markdown: String, _ parts: [Part], staging: String,
     into summary: inout RunSummary
   ) {
-    var audits: [AuditReport] = []
-    for part in parts {
-      let path = "\(part.directory)/\(name)"
-      guard let data = FileManager.default.contents(atPath: path),
-        let audit = try? JSONDecoder().decode(AuditReport.self, from: data)
-      else {
-        summary.fail(.part("\(path): missing or unreadable"))
-        return
-      }
-      audits.append(audit)
-    }
-    var merged = audits[0]
-    merged.run = summary.run
+    let first = parts[0].manifest
     let ordinals = Dictionary(
-      merged.files.enumerated().map { ($1.path, $0) }, uniquingKeysWith: { first, _ in first })
-    var dataset = merged.dataset
-    var tallies: [String: [(shard: Int, tally: AuditReport.Tally)]] = [:]
-    for tally in dataset.plausibility { tallies[tally.reason, default: []].append((0, tally)) }
-    for (shard, audit) in audits.enumerated().dropFirst() {
-      let other = audit.dataset
-      dataset.subjects += other.subjects
-      dataset.samples += other.samples
-      dataset.samplesByKind.merge(other.samplesByKind, uniquingKeysWith: +)
-      dataset.slots.merge(other.slots) { $0.merging($1, uniquingKeysWith: +) }
-      dataset.protocolCompliance.merge(other.protocolCompliance, uniquingKeysWith: +)
-      dataset.duplicates += other.duplicates
-      dataset.conflicts += other.conflicts
-      dataset.mixedClock += other.mixedClock
-      for tally in other.plausibility { tallies[tally.reason, default: []].append((shard, tally)) }
-    }
-    dataset.plausibility = tallies.keys.sorted().map { reason in
-      let parts = tallies[reason]!
-      func place(_ location: InputLocation) -> (Int, Int) {
-        (ordinals[location.file] ?? Int.max, location.record ?? 0)
-      }
-      // In read order: by file and record; one record's flags come from one shard.
-      let located = parts.flatMap { part in
-        part.tally.locations.enumerated().map { (place($1), part.shard, $0, $1) }
-      }.sorted { ($0.0.0, $0.0.1, $0.1, $0.2) < ($1.0.0, $1.0.1, $1.1, $1.2) }
-      let earliest = parts.min { lhs, rhs in
-        let a = lhs.tally.locations.first.map(place) ?? (Int.max, Int.max)
-        let b = rhs.tally.locations.first.map(place) ?? (Int.max, Int.max)
-        return (a.0, a.1, lhs.shard) < (b.0, b.1, rhs.shard)
-      }!
-      return AuditReport.Tally(
-        reason: reason, count: parts.reduce(0) { $0 + $1.tally.count },
-        example: earliest.tally.example,
-        locations: Array(located.prefix(FileReadSummary.locationsKept).map(\.3)))
-    }
-    merged.dataset = dataset
-    for (file, text) in [(name, merged.json), (markdown, merged.markdown)] {
+      first.files.enumerated().map { ($1.file, $0) }, uniquingKeysWith: { first, _ in first })
+    let audit = AuditReport.build(
+      run: summary.run, files: first.files, skippedEntries: first.skippedEntries,
+      inputProblems: first.inputProblems,
+      dataset: AuditReport.Dataset.merged(parts.map(\.manifest.dataset), ordinals: ordinals),
+      settings: first.settings)
+    for (file, text) in [(name, audit.json), (markdown, audit.markdown)] {
       do throws(OutputError) {
         try AtomicFileWriter.write(text, to: "\(staging)/\(file)")
       } catch {
@@ -600,38 +553,7 @@ public struct ShardMerger: Sendable {
     }
     summary.outputs["audit"] = name
     summary.outputs["audit_md"] = markdown
-    summary.outputRows["audit"] = merged.files.count
-    summary.outputRows["audit_md"] = merged.files.count
-  }
-
-  // MARK: - Summary
-
-  /// The normalizer's counts over all shards; the sleep diary, which every shard reads
-  /// whole, counted once.
-  static func normalization(_ summaries: [RunSummary]) -> RunSummary.NormalizationSummary {
-    var sum = summaries[0].normalization
-    for other in summaries.dropFirst() { sum.add(other.normalization) }
-    return sum
-  }
-
-  /// The analyzers' counts over all shards.
-  static func analysis(_ summaries: [RunSummary]) -> RunSummary.AnalysisSummary {
-    var sum = summaries[0].analysis
-    for other in summaries.dropFirst().map(\.analysis) {
-      sum.subjectDays += other.subjectDays
-      sum.carComputed += other.carComputed
-      sum.slopeComputed += other.slopeComputed
-      sum.cosinorComputed += other.cosinorComputed
-      sum.verdicts.merge(other.verdicts, uniquingKeysWith: +)
-      sum.responses += other.responses
-      sum.excludedSamples += other.excludedSamples
-      sum.unplaced.merge(other.unplaced, uniquingKeysWith: +)
-      sum.specimensLeftOut.merge(other.specimensLeftOut, uniquingKeysWith: +)
-      sum.findings.merge(other.findings, uniquingKeysWith: +)
-      sum.notJudged.merge(other.notJudged) {
-        $0.merging($1) { $0.merging($1, uniquingKeysWith: +) }
-      }
-    }
-    return sum
+    summary.outputRows["audit"] = audit.files.count
+    summary.outputRows["audit_md"] = audit.files.count
   }
 }

@@ -57,3 +57,13 @@ enum FileSystem {
     _ = unsafeBitCast(symbol, to: Trim.self)(0)
   }
 }
+
+extension FileSystem {
+  /// Renames an entry within one file system; whether it was renamed.
+  @discardableResult
+  static func rename(_ from: String, _ to: String) -> Bool { Glibc.rename(from, to) == 0 }
+
+  /// Sets an entry's permission bits; whether they were set.
+  @discardableResult
+  static func setMode(_ path: String, _ mode: mode_t) -> Bool { chmod(path, mode) == 0 }
+}

@@ -145,7 +145,7 @@ struct ShardMergeTests {
     #expect(report.cohortBand.first?.subjects == 40)
     for index in 1...3 {
       let shardPatients = try FileManager.default.contentsOfDirectory(
-        atPath: "\(root)/shard-\(index)/reports/patients")
+        atPath: "\(root)/shard-\(index)/shard/patients")
       #expect(shardPatients.count < 20)
       #expect(shardPatients.allSatisfy { $0.hasSuffix(".json") })  // models, no pages
     }
@@ -290,9 +290,15 @@ struct ShardMergeTests {
       parted.notes.first?.hasPrefix("run in 8 partitions of subjects") == true, "\(parted.notes)")
     let one = try contents(of: root + "/whole")
     let parts = try contents(of: root + "/parts")
+    // What a whole audit writes: the audit and every rejected record (issue 24).
     #expect(
-      Set(parts.keys) == ["audit.json", "audit.md", "run-summary.json", ".neuroendo-outputs"])
-    #expect(parts["audit.json"] == one["audit.json"] && parts["audit.md"] == one["audit.md"])
+      Set(parts.keys) == [
+        "audit.json", "audit.md", "rejections.csv", "run-summary.json", ".neuroendo-outputs",
+      ])
+    #expect(Set(parts.keys) == Set(one.keys))
+    for name in ["audit.json", "audit.md", "rejections.csv"] {
+      #expect(parts[name] == one[name], "\(name) differs")
+    }
     #expect(parted.files == whole.files && parted.normalization == whole.normalization)
   }
 
@@ -404,7 +410,8 @@ struct ShardMergeTests {
       problem(["/whole"])?.hasSuffix("the output of a whole run, not of a shard (--shard K/N)")
         == true)
     #expect(
-      problem(["/nowhere"])?.hasSuffix("no run-summary.json; not the output of a run") == true)
+      problem(["/nowhere"])?.hasSuffix(
+        "no shard/manifest.json; not the output of a shard run (--shard K/N)") == true)
     #expect(problem(["/s1", "/s2", "/s3"]) == nil)
     // A shard that read other inputs (the file changed between shards).
     _ = try writeCohort(9, in: root, name: "a.csv")
