@@ -5,7 +5,7 @@ BENCH_ROWS ?= 5000000
 SWIFT_FORMAT ?= swift format
 BIN = $(shell $(SWIFT) build --show-bin-path)
 
-.PHONY: all setup build run test bench fuzz fuzz-build lint format clean check-reports check-browser screenshot install check-install check-deploy
+.PHONY: all setup build run test bench fuzz fuzz-build lint format clean check-reports check-browser screenshot install check-install check-deploy docs
 
 all: build
 
@@ -105,15 +105,72 @@ check-reports: run
 check-browser: build
 	bash .ci/browser-check
 
-# The same, and the README's picture of a patient report, written anew for review.
+# The same, and the picture of a patient report (in the README and the DocC article Outputs:
+# Sources/NeuroEndoKit/NeuroEndoKit.docc/Resources/patient-report.png), written anew for review.
 screenshot: build
 	bash .ci/browser-check --screenshot
 
-# Reader speed against a raw libcsv pass over the same generated file, and peak memory.
+# Reader speed against a raw libcsv pass over the same generated file, and peak memory; the
+# FHIR reader, the rhythm stages and `neuroendo analyze` as a whole process (what is measured:
+# the DocC article Performance). The output is printed as it comes and written into
+# Benchmarks/README.md: a fixed header, the command, the machine and the date, then the output;
+# the file's "## Measured by hand" section is carried over as it is. A failed bench fails the
+# target and leaves the file as it was.
+BENCH_README = Benchmarks/README.md
 bench: setup
 	$(SWIFT) build -c release --product neuroendo
 	$(SWIFT) build -c release --product neuroendo-bench
-	$$($(SWIFT) build -c release --show-bin-path)/neuroendo-bench --rows $(BENCH_ROWS)
+	@bin="$$($(SWIFT) build -c release --show-bin-path)" && tmp=$$(mktemp -d) || exit 1; \
+	echo "$$bin/neuroendo-bench --rows $(BENCH_ROWS)"; \
+	{ "$$bin/neuroendo-bench" --rows $(BENCH_ROWS); echo $$? > $$tmp/status; } | tee $$tmp/output \
+	  || { rm -rf $$tmp; exit 1; }; \
+	status=$$(cat $$tmp/status); \
+	if [ "$$status" != 0 ]; then \
+	  rm -rf $$tmp; echo "neuroendo-bench failed (exit $$status): $(BENCH_README) left as it was" >&2; \
+	  exit $$status; \
+	fi; \
+	{ \
+	  echo '# NeuroEndo benchmarks'; echo; \
+	  echo 'Written by `make bench`: everything above "Measured by hand" is written anew by each'; \
+	  echo 'run, and that section is carried over as it is. What is measured and how: the DocC'; \
+	  echo 'article Performance (`Sources/NeuroEndoKit/NeuroEndoKit.docc/Performance.md`).'; echo; \
+	  echo '`neuroendo-bench` (`Benchmarks/neuroendo-bench`, release build) measures the CSV reader'; \
+	  echo 'on generated LIS long exports of 1 million rows and `BENCH_ROWS` rows against a raw libcsv'; \
+	  echo 'pass over the same file (best of five), with peak memory; the FHIR reader on a generated'; \
+	  echo 'searchset bundle of about 1 GiB; each stage from a research long CSV of 100,000'; \
+	  echo 'subject-days to `features-subject-day.csv`; and `neuroendo analyze` as a whole process'; \
+	  echo 'over a cohort of 20,000 subjects x 5 days x 9 salivary cortisol samples, with and'; \
+	  echo 'without patient reports, in partitions and all at once (`--partitions 1`), and BioPsyKit'; \
+	  echo '0.14.0 on the same file when `BIOPSYKIT_PYTHON` names a Python that has it.'; echo; \
+	  echo "- Command: \`make bench BENCH_ROWS=$(BENCH_ROWS)\` (\`neuroendo-bench --rows $(BENCH_ROWS)\`)"; \
+	  echo "- Version: $$("$$bin/neuroendo" --version 2>/dev/null), commit $$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$$(git diff --quiet HEAD 2>/dev/null || echo ' with local changes')"; \
+	  echo "- BioPsyKit: $${BIOPSYKIT_PYTHON:-BIOPSYKIT_PYTHON not set}"; \
+	  echo "- Machine: $$(nproc) cores, $$(awk '/^MemTotal:/ { printf "%.0f GiB", $$2 / 1048576 }' /proc/meminfo) memory, $$(uname -srm)"; \
+	  echo "- Date: $$(date -u +%Y-%m-%dT%H:%M:%SZ)"; echo; \
+	  echo '## Output of the last `make bench`'; echo; \
+	  echo '```'; cat $$tmp/output; echo '```'; \
+	  if [ -f $(BENCH_README) ] && grep -q '^## Measured by hand' $(BENCH_README); then \
+	    echo; sed -n '/^## Measured by hand/,$$p' $(BENCH_README); \
+	  fi; \
+	} > $$tmp/readme && cp $$tmp/readme $(BENCH_README).new && mv $(BENCH_README).new $(BENCH_README); \
+	status=$$?; rm -rf $$tmp; [ $$status = 0 ] && echo "wrote $(BENCH_README)"; exit $$status
+
+# The DocC documentation of NeuroEndoKit (the guides and Methods in
+# Sources/NeuroEndoKit/NeuroEndoKit.docc and the API), with swift-docc-plugin, in a scratch
+# directory of its own; the archive is .build-docs/plugins/Swift-DocC/outputs/NeuroEndoKit.doccarchive.
+# Not --warnings-as-errors: doc comments in the Swift sources still have warnings (parameters
+# undocumented, symbol links that no longer resolve). A warning in an article of the
+# catalogue (a broken <doc:> or ``symbol`` link in a .md file) fails the target.
+docs: setup
+	@echo "$(SWIFT) package --scratch-path .build-docs generate-documentation --target NeuroEndoKit"; \
+	log=$$(mktemp); \
+	{ $(SWIFT) package --scratch-path .build-docs generate-documentation --target NeuroEndoKit 2>&1; \
+	  echo $$? > $$log.status; } | tee $$log; \
+	status=$$(cat $$log.status); \
+	if [ "$$status" = 0 ] && grep -q -E -e '--> [^ ]*\.md:' $$log; then \
+	  echo "make docs: warnings in the DocC articles (above, at '--> <article>.md')" >&2; status=1; \
+	fi; \
+	rm -f $$log $$log.status; exit $$status
 
 # libFuzzer over the CSV reader and the JSON/FHIR readers (Model and Readers compiled with
 # the fuzzer and ASan, whose leak checker is on). Each target runs FUZZ_SECONDS.

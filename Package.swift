@@ -18,6 +18,8 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    // `make docs`: the DocC catalogue (Sources/NeuroEndoKit/NeuroEndoKit.docc) built in CI.
+    .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
   ],
   targets: [
     .systemLibrary(name: "CLibCSV", path: "Sources/CLibCSV"),

@@ -8,7 +8,7 @@ struct AnalyzeCommand: ParsableCommand {
       "Reads exports without a pipeline file and writes the tables, reports, audit and run summary.",
     discussion: """
       Writes normalized-samples.csv, features-subject-day.csv, features-subject.csv, \
-      features-response.csv, findings, reports and the audit (columns in the README) beside \
+      features-response.csv, findings, reports and the audit (columns: the Outputs article of the documentation) beside \
       rejections.csv and run-summary.json; --all-tables adds the samples as read \
       (samples.csv) and normalized-samples.ndjson. Settings are the documented defaults \
       unless --settings names a pipeline file to take them from.

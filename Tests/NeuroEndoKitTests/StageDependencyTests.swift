@@ -44,13 +44,14 @@ private func declaredTypes(_ stage: String) throws -> Set<String> {
 
 @Suite("One-way flow between the stages")
 struct StageDependencyTests {
-  @Test("no stage uses a type of a stage after it (comments aside)")
+  @Test("no stage uses a type of a stage after it, nor the runner's entry (comments aside)")
   func oneWay() throws {
     var violations: [String] = []
     for (index, stage) in stages.enumerated() {
-      let later = try stages[(index + 1)...].reduce(into: Set<String>()) {
+      var later = try stages[(index + 1)...].reduce(into: Set<String>()) {
         $0.formUnion(try declaredTypes($1))
       }
+      later.insert("PipelineRunner")
       let word = try Regex(#"[A-Z][A-Za-z0-9]*"#)
       for (file, code) in try sources(stage) {
         let used = Set(code.matches(of: word).map { String(code[$0.range]) })
@@ -75,5 +76,97 @@ struct SourceLayoutTests {
       !stages.contains { file.hasPrefix($0 + "/") }
     }.sorted()
     #expect(loose == ["NeuroEndoVersion.swift", "PipelineRunner.swift"])
+  }
+}
+
+/// The functions of a Swift file with their lengths in lines, from the line of `func` or
+/// `init` to the line where its braces close (strings and comments aside).
+private func functionLengths(_ code: String) -> [(name: String, lines: Int)] {
+  let lines = code.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+  let start = try! Regex(
+    #"^\s*(@\w+ )*((public|private|fileprivate|static|mutating|override|final|nonisolated) )*(func [^(<]+|init)[(<?]"#
+  )
+  let string = try! Regex(#""(\\.|[^"\\])*""#)
+  var found: [(String, Int)] = []
+  var index = 0
+  while index < lines.count {
+    guard let match = lines[index].firstMatch(of: start) else {
+      index += 1
+      continue
+    }
+    var depth = 0
+    var opened = false
+    var end = index
+    while end < lines.count {
+      let line = lines[end].replacing(string, with: "\"\"")
+      for character in line {
+        if character == "{" {
+          depth += 1
+          opened = true
+        } else if character == "}" {
+          depth -= 1
+        }
+      }
+      if opened && depth <= 0 { break }
+      end += 1
+    }
+    found.append(
+      (String(lines[index][match.range]).trimmingCharacters(in: .whitespaces), end - index + 1))
+    index = opened ? end + 1 : index + 1
+  }
+  return found
+}
+
+@Suite("Sizes a newcomer can read (issue 25, point 6)")
+struct SourceSizeTests {
+  @Test("no function in Run/ or Scale/ is over 80 lines; the runner's entry about 200 at most")
+  func sizes() throws {
+    var long: [String] = []
+    for stage in ["Run", "Scale"] {
+      for (file, code) in try sources(stage) {
+        for (name, lines) in functionLengths(code) where lines > 80 {
+          long.append("\(file): \(name) \(lines) lines")
+        }
+      }
+    }
+    #expect(long == [])
+    let entry = try String(
+      contentsOfFile: Repository.path("Sources/NeuroEndoKit/PipelineRunner.swift"), encoding: .utf8)
+    #expect(entry.split(separator: "\n", omittingEmptySubsequences: false).count <= 210)
+  }
+
+  @Test("the line counter counts a function from its signature to its closing brace")
+  func counter() {
+    let code = """
+      struct A {
+        func one() {
+          let text = "{ not a brace"
+          if true { print(text) }
+        }
+        private static func two(
+          _ x: Int
+        ) -> Int {
+          x
+        }
+      }
+      """
+    let lengths = functionLengths(code)
+    #expect(lengths.map(\.lines) == [4, 5])
+  }
+
+  @Test("the README is a guide of at most 15 KB; the manual is in the DocC articles")
+  func readme() throws {
+    let size =
+      try FileManager.default.attributesOfItem(atPath: Repository.path("README.md"))[
+        .size] as? Int
+    #expect((size ?? .max) <= 15_000)
+    for article in [
+      "Configuration", "Outputs", "NightlyOperation", "ScaleOut", "Methods", "Performance",
+    ] {
+      #expect(
+        FileManager.default.fileExists(
+          atPath: Repository.path("Sources/NeuroEndoKit/NeuroEndoKit.docc/\(article).md")),
+        "\(article).md")
+    }
   }
 }

@@ -2,7 +2,7 @@ import Foundation
 
 /// A pipeline definition: which exports to read with which profiles, and where results go.
 ///
-/// Pipelines are YAML files in `Pipelines/` (format in the README). Paths in them are
+/// Pipelines are YAML files in `Pipelines/` (format and every key: the Configuration article). Paths in them are
 /// relative to the pipeline file.
 public struct Pipeline: Sendable {
   /// The pipeline format version this build reads.

@@ -2,7 +2,7 @@ import Foundation
 
 /// Loads CSV profiles (`Pipelines/profiles/*.yml`) and reports every mistake with its line and key.
 ///
-/// The format is documented in the README under "Profiles".
+/// The format is documented in the ReadingExports article under "Profiles".
 public enum ProfileLoader {
   /// The profile format version this build reads.
   public static let version = 1

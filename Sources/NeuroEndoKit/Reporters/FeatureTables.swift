@@ -1,4 +1,4 @@
-/// The columns of the feature tables (documented in the README): values at full precision
+/// The columns of the feature tables (documented in the Outputs article): values at full precision
 /// in the units named there, an empty cell where a feature was not computed, and the reason
 /// in the `reason` column.
 public enum FeatureTables {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// `findings.csv` (documented in the README; `findings.ndjson` holds the same findings as
+/// `findings.csv` (documented in the Outputs article; `findings.ndjson` holds the same findings as
 /// ``JSONLines``): one finding per row, with the values, ranges and their sources, the rule, the history and the context.
 public enum FindingTables {
   /// The header of `findings.csv`.

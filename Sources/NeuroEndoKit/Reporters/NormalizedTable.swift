@@ -1,6 +1,6 @@
 import Foundation
 
-/// The columns of `normalized-samples.csv` (documented in the README) and the lines of
+/// The columns of `normalized-samples.csv` (documented in the Outputs article) and the lines of
 /// `normalized-samples.ndjson`.
 public enum NormalizedTable {
   /// The header row.

@@ -1,4 +1,4 @@
-/// The columns of `samples.csv`: canonical samples as read, one per row (documented in the README).
+/// The columns of `samples.csv`: canonical samples as read, one per row (documented in the Outputs article).
 public enum SampleTable {
   /// The header row.
   public static let header = [

@@ -498,7 +498,7 @@ public struct StateProblem: Error, Sendable, Hashable, CustomStringConvertible {
   public var description: String {
     switch kind {
     case .damaged:
-      "the state \(file) is damaged: \(detail). Nothing was read or written. To recover: neuroendo state rebuild PIPELINE keeps the damaged file beside it (.damaged-<time>), lists the files it had seen that are no longer in the inbox (their data cannot be recovered), and rebuilds from the inputs present (README, \"When the state is damaged\")"
+      "the state \(file) is damaged: \(detail). Nothing was read or written. To recover: neuroendo state rebuild PIPELINE keeps the damaged file beside it (.damaged-<time>), lists the files it had seen that are no longer in the inbox (their data cannot be recovered), and rebuilds from the inputs present (documentation: the ScaleOut article, \"When the state is damaged\")"
     case .missing:
       "the state \(file) is missing, but \(detail). Nothing was read or written. Restore the state directory (an unmounted share?), or run neuroendo state rebuild PIPELINE to start a new one from the inputs present (the data of files no longer in the inbox are then lost)"
     case .newer:

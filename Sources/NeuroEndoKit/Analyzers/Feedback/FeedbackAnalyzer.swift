@@ -4,7 +4,7 @@ import Synchronization
 /// Reads each endocrine axis as a loop (analyzers `hpa_feedback`, `hpt_feedback`,
 /// `hpg_feedback`, `dexamethasone_suppression`, `late_night_cortisol`): pairs the regulating
 /// and the regulated hormone of a subject, judges both against their ranges, and says which
-/// pattern they fit (README, "Feedback findings"), with the values, ranges, rule and context.
+/// pattern they fit (the Findings article), with the values, ranges, rule and context.
 public struct FeedbackAnalyzer: Sendable {
   /// The settings.
   public var settings: FeedbackSettings {

@@ -1,4 +1,4 @@
-/// The pattern grids (README, "Feedback findings"): for the regulating hormone's status (rows)
+/// The pattern grids (the Findings article): for the regulating hormone's status (rows)
 /// and the regulated hormone's (columns), the pattern the pair fits. The wording describes
 /// patterns; it never diagnoses.
 enum FeedbackPatterns {

@@ -1,5 +1,5 @@
 /// Settings of the feedback analyzers (`settings.analyze.feedback`), with documented
-/// defaults (README, "Which ranges apply when").
+/// defaults (the Findings article, "Which ranges apply when").
 public struct FeedbackSettings: Sendable, Hashable {
   /// A default reference range for results the lab sent without one.
   public struct DefaultRange: Sendable, Hashable {
@@ -154,7 +154,7 @@ public struct FeedbackSettings: Sendable, Hashable {
   /// The defaults.
   public init() {}
 
-  /// Typical adult ranges, in canonical units, with their sources (README, "Which ranges
+  /// Typical adult ranges, in canonical units, with their sources (the Findings article, "Which ranges
   /// apply when"). Cortisol and ACTH hold only in the morning window; free cortisol has none.
   public static let documentedRanges: [DefaultRange] = [
     DefaultRange(
