@@ -66,6 +66,30 @@ struct StageDependencyTests {
 
 @Suite("The library's folders")
 struct SourceLayoutTests {
+  @Test(
+    "every call into the C library's file-system and process interface is in Support/FileSystem")
+  func oneWrapper() throws {
+    // The calls by name, and the descriptor calls by their use (a method of the same name,
+    // `write(text)`, is no call into the C library).
+    let calls = try Regex(
+      #"(^|[^\w.])(stat|lstat|fstat|fopen|fdopen|fclose|fread|fwrite|fflush|getline|fsync|syncfs|flock|ftruncate|unlink|rename|chmod|fchmod|mkdir|getpid|kill|dlsym|fnmatch|strerror|lseek|pread|pwrite|fcntl|mmap|munmap)\(|\berrno\b|Glibc\.|Foundation\.(read|write|open|close)\(|(^|[^\w.])open\([^)]*O_|(^|[^\w.])(read|write|close)\((descriptor|fd)\b"#
+    )
+    var found: [String] = []
+    for stage in stages {
+      for (file, code) in try sources(stage) where file != "Support/FileSystem.swift" {
+        for (number, line) in code.split(separator: "\n", omittingEmptySubsequences: false)
+          .enumerated() where line.contains(calls)
+        {
+          found.append("\(file):\(number + 1): \(line.trimmingCharacters(in: .whitespaces))")
+        }
+      }
+    }
+    let entry = try String(
+      contentsOfFile: Repository.path("Sources/NeuroEndoKit/PipelineRunner.swift"), encoding: .utf8)
+    #expect(!entry.contains(calls))
+    #expect(found == [])
+  }
+
   @Test("every Swift file of the library is in one of the folders, or is the runner's entry")
   func everyFileHasAFolder() throws {
     let root = Repository.path("Sources/NeuroEndoKit")

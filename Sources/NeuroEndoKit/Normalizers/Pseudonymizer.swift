@@ -23,19 +23,19 @@ public struct Pseudonymizer: Sendable {
 
   /// Reads the key file.
   public init(keyFile path: String) throws(KeyProblem) {
-    var status = stat()
-    guard stat(path, &status) == 0 else {
-      throw KeyProblem(
-        description:
-          "--pseudonymize-key-file \(path): cannot read it (\(String(cString: strerror(errno))))")
+    let status: (kind: FileSystem.Kind, mode: mode_t)
+    switch FileSystem.permissions(path) {
+    case .success(let found): status = found
+    case .failure(let failure):
+      throw KeyProblem(description: "--pseudonymize-key-file \(path): cannot read it (\(failure))")
     }
-    guard status.st_mode & S_IFMT == S_IFREG else {
+    guard status.kind == .regular else {
       throw KeyProblem(description: "--pseudonymize-key-file \(path): not a regular file")
     }
-    guard status.st_mode & 0o077 == 0 else {
+    guard status.mode & 0o077 == 0 else {
       throw KeyProblem(
         description:
-          "--pseudonymize-key-file \(path): readable by others (mode \(String(status.st_mode & 0o777, radix: 8))); a key must be the owner's alone (chmod 600)"
+          "--pseudonymize-key-file \(path): readable by others (mode \(String(status.mode & 0o777, radix: 8))); a key must be the owner's alone (chmod 600)"
       )
     }
     guard let data = FileManager.default.contents(atPath: path) else {

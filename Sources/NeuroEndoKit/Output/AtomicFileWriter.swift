@@ -8,7 +8,7 @@ public final class AtomicFileWriter {
   /// The file being written.
   public let path: String
   private let temporaryPath: String
-  private let handle: UnsafeMutablePointer<FILE>
+  private let stream: FileSystem.Stream
   private var done = false
   /// Whether ``commit()`` syncs the file to disk before the rename; `false` for files
   /// staged in bulk, which ``OutputPublisher/publish(_:last:)`` syncs all at once.
@@ -24,38 +24,42 @@ public final class AtomicFileWriter {
     let url = URL(fileURLWithPath: path)
     temporaryPath =
       url.deletingLastPathComponent()
-      .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp").path
+      .appendingPathComponent(".\(url.lastPathComponent).\(FileSystem.processID).tmp").path
     // Never through a link planted at the temporary name; owner-only whatever the umask.
     let mode = FileModes.file
-    let descriptor = open(
+    let descriptor: Int32
+    switch FileSystem.open(
       temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode)
-    guard descriptor >= 0 else { throw OutputError(path: path, errno: errno) }
-    _ = fchmod(descriptor, mode)
-    guard let handle = fdopen(descriptor, "w") else {
-      let code = errno
-      close(descriptor)
-      unlink(temporaryPath)
-      throw OutputError(path: path, errno: code)
+    {
+    case .success(let opened): descriptor = opened
+    case .failure(let failure): throw OutputError(path: path, failure)
     }
-    self.handle = handle
+    FileSystem.setMode(of: descriptor, mode)
+    guard let stream = FileSystem.Stream(descriptor: descriptor) else {
+      let failure = FileSystem.lastFailure
+      FileSystem.close(descriptor)
+      FileSystem.remove(temporaryPath)
+      throw OutputError(path: path, failure)
+    }
+    self.stream = stream
   }
 
   deinit {
     if !done {
-      fclose(handle)
-      unlink(temporaryPath)
+      stream.discard()
+      FileSystem.remove(temporaryPath)
     }
   }
 
   /// Appends text.
   public func write(_ text: String) {
     var text = text
-    text.withUTF8 { bytes in _ = fwrite(bytes.baseAddress, 1, bytes.count, handle) }
+    text.withUTF8 { stream.write(UnsafeRawBufferPointer($0)) }
   }
 
   /// Appends bytes.
   public func write(_ bytes: UnsafeRawBufferPointer) {
-    _ = fwrite(bytes.baseAddress, 1, bytes.count, handle)
+    stream.write(bytes)
   }
 
   /// Flushes, syncs and renames the file into place.
@@ -63,18 +67,13 @@ public final class AtomicFileWriter {
   /// - Throws: ``OutputError`` when a write failed or the rename is refused.
   public func commit() throws(OutputError) {
     done = true
-    let failed =
-      ferror(handle) != 0 || fflush(handle) != 0 || (durable && fsync(fileno(handle)) != 0)
-    let error = errno
-    fclose(handle)
-    if failed {
-      unlink(temporaryPath)
-      throw OutputError(path: path, message: String(cString: strerror(error)))
+    if let failure = stream.close(durable: durable) {
+      FileSystem.remove(temporaryPath)
+      throw OutputError(path: path, failure)
     }
-    guard rename(temporaryPath, path) == 0 else {
-      let message = String(cString: strerror(errno))
-      unlink(temporaryPath)
-      throw OutputError(path: path, message: message)
+    if let failure = FileSystem.rename(temporaryPath, path) {
+      FileSystem.remove(temporaryPath)
+      throw OutputError(path: path, failure)
     }
   }
 
@@ -119,9 +118,9 @@ public struct OutputError: Error, Sendable, Hashable, CustomStringConvertible {
   }
 
   /// An error of the system, by its number.
-  public init(path: String, errno code: Int32) {
-    self.init(path: path, message: String(cString: strerror(code)))
-    self.code = code
+  init(path: String, _ failure: FileSystem.Failure) {
+    self.init(path: path, message: failure.description)
+    self.code = failure.code
   }
 
   /// The system's error number, when there was one.

@@ -37,9 +37,9 @@ public enum FileModes {
     let parent = (path as NSString).deletingLastPathComponent
     if !parent.isEmpty, parent != path { try makeDirectory(parent) }
     let mode = directory
-    guard mkdir(path, mode) == 0 || errno == EEXIST else {
-      throw OutputError(path: path, errno: errno)
+    if let failure = FileSystem.makeDirectory(path, mode), !failure.exists {
+      throw OutputError(path: path, failure)
     }
-    _ = chmod(path, mode)
+    FileSystem.setMode(path, mode)
   }
 }

@@ -61,12 +61,12 @@ public final class OutputPublisher {
     staging = directory + "/" + Self.stagingPrefix + run
     recoveryNotes = Self.recover(directory, outputNames: outputNames)
     // NeuroEndo's directory (marked, or made just now) takes the mode of health data.
-    _ = chmod(directory, FileModes.directory)
+    FileSystem.setMode(directory, FileModes.directory)
     // This run's own staging directory, made here: never one that is already there.
-    guard mkdir(staging, FileModes.directory) == 0 else {
-      throw OutputError(path: staging, errno: errno)
+    if let failure = FileSystem.makeDirectory(staging, FileModes.directory) {
+      throw OutputError(path: staging, failure)
     }
-    _ = chmod(staging, FileModes.directory)
+    FileSystem.setMode(staging, FileModes.directory)
   }
 
   deinit {
@@ -105,8 +105,7 @@ public final class OutputPublisher {
 
   /// Whether `path` is a regular file holding a NeuroEndo run summary.
   private static func isSummaryFile(_ path: String) -> Bool {
-    var status = stat()
-    guard lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG,
+    guard FileSystem.status(path, following: false)?.kind == .regular,
       let data = FileManager.default.contents(atPath: path),
       let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
     else { return false }
@@ -120,21 +119,6 @@ public final class OutputPublisher {
   /// Where an output file ends up.
   public func publishedPath(_ name: String) -> String { directory + "/" + name }
 
-  /// `syncfs(2)` of the file system holding `descriptor` (Glibc's module leaves the GNU
-  /// function out; it is looked up once), or `sync(2)` where it is missing.
-  private static func syncFileSystem(_ descriptor: Int32) -> Int32 {
-    guard let syncfs = syncfsFunction else {
-      sync()
-      return 0
-    }
-    return syncfs(descriptor)
-  }
-
-  private static let syncfsFunction: (@convention(c) (Int32) -> Int32)? = {
-    guard let symbol = dlsym(nil, "syncfs") else { return nil }
-    return unsafeBitCast(symbol, to: (@convention(c) (Int32) -> Int32).self)
-  }()
-
   /// Moves the staged files into place, `last` after all others (the summary, which names
   /// them), with the manifest of everything published just before it; nothing is moved
   /// when a target is a directory.
@@ -144,8 +128,7 @@ public final class OutputPublisher {
   public func publish(_ names: [String], last: String) throws(OutputError) {
     let order = names.filter { $0 != last && $0 != Self.markerName } + [Self.markerName, last]
     for name in order {
-      var status = stat()
-      if lstat(publishedPath(name), &status) == 0, status.st_mode & S_IFMT == S_IFLNK {
+      if FileSystem.status(publishedPath(name), following: false)?.kind == .link {
         throw OutputError(path: publishedPath(name), message: "a symbolic link is in the way")
       }
       var staged: ObjCBool = false
@@ -164,14 +147,10 @@ public final class OutputPublisher {
       to: stagedPath(Self.markerName), durable: false)
     // Files staged without a sync of their own (the many report files) reach the disk
     // here, all at once, before anything is published.
-    let descriptor = open(staging, O_RDONLY | O_DIRECTORY)
-    if descriptor >= 0 {
-      let synced = Self.syncFileSystem(descriptor)
-      let error = errno
-      close(descriptor)
-      if synced != 0 {
-        throw OutputError(path: staging, message: String(cString: strerror(error)))
-      }
+    if case .success(let descriptor) = FileSystem.open(staging, O_RDONLY | O_DIRECTORY) {
+      let failure = FileSystem.syncFileSystem(of: descriptor)
+      FileSystem.close(descriptor)
+      if let failure { throw OutputError(path: staging, failure) }
     }
     let owned = Self.manifestFiles(in: directory)
     let journal =
@@ -179,17 +158,18 @@ public final class OutputPublisher {
       .joined(separator: "\n") + "\n"
     try AtomicFileWriter.write(journal, to: directory + "/" + Self.journalName)
     try Self.move(order, from: staging, to: directory, owned: owned)
-    unlink(directory + "/" + Self.journalName)
+    FileSystem.remove(directory + "/" + Self.journalName)
   }
 
   /// Whether `directory` holds the outputs run `run` published: its manifest names that
   /// run, and every file it lists is there, of the size it had.
   public static func isPublished(run: String, in directory: String) -> Bool {
     guard let manifest = manifest(in: directory), manifest.run == run else { return false }
-    var status = stat()
     return manifest.sizes.allSatisfy { path, size in
-      lstat(directory + "/" + path, &status) == 0 && status.st_mode & S_IFMT == S_IFREG
-        && Int(status.st_size) == size
+      guard let status = FileSystem.status(directory + "/" + path, following: false) else {
+        return false
+      }
+      return status.kind == .regular && status.bytes == size
     }
   }
 
@@ -245,15 +225,14 @@ public final class OutputPublisher {
     var files: [(path: String, bytes: Int)] = []
     var pending = names
     while let relative = pending.popLast() {
-      var status = stat()
       let path = relative.isEmpty ? base : base + "/" + relative
-      guard lstat(path, &status) == 0 else { continue }
-      if status.st_mode & S_IFMT == S_IFDIR {
+      guard let status = FileSystem.status(path, following: false) else { continue }
+      if status.kind == .directory {
         for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] {
           pending.append(relative.isEmpty ? name : relative + "/" + name)
         }
       } else {
-        files.append((relative, Int(status.st_size)))
+        files.append((relative, status.bytes))
       }
     }
     return files.sorted { $0.path < $1.path }
@@ -273,20 +252,19 @@ public final class OutputPublisher {
       guard FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory) else {
         continue
       }
-      var status = stat()
-      if isDirectory.boolValue, lstat(target, &status) == 0 {
-        guard status.st_mode & S_IFMT == S_IFDIR else {
+      if isDirectory.boolValue, let status = FileSystem.status(target, following: false) {
+        guard status.kind == .directory else {
           throw OutputError(path: target, message: "something other than a folder is in the way")
         }
         carryForeign(from: target, to: source, name: name, owned: owned)
         let previous = staging + "/" + name + ".previous"
         try? FileManager.default.removeItem(atPath: previous)
-        guard rename(target, previous) == 0 else {
-          throw OutputError(path: target, errno: errno)
+        if let failure = FileSystem.rename(target, previous) {
+          throw OutputError(path: target, failure)
         }
       }
-      guard rename(source, target) == 0 else {
-        throw OutputError(path: target, errno: errno)
+      if let failure = FileSystem.rename(source, target) {
+        throw OutputError(path: target, failure)
       }
     }
   }
@@ -309,7 +287,7 @@ public final class OutputPublisher {
       let target = new + "/" + relative
       guard !FileManager.default.fileExists(atPath: target) else { continue }
       try? FileModes.makeDirectory((target as NSString).deletingLastPathComponent)
-      _ = rename(old + "/" + relative, target)
+      FileSystem.rename(old + "/" + relative, target)
     }
   }
 
@@ -345,7 +323,7 @@ public final class OutputPublisher {
           "a publication journal that names files outside this run's staging was not followed, and removed"
         )
       }
-      unlink(journalPath)
+      FileSystem.remove(journalPath)
     }
     let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
     for name in names
@@ -391,41 +369,44 @@ final class DirectoryLock {
   init(directory: String) throws(OutputError) {
     let path = directory + "/" + Self.name
     // A link planted at the lock's name is refused, never followed to truncate its target.
-    descriptor = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, FileModes.file)
-    guard descriptor >= 0 else {
-      throw OutputError(path: path, message: String(cString: strerror(errno)))
+    switch FileSystem.open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, FileModes.file) {
+    case .success(let opened): descriptor = opened
+    case .failure(let failure): throw OutputError(path: path, failure)
     }
-    guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+    guard FileSystem.lock(descriptor) else {
       let holder = Self.holder(descriptor)
-      close(descriptor)
+      FileSystem.close(descriptor)
       throw OutputError(
         path: directory,
         message:
           "another run\(holder.map { " (pid \($0))" } ?? "") is writing to this directory; try again later",
         lockHolder: holder ?? 0)
     }
-    if let previous = Self.holder(descriptor), previous != getpid(), kill(previous, 0) != 0 {
+    if let previous = Self.holder(descriptor), previous != FileSystem.processID,
+      !FileSystem.isRunning(previous)
+    {
       takenOverFrom = previous
     } else {
       takenOverFrom = nil
     }
-    let pid = Array("\(getpid())\n".utf8)
-    _ = ftruncate(descriptor, 0)
-    _ = pwrite(descriptor, pid, pid.count, 0)
+    FileSystem.truncate(descriptor)
+    FileSystem.write(descriptor, Array("\(FileSystem.processID)\n".utf8), at: 0)
   }
 
   /// A clean release empties the file first: only a run that died leaves its pid behind,
   /// so "took over" is said after a crash and never after a clean night.
   deinit {
-    _ = ftruncate(descriptor, 0)
-    flock(descriptor, LOCK_UN)
-    close(descriptor)
+    FileSystem.truncate(descriptor)
+    FileSystem.unlock(descriptor)
+    FileSystem.close(descriptor)
   }
 
   /// The process id written in a lock file, when there is one.
   private static func holder(_ descriptor: Int32) -> Int32? {
     var buffer = [UInt8](repeating: 0, count: 32)
-    let count = pread(descriptor, &buffer, buffer.count, 0)
+    let count = buffer.withUnsafeMutableBytes {
+      FileSystem.read(descriptor, into: $0.baseAddress, $0.count, at: 0)
+    }
     guard count > 0 else { return nil }
     let text = String(decoding: buffer[0..<count], as: UTF8.self)
     return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))

@@ -74,8 +74,7 @@ public struct CSVReader: Sendable {
     while bytes.count(where: { $0 == 0x0A || $0 == 0x0D }) < lines && bytes.count < 1 << 16 {
       let count = descriptor.read(into: buffer.baseAddress, chunkSize)
       if count < 0 {
-        if errno == EINTR { continue }
-        return .failure(ReadFailure(message: "read error: \(String(cString: strerror(errno)))"))
+        return .failure(ReadFailure(message: "read error: \(descriptor.failure)"))
       }
       if count == 0 { break }
       bytes.append(contentsOf: buffer[..<count])

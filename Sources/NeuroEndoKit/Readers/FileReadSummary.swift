@@ -156,10 +156,19 @@ final class InputFile: @unchecked Sendable {
 
   init(descriptor: Int32) { self.descriptor = descriptor }
 
+  /// Why the last read failed.
+  private(set) var failure = FileSystem.Failure(code: 0)
+
   /// Reads up to `size` bytes into `buffer`, counting and hashing them; -1 on an error
-  /// (with `errno`), 0 at the end.
+  /// (``failure`` says which), 0 at the end.
   func read(into buffer: UnsafeMutableRawPointer?, _ size: Int) -> Int {
-    let read = Foundation.read(descriptor, buffer, size)
+    let read: Int
+    switch FileSystem.read(descriptor, into: buffer, size) {
+    case .success(let count): read = count
+    case .failure(let failure):
+      self.failure = failure
+      return -1
+    }
     if read > 0 {
       hasher.update(UnsafeRawBufferPointer(start: buffer, count: read))
       count += read
@@ -170,7 +179,10 @@ final class InputFile: @unchecked Sendable {
   /// Back to the start, for a reader that reads the file twice: the count and digest start
   /// over, so that they describe the last pass.
   func rewind() -> Bool {
-    guard lseek(descriptor, 0, SEEK_SET) == 0 else { return false }
+    guard FileSystem.rewind(descriptor) else {
+      failure = FileSystem.lastFailure
+      return false
+    }
     hasher = SHA256.Hasher()
     count = 0
     return true
@@ -183,10 +195,7 @@ final class InputFile: @unchecked Sendable {
     defer { buffer.deallocate() }
     while true {
       let read = read(into: buffer.baseAddress, buffer.count)
-      if read < 0 {
-        if errno == EINTR { continue }
-        return nil
-      }
+      if read < 0 { return nil }
       if read == 0 { break }
     }
     return (count, hasher.finish())
@@ -201,20 +210,21 @@ func withOpenFile(
 ) -> FileReadSummary {
   // Opened without blocking, so that a FIFO without a writer cannot hang the run; only a
   // regular file is read (the check is on the open file, not a name that may change).
-  let descriptor = open(path, O_RDONLY | O_NONBLOCK)
-  guard descriptor >= 0 else {
+  let descriptor: Int32
+  switch FileSystem.open(path, O_RDONLY | O_NONBLOCK) {
+  case .success(let opened): descriptor = opened
+  case .failure(let failure):
     var summary = FileReadSummary(file: path, profile: profile)
-    summary.failure = "cannot open: \(String(cString: strerror(errno)))"
+    summary.failure = "cannot open: \(failure)"
     return summary
   }
-  defer { close(descriptor) }
-  var status = stat()
-  guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+  defer { FileSystem.close(descriptor) }
+  guard FileSystem.kind(of: descriptor) == .regular else {
     var summary = FileReadSummary(file: path, profile: profile)
     summary.failure = "not a regular file (a FIFO, socket, device or directory); not read"
     return summary
   }
-  _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
+  FileSystem.setBlocking(descriptor)
   let file = InputFile(descriptor: descriptor)
   var summary = body(file)
   if let digest = file.finish() {

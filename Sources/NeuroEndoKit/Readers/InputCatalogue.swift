@@ -104,8 +104,8 @@ public enum InputCatalogue {
     }
     let directory = InputCatalogue.canonical(input.path)
     let matching = names.filter { name in
-      !name.hasPrefix(".") && fnmatch(input.glob, name, 0) == 0
-        && !input.exclude.contains { fnmatch($0, name, 0) == 0 }
+      !name.hasPrefix(".") && FileSystem.matches(glob: input.glob, name: name)
+        && !input.exclude.contains { FileSystem.matches(glob: $0, name: name) }
     }.sorted().map { input.path.hasSuffix("/") ? input.path + $0 : input.path + "/" + $0 }
     for path in matching {
       if let skip = skipReason(path, following: false, inside: directory, reading) {
@@ -127,12 +127,11 @@ public enum InputCatalogue {
   private static func skipReason(
     _ path: String, following: Bool, inside directory: String?, _ reading: ReadSettings
   ) -> SkippedEntry? {
-    var status = stat()
-    guard lstat(path, &status) == 0 else { return nil }
-    if status.st_mode & S_IFMT == S_IFLNK {
-      var target = stat()
-      guard stat(path, &target) == 0 else { return nil }  // dangling: fails aloud when read
-      if target.st_mode & S_IFMT == S_IFDIR {
+    guard var status = FileSystem.status(path, following: false) else { return nil }
+    if status.kind == .link {
+      // Dangling: fails aloud when read.
+      guard let target = FileSystem.status(path, following: true) else { return nil }
+      if target.kind == .directory {
         return SkippedEntry(path: path, reason: "directory", detail: "a link to a directory")
       }
       let resolved = InputCatalogue.canonical(path)
@@ -147,20 +146,21 @@ public enum InputCatalogue {
       }
       status = target
     }
-    switch status.st_mode & S_IFMT {
-    case S_IFREG:
-      guard Int(status.st_size) <= reading.maxFileBytes else {
+    switch status.kind {
+    case .regular:
+      guard status.bytes <= reading.maxFileBytes else {
         return SkippedEntry(
           path: path, reason: "file-too-large",
           detail:
-            "\(status.st_size) bytes, over settings.read.max_file_bytes (\(reading.maxFileBytes))")
+            "\(status.bytes) bytes, over settings.read.max_file_bytes (\(reading.maxFileBytes))")
       }
       return nil
-    case S_IFDIR: return SkippedEntry(path: path, reason: "directory", detail: "a directory")
-    case S_IFIFO:
+    case .directory: return SkippedEntry(path: path, reason: "directory", detail: "a directory")
+    case .fifo:
       return SkippedEntry(path: path, reason: "not-a-regular-file", detail: "a FIFO (named pipe)")
-    case S_IFSOCK: return SkippedEntry(path: path, reason: "not-a-regular-file", detail: "a socket")
-    default: return SkippedEntry(path: path, reason: "not-a-regular-file", detail: "a device")
+    case .socket: return SkippedEntry(path: path, reason: "not-a-regular-file", detail: "a socket")
+    case .link, .device:
+      return SkippedEntry(path: path, reason: "not-a-regular-file", detail: "a device")
     }
   }
 }

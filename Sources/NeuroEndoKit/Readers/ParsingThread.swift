@@ -90,8 +90,7 @@ final class ParsingThread: @unchecked Sendable {
     while true {
       let count = descriptor.read(into: buffer.baseAddress, chunkSize)
       if count < 0 {
-        if errno == EINTR { continue }
-        _ = send(ending: .readFailure("read error: \(String(cString: strerror(errno)))"))
+        _ = send(ending: .readFailure("read error: \(descriptor.failure)"))
         return
       }
       if count == 0 {

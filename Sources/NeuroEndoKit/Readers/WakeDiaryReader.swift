@@ -28,8 +28,7 @@ public struct WakeDiaryReader: Sendable {
     var diary = Diary(summary: FileReadSummary(file: path, profile: profile.name))
     defer { diary.summary.failure = diary.failure }
     // Only a regular file: a FIFO named as the diary must not hang the run.
-    var status = stat()
-    guard stat(path, &status) != 0 || status.st_mode & S_IFMT == S_IFREG else {
+    guard FileSystem.status(path, following: true).map({ $0.kind == .regular }) ?? true else {
       diary.failure =
         "\(path) is not a regular file (a FIFO, socket, device or directory); not read"
       return diary

@@ -12,8 +12,7 @@ public enum Inspection {
     limit: Int = 100_000, onRejection: (Rejection) -> Void
   ) -> (summary: FileReadSummary, normalization: RunSummary.NormalizationSummary) {
     let reader = ExportReader(format: format, profile: profile)
-    var status = stat()
-    let bytes = stat(file, &status) == 0 ? Int(status.st_size) : 0
+    let bytes = FileSystem.size(file) ?? 0
     let (most, overflow) = limit.multipliedReportingOverflow(
       by: PartitionedRun.leastBytesPerSample)
     if limit == 0 || overflow || bytes <= most {
@@ -32,9 +31,9 @@ public enum Inspection {
   ) -> (summary: FileReadSummary, normalization: RunSummary.NormalizationSummary) {
     // A new folder of an unguessable name, owner-only, made here (never one that exists).
     let directory = FileManager.default.temporaryDirectory.path + "/neuroendo-inspect-\(UUID())"
-    guard mkdir(directory, 0o700) == 0 else {
+    if let failure = FileSystem.makeDirectory(directory, 0o700) {
       var failed = FileReadSummary(file: file, profile: "")
-      failed.failure = "cannot make a scratch folder: \(String(cString: strerror(errno)))"
+      failed.failure = "cannot make a scratch folder: \(failure)"
       return (failed, .init())
     }
     defer { try? FileManager.default.removeItem(atPath: directory) }

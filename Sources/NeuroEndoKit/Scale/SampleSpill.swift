@@ -56,14 +56,14 @@ final class SpillWriter {
   /// Creates (or empties) the file at `path`.
   init(path: String) throws(OutputError) {
     self.path = path
-    descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-    guard descriptor >= 0 else {
-      throw OutputError(path: path, message: String(cString: strerror(errno)))
+    switch FileSystem.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600) {
+    case .success(let opened): descriptor = opened
+    case .failure(let failure): throw OutputError(path: path, failure)
     }
     encoder.buffer.reserveCapacity(SampleSpill.chunk + 4096)
   }
 
-  deinit { close(descriptor) }
+  deinit { FileSystem.close(descriptor) }
 
   /// Appends one sample and its place in the run's read order.
   func write(_ sample: Sample, sequence: Int) throws(OutputError) {
@@ -73,16 +73,8 @@ final class SpillWriter {
 
   /// Writes what is buffered.
   func flush() throws(OutputError) {
-    var written = 0
-    while written < encoder.buffer.count {
-      let count = encoder.buffer.withUnsafeBytes { bytes in
-        Foundation.write(descriptor, bytes.baseAddress! + written, bytes.count - written)
-      }
-      if count < 0 {
-        if errno == EINTR { continue }
-        throw OutputError(path: path, message: String(cString: strerror(errno)))
-      }
-      written += count
+    if let failure = encoder.buffer.withUnsafeBytes({ FileSystem.write(descriptor, $0) }) {
+      throw OutputError(path: path, failure)
     }
     encoder.buffer.removeAll(keepingCapacity: true)
   }
@@ -286,14 +278,14 @@ struct SpillReader {
   /// Opens the file at `path`.
   init(path: String) throws(OutputError) {
     self.path = path
-    descriptor = open(path, O_RDONLY | O_CLOEXEC)
-    guard descriptor >= 0 else {
-      throw OutputError(path: path, message: String(cString: strerror(errno)))
+    switch FileSystem.open(path, O_RDONLY | O_CLOEXEC) {
+    case .success(let opened): descriptor = opened
+    case .failure(let failure): throw OutputError(path: path, failure)
     }
   }
 
   /// Closes the file.
-  func close() { _ = Foundation.close(descriptor) }
+  func close() { FileSystem.close(descriptor) }
 
   /// The next sample and its place in the run's read order, or `nil` at the end.
   mutating func next() throws(OutputError) -> (sequence: Int, sample: Sample)? {
@@ -330,21 +322,22 @@ struct SpillReader {
       let left = buffer.count - offset
       let chunk = max(SampleSpill.chunk, count)
       var read = 0
+      var failure: FileSystem.Failure?
       buffer = buffer.withUnsafeBufferPointer { old in
         [UInt8](unsafeUninitializedCapacity: left + chunk) { bytes, initialized in
           if left > 0 {
             UnsafeMutableRawPointer(bytes.baseAddress!).copyMemory(
               from: old.baseAddress! + offset, byteCount: left)
           }
-          read = Foundation.read(descriptor, bytes.baseAddress! + left, chunk)
-          initialized = left + max(read, 0)
+          switch FileSystem.read(descriptor, into: bytes.baseAddress! + left, chunk) {
+          case .success(let count): read = count
+          case .failure(let error): failure = error
+          }
+          initialized = left + read
         }
       }
       offset = 0
-      if read < 0 {
-        if errno == EINTR { continue }
-        throw OutputError(path: path, message: String(cString: strerror(errno)))
-      }
+      if let failure { throw OutputError(path: path, failure) }
       if read == 0 { atEnd = true }
     }
     return true

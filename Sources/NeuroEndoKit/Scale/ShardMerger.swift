@@ -319,10 +319,8 @@ public struct ShardMerger: Sendable {
   /// Reads one shard's table a row at a time, with each row's key.
   final class TableCursor {
     let table: String
-    private let file: UnsafeMutablePointer<FILE>
-    private let keys: UnsafeMutablePointer<FILE>
-    private var line: UnsafeMutablePointer<CChar>?
-    private var capacity = 0
+    private let file: FileSystem.LineReader
+    private let keys: FileSystem.LineReader
     /// The current row's bytes and key (`nil` key: the header).
     private(set) var row: [UInt8] = []
     private(set) var key: ShardKey?
@@ -331,29 +329,16 @@ public struct ShardMerger: Sendable {
     private(set) var failure: String?
 
     init?(table: String, keys: String) {
-      guard let file = fopen(table, "r") else { return nil }
-      guard let keyFile = fopen(keys, "r") else {
-        fclose(file)
-        return nil
-      }
+      guard let file = FileSystem.LineReader(table), let keyFile = FileSystem.LineReader(keys)
+      else { return nil }
       self.table = table
       self.file = file
       self.keys = keyFile
     }
 
-    deinit {
-      fclose(file)
-      fclose(keys)
-      free(line)
-    }
-
     /// Moves to the next row; `false` at the end (or on a failure, recorded).
     func advance() -> Bool {
-      let read = getline(&line, &capacity, keys)
-      guard read > 0, let line else { return false }
-      let bytes = UnsafeBufferPointer(
-        start: UnsafeRawPointer(line).assumingMemoryBound(to: UInt8.self),
-        count: line[read - 1] == 0x0A ? read - 1 : read)
+      guard let bytes = keys.nextLine() else { return false }
       guard let (length, key) = ShardKey.parse(line: bytes) else {
         failure = "unreadable keys line '\(String(decoding: bytes, as: UTF8.self))'"
         return false
@@ -362,8 +347,7 @@ public struct ShardMerger: Sendable {
       self.key = key
       row.removeAll(keepingCapacity: true)
       row.append(contentsOf: repeatElement(0, count: length))
-      let got = row.withUnsafeMutableBytes { fread($0.baseAddress, 1, length, file) }
-      guard got == length else {
+      guard row.withUnsafeMutableBytes({ file.read(into: $0, length) }) else {
         failure = "shorter than its keys say"
         return false
       }
@@ -516,7 +500,7 @@ public struct ShardMerger: Sendable {
         failures.append("\(from): not a regular file; a shard's reports hold only files")
         continue
       }
-      if movesFiles, FileSystem.rename(from, to) { continue }
+      if movesFiles, FileSystem.rename(from, to) == nil { continue }
       do {
         try FileManager.default.copyItem(atPath: from, toPath: to)
         FileSystem.setMode(to, FileModes.file)

@@ -49,16 +49,17 @@ public final class StateStore: Sendable {
   public init(directory: String, upTo version: String? = nil) throws {
     try FileModes.makeDirectory(directory)
     let path = Self.file(in: directory)
-    var status = stat()
-    if lstat(path, &status) != 0 {
-      guard errno == ENOENT else { throw OutputError(path: path, errno: errno) }
+    switch FileSystem.lookUp(path, following: false) {
+    case .failure(let failure):
+      guard failure.isMissing else { throw OutputError(path: path, failure) }
       try Self.create(path, upTo: version)
-    } else if status.st_mode & S_IFMT != S_IFREG {
+    case .success(let status) where status.kind != .regular:
       throw StateProblem(
         file: path, kind: .damaged,
         detail: "it is not a regular file (a link or a directory is in its place)")
-    } else if status.st_size == 0 {
+    case .success(let status) where status.bytes == 0:
       throw StateProblem(file: path, kind: .damaged, detail: "the file is empty (0 bytes)")
+    case .success: break
     }
     var configuration = Configuration()
     configuration.busyMode = .timeout(10)
@@ -80,20 +81,25 @@ public final class StateStore: Sendable {
     // Other failures (busy, read-only, full, I/O) are not damage: they reach the run as
     // they are, and the state is left for the next run.
     // The state is NeuroEndo's: its folder and files take the modes of health data.
-    _ = chmod(directory, FileModes.directory)
-    for suffix in ["", "-wal", "-shm", "-journal"] { _ = chmod(path + suffix, FileModes.file) }
+    FileSystem.setMode(directory, FileModes.directory)
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+      FileSystem.setMode(path + suffix, FileModes.file)
+    }
   }
 
   /// Makes a new state at `path`: written and migrated under a temporary name, synced,
   /// then renamed into place; owner-only (``FileModes``).
   private static func create(_ path: String, upTo version: String?) throws {
     let temporary = path + ".new"
-    for suffix in ["", "-wal", "-shm", "-journal"] { unlink(temporary + suffix) }
-    let descriptor = open(
+    for suffix in ["", "-wal", "-shm", "-journal"] { FileSystem.remove(temporary + suffix) }
+    switch FileSystem.open(
       temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, FileModes.file)
-    guard descriptor >= 0 else { throw OutputError(path: temporary, errno: errno) }
-    _ = fchmod(descriptor, FileModes.file)
-    close(descriptor)
+    {
+    case .success(let descriptor):
+      FileSystem.setMode(of: descriptor, FileModes.file)
+      FileSystem.close(descriptor)
+    case .failure(let failure): throw OutputError(path: temporary, failure)
+    }
     do {
       let queue = try DatabaseQueue(path: temporary)
       if let version {
@@ -103,12 +109,11 @@ public final class StateStore: Sendable {
       }
       try queue.close()
     }
-    let file = open(temporary, O_RDONLY | O_CLOEXEC)
-    if file >= 0 {
-      _ = fsync(file)
-      close(file)
+    if case .success(let file) = FileSystem.open(temporary, O_RDONLY | O_CLOEXEC) {
+      _ = FileSystem.sync(file)
+      FileSystem.close(file)
     }
-    guard rename(temporary, path) == 0 else { throw OutputError(path: path, errno: errno) }
+    if let failure = FileSystem.rename(temporary, path) { throw OutputError(path: path, failure) }
   }
 
   /// Refuses a database that SQLite finds damaged, or whose schema is newer than this
@@ -148,10 +153,9 @@ public final class StateStore: Sendable {
     let lock = try DirectoryLock(directory: directory)
     defer { withExtendedLifetime(lock) {} }
     let path = file(in: directory)
-    var status = stat()
-    guard lstat(path, &status) == 0 else { return (nil, []) }
+    guard let status = FileSystem.status(path, following: false) else { return (nil, []) }
     var seen: [String]?
-    if status.st_mode & S_IFMT == S_IFREG, status.st_size > 0 {
+    if status.kind == .regular, status.bytes > 0 {
       var configuration = Configuration()
       configuration.readonly = true
       seen = try? DatabaseQueue(path: path, configuration: configuration).read { db in
@@ -160,9 +164,9 @@ public final class StateStore: Sendable {
     }
     let stamp = FHIRReportWriter.iso(time).replacingOccurrences(of: ":", with: "")
     let kept = path + ".damaged-" + stamp
-    for suffix in ["", "-wal", "-shm", "-journal"] where lstat(path + suffix, &status) == 0 {
-      guard rename(path + suffix, kept + suffix) == 0 else {
-        throw OutputError(path: path + suffix, errno: errno)
+    for suffix in ["", "-wal", "-shm", "-journal"] where FileSystem.exists(path + suffix) {
+      if let failure = FileSystem.rename(path + suffix, kept + suffix) {
+        throw OutputError(path: path + suffix, failure)
       }
     }
     return (kept, seen)

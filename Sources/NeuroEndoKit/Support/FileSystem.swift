@@ -1,29 +1,55 @@
 import Foundation
 
-/// The C library's file-system and process calls the library makes, behind one small
-/// wrapper (as swift-system's `Internals/Syscalls.swift` keeps its own): the rest of the
-/// code asks questions in Swift terms and never handles `stat` buffers or `errno`.
+/// Every call the library makes into the C library's file-system and process interface,
+/// behind one small wrapper (as swift-system's `Internals/Syscalls.swift` keeps its own):
+/// the rest of the code asks in Swift terms, and never handles `stat` buffers, `errno` or
+/// an interrupted call. `StageDependencyTests` holds the other files to it.
 enum FileSystem {
+  /// A failed call's error number.
+  struct Failure: Error, Sendable, Hashable, CustomStringConvertible {
+    var code: Int32
+    /// The C library's message for it (`No such file or directory`).
+    var description: String { String(cString: strerror(code)) }
+    /// Whether the entry was not there.
+    var isMissing: Bool { code == ENOENT }
+    /// Whether it was already there.
+    var exists: Bool { code == EEXIST }
+  }
+
+  /// The failure of the call just made (its `errno`).
+  static var lastFailure: Failure { Failure(code: errno) }
+
+  // MARK: - Entries by path
+
   /// What an entry of a directory is.
   enum Kind: Sendable, Hashable {
     case regular, directory, link, fifo, socket, device
   }
 
+  fileprivate static func kind(_ mode: mode_t) -> Kind {
+    switch mode & S_IFMT {
+    case S_IFREG: .regular
+    case S_IFDIR: .directory
+    case S_IFLNK: .link
+    case S_IFIFO: .fifo
+    case S_IFSOCK: .socket
+    default: .device
+    }
+  }
+
   /// An entry's kind and size: of the entry itself (`following: false`, a link is a link)
   /// or of what it points to; `nil` when there is none (a dangling link, when followed).
   static func status(_ path: String, following: Bool) -> (kind: Kind, bytes: Int)? {
+    try? lookUp(path, following: following).get()
+  }
+
+  /// An entry's kind and size, or why there is none (`isMissing`: nothing there).
+  static func lookUp(_ path: String, following: Bool) -> Result<(kind: Kind, bytes: Int), Failure> {
     var status = stat()
-    guard (following ? stat(path, &status) : lstat(path, &status)) == 0 else { return nil }
-    let kind: Kind
-    switch status.st_mode & S_IFMT {
-    case S_IFREG: kind = .regular
-    case S_IFDIR: kind = .directory
-    case S_IFLNK: kind = .link
-    case S_IFIFO: kind = .fifo
-    case S_IFSOCK: kind = .socket
-    default: kind = .device
+    guard (following ? stat(path, &status) : lstat(path, &status)) == 0 else {
+      return .failure(lastFailure)
     }
-    return (kind, Int(status.st_size))
+    return .success((kind(status.st_mode), Int(status.st_size)))
   }
 
   /// Whether there is an entry at `path` (a dangling link counts).
@@ -39,12 +65,193 @@ enum FileSystem {
     return Double(status.st_mtim.tv_sec) + Double(status.st_mtim.tv_nsec) / 1e9
   }
 
+  /// Makes a directory with `mode`; the failure (`exists` when it was there).
+  static func makeDirectory(_ path: String, _ mode: mode_t) -> Failure? {
+    mkdir(path, mode) == 0 ? nil : lastFailure
+  }
+
   /// Removes a file (not a directory); whether it was there to remove.
   @discardableResult
   static func remove(_ path: String) -> Bool { unlink(path) == 0 }
 
+  /// Renames an entry within one file system; the failure, if any.
+  @discardableResult
+  static func rename(_ from: String, _ to: String) -> Failure? {
+    Glibc.rename(from, to) == 0 ? nil : lastFailure
+  }
+
+  /// Sets an entry's permission bits; whether they were set.
+  @discardableResult
+  static func setMode(_ path: String, _ mode: mode_t) -> Bool { chmod(path, mode) == 0 }
+
+  /// Whether a file name matches a shell pattern (`*.csv`, `labnord-*`).
+  static func matches(glob pattern: String, name: String) -> Bool {
+    fnmatch(pattern, name, 0) == 0
+  }
+
+  // MARK: - Descriptors
+
+  /// Opens `path` (`O_` flags; `mode` for a file created); the descriptor, or why not.
+  static func open(_ path: String, _ flags: Int32, _ mode: mode_t = 0) -> Result<Int32, Failure> {
+    while true {
+      let descriptor = Glibc.open(path, flags, mode)
+      if descriptor >= 0 { return .success(descriptor) }
+      if errno != EINTR { return .failure(lastFailure) }
+    }
+  }
+
+  /// Closes a descriptor.
+  static func close(_ descriptor: Int32) { _ = Glibc.close(descriptor) }
+
+  /// Reads up to `count` bytes (an interrupted read is tried again): how many (0 at the
+  /// end), or why not.
+  static func read(_ descriptor: Int32, into buffer: UnsafeMutableRawPointer?, _ count: Int)
+    -> Result<Int, Failure>
+  {
+    while true {
+      let read = Glibc.read(descriptor, buffer, count)
+      if read >= 0 { return .success(read) }
+      if errno != EINTR { return .failure(lastFailure) }
+    }
+  }
+
+  /// Reads up to `count` bytes at `offset`, without moving the descriptor's position.
+  static func read(
+    _ descriptor: Int32, into buffer: UnsafeMutableRawPointer?, _ count: Int, at offset: Int
+  )
+    -> Int
+  {
+    pread(descriptor, buffer, count, off_t(offset))
+  }
+
+  /// Writes all of `bytes` (short and interrupted writes are continued); the failure.
+  static func write(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> Failure? {
+    var offset = 0
+    while offset < bytes.count {
+      let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+      if written < 0 {
+        if errno == EINTR { continue }
+        return lastFailure
+      }
+      offset += written
+    }
+    return nil
+  }
+
+  /// Writes `bytes` at `offset`, without moving the descriptor's position.
+  static func write(_ descriptor: Int32, _ bytes: [UInt8], at offset: Int) {
+    _ = pwrite(descriptor, bytes, bytes.count, off_t(offset))
+  }
+
+  /// Moves the descriptor back to the start of its file; whether it moved.
+  static func rewind(_ descriptor: Int32) -> Bool { lseek(descriptor, 0, SEEK_SET) == 0 }
+
+  /// The kind of the open file (the check is on the file, not a name that may change).
+  static func kind(of descriptor: Int32) -> Kind? {
+    var status = stat()
+    guard fstat(descriptor, &status) == 0 else { return nil }
+    return kind(status.st_mode)
+  }
+
+  /// Sets the open file's permission bits.
+  static func setMode(of descriptor: Int32, _ mode: mode_t) { _ = fchmod(descriptor, mode) }
+
+  /// Empties the open file.
+  static func truncate(_ descriptor: Int32) { _ = ftruncate(descriptor, 0) }
+
+  /// Writes the open file's data to the disk; the failure.
+  static func sync(_ descriptor: Int32) -> Failure? { fsync(descriptor) == 0 ? nil : lastFailure }
+
+  /// Writes every file of the file system holding `descriptor` to the disk (`syncfs(2)`,
+  /// which Glibc's module leaves out and is looked up once; `sync(2)` where it is missing).
+  static func syncFileSystem(of descriptor: Int32) -> Failure? {
+    guard let syncfs = syncfsFunction else {
+      Glibc.sync()
+      return nil
+    }
+    return syncfs(descriptor) == 0 ? nil : lastFailure
+  }
+
+  private static let syncfsFunction: (@convention(c) (Int32) -> Int32)? = {
+    guard let symbol = dlsym(nil, "syncfs") else { return nil }
+    return unsafeBitCast(symbol, to: (@convention(c) (Int32) -> Int32).self)
+  }()
+
+  /// Takes the open file's exclusive lock without waiting; whether it was free.
+  static func lock(_ descriptor: Int32) -> Bool { flock(descriptor, LOCK_EX | LOCK_NB) == 0 }
+
+  /// Releases the open file's lock.
+  static func unlock(_ descriptor: Int32) { _ = flock(descriptor, LOCK_UN) }
+
+  // MARK: - Streams
+
+  /// A file read line by line and in blocks, through the C library's buffered streams.
+  final class LineReader {
+    private let file: UnsafeMutablePointer<FILE>
+    private var line: UnsafeMutablePointer<CChar>?
+    private var capacity = 0
+
+    /// Opens `path` for reading; `nil` when it cannot be.
+    init?(_ path: String) {
+      guard let file = fopen(path, "r") else { return nil }
+      self.file = file
+    }
+
+    deinit {
+      fclose(file)
+      free(line)
+    }
+
+    /// The next line, its newline left out, valid until the next call; `nil` at the end.
+    func nextLine() -> UnsafeBufferPointer<UInt8>? {
+      let read = getline(&line, &capacity, file)
+      guard read > 0, let line else { return nil }
+      return UnsafeBufferPointer(
+        start: UnsafeRawPointer(line).assumingMemoryBound(to: UInt8.self),
+        count: line[read - 1] == 0x0A ? read - 1 : read)
+    }
+
+    /// Reads exactly `count` bytes into `buffer`; whether they were there.
+    func read(into buffer: UnsafeMutableRawBufferPointer, _ count: Int) -> Bool {
+      fread(buffer.baseAddress, 1, count, file) == count
+    }
+  }
+
+  /// A file written through a buffered stream, from an open descriptor.
+  final class Stream {
+    private let file: UnsafeMutablePointer<FILE>
+
+    /// Takes over `descriptor` (closed with the stream); `nil` when it cannot.
+    init?(descriptor: Int32) {
+      guard let file = fdopen(descriptor, "w") else { return nil }
+      self.file = file
+    }
+
+    /// Appends bytes.
+    func write(_ bytes: UnsafeRawBufferPointer) {
+      _ = fwrite(bytes.baseAddress, 1, bytes.count, file)
+    }
+
+    /// Flushes what is buffered and, when `durable`, syncs it to the disk; then closes the
+    /// stream. The failure of any write, the flush or the sync.
+    func close(durable: Bool) -> Failure? {
+      let failed = ferror(file) != 0 || fflush(file) != 0 || (durable && fsync(fileno(file)) != 0)
+      let failure = failed ? FileSystem.lastFailure : nil
+      fclose(file)
+      return failure
+    }
+
+    /// Closes the stream, discarding what it could not write.
+    func discard() { fclose(file) }
+  }
+
+  // MARK: - Processes and memory
+
   /// This process's id.
   static var processID: Int32 { getpid() }
+
+  /// Whether process `pid` still runs (a signal 0 reaches it).
+  static func isRunning(_ pid: Int32) -> Bool { kill(pid, 0) == 0 }
 
   /// Hands the memory a phase freed back to the system between phases. glibc's malloc
   /// keeps freed memory in the arena of the thread that used it (the spill's thread, the
@@ -59,11 +266,18 @@ enum FileSystem {
 }
 
 extension FileSystem {
-  /// Renames an entry within one file system; whether it was renamed.
-  @discardableResult
-  static func rename(_ from: String, _ to: String) -> Bool { Glibc.rename(from, to) == 0 }
+  /// Makes reads of the open file wait for data again (it was opened without blocking, so
+  /// that a FIFO without a writer could not hang the open).
+  static func setBlocking(_ descriptor: Int32) {
+    _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
+  }
+}
 
-  /// Sets an entry's permission bits; whether they were set.
-  @discardableResult
-  static func setMode(_ path: String, _ mode: mode_t) -> Bool { chmod(path, mode) == 0 }
+extension FileSystem {
+  /// An entry's kind and permission bits (`0o600`), links followed, or why there is none.
+  static func permissions(_ path: String) -> Result<(kind: Kind, mode: mode_t), Failure> {
+    var status = stat()
+    guard stat(path, &status) == 0 else { return .failure(lastFailure) }
+    return .success((kind(status.st_mode), status.st_mode & 0o7777))
+  }
 }

@@ -99,18 +99,20 @@ enum SHA256 {
 
   /// The size and digest of a regular file, read in 1 MiB chunks; `nil` when it cannot be read.
   static func file(_ path: String) -> (bytes: Int, sha256: String)? {
-    let descriptor = open(path, O_RDONLY | O_NONBLOCK)
-    guard descriptor >= 0 else { return nil }
-    defer { close(descriptor) }
-    var status = stat()
-    guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
+    guard case .success(let descriptor) = FileSystem.open(path, O_RDONLY | O_NONBLOCK) else {
+      return nil
+    }
+    defer { FileSystem.close(descriptor) }
+    guard FileSystem.kind(of: descriptor) == .regular else { return nil }
     var hasher = Hasher()
     var total = 0
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 8)
     defer { buffer.deallocate() }
     while true {
-      let count = read(descriptor, buffer.baseAddress, buffer.count)
-      guard count >= 0 else { return nil }
+      guard
+        case .success(let count) = FileSystem.read(
+          descriptor, into: buffer.baseAddress, buffer.count)
+      else { return nil }
       if count == 0 { break }
       total += count
       hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))

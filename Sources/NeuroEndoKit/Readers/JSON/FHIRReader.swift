@@ -163,16 +163,13 @@ enum ChunkSource {
         }
       case .file(let descriptor):
         guard descriptor.rewind() else {
-          throw ChunkSourceError.read("cannot rewind: \(String(cString: strerror(errno)))")
+          throw ChunkSourceError.read("cannot rewind: \(descriptor.failure)")
         }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
         defer { buffer.deallocate() }
         while true {
           let count = descriptor.read(into: buffer.baseAddress, size)
-          if count < 0 {
-            if errno == EINTR { continue }
-            throw ChunkSourceError.read("read error: \(String(cString: strerror(errno)))")
-          }
+          if count < 0 { throw ChunkSourceError.read("read error: \(descriptor.failure)") }
           if count == 0 { break }
           try body(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
         }
