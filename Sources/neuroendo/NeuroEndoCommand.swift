@@ -175,18 +175,22 @@ func guarded(_ body: () throws -> Void) throws {
 /// Prints a run's summary and exits as documented: 75 (one line naming the holder) when
 /// another run held the output directory, 1 when an input or output failed.
 func finish(_ summary: RunSummary) throws {
-  if let holder = summary.lockedBy {
+  switch exitStatus(of: summary) {
+  case .busy(let holder):
     printError(
       "another run\(holder > 0 ? " (pid \(holder))" : "") is writing to the output directory; nothing was done"
     )
     throw ExitStatus.busy
+  case .stateUnusable(let problem):
+    printError(problem)
+    throw ExitStatus.internalFailure
+  case .incomplete, .done: break
   }
-  try refuseDamagedState(summary)
   if summary.nothingNew {
     print(RunSummaryReporter.nothingNewLine(summary))
     for line in RunSummaryReporter.quarantineLines(summary) { printError(line) }
     for problem in summary.inputProblems { printError("input: \(problem)") }
-    if !summary.isComplete { throw ExitStatus.incomplete }
+    if exitStatus(of: summary) != .done { throw ExitStatus.incomplete }
     return
   }
   // The summary on standard output, its problems (failed files, missing inputs, outputs
@@ -204,7 +208,38 @@ func finish(_ summary: RunSummary) throws {
     }
   }
   print(report.joined(separator: "\n"), terminator: "")
-  if !summary.isComplete { throw ExitStatus.incomplete }
+  if exitStatus(of: summary) != .done { throw ExitStatus.incomplete }
+}
+
+/// What a run's summary means for the exit code, worked out in one place from its typed
+/// failures (``RunFailure``): another run's lock (75), a state that cannot be used (70),
+/// anything not read, written or published (1), or all done (0).
+enum RunOutcome: Equatable {
+  case done
+  case incomplete
+  case busy(holder: Int32)
+  case stateUnusable(String)
+
+  /// The exit code of the outcome.
+  var code: ExitCode {
+    switch self {
+    case .done: .success
+    case .incomplete: ExitStatus.incomplete
+    case .busy: ExitStatus.busy
+    case .stateUnusable: ExitStatus.internalFailure
+    }
+  }
+}
+
+/// The outcome of a run (``RunOutcome``).
+func exitStatus(of summary: RunSummary) -> RunOutcome {
+  for failure in summary.failures {
+    if let holder = failure.lockHolder { return .busy(holder: holder) }
+  }
+  for failure in summary.failures {
+    if case .stateUnusable(let problem) = failure { return .stateUnusable(problem) }
+  }
+  return summary.isComplete ? .done : .incomplete
 }
 
 /// Exits with the usage code (64), writing nothing, when an output would touch an input,
@@ -221,13 +256,6 @@ func refuseOverlaps(_ pipeline: Pipeline, outputDirectory: String? = nil) throws
   guard !overlaps.isEmpty else { return }
   for overlap in overlaps { printError("refused: \(overlap)") }
   throw ExitCode.validationFailure
-}
-
-/// Exits 70 when the state database could not be used, with what to do.
-func refuseDamagedState(_ summary: RunSummary) throws {
-  guard let problem = summary.stateProblem else { return }
-  printError(problem)
-  throw ExitStatus.internalFailure
 }
 
 /// Prints a line to standard error.

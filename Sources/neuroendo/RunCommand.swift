@@ -78,22 +78,24 @@ struct RunCommand: ParsableCommand {
       let summary = options.runner(definition).run(
         outputDirectory: outputDirectory, rebuild: rebuild, progress: { progress.show($0) })
       progress.clear()
-      if let holder = summary.lockedBy {
+      let outcome = exitStatus(of: summary)
+      switch outcome {
+      case .busy(let holder):
         logger.error(
           "another run\(holder > 0 ? " (pid \(holder))" : "") is writing to the output or state directory; nothing was done"
         )
-        throw ExitStatus.busy
-      }
-      if let problem = summary.stateProblem {
+        throw outcome.code
+      case .stateUnusable(let problem):
         logger.critical("\(problem)")
-        throw ExitStatus.internalFailure
+        throw outcome.code
+      case .incomplete, .done: break
       }
       log(summary, to: logger)
       if summary.nothingNew {
         // Quiet nights too: a quarantine or a missing inbox keeps the run incomplete (1).
-        if !quiet || !summary.isComplete { print(RunSummaryReporter.nothingNewLine(summary)) }
+        if !quiet || outcome != .done { print(RunSummaryReporter.nothingNewLine(summary)) }
         for line in RunSummaryReporter.quarantineLines(summary) { logger.error("\(line)") }
-        if !summary.isComplete { throw ExitStatus.incomplete }
+        if outcome != .done { throw outcome.code }
         return
       }
       if !verbose {
@@ -102,10 +104,10 @@ struct RunCommand: ParsableCommand {
       }
       if verbose {
         print(RunSummaryReporter.text(summary), terminator: "")
-      } else if !quiet || !summary.isComplete {
+      } else if !quiet || outcome != .done {
         print(RunSummaryReporter.line(summary))
       }
-      if !summary.isComplete { throw ExitStatus.incomplete }
+      if outcome != .done { throw outcome.code }
     }
   }
 }
