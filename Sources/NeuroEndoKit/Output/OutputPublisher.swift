@@ -113,6 +113,15 @@ public final class OutputPublisher {
       && object["outputFailures"] is [Any]
   }
 
+  /// The publisher a caller holds already (a run in partitions passes its own to the pass
+  /// and the merge), or a new one of `directory`.
+  static func holding(
+    _ given: OutputPublisher?, directory: String, run: String, outputNames: [String]
+  ) throws(OutputError) -> OutputPublisher {
+    if let given { return given }
+    return try OutputPublisher(directory: directory, run: run, outputNames: outputNames)
+  }
+
   /// Where an output file is written while staged.
   public func stagedPath(_ name: String) -> String { staging + "/" + name }
 

@@ -108,7 +108,7 @@ struct StageChain {
       summary.fail(.stoppedBeforePublishing)
       return summary
     }
-    publish(&summary, with: publisher)
+    Self.publish(&summary, name: pipeline.outputs.summary, with: publisher)
     if summary.failures.isEmpty { pass.afterPublishing?(&summary, results) }
     return summary
   }
@@ -122,12 +122,8 @@ struct StageChain {
     var publisher = pass.publisher
     do throws(OutputError) {
       let staged: OutputPublisher
-      if let publisher {
-        staged = publisher
-      } else {
-        staged = try OutputPublisher(
-          directory: pass.directory, run: summary.run, outputNames: outputs.names)
-      }
+      staged = try OutputPublisher.holding(
+        publisher, directory: pass.directory, run: summary.run, outputNames: outputs.names)
       publisher = staged
       if pass.notesPublisher { summary.notes += Self.notes(of: staged, pipeline) }
       if shard != nil {
@@ -335,16 +331,16 @@ struct StageChain {
     }
   }
 
-  /// Publishes the staged outputs and the summary naming them, all or nothing: when an
-  /// output failed, the directory keeps the previous run's whole set.
-  func publish(_ summary: inout RunSummary, with publisher: OutputPublisher) {
+  /// Publishes the staged outputs and the summary naming them (as `name`), all or nothing:
+  /// when an output failed, the directory keeps the previous run's whole set. A run's pass
+  /// and a merge publish alike.
+  static func publish(_ summary: inout RunSummary, name: String, with publisher: OutputPublisher) {
     guard summary.failures.isEmpty else {
       summary.outputs = [:]
       summary.outputRows = [:]
       summary.fail(.notPublished(directory: publisher.directory))
       return
     }
-    let name = pipeline.outputs.summary
     let files = Array(summary.outputs.values) + [name]
     summary.outputs = summary.outputs.mapValues(publisher.publishedPath)
     summary.outputs["summary"] = publisher.publishedPath(name)

@@ -163,14 +163,10 @@ extension PartitionedRun {
     var failed = RunSummary(pipeline: pipeline.name, started: started, finished: Date(), files: [])
     let publisher: OutputPublisher
     do throws(OutputError) {
-      if let given {
-        publisher = given
-      } else {
-        publisher = try OutputPublisher(
-          directory: directory,
-          run: RunClock.runID(started, reproducible: sourceDateEpoch != nil),
-          outputNames: pipeline.outputs.names)
-      }
+      publisher = try OutputPublisher.holding(
+        given, directory: directory,
+        run: given?.run ?? RunClock.runID(started, reproducible: sourceDateEpoch != nil),
+        outputNames: pipeline.outputs.names)
     } catch {
       failed.fail(error.lockHolder != nil ? .locked(error) : .output(error))
       return failed

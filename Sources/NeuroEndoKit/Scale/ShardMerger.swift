@@ -119,13 +119,9 @@ public struct ShardMerger: Sendable {
     var summary = Self.summary(parts, note: note, run: given?.run)
     let publisher: OutputPublisher
     do throws(OutputError) {
-      if let given {
-        publisher = given
-      } else {
-        publisher = try OutputPublisher(
-          directory: outputDirectory, run: summary.run,
-          outputNames: Pipeline.Outputs(directory: outputDirectory).names)
-      }
+      publisher = try OutputPublisher.holding(
+        given, directory: outputDirectory, run: summary.run,
+        outputNames: Pipeline.Outputs(directory: outputDirectory).names)
     } catch {
       summary.fail(error.lockHolder != nil ? .locked(error) : .output(error))
       return .success(summary)
@@ -136,7 +132,8 @@ public struct ShardMerger: Sendable {
       // Scratch partitions, merged: gone before publication syncs the file system.
       for part in parts { try? FileManager.default.removeItem(atPath: part.directory) }
     }
-    publish(&summary, name: parts[0].manifest.outputs["summary"], with: publisher)
+    StageChain.publish(
+      &summary, name: parts[0].manifest.outputs["summary"] ?? "run-summary.json", with: publisher)
     return .success(summary)
   }
 
@@ -231,28 +228,6 @@ public struct ShardMerger: Sendable {
       summary.outputRows.merge(partial.outputRows) { _, added in added }
       summary.failures += partial.failures.dropFirst(base.failures.count)
       summary.notes += partial.notes.dropFirst(base.notes.count)
-    }
-  }
-
-  /// Publishes the merged outputs and the summary naming them, all or nothing.
-  private func publish(_ summary: inout RunSummary, name: String?, with publisher: OutputPublisher)
-  {
-    guard summary.failures.isEmpty else {
-      summary.outputs = [:]
-      summary.outputRows = [:]
-      summary.fail(.part("nothing was published: \(publisher.directory) keeps what it held"))
-      return
-    }
-    let files = Array(summary.outputs.values)
-    let name = name ?? "run-summary.json"
-    summary.outputs = summary.outputs.mapValues(publisher.publishedPath)
-    summary.outputs["summary"] = publisher.publishedPath(name)
-    do throws(OutputError) {
-      try AtomicFileWriter.write(RunSummaryReporter.json(summary), to: publisher.stagedPath(name))
-      try publisher.publish(files + [name], last: name)
-    } catch {
-      summary.outputs = [:]
-      summary.fail(.output(error))
     }
   }
 
