@@ -41,7 +41,7 @@ public struct CortisolRhythmFeatures: Sendable {
 
 /// Runs the cortisol rhythm analyzers over the normalized samples of a run: groups the
 /// salivary cortisol samples into subject-days and protocol runs, applies the missing-data
-/// policy (``CurveSelection``), and computes CAR, slopes, cosinor, response features and
+/// policy (`CurveSelection`), and computes CAR, slopes, cosinor, response features and
 /// the flattened verdicts.
 public struct CortisolRhythmAnalyzer: Sendable {
   /// The settings of all the rhythm analyzers.

@@ -6,7 +6,7 @@ import Foundation
 /// with their range tables, the sleep diary's content, the outputs asked for and their
 /// modes, the version).
 ///
-/// A value is written out field by field (``text(_:)``) with sets and dictionaries sorted,
+/// A value is written out field by field (`text(_:)`) with sets and dictionaries sorted,
 /// so that the text, and its SHA-256, are the same in every process.
 public enum Fingerprint {
   /// How the files of input `index` are read: a file read another way is read again.

@@ -144,6 +144,7 @@ extension Pipeline {
   ///   - files: files or directories (all files in a directory are read).
   ///   - format: the files' format, or `nil` to guess it from each name.
   ///   - profile: the profile, or `nil` to recognise the built-in layouts.
+  ///   - outputDirectory: where every output goes.
   ///   - settings: a pipeline whose normalizer and analyzer settings (and wake diary) to use.
   public static func adHoc(
     files: [String], format: InputFormat?, profile: CSVProfile?, outputDirectory: String,

@@ -16,7 +16,9 @@ public final class AtomicFileWriter {
 
   /// Opens a temporary file beside `path`.
   ///
-  /// - Parameter durable: sync the file at commit (`false`: the publisher syncs it).
+  /// - Parameters:
+  ///   - path: the file to write.
+  ///   - durable: sync the file at commit (`false`: the publisher syncs it).
   /// - Throws: ``OutputError`` when the directory cannot be written.
   public init(path: String, durable: Bool = true) throws(OutputError) {
     self.path = path

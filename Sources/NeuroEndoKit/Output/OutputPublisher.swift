@@ -44,8 +44,11 @@ public final class OutputPublisher {
   /// completes or removes what an interrupted run left, and makes this run's staging
   /// directory.
   ///
-  /// - Parameter outputNames: the names the pipeline writes (``Pipeline/Outputs/names``):
-  ///   a directory without the marker that holds only these is taken as an earlier run's.
+  /// - Parameters:
+  ///   - directory: the output directory.
+  ///   - run: the run's id, which names its staging directory.
+  ///   - outputNames: the names the pipeline writes (``Pipeline/Outputs/names``): a
+  ///     directory without the marker that holds only these is taken as an earlier run's.
   /// - Throws: ``OutputError`` when the directory cannot be written, holds files NeuroEndo
   ///   did not write (``OutputError/foreign``), or another run holds it.
   public init(directory: String, run: String, outputNames: [String]) throws(OutputError) {

@@ -13,7 +13,7 @@ public struct CSVSyntaxError: Error, Sendable, Hashable, CustomStringConvertible
 
 /// One CSV record, borrowed from the parser's buffer while the record handler runs.
 ///
-/// Fields are bytes; ``string(_:encoding:)`` decodes one when a caller needs text. A record
+/// Fields are bytes; ``string(_:encoding:trimmed:)`` decodes one when a caller needs text. A record
 /// points into the parser's buffer and is valid only while the handler that received it runs.
 public struct CSVRecord {
   /// The 1-based record number; the header, when there is one, is record 1.
@@ -70,7 +70,10 @@ public struct CSVRecord {
 
   /// The field decoded as text, or `nil` when its bytes are not valid in `encoding`.
   ///
-  /// - Parameter trimmed: whether to leave out leading and trailing spaces and tabs.
+  /// - Parameters:
+  ///   - index: the field's place in the record, from 0.
+  ///   - encoding: the encoding of the export.
+  ///   - trimmed: whether to leave out leading and trailing spaces and tabs.
   public func string(_ index: Int, encoding: TextEncoding = .utf8, trimmed: Bool = false)
     -> String?
   {

@@ -139,7 +139,7 @@ public struct CohortReport: Sendable, Hashable, Codable {
     public var slopes: [Double] = []
     /// Subject-days with cortisol features.
     public var subjectDays = 0
-    /// The values of each summarised feature over the subject-days (``summarised``).
+    /// The values of each summarised feature over the subject-days (`summarised`).
     public var features: [String: [Double]] = [:]
     /// The patients, by subject id.
     public var patients: [Patient] = []
@@ -284,11 +284,11 @@ public struct CohortReport: Sendable, Hashable, Codable {
 }
 
 extension CohortReport {
-  /// The cohort report as pretty-printed JSON with sorted keys (``prettyJSON``).
+  /// The cohort report as pretty-printed JSON with sorted keys (`prettyJSON`).
   public var json: String { prettyJSON }
 
   /// The cohort report as one self-contained HTML page, from a Mustache template (which
-  /// escapes every text) with charts from ``SVGElement``.
+  /// escapes every text) with charts from `SVGElement`.
   public var html: String { Self.template.render(context) }
 
   /// The verdicts in words, in reading order.

@@ -9,7 +9,7 @@ import Foundation
 /// decided. It holds this subject's data only.
 ///
 /// The JSON form follows `patient-report.schema.json` (shipped beside this file), version
-/// ``schemaVersion``.
+/// `schemaVersion`.
 public struct PatientReport: Sendable, Hashable, Codable {
   /// The version of the JSON schema this report follows.
   public static let schemaVersion = "2.0"
@@ -724,9 +724,9 @@ extension PatientReport {
 
   /// A file name for a subject id, bounded and collision-free, also on case-insensitive
   /// file systems. An id of upper-case ASCII letters, digits, `_` and `-` (as clinics
-  /// number patients: `C-501`, `W101`) of at most ``plainNameLimit`` characters is its own
+  /// number patients: `C-501`, `W101`) of at most `plainNameLimit` characters is its own
   /// name. Any other id gets a readable prefix (the id with other characters as `_`, at
-  /// most ``plainNameLimit``) and `~` with 24 hex digits of the SHA-256 of the exact id:
+  /// most `plainNameLimit`) and `~` with 24 hex digits of the SHA-256 of the exact id:
   /// `s01~…`, `x.fhir~…`. No plain name holds a `~` or a lower-case letter, so no plain
   /// name meets a hashed one, and two hashed names meet only when their ids' digests do;
   /// a name is never hidden, never empty, never a path, and at most 89 bytes before its

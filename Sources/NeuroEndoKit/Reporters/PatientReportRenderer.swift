@@ -4,7 +4,7 @@ import Mustache
 /// Renders a ``PatientReport`` as JSON, Markdown and one self-contained HTML page (inline CSS
 /// and SVG, no script, nothing loaded from elsewhere; legible printed in black and white on
 /// A4). The page comes from a Mustache template, which escapes every text it is given; the
-/// charts come from ``SVGElement``, which escapes its own.
+/// charts come from `SVGElement`, which escapes its own.
 public enum PatientReportRenderer {
   /// The report as pretty-printed JSON with sorted keys.
   public static func json(_ report: PatientReport) -> String { report.prettyJSON }

@@ -101,8 +101,9 @@ public struct ShardMerger: Sendable {
   /// Merges the shards into `outputDirectory`.
   ///
   /// - Parameters:
+  ///   - outputDirectory: where the merged outputs are published.
   ///   - note: the merged summary's note (default: the shards and their runs).
-  ///   - publisher: the output directory's publisher, already holding its lock, when the
+  ///   - given: the output directory's publisher, already holding its lock, when the
   ///     caller wrote the shards inside its staging (a run in partitions).
   /// - Returns: the merged run's summary (also written there), or the problem that stopped
   ///   the merge before anything was written.

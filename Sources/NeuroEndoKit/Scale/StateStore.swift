@@ -27,7 +27,7 @@ public final class StateStore: Sendable {
     /// `vanished` (gone from the inbox; its data kept).
     public var outcome: String
     public var summary: FileReadSummary
-    /// How the file was read (``Fingerprint/reading(_:settings:)``); empty before v4.
+    /// How the file was read (``Fingerprint/reading(_:input:)``); empty before v4.
     public var readKey = ""
   }
 
