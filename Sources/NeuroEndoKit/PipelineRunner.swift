@@ -60,27 +60,46 @@ public struct PipelineRunner: Sendable {
     FileModes.set(groupReadable: pipeline.groupReadable)
     var summary = RunSummary(
       pipeline: pipeline.name, started: started, finished: started, files: [])
-    if let refusal = refusal(directory: directory, into: &summary) { return refusal }
-    if inPartitions {
+    let plan = plan(auditOnly: auditOnly, rebuild: rebuild)
+    if let refusal = refusal(plan, directory: directory, into: &summary) { return refusal }
+    if case .partitions(let count) = plan.mode {
       // The partitions call back from the threads they run on, for this call only.
       return withoutActuallyEscaping(onSample) { onSample in
         withoutActuallyEscaping(progress) { progress in
           partitioned.run(
-            count: partitions > 1 ? partitions : nil, directory: directory, started: started,
-            auditOnly: auditOnly, onSample: onSample, progress: progress)
+            count: count, directory: directory, started: started, auditOnly: auditOnly,
+            onSample: onSample, progress: progress)
         }
       }
     }
     summary.run = RunClock.runID(started, reproducible: sourceDateEpoch != nil)
-    if pipeline.state != nil {
+    if case .incremental(let rebuild) = plan.mode {
       return IncrementalRun(pipeline: pipeline, chain: chain, partitioned: partitioned).run(
         summary, directory: directory, auditOnly: auditOnly, rebuild: rebuild,
         onSample: onSample, progress: progress)
     }
+    // A whole run or a shard: one pass over the inputs read now.
     var pass = StageChain.Pass(summary: summary, directory: directory)
     pass.auditOnly = auditOnly
     var source = InputRead(pipeline: pipeline)
     return chain.run(pass, source: &source, onSample: onSample, progress: progress)
+  }
+
+  /// The plan of this run: a shard as asked; partitions as asked, or when the inputs hold
+  /// more than memory should at once (a run without state); a night with `state:`; or a
+  /// whole run.
+  public func plan(auditOnly: Bool = false, rebuild: Bool = false) -> RunPlan {
+    if let shard { return RunPlan(.shard(shard), auditOnly: auditOnly) }
+    if partitions > 1 { return RunPlan(.partitions(count: partitions), auditOnly: auditOnly) }
+    if pipeline.state != nil {
+      return RunPlan(.incremental(rebuild: rebuild), auditOnly: auditOnly)
+    }
+    let (most, overflow) = pipeline.partitionSamples.multipliedReportingOverflow(
+      by: PartitionedRun.leastBytesPerSample)
+    if pipeline.partitionSamples > 0, !overflow, inputBytes() > most {
+      return RunPlan(.partitions(count: nil), auditOnly: auditOnly)
+    }
+    return RunPlan(.whole, auditOnly: auditOnly)
   }
 
   /// The pass of the stage chain this run makes.
@@ -97,20 +116,13 @@ public struct PipelineRunner: Sendable {
       sourceDateEpoch: sourceDateEpoch)
   }
 
-  /// Whether the run goes in partitions: asked for, or more input than memory should hold
-  /// at once (a run without state that is not a shard).
-  private var inPartitions: Bool {
-    guard shard == nil, pipeline.state == nil else { return false }
-    let (most, overflow) = pipeline.partitionSamples.multipliedReportingOverflow(
-      by: PartitionedRun.leastBytesPerSample)
-    return partitions > 1 || (pipeline.partitionSamples > 0 && !overflow && inputBytes() > most)
-  }
-
   /// The summary of a run that reads and writes nothing, when it must not run: an output
   /// where an input is, a missing input of a run without state (an unmounted share would
   /// publish a set without its data: the last outputs are kept), a state with partitions or
   /// a shard.
-  private func refusal(directory: String, into summary: inout RunSummary) -> RunSummary? {
+  private func refusal(_ plan: RunPlan, directory: String, into summary: inout RunSummary)
+    -> RunSummary?
+  {
     // Inputs are sacred: with an output where an input is, nothing is read or written.
     let overlaps = pipeline.inputOutputOverlaps(outputDirectory: directory)
     guard overlaps.isEmpty else {
@@ -128,19 +140,9 @@ public struct PipelineRunner: Sendable {
         return summary
       }
     }
-    if partitions > 1, pipeline.state != nil {
-      summary.fail(
-        .refused(
-          "a run in partitions (--partitions) keeps no state: run it with a pipeline without 'state:'"
-        ))
-      return summary
-    }
-    if shard != nil, pipeline.state != nil {
+    if let refused = plan.refusal(keepsState: pipeline.state != nil) {
       summary.shard = shard?.description
-      summary.fail(
-        .refused(
-          "a shard run (--shard) keeps no state: run the shards with a pipeline without 'state:', then neuroendo merge"
-        ))
+      summary.fail(refused)
       return summary
     }
     return nil

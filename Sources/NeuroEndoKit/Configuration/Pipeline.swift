@@ -104,7 +104,10 @@ public struct Pipeline: Sendable {
   /// Settings of the analyzers (`settings.analyze`).
   public var analyzers = AnalyzerSettings()
   /// Subject ids replaced by pseudonyms as the samples are read
-  /// (`--pseudonymize-key-file`): no output holds a real id. `nil`: ids as exported.
+  /// (`--pseudonymize-key-file`): no output holds a real id. `nil`: ids as exported. Part
+  /// of the definition, not of the run's plan: like a setting it changes every output (its
+  /// fingerprint is in ``Fingerprint``), where a shard or partitions change only how a run
+  /// runs (``RunPlan``).
   public var pseudonymizer: Pseudonymizer?
   /// The most samples a run holds in memory at once (`settings.run.partition_samples`,
   /// default 100,000): a run over more is run in as many partitions as keep each within it.
