@@ -154,15 +154,16 @@ public final class OutputPublisher {
           message: published.boolValue ? "a directory is in the way" : "a file is in the way")
       }
     }
+    let staged = Self.files(order, under: staging)
     try AtomicFileWriter.write(
-      Self.manifest(run: run, fromState: fromState, files: Self.files(order, under: staging)),
+      Self.manifest(run: run, fromState: fromState, files: staged),
       to: stagedPath(Self.markerName), durable: false)
     // Files staged without a sync of their own (the many report files) reach the disk
-    // here, all at once, before anything is published.
-    if case .success(let descriptor) = FileSystem.open(staging, O_RDONLY | O_DIRECTORY) {
-      let failure = FileSystem.syncFileSystem(of: descriptor)
-      FileSystem.close(descriptor)
-      if let failure { throw OutputError(path: staging, failure) }
+    // here, before anything is published, with the folders that name them: the files this
+    // run wrote and nothing else on the volume (no syncfs of every process's data).
+    let paths = staged.map { stagedPath($0.path) } + [stagedPath(Self.markerName)]
+    if let (path, failure) = FileSystem.sync(files: paths, folders: [staging]) {
+      throw OutputError(path: path, failure)
     }
     let owned = Self.manifestFiles(in: directory)
     let journal =
@@ -171,6 +172,8 @@ public final class OutputPublisher {
     try AtomicFileWriter.write(journal, to: directory + "/" + Self.journalName)
     try Self.move(order, from: staging, to: directory, owned: owned)
     FileSystem.remove(directory + "/" + Self.journalName)
+    // The renames reach the disk: the output folder names the files now.
+    _ = FileSystem.sync(files: [], folders: [directory])
   }
 
   /// Whether `directory` holds the outputs run `run` published: its manifest names that

@@ -162,20 +162,31 @@ enum FileSystem {
   /// Writes the open file's data to the disk; the failure.
   static func sync(_ descriptor: Int32) -> Failure? { fsync(descriptor) == 0 ? nil : lastFailure }
 
-  /// Writes every file of the file system holding `descriptor` to the disk (`syncfs(2)`,
-  /// which Glibc's module leaves out and is looked up once; `sync(2)` where it is missing).
-  static func syncFileSystem(of descriptor: Int32) -> Failure? {
-    guard let syncfs = syncfsFunction else {
-      Glibc.sync()
-      return nil
+  /// Writes `files` to the disk (fsync, on every core: a file system batches concurrent
+  /// syncs into one journal commit), then the folders that name them, `folders` included:
+  /// durability for what one run wrote, never a sync of the whole volume. The first file
+  /// that failed, with why.
+  static func sync(files: [String], folders: [String]) -> (String, Failure)? {
+    let parents = Set(files.map { ($0 as NSString).deletingLastPathComponent })
+    let results = ParallelMap.map(ArraySlice(files)) { path in syncPath(path, flags: O_RDONLY) }
+    if let index = results.firstIndex(where: { $0 != nil }) {
+      return (files[index], results[index]!)
     }
-    return syncfs(descriptor) == 0 ? nil : lastFailure
+    for folder in parents.union(folders).sorted() {
+      if let failure = syncPath(folder, flags: O_RDONLY | O_DIRECTORY) { return (folder, failure) }
+    }
+    return nil
   }
 
-  private static let syncfsFunction: (@convention(c) (Int32) -> Int32)? = {
-    guard let symbol = dlsym(nil, "syncfs") else { return nil }
-    return unsafeBitCast(symbol, to: (@convention(c) (Int32) -> Int32).self)
-  }()
+  /// Opens, syncs and closes one entry; the failure (a file gone since is none).
+  private static func syncPath(_ path: String, flags: Int32) -> Failure? {
+    switch open(path, flags | O_CLOEXEC | O_NOFOLLOW) {
+    case .failure(let failure): return failure.isMissing || failure.code == ELOOP ? nil : failure
+    case .success(let descriptor):
+      defer { close(descriptor) }
+      return sync(descriptor)
+    }
+  }
 
   /// Takes the open file's exclusive lock without waiting; whether it was free.
   static func lock(_ descriptor: Int32) -> Bool { flock(descriptor, LOCK_EX | LOCK_NB) == 0 }
