@@ -90,7 +90,7 @@ struct RunOptions: ParsableArguments {
   @Flag(
     name: .customLong("all-tables"),
     help:
-      "Also write the large intermediate tables: the samples as read (samples.csv) and normalized-samples.ndjson."
+      "Also write the intermediate tables: the samples as read (samples.csv), the normalized samples (normalized-samples.csv) and the NDJSON copies (normalized-samples.ndjson, findings.ndjson)."
   )
   var allTables = false
 
@@ -101,9 +101,16 @@ struct RunOptions: ParsableArguments {
   var shard: Shard?
 
   @Flag(
+    name: .customLong("patient-reports"),
+    help:
+      "Write each patient's pages (HTML, Markdown, JSON and, with findings, a FHIR bundle) beside the cohort report; a pipeline asks with settings.reports.patients: true."
+  )
+  var patientReports = false
+
+  @Flag(
     name: .customLong("no-patient-reports"),
     help:
-      "Write no per-patient reports (the cohort report, tables and audit still): for research cohorts of many subjects."
+      "Write no per-patient pages even when the pipeline asks for them (the cohort report, tables and audit still)."
   )
   var noPatientReports = false
 
@@ -124,6 +131,9 @@ struct RunOptions: ParsableArguments {
     if let partitions, partitions < 1 {
       throw ValidationError("--partitions: expected 1 or more")
     }
+    if patientReports && noPatientReports {
+      throw ValidationError("--patient-reports and --no-patient-reports: give one or the other")
+    }
     if shard != nil, let partitions, partitions > 1 {
       throw ValidationError("--partitions and --shard: a shard runs whole; give one or the other")
     }
@@ -134,6 +144,7 @@ struct RunOptions: ParsableArguments {
       if partitions == 1 { pipeline.partitionSamples = 0 }  // all at once, as asked
     }
     if allTables { pipeline.outputs.writeAllTables() }
+    if patientReports { pipeline.patientReports = true }
     if noPatientReports { pipeline.patientReports = false }
   }
 

@@ -123,20 +123,32 @@ struct CommandLineTests {
     // s01 day 1: 11.8, 16.9, 19.6, 15.2 at 0, 15, 30, 45 min: AUCg = 15 x (14.35 + 18.25 + 17.4)
     // = 750; AUCi = 750 - 11.8 x 45 = 219 (to rounding); increase 19.6 - 11.8.
     #expect(table.contains("\ns01,1,750,218.99999999999997,7.800000000000001,"))
+    // By default what a person reads (issue 26, point 1): the tables of features and
+    // findings, the rejections, the audit, the cohort report and the summary.
     for name in [
-      "features-subject.csv", "features-response.csv", "normalized-samples.csv", "findings.csv",
-      "findings.ndjson", "rejections.csv", "audit.json",
+      "features-subject.csv", "features-response.csv", "findings.csv", "rejections.csv",
+      "audit.json", "audit.md", "reports/cohort.html", "run-summary.json",
     ] {
       #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent(name).path))
     }
-    // The large intermediate tables only when asked for.
-    let intermediate = ["samples.csv", "normalized-samples.ndjson"]
+    // The patients' pages and the intermediate tables only when asked for; the last line says
+    // how.
+    let intermediate = [
+      "samples.csv", "normalized-samples.csv", "normalized-samples.ndjson", "findings.ndjson",
+      "reports/patients",
+    ]
     for name in intermediate {
       #expect(!FileManager.default.fileExists(atPath: output.appendingPathComponent(name).path))
     }
+    let last = result.output.split(separator: "\n").last.map(String.init) ?? ""
+    #expect(
+      last
+        == "not written: patient pages (--patient-reports, or neuroendo report PIPELINE SUBJECT...); samples.csv, normalized-samples.csv, normalized-samples.ndjson, findings.ndjson (--all-tables)"
+    )
     #expect(
       try neuroendo(
-        "analyze", "SampleData/research/car-diary-long.csv", "--all-tables", "--out", output.path
+        "analyze", "SampleData/research/car-diary-long.csv", "--all-tables", "--patient-reports",
+        "--out", output.path
       ).status == 0)
     for name in intermediate {
       #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent(name).path))
@@ -448,6 +460,7 @@ struct CommandLineTests {
       outputs:
         directory: out-\(name)
         samples: true
+        normalized: true
       """.write(to: file, atomically: true, encoding: .utf8)
       return file.path
     }

@@ -24,7 +24,7 @@ struct DurabilityTests {
     process.arguments = [
       "-f", "-qq", "-e", "trace=syncfs,sync,fsync,fdatasync", "-o", trace,
       try executable().path, "analyze", "SampleData/fhir/hospital-export-2026-03-15.json",
-      "--out", base + "/out",
+      "--patient-reports", "--out", base + "/out",
     ]
     process.currentDirectoryURL = root
     process.standardOutput = FileHandle.nullDevice

@@ -115,10 +115,14 @@ struct GoldenRunTests {
         profile: \(profiles)/lis-long.yml
         time_zone: America/New_York
     settings:
+      reports:
+        patients: true
       normalize:
         time_zone: Europe/Berlin
     outputs:
       directory: out
+      normalized: true
+      findings_ndjson: true
     """.write(toFile: pipeline, atomically: true, encoding: .utf8)
     let nights = [
       ["fhir/bulk-Observation.ndjson"],

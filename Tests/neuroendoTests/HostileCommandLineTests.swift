@@ -244,6 +244,8 @@ struct HostileCommandLineTests {
       inputs:
         - path: inbox
       settings:
+        reports:
+          patients: true
         run:
           group_read: \(group)
       outputs:

@@ -51,7 +51,8 @@ struct PseudonymizeTests {
     for name in ["first", "second"] {
       let out = base.appendingPathComponent(name)
       let run = try neuroendo([
-        "analyze", input.path, "--out", out.path, "--all-tables", "--pseudonymize-key-file",
+        "analyze", input.path, "--out", out.path, "--all-tables", "--patient-reports",
+        "--pseudonymize-key-file",
         keyFile.path,
       ])
       #expect(run.status == 0, "\(run.error)")

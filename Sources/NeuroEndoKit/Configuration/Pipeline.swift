@@ -37,8 +37,13 @@ public struct Pipeline: Sendable {
     public var writeSamples = false
     /// The rejections file name (CSV): every rejected value with location and reason.
     public var rejections: String = "rejections.csv"
-    /// The normalized samples (CSV): canonical units, placed times, circadian position, flags.
+    /// The normalized samples (CSV): canonical units, placed times, circadian position,
+    /// flags. An intermediate table as large as the inputs: written only when
+    /// ``writeNormalized`` is set.
     public var normalized: String = "normalized-samples.csv"
+    /// Whether the normalized samples are written (`outputs.normalized` in a pipeline, or
+    /// `--all-tables`).
+    public var writeNormalized = false
     /// The normalized samples as NDJSON, one JSON object per sample (the whole sample as
     /// read, flag messages): written only when ``writeNormalizedJSON`` is set.
     public var normalizedJSON: String = "normalized-samples.ndjson"
@@ -53,8 +58,12 @@ public struct Pipeline: Sendable {
     public var featuresResponse: String = "features-response.csv"
     /// The feedback findings (CSV).
     public var findings: String = "findings.csv"
-    /// The feedback findings as NDJSON.
+    /// The feedback findings as NDJSON, a copy of `findings.csv` for programs: written only
+    /// when ``writeFindingsJSON`` is set.
     public var findingsJSON: String = "findings.ndjson"
+    /// Whether the NDJSON copy of the findings is written (`outputs.findings_ndjson` in a
+    /// pipeline, or `--all-tables`).
+    public var writeFindingsJSON = false
     /// The folder of the reports: `patients/<subject>.{html,md,json}` inside it.
     public var reports: String = "reports"
     /// The data-quality audit, as JSON and Markdown.
@@ -64,15 +73,39 @@ public struct Pipeline: Sendable {
     /// Creates outputs in a directory.
     public init(directory: String) { self.directory = directory }
 
-    /// Writes the large intermediate tables too: the samples as read and the NDJSON copy of
-    /// the normalized samples (`--all-tables`).
+    /// Writes the intermediate tables too: the samples as read, the normalized samples and
+    /// the NDJSON copies (`--all-tables`).
     public mutating func writeAllTables() {
-      writeSamples = true
-      writeNormalizedJSON = true
+      for key in Self.intermediates { setIntermediate(key, true) }
     }
 
+    /// The `outputs:` keys of the intermediate tables, written when named or `true`.
+    static let intermediates = ["samples", "normalized", "normalized_ndjson", "findings_ndjson"]
+
     mutating func setIntermediate(_ key: String, _ enabled: Bool) {
-      if key == "samples" { writeSamples = enabled } else { writeNormalizedJSON = enabled }
+      switch key {
+      case "samples": writeSamples = enabled
+      case "normalized": writeNormalized = enabled
+      case "normalized_ndjson": writeNormalizedJSON = enabled
+      default: writeFindingsJSON = enabled
+      }
+    }
+
+    /// What this run leaves out that a reader may want, each with how to get it, for the
+    /// run's last line.
+    func notWritten(patientReports: Bool) -> [String] {
+      var missing: [String] = []
+      if !patientReports {
+        missing.append("patient pages (--patient-reports, or neuroendo report PIPELINE SUBJECT...)")
+      }
+      let tables = [
+        (writeSamples, samples), (writeNormalized, normalized),
+        (writeNormalizedJSON, normalizedJSON), (writeFindingsJSON, findingsJSON),
+      ].filter { !$0.0 }.map(\.1)
+      if !tables.isEmpty {
+        missing.append("\(tables.joined(separator: ", ")) (--all-tables)")
+      }
+      return missing
     }
   }
 
@@ -98,7 +131,7 @@ public struct Pipeline: Sendable {
   /// Whether each patient's report is written (`settings.reports.patients`, default `true`);
   /// the cohort report is written either way. A research cohort of thousands of subjects
   /// may want only the tables and the cohort report (`--no-patient-reports`).
-  public var patientReports = true
+  public var patientReports = false
   /// A sleep diary of waking times (`settings.normalize.wake_diary`), when there is one.
   public var wakeDiary: (path: String, profile: CSVProfile)?
   /// Settings of the analyzers (`settings.analyze`).
@@ -161,7 +194,7 @@ extension Pipeline {
     pipeline.analyzers = settings?.analyzers ?? AnalyzerSettings()
     pipeline.wakeDiary = settings?.wakeDiary
     pipeline.reading = settings?.reading ?? ReadSettings()
-    pipeline.patientReports = settings?.patientReports ?? true
+    pipeline.patientReports = settings?.patientReports ?? false
     pipeline.partitionSamples = settings?.partitionSamples ?? pipeline.partitionSamples
     pipeline.groupReadable = settings?.groupReadable ?? false
     return pipeline
@@ -292,7 +325,7 @@ public enum PipelineLoader {
     }
     if let entry = run?["group_read"], let value = entry.bool() { groupReadable = value }
     var retired: [String] = []
-    var patientReports = true
+    var patientReports = false
     let reports = settings?["reports"]?.mapping(allowed: ["rewrite", "patients"])
     if let entry = reports?["rewrite"], let text = entry.string() {
       switch text {
@@ -584,7 +617,7 @@ public enum PipelineLoader {
     for (key, path) in outputKeys {
       guard let entry = map[key] else { continue }
       // The large intermediate tables are written when named, or with `true`.
-      let optional = key == "samples" || key == "normalized_ndjson"
+      let optional = Pipeline.Outputs.intermediates.contains(key)
       if optional, let enabled = entry.node.bool {
         outputs.setIntermediate(key, enabled)
         continue

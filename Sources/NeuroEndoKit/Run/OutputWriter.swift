@@ -48,7 +48,22 @@ struct OutputWriter {
     let key = { (sample: NormalizedSample) in
       Self.position(sample.sample.provenance, phase: 0, fileOrdinals)
     }
-    write("normalized", outputs.normalized, &summary, rows: samples.count) { sink in
+    if outputs.writeNormalized {
+      table(samples, fileOrdinals: fileOrdinals, into: &summary)
+    }
+    if outputs.writeNormalizedJSON {
+      lines("normalized_ndjson", outputs.normalizedJSON, samples, key, &summary)
+    }
+  }
+
+  /// The normalized samples as CSV, in read order.
+  private func table(
+    _ samples: [NormalizedSample], fileOrdinals: [String: Int], into summary: inout RunSummary
+  ) {
+    let key = { (sample: NormalizedSample) in
+      Self.position(sample.sample.provenance, phase: 0, fileOrdinals)
+    }
+    write("normalized", pipeline.outputs.normalized, &summary, rows: samples.count) { sink in
       sink.header(CSVTableWriter.line(NormalizedTable.header))
       // Rows are formatted on every core, a batch at a time, and written in input order.
       var next = 0
@@ -60,9 +75,6 @@ struct OutputWriter {
           next += 1
         }
       }
-    }
-    if outputs.writeNormalizedJSON {
-      lines("normalized_ndjson", outputs.normalizedJSON, samples, key, &summary)
     }
   }
 
@@ -104,9 +116,11 @@ struct OutputWriter {
         sink.row(CSVTableWriter.line(FindingTables.row(finding)), .subject(finding.subjectID))
       }
     }
-    lines(
-      "findings_ndjson", pipeline.outputs.findingsJSON, findings, { .subject($0.subjectID) },
-      &summary)
+    if pipeline.outputs.writeFindingsJSON {
+      lines(
+        "findings_ndjson", pipeline.outputs.findingsJSON, findings, { .subject($0.subjectID) },
+        &summary)
+    }
   }
 
   /// Writes `audit.json` and `audit.md`.
@@ -162,11 +176,6 @@ struct OutputWriter {
       summary.outputs["reports"] = pipeline.outputs.reports
       summary.outputRows["reports"] =
         pipeline.patientReports ? reports.count - quarantined : 0
-    }
-    if !pipeline.patientReports {
-      summary.notes.append(
-        "reports: the cohort report only; no patient reports (settings.reports.patients: false, or --no-patient-reports)"
-      )
     }
     return true
   }

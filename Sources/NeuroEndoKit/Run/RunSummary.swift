@@ -58,6 +58,9 @@ public struct RunSummary: Sendable, Codable {
   /// Subjects whose outputs could not be made (their reports cannot be rendered or named),
   /// each with the reason: the others were published, and the run is incomplete (exit 1).
   public var quarantinedSubjects: [String] = []
+  /// What the run did not write that a reader may want, each with how to get it (patient
+  /// pages, intermediate tables): the run's last line.
+  public var notWritten: [String] = []
   /// Files of the inbox the state keeps in quarantine (they could not be read), listed on
   /// every run while they are there, quiet nights included: the run is then incomplete.
   public var quarantinedFiles: [QuarantinedFile] = []
@@ -217,7 +220,7 @@ public struct RunSummary: Sendable, Codable {
     case version, run, auditOnly, lockedBy, notes, incremental, nothingNew, unchangedSince, shard
     case pipeline, started, finished, files, inputProblems, skippedEntries, outputs, outputRows
     case outputFailures, quarantinedSubjects, quarantinedFiles, stateProblem, totals,
-      normalization, analysis
+      normalization, analysis, notWritten
   }
 
   /// Reads a summary; fields that older summaries lack take their defaults.
@@ -252,6 +255,7 @@ public struct RunSummary: Sendable, Codable {
     quarantinedFiles =
       try container.decodeIfPresent([QuarantinedFile].self, forKey: .quarantinedFiles) ?? []
     stateProblem = try container.decodeIfPresent(String.self, forKey: .stateProblem)
+    notWritten = try container.decodeIfPresent([String].self, forKey: .notWritten) ?? []
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -277,6 +281,7 @@ public struct RunSummary: Sendable, Codable {
     try container.encode(quarantinedSubjects, forKey: .quarantinedSubjects)
     try container.encode(quarantinedFiles, forKey: .quarantinedFiles)
     try container.encodeIfPresent(stateProblem, forKey: .stateProblem)
+    if !notWritten.isEmpty { try container.encode(notWritten, forKey: .notWritten) }
     try container.encode(totals, forKey: .totals)
     try container.encode(normalization, forKey: .normalization)
     try container.encode(analysis, forKey: .analysis)

@@ -44,6 +44,9 @@ public enum RunSummaryReporter {
       let rows = summary.outputRows[role].map { " (\(counted($0, noun)))" } ?? ""
       lines.append("wrote \(role): \(path)\(rows)")
     }
+    if !summary.notWritten.isEmpty {
+      lines.append("not written: " + summary.notWritten.joined(separator: "; "))
+    }
     return lines.joined(separator: "\n") + "\n"
   }
 

@@ -44,6 +44,8 @@ public struct ShardManifest: Sendable, Codable, Hashable {
   public var outputs: [String: String]
   /// The tables, by role, whose rows the merge interleaves by their keys.
   public var tables: [String: String]
+  /// What the merged run does not write, with how to get it.
+  public var notWritten: [String] = []
 
   /// The manifest in a shard's output directory: `nil` when there is none (not a shard's
   /// output), or a problem when it cannot be used.

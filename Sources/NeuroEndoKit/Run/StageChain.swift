@@ -99,6 +99,9 @@ struct StageChain {
     writer.commit(
       tables.rejections, role: "rejections", name: outputs.rejections, rows: tables.rejectionRows,
       into: &summary)
+    if !pass.auditOnly {
+      summary.notWritten = pipeline.outputs.notWritten(patientReports: pipeline.patientReports)
+    }
     if shard != nil, let directory = writer.directory {
       writeManifest(dataset, reports: results.reportsWritten, in: directory, into: &summary)
     }
@@ -322,7 +325,7 @@ struct StageChain {
       skippedEntries: summary.skippedEntries, normalization: summary.normalization,
       analysis: summary.analysis, dataset: dataset,
       quarantinedSubjects: summary.quarantinedSubjects, outputs: outputs,
-      tables: summary.outputs)
+      tables: summary.outputs, notWritten: summary.notWritten)
     do throws(OutputError) {
       try AtomicFileWriter.write(manifest.json, to: folder + "/" + ShardManifest.fileName)
       summary.outputs = ["shard": OutputWriter.shardFolder]

@@ -171,6 +171,7 @@ public struct ShardMerger: Sendable {
       summary.analysis.add(part.manifest.analysis)
     }
     summary.quarantinedSubjects = parts.flatMap(\.manifest.quarantinedSubjects)
+    summary.notWritten = first.notWritten
     summary.notes = [
       note
         ?? "merged from \(parts.count) shards: "
@@ -415,11 +416,6 @@ public struct ShardMerger: Sendable {
     guard failures.isEmpty else { return }
     summary.outputs["reports"] = folder
     summary.outputRows["reports"] = reportRows
-    if !patientReports {
-      summary.notes.append(
-        "reports: the cohort report only; no patient reports (settings.reports.patients: false, or --no-patient-reports)"
-      )
-    }
   }
 
   /// Renders each patient's pages from the report model a shard kept, with the whole

@@ -23,7 +23,8 @@ final class Scratch {
       encoding: .utf8)
   }
 
-  /// A pipeline over the inbox, written into `out`; `extra` is added at the top level.
+  /// A pipeline over the inbox, written into `out` with the patients' pages and every
+  /// table but the samples as read; `extra` is added at the top level.
   func pipeline(state: Bool = false, extra: String = "") throws -> Pipeline {
     var pipeline = try PipelineLoader.parse(
       """
@@ -31,8 +32,11 @@ final class Scratch {
       \(state ? "state: state" : "")
       inputs:
         - path: inbox
+      \(extra.contains("settings:") ? "" : "settings: {reports: {patients: true}}")
       outputs:
         directory: out
+        normalized: true
+        findings_ndjson: true
       \(extra)
       """, file: root.appendingPathComponent("pipeline.yml").path)
     pipeline.name = "hostile"

@@ -245,6 +245,8 @@ struct IncrementalPartitionTests {
       state: true,
       extra: """
         settings:
+          reports:
+            patients: true
           run:
             partition_samples: \(limit)
         """)

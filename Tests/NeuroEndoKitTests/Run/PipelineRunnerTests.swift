@@ -208,6 +208,7 @@ struct PipelineRunnerTests {
         file: Repository.path("Pipelines/profiles/research-saliva.yml")),
       outputDirectory: output)
     pipeline.outputs.writeAllTables()
+    pipeline.patientReports = true
     let first = PipelineRunner(pipeline: pipeline).run()
     #expect(first.isComplete)
     let manager = FileManager.default

@@ -29,10 +29,15 @@ struct IncrementalRunTests {
       \(state ? "state: state" : "")
       inputs:
         - path: inbox
+      settings:
+        reports:
+          patients: true
       outputs:
         directory: \(output)
         samples: true
+        normalized: true
         normalized_ndjson: true
+        findings_ndjson: true
       """, file: root.appendingPathComponent("nightly.yml").path)
     pipeline.name = "nightly"
     return pipeline

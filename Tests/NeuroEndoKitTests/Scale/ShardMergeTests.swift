@@ -134,6 +134,7 @@ struct ShardMergeTests {
       files: [root + "/in/cohort.csv"], format: nil, profile: nil,
       outputDirectory: root + "/unused")
     pipeline.outputs.writeAllTables()
+    pipeline.patientReports = true
     let (one, merged, _) = try oneAndMerged(pipeline, count: 3, in: root)
     #expect(Set(one.keys) == Set(merged.keys))
     for (name, text) in one where name != "run-summary.json" {
@@ -425,10 +426,10 @@ struct ShardMergeTests {
     _ = PipelineRunner(pipeline: late, shard: second).run(outputDirectory: root + "/s2")
     #expect(problem(["/s1", "/s2", "/s3"])?.contains("ran with different settings") == true)
     late.analyzers.flattened.threshold = pipeline.analyzers.flattened.threshold
-    late.patientReports = false
+    late.patientReports = !pipeline.patientReports
     _ = PipelineRunner(pipeline: late, shard: second).run(outputDirectory: root + "/s2")
     #expect(problem(["/s1", "/s2", "/s3"])?.contains("ran with different settings") == true)
-    late.patientReports = true
+    late.patientReports = pipeline.patientReports
     _ = PipelineRunner(pipeline: late, shard: second).run(outputDirectory: root + "/s2")
     #expect(problem(["/s1", "/s2", "/s3"]) == nil)
     // The first merge is still there, untouched by the refused ones.
