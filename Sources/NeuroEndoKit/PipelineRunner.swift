@@ -15,8 +15,9 @@ public struct PipelineRunner: Sendable {
   /// In how many partitions of subjects one machine runs the pipeline (`--partitions N`):
   /// the inputs are read once into scratch files, each partition is a shard run in turn
   /// over its samples, merged at the end, so that memory holds one partition's samples at a
-  /// time. 1: as ``Pipeline/partitionSamples`` decides.
-  public var partitions = 1
+  /// time. 1: every sample at once, as asked; `nil`: as ``Pipeline/partitionSamples``
+  /// decides.
+  public var partitions: Int?
 
   /// How many partitions of a run in partitions run at once, each on its own thread: the
   /// cores by default. Together they stay within ``Pipeline/partitionSamples``.
@@ -36,7 +37,7 @@ public struct PipelineRunner: Sendable {
   public var sourceDateEpoch: Date? = RunClock.environmentEpoch()
 
   /// Creates a runner of a pipeline, as a whole run, a shard or in partitions.
-  public init(pipeline: Pipeline, shard: Shard? = nil, partitions: Int = 1) {
+  public init(pipeline: Pipeline, shard: Shard? = nil, partitions: Int? = nil) {
     self.pipeline = pipeline
     self.shard = shard
     self.partitions = partitions
@@ -74,7 +75,9 @@ public struct PipelineRunner: Sendable {
     }
     summary.run = RunClock.runID(started, reproducible: sourceDateEpoch != nil)
     if case .incremental(let rebuild) = plan.mode {
-      return IncrementalRun(pipeline: pipeline, chain: chain, partitioned: partitioned).run(
+      var night = IncrementalRun(pipeline: pipeline, chain: chain, partitioned: partitioned)
+      if partitions == 1 { night.partitionLimit = 0 }
+      return night.run(
         summary, directory: directory, auditOnly: auditOnly, rebuild: rebuild,
         onSample: onSample, progress: progress)
     }
@@ -90,10 +93,14 @@ public struct PipelineRunner: Sendable {
   /// whole run.
   public func plan(auditOnly: Bool = false, rebuild: Bool = false) -> RunPlan {
     if let shard { return RunPlan(.shard(shard), auditOnly: auditOnly) }
-    if partitions > 1 { return RunPlan(.partitions(count: partitions), auditOnly: auditOnly) }
+    if let partitions, partitions > 1 {
+      return RunPlan(.partitions(count: partitions), auditOnly: auditOnly)
+    }
     if pipeline.state != nil {
       return RunPlan(.incremental(rebuild: rebuild), auditOnly: auditOnly)
     }
+    // `--partitions 1`: every sample at once, as asked.
+    guard partitions == nil else { return RunPlan(.whole, auditOnly: auditOnly) }
     let (most, overflow) = pipeline.partitionSamples.multipliedReportingOverflow(
       by: PartitionedRun.leastBytesPerSample)
     if pipeline.partitionSamples > 0, !overflow, inputBytes() > most {

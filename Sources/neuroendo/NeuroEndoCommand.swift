@@ -140,9 +140,6 @@ struct RunOptions: ParsableArguments {
   }
 
   func apply(to pipeline: inout Pipeline) {
-    if let partitions {
-      if partitions == 1 { pipeline.partitionSamples = 0 }  // all at once, as asked
-    }
     if allTables { pipeline.outputs.writeAllTables() }
     if patientReports { pipeline.patientReports = true }
     if noPatientReports { pipeline.patientReports = false }
@@ -150,7 +147,7 @@ struct RunOptions: ParsableArguments {
 
   /// The runner of a pipeline, as the options ask: a whole run, a shard or in partitions.
   func runner(_ pipeline: Pipeline) -> PipelineRunner {
-    PipelineRunner(pipeline: pipeline, shard: shard, partitions: partitions ?? 1)
+    PipelineRunner(pipeline: pipeline, shard: shard, partitions: partitions)
   }
 
   /// Loads the pseudonym key when one is given; a key that cannot be used stops the run
@@ -195,13 +192,17 @@ func finish(_ summary: RunSummary) throws {
   case .stateUnusable(let problem):
     printError(problem)
     throw ExitStatus.internalFailure
-  case .incomplete, .done: break
+  case .refused(let why):
+    printError("refused: \(why)")
+    throw ExitCode.validationFailure
+  case .incomplete, .rejected, .done: break
   }
   if summary.nothingNew {
     print(RunSummaryReporter.nothingNewLine(summary))
     for line in RunSummaryReporter.quarantineLines(summary) { printError(line) }
     for problem in summary.inputProblems { printError("input: \(problem)") }
-    if exitStatus(of: summary) != .done { throw ExitStatus.incomplete }
+    let outcome = exitStatus(of: summary)
+    if outcome != .done { throw outcome.code }
     return
   }
   // The summary on standard output, its problems (failed files, missing inputs, outputs
@@ -219,15 +220,19 @@ func finish(_ summary: RunSummary) throws {
     }
   }
   print(report.joined(separator: "\n"), terminator: "")
-  if exitStatus(of: summary) != .done { throw ExitStatus.incomplete }
+  let outcome = exitStatus(of: summary)
+  if outcome != .done { throw outcome.code }
 }
 
 /// What a run's summary means for the exit code, worked out in one place from its typed
-/// failures (``RunFailure``): another run's lock (75), a state that cannot be used (70),
-/// anything not read, written or published (1), or all done (0).
+/// failures (``RunFailure``): a run refused as asked (64), another run's lock (75), a state
+/// that cannot be used (70), anything not read, written or published (1), an audit whose
+/// files were read whole but with rejected records (3), or all done (0).
 enum RunOutcome: Equatable {
   case done
   case incomplete
+  case rejected
+  case refused(String)
   case busy(holder: Int32)
   case stateUnusable(String)
 
@@ -236,21 +241,30 @@ enum RunOutcome: Equatable {
     switch self {
     case .done: .success
     case .incomplete: ExitStatus.incomplete
+    case .rejected: ExitStatus.rejected
+    case .refused: .validationFailure
     case .busy: ExitStatus.busy
     case .stateUnusable: ExitStatus.internalFailure
     }
   }
 }
 
-/// The outcome of a run (``RunOutcome``).
+/// The outcome of a run (``RunOutcome``); an audit's rejected records count only for an
+/// audit.
 func exitStatus(of summary: RunSummary) -> RunOutcome {
   for failure in summary.failures {
     if let holder = failure.lockHolder { return .busy(holder: holder) }
   }
   for failure in summary.failures {
-    if case .stateUnusable(let problem) = failure { return .stateUnusable(problem) }
+    switch failure {
+    case .stateUnusable(let problem): return .stateUnusable(problem)
+    case .refused(let why): return .refused(why)
+    default: continue
+    }
   }
-  return summary.isComplete ? .done : .incomplete
+  guard summary.isComplete else { return .incomplete }
+  let rejected = summary.files.contains { $0.rejectedRecords + $0.partialRecords > 0 }
+  return summary.auditOnly && rejected ? .rejected : .done
 }
 
 /// Exits with the usage code (64), writing nothing, when an output would touch an input,

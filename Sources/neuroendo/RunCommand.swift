@@ -62,18 +62,6 @@ struct RunCommand: ParsableCommand {
       }
       try options.pseudonymize(&definition)
       try refuseOverlaps(definition, outputDirectory: outputDirectory)
-      if let shard = options.shard, definition.state != nil {
-        printError(
-          "refused: --shard \(shard) with a pipeline that keeps state ('state:'): shards keep none; run them with a pipeline without it"
-        )
-        throw ExitCode.validationFailure
-      }
-      if (options.partitions ?? 1) > 1, definition.state != nil {
-        printError(
-          "refused: --partitions with a pipeline that keeps state ('state:'): partitions keep none; run it with a pipeline without it"
-        )
-        throw ExitCode.validationFailure
-      }
       let progress = ProgressLine()
       let summary = options.runner(definition).run(
         outputDirectory: outputDirectory, rebuild: rebuild, progress: { progress.show($0) })
@@ -88,7 +76,10 @@ struct RunCommand: ParsableCommand {
       case .stateUnusable(let problem):
         logger.critical("\(problem)")
         throw outcome.code
-      case .incomplete, .done: break
+      case .refused(let why):
+        printError("refused: \(why)")
+        throw outcome.code
+      case .incomplete, .rejected, .done: break
       }
       log(summary, to: logger)
       if summary.nothingNew {

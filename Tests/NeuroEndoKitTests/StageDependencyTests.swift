@@ -28,11 +28,25 @@ private func sources(_ stage: String) throws -> [(file: String, code: String)] {
   }
 }
 
-/// The top-level type names a stage declares (nested types are the type's own business).
+/// The top-level type names a stage declares (nested types are the type's own business):
+/// structs, enums, classes, actors, protocols and type aliases.
 private func declaredTypes(_ stage: String) throws -> Set<String> {
   let pattern = try Regex(
-    #"(?m)^(?:public |final |private |fileprivate )*(?:struct|enum|class|protocol) ([A-Z][A-Za-z0-9]*)"#
+    #"(?m)^(?:public |final |private |fileprivate |internal )*(?:struct|enum|class|actor|protocol|typealias) ([A-Z][A-Za-z0-9]*)"#
   )
+  var names = Set<String>()
+  for (_, code) in try sources(stage) {
+    for match in code.matches(of: pattern) {
+      if let name = match.output[1].substring { names.insert(String(name)) }
+    }
+  }
+  return names
+}
+
+/// The free functions a stage declares at the top level (not in a type or an extension).
+private func declaredFunctions(_ stage: String) throws -> Set<String> {
+  let pattern = try Regex(
+    #"(?m)^(?:public |internal |private |fileprivate )*func ([a-zA-Z][A-Za-z0-9]*)"#)
   var names = Set<String>()
   for (_, code) in try sources(stage) {
     for match in code.matches(of: pattern) {
@@ -57,6 +71,22 @@ struct StageDependencyTests {
         let used = Set(code.matches(of: word).map { String(code[$0.range]) })
         for name in used.intersection(later).sorted() {
           violations.append("\(file) uses \(name)")
+        }
+      }
+    }
+    #expect(violations == [])
+  }
+
+  @Test("no stage calls a free function of a stage after it")
+  func oneWayFunctions() throws {
+    var violations: [String] = []
+    for (index, stage) in stages.enumerated() {
+      let later = try stages[(index + 1)...].reduce(into: Set<String>()) {
+        $0.formUnion(try declaredFunctions($1))
+      }.subtracting(try declaredFunctions(stage))
+      for (file, code) in try sources(stage) {
+        for name in later.sorted() where code.contains(try Regex("[^A-Za-z0-9_.]\(name)\\(")) {
+          violations.append("\(file) calls \(name)")
         }
       }
     }

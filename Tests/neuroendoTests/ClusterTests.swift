@@ -179,7 +179,7 @@ struct ClusterTests {
     """.write(to: nightly, atomically: true, encoding: .utf8)
     let stateful = try neuroendo("run", nightly.path, "--shard", "1/2")
     #expect(stateful.status == 64)
-    #expect(stateful.error.contains("shards keep none"))
+    #expect(stateful.error.contains("refused: a shard run (--shard) keeps no state"))
     #expect(
       !FileManager.default.fileExists(atPath: directory.appendingPathComponent("state").path))
   }

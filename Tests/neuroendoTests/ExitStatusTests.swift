@@ -15,7 +15,7 @@ struct ExitStatusTests {
     return summary
   }
 
-  @Test("a lock is 75, an unusable state 70, any other failure 1, none 0")
+  @Test("a lock is 75, an unusable state 70, a refused plan 64, any other failure 1, none 0")
   func outcomes() {
     let locked = OutputError(path: "/out", message: "busy", lockHolder: 4242)
     let written = OutputError(path: "/out/a.csv", message: "No space left on device")
@@ -23,7 +23,20 @@ struct ExitStatusTests {
     #expect(exitStatus(of: summary([.output(written)])) == .incomplete)
     #expect(exitStatus(of: summary([.output(written), .locked(locked)])) == .busy(holder: 4242))
     #expect(exitStatus(of: summary([.stateUnusable("damaged")])) == .stateUnusable("damaged"))
-    #expect(exitStatus(of: summary([.refused("a shard keeps no state")])) == .incomplete)
+    #expect(
+      exitStatus(of: summary([.refused("a shard keeps no state")]))
+        == .refused("a shard keeps no state"))
+    #expect(RunOutcome.refused("x").code.rawValue == 64 && RunOutcome.rejected.code.rawValue == 3)
+    // An audit whose files were read whole, with rejected records: 3; the same run: 0.
+    var audit = summary([])
+    var file = FileReadSummary(file: "a.csv", profile: "lis-long")
+    file.records = 2
+    file.acceptedRecords = 1
+    file.rejectedRecords = 1
+    audit.files = [file]
+    #expect(exitStatus(of: audit) == .done)
+    audit.auditOnly = true
+    #expect(exitStatus(of: audit) == .rejected)
     #expect(ExitStatus.busy.rawValue == 75 && RunOutcome.busy(holder: 1).code.rawValue == 75)
     #expect(RunOutcome.stateUnusable("x").code.rawValue == 70)
     #expect(RunOutcome.incomplete.code.rawValue == 1 && RunOutcome.done.code.rawValue == 0)

@@ -9,6 +9,15 @@ struct IncrementalRun {
   var chain: StageChain
   /// How a run in partitions over the ledger's samples runs (when they are many).
   var partitioned: PartitionedRun
+  /// The most samples the night holds at once before it runs in partitions (0: never).
+  var partitionLimit: Int
+
+  init(pipeline: Pipeline, chain: StageChain, partitioned: PartitionedRun) {
+    self.pipeline = pipeline
+    self.chain = chain
+    self.partitioned = partitioned
+    partitionLimit = pipeline.partitionSamples
+  }
 
   /// What the ledger holds for this run, per file in full-run order: the files' data are
   /// taken from it one file at a time.
@@ -81,7 +90,7 @@ struct IncrementalRun {
     // without state would (the state keeps the findings of such a run, not its
     // normalized samples and features).
     let samples = ledger.files.reduce(0) { $0 + $1.summary.samples }
-    if pipeline.partitionSamples > 0, samples > pipeline.partitionSamples {
+    if partitionLimit > 0, samples > partitionLimit {
       return inPartitions(
         ledger, summary: summary, publication: publication, publisher: publisher,
         auditOnly: auditOnly, onSample: onSample, progress: progress)
