@@ -286,3 +286,10 @@ extension LocalDateTime {
       second: remainder - Double(whole - whole % 60))
   }
 }
+
+extension LocalDateTime {
+  /// An instant in ISO 8601 with seconds and `Z` (UTC): `2026-03-19T06:00:00Z`.
+  static func iso(_ date: Date) -> String {
+    LocalDateTime(wallClockSeconds: date.timeIntervalSince1970.rounded(.down)).description + "Z"
+  }
+}

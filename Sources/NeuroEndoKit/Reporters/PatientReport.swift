@@ -251,7 +251,7 @@ extension PatientReport {
     let subjects = Set(days.keys).union(findings.keys).union(notJudged.keys).sorted()
     // The cohort's band, once for all (or as given: the whole cohort's, for a shard).
     let band = band ?? CohortBand.band(CohortBand.values(samples, settings: settings))
-    let date = reportDate.map(FHIRReportWriter.iso) ?? ""
+    let date = reportDate.map(LocalDateTime.iso) ?? ""
     let feedbackAnalyzer = FeedbackAnalyzer(
       settings: settings.feedback, excludeFlags: settings.excludeFlags)
     return subjects.map { subject in

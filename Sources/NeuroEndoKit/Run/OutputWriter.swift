@@ -261,7 +261,7 @@ struct OutputWriter {
         ("\(base).html", PatientReportRenderer.html(report)),
       ]
     }
-    if let bundle = try FHIRReportWriter.bundle(
+    if let bundle = try FHIRBundleRenderer.bundle(
       subject: report.subjectID, findings: findings, issued: issued)
     {
       files.append(("\(base).fhir.json", bundle))

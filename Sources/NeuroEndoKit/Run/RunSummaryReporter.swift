@@ -97,7 +97,7 @@ public enum RunSummaryReporter {
   /// The time a summary line starts with: the run's end, ISO 8601 in UTC, so that a
   /// mailed or logged line says when the run was.
   static func stamp(_ summary: RunSummary) -> String {
-    FHIRReportWriter.iso(summary.finished)
+    LocalDateTime.iso(summary.finished)
   }
 
   /// `, 1 quarantined` when the state keeps files in quarantine.

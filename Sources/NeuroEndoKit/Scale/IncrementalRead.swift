@@ -50,7 +50,7 @@ extension IncrementalRun {
     let statePath = pipeline.state ?? ""
     var scan = Scan(
       pipeline: pipeline, ledger: Ledger(store: store, statePath: statePath),
-      now: FHIRReportWriter.iso(summary.started))
+      now: LocalDateTime.iso(summary.started))
     do {
       scan.entries = try store.entries()
       for (index, input) in pipeline.inputs.enumerated() {

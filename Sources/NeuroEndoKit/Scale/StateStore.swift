@@ -162,7 +162,7 @@ public final class StateStore: Sendable {
         try String.fetchAll(db, sql: "SELECT path FROM inputFile ORDER BY path")
       }
     }
-    let stamp = FHIRReportWriter.iso(time).replacingOccurrences(of: ":", with: "")
+    let stamp = LocalDateTime.iso(time).replacingOccurrences(of: ":", with: "")
     let kept = path + ".damaged-" + stamp
     for suffix in ["", "-wal", "-shm", "-journal"] where FileSystem.exists(path + suffix) {
       if let failure = FileSystem.rename(path + suffix, kept + suffix) {

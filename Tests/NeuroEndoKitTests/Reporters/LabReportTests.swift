@@ -168,7 +168,7 @@ struct LabReportTests {
 }
 
 @Suite("The SVG builder escapes what it is given")
-struct SVGBuilderTests {
+struct SVGElementTests {
   @Test("attributes and text escaped, order kept, children nested")
   func escaping() {
     let element = SVGElement(

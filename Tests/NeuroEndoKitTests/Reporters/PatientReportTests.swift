@@ -133,7 +133,7 @@ struct PatientReportTests {
 struct FHIRReportTests {
   private func bundle(_ findings: [Finding]) throws -> [String: Any] {
     let text = try #require(
-      try FHIRReportWriter.bundle(
+      try FHIRBundleRenderer.bundle(
         subject: findings.first?.subjectID ?? "x", findings: findings,
         issued: Date(timeIntervalSince1970: 1_774_000_000)))
     return try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
@@ -189,7 +189,7 @@ struct FHIRReportTests {
       #expect(observation["effectiveDateTime"] as? String == "2026-03-14T08:12:00+01:00")
     }
     let text = try #require(
-      try FHIRReportWriter.bundle(subject: "P-1", findings: findings, issued: Date()))
+      try FHIRBundleRenderer.bundle(subject: "P-1", findings: findings, issued: Date()))
     #expect(!text.contains("/home/lab") && text.contains("Read from lab.csv, record 2"))
     let report = all[0]
     #expect(
@@ -230,23 +230,24 @@ struct FHIRReportTests {
       0xc8,
     ]
     #expect(
-      FHIRReportWriter.format(FHIRReportWriter.uuid5(namespace: dns, name: "python.org"))
+      FHIRBundleRenderer.format(FHIRBundleRenderer.uuid5(namespace: dns, name: "python.org"))
         == "886313e1-3b8a-5372-9b90-0c9aee199e5d")
-    let id = FHIRReportWriter.uuid("report|P-1")
+    let id = FHIRBundleRenderer.uuid("report|P-1")
     #expect(id.count == 36 && Array(id)[14] == "5" && "89ab".contains(Array(id)[19]))
-    #expect(id != FHIRReportWriter.uuid("report|P-2"))
+    #expect(id != FHIRBundleRenderer.uuid("report|P-2"))
   }
 
   @Test("interpretation codes: L, N, H, IND for a censored value the range cannot place")
   func interpretations() {
-    #expect(FHIRReportWriter.interpretation(.low)?.code == "L")
-    #expect(FHIRReportWriter.interpretation(.normal)?.code == "N")
-    #expect(FHIRReportWriter.interpretation(.high)?.code == "H")
-    #expect(FHIRReportWriter.interpretation(.indeterminate)?.code == "IND")
-    #expect(FHIRReportWriter.interpretation(.unknown) == nil)
-    #expect(FHIRReportWriter.code(.cortisol, .saliva, lateNight: true, unit: "ug/dL") == "58643-8")
+    #expect(FHIRBundleRenderer.interpretation(.low)?.code == "L")
+    #expect(FHIRBundleRenderer.interpretation(.normal)?.code == "N")
+    #expect(FHIRBundleRenderer.interpretation(.high)?.code == "H")
+    #expect(FHIRBundleRenderer.interpretation(.indeterminate)?.code == "IND")
+    #expect(FHIRBundleRenderer.interpretation(.unknown) == nil)
     #expect(
-      FHIRReportWriter.code(.freeCortisol, .serum, lateNight: false, unit: "nmol/L") == "2145-1")
+      FHIRBundleRenderer.code(.cortisol, .saliva, lateNight: true, unit: "ug/dL") == "58643-8")
+    #expect(
+      FHIRBundleRenderer.code(.freeCortisol, .serum, lateNight: false, unit: "nmol/L") == "2145-1")
     // The code's property matches the unit: molar units take [Moles/volume] codes.
     for (analyte, specimen, molar, mass) in [
       (Analyte.cortisol, Specimen.serum, "14675-3", "2143-6"),
@@ -255,15 +256,15 @@ struct FHIRReportTests {
       (.testosterone, .serum, "14913-8", "2986-8"), (.estradiol, .serum, "14715-7", "2243-4"),
       (.dheas, .serum, "14688-6", "2191-5"),
     ] {
-      #expect(FHIRReportWriter.code(analyte, specimen, lateNight: false, unit: "pmol/L") == molar)
-      #expect(FHIRReportWriter.code(analyte, specimen, lateNight: false, unit: "ng/dL") == mass)
+      #expect(FHIRBundleRenderer.code(analyte, specimen, lateNight: false, unit: "pmol/L") == molar)
+      #expect(FHIRBundleRenderer.code(analyte, specimen, lateNight: false, unit: "ng/dL") == mass)
       // Readers accept both.
       #expect(LOINC.codes[molar]?.analyte == analyte && LOINC.codes[mass]?.analyte == analyte)
     }
-    #expect(FHIRReportWriter.decimal("0.97", 0.96888).description == "0.97")
-    #expect(FHIRReportWriter.decimal("x", 0.9688800000000001).description == "0.9689")
+    #expect(FHIRBundleRenderer.decimal("0.97", 0.96888).description == "0.97")
+    #expect(FHIRBundleRenderer.decimal("x", 0.9688800000000001).description == "0.9689")
     #expect(
-      (FHIRReportWriter.reference("a/1")["identifier"] as? [String: String])?["value"] == "a/1")
+      (FHIRBundleRenderer.reference("a/1")["identifier"] as? [String: String])?["value"] == "a/1")
   }
 }
 

@@ -6,7 +6,7 @@ import Foundation
 /// findings' messages, and an Observation for each result the findings judged, with the
 /// value in its canonical UCUM unit (and its comparator when censored), the range used and
 /// its source, and the interpretation coded with the v3 ObservationInterpretation codes.
-public enum FHIRReportWriter {
+public enum FHIRBundleRenderer {
   static let loinc = "http://loinc.org"
   static let ucum = "http://unitsofmeasure.org"
   static let interpretationSystem =
@@ -151,7 +151,7 @@ public enum FHIRReportWriter {
         "text": "NeuroEndo feedback findings",
       ],
       "subject": reference(subject),
-      "issued": iso(issued),
+      "issued": LocalDateTime.iso(issued),
       "result": observations.map { ["reference": "urn:uuid:\($0["id"] as! String)"] },
       "conclusion": conclusion
         + "\nFindings describe patterns in the numbers; they are not diagnoses.",
@@ -171,7 +171,8 @@ public enum FHIRReportWriter {
       entries.append(["fullUrl": "urn:uuid:\(resource["id"] as! String)", "resource": resource])
     }
     let bundle: [String: Any] = [
-      "resourceType": "Bundle", "type": "collection", "timestamp": iso(issued), "entry": entries,
+      "resourceType": "Bundle", "type": "collection", "timestamp": LocalDateTime.iso(issued),
+      "entry": entries,
     ]
     let data = try JSONSerialization.data(
       withJSONObject: bundle, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
@@ -318,10 +319,5 @@ public enum FHIRReportWriter {
       String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16)
     }
     return [0..<4, 4..<6, 6..<8, 8..<10, 10..<16].map { hex[$0].joined() }.joined(separator: "-")
-  }
-
-  /// An instant in ISO 8601 with seconds and `Z`.
-  static func iso(_ date: Date) -> String {
-    LocalDateTime(wallClockSeconds: date.timeIntervalSince1970.rounded(.down)).description + "Z"
   }
 }
