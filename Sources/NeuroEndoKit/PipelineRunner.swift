@@ -88,6 +88,32 @@ public struct PipelineRunner: Sendable {
     return chain.run(pass, source: &source, onSample: onSample, progress: progress)
   }
 
+  /// Writes the pages of some patients on demand (`neuroendo report`), as a whole run with
+  /// patient reports writes them, into `outputDirectory`: every input is read and
+  /// normalized (the cohort's band is drawn from every subject), only these subjects are
+  /// analysed and rendered, and nothing else is written. A pipeline with a state is read
+  /// from its inbox as it is now (the state is neither read nor changed).
+  public func pages(
+    of subjects: Set<String>, outputDirectory: String, progress: (String) -> Void = { _ in }
+  ) -> RunSummary {
+    let started = sourceDateEpoch ?? Date()
+    FileModes.set(groupReadable: pipeline.groupReadable)
+    var stateless = pipeline
+    stateless.state = nil
+    var summary = RunSummary(
+      pipeline: pipeline.name, started: started, finished: started, files: [])
+    let runner = PipelineRunner(pipeline: stateless)
+    let plan = RunPlan(.whole)
+    if let refusal = runner.refusal(plan, directory: outputDirectory, into: &summary) {
+      return refusal
+    }
+    summary.run = RunClock.runID(started, reproducible: sourceDateEpoch != nil)
+    var pass = StageChain.Pass(summary: summary, directory: outputDirectory)
+    pass.subjects = subjects
+    var source = InputRead(pipeline: stateless)
+    return runner.chain.run(pass, source: &source, onSample: { _ in }, progress: progress)
+  }
+
   /// The plan of this run: a shard as asked; partitions as asked, or when the inputs hold
   /// more than memory should at once (a run without state); a night with `state:`; or a
   /// whole run.

@@ -20,7 +20,7 @@ struct NeuroEndoCommand: ParsableCommand {
     version: NeuroEndoVersion.current,
     subcommands: [
       RunCommand.self, AnalyzeCommand.self, AuditCommand.self, ValidateCommand.self,
-      InspectCommand.self, MergeCommand.self, StateCommand.self,
+      InspectCommand.self, MergeCommand.self, ReportCommand.self, StateCommand.self,
     ]
   )
 

@@ -135,20 +135,21 @@ struct OutputWriter {
   }
 
   /// Writes the per-patient reports, `reports/patients/<subject>.{json,md,html}` and, for
-  /// subjects with findings, `<subject>.fhir.json`, then the cohort report; published as one
-  /// directory. A shard writes each patient's report model and FHIR bundle in its folder's
+  /// subjects with findings, `<subject>.fhir.json`, then the cohort report (none without
+  /// `cohort`: some patients' pages on demand); published as one directory. A shard writes each patient's report model and FHIR bundle in its folder's
   /// `patients/`, and its contribution to the cohort report and band (``cohortInputs``):
   /// the merge draws the whole cohort's band and renders the pages. Returns whether the
   /// reports were written.
   @discardableResult
   func reports(
-    _ reports: [PatientReport], findings: [String: [Finding]], cohort: CohortReport.Inputs,
+    _ reports: [PatientReport], findings: [String: [Finding]], cohort: CohortReport.Inputs?,
     into summary: inout RunSummary
   ) -> Bool {
     guard let directory else { return false }
     let folder = shard == nil ? path(directory, pipeline.outputs.reports) : directory
+    let patientPages = pipeline.patientReports || cohort == nil
     do throws(OutputError) {
-      try FileModes.makeDirectory(pipeline.patientReports ? folder + "/patients" : folder)
+      try FileModes.makeDirectory(patientPages ? folder + "/patients" : folder)
     } catch {
       summary.fail(.output(error))
       return false
@@ -157,10 +158,10 @@ struct OutputWriter {
       let quarantined = patients(
         reports, findings: findings, folder: folder + "/patients", into: &summary)
     else { return false }
-    let pages: [(String, String)]
-    if shard != nil {
+    var pages: [(String, String)] = []
+    if let cohort, shard != nil {
       pages = [(Self.cohortInputs, cohort.compactJSON)]
-    } else {
+    } else if let cohort {
       let report = CohortReport.build(inputs: cohort, run: summary.run)
       pages = [("cohort.json", report.json), ("cohort.html", report.html)]
     }
@@ -174,8 +175,7 @@ struct OutputWriter {
     }
     if shard == nil {
       summary.outputs["reports"] = pipeline.outputs.reports
-      summary.outputRows["reports"] =
-        pipeline.patientReports ? reports.count - quarantined : 0
+      summary.outputRows["reports"] = patientPages ? reports.count - quarantined : 0
     }
     return true
   }

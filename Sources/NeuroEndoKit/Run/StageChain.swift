@@ -39,6 +39,9 @@ struct StageChain {
     var history: (any FindingHistory)?
     /// Told the run's findings (a run in partitions gathers them for its state).
     var onFindings: (([Finding]) -> Void)?
+    /// Only these subjects' pages, with the whole cohort's band (`neuroendo report`): every
+    /// sample is read and normalized, nothing else is written.
+    var subjects: Set<String>?
     /// Called once the outputs are published (an incremental run records them).
     var afterPublishing: ((inout RunSummary, Results) -> Void)?
   }
@@ -87,7 +90,10 @@ struct StageChain {
     let samplesKept = tables.read.count
     let (normalization, dataset) = normalize(tables, zones: zones, writer: writer, into: &summary)
     var results = Results(normalized: normalization.samples, days: [], findings: [])
-    if !pass.auditOnly {
+    if let subjects = pass.subjects {
+      progress("writing the pages of \(subjects.count) subjects")
+      pages(of: subjects, normalization.samples, writer: writer, into: &summary)
+    } else if !pass.auditOnly {
       progress("analyzing")
       results = analyze(normalization, pass, writer: writer, progress: progress, into: &summary)
     }
@@ -99,7 +105,7 @@ struct StageChain {
     writer.commit(
       tables.rejections, role: "rejections", name: outputs.rejections, rows: tables.rejectionRows,
       into: &summary)
-    if !pass.auditOnly {
+    if !pass.auditOnly, pass.subjects == nil {
       summary.notWritten = pipeline.outputs.notWritten(patientReports: pipeline.patientReports)
     }
     if shard != nil, let directory = writer.directory {
@@ -133,9 +139,13 @@ struct StageChain {
         try FileModes.makeDirectory(staged.stagedPath(OutputWriter.shardFolder))
       }
       let writer = OutputWriter(pipeline: pipeline, shard: shard, directory: outputFolder(staged))
-      if !pass.auditOnly, outputs.writeSamples { tables.samples = try writer.sink(outputs.samples) }
-      // The audit too writes every rejected record (`neuroendo audit`).
-      tables.rejections = try writer.sink(outputs.rejections)
+      if pass.subjects == nil {
+        if !pass.auditOnly, outputs.writeSamples {
+          tables.samples = try writer.sink(outputs.samples)
+        }
+        // The audit too writes every rejected record (`neuroendo audit`).
+        tables.rejections = try writer.sink(outputs.rejections)
+      }
     } catch {
       if error.lockHolder != nil {
         // Another run writes here: this one reads nothing and changes nothing.
@@ -217,7 +227,7 @@ struct StageChain {
     }
     let dataset = AuditReport.Dataset(
       samples: normalization.samples, normalization: summary.normalization)
-    if shard == nil {
+    if shard == nil, tables.rejections != nil {
       writer.audit(
         AuditReport.build(
           run: summary.run, files: summary.files, skippedEntries: summary.skippedEntries,
@@ -225,6 +235,34 @@ struct StageChain {
           settings: pipeline.effectiveSettings), into: &summary)
     }
     return (normalization, dataset)
+  }
+
+  /// Writes the pages of `subjects` alone, as a whole run writes them: the cohort's band
+  /// from every subject's samples, the features and findings from theirs.
+  private func pages(
+    of subjects: Set<String>, _ all: [NormalizedSample], writer: OutputWriter,
+    into summary: inout RunSummary
+  ) {
+    let band = PatientReport.CohortBand.band(
+      PatientReport.CohortBand.values(all, settings: pipeline.analyzers))
+    let samples = all.filter { subjects.contains($0.sample.subjectID) }
+    // A subject the inputs do not hold: said, and the others' pages are written.
+    for missing in subjects.subtracting(samples.map(\.sample.subjectID)).sorted() {
+      summary.inputProblems.append(
+        "subject '\(excerpt(missing, limit: 64))': no sample in the inputs; no pages written")
+    }
+    let features = CortisolRhythmAnalyzer(settings: pipeline.analyzers).analyze(samples)
+    let feedback = FeedbackAnalyzer(
+      settings: pipeline.analyzers.feedback, excludeFlags: pipeline.analyzers.excludeFlags
+    ).evaluate(samples)
+    summary.analysis = RunSummary.AnalysisSummary(features)
+    summary.analysis.count(feedback)
+    let reports = PatientReport.build(
+      samples: samples, features: features, feedback: feedback, settings: pipeline.analyzers,
+      run: summary.run, firstReported: [:], band: band, reportDate: summary.started)
+    writer.reports(
+      reports, findings: Dictionary(grouping: feedback.findings, by: \.subjectID), cohort: nil,
+      into: &summary)
   }
 
   /// The place of each input file in the run, for the keys of a shard's rows.

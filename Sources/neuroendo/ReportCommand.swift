@@ -1,0 +1,48 @@
+import ArgumentParser
+import NeuroEndoKit
+
+struct ReportCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "report",
+    abstract: "Writes the pages of some patients on demand, as a run with patient reports would.",
+    discussion: """
+      Reads every input of the pipeline and normalizes it (each page's cohort band is drawn \
+      from every subject), then analyses and renders only the subjects named: \
+      reports/patients/<subject>.html, .md, .json and, with findings, .fhir.json in the \
+      output directory, and a run summary. Subject ids as the outputs name them (pseudonyms \
+      when the run used a key). A pipeline with a state is read from its inbox as it is now. \
+      Exit codes: 0 written; 1 a subject without samples, or an input or output problem; 2 \
+      the pipeline has mistakes; 64 wrong usage; 75 another run writes to the directory.
+      """
+  )
+
+  @Argument(help: "The pipeline file.")
+  var pipeline: String
+
+  @Argument(help: "The subjects whose pages to write.")
+  var subjects: [String]
+
+  @Option(name: .customLong("out"), help: "The output directory of the pages.")
+  var outputDirectory: String
+
+  func validate() throws {
+    if subjects.isEmpty { throw ValidationError("name at least one subject") }
+  }
+
+  func run() throws {
+    try guarded {
+      var definition: Pipeline
+      do throws(ConfigIssues) {
+        definition = try PipelineLoader.load(file: pipeline)
+      } catch {
+        printError(error.description)
+        throw ExitStatus.invalidConfiguration
+      }
+      definition.patientReports = true
+      try refuseOverlaps(definition, outputDirectory: outputDirectory)
+      let summary = PipelineRunner(pipeline: definition).pages(
+        of: Set(subjects), outputDirectory: outputDirectory)
+      try finish(summary)
+    }
+  }
+}
