@@ -16,7 +16,7 @@ public struct AwakeningResponse: Sendable, Hashable {
   /// Minutes after waking of the highest CAR value.
   public var timeToPeak: Double?
   /// Why features are missing, each prefixed by the feature or `car` for all of them.
-  public var reasons: [String] = []
+  public var reasons: [FeatureReason] = []
 }
 
 /// Computes the CAR (analyzer `car`) from the samples of one subject-day, when the
@@ -42,36 +42,41 @@ public struct AwakeningResponseAnalyzer: Sendable {
     let window = settings.windowMinutes
     let car = points.filter { $0.minutes >= 0 && $0.minutes <= window }
     result.used = car.count
-    func refuse(_ reason: String) -> AwakeningResponse {
+    func refuse(_ code: FeatureReason.Code, _ reason: String) -> AwakeningResponse {
       var refused = AwakeningResponse()
-      refused.reasons = ["car: \(reason)"]
+      refused.reasons = [FeatureReason(code, "car: \(reason)")]
       return refused
     }
     if settings.requireKnownWake && wakeSource == .firstSampleEstimated {
       return refuse(
+        .carWakeEstimated,
         "waking time unknown, estimated from the first sample (car.require_known_wake)")
     }
     if settings.requireKnownWake,
       let doubt = car.first(where: { $0.flags.contains("wake-conflict") })
     {
       return refuse(
+        .carWakeConflict,
         "the waking sources of this day disagree (\(doubt.name) flagged wake-conflict), so the waking time is uncertain (car.require_known_wake)"
       )
     }
     guard let first = car.first else {
-      return refuse("no sample in the first \(NumberText.short(window)) min after waking")
+      return refuse(
+        .carNoSample, "no sample in the first \(NumberText.short(window)) min after waking")
     }
     if first.minutes > settings.maximumWakingDelayMinutes {
       return refuse(
+        .carLateWakingSample,
         "waking sample \(first.name) taken \(NumberText.short(first.minutes)) min after waking > \(NumberText.short(settings.maximumWakingDelayMinutes)) min (car.max_waking_delay_minutes; Smyth 2013)"
       )
     }
     if settings.refuseOffSchedule, let off = car.first(where: { $0.flags.contains("off-schedule") })
     {
-      return refuse("\(off.name) is off schedule (car.refuse_off_schedule)")
+      return refuse(.carOffSchedule, "\(off.name) is off schedule (car.refuse_off_schedule)")
     }
     guard car.count >= settings.minimumSamples else {
       return refuse(
+        .carTooFewSamples,
         "\(car.count) sample\(car.count == 1 ? "" : "s") in the first \(NumberText.short(window)) min after waking (needs \(settings.minimumSamples), car.min_samples)"
       )
     }
@@ -85,7 +90,9 @@ public struct AwakeningResponseAnalyzer: Sendable {
       result.increasePercent = 100 * increase / values[0]
     } else {
       result.reasons.append(
-        "car_increase_percent: waking value \(NumberText.short(values[0])) is not above 0")
+        FeatureReason(
+          .carIncreasePercentBase,
+          "car_increase_percent: waking value \(NumberText.short(values[0])) is not above 0"))
     }
     var peak = car[0]
     for point in car where point.value > peak.value { peak = point }
@@ -93,16 +100,20 @@ public struct AwakeningResponseAnalyzer: Sendable {
     let tolerance = settings.toleranceMinutes
     if first.minutes > tolerance {
       result.reasons.append(
-        "car_r30: waking sample \(first.name) more than \(NumberText.short(tolerance)) min after waking (car.tolerance_minutes)"
-      )
+        FeatureReason(
+          .carR30LateWakingSample,
+          "car_r30: waking sample \(first.name) more than \(NumberText.short(tolerance)) min after waking (car.tolerance_minutes)"
+        ))
     } else if let at30 = car.dropFirst().filter({ abs($0.minutes - 30) <= tolerance })
       .min(by: { abs($0.minutes - 30) < abs($1.minutes - 30) })
     {
       result.r30 = at30.value - first.value
     } else {
       result.reasons.append(
-        "car_r30: no sample within \(NumberText.short(tolerance)) min of +30 min (car.tolerance_minutes)"
-      )
+        FeatureReason(
+          .carR30NoSample,
+          "car_r30: no sample within \(NumberText.short(tolerance)) min of +30 min (car.tolerance_minutes)"
+        ))
     }
     return result
   }

@@ -20,7 +20,7 @@ public struct SubjectDayFeatures: Sendable, Hashable {
   public var notes: [String]
 
   /// Every reason a feature is missing, prefixed by the feature or analyzer.
-  public var reasons: [String] { awakening.reasons + slope.reasons + cosinor.reasons }
+  public var reasons: [FeatureReason] { awakening.reasons + slope.reasons + cosinor.reasons }
 }
 
 /// What the cortisol rhythm analyzers found in a run.

@@ -10,7 +10,7 @@ public struct CosinorRhythm: Sendable, Hashable {
   /// Why the fit is weak (too few samples, samples bunched in part of the cycle, no rhythm).
   public var warnings: [String] = []
   /// Why features are missing, each prefixed by the feature.
-  public var reasons: [String] = []
+  public var reasons: [FeatureReason] = []
 }
 
 /// Fits the cosinor (analyzer `cosinor`) to the samples of one subject-day.
@@ -43,7 +43,9 @@ public struct CosinorAnalyzer: Sendable {
     let hours = points.map { $0.minutes / 60 }
     guard points.count >= 3 else {
       result.reasons.append(
-        "cosinor: \(points.count) sample\(points.count == 1 ? "" : "s") (a fit needs 3)")
+        FeatureReason(
+          .cosinorTooFewSamples,
+          "cosinor: \(points.count) sample\(points.count == 1 ? "" : "s") (a fit needs 3)"))
       return result
     }
     let (table, confidence) = (quantiles, settings.confidence)
@@ -55,7 +57,9 @@ public struct CosinorAnalyzer: Sendable {
         })
     else {
       result.reasons.append(
-        "cosinor: the sampling times do not separate MESOR, amplitude and acrophase")
+        FeatureReason(
+          .cosinorTimesInseparable,
+          "cosinor: the sampling times do not separate MESOR, amplitude and acrophase"))
       return result
     }
     result.fit = fit
@@ -66,13 +70,18 @@ public struct CosinorAnalyzer: Sendable {
       result.acrophaseClockHours = clock
     } else {
       result.reasons.append(
-        "cosinor_acrophase_h: the samples have no clock time (minutes since waking only)")
+        FeatureReason(
+          .cosinorNoClockTime,
+          "cosinor_acrophase_h: the samples have no clock time (minutes since waking only)"))
     }
     if fit.pValue == nil {
       result.reasons.append(
-        "cosinor_ci: 3 samples leave no degrees of freedom for intervals or the F-test")
+        FeatureReason(
+          .cosinorNoDegreesOfFreedom,
+          "cosinor_ci: 3 samples leave no degrees of freedom for intervals or the F-test"))
     } else if fit.amplitudeInterval == nil {
-      result.reasons.append("cosinor_ci: amplitude 0, no acrophase interval")
+      result.reasons.append(
+        FeatureReason(.cosinorZeroAmplitude, "cosinor_ci: amplitude 0, no acrophase interval"))
     }
     if points.count < settings.minimumSamples {
       result.warnings.append(

@@ -15,7 +15,7 @@ public struct DiurnalSlope: Sendable, Hashable {
   /// Samples the regression left out by design or for a value it cannot take the log of.
   public var excluded: [Exclusion] = []
   /// Why features are missing, each prefixed by the feature.
-  public var reasons: [String] = []
+  public var reasons: [FeatureReason] = []
 }
 
 /// Computes the wake-to-bed, peak-to-bed and regression slopes (analyzer `diurnal_slope`).
@@ -48,10 +48,13 @@ public struct DiurnalSlopeAnalyzer: Sendable {
       result.wakeToBed = (last.value - wake.value) / ((last.minutes - wake.minutes) / 60)
     } else if wake == nil {
       result.reasons.append(
-        "slope_wake_bed: no waking sample (first sample within \(NumberText.short(settings.wakeSampleMinutes)) min of waking, diurnal_slope.wake_sample_minutes)"
-      )
+        FeatureReason(
+          .wakeBedNoWakingSample,
+          "slope_wake_bed: no waking sample (first sample within \(NumberText.short(settings.wakeSampleMinutes)) min of waking, diurnal_slope.wake_sample_minutes)"
+        ))
     } else {
-      result.reasons.append(noBedtime("slope_wake_bed", last!, after: wake!))
+      result.reasons.append(
+        FeatureReason(.wakeBedNoBedtimeSample, noBedtime("slope_wake_bed", last!, after: wake!)))
     }
     let peak = points.filter {
       abs($0.minutes - settings.peakMinutes) <= settings.peakToleranceMinutes
@@ -61,11 +64,13 @@ public struct DiurnalSlopeAnalyzer: Sendable {
       result.peakToBed = (last.value - peak.value) / ((last.minutes - peak.minutes) / 60)
     } else if let peak {
       result.reasons.append(
-        noBedtime("slope_peak_bed", last!, after: peak))
+        FeatureReason(.peakBedNoBedtimeSample, noBedtime("slope_peak_bed", last!, after: peak)))
     } else {
       result.reasons.append(
-        "slope_peak_bed: no sample within \(NumberText.short(settings.peakToleranceMinutes)) min of +\(NumberText.short(settings.peakMinutes)) min (diurnal_slope.peak_minutes)"
-      )
+        FeatureReason(
+          .peakBedNoPeakSample,
+          "slope_peak_bed: no sample within \(NumberText.short(settings.peakToleranceMinutes)) min of +\(NumberText.short(settings.peakMinutes)) min (diurnal_slope.peak_minutes)"
+        ))
     }
     // Regression of ln(cortisol) on hours since waking.
     var used: [CurvePoint] = []
@@ -93,26 +98,33 @@ public struct DiurnalSlopeAnalyzer: Sendable {
     result.logCount = used.count
     guard used.count >= settings.minimumSamples else {
       result.reasons.append(
-        "slope_log: \(used.count) sample\(used.count == 1 ? "" : "s") for the regression (needs \(settings.minimumSamples), diurnal_slope.min_samples)"
-      )
+        FeatureReason(
+          .logSlopeTooFewSamples,
+          "slope_log: \(used.count) sample\(used.count == 1 ? "" : "s") for the regression (needs \(settings.minimumSamples), diurnal_slope.min_samples)"
+        ))
       return result
     }
     let covered = (used.last!.minutes - used.first!.minutes) / 60
     guard covered >= span else {
       result.reasons.append(
-        "slope_log: samples cover \(NumberText.short(covered)) h of the day (needs \(NumberText.short(span)) h, diurnal_slope.min_span_hours)"
-      )
+        FeatureReason(
+          .logSlopeShortSpan,
+          "slope_log: samples cover \(NumberText.short(covered)) h of the day (needs \(NumberText.short(span)) h, diurnal_slope.min_span_hours)"
+        ))
       return result
     }
     guard let fit = LeastSquares(x: used.map { $0.minutes / 60 }, y: used.map { log($0.value) })
     else {
-      result.reasons.append("slope_log: all samples at one time")
+      result.reasons.append(FeatureReason(.logSlopeOneTime, "slope_log: all samples at one time"))
       return result
     }
     result.logSlope = fit.slope
     result.logSlopeStandardError = fit.slopeStandardError
     if fit.slopeStandardError == nil {
-      result.reasons.append("slope_log_se: two samples leave no residual degrees of freedom")
+      result.reasons.append(
+        FeatureReason(
+          .logSlopeNoDegreesOfFreedom,
+          "slope_log_se: two samples leave no residual degrees of freedom"))
     }
     return result
   }

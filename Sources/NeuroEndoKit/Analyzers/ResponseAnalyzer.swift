@@ -38,7 +38,7 @@ public struct ResponseFeatures: Sendable, Hashable {
   /// Censored values taken at a substitute.
   public var notes: [String] = []
   /// Why features are missing, each prefixed by the feature.
-  public var reasons: [String] = []
+  public var reasons: [FeatureReason] = []
   /// The usable samples the features were computed from: minutes from the event and nmol/L
   /// (the cohort report's response curves).
   public var points: [Point] = []
@@ -80,16 +80,20 @@ public struct ResponseAnalyzer: Sendable {
       } else {
         let missing = [from == nil ? pair[0] : nil, to == nil ? pair[1] : nil].compactMap { $0 }
         features.reasons.append(
-          "response_slope_\(pair[0])_\(pair[1]): "
-            + (missing.isEmpty
-              ? "both samples at one time"
-              : "no usable sample \(missing.joined(separator: " or "))"))
+          FeatureReason(
+            missing.isEmpty ? .responseSlopeOneTime : .responseSlopeMissingSample,
+            "response_slope_\(pair[0])_\(pair[1]): "
+              + (missing.isEmpty
+                ? "both samples at one time"
+                : "no usable sample \(missing.joined(separator: " or "))")))
       }
       features.slopes.append(slope)
     }
     guard points.count >= 2 else {
       features.reasons.append(
-        "response: \(points.count) usable sample\(points.count == 1 ? "" : "s") (needs 2)")
+        FeatureReason(
+          .responseTooFewSamples,
+          "response: \(points.count) usable sample\(points.count == 1 ? "" : "s") (needs 2)"))
       return
     }
     let values = points.map(\.value)
@@ -101,15 +105,18 @@ public struct ResponseAnalyzer: Sendable {
       features.aucIPost = AreaUnderCurve.increase(post.map(\.value), times: post.map(\.minutes))
     } else {
       features.reasons.append(
-        "response_auc_i_post: \(post.count) usable sample\(post.count == 1 ? "" : "s") at t >= 0 (needs 2)"
-      )
+        FeatureReason(
+          .responsePostTooFewSamples,
+          "response_auc_i_post: \(post.count) usable sample\(post.count == 1 ? "" : "s") at t >= 0 (needs 2)"
+        ))
     }
     let increase = values.dropFirst().max()! - values[0]
     features.maxIncrease = increase
     if values[0] != 0 {
       features.maxIncreasePercent = 100 * increase / abs(values[0])
     } else {
-      features.reasons.append("response_max_increase_percent: first value is 0")
+      features.reasons.append(
+        FeatureReason(.responseFirstZero, "response_max_increase_percent: first value is 0"))
     }
   }
 }

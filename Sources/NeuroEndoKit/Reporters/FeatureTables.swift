@@ -31,7 +31,7 @@ public enum FeatureTables {
       cell(fit?.peakInterval?.lowerBound), cell(fit?.peakInterval?.upperBound), cell(fit?.pValue),
       day.cosinor.warnings.joined(separator: "; "), day.wakeSource.rawValue, String(day.samples),
       excluded.map(\.description).joined(separator: "; "), day.notes.joined(separator: "; "),
-      day.reasons.joined(separator: "; "),
+      day.reasons.map(\.code).joined(separator: "; "),
     ]
   }
 
@@ -71,7 +71,8 @@ public enum FeatureTables {
     ] + response.slopes.map { cell($0.value) }
       + [
         response.excluded.map(\.description).joined(separator: "; "),
-        response.notes.joined(separator: "; "), response.reasons.joined(separator: "; "),
+        response.notes.joined(separator: "; "),
+        response.reasons.map(\.code).joined(separator: "; "),
       ]
   }
 

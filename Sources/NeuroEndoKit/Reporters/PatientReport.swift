@@ -662,7 +662,7 @@ extension PatientReport {
     return Day(
       day: day.day, wakeSource: day.wakeSource.rawValue,
       wake: samples.first?.circadian?.wake?.description, samples: points,
-      features: features, reasons: day.reasons, notes: day.notes)
+      features: features, reasons: day.reasons.map(\.text), notes: day.notes)
   }
 
   private static func entry(_ finding: Finding) -> FindingEntry {

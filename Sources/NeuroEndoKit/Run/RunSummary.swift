@@ -99,6 +99,9 @@ public struct RunSummary: Sendable, Codable {
     /// Cortisol samples left out of the rhythm features by `settings.analyze.specimens`, by
     /// specimen (all samples of that specimen).
     public var specimensLeftOut: [String: Int] = [:]
+    /// Features not computed (or computed without a part), by reason code
+    /// (``FeatureReason``): the codes of the feature tables' `reason` columns.
+    public var reasons: [String: Int] = [:]
     /// Feedback findings by severity (`info`, `notable`, `marked`).
     public var findings: [String: Int] = [:]
     /// Results the feedback analyzers could not pair or judge: subject, axis, reason, count.
@@ -129,6 +132,7 @@ public struct RunSummary: Sendable, Codable {
       unplaced.merge(other.unplaced, uniquingKeysWith: +)
       specimensLeftOut.merge(other.specimensLeftOut, uniquingKeysWith: +)
       findings.merge(other.findings, uniquingKeysWith: +)
+      reasons.merge(other.reasons, uniquingKeysWith: +)
       notJudged.merge(other.notJudged) {
         $0.merging($1) { $0.merging($1, uniquingKeysWith: +) }
       }
@@ -148,6 +152,9 @@ public struct RunSummary: Sendable, Codable {
       excludedSamples += features.responses.reduce(0) { $0 + $1.excluded.count }
       unplaced = features.unplaced
       specimensLeftOut = features.specimensLeftOut
+      for reason in features.days.flatMap(\.reasons) + features.responses.flatMap(\.reasons) {
+        reasons[reason.code, default: 0] += 1
+      }
     }
   }
 
@@ -220,7 +227,7 @@ public struct RunSummary: Sendable, Codable {
     case version, run, auditOnly, lockedBy, notes, incremental, nothingNew, unchangedSince, shard
     case pipeline, started, finished, files, inputProblems, skippedEntries, outputs, outputRows
     case outputFailures, quarantinedSubjects, quarantinedFiles, stateProblem, totals,
-      normalization, analysis, notWritten
+      normalization, analysis, notWritten, reasonCodes
   }
 
   /// Reads a summary; fields that older summaries lack take their defaults.
@@ -285,5 +292,9 @@ public struct RunSummary: Sendable, Codable {
     try container.encode(totals, forKey: .totals)
     try container.encode(normalization, forKey: .normalization)
     try container.encode(analysis, forKey: .analysis)
+    // The legend of the reason codes in the feature tables: each code this run wrote, once.
+    if !analysis.reasons.isEmpty {
+      try container.encode(FeatureReason.legend(analysis.reasons.keys), forKey: .reasonCodes)
+    }
   }
 }

@@ -38,6 +38,7 @@ public enum RunSummaryReporter {
     if !summary.auditOnly {
       lines.append(analysisLine(summary.analysis))
       lines += leftOutLines(summary.analysis)
+      lines += reasonLines(summary.analysis)
     }
     for (role, path) in summary.outputs.sorted(by: { $0.key < $1.key }) {
       let noun = role == "reports" ? "patient" : role.hasPrefix("audit") ? "file" : "row"
@@ -72,6 +73,15 @@ public enum RunSummaryReporter {
       line += "; local times placed: " + list(counts.timeResolutions)
     }
     return line
+  }
+
+  /// The legend of the reason codes the feature tables hold, each once with its count:
+  /// `reason slope_log:too-few-samples (3): slope_log empty: too few samples ...`.
+  static func reasonLines(_ counts: RunSummary.AnalysisSummary) -> [String] {
+    let legend = FeatureReason.legend(counts.reasons.keys)
+    return counts.reasons.sorted { $0.key < $1.key }.map { code, count in
+      "reason \(code) (\(count)): \(legend[code] ?? "")"
+    }
   }
 
   /// `analyzed: 24 subject-days (CAR 15, slope 8, cosinor 20); subjects: ...; responses: 26`.

@@ -87,7 +87,7 @@ struct ResponseAndVerdictTests {
       points([(-30, 4), (-1, 5), (30, 9)]), into: &features)
     #expect(features.slopes[0].value == nil)
     #expect(
-      features.reasons == [
+      features.reasons.map(\.text) == [
         "response_slope_S1_S3: no usable sample S3",
         "response_auc_i_post: 1 usable sample at t >= 0 (needs 2)",
       ])

@@ -28,15 +28,16 @@ struct RhythmAnalyzerTests {
     let estimated = analyzer.analyze(car, wakeSource: .firstSampleEstimated)
     #expect(estimated.aucG == nil)
     #expect(
-      estimated.reasons == [
+      estimated.reasons.map(\.text) == [
         "car: waking time unknown, estimated from the first sample (car.require_known_wake)"
       ])
     let late = analyzer.analyze(points([(12, 14), (27, 20), (42, 18)]), wakeSource: .diary)
     #expect(late.aucG == nil)
-    #expect(late.reasons.first?.contains("taken 12 min after waking > 5 min") == true)
+    #expect(late.reasons.first?.text.contains("taken 12 min after waking > 5 min") == true)
     let few = analyzer.analyze(points([(0, 14), (30, 20), (600, 5)]), wakeSource: .diary)
     #expect(
-      few.reasons.first?.contains("2 samples in the first 60 min after waking (needs 3") == true)
+      few.reasons.first?.text.contains("2 samples in the first 60 min after waking (needs 3")
+        == true)
     var strict = AwakeningResponseSettings()
     strict.refuseOffSchedule = true
     var offSchedule = points([(0, 10), (15, 14), (38, 16)])
@@ -55,8 +56,12 @@ struct RhythmAnalyzerTests {
     #expect(result.aucG == 180 && result.aucI == 180)
     #expect(result.increasePercent == nil && result.r30 == nil)
     #expect(result.reasons.count == 2)
-    #expect(result.reasons[0].hasPrefix("car_increase_percent: "))
-    #expect(result.reasons[1].hasPrefix("car_r30: no sample within 5 min of +30"))
+    #expect(result.reasons[0].text.hasPrefix("car_increase_percent: "))
+    #expect(
+      result.reasons.map(\.code) == [
+        "car_increase_percent:waking-value-not-positive", "car_r30:no-30-min-sample",
+      ])
+    #expect(result.reasons[1].text.hasPrefix("car_r30: no sample within 5 min of +30"))
   }
 
   @Test("wake-to-bed and peak-to-bed slopes, worked by hand")
@@ -91,7 +96,9 @@ struct RhythmAnalyzerTests {
     let result = DiurnalSlopeAnalyzer().analyze(points([(0, 10), (30, 16), (120, 9), (240, 7)]))
     #expect(result.logSlope == nil && result.wakeToBed == nil)
     #expect(
-      result.reasons.contains { $0.hasPrefix("slope_log: samples cover 4 h of the day (needs 8 h") }
+      result.reasons.contains {
+        $0.text.hasPrefix("slope_log: samples cover 4 h of the day (needs 8 h")
+      }
     )
   }
 
@@ -118,12 +125,12 @@ struct RhythmAnalyzerTests {
     #expect(morning.warnings[0] == "weak fit: 4 samples (fewer than 6, cosinor.min_samples)")
     #expect(morning.warnings[1].hasPrefix("bunched: samples cover 0.75 h of the 24 h cycle"))
     #expect(
-      morning.reasons == [
+      morning.reasons.map(\.text) == [
         "cosinor_acrophase_h: the samples have no clock time (minutes since waking only)"
       ])
     #expect(CosinorAnalyzer.coverage([23, 1, 2], period: 24) == 3)
     #expect(
-      CosinorAnalyzer().analyze(points([(0, 10), (600, 4)])).reasons == [
+      CosinorAnalyzer().analyze(points([(0, 10), (600, 4)])).reasons.map(\.text) == [
         "cosinor: 2 samples (a fit needs 3)"
       ])
   }

@@ -110,7 +110,7 @@ struct OneClockOneWakingTests {
     let days = CortisolRhythmAnalyzer().analyze(result.samples).days
     #expect(days.count == 1)
     #expect(days.first?.awakening.aucG == nil)
-    #expect(days.first?.awakening.reasons.first?.contains("wake-conflict") == true)
+    #expect(days.first?.awakening.reasons.first?.text.contains("wake-conflict") == true)
   }
 
   @Test("minutes since waking beside clock times outrank the diary")

@@ -13,15 +13,15 @@ struct FeatureTablesTests {
       "samples", "excluded", "notes", "reason",
     ]
     if skip.contains(column) { return nil }
-    if column.hasPrefix("car_") { return ["\(column): ", "car: "] }
-    if column == "slope_log_se" { return ["slope_log_se: ", "slope_log: "] }
-    if column.hasPrefix("slope_") { return ["\(column): "] }
+    if column.hasPrefix("car_") { return ["\(column):", "car:"] }
+    if column == "slope_log_se" { return ["slope_log_se:", "slope_log:"] }
+    if column.hasPrefix("slope_") { return ["\(column):"] }
     if column.hasSuffix("_low") || column.hasSuffix("_high") || column.hasSuffix("_low_h")
       || column.hasSuffix("_high_h") || column == "cosinor_p"
     {
-      return ["cosinor_ci: ", "cosinor: "]
+      return ["cosinor_ci:", "cosinor:"]
     }
-    return ["\(column): ", "cosinor: "]
+    return ["\(column):", "cosinor:"]
   }
 
   @Test("the sample data: every empty feature cell has a reason naming the feature or its analyzer")

@@ -67,6 +67,7 @@ struct MergeCompletenessTests {
       RunSummary.AnalysisSummary(),
       depths: [
         "verdicts": 1, "unplaced": 1, "specimensLeftOut": 1, "findings": 1, "notJudged": 3,
+        "reasons": 1,
       ])
     var sum = one
     sum.add(one)
