@@ -107,6 +107,18 @@ public struct PipelineRunner: Sendable {
     if let refusal = runner.refusal(plan, directory: outputDirectory, into: &summary) {
       return refusal
     }
+    // Pages go into a folder of their own: a run's outputs (tables, the cohort report) are
+    // never replaced by some patients' pages.
+    let published = OutputPublisher.manifestFiles(in: outputDirectory) ?? []
+    if published.contains(where: {
+      !$0.hasPrefix(pipeline.outputs.reports + "/patients/") && $0 != pipeline.outputs.summary
+    }) {
+      summary.fail(
+        .refused(
+          "\(outputDirectory) holds the outputs of a run (tables, the cohort report): write the pages into a folder of their own"
+        ))
+      return summary
+    }
     summary.run = RunClock.runID(started, reproducible: sourceDateEpoch != nil)
     var pass = StageChain.Pass(summary: summary, directory: outputDirectory)
     pass.subjects = subjects
@@ -165,7 +177,9 @@ public struct PipelineRunner: Sendable {
     if pipeline.state == nil {
       let missing = pipeline.inputs.filter { !FileSystem.exists($0.path) }
       if !missing.isEmpty {
-        summary.inputProblems = missing.map { "\($0.name): \($0.path) does not exist" }
+        summary.inputIssues = missing.map {
+          .unavailable(InputProblem(input: $0.name, message: "\($0.path) does not exist"))
+        }
         summary.notes.append(
           "nothing was read or published: \(missing.count == 1 ? "an input is" : "inputs are") missing (an unmounted share?); \(directory) keeps the outputs of the last run"
         )

@@ -7,11 +7,14 @@ struct AnalyzeCommand: ParsableCommand {
     abstract:
       "Reads exports without a pipeline file and writes the tables, reports, audit and run summary.",
     discussion: """
-      Writes normalized-samples.csv, features-subject-day.csv, features-subject.csv, \
-      features-response.csv, findings, reports and the audit (columns: the Outputs article of the documentation) beside \
-      rejections.csv and run-summary.json; --all-tables adds the samples as read \
-      (samples.csv) and normalized-samples.ndjson. Settings are the documented defaults \
-      unless --settings names a pipeline file to take them from.
+      Writes what a person reads: features-subject-day.csv, features-subject.csv, \
+      features-response.csv, findings.csv, rejections.csv, the cohort report \
+      (reports/cohort.html), the audit and run-summary.json (columns and reason codes: the \
+      Outputs article of the documentation). --patient-reports adds each patient's pages; \
+      --all-tables adds the intermediate tables (samples.csv, normalized-samples.csv, \
+      normalized-samples.ndjson, findings.ndjson). The summary's last line says what was \
+      not written. Settings are the documented defaults unless --settings names a pipeline \
+      file to take them from.
       """
   )
 

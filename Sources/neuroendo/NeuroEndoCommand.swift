@@ -275,7 +275,8 @@ func refuseOverlaps(_ pipeline: Pipeline, outputDirectory: String? = nil) throws
   let directory = outputDirectory ?? pipeline.outputs.directory
   let foreign = OutputPublisher.foreignEntries(
     in: directory, outputNames: pipeline.outputs.names)
-  if !foreign.isEmpty {
+  // A folder of inputs is refused as one; its files are never to be emptied.
+  if !foreign.isEmpty, overlaps.isEmpty {
     overlaps.append(OutputError.foreign(directory: directory, entries: foreign).description)
   }
   guard !overlaps.isEmpty else { return }

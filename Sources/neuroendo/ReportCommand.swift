@@ -25,6 +25,13 @@ struct ReportCommand: ParsableCommand {
   @Option(name: .customLong("out"), help: "The output directory of the pages.")
   var outputDirectory: String
 
+  @Option(
+    name: .customLong("pseudonymize-key-file"),
+    help: ArgumentHelp(
+      "The key of a run that wrote pseudonyms: subjects are then named by their pseudonyms.",
+      valueName: "FILE"))
+  var pseudonymizeKeyFile: String?
+
   func validate() throws {
     if subjects.isEmpty { throw ValidationError("name at least one subject") }
   }
@@ -39,10 +46,41 @@ struct ReportCommand: ParsableCommand {
         throw ExitStatus.invalidConfiguration
       }
       definition.patientReports = true
+      if let pseudonymizeKeyFile {
+        do {
+          definition.pseudonymizer = try Pseudonymizer(keyFile: pseudonymizeKeyFile)
+        } catch {
+          printError("refused: \(error)")
+          throw ExitCode.validationFailure
+        }
+      }
       try refuseOverlaps(definition, outputDirectory: outputDirectory)
       let summary = PipelineRunner(pipeline: definition).pages(
         of: Set(subjects), outputDirectory: outputDirectory)
-      try finish(summary)
+      try report(summary)
     }
+  }
+
+  /// A short account: the pages written, and what went wrong (on standard error); the exit
+  /// code from the one mapping.
+  private func report(_ summary: RunSummary) throws {
+    let outcome = exitStatus(of: summary)
+    switch outcome {
+    case .busy(let holder):
+      printError(
+        "another run\(holder > 0 ? " (pid \(holder))" : "") is writing to \(outputDirectory); nothing was done"
+      )
+    case .refused(let why): printError("refused: \(why)")
+    case .stateUnusable(let problem): printError(problem)
+    case .incomplete, .rejected, .done:
+      for issue in summary.inputIssues { printError("input: \(issue)") }
+      for failure in summary.outputFailures { printError("output: \(failure)") }
+      for subject in summary.quarantinedSubjects { printError("quarantined subject: \(subject)") }
+      if let folder = summary.outputs["reports"] {
+        let pages = summary.outputRows["reports"] ?? 0
+        print("wrote the pages of \(pages) subject\(pages == 1 ? "" : "s"): \(folder)/patients")
+      }
+    }
+    if outcome != .done { throw outcome.code }
   }
 }

@@ -143,8 +143,20 @@ struct CommandLineTests {
     let last = result.output.split(separator: "\n").last.map(String.init) ?? ""
     #expect(
       last
-        == "not written: patient pages (--patient-reports, or neuroendo report PIPELINE SUBJECT...); samples.csv, normalized-samples.csv, normalized-samples.ndjson, findings.ndjson (--all-tables)"
+        == "not written: patient pages (--patient-reports); samples.csv, normalized-samples.csv, normalized-samples.ndjson, findings.ndjson (--all-tables)"
     )
+    #expect(
+      try neuroendo(
+        "analyze", "SampleData/research/car-diary-long.csv", "--all-tables", "--patient-reports",
+        "--out", output.path
+      ).status == 0)
+    // A later run without them: the tables it no longer writes go with the last set.
+    #expect(
+      try neuroendo("analyze", "SampleData/research/car-diary-long.csv", "--out", output.path)
+        .status == 0)
+    for name in ["samples.csv", "normalized-samples.csv", "findings.ndjson"] {
+      #expect(!FileManager.default.fileExists(atPath: output.appendingPathComponent(name).path))
+    }
     #expect(
       try neuroendo(
         "analyze", "SampleData/research/car-diary-long.csv", "--all-tables", "--patient-reports",

@@ -21,6 +21,7 @@ struct ReportCommandTests {
       environment: environment)
     #expect(pages.status == 1)
     #expect(pages.error.contains("subject 'NOPE': no sample in the inputs; no pages written"))
+    #expect(pages.output == "wrote the pages of 2 subjects: \(base)/pages/reports/patients\n")
     let written = try FileManager.default.contentsOfDirectory(
       atPath: base + "/pages/reports/patients"
     ).sorted()
@@ -45,5 +46,14 @@ struct ReportCommandTests {
     // Wrong usage: no subject.
     #expect(
       try neuroendo(["report", "Pipelines/sample.yml", "--out", base + "/none"]).status == 64)
+    // A run's own folder is refused: its tables and cohort report are never replaced.
+    let into = try neuroendo(["report", "Pipelines/sample.yml", "C-501", "--out", base + "/whole"])
+    #expect(into.status == 64)
+    #expect(into.error.contains("holds the outputs of a run"))
+    #expect(FileManager.default.fileExists(atPath: base + "/whole/reports/cohort.html"))
+    // No subject found: nothing published.
+    let none = try neuroendo(["report", "Pipelines/sample.yml", "NOPE", "--out", base + "/empty"])
+    #expect(none.status == 1)
+    #expect(!FileManager.default.fileExists(atPath: base + "/empty/run-summary.json"))
   }
 }

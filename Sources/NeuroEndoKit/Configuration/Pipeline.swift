@@ -93,10 +93,15 @@ public struct Pipeline: Sendable {
 
     /// What this run leaves out that a reader may want, each with how to get it, for the
     /// run's last line.
-    func notWritten(patientReports: Bool) -> [String] {
+    func notWritten(patientReports: Bool, pipelineFile: String?) -> [String] {
       var missing: [String] = []
       if !patientReports {
-        missing.append("patient pages (--patient-reports, or neuroendo report PIPELINE SUBJECT...)")
+        // A pipeline file's run can have some patients' pages later; exports named on the
+        // command line, with --patient-reports.
+        missing.append(
+          pipelineFile.map {
+            "patient pages (--patient-reports, or neuroendo report \($0) SUBJECT... --out DIR)"
+          } ?? "patient pages (--patient-reports)")
       }
       let tables = [
         (writeSamples, samples), (writeNormalized, normalized),

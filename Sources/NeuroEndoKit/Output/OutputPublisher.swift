@@ -171,6 +171,13 @@ public final class OutputPublisher {
       .joined(separator: "\n") + "\n"
     try AtomicFileWriter.write(journal, to: directory + "/" + Self.journalName)
     try Self.move(order, from: staging, to: directory, owned: owned)
+    // Files the last publication held at the top level that this one does not (an
+    // intermediate table no longer asked for) go: the set is this run's, never a mix.
+    for name in owned ?? [] where !name.contains("/") && !order.contains(name) {
+      if FileSystem.status(directory + "/" + name, following: false)?.kind == .regular {
+        FileSystem.remove(directory + "/" + name)
+      }
+    }
     FileSystem.remove(directory + "/" + Self.journalName)
     // The renames reach the disk: the output folder names the files now.
     _ = FileSystem.sync(files: [], folders: [directory])

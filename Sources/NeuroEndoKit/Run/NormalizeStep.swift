@@ -11,14 +11,12 @@ extension StageChain {
     let normalizer =
       Normalizer(settings: pipeline.normalizer) ?? Normalizer(settings: NormalizerSettings())!
     if normalizer.settings != pipeline.normalizer {
-      summary.inputProblems.append(
-        "settings.normalize.time_zone '\(pipeline.normalizer.timeZone ?? "")' is not an IANA time zone; local times stay local"
-      )
+      summary.inputIssues.append(.unknownTimeZone(pipeline.normalizer.timeZone ?? ""))
     }
     var diary: [String: [CollectionTime]] = [:]
     if let source = pipeline.wakeDiary {
       let read = WakeDiaryReader(profile: source.profile).read(file: source.path)
-      if let failure = read.failure { summary.inputProblems.append("wake diary: \(failure)") }
+      if let failure = read.failure { summary.inputIssues.append(.wakeDiary(failure)) }
       summary.files.append(read.summary)
       diaryRejections = read.rejections
       diary = read.wakes

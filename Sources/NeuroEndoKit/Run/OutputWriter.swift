@@ -216,8 +216,9 @@ struct OutputWriter {
         switch result {
         case .success(let made): files = made
         case .failure(let error):
-          summary.quarantinedSubjects.append(
-            "\(excerpt(subject, limit: 64)): its reports could not be rendered (\(error))")
+          summary.quarantined.append(
+            QuarantinedSubject(
+              subject: subject, reason: "its reports could not be rendered (\(error))"))
           quarantined.insert(subject)
           continue
         }
@@ -234,8 +235,9 @@ struct OutputWriter {
               return
             }
             for file in written { FileSystem.remove(file) }
-            summary.quarantinedSubjects.append(
-              "\(excerpt(subject, limit: 64)): its reports could not be written (\(error.message))")
+            summary.quarantined.append(
+              QuarantinedSubject(
+                subject: subject, reason: "its reports could not be written (\(error.message))"))
             quarantined.insert(subject)
             break
           }

@@ -45,3 +45,49 @@ public enum RunFailure: Error, Sendable, Hashable, CustomStringConvertible {
     return nil
   }
 }
+
+/// A problem with the inputs a person should look at: the run went on without what it
+/// names, and is incomplete (exit 1). A typed value; the summary writes its description.
+public enum InputIssue: Sendable, Hashable, CustomStringConvertible {
+  /// An input that gave no file (missing, unlistable, nothing matching).
+  case unavailable(InputProblem)
+  /// An entry of an inbox passed over (a FIFO, a link outside, a file too large).
+  case skipped(input: String, SkippedEntry)
+  /// A file an earlier input read already (one file, one reader).
+  case readTwice(input: String, file: String)
+  /// `settings.normalize.time_zone` is not an IANA zone.
+  case unknownTimeZone(String)
+  /// The sleep diary could not be read.
+  case wakeDiary(String)
+  /// A subject asked for (`neuroendo report`) without samples in the inputs.
+  case noSuchSubject(String)
+  /// A problem read back from a summary or manifest written earlier.
+  case recorded(String)
+
+  public var description: String {
+    switch self {
+    case .unavailable(let problem): problem.description
+    case .skipped(let input, let entry):
+      "\(input): \(entry.path) not read: \(entry.reason) (\(entry.detail))"
+    case .readTwice(let input, let file):
+      "\(input): \(file) not read again: an earlier input read it (give one input an exclude: pattern)"
+    case .unknownTimeZone(let zone):
+      "settings.normalize.time_zone '\(zone)' is not an IANA time zone; local times stay local"
+    case .wakeDiary(let failure): "wake diary: \(failure)"
+    case .noSuchSubject(let subject):
+      "subject '\(excerpt(subject, limit: 64))': no sample in the inputs; no pages written"
+    case .recorded(let text): text
+    }
+  }
+}
+
+/// A subject whose outputs could not be made: the others were published, and the run is
+/// incomplete (exit 1).
+public struct QuarantinedSubject: Sendable, Hashable, CustomStringConvertible {
+  /// The subject id.
+  public var subject: String
+  /// Why: its reports could not be rendered or written (the name, the encoding).
+  public var reason: String
+
+  public var description: String { "\(excerpt(subject, limit: 64)): \(reason)" }
+}

@@ -39,7 +39,9 @@ public struct RunSummary: Sendable, Codable {
   /// One entry per file, in the order read.
   public var files: [FileReadSummary]
   /// Inputs that matched no file, or whose path is missing, and entries not read.
-  public var inputProblems: [String]
+  public var inputIssues: [InputIssue] = []
+  /// The input issues' descriptions (`inputProblems` in `run-summary.json`).
+  public var inputProblems: [String] { inputIssues.map(\.description) }
   /// Entries of inboxes that were not read (FIFOs, links outside, files too large).
   public var skippedEntries: [SkippedEntry] = []
   /// The files written, by role (`summary`, `samples`, `rejections`).
@@ -57,7 +59,9 @@ public struct RunSummary: Sendable, Codable {
   public var stateProblem: String?
   /// Subjects whose outputs could not be made (their reports cannot be rendered or named),
   /// each with the reason: the others were published, and the run is incomplete (exit 1).
-  public var quarantinedSubjects: [String] = []
+  public var quarantined: [QuarantinedSubject] = []
+  /// The quarantined subjects' descriptions (`quarantinedSubjects` in `run-summary.json`).
+  public var quarantinedSubjects: [String] { quarantined.map(\.description) }
   /// What the run did not write that a reader may want, each with how to get it (patient
   /// pages, intermediate tables): the run's last line.
   public var notWritten: [String] = []
@@ -164,13 +168,13 @@ public struct RunSummary: Sendable, Codable {
   /// Creates a summary.
   public init(
     pipeline: String, started: Date, finished: Date, files: [FileReadSummary],
-    inputProblems: [String] = [], outputs: [String: String] = [:], failures: [RunFailure] = []
+    inputIssues: [InputIssue] = [], outputs: [String: String] = [:], failures: [RunFailure] = []
   ) {
     self.pipeline = pipeline
     self.started = started
     self.finished = finished
     self.files = files
-    self.inputProblems = inputProblems
+    self.inputIssues = inputIssues
     self.outputs = outputs
     self.failures = failures
   }
@@ -237,7 +241,9 @@ public struct RunSummary: Sendable, Codable {
     started = try container.decode(Date.self, forKey: .started)
     finished = try container.decode(Date.self, forKey: .finished)
     files = try container.decode([FileReadSummary].self, forKey: .files)
-    inputProblems = try container.decode([String].self, forKey: .inputProblems)
+    inputIssues = try container.decode([String].self, forKey: .inputProblems).map {
+      InputIssue.recorded($0)
+    }
     outputs = try container.decode([String: String].self, forKey: .outputs)
     failures = try container.decode([String].self, forKey: .outputFailures).map {
       RunFailure.recorded($0)
@@ -257,8 +263,8 @@ public struct RunSummary: Sendable, Codable {
     skippedEntries =
       try container.decodeIfPresent([SkippedEntry].self, forKey: .skippedEntries) ?? []
     outputRows = try container.decodeIfPresent([String: Int].self, forKey: .outputRows) ?? [:]
-    quarantinedSubjects =
-      try container.decodeIfPresent([String].self, forKey: .quarantinedSubjects) ?? []
+    quarantined = (try container.decodeIfPresent([String].self, forKey: .quarantinedSubjects) ?? [])
+      .map { QuarantinedSubject(subject: "", reason: $0) }
     quarantinedFiles =
       try container.decodeIfPresent([QuarantinedFile].self, forKey: .quarantinedFiles) ?? []
     stateProblem = try container.decodeIfPresent(String.self, forKey: .stateProblem)

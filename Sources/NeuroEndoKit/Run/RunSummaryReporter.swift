@@ -42,7 +42,8 @@ public enum RunSummaryReporter {
     }
     for (role, path) in summary.outputs.sorted(by: { $0.key < $1.key }) {
       let noun = role == "reports" ? "patient" : role.hasPrefix("audit") ? "file" : "row"
-      let rows = summary.outputRows[role].map { " (\(counted($0, noun)))" } ?? ""
+      var rows = summary.outputRows[role].map { " (\(counted($0, noun)))" } ?? ""
+      if role == "reports", summary.outputRows[role] == 0 { rows = " (the cohort report)" }
       lines.append("wrote \(role): \(path)\(rows)")
     }
     if !summary.notWritten.isEmpty {
@@ -133,6 +134,13 @@ public enum RunSummaryReporter {
     }
     if let written = summary.outputs["summary"] {
       line += "; wrote \(URL(fileURLWithPath: written).deletingLastPathComponent().path)"
+    }
+    if !summary.notWritten.isEmpty {
+      // Short: what is missing, the flags in --help and the summary's last line.
+      let missing = summary.notWritten.map {
+        $0.hasPrefix("patient pages") ? "patient pages" : "intermediate tables"
+      }
+      line += "; not written: \(missing.joined(separator: ", ")) (see run-summary.json)"
     }
     return line
   }

@@ -37,19 +37,16 @@ struct InputRead: SampleSource {
     var readOnce = Set<String>()
     for input in pipeline.inputs {
       switch InputCatalogue.entries(of: input, reading: pipeline.reading) {
-      case .failure(let problem): summary.inputProblems.append(problem.description)
+      case .failure(let problem): summary.inputIssues.append(.unavailable(problem))
       case .success(let entries):
         for skipped in entries.skipped {
           summary.skippedEntries.append(skipped)
-          summary.inputProblems.append(
-            "\(input.name): \(skipped.path) not read: \(skipped.reason) (\(skipped.detail))")
+          summary.inputIssues.append(.skipped(input: input.name, skipped))
         }
         for file in entries.files {
           // One file, one reader (commands refuse such pipelines before a run).
           guard readOnce.insert(InputCatalogue.canonical(file)).inserted else {
-            summary.inputProblems.append(
-              "\(input.name): \(file) not read again: an earlier input read it (give one input an exclude: pattern)"
-            )
+            summary.inputIssues.append(.readTwice(input: input.name, file: file))
             continue
           }
           progress("reading \(file)")

@@ -106,7 +106,8 @@ struct StageChain {
       tables.rejections, role: "rejections", name: outputs.rejections, rows: tables.rejectionRows,
       into: &summary)
     if !pass.auditOnly, pass.subjects == nil {
-      summary.notWritten = pipeline.outputs.notWritten(patientReports: pipeline.patientReports)
+      summary.notWritten = pipeline.outputs.notWritten(
+        patientReports: pipeline.patientReports, pipelineFile: pipeline.file)
     }
     if shard != nil, let directory = writer.directory {
       writeManifest(dataset, reports: results.reportsWritten, in: directory, into: &summary)
@@ -246,10 +247,15 @@ struct StageChain {
     let band = PatientReport.CohortBand.band(
       PatientReport.CohortBand.values(all, settings: pipeline.analyzers))
     let samples = all.filter { subjects.contains($0.sample.subjectID) }
-    // A subject the inputs do not hold: said, and the others' pages are written.
-    for missing in subjects.subtracting(samples.map(\.sample.subjectID)).sorted() {
-      summary.inputProblems.append(
-        "subject '\(excerpt(missing, limit: 64))': no sample in the inputs; no pages written")
+    // A subject the inputs do not hold: said, and the others' pages are written; none at
+    // all: nothing is published.
+    let found = Set(samples.map(\.sample.subjectID))
+    for missing in subjects.subtracting(found).sorted() {
+      summary.inputIssues.append(.noSuchSubject(missing))
+    }
+    guard !found.isEmpty else {
+      summary.fail(.part("no subject named has samples in the inputs; nothing was written"))
+      return
     }
     let features = CortisolRhythmAnalyzer(settings: pipeline.analyzers).analyze(samples)
     let feedback = FeedbackAnalyzer(

@@ -101,21 +101,18 @@ extension IncrementalRun {
         // there says nothing of its files: they are not vanished, their data stay.
         var isDirectory: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: input.path, isDirectory: &isDirectory)
-        if !(exists && isDirectory.boolValue) { summary.inputProblems.append(problem.description) }
+        if !(exists && isDirectory.boolValue) { summary.inputIssues.append(.unavailable(problem)) }
         if !exists { unreachable.insert(index) }
       case .success(let entries):
         for skipped in entries.skipped {
           summary.skippedEntries.append(skipped)
-          summary.inputProblems.append(
-            "\(input.name): \(skipped.path) not read: \(skipped.reason) (\(skipped.detail))")
+          summary.inputIssues.append(.skipped(input: input.name, skipped))
         }
         files = entries.files
       }
       return files.filter { file in
         guard readOnce.insert(InputCatalogue.canonical(file)).inserted else {
-          summary.inputProblems.append(
-            "\(input.name): \(file) not read again: an earlier input read it (give one input an exclude: pattern)"
-          )
+          summary.inputIssues.append(.readTwice(input: input.name, file: file))
           return false
         }
         return true

@@ -26,7 +26,7 @@ struct PartitionedRun {
   /// scratch file.
   struct ReadOnce: Sendable {
     var files: [FileReadSummary] = []
-    var inputProblems: [String] = []
+    var inputIssues: [InputIssue] = []
     var skippedEntries: [SkippedEntry] = []
     var zonesByFile: [String: String] = [:]
     var rejections: [Rejection] = []
@@ -105,7 +105,7 @@ struct PartitionedRun {
     }
     try spill.finish()
     read.files = summary.files
-    read.inputProblems = summary.inputProblems
+    read.inputIssues = summary.inputIssues
     read.skippedEntries = summary.skippedEntries
     return read
   }
@@ -123,7 +123,7 @@ struct SpillSource: SampleSource {
     onSample: (Sample, _ sequence: Int?) -> Void, onRejection: (Rejection) -> Void
   ) throws(RunFailure) {
     summary.files = read.files
-    summary.inputProblems += read.inputProblems
+    summary.inputIssues += read.inputIssues
     summary.skippedEntries += read.skippedEntries
     zones = read.zonesByFile
     for rejection in read.rejections { onRejection(rejection) }

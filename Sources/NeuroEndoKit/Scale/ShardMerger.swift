@@ -160,7 +160,8 @@ public struct ShardMerger: Sendable {
     let first = parts[0].manifest
     var summary = RunSummary(
       pipeline: first.pipeline, started: parts.map(\.manifest.started).min() ?? started,
-      finished: started, files: first.files, inputProblems: first.inputProblems)
+      finished: started, files: first.files,
+      inputIssues: first.inputProblems.map { InputIssue.recorded($0) })
     summary.run = given ?? RunClock.runID(started, reproducible: epoch != nil)
     summary.skippedEntries = first.skippedEntries
     summary.auditOnly = first.auditOnly
@@ -170,7 +171,9 @@ public struct ShardMerger: Sendable {
       summary.normalization.add(part.manifest.normalization)
       summary.analysis.add(part.manifest.analysis)
     }
-    summary.quarantinedSubjects = parts.flatMap(\.manifest.quarantinedSubjects)
+    summary.quarantined = parts.flatMap(\.manifest.quarantinedSubjects).map {
+      QuarantinedSubject(subject: "", reason: $0)
+    }
     summary.notWritten = first.notWritten
     summary.notes = [
       note
