@@ -242,7 +242,7 @@ public struct CohortReport: Sendable, Hashable, Codable {
       subjectDays += other.subjectDays
       for (name, values) in other.features { features[name, default: []] += values }
       patients += other.patients
-      PatientReport.CohortBand.pool(&band, other.band)
+      CohortBandValues.pool(&band, other.band)
       for (key, values) in other.responses { responses[key, default: []] += values }
     }
   }

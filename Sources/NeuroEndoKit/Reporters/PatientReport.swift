@@ -250,7 +250,7 @@ extension PatientReport {
     let notJudged = Dictionary(grouping: feedback.notJudged, by: \.subjectID)
     let subjects = Set(days.keys).union(findings.keys).union(notJudged.keys).sorted()
     // The cohort's band, once for all (or as given: the whole cohort's, for a shard).
-    let band = band ?? CohortBand.band(CohortBand.values(samples, settings: settings))
+    let band = band ?? CohortBand.band(CohortBandValues.collect(samples, settings: settings))
     let date = reportDate.map(LocalDateTime.iso) ?? ""
     let feedbackAnalyzer = FeedbackAnalyzer(
       settings: settings.feedback, excludeFlags: settings.excludeFlags)
@@ -752,56 +752,8 @@ extension PatientReport {
 }
 
 extension PatientReport.CohortBand {
-  /// The bins: quarter hours through the first hour after waking (the CAR), then hours to a
-  /// day. `nil` outside.
-  static func bin(_ minutes: Double) -> Int? {
-    guard minutes >= 0, minutes < 24 * 60 else { return nil }
-    return minutes < 60 ? Int(minutes / 15) : 3 + Int(minutes / 60)
-  }
-
-  /// The minutes a bin spans.
-  static func span(_ bin: Int) -> (from: Double, to: Double) {
-    bin < 4
-      ? (Double(bin) * 15, Double(bin + 1) * 15) : (Double(bin - 3) * 60, Double(bin - 2) * 60)
-  }
-
-  /// The values of one bin, and how many subjects they come from.
-  public struct Values: Sendable, Hashable, Codable {
-    public var values: [Double]
-    public var subjects: Int
-  }
-
-  /// The values of each bin: the analysed specimens' cortisol on circadian days, uncensored,
-  /// without an excluding flag.
-  public static func values(_ samples: [NormalizedSample], settings: AnalyzerSettings)
-    -> [Int: Values]
-  {
-    var binned: [Int: Values] = [:]
-    var binsOfSubject: [String: Set<Int>] = [:]
-    for sample in samples {
-      guard sample.sample.analyte == .cortisol,
-        settings.specimens.contains(sample.sample.specimen), let position = sample.circadian,
-        sample.value.censoring == .none,
-        !sample.flags.contains(where: { settings.excludeFlags.contains($0.code) }),
-        let bin = bin(position.minutesSinceWaking)
-      else { continue }
-      binned[bin, default: Values(values: [], subjects: 0)].values.append(sample.value.value)
-      binsOfSubject[sample.sample.subjectID, default: []].insert(bin)
-    }
-    for bins in binsOfSubject.values {
-      for bin in bins { binned[bin]!.subjects += 1 }
-    }
-    return binned
-  }
-
-  /// Adds the values of other subjects' bins to `values` (shards and partitions are of
-  /// different subjects, so their subject counts add up).
-  public static func pool(_ values: inout [Int: Values], _ other: [Int: Values]) {
-    for (bin, part) in other {
-      values[bin, default: Values(values: [], subjects: 0)].values += part.values
-      values[bin]!.subjects += part.subjects
-    }
-  }
+  /// The values of one bin (``CohortBandValues``, counted by the analyzers).
+  public typealias Values = CohortBandValues
 
   /// The cohort's band: the quartiles of each bin with more than ``minimumSubjects``
   /// subjects.
@@ -811,7 +763,7 @@ extension PatientReport.CohortBand {
       let subjects = binned[bin]!.subjects
       guard subjects > minimumSubjects, let summary = CohortReport.summary("", "", values)
       else { return nil }
-      let (from, to) = span(bin)
+      let (from, to) = CohortBandValues.span(bin)
       return Self(from: from, to: to, q1: summary.q1, q3: summary.q3, subjects: subjects)
     }
   }

@@ -245,7 +245,7 @@ struct StageChain {
     into summary: inout RunSummary
   ) {
     let band = PatientReport.CohortBand.band(
-      PatientReport.CohortBand.values(all, settings: pipeline.analyzers))
+      CohortBandValues.collect(all, settings: pipeline.analyzers))
     let samples = all.filter { subjects.contains($0.sample.subjectID) }
     // A subject the inputs do not hold: said, and the others' pages are written; none at
     // all: nothing is published.
@@ -320,7 +320,7 @@ struct StageChain {
   ) -> Bool {
     let bandValues =
       pipeline.patientReports
-      ? PatientReport.CohortBand.values(samples, settings: pipeline.analyzers) : [:]
+      ? CohortBandValues.collect(samples, settings: pipeline.analyzers) : [:]
     let cohort = CohortReport.Inputs(
       features: features, feedback: feedback, threshold: pipeline.analyzers.flattened.threshold,
       band: shard == nil ? [:] : bandValues, patientReports: pipeline.patientReports)
