@@ -141,7 +141,9 @@ public struct PipelineRunner: Sendable {
     guard partitions == nil else { return RunPlan(.whole, auditOnly: auditOnly) }
     let (most, overflow) = pipeline.partitionSamples.multipliedReportingOverflow(
       by: PartitionedRun.leastBytesPerSample)
-    if pipeline.partitionSamples > 0, !overflow, inputBytes() > most {
+    if pipeline.partitionSamples > 0, !overflow,
+      InputCatalogue.bytes(of: pipeline.inputs, reading: pipeline.reading) > most
+    {
       return RunPlan(.partitions(count: nil), auditOnly: auditOnly)
     }
     return RunPlan(.whole, auditOnly: auditOnly)
@@ -193,17 +195,5 @@ public struct PipelineRunner: Sendable {
       return summary
     }
     return nil
-  }
-
-  /// The bytes of every input file (what a run without state reads).
-  private func inputBytes() -> Int {
-    var total = 0
-    for input in pipeline.inputs {
-      guard
-        case .success(let entries) = InputCatalogue.entries(of: input, reading: pipeline.reading)
-      else { continue }
-      for file in entries.files { total += FileSystem.size(file) ?? 0 }
-    }
-    return total
   }
 }

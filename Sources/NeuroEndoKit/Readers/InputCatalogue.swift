@@ -59,6 +59,16 @@ public enum InputCatalogue {
     URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
   }
 
+  /// The bytes of every file the inputs stand for (what a run without state reads).
+  static func bytes(of inputs: [InputSource], reading: ReadSettings) -> Int {
+    var total = 0
+    for input in inputs {
+      guard case .success(let entries) = entries(of: input, reading: reading) else { continue }
+      for file in entries.files { total += FileSystem.size(file) ?? 0 }
+    }
+    return total
+  }
+
   /// The files an input stands for, sorted by path, or the problem that left it with none.
   public static func files(of input: InputSource, reading: ReadSettings = ReadSettings())
     -> Result<[String], InputProblem>
