@@ -36,24 +36,37 @@ struct InputRead: SampleSource {
   ) {
     var readOnce = Set<String>()
     for input in pipeline.inputs {
-      switch InputCatalogue.entries(of: input, reading: pipeline.reading) {
+      switch Self.files(of: input, pipeline.reading, readOnce: &readOnce, into: &summary) {
       case .failure(let problem): summary.inputIssues.append(.unavailable(problem))
-      case .success(let entries):
-        for skipped in entries.skipped {
-          summary.skippedEntries.append(skipped)
-          summary.inputIssues.append(.skipped(input: input.name, skipped))
-        }
-        for file in entries.files {
-          // One file, one reader (commands refuse such pipelines before a run).
-          guard readOnce.insert(InputCatalogue.canonical(file)).inserted else {
-            summary.inputIssues.append(.readTwice(input: input.name, file: file))
-            continue
-          }
+      case .success(let files):
+        for file in files {
           progress("reading \(file)")
           if let zone = input.timeZone { zones[file] = zone }
           summary.files.append(
             pipeline.read(file, of: input, onSample: onSample, onRejection: onRejection))
         }
+      }
+    }
+  }
+
+  /// The files an input stands for that no earlier input read (one file, one reader:
+  /// commands refuse such pipelines before a run), the entries passed over and the files
+  /// read twice said in the summary; or the problem that left the input with none.
+  static func files(
+    of input: InputSource, _ reading: ReadSettings, readOnce: inout Set<String>,
+    into summary: inout RunSummary
+  ) -> Result<[String], InputProblem> {
+    InputCatalogue.entries(of: input, reading: reading).map { entries in
+      for skipped in entries.skipped {
+        summary.skippedEntries.append(skipped)
+        summary.inputIssues.append(.skipped(input: input.name, skipped))
+      }
+      return entries.files.filter { file in
+        guard readOnce.insert(InputCatalogue.canonical(file)).inserted else {
+          summary.inputIssues.append(.readTwice(input: input.name, file: file))
+          return false
+        }
+        return true
       }
     }
   }

@@ -94,8 +94,8 @@ extension IncrementalRun {
     mutating func files(of input: InputSource, _ index: Int, into summary: inout RunSummary)
       -> [String]
     {
-      var files: [String] = []
-      switch InputCatalogue.entries(of: input, reading: pipeline.reading) {
+      switch InputRead.files(of: input, pipeline.reading, readOnce: &readOnce, into: &summary) {
+      case .success(let files): return files
       case .failure(let problem):
         // An inbox that holds no file tonight is normal for a nightly run; one that is not
         // there says nothing of its files: they are not vanished, their data stay.
@@ -103,19 +103,7 @@ extension IncrementalRun {
         let exists = FileManager.default.fileExists(atPath: input.path, isDirectory: &isDirectory)
         if !(exists && isDirectory.boolValue) { summary.inputIssues.append(.unavailable(problem)) }
         if !exists { unreachable.insert(index) }
-      case .success(let entries):
-        for skipped in entries.skipped {
-          summary.skippedEntries.append(skipped)
-          summary.inputIssues.append(.skipped(input: input.name, skipped))
-        }
-        files = entries.files
-      }
-      return files.filter { file in
-        guard readOnce.insert(InputCatalogue.canonical(file)).inserted else {
-          summary.inputIssues.append(.readTwice(input: input.name, file: file))
-          return false
-        }
-        return true
+        return []
       }
     }
 
