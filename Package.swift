@@ -28,7 +28,6 @@ let package = Package(
       dependencies: [
         "CLibCSV", .product(name: "Yams", package: "Yams"),
         .product(name: "GRDB", package: "GRDB.swift"),
-        .product(name: "Mustache", package: "swift-mustache"),
         .product(name: "Crypto", package: "swift-crypto"),
       ],
       exclude: ["Reporters/patient-report.schema.json"],
@@ -49,7 +48,10 @@ let package = Package(
       swiftSettings: strict
     ),
     .testTarget(
-      name: "NeuroEndoKitTests", dependencies: ["NeuroEndoKit"], exclude: ["Fixtures"],
+      name: "NeuroEndoKitTests",
+      // swift-mustache: the reference the page templates are rendered against.
+      dependencies: ["NeuroEndoKit", .product(name: "Mustache", package: "swift-mustache")],
+      exclude: ["Fixtures"],
       swiftSettings: strict),
     .testTarget(
       name: "neuroendoTests", dependencies: ["neuroendo", "NeuroEndoKit"], exclude: ["Golden"],

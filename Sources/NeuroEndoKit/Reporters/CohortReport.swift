@@ -1,5 +1,4 @@
 import Foundation
-import Mustache
 
 /// What a run found across its subjects, for the study team: counts per finding pattern and
 /// per flattened verdict, the distribution of the subjects' mean ln slopes against the
@@ -347,8 +346,8 @@ extension CohortReport {
     ]
   }
 
-  static let template: MustacheTemplate = {
-    do { return try MustacheTemplate(string: page) } catch { fatalError("\(error)") }
+  static let template: PageTemplate = {
+    do { return try PageTemplate(page) } catch { fatalError("\(error)") }
   }()
 
   static let page = """

@@ -1,5 +1,4 @@
 import Foundation
-import Mustache
 
 /// Renders a ``PatientReport`` as JSON, Markdown and one self-contained HTML page (inline CSS
 /// and SVG, no script, nothing loaded from elsewhere; legible printed in black and white on
@@ -364,10 +363,10 @@ public enum PatientReportRenderer {
   static func escape(_ text: String) -> String { SVGElement.escape(text) }
 
   /// The page. `{{x}}` is escaped; `{{{x}}}` is used only for charts from ``SVGElement``.
-  static let template: MustacheTemplate = {
+  static let template: PageTemplate = {
     // The template is a constant of this file: a failure to parse it is a programming
     // error that every test of the page shows at once.
-    do { return try MustacheTemplate(string: page) } catch { fatalError("\(error)") }
+    do { return try PageTemplate(page) } catch { fatalError("\(error)") }
   }()
 
   static let page = """

@@ -1,0 +1,313 @@
+/// A page template in the subset of Mustache the reports use, compiled once and rendered
+/// straight into one string: `{{name}}` (HTML-escaped), `{{{name}}}` and `{{&name}}` (as
+/// they are: charts from ``SVGElement`` only), `{{.}}`, sections `{{#name}}…{{/name}}` over
+/// a list, a flag or a value, inverted sections `{{^name}}…{{/name}}` and comments. A tag
+/// of a section, an inverted section, a section's end or a comment alone on its line takes
+/// the line with it ("standalone", as the Mustache specification has it).
+///
+/// The reports used swift-mustache, whose generic lookups (a dynamic cast per name) made
+/// most of a patient page's cost; this renders the same bytes (`PageTemplateTests` renders
+/// both templates with both engines) at a fraction of it.
+struct PageTemplate: Sendable {
+  indirect enum Node: Sendable {
+    case text(String)
+    case variable(String, escaped: Bool)
+    case section(String, [Node], inverted: Bool)
+  }
+
+  enum ParseError: Error, Equatable {
+    case unclosedTag(offset: Int)
+    case unexpectedEnd(String)
+    case unclosedSection(String)
+  }
+
+  let nodes: [Node]
+
+  /// Compiles `text`.
+  init(_ text: String) throws(ParseError) {
+    var parser = Parser(bytes: Array(text.utf8))
+    nodes = try parser.parse(closing: nil, newLine: true)
+  }
+
+  /// The parser, step for step as swift-mustache's (its standalone rule included: a tag
+  /// counts as alone on its line only when the parser stands at a line's start, which it
+  /// does not after a section whose opening tag shares its line).
+  private struct Parser {
+    let bytes: [UInt8]
+    var position = 0
+
+    init(bytes: [UInt8]) { self.bytes = bytes }
+
+    private var atEnd: Bool { position >= bytes.count }
+
+    /// The length of the line break at `index` ("\n" or "\r\n"), 0 when there is none.
+    private func lineBreak(at index: Int) -> Int {
+      guard index < bytes.count else { return 0 }
+      if bytes[index] == 0x0A { return 1 }
+      if bytes[index] == 0x0D, index + 1 < bytes.count, bytes[index + 1] == 0x0A { return 2 }
+      return 0
+    }
+
+    private func isSpace(_ index: Int) -> Bool {
+      index < bytes.count && (bytes[index] == 0x20 || bytes[index] == 0x09)
+    }
+
+    private func text(_ range: Range<Int>) -> String {
+      String(decoding: bytes[range], as: UTF8.self)
+    }
+
+    /// Whether only spaces and a line break (or the end) follow; if so, they are read.
+    private mutating func lineFinished() -> Bool {
+      if atEnd { return true }
+      var index = position
+      while isSpace(index) { index += 1 }
+      let length = lineBreak(at: index)
+      guard length > 0 else { return false }
+      position = index + length
+      return true
+    }
+
+    /// The name of a tag, up to its closing braces (and a third for `{{{`).
+    private mutating func name(triple: Bool = false) throws(ParseError) -> String {
+      let start = position
+      while position + 1 < bytes.count,
+        !(bytes[position] == UInt8(ascii: "}") && bytes[position + 1] == UInt8(ascii: "}"))
+      {
+        position += 1
+      }
+      guard position + 1 < bytes.count else { throw .unclosedTag(offset: start - 2) }
+      let name = text(start..<position).trimmingSpaces
+      position += 2
+      if triple {
+        guard position < bytes.count, bytes[position] == UInt8(ascii: "}") else {
+          throw .unclosedTag(offset: start - 3)
+        }
+        position += 1
+      }
+      return name
+    }
+
+    mutating func parse(closing: String?, newLine startsLine: Bool) throws(ParseError) -> [Node] {
+      var nodes: [Node] = []
+      var newLine = startsLine
+      var spaceBefore = ""
+      func flushSpace() {
+        if !spaceBefore.isEmpty { nodes.append(.text(spaceBefore)) }
+        spaceBefore = ""
+      }
+      while !atEnd {
+        if newLine {
+          let start = position
+          while isSpace(position) { position += 1 }
+          spaceBefore = text(start..<position)
+        }
+        // Text up to a tag or a line break.
+        let start = position
+        var tag = false
+        while position < bytes.count {
+          if lineBreak(at: position) > 0 { break }
+          if bytes[position] == UInt8(ascii: "{"), position + 1 < bytes.count,
+            bytes[position + 1] == UInt8(ascii: "{")
+          {
+            tag = true
+            break
+          }
+          position += 1
+        }
+        let read = text(start..<position)
+        if !tag, lineBreak(at: position) > 0 {
+          let length = lineBreak(at: position)
+          nodes.append(.text(spaceBefore + read + text(position..<position + length)))
+          spaceBefore = ""
+          position += length
+          newLine = true
+          continue
+        }
+        if !read.isEmpty {
+          nodes.append(.text(spaceBefore + read))
+          spaceBefore = ""
+          newLine = false
+        }
+        if atEnd { break }
+        position += 2
+        var standalone = false
+        let kind: UInt8 = position < bytes.count ? bytes[position] : 0
+        switch kind {
+        case UInt8(ascii: "#"), UInt8(ascii: "^"):
+          position += 1
+          let name = try name()
+          if newLine && lineFinished() { standalone = true } else { flushSpace() }
+          let inner = try parse(closing: name, newLine: standalone)
+          nodes.append(.section(name, inner, inverted: kind == UInt8(ascii: "^")))
+        case UInt8(ascii: "/"):
+          position += 1
+          let name = try name()
+          guard name == closing else { throw .unexpectedEnd(name) }
+          if !(newLine && lineFinished()) { flushSpace() }
+          return nodes
+        case UInt8(ascii: "!"):
+          position += 1
+          _ = try self.name()
+          standalone = newLine && lineFinished()
+        case UInt8(ascii: "{"):
+          flushSpace()
+          position += 1
+          nodes.append(.variable(try name(triple: true), escaped: false))
+        case UInt8(ascii: "&"):
+          flushSpace()
+          position += 1
+          nodes.append(.variable(try name(), escaped: false))
+        default:
+          flushSpace()
+          nodes.append(.variable(try name(), escaped: true))
+        }
+        newLine = standalone
+      }
+      if let closing { throw .unclosedSection(closing) }
+      return nodes
+    }
+  }
+
+  // MARK: Rendering
+
+  /// A level of the context: a dictionary of values, one of texts, or a value (`{{.}}`).
+  private enum Frame {
+    case values([String: Any])
+    case texts([String: String])
+    case value(Any)
+
+    init(_ value: Any) {
+      // The exact type first: a cast from `Any` to another dictionary type converts it.
+      let type = ObjectIdentifier(Swift.type(of: value))
+      if type == ObjectIdentifier([String: String].self) {
+        self = .texts(value as! [String: String])
+      } else if type == ObjectIdentifier([String: Any].self) {
+        self = .values(value as! [String: Any])
+      } else if let values = value as? [String: Any] {
+        self = .values(values)
+      } else {
+        self = .value(value)
+      }
+    }
+
+    func lookup(_ name: String) -> Any? {
+      switch self {
+      case .values(let values): values[name]
+      case .texts(let texts): texts[name]
+      case .value: nil
+      }
+    }
+  }
+
+  /// The page for `context`.
+  func render(_ context: [String: Any]) -> String {
+    var out = ""
+    out.reserveCapacity(64 * 1024)
+    var stack: [Frame] = [.values(context)]
+    Self.render(nodes, &stack, into: &out)
+    return out
+  }
+
+  private static func lookup(_ name: String, _ stack: [Frame]) -> Any? {
+    if name == "." {
+      guard case .value(let value)? = stack.last else { return nil }
+      return value
+    }
+    for frame in stack.reversed() {
+      if let value = frame.lookup(name) { return value }
+    }
+    return nil
+  }
+
+  private static func render(_ nodes: [Node], _ stack: inout [Frame], into out: inout String) {
+    for node in nodes {
+      switch node {
+      case .text(let text):
+        out += text
+      case .variable(let name, let escaped):
+        guard let value = lookup(name, stack) else { continue }
+        let text = value as? String ?? "\(value)"
+        if escaped { escape(text, into: &out) } else { out += text }
+      case .section(let name, let inner, let inverted):
+        let value = lookup(name, stack)
+        let items = list(value)
+        let truthy: Bool
+        if let items {
+          truthy = !items.isEmpty
+        } else if let flag = value as? Bool {
+          truthy = flag
+        } else {
+          truthy = value != nil
+        }
+        if inverted {
+          if !truthy { render(inner, &stack, into: &out) }
+          continue
+        }
+        guard truthy, let value else { continue }
+        if let items {
+          for item in items {
+            stack.append(Frame(item))
+            render(inner, &stack, into: &out)
+            stack.removeLast()
+          }
+        } else if value is Bool {
+          render(inner, &stack, into: &out)
+        } else {
+          stack.append(Frame(value))
+          render(inner, &stack, into: &out)
+          stack.removeLast()
+        }
+      }
+    }
+  }
+
+  /// A section's value as a list, when it is one.
+  private static func list(_ value: Any?) -> [Any]? {
+    guard let value, !(value is String), !(value is Bool) else { return nil }
+    return value as? [Any]
+  }
+
+  /// `text` made safe for HTML content and attribute values, as Mustache escapes it.
+  static func escape(_ text: String, into out: inout String) {
+    let utf8 = text.utf8
+    guard
+      utf8.contains(where: {
+        $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") || $0 == UInt8(ascii: "&")
+          || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'")
+      })
+    else {
+      out += text
+      return
+    }
+    var start = utf8.startIndex
+    var index = start
+    while index != utf8.endIndex {
+      let replacement: String? =
+        switch utf8[index] {
+        case UInt8(ascii: "<"): "&lt;"
+        case UInt8(ascii: ">"): "&gt;"
+        case UInt8(ascii: "&"): "&amp;"
+        case UInt8(ascii: "\""): "&quot;"
+        case UInt8(ascii: "'"): "&#39;"
+        default: nil
+        }
+      if let replacement {
+        out += text[start..<index]
+        out += replacement
+        start = utf8.index(after: index)
+      }
+      index = utf8.index(after: index)
+    }
+    out += text[start..<utf8.endIndex]
+  }
+}
+
+extension String {
+  /// The text without spaces and tabs at either end.
+  fileprivate var trimmingSpaces: String {
+    let utf8 = self.utf8
+    guard let first = utf8.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }) else { return "" }
+    let last = utf8.lastIndex(where: { $0 != 0x20 && $0 != 0x09 })!
+    return String(self[first...last])
+  }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import Mustache
+import Testing
+
+@testable import NeuroEndoKit
+
+/// The compiled page templates render what swift-mustache renders, byte for byte.
+@Suite("Page templates")
+struct PageTemplateTests {
+  /// Both engines' output for `template` over `context`.
+  private func both(_ template: String, _ context: [String: Any]) throws -> (String, String) {
+    let reference = try MustacheTemplate(string: template).render(context)
+    return (try PageTemplate(template).render(context), reference)
+  }
+
+  @Test("standalone lines, sections, inverted sections, lists, escapes and shadowing")
+  func constructs() throws {
+    let template = """
+      <h1>{{title}}</h1>
+        {{#items}}
+        <li class="{{kind}}">{{name}} {{{raw}}} {{&raw}} {{missing}}</li>
+        {{/items}}
+      {{^items}}none{{/items}}
+      {{! a comment alone on its line }}
+      {{#flag}}on{{/flag}}{{^flag}}off{{/flag}} {{#empty}}x{{/empty}}{{^empty}}empty{{/empty}}
+      <ul>{{#notes}}<li>{{.}}</li>{{/notes}}</ul>\r
+      {{#nested}}\r
+      {{#inner}}[{{title}}:{{name}}]{{/inner}}\r
+      {{/nested}}\r
+      {{#text}}<p>{{text}}</p>{{/text}}
+      {{#flag}}
+      \t{{#flag}}\t
+      tabbed
+      {{/flag}}
+      end {{#flag}}
+      mid-line
+      {{/flag}} tail
+      {{#notes}}<i>{{.}}</i>
+      {{/notes}}
+      {{/flag}}
+      after a section that shares its opening line
+      """
+    let context: [String: Any] = [
+      "title": "A & <B> \"quoted\" 'single'",
+      "items": [
+        ["kind": "x", "name": "one", "raw": "<b>1</b>"],
+        ["kind": "y'z", "name": "<two>", "raw": "&amp;"],
+      ],
+      "flag": true, "empty": [String](),
+      "notes": ["a < b", "c & d", "é ✓"],
+      "nested": [
+        ["inner": [["name": "n1"], ["name": "n2", "title": "shadow"]] as [[String: Any]]]
+      ]
+        as [[String: Any]],
+      "text": "shown",
+    ]
+    let (ours, reference) = try both(template, context)
+    #expect(ours == reference)
+    #expect(ours.contains("A &amp; &lt;B&gt; &quot;quoted&quot; &#39;single&#39;"))
+    #expect(ours.contains("[shadow:n2]"))
+    let (none, noneReference) = try both(template, ["items": [[String: Any]](), "flag": false])
+    #expect(none == noneReference)
+    #expect(none.contains("none"))
+  }
+
+  @Test("an unclosed tag or section is an error, not a page")
+  func errors() {
+    #expect(throws: PageTemplate.ParseError.unclosedSection("a")) { try PageTemplate("{{#a}}x") }
+    #expect(throws: PageTemplate.ParseError.unexpectedEnd("b")) { try PageTemplate("{{#a}}{{/b}}") }
+    #expect(throws: PageTemplate.ParseError.unclosedTag(offset: 2)) { try PageTemplate("x {{y") }
+  }
+
+  @Test("every patient page and the cohort page of the sample run, as swift-mustache renders them")
+  func samplePages() throws {
+    let output = FileManager.default.temporaryDirectory.appendingPathComponent("pages-\(UUID())")
+    defer { try? FileManager.default.removeItem(at: output) }
+    let pipeline = try PipelineLoader.load(file: Repository.path("Pipelines/sample.yml"))
+    let summary = PipelineRunner(pipeline: pipeline).run(outputDirectory: output.path)
+    #expect(summary.isComplete)
+    let patients = output.appendingPathComponent("reports/patients")
+    let files = try FileManager.default.contentsOfDirectory(atPath: patients.path)
+      .filter { $0.hasSuffix(".json") && !$0.hasSuffix(".fhir.json") }.sorted()
+    #expect(files.count >= 10)
+    // The written pages themselves are held to the goldens (`GoldenRunTests`), which
+    // swift-mustache made.
+    let page = try MustacheTemplate(string: PatientReportRenderer.page)
+    for file in files {
+      let data = try Data(contentsOf: patients.appendingPathComponent(file))
+      let report = try JSONDecoder().decode(PatientReport.self, from: data)
+      let ours = PatientReportRenderer.html(report)
+      #expect(ours == page.render(PatientReportRenderer.context(report)), "\(file)")
+    }
+    let data = try Data(contentsOf: output.appendingPathComponent("reports/cohort.json"))
+    let cohort = try JSONDecoder().decode(CohortReport.self, from: data)
+    let reference = try MustacheTemplate(string: CohortReport.page).render(cohort.context)
+    #expect(cohort.html == reference)
+    #expect(cohort.html.contains("patients/"))
+  }
+}
