@@ -139,12 +139,14 @@ bench: setup
 	  echo 'pass over the same file (best of five), with peak memory; the FHIR reader on a generated'; \
 	  echo 'searchset bundle of about 1 GiB; each stage from a research long CSV of 100,000'; \
 	  echo 'subject-days to `features-subject-day.csv`; and `neuroendo analyze` as a whole process'; \
-	  echo 'over a cohort of 20,000 subjects x 5 days x 9 salivary cortisol samples, with and'; \
-	  echo 'without patient reports, in partitions and all at once (`--partitions 1`), and BioPsyKit'; \
-	  echo '0.14.0 on the same file when `BIOPSYKIT_PYTHON` names a Python that has it.'; echo; \
+	  echo 'over a cohort of 20,000 subjects x 5 days x 9 salivary cortisol samples against the'; \
+	  echo 'targets of issue 26: beside a raw libcsv pass, the polars and DuckDB scripts of'; \
+	  echo '`Benchmarks/` (their features checked against ours) when `BENCH_PYTHON` names a Python'; \
+	  echo 'that has them, BioPsyKit 0.14.0 when `BIOPSYKIT_PYTHON` does, `--patient-reports` beside'; \
+	  echo '`cp -r` of the tree it wrote, and the default run over 90,000, 900,000 and 9 million rows.'; echo; \
 	  echo "- Command: \`make bench BENCH_ROWS=$(BENCH_ROWS)\` (\`neuroendo-bench --rows $(BENCH_ROWS)\`)"; \
 	  echo "- Version: $$("$$bin/neuroendo" --version 2>/dev/null), commit $$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$$(git diff --quiet HEAD 2>/dev/null || echo ' with local changes')"; \
-	  echo "- BioPsyKit: $${BIOPSYKIT_PYTHON:-BIOPSYKIT_PYTHON not set}"; \
+	  echo "- Python for polars and DuckDB: $${BENCH_PYTHON:-BENCH_PYTHON not set}; BioPsyKit: $${BIOPSYKIT_PYTHON:-BIOPSYKIT_PYTHON not set}"; \
 	  echo "- Machine: $$(nproc) cores, $$(awk '/^MemTotal:/ { printf "%.0f GiB", $$2 / 1048576 }' /proc/meminfo) memory, $$(uname -srm)"; \
 	  echo "- Date: $$(date -u +%Y-%m-%dT%H:%M:%SZ)"; echo; \
 	  echo '## Output of the last `make bench`'; echo; \

@@ -12,6 +12,8 @@ struct Bench {
     var fhirBytes = 1 << 30
     var subjectDays = 100_000
     var cohortSubjects = 20_000
+    // 90,000, 900,000 and 9 million rows (subjects x 5 days x 9 samples).
+    var series = [2_000, 20_000, 200_000]
     var directory = FileManager.default.temporaryDirectory.path
     var arguments = CommandLine.arguments.dropFirst()
     while let argument = arguments.popFirst() {
@@ -21,6 +23,8 @@ struct Bench {
       case "--subject-days": subjectDays = Int(arguments.popFirst() ?? "") ?? subjectDays
       case "--dir": directory = arguments.popFirst() ?? directory
       case "--cohort-subjects": cohortSubjects = Int(arguments.popFirst() ?? "") ?? cohortSubjects
+      case "--series":
+        series = (arguments.popFirst() ?? "").split(separator: ",").compactMap { Int($0) }
       case "--write-cohort":
         // The cohort of the command benchmark, to compare other tools on the same file.
         let path = arguments.popFirst() ?? "cohort.csv"
@@ -35,7 +39,7 @@ struct Bench {
         return
       default:
         print(
-          "usage: neuroendo-bench [--rows N] [--fhir-mb MB (0: skip)] [--subject-days N (0: skip)] [--cohort-subjects N (0: skip)] [--dir DIRECTORY] [--cohort-subjects N --write-cohort PATH]"
+          "usage: neuroendo-bench [--rows N] [--fhir-mb MB (0: skip)] [--subject-days N (0: skip)] [--cohort-subjects N (0: skip)] [--series SUBJECTS,... (empty: skip)] [--dir DIRECTORY] [--cohort-subjects N --write-cohort PATH]"
         )
         return
       }
@@ -43,7 +47,9 @@ struct Bench {
     // The whole-process benchmark first: a process spawned from this one starts in its
     // memory (vfork), so its peak would count this benchmark's own, which the in-process
     // benchmarks below raise to hundreds of megabytes.
-    if cohortSubjects > 0 { try commandBenchmark(subjects: cohortSubjects, directory: directory) }
+    if cohortSubjects > 0 {
+      try commandBenchmark(subjects: cohortSubjects, series: series, directory: directory)
+    }
     let sizes = rows > 1_000_000 ? [1_000_000, rows] : [rows]
     var files: [(rows: Int, path: String)] = []
     for size in sizes {

@@ -1,87 +1,174 @@
 import Foundation
 
 extension Bench {
-  /// `neuroendo analyze` as a user runs it, whole process, with every default output, over a
+  /// A spawned program's figures: wall and CPU seconds, exit status, peak resident set.
+  struct Run {
+    var seconds: Double
+    var cpuSeconds: Double
+    var status: Int32
+    var peakKiB: Int
+    var peakMB: Double { Double(peakKiB) / 1024 }
+  }
+
+  /// `neuroendo analyze` as a user runs it, whole process, with its default outputs, over a
   /// research long cohort of `subjects` subjects x 5 days x 9 samples (generated, the same
-  /// every time), next to a raw libcsv pass over the same file in the same run; peak memory
-  /// is the child process's maximum resident set.
-  static func commandBenchmark(subjects: Int, directory: String) throws {
-    let csv = "\(directory)/neuroendo-bench-cohort.csv"
-    let output = "\(directory)/neuroendo-bench-cohort-out"
-    defer {
-      try? FileManager.default.removeItem(atPath: csv)
-      try? FileManager.default.removeItem(atPath: output)
-    }
-    try? FileManager.default.removeItem(atPath: output)
-    let rows = try RhythmGenerator.write(subjectDays: subjects * 5, daysPerSubject: 5, to: csv)
-    let (rawSeconds, records) = try time { try rawPass(csv) }
-    precondition(records == rows + 1, "raw pass counted \(records) records")
+  /// every time), beside what issue 26 compares it with in the same run: a raw libcsv pass
+  /// over the same file, a polars and a DuckDB script computing the same features (and
+  /// BioPsyKit) when a Python has them, and `cp -r` of the tree `--patient-reports` wrote.
+  /// Then the default run over 90,000, 900,000 and 9 million rows (`series`): CPU seconds
+  /// per 100,000 rows and peak memory.
+  static func commandBenchmark(subjects: Int, series: [Int], directory: String) throws {
     let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
       .appendingPathComponent("neuroendo").path
     guard FileManager.default.isExecutableFile(atPath: executable) else {
       print("\n(no neuroendo binary beside the benchmark: build it with the same configuration)")
       return
     }
+    let csv = "\(directory)/neuroendo-bench-cohort.csv"
+    let output = "\(directory)/neuroendo-bench-cohort-out"
+    defer {
+      for path in [csv, output, output + "-copy", output + "-script"] {
+        try? FileManager.default.removeItem(atPath: path)
+      }
+    }
+    try? FileManager.default.removeItem(atPath: output)
+    let rows = try RhythmGenerator.write(subjectDays: subjects * 5, daysPerSubject: 5, to: csv)
+    let (rawSeconds, records) = try time { try rawPass(csv) }
+    precondition(records == rows + 1, "raw pass counted \(records) records")
     print("")
     print(
       "neuroendo analyze, whole process: \(subjects) subjects x 5 days, \(rows) samples "
         + "(\(String(format: "%.0f", Double(fileSize(csv)) / 1_048_576)) MB research long CSV)"
     )
     print(
-      pad("command", 34) + pad("wall s", 9) + pad("x raw libcsv", 14) + pad("exit", 6)
-        + pad("peak RSS MB", 13) + "outputs MB")
-    func row(_ name: String, _ seconds: Double, _ status: Int32, _ peakKiB: Int, _ bytes: Int) {
+      pad("command", 36) + pad("wall s", 9) + pad("CPU s", 8) + pad("x raw libcsv", 14)
+        + pad("exit", 6) + pad("peak RSS MB", 13) + "outputs MB")
+    func row(_ name: String, _ run: Run, _ bytes: Int) {
       print(
-        pad(name, 34) + pad(String(format: "%.2f", seconds), 9)
-          + pad(String(format: "%.1fx", seconds / rawSeconds), 14) + pad("\(status)", 6)
-          + pad(String(format: "%.0f", Double(peakKiB) / 1024), 13)
+        pad(name, 36) + pad(String(format: "%.2f", run.seconds), 9)
+          + pad(String(format: "%.2f", run.cpuSeconds), 8)
+          + pad(String(format: "%.1fx", run.seconds / rawSeconds), 14) + pad("\(run.status)", 6)
+          + pad(String(format: "%.0f", run.peakMB), 13)
           + String(format: "%.0f", Double(bytes) / 1_048_576))
     }
-    row("raw libcsv pass", rawSeconds, 0, 0, 0)
-    // As a user runs it: the default outputs (what a person reads); then a clinic's choice,
-    // with every patient's pages.
-    var figures: [(name: String, seconds: Double, peakKiB: Int)] = []
-    for (name, extra) in [
-      ("analyze (the default outputs)", [String]()),
-      ("analyze --patient-reports", ["--patient-reports"]),
-      // All samples in memory at once instead of partitions: time against memory.
-      ("analyze --partitions 1", ["--partitions", "1"]),
-      ("  ... --patient-reports", ["--partitions", "1", "--patient-reports"]),
-    ] {
-      try? FileManager.default.removeItem(atPath: output)
-      let (seconds, status, peakKiB) = try spawn(
-        executable, ["analyze", csv, "--out", output] + extra)
-      row(name, seconds, status, peakKiB, directorySize(output))
-      figures.append((name, seconds, peakKiB))
+    row(
+      "raw libcsv pass", Run(seconds: rawSeconds, cpuSeconds: rawSeconds, status: 0, peakKiB: 0), 0)
+    let analyze = try spawn(executable, ["analyze", csv, "--out", output])
+    row("analyze (the default outputs)", analyze, directorySize(output))
+    let reference = output + "/features-subject-day.csv"
+    let scripts = try compareScripts(
+      csv: csv, reference: reference, scratch: output + "-script", row: row)
+    try? FileManager.default.removeItem(atPath: output)
+    let pages = try spawn(executable, ["analyze", csv, "--out", output, "--patient-reports"])
+    row("analyze --patient-reports", pages, directorySize(output))
+    // The same tree copied on the same disk: what writing the pages costs at the least.
+    try? FileManager.default.removeItem(atPath: output + "-copy")
+    let copy = try spawn("/bin/cp", ["-r", output, output + "-copy"])
+    row("  cp -r of that output", copy, directorySize(output + "-copy"))
+    for path in [output, output + "-copy"] { try? FileManager.default.removeItem(atPath: path) }
+    let whole = try spawn(executable, ["analyze", csv, "--out", output, "--partitions", "1"])
+    row("analyze --partitions 1 (all at once)", whole, directorySize(output))
+    try? FileManager.default.removeItem(atPath: output)
+
+    print("targets (issue 26), measured above:")
+    func verdict(_ met: Bool) -> String { met ? "met" : "NOT met" }
+    print(
+      "  default analyze <= 5x the raw libcsv pass: "
+        + String(format: "%.1fx", analyze.seconds / rawSeconds)
+        + ", \(verdict(analyze.seconds <= 5 * rawSeconds))")
+    for (name, run) in scripts where name != "BioPsyKit" {
+      print(
+        "  default analyze faster than the \(name) script: "
+          + String(format: "%.2f s against %.2f s", analyze.seconds, run.seconds)
+          + ", \(verdict(analyze.seconds < run.seconds))")
     }
-    // BioPsyKit's fast features on the same file, when Python with biopsykit is at hand
-    // (BIOPSYKIT_PYTHON, default python3); optional, never part of make test.
-    let python = ProcessInfo.processInfo.environment["BIOPSYKIT_PYTHON"] ?? "/usr/bin/python3"
-    let script = FileManager.default.currentDirectoryPath + "/Benchmarks/biopsykit_features.py"
-    let probe = try? spawn(
-      python, ["-c", "import biopsykit, sys; sys.exit(biopsykit.__version__ != '0.14.0')"])
-    if FileManager.default.isExecutableFile(atPath: python), probe?.1 == 0,
-      FileManager.default.fileExists(atPath: script)
-    {
-      let (seconds, status, peakKiB) = try spawn(python, [script, csv, output + "-biopsykit"])
-      row("BioPsyKit 0.14.0 auc+max_inc+slope", seconds, status, peakKiB, 0)
-      try? FileManager.default.removeItem(atPath: output + "-biopsykit")
-      for figure in figures {
-        print(
-          "\(figure.name): \(String(format: "%.1f", seconds / figure.seconds))x BioPsyKit's speed, "
-            + "\(String(format: "%.0f", 100 * Double(figure.peakKiB) / Double(peakKiB)))% of its memory"
-        )
-      }
+    if let biopsykit = scripts.first(where: { $0.name == "BioPsyKit" })?.run {
+      print(
+        "  peak memory <= a quarter of BioPsyKit's: "
+          + String(format: "%.0f MB against %.0f MB", analyze.peakMB, biopsykit.peakMB)
+          + ", \(verdict(4 * analyze.peakKiB <= biopsykit.peakKiB))")
     } else {
-      print("(BioPsyKit 0.14.0 not found: set BIOPSYKIT_PYTHON to a Python that has it to compare)")
+      print("  peak memory against BioPsyKit: not measured (set BIOPSYKIT_PYTHON)")
     }
     print(
-      "targets (issue 15): within 5x of raw libcsv; >= 10x BioPsyKit's speed; under 100 MB and a quarter of BioPsyKit's memory"
-    )
+      "  --patient-reports <= 2x cp -r of its output: "
+        + String(
+          format: "%.2f s against %.2f s (%.1fx)", pages.seconds, copy.seconds,
+          pages.seconds / copy.seconds)
+        + ", \(verdict(pages.seconds <= 2 * copy.seconds))")
+    try cohortSeries(series, executable: executable, directory: directory)
+  }
+
+  /// The polars, DuckDB and BioPsyKit scripts of `Benchmarks/` on the same file, each where
+  /// a Python has its package (`BENCH_PYTHON`, `BIOPSYKIT_PYTHON`, default python3), with
+  /// their features compared to ours (`compare_features.py`); optional, never `make test`.
+  static func compareScripts(
+    csv: String, reference: String, scratch: String, row: (String, Run, Int) -> Void
+  ) throws -> [(name: String, run: Run)] {
+    let environment = ProcessInfo.processInfo.environment
+    let benchmarks = FileManager.default.currentDirectoryPath + "/Benchmarks"
+    var runs: [(name: String, run: Run)] = []
+    for (name, module, script, variable) in [
+      ("polars", "polars", "polars_features.py", "BENCH_PYTHON"),
+      ("DuckDB", "duckdb", "duckdb_features.py", "BENCH_PYTHON"),
+      ("BioPsyKit", "biopsykit", "biopsykit_features.py", "BIOPSYKIT_PYTHON"),
+    ] {
+      let python = environment[variable] ?? "/usr/bin/python3"
+      let probe = try? spawn(python, ["-c", "import \(module)"])
+      guard FileManager.default.isExecutableFile(atPath: python), probe?.status == 0 else {
+        print(
+          "(\(name) script: no \(module) in \(python); set \(variable) to a Python that has it)")
+        continue
+      }
+      try? FileManager.default.removeItem(atPath: scratch)
+      let run = try spawn(python, ["\(benchmarks)/\(script)", csv, scratch])
+      var label = "\(name) script (\(script))"
+      if module != "biopsykit" {
+        let same = try spawn(
+          python, ["\(benchmarks)/compare_features.py", reference, scratch + "/features.csv"])
+        label = "\(name) script, " + (same.status == 0 ? "same features" : "FEATURES DIFFER")
+      }
+      row(label, run, 0)
+      runs.append((name, run))
+    }
+    try? FileManager.default.removeItem(atPath: scratch)
+    return runs
+  }
+
+  /// The default `analyze` over cohorts of each size in `subjects` (x 5 days x 9 samples):
+  /// CPU seconds per 100,000 rows, and peak memory against the 900,000-row cohort's.
+  static func cohortSeries(_ subjects: [Int], executable: String, directory: String) throws {
+    guard !subjects.isEmpty else { return }
+    print("")
+    print("default analyze by cohort size (whole process, default outputs)")
+    print(
+      pad("rows", 10) + pad("MB", 7) + pad("wall s", 9) + pad("CPU s", 8)
+        + pad("CPU s per 100k rows", 21) + "peak RSS MB")
+    let csv = "\(directory)/neuroendo-bench-series.csv"
+    let output = "\(directory)/neuroendo-bench-series-out"
+    defer { for path in [csv, output] { try? FileManager.default.removeItem(atPath: path) } }
+    var peaks: [Int: Double] = [:]
+    for count in subjects {
+      let rows = try RhythmGenerator.write(subjectDays: count * 5, daysPerSubject: 5, to: csv)
+      try? FileManager.default.removeItem(atPath: output)
+      let run = try spawn(executable, ["analyze", csv, "--out", output])
+      peaks[rows] = run.peakMB
+      print(
+        pad("\(rows)", 10) + pad(String(format: "%.0f", Double(fileSize(csv)) / 1_048_576), 7)
+          + pad(String(format: "%.2f", run.seconds), 9)
+          + pad(String(format: "%.2f", run.cpuSeconds), 8)
+          + pad(String(format: "%.3f", run.cpuSeconds / Double(rows) * 100_000), 21)
+          + String(format: "%.0f", run.peakMB) + (run.status == 0 ? "" : " (exit \(run.status))"))
+    }
+    if let small = peaks[900_000], let large = peaks[9_000_000] {
+      print(
+        "target (issue 26): peak memory at 9M rows <= 2x the 900,000-row figure: "
+          + String(format: "%.1fx", large / small) + (large <= 2 * small ? ", met" : ", NOT met"))
+    }
   }
 
   /// Runs a program to its end: wall seconds, exit status, and its peak resident set (KiB).
-  static func spawn(_ path: String, _ arguments: [String]) throws -> (Double, Int32, Int) {
+  static func spawn(_ path: String, _ arguments: [String]) throws -> Run {
     var pid: pid_t = 0
     let argv = ([path] + arguments).map { strdup($0) } + [nil]
     defer { for pointer in argv { free(pointer) } }
@@ -89,6 +176,7 @@ extension Bench {
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
     posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
     let clock = ContinuousClock()
     let start = clock.now
     guard posix_spawn(&pid, path, &actions, nil, argv, environ) == 0 else {
@@ -100,7 +188,10 @@ extension Bench {
     let elapsed = clock.now - start
     let seconds =
       Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    return (seconds, (status >> 8) & 0xFF, usage.ru_maxrss)
+    func cpu(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+    return Run(
+      seconds: seconds, cpuSeconds: cpu(usage.ru_utime) + cpu(usage.ru_stime),
+      status: (status >> 8) & 0xFF, peakKiB: usage.ru_maxrss)
   }
 
   /// The bytes of every file below a directory.
