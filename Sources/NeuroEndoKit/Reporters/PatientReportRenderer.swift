@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Renders a ``PatientReport`` as JSON, Markdown and one self-contained HTML page (inline CSS
 /// and SVG, no script, nothing loaded from elsewhere; legible printed in black and white on
@@ -177,6 +178,20 @@ public enum PatientReportRenderer {
   /// `fewer than 6`): the keys are in "How this was decided".
   /// A reason that starts with a feature's column name starts with its human name.
   static func withoutSettingKeys(_ text: String) -> String {
+    // The same texts come back on every patient's page: each is rewritten once.
+    if let known = settingKeysCache.withLock({ $0[text] }) { return known }
+    let rewritten = rewriteSettingKeys(text)
+    settingKeysCache.withLock { cache in
+      if cache.count >= 4096 { cache.removeAll(keepingCapacity: true) }
+      cache[text] = rewritten
+    }
+    return rewritten
+  }
+
+  /// The texts ``withoutSettingKeys(_:)`` rewrote, by text (at most 4,096).
+  private static let settingKeysCache = Mutex<[String: String]>([:])
+
+  private static func rewriteSettingKeys(_ text: String) -> String {
     var text =
       text
       .replacingOccurrences(of: #",\s*[a-z_]+\.[a-z_]+\b"#, with: "", options: .regularExpression)

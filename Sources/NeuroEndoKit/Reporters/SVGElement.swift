@@ -25,22 +25,29 @@ struct SVGElement {
   }
 
   func write(into out: inout String) {
-    out += "<" + name
+    out += "<"
+    out += name
     for (key, value) in attributes {
-      out += " \(key)=\"\(Self.escape(value))\""
+      out += " "
+      out += key
+      out += "=\""
+      PageTemplate.escape(value, into: &out)
+      out += "\""
     }
     if children.isEmpty && text == nil {
       out += "/>"
       return
     }
     out += ">"
-    if let text { out += Self.escape(text) }
+    if let text { PageTemplate.escape(text, into: &out) }
     for child in children {
       if name == "svg" { out += "\n" }
       child.write(into: &out)
     }
     if name == "svg" { out += "\n" }
-    out += "</\(name)>"
+    out += "</"
+    out += name
+    out += ">"
   }
 
   /// Text made safe for markup content and attribute values.

@@ -5,6 +5,29 @@ import Testing
 
 @Suite("number text")
 struct NumberTextTests {
+  @Test("significant digits as %g writes them, without Foundation's formatter")
+  func significant() {
+    let cases: [(Double, Int, String)] = [
+      (9.2664, 3, "9.27"), (2.675, 3, "2.67"), (0.125, 2, "0.12"), (-0.000123456, 2, "-0.00012"),
+      (123456789, 3, "123000000"), (1e-300, 3, "1e-300"), (0.1 + 0.2, 17, "0.30000000000000004"),
+    ]
+    for (value, digits, text) in cases {
+      #expect(NumberText.significant(value, digits) == text, "\(value) \(digits)")
+    }
+    var generator = SplitMix64(seed: 26)
+    for index in 0..<50_000 {
+      let value = Double(bitPattern: generator.next()) * (index % 2 == 0 ? 1 : 1e-300)
+      let digits = 1 + index % 17
+      guard value.isFinite, value != 0 else { continue }
+      let expected = String(format: "%.\(digits)g", value)
+      let reference = NumberText.plain(Double(expected) ?? value)
+      if NumberText.significant(value, digits) != reference {
+        Issue.record(
+          "\(value) \(digits): \(NumberText.significant(value, digits)), %g gives \(expected)")
+      }
+    }
+  }
+
   @Test("one decimal is written as C's %.1f writes it, ties and signs included")
   func oneDecimal() {
     // Half-way cases on the exact binary value: 0.25 and 0.75 are exact ties (to even);
