@@ -204,11 +204,13 @@ public struct Normalizer: Sendable {
     var conflicted: [Identity] = []
     for sample in samples {
       let key = Identity(sample)
-      guard let first = firstByKey[key] else {
-        firstByKey[key] = kept.count
+      // One lookup for a new key (nearly all): the earlier index comes back, and is put
+      // back, only for a key seen before.
+      guard let first = firstByKey.updateValue(kept.count, forKey: key) else {
         kept.append(sample)
         continue
       }
+      firstByKey[key] = first
       if kept[first].value == sample.value {
         result.duplicates += 1
         continue
@@ -300,6 +302,14 @@ public struct Normalizer: Sendable {
     var day: Int?
     var label: String?
     var relative: RelativeTime?
+
+    /// The fields that tell draws apart, hashed; equality compares them all.
+    func hash(into hasher: inout Hasher) {
+      hasher.combine(subject)
+      hasher.combine(seconds)
+      hasher.combine(day)
+      hasher.combine(label)
+    }
 
     init(_ sample: NormalizedSample) {
       subject = sample.sample.subjectID

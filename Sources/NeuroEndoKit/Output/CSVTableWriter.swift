@@ -43,7 +43,7 @@ public struct CSVTableWriter {
   }
 
   /// Writes one field's bytes at `start`, quoted when they need it, and returns their end.
-  private static func put(
+  static func put(
     _ bytes: UnsafeBufferPointer<UInt8>, into buffer: UnsafeMutableBufferPointer<UInt8>,
     at start: Int
   ) -> Int {
@@ -131,5 +131,47 @@ public struct CSVTableWriter {
     return "\""
       + field.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"")
       + "\""
+  }
+}
+
+/// One CSV row written as bytes into a buffer that is reused from row to row: the same
+/// bytes ``CSVTableWriter/line(_:)`` writes for the same cells, without a text per row.
+public struct CSVRow: RowCells {
+  /// The row's bytes so far.
+  public private(set) var bytes: [UInt8] = []
+  private var cells = 0
+
+  public init() { bytes.reserveCapacity(1024) }
+
+  /// Starts the next row.
+  public mutating func reset() {
+    bytes.removeAll(keepingCapacity: true)
+    cells = 0
+  }
+
+  /// Ends the row with its line break.
+  public mutating func end() { bytes.append(0x0A) }
+
+  public mutating func text(_ text: String) {
+    if cells > 0 { bytes.append(0x2C) }
+    cells += 1
+    var text = text
+    text.withUTF8 { field in
+      let start = bytes.count
+      // The most a field can take: every byte a quote, doubled, quoted and neutralized.
+      bytes.append(contentsOf: repeatElement(0, count: 2 * field.count + 3))
+      let end = bytes.withUnsafeMutableBufferPointer {
+        CSVTableWriter.put(field, into: $0, at: start)
+      }
+      bytes.removeLast(bytes.count - end)
+    }
+  }
+
+  public mutating func number(_ value: Double?) {
+    guard let value, value.isFinite else {
+      text("")
+      return
+    }
+    text(NumberText.plain(value))
   }
 }

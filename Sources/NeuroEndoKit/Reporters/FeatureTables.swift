@@ -15,24 +15,43 @@ public enum FeatureTables {
 
   /// The row of one subject-day.
   public static func row(_ day: SubjectDayFeatures) -> [String] {
+    var cells = TextCells()
+    write(day, into: &cells)
+    return cells.cells
+  }
+
+  /// The cells of one subject-day, in the header's order.
+  public static func write(_ day: SubjectDayFeatures, into row: inout some RowCells) {
     let car = day.awakening
     let slope = day.slope
     let fit = day.cosinor.fit
-    var excluded = day.excluded
-    excluded += slope.excluded
-    return [
-      day.subjectID, String(day.day), cell(car.aucG), cell(car.aucI), cell(car.increase),
-      cell(car.increasePercent), cell(car.r30), cell(slope.wakeToBed), cell(slope.peakToBed),
-      cell(slope.logSlope), cell(slope.logSlopeStandardError), cell(fit?.mesor),
-      cell(fit?.amplitude), cell(day.cosinor.acrophaseClockHours), cell(fit?.peakHours),
-      cell(car.timeToPeak), String(car.used), String(slope.logCount), String(day.cosinor.used),
-      cell(fit?.mesorInterval?.lowerBound), cell(fit?.mesorInterval?.upperBound),
-      cell(fit?.amplitudeInterval?.lowerBound), cell(fit?.amplitudeInterval?.upperBound),
-      cell(fit?.peakInterval?.lowerBound), cell(fit?.peakInterval?.upperBound), cell(fit?.pValue),
-      day.cosinor.warnings.joined(separator: "; "), day.wakeSource.rawValue, String(day.samples),
-      excluded.map(\.description).joined(separator: "; "), day.notes.joined(separator: "; "),
-      day.reasons.map(\.code).joined(separator: "; "),
-    ]
+    row.text(day.subjectID)
+    row.integer(day.day)
+    for value in [car.aucG, car.aucI, car.increase, car.increasePercent, car.r30] {
+      row.number(value)
+    }
+    for value in [
+      slope.wakeToBed, slope.peakToBed, slope.logSlope, slope.logSlopeStandardError, fit?.mesor,
+      fit?.amplitude, day.cosinor.acrophaseClockHours, fit?.peakHours, car.timeToPeak,
+    ] {
+      row.number(value)
+    }
+    row.integer(car.used)
+    row.integer(slope.logCount)
+    row.integer(day.cosinor.used)
+    for value in [
+      fit?.mesorInterval?.lowerBound, fit?.mesorInterval?.upperBound,
+      fit?.amplitudeInterval?.lowerBound, fit?.amplitudeInterval?.upperBound,
+      fit?.peakInterval?.lowerBound, fit?.peakInterval?.upperBound, fit?.pValue,
+    ] {
+      row.number(value)
+    }
+    row.text(day.cosinor.warnings.joined(separator: "; "))
+    row.text(day.wakeSource.rawValue)
+    row.integer(day.samples)
+    row.text((day.excluded + slope.excluded).map(\.description).joined(separator: "; "))
+    row.text(day.notes.joined(separator: "; "))
+    row.text(day.reasons.map(\.code).joined(separator: "; "))
   }
 
   /// The header of `features-subject.csv`.
@@ -43,11 +62,22 @@ public enum FeatureTables {
 
   /// The row of one subject's verdict.
   public static func row(_ verdict: FlattenedVerdict) -> [String] {
-    [
-      verdict.subjectID, String(verdict.validDays), cell(verdict.slopeLogMean),
-      verdict.outcome.rawValue, verdict.rule, String(verdict.days), cell(verdict.slopeLogSD),
-      cell(verdict.cohortZ), cell(verdict.cohortPercentile),
-    ]
+    var cells = TextCells()
+    write(verdict, into: &cells)
+    return cells.cells
+  }
+
+  /// The cells of one subject's verdict, in the header's order.
+  public static func write(_ verdict: FlattenedVerdict, into row: inout some RowCells) {
+    row.text(verdict.subjectID)
+    row.integer(verdict.validDays)
+    row.number(verdict.slopeLogMean)
+    row.text(verdict.outcome.rawValue)
+    row.text(verdict.rule)
+    row.integer(verdict.days)
+    row.number(verdict.slopeLogSD)
+    row.number(verdict.cohortZ)
+    row.number(verdict.cohortPercentile)
   }
 
   /// The header of `features-response.csv` for the slope pairs of the settings.
@@ -62,23 +92,65 @@ public enum FeatureTables {
 
   /// The row of one subject's response.
   public static func row(_ response: ResponseFeatures) -> [String] {
-    [
-      response.subjectID, response.day.map(String.init) ?? "", response.anchor,
+    var cells = TextCells()
+    write(response, into: &cells)
+    return cells.cells
+  }
+
+  /// The cells of one subject's response, in the header's order.
+  public static func write(_ response: ResponseFeatures, into row: inout some RowCells) {
+    row.text(response.subjectID)
+    row.text(response.day.map(String.init) ?? "")
+    row.text(response.anchor)
+    row.text(
       response.attributes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(
-        separator: ";"),
-      String(response.used), cell(response.aucG), cell(response.aucI), cell(response.aucIPost),
-      cell(response.maxIncrease), cell(response.maxIncreasePercent),
-    ] + response.slopes.map { cell($0.value) }
-      + [
-        response.excluded.map(\.description).joined(separator: "; "),
-        response.notes.joined(separator: "; "),
-        response.reasons.map(\.code).joined(separator: "; "),
-      ]
+        separator: ";"))
+    row.integer(response.used)
+    for value in [
+      response.aucG, response.aucI, response.aucIPost, response.maxIncrease,
+      response.maxIncreasePercent,
+    ] {
+      row.number(value)
+    }
+    for slope in response.slopes { row.number(slope.value) }
+    row.text(response.excluded.map(\.description).joined(separator: "; "))
+    row.text(response.notes.joined(separator: "; "))
+    row.text(response.reasons.map(\.code).joined(separator: "; "))
   }
 
   /// A value at full precision (shortest text that reads back as the same `Double`), or empty.
   static func cell(_ value: Double?) -> String {
     guard let value, value.isFinite else { return "" }
     return SampleTable.format(value)
+  }
+}
+
+/// The cells of one row as a table's columns define them: texts as they are, numbers at
+/// full precision (``NumberText/plain(_:)``), an empty cell for a missing or non-finite
+/// number. A row collects them as texts (``TextCells``) or writes them as CSV bytes
+/// (``CSVRow``).
+public protocol RowCells {
+  /// A text cell.
+  mutating func text(_ text: String)
+  /// A number cell: empty when missing or not finite.
+  mutating func number(_ value: Double?)
+}
+
+extension RowCells {
+  /// An integer cell.
+  public mutating func integer(_ value: Int) { text(String(value)) }
+}
+
+/// A row's cells as texts.
+public struct TextCells: RowCells {
+  /// The cells so far.
+  public var cells: [String] = []
+
+  public init() {}
+
+  public mutating func text(_ text: String) { cells.append(text) }
+
+  public mutating func number(_ value: Double?) {
+    cells.append(FeatureTables.cell(value))
   }
 }

@@ -78,34 +78,35 @@ struct OutputWriter {
     }
   }
 
-  /// Writes the three feature tables.
+  /// Writes the three feature tables, row by row through one reused buffer.
   func features(_ features: CortisolRhythmFeatures, into summary: inout RunSummary) {
     let outputs = pipeline.outputs
+    var row = CSVRow()
     // Rows in subject order (and day within a subject): keyed by subject in a shard run.
-    let tables:
-      [(role: String, name: String, header: [String], rows: [[String]], subjects: [String])] = [
-        (
-          "features_subject_day", outputs.featuresSubjectDay, FeatureTables.subjectDayHeader,
-          features.days.map(FeatureTables.row), features.days.map(\.subjectID)
-        ),
-        (
-          "features_subject", outputs.featuresSubject, FeatureTables.subjectHeader,
-          features.subjects.map(FeatureTables.row), features.subjects.map(\.subjectID)
-        ),
-        (
-          "features_response", outputs.featuresResponse,
-          FeatureTables.responseHeader(slopes: pipeline.analyzers.response.slopes),
-          features.responses.map(FeatureTables.row), features.responses.map(\.subjectID)
-        ),
-      ]
-    for table in tables {
-      write(table.role, table.name, &summary, rows: table.rows.count) { sink in
-        sink.header(CSVTableWriter.line(table.header))
-        for (row, subject) in zip(table.rows, table.subjects) {
-          sink.row(CSVTableWriter.line(row), .subject(subject))
+    func table<Item>(
+      _ role: String, _ name: String, _ header: [String], _ items: [Item],
+      _ subject: (Item) -> String, _ cells: (Item, inout CSVRow) -> Void
+    ) {
+      write(role, name, &summary, rows: items.count) { sink in
+        sink.header(CSVTableWriter.line(header))
+        for item in items {
+          row.reset()
+          cells(item, &row)
+          row.end()
+          sink.row(row.bytes, .subject(subject(item)))
         }
       }
     }
+    table(
+      "features_subject_day", outputs.featuresSubjectDay, FeatureTables.subjectDayHeader,
+      features.days, \.subjectID, { FeatureTables.write($0, into: &$1) })
+    table(
+      "features_subject", outputs.featuresSubject, FeatureTables.subjectHeader,
+      features.subjects, \.subjectID, { FeatureTables.write($0, into: &$1) })
+    table(
+      "features_response", outputs.featuresResponse,
+      FeatureTables.responseHeader(slopes: pipeline.analyzers.response.slopes),
+      features.responses, \.subjectID, { FeatureTables.write($0, into: &$1) })
   }
 
   /// Writes the findings as CSV and NDJSON.

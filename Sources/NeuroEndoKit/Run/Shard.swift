@@ -192,6 +192,15 @@ final class TableSink {
     line.withUnsafeBytes { keys.write($0) }
   }
 
+  /// One row given as bytes (``CSVRow``) and its key.
+  func row(_ bytes: [UInt8], _ key: @autoclosure () -> ShardKey) {
+    bytes.withUnsafeBytes { file.write($0) }
+    guard let keys else { return }
+    line.removeAll(keepingCapacity: true)
+    key().appendLine(length: bytes.count, to: &line)
+    line.withUnsafeBytes { keys.write($0) }
+  }
+
   /// The keys line being written.
   private var line: [UInt8] = []
 

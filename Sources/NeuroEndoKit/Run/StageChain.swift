@@ -39,6 +39,9 @@ struct StageChain {
     var history: (any FindingHistory)?
     /// Told the run's findings (a run in partitions gathers them for its state).
     var onFindings: (([Finding]) -> Void)?
+    /// Told the pass's contribution to the cohort report, as written in its shard folder
+    /// (a run in partitions hands them to its merge, which need not read them back).
+    var onCohortInputs: ((CohortReport.Inputs) -> Void)?
     /// Only these subjects' pages, with the whole cohort's band (`neuroendo report`): every
     /// sample is read and normalized, nothing else is written.
     var subjects: Set<String>?
@@ -303,9 +306,10 @@ struct StageChain {
       }
     }
     progress("writing reports")
-    let written = report(
+    let (written, cohort) = report(
       samples, features: features, feedback: feedback, firstReported: firstReported,
       writer: writer, into: &summary)
+    pass.onCohortInputs?(cohort)
     return Results(
       normalized: samples, days: features.days, findings: feedback.findings,
       reportsWritten: written)
@@ -317,7 +321,7 @@ struct StageChain {
   private func report(
     _ samples: [NormalizedSample], features: CortisolRhythmFeatures, feedback: FeedbackResult,
     firstReported: [String: String], writer: OutputWriter, into summary: inout RunSummary
-  ) -> Bool {
+  ) -> (written: Bool, cohort: CohortReport.Inputs) {
     let bandValues =
       pipeline.patientReports
       ? CohortBandValues.collect(samples, settings: pipeline.analyzers) : [:]
@@ -341,7 +345,7 @@ struct StageChain {
         "shard \(shard): the rows of \(cohort.patients.count) subjects (those whose id hashes to this shard); the files' counts are whole; neuroendo merge combines the shards"
       )
     }
-    return written
+    return (written, cohort)
   }
 
   /// Where the pass writes: the staging directory, or a shard's folder in it.

@@ -138,6 +138,18 @@ struct SpillSource: SampleSource {
   }
 }
 
+/// The partitions' contributions to the cohort report, by partition directory, gathered
+/// from their threads.
+final class CohortContributions: Sendable {
+  private let inputs = Mutex<[String: CohortReport.Inputs]>([:])
+
+  func set(_ directory: String, _ contribution: CohortReport.Inputs) {
+    inputs.withLock { $0[directory] = contribution }
+  }
+
+  var all: [String: CohortReport.Inputs] { inputs.withLock { $0 } }
+}
+
 /// The findings of a run's partitions, gathered from their threads.
 final class FindingCollector: Sendable {
   private let findings = Mutex<[Finding]>([])
@@ -222,12 +234,14 @@ extension PartitionedRun {
     let width = max(1, partitionsAtOnce)
     let directory = pass.directory
     let (base, auditOnly) = (pass.summary, pass.auditOnly)
+    let contributions = CohortContributions()
     let summaries = ParallelMap.each(Array(1...count), width: width) { [pipeline] index in
       calls.progress("partition \(index) of \(count)")
       var part = StageChain.Pass(summary: base, directory: "\(scratch)/\(index)")
       part.auditOnly = auditOnly
       part.history = history
       part.onFindings = findings.map { collector in { collector.add($0) } }
+      part.onCohortInputs = { contributions.set("\(scratch)/\(index)", $0) }
       var source = SpillSource(
         read: read, paths: Self.spills(read.spills, partition: index, of: count))
       return StageChain(pipeline: pipeline, shard: Shard(index: index, count: count)).run(
@@ -256,6 +270,8 @@ extension PartitionedRun {
     }
     var merger = ShardMerger(directories: (1...count).map { "\(scratch)/\($0)" })
     merger.movesFiles = true  // scratch, in the staging directory: moved, not copied
+    // What each partition wrote to its cohort-inputs.json, as it was: not read back.
+    merger.cohortInputs = contributions.all
     guard let publisher = pass.publisher else { return pass.summary }
     switch merger.merge(into: directory, note: note, publisher: publisher) {
     case .success(var summary):

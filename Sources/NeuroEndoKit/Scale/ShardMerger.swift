@@ -19,6 +19,11 @@ public struct ShardMerger: Sendable {
   /// Creates a merger.
   public init(directories: [String]) { self.directories = directories }
 
+  /// The parts' contributions to the cohort report, by part directory, when the caller
+  /// wrote the parts in this process and kept them (a run in partitions): used instead of
+  /// reading each part's `cohort-inputs.json` back.
+  var cohortInputs: [String: CohortReport.Inputs] = [:]
+
   /// Why shards cannot be merged: not shards, not all of them, or not of one run.
   public struct Problem: Error, Sendable, CustomStringConvertible {
     public var description: String
@@ -353,8 +358,11 @@ public struct ShardMerger: Sendable {
     var pool: Pool?
     for part in parts {
       let path = "\(part.folder)/\(OutputWriter.cohortInputs)"
-      guard let data = FileManager.default.contents(atPath: path),
-        let contribution = try? JSONDecoder().decode(CohortReport.Inputs.self, from: data)
+      guard
+        let contribution = cohortInputs[part.directory]
+          ?? FileManager.default.contents(atPath: path).flatMap({
+            try? JSONDecoder().decode(CohortReport.Inputs.self, from: $0)
+          })
       else {
         summary.fail(.part("\(path): missing or unreadable"))
         return nil

@@ -127,6 +127,7 @@ struct FeatureTablesTests {
     #expect(CSVTableWriter.line([""]) == "\n")
     #expect(CSVTableWriter.line(["", ""]) == ",\n")
     #expect(CSVTableWriter.line(["a\"b", "x,y", "Zoë 🧪"]) == "\"a\"\"b\",\"x,y\",Zoë 🧪\n")
+    var row = CSVRow()
     // Every mix of the awkward bytes, in fields short (stored inline) and long.
     let pieces = [
       "", ",", "\"", "\n", "\r\n", "é", "plain", String(repeating: "long text ", count: 4),
@@ -136,8 +137,22 @@ struct FeatureTablesTests {
         let fields = [first + second, second, first + "\"" + second + first]
         let expected = fields.map(CSVTableWriter.quote).joined(separator: ",") + "\n"
         #expect(CSVTableWriter.line(fields) == expected)
+        // The reused row buffer writes the same bytes, whatever the row before held.
+        row.reset()
+        for field in fields { row.text(field) }
+        row.end()
+        #expect(String(decoding: row.bytes, as: UTF8.self) == expected)
       }
     }
+    row.reset()
+    row.number(nil)
+    row.number(.nan)
+    row.number(-0.5)
+    row.number(1e300)
+    row.integer(-3)
+    row.text("=cmd")
+    row.end()
+    #expect(String(decoding: row.bytes, as: UTF8.self) == ",,-0.5,1e+300,-3,'=cmd\n")
     // Bridged Foundation strings (no contiguous UTF-8) too.
     let bridged = NSString(string: "a,\"b\"") as String
     #expect(CSVTableWriter.line([bridged, "c"]) == "\"a,\"\"b\"\"\",c\n")

@@ -153,6 +153,42 @@ struct ShardMergeTests {
     #expect(merged["reports/cohort.json"]!.contains(#""subjects" : 40"#))
   }
 
+  @Test("contributions handed to the merge are used instead of the parts' files, which may be gone")
+  func cohortInputsHandedOver() throws {
+    let root = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    _ = try writeCohort(12, in: root, name: "cohort.csv")
+    let pipeline = Pipeline.adHoc(
+      files: [root + "/in/cohort.csv"], format: nil, profile: nil,
+      outputDirectory: root + "/unused")
+    var shards: [String] = []
+    var contributions: [String: CohortReport.Inputs] = [:]
+    for index in 1...2 {
+      let directory = "\(root)/shard-\(index)"
+      _ = PipelineRunner(pipeline: pipeline, shard: Shard(index: index, count: 2))
+        .run(outputDirectory: directory)
+      let file = "\(directory)/shard/\(OutputWriter.cohortInputs)"
+      contributions[directory] = try JSONDecoder().decode(
+        CohortReport.Inputs.self, from: Data(contentsOf: URL(fileURLWithPath: file)))
+      shards.append(directory)
+    }
+    let reference = try ShardMerger(directories: shards).merge(into: root + "/reference").get()
+    #expect(reference.failures.isEmpty)
+    for directory in shards {
+      try FileManager.default.removeItem(atPath: "\(directory)/shard/\(OutputWriter.cohortInputs)")
+    }
+    // Without the files and nothing handed over, the merge stops; handed over, it is whole.
+    let missing = try ShardMerger(directories: shards).merge(into: root + "/missing").get()
+    #expect(missing.failures.contains { "\($0)".contains("missing or unreadable") })
+    var merger = ShardMerger(directories: shards)
+    merger.cohortInputs = contributions
+    let merged = try merger.merge(into: root + "/merged").get()
+    #expect(merged.failures.isEmpty)
+    let cohort = try contents(of: root + "/reference")["reports/cohort.json"]
+    #expect(cohort != nil)
+    #expect(try contents(of: root + "/merged")["reports/cohort.json"] == cohort)
+  }
+
   @Test("a keys line reads back as the length and key written, escapes and all")
   func keysLines() {
     let keys: [ShardKey?] = [
