@@ -50,30 +50,47 @@ public struct CortisolRhythmAnalyzer: Sendable {
   /// Creates the analyzer.
   public init(settings: AnalyzerSettings = AnalyzerSettings()) { self.settings = settings }
 
-  private struct DayKey: Hashable {
-    var subject: String
+  /// A sample's place in a group: its subject's rank (subjects in `<` order), the day,
+  /// and its index in the run's samples (which keeps the order within a day as read).
+  private struct Entry: Comparable {
+    var subject: Int32
     var day: Int
+    var index: Int32
+
+    static func < (a: Entry, b: Entry) -> Bool {
+      (a.subject, a.day, a.index) < (b.subject, b.day, b.index)
+    }
   }
 
   /// Analyzes the samples of a run.
   public func analyze(_ samples: [NormalizedSample]) -> CortisolRhythmFeatures {
     var result = CortisolRhythmFeatures()
-    var dayGroups: [DayKey: [NormalizedSample]] = [:]
-    var responseGroups: [DayKey: [NormalizedSample]] = [:]
+    // One sort of the samples' places instead of a dictionary of groups: subjects are
+    // numbered once per run of equal ids (samples come by subject), then ranked.
+    var subjects = SubjectNumbers()
+    var names: [String] = []
+    func number(_ name: String) -> Int32 {
+      let number = subjects.number(name)
+      if number == names.count { names.append(name) }
+      return Int32(number)
+    }
+    var dayEntries: [Entry] = []
+    var responseEntries: [Entry] = []
+    dayEntries.reserveCapacity(samples.count)
     let anchor = TimeAnchor.event(settings.response.anchor)
-    for sample in samples where sample.sample.analyte == .cortisol {
+    for (index, sample) in samples.enumerated() where sample.sample.analyte == .cortisol {
       guard settings.specimens.contains(sample.sample.specimen) else {
         result.specimensLeftOut[sample.sample.specimen.rawValue, default: 0] += 1
         continue
       }
       if let position = sample.circadian {
-        dayGroups[DayKey(subject: sample.sample.subjectID, day: position.day), default: []].append(
-          sample)
+        dayEntries.append(
+          Entry(subject: number(sample.sample.subjectID), day: position.day, index: Int32(index)))
       } else if let relative = sample.sample.relativeTime, relative.anchor == anchor {
-        responseGroups[
-          DayKey(subject: sample.sample.subjectID, day: sample.sample.day ?? 0), default: []
-        ]
-        .append(sample)
+        responseEntries.append(
+          Entry(
+            subject: number(sample.sample.subjectID), day: sample.sample.day ?? 0,
+            index: Int32(index)))
       } else if let relative = sample.sample.relativeTime {
         result.unplaced[
           "timed from '\(relative.anchor)', not the response anchor '\(settings.response.anchor)' (settings.analyze.response.anchor, or --anchor)",
@@ -82,32 +99,59 @@ public struct CortisolRhythmAnalyzer: Sendable {
         result.unplaced["with no collection time or time since waking", default: 0] += 1
       }
     }
+    let order = names.indices.sorted { names[$0] < names[$1] }
+    var rank = [Int32](repeating: 0, count: names.count)
+    for (position, number) in order.enumerated() { rank[number] = Int32(position) }
+    for index in dayEntries.indices {
+      dayEntries[index].subject = rank[Int(dayEntries[index].subject)]
+    }
+    for index in responseEntries.indices {
+      responseEntries[index].subject = rank[Int(responseEntries[index].subject)]
+    }
+    dayEntries.sort()
+    responseEntries.sort()
+    let byRank = order.map { names[$0] }
+    /// Calls `body` with each group of equal subject and day, in order, its samples in
+    /// one array reused from group to group.
+    func groups(_ entries: [Entry], _ body: (String, Int, [NormalizedSample]) -> Void) {
+      var group: [NormalizedSample] = []
+      var start = 0
+      while start < entries.count {
+        var end = start
+        group.removeAll(keepingCapacity: true)
+        while end < entries.count, entries[end].subject == entries[start].subject,
+          entries[end].day == entries[start].day
+        {
+          group.append(samples[Int(entries[end].index)])
+          end += 1
+        }
+        body(byRank[Int(entries[start].subject)], entries[start].day, group)
+        start = end
+      }
+    }
     let car = AwakeningResponseAnalyzer(settings: settings.car)
     let slope = DiurnalSlopeAnalyzer(
       settings: settings.slope, awakeningWindowMinutes: settings.car.windowMinutes)
     let cosinor = CosinorAnalyzer(settings: settings.cosinor)
-    let dayKeys = dayGroups.keys.sorted { ($0.subject, $0.day) < ($1.subject, $1.day) }
-    result.days.reserveCapacity(dayKeys.count)
-    for key in dayKeys {
-      let group = dayGroups[key]!
+    result.days.reserveCapacity(dayEntries.count / 4)
+    groups(dayEntries) { subject, day, group in
       let selection = CurveSelection(
         group, minutes: { $0.circadian!.minutesSinceWaking }, settings: settings)
       let wakeSource = group[0].circadian!.wakeSource
       result.days.append(
         SubjectDayFeatures(
-          subjectID: key.subject, day: key.day, wakeSource: wakeSource, samples: group.count,
+          subjectID: subject, day: day, wakeSource: wakeSource, samples: group.count,
           awakening: car.analyze(selection.points, wakeSource: wakeSource),
           slope: slope.analyze(selection.points), cosinor: cosinor.analyze(selection.points),
           excluded: selection.excluded, notes: selection.notes))
     }
     result.subjects = FlattenedSlopeAnalyzer(settings: settings.flattened).judge(result.days)
     let response = ResponseAnalyzer(settings: settings.response)
-    for key in responseGroups.keys.sorted(by: { ($0.subject, $0.day) < ($1.subject, $1.day) }) {
-      let group = responseGroups[key]!
+    groups(responseEntries) { subject, _, group in
       let selection = CurveSelection(
         group, minutes: { $0.sample.relativeTime!.minutes }, settings: settings)
       var features = ResponseFeatures(
-        subjectID: key.subject, day: group[0].sample.day, anchor: settings.response.anchor,
+        subjectID: subject, day: group[0].sample.day, anchor: settings.response.anchor,
         attributes: group[0].sample.attributes, excluded: selection.excluded, notes: selection.notes
       )
       response.analyze(selection.points, into: &features)

@@ -5,7 +5,7 @@ import Foundation
 public enum NumberText {
   /// The shortest text that reads back as the same `Double` (`12.5`, not `12.500000`).
   public static func plain(_ value: Double) -> String {
-    value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : "\(value)"
+    value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : value.description
   }
 
   /// A value for messages: rounded to three decimals, shortest text (`0.333`, `12.5`).

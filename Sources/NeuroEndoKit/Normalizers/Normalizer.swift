@@ -202,8 +202,9 @@ public struct Normalizer: Sendable {
     // Groups of different values for one measurement, in the order found.
     var conflicts: [Identity: [Int]] = [:]
     var conflicted: [Identity] = []
+    var subjects = SubjectNumbers()
     for sample in samples {
-      let key = Identity(sample)
+      let key = Identity(sample, subject: subjects.number(sample.sample.subjectID))
       // One lookup for a new key (nearly all): the earlier index comes back, and is put
       // back, only for a key seen before.
       guard let first = firstByKey.updateValue(kept.count, forKey: key) else {
@@ -293,7 +294,8 @@ public struct Normalizer: Sendable {
   /// (timed, late-night ...), and the time on its clock (or, without one, the protocol day,
   /// label and relative time). Free and total cortisol are different analytes.
   struct Identity: Hashable {
-    var subject: String
+    /// The subject, numbered once per run of its samples (``SubjectNumbers``).
+    var subject: Int
     var analyte: Analyte
     var specimen: Specimen
     var qualifier: String?
@@ -308,11 +310,11 @@ public struct Normalizer: Sendable {
       hasher.combine(subject)
       hasher.combine(seconds)
       hasher.combine(day)
-      hasher.combine(label)
+      hasher.combine(relative?.minutes)
     }
 
-    init(_ sample: NormalizedSample) {
-      subject = sample.sample.subjectID
+    init(_ sample: NormalizedSample, subject: Int) {
+      self.subject = subject
       analyte = sample.sample.analyte
       specimen = sample.sample.specimen
       qualifier = sample.sample.qualifier
@@ -441,4 +443,28 @@ public struct Normalizer: Sendable {
       samples[index].flags += wake.notes
     }
   }
+}
+
+/// Numbers subjects as they come: samples come by subject, so the id is looked up once
+/// per run of a subject's samples, not once per sample.
+struct SubjectNumbers {
+  private var numbers: [String: Int] = [:]
+  private var last: (subject: String, number: Int)?
+
+  /// The subject's number (0, 1, … in order of first appearance).
+  mutating func number(_ subject: String) -> Int {
+    if let last, last.subject == subject { return last.number }
+    let number: Int
+    if let known = numbers[subject] {
+      number = known
+    } else {
+      number = numbers.count
+      numbers[subject] = number
+    }
+    last = (subject, number)
+    return number
+  }
+
+  /// How many subjects were numbered.
+  var count: Int { numbers.count }
 }

@@ -115,7 +115,7 @@ public struct CSVTableWriter {
   }
 
   /// Whether a field holding the byte is quoted: a comma, quote, or line break.
-  private static func needsQuotes(_ byte: UInt8) -> Bool {
+  static func needsQuotes(_ byte: UInt8) -> Bool {
     byte == 0x2C || byte == 0x22 || byte == 0x0A || byte == 0x0D
   }
 
@@ -157,6 +157,11 @@ public struct CSVRow: RowCells {
     cells += 1
     var text = text
     text.withUTF8 { field in
+      // Most cells (numbers, ids, codes) are written as they are.
+      if !field.contains(where: CSVTableWriter.needsQuotes), !CSVTableWriter.isFormula(field) {
+        bytes.append(contentsOf: field)
+        return
+      }
       let start = bytes.count
       // The most a field can take: every byte a quote, doubled, quoted and neutralized.
       bytes.append(contentsOf: repeatElement(0, count: 2 * field.count + 3))

@@ -42,14 +42,19 @@ public struct FeedbackAnalyzer: Sendable {
 
   /// What the analyzers found, and what they could not pair or judge.
   public func evaluate(_ samples: [NormalizedSample]) -> FeedbackResult {
-    var bySubject: [String: [NormalizedSample]] = [:]
+    // Samples come by subject: a subject's group is looked up once per run of its samples.
+    var numbers = SubjectNumbers()
+    var groups: [(subject: String, samples: [NormalizedSample])] = []
     for sample in samples where sample.sample.analyte != .dheas {
       guard !sample.flags.contains(where: { excludeFlags.contains($0.code) }) else { continue }
-      bySubject[sample.sample.subjectID, default: []].append(sample)
+      let number = numbers.number(sample.sample.subjectID)
+      if number == groups.count { groups.append((sample.sample.subjectID, [])) }
+      groups[number].samples.append(sample)
     }
+    groups.sort { $0.subject < $1.subject }
     var result = FeedbackResult()
-    for subject in bySubject.keys.sorted() {
-      for finding in analyzeSubject(subject, bySubject[subject]!) {
+    for (subject, samples) in groups {
+      for finding in analyzeSubject(subject, samples) {
         if finding.reason == nil {
           result.findings.append(finding)
         } else {
