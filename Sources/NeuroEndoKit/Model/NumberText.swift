@@ -52,7 +52,8 @@ public enum NumberText {
       tenths += 1
     }
     let whole = Int(tenths)
-    return (value.sign == .minus ? "-" : "") + "\(whole / 10).\(whole % 10)"
+    // Short texts joined (each held inline), not an interpolation's growing buffer.
+    return (value.sign == .minus ? "-" : "") + String(whole / 10) + "." + String(whole % 10)
   }
 
   /// How many significant digits a number as written has (`0.72` has 2, `150` has 3).

@@ -201,11 +201,13 @@ struct PageTemplate: Sendable {
 
   /// The page for `context`.
   func render(_ context: [String: Any]) -> String {
-    var out = ""
+    // Bytes, made a text once: appending to a `String` piece by piece costs more per piece
+    // than the piece (its count and flags are kept up to date on every append).
+    var out: [UInt8] = []
     out.reserveCapacity(64 * 1024)
     var stack: [Frame] = [.values(context)]
     Self.render(nodes, &stack, into: &out)
-    return out
+    return String(decoding: out, as: UTF8.self)
   }
 
   private static func lookup(_ name: String, _ stack: [Frame]) -> Any? {
@@ -219,15 +221,15 @@ struct PageTemplate: Sendable {
     return nil
   }
 
-  private static func render(_ nodes: [Node], _ stack: inout [Frame], into out: inout String) {
+  private static func render(_ nodes: [Node], _ stack: inout [Frame], into out: inout [UInt8]) {
     for node in nodes {
       switch node {
       case .text(let text):
-        out += text
+        append(text, to: &out)
       case .variable(let name, let escaped):
         guard let value = lookup(name, stack) else { continue }
         let text = value as? String ?? "\(value)"
-        if escaped { escape(text, into: &out) } else { out += text }
+        if escaped { escape(text, into: &out) } else { append(text, to: &out) }
       case .section(let name, let inner, let inverted):
         let value = lookup(name, stack)
         let items = list(value)
@@ -267,38 +269,35 @@ struct PageTemplate: Sendable {
     return value as? [Any]
   }
 
+  /// Appends a text's bytes.
+  static func append(_ text: String, to out: inout [UInt8]) {
+    var text = text
+    text.withUTF8 { out.append(contentsOf: $0) }
+  }
+
   /// `text` made safe for HTML content and attribute values, as Mustache escapes it.
-  static func escape(_ text: String, into out: inout String) {
-    let utf8 = text.utf8
-    guard
-      utf8.contains(where: {
-        $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") || $0 == UInt8(ascii: "&")
-          || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'")
-      })
-    else {
-      out += text
-      return
-    }
-    var start = utf8.startIndex
-    var index = start
-    while index != utf8.endIndex {
-      let replacement: String? =
-        switch utf8[index] {
-        case UInt8(ascii: "<"): "&lt;"
-        case UInt8(ascii: ">"): "&gt;"
-        case UInt8(ascii: "&"): "&amp;"
-        case UInt8(ascii: "\""): "&quot;"
-        case UInt8(ascii: "'"): "&#39;"
-        default: nil
+  static func escape(_ text: String, into out: inout [UInt8]) {
+    var text = text
+    text.withUTF8 { bytes in
+      var start = 0
+      for (index, byte) in bytes.enumerated() {
+        let replacement: StaticString
+        switch byte {
+        case UInt8(ascii: "<"): replacement = "&lt;"
+        case UInt8(ascii: ">"): replacement = "&gt;"
+        case UInt8(ascii: "&"): replacement = "&amp;"
+        case UInt8(ascii: "\""): replacement = "&quot;"
+        case UInt8(ascii: "'"): replacement = "&#39;"
+        default: continue
         }
-      if let replacement {
-        out += text[start..<index]
-        out += replacement
-        start = utf8.index(after: index)
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+        out.append(
+          contentsOf: UnsafeBufferPointer(
+            start: replacement.utf8Start, count: replacement.utf8CodeUnitCount))
+        start = index + 1
       }
-      index = utf8.index(after: index)
+      out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
     }
-    out += text[start..<utf8.endIndex]
   }
 }
 

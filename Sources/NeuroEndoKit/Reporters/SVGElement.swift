@@ -19,35 +19,40 @@ struct SVGElement {
 
   /// The element as markup, children on their own lines.
   var markup: String {
-    var out = ""
+    var out: [UInt8] = []
+    out.reserveCapacity(16 * 1024)
     write(into: &out)
-    return out
+    return String(decoding: out, as: UTF8.self)
   }
 
-  func write(into out: inout String) {
-    out += "<"
-    out += name
+  /// Writes the element's bytes (bytes, not a `String`: a chart is thousands of pieces).
+  func write(into out: inout [UInt8]) {
+    out.append(UInt8(ascii: "<"))
+    PageTemplate.append(name, to: &out)
     for (key, value) in attributes {
-      out += " "
-      out += key
-      out += "=\""
+      out.append(UInt8(ascii: " "))
+      PageTemplate.append(key, to: &out)
+      out.append(UInt8(ascii: "="))
+      out.append(UInt8(ascii: "\""))
       PageTemplate.escape(value, into: &out)
-      out += "\""
+      out.append(UInt8(ascii: "\""))
     }
     if children.isEmpty && text == nil {
-      out += "/>"
+      out.append(UInt8(ascii: "/"))
+      out.append(UInt8(ascii: ">"))
       return
     }
-    out += ">"
+    out.append(UInt8(ascii: ">"))
     if let text { PageTemplate.escape(text, into: &out) }
     for child in children {
-      if name == "svg" { out += "\n" }
+      if name == "svg" { out.append(0x0A) }
       child.write(into: &out)
     }
-    if name == "svg" { out += "\n" }
-    out += "</"
-    out += name
-    out += ">"
+    if name == "svg" { out.append(0x0A) }
+    out.append(UInt8(ascii: "<"))
+    out.append(UInt8(ascii: "/"))
+    PageTemplate.append(name, to: &out)
+    out.append(UInt8(ascii: ">"))
   }
 
   /// Text made safe for markup content and attribute values.
