@@ -220,6 +220,15 @@ public struct CohortReport: Sendable, Hashable, Codable {
     }
 
     /// Makes room for the values of `subjectDays` subject-days in all.
+    /// About how much memory the contributions take: their values and patients.
+    var approximateBytes: Int {
+      let values =
+        slopes.count + features.values.reduce(0) { $0 + $1.count }
+        + responses.values.reduce(0) { $0 + $1.count }
+        + band.values.reduce(0) { $0 + $1.values.count }
+      return 8 * values + 96 * patients.count
+    }
+
     public mutating func reserve(subjectDays: Int) {
       for name in features.keys { features[name]!.reserveCapacity(subjectDays) }
     }

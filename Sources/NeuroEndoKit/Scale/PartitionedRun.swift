@@ -139,15 +139,25 @@ struct SpillSource: SampleSource {
 }
 
 /// The partitions' contributions to the cohort report, by partition directory, gathered
-/// from their threads.
+/// from their threads while they fit in ``limit`` bytes together: the merge reads the others
+/// back from their files, so that a large cohort's values are not all held while the
+/// partitions run (a 9-million-row run's would be about 100 MB).
 final class CohortContributions: Sendable {
-  private let inputs = Mutex<[String: CohortReport.Inputs]>([:])
+  private let inputs = Mutex<(kept: [String: CohortReport.Inputs], bytes: Int)>(([:], 0))
+  let limit: Int
+
+  init(limit: Int = 16 << 20) { self.limit = limit }
 
   func set(_ directory: String, _ contribution: CohortReport.Inputs) {
-    inputs.withLock { $0[directory] = contribution }
+    let bytes = contribution.approximateBytes
+    inputs.withLock {
+      guard $0.bytes + bytes <= limit else { return }
+      $0.kept[directory] = contribution
+      $0.bytes += bytes
+    }
   }
 
-  var all: [String: CohortReport.Inputs] { inputs.withLock { $0 } }
+  var all: [String: CohortReport.Inputs] { inputs.withLock { $0.kept } }
 }
 
 /// The findings of a run's partitions, gathered from their threads.
@@ -270,7 +280,8 @@ extension PartitionedRun {
     }
     var merger = ShardMerger(directories: (1...count).map { "\(scratch)/\($0)" })
     merger.movesFiles = true  // scratch, in the staging directory: moved, not copied
-    // What each partition wrote to its cohort-inputs.json, as it was: not read back.
+    // What the partitions wrote to their cohort-inputs.json, as it was, while it fits in
+    // memory: not read back.
     merger.cohortInputs = contributions.all
     guard let publisher = pass.publisher else { return pass.summary }
     switch merger.merge(into: directory, note: note, publisher: publisher) {

@@ -189,6 +189,19 @@ struct ShardMergeTests {
     #expect(try contents(of: root + "/merged")["reports/cohort.json"] == cohort)
   }
 
+  @Test("partitions' contributions are kept in memory only up to the limit; the rest are read back")
+  func contributionsLimit() {
+    var inputs = CohortReport.Inputs(
+      features: CortisolRhythmFeatures(), feedback: FeedbackResult(), threshold: -0.05)
+    inputs.slopes = Array(repeating: -0.1, count: 1000)
+    #expect(inputs.approximateBytes >= 8000)
+    let contributions = CohortContributions(limit: 20_000)
+    contributions.set("a", inputs)
+    contributions.set("b", inputs)
+    contributions.set("c", inputs)  // over the limit: left to its file
+    #expect(Set(contributions.all.keys) == ["a", "b"])
+  }
+
   @Test("a keys line reads back as the length and key written, escapes and all")
   func keysLines() {
     let keys: [ShardKey?] = [
