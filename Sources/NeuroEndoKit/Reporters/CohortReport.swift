@@ -344,13 +344,16 @@ extension CohortReport {
         }
       },
       "nothing": patterns.isEmpty && subjectDays == 0 && responses.isEmpty,
-      "patients": patients.map {
-        [
-          "subject": $0.subjectID, "linked": $0.file != nil,
-          "href": $0.file.map { "patients/\($0).html" } ?? "", "days": String($0.days),
-          "responses": String($0.responses), "findings": String($0.findings),
-          "marked": String($0.marked), "flattened": $0.flattened ?? "",
-        ] as [String: Any]
+      // Made row by row as the table is written (``PageTemplate/Rows``).
+      "patients": PageTemplate.Rows(count: patients.count) { [patients] index in
+        let patient = patients[index]
+        return [
+          "subject": patient.subjectID, "linked": patient.file != nil,
+          "href": patient.file.map { "patients/\($0).html" } ?? "",
+          "days": String(patient.days), "responses": String(patient.responses),
+          "findings": String(patient.findings), "marked": String(patient.marked),
+          "flattened": patient.flattened ?? "",
+        ]
       },
     ]
   }

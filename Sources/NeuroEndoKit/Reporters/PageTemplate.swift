@@ -23,6 +23,17 @@ struct PageTemplate: Sendable {
 
   let nodes: [Node]
 
+  /// A list whose items are made one at a time, as the section renders them, and let go
+  /// after: a cohort's patients table, whose 200,000 rows as dictionaries would hold more
+  /// memory than the rest of the run.
+  struct Rows: @unchecked Sendable {
+    let count: Int
+    let item: (Int) -> [String: Any]
+
+    /// Every item at once (for an engine that takes only lists).
+    var all: [[String: Any]] { (0..<count).map(item) }
+  }
+
   /// Compiles `text`.
   init(_ text: String) throws(ParseError) {
     var parser = Parser(bytes: Array(text.utf8))
@@ -232,6 +243,18 @@ struct PageTemplate: Sendable {
         if escaped { escape(text, into: &out) } else { append(text, to: &out) }
       case .section(let name, let inner, let inverted):
         let value = lookup(name, stack)
+        if let rows = value as? Rows {
+          if inverted {
+            if rows.count == 0 { render(inner, &stack, into: &out) }
+            continue
+          }
+          for index in 0..<rows.count {
+            stack.append(.values(rows.item(index)))
+            render(inner, &stack, into: &out)
+            stack.removeLast()
+          }
+          continue
+        }
         let items = list(value)
         let truthy: Bool
         if let items {

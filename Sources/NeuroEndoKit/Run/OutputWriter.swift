@@ -159,16 +159,17 @@ struct OutputWriter {
       let quarantined = patients(
         reports, findings: findings, folder: folder + "/patients", into: &summary)
     else { return false }
-    var pages: [(String, String)] = []
+    // One page in memory at a time: a large cohort's are tens of megabytes each.
+    var pages: [(String, () -> String)] = []
     if let cohort, shard != nil {
-      pages = [(Self.cohortInputs, cohort.compactJSON)]
+      pages = [(Self.cohortInputs, { cohort.compactJSON })]
     } else if let cohort {
       let report = CohortReport.build(inputs: cohort, run: summary.run)
-      pages = [("cohort.json", report.json), ("cohort.html", report.html)]
+      pages = [("cohort.json", { report.json }), ("cohort.html", { report.html })]
     }
     for (name, text) in pages {
       do throws(OutputError) {
-        try AtomicFileWriter.write(text, to: folder + "/" + name)
+        try AtomicFileWriter.write(text(), to: folder + "/" + name)
       } catch {
         summary.fail(.output(error))
         return false

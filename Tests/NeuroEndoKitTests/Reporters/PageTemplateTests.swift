@@ -63,6 +63,24 @@ struct PageTemplateTests {
     #expect(none.contains("none"))
   }
 
+  @Test("rows made one at a time render as the same list given whole")
+  func rows() throws {
+    let template =
+      "<table>\n{{#rows}}<tr><td>{{name}}</td><td>{{n}}</td></tr>\n{{/rows}}{{^rows}}none\n{{/rows}}</table>\n"
+    var made = 0
+    let rows = PageTemplate.Rows(count: 3) { index in
+      made += 1
+      return ["name": "<\(index)>", "n": String(index * 2)]
+    }
+    let ours = try PageTemplate(template).render(["rows": rows])
+    #expect(made == 3)
+    let reference = try MustacheTemplate(string: template).render(["rows": rows.all])
+    #expect(ours == reference)
+    #expect(ours.contains("<td>&lt;2&gt;</td><td>4</td>"))
+    let empty = PageTemplate.Rows(count: 0) { _ in [:] }
+    #expect(try PageTemplate(template).render(["rows": empty]) == "<table>\nnone\n</table>\n")
+  }
+
   @Test("an unclosed tag or section is an error, not a page")
   func errors() {
     #expect(throws: PageTemplate.ParseError.unclosedSection("a")) { try PageTemplate("{{#a}}x") }
@@ -92,7 +110,13 @@ struct PageTemplateTests {
     }
     let data = try Data(contentsOf: output.appendingPathComponent("reports/cohort.json"))
     let cohort = try JSONDecoder().decode(CohortReport.self, from: data)
-    let reference = try MustacheTemplate(string: CohortReport.page).render(cohort.context)
+    // swift-mustache takes lists only: the patients' rows, made one at a time for our
+    // template, all at once for it.
+    var context = cohort.context
+    let rows = try #require(context["patients"] as? PageTemplate.Rows)
+    #expect(rows.count == cohort.patients.count)
+    context["patients"] = rows.all
+    let reference = try MustacheTemplate(string: CohortReport.page).render(context)
     #expect(cohort.html == reference)
     #expect(cohort.html.contains("patients/"))
   }
