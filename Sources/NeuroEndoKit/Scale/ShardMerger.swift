@@ -213,9 +213,16 @@ public struct ShardMerger: Sendable {
       case .table(_, let name): return FileSystem.size("\(parts[0].folder)/\(name)") ?? 0
       }
     }
-    let order = jobs.indices.sorted { size(jobs[$0]) > size(jobs[$1]) }
+    // Patients' pages render on every core themselves: alone, after the rest, since a
+    // map on every core inside a job of `each` gets one thread (libdispatch divides the
+    // cores among nested loops).
+    let pages = first.patientReports
+    let order = jobs.indices.sorted { size(jobs[$0]) > size(jobs[$1]) }.filter {
+      guard pages, case .reports = jobs[$0] else { return true }
+      return false
+    }
     let base = summary
-    let done = ParallelMap.each(order) { [jobs, parts] index -> RunSummary in
+    let job: @Sendable (Int) -> RunSummary = { [jobs, parts] index in
       var partial = base
       switch jobs[index] {
       case .table(let role, let name):
@@ -233,7 +240,9 @@ public struct ShardMerger: Sendable {
       }
       return partial
     }
-    for partial in zip(order, done).sorted(by: { $0.0 < $1.0 }).map(\.1) {
+    var done: [(index: Int, summary: RunSummary)] = Array(zip(order, ParallelMap.each(order, job)))
+    for index in jobs.indices where !order.contains(index) { done.append((index, job(index))) }
+    for partial in done.sorted(by: { $0.index < $1.index }).map(\.summary) {
       summary.outputs.merge(partial.outputs) { _, added in added }
       summary.outputRows.merge(partial.outputRows) { _, added in added }
       summary.failures += partial.failures.dropFirst(base.failures.count)
