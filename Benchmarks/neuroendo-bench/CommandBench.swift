@@ -71,22 +71,30 @@ extension Bench {
     try? FileManager.default.removeItem(atPath: output)
 
     print("targets (issue 26), measured above:")
-    func verdict(_ met: Bool) -> String { met ? "met" : "NOT met" }
+    // A run that failed, or a script whose features differ from ours, measures nothing.
+    func verdict(_ met: Bool, _ runs: Run...) -> String {
+      guard runs.allSatisfy({ $0.status == 0 }) else { return "not measured (a run failed)" }
+      return met ? "met" : "NOT met"
+    }
     print(
       "  default analyze <= 5x the raw libcsv pass: "
         + String(format: "%.1fx", analyze.seconds / rawSeconds)
-        + ", \(verdict(analyze.seconds <= 5 * rawSeconds))")
-    for (name, run) in scripts where name != "BioPsyKit" {
+        + ", \(verdict(analyze.seconds <= 5 * rawSeconds, analyze))")
+    for (name, run, same) in scripts where name != "BioPsyKit" {
       print(
         "  default analyze faster than the \(name) script: "
           + String(format: "%.2f s against %.2f s", analyze.seconds, run.seconds)
-          + ", \(verdict(analyze.seconds < run.seconds))")
+          + ", "
+          + (same
+            ? verdict(analyze.seconds < run.seconds, analyze, run)
+            : "not measured (its features differ)"))
     }
     if let biopsykit = scripts.first(where: { $0.name == "BioPsyKit" })?.run {
+      let met = 4 * analyze.peakKiB <= biopsykit.peakKiB
       print(
         "  peak memory <= a quarter of BioPsyKit's: "
           + String(format: "%.0f MB against %.0f MB", analyze.peakMB, biopsykit.peakMB)
-          + ", \(verdict(4 * analyze.peakKiB <= biopsykit.peakKiB))")
+          + ", \(verdict(met, analyze, biopsykit))")
     } else {
       print("  peak memory against BioPsyKit: not measured (set BIOPSYKIT_PYTHON)")
     }
@@ -95,7 +103,7 @@ extension Bench {
         + String(
           format: "%.2f s against %.2f s (%.1fx)", pages.seconds, copy.seconds,
           pages.seconds / copy.seconds)
-        + ", \(verdict(pages.seconds <= 2 * copy.seconds))")
+        + ", \(verdict(pages.seconds <= 2 * copy.seconds, pages, copy))")
     try cohortSeries(series, executable: executable, directory: directory)
   }
 
@@ -104,17 +112,21 @@ extension Bench {
   /// their features compared to ours (`compare_features.py`); optional, never `make test`.
   static func compareScripts(
     csv: String, reference: String, scratch: String, row: (String, Run, Int) -> Void
-  ) throws -> [(name: String, run: Run)] {
+  ) throws -> [(name: String, run: Run, same: Bool)] {
     let environment = ProcessInfo.processInfo.environment
     let benchmarks = FileManager.default.currentDirectoryPath + "/Benchmarks"
-    var runs: [(name: String, run: Run)] = []
-    for (name, module, script, variable) in [
-      ("polars", "polars", "polars_features.py", "BENCH_PYTHON"),
-      ("DuckDB", "duckdb", "duckdb_features.py", "BENCH_PYTHON"),
-      ("BioPsyKit", "biopsykit", "biopsykit_features.py", "BIOPSYKIT_PYTHON"),
+    var runs: [(name: String, run: Run, same: Bool)] = []
+    for (name, module, script, variable, check) in [
+      ("polars", "polars", "polars_features.py", "BENCH_PYTHON", ""),
+      ("DuckDB", "duckdb", "duckdb_features.py", "BENCH_PYTHON", ""),
+      // The version the bench and its README name.
+      (
+        "BioPsyKit", "biopsykit", "biopsykit_features.py", "BIOPSYKIT_PYTHON",
+        "; sys.exit(biopsykit.__version__ != '0.14.0')"
+      ),
     ] {
       let python = environment[variable] ?? "/usr/bin/python3"
-      let probe = try? spawn(python, ["-c", "import \(module)"])
+      let probe = try? spawn(python, ["-c", "import sys, \(module)\(check)"])
       guard FileManager.default.isExecutableFile(atPath: python), probe?.status == 0 else {
         print(
           "(\(name) script: no \(module) in \(python); set \(variable) to a Python that has it)")
@@ -123,13 +135,16 @@ extension Bench {
       try? FileManager.default.removeItem(atPath: scratch)
       let run = try spawn(python, ["\(benchmarks)/\(script)", csv, scratch])
       var label = "\(name) script (\(script))"
+      var same = true
       if module != "biopsykit" {
-        let same = try spawn(
-          python, ["\(benchmarks)/compare_features.py", reference, scratch + "/features.csv"])
-        label = "\(name) script, " + (same.status == 0 ? "same features" : "FEATURES DIFFER")
+        same =
+          try spawn(
+            python, ["\(benchmarks)/compare_features.py", reference, scratch + "/features.csv"]
+          ).status == 0
+        label = "\(name) script, " + (same ? "same features" : "FEATURES DIFFER")
       }
       row(label, run, 0)
-      runs.append((name, run))
+      runs.append((name, run, same))
     }
     try? FileManager.default.removeItem(atPath: scratch)
     return runs
@@ -152,12 +167,12 @@ extension Bench {
       let rows = try RhythmGenerator.write(subjectDays: count * 5, daysPerSubject: 5, to: csv)
       try? FileManager.default.removeItem(atPath: output)
       let run = try spawn(executable, ["analyze", csv, "--out", output])
-      peaks[rows] = run.peakMB
+      if run.status == 0 { peaks[rows] = run.peakMB }
       print(
         pad("\(rows)", 10) + pad(String(format: "%.0f", Double(fileSize(csv)) / 1_048_576), 7)
           + pad(String(format: "%.2f", run.seconds), 9)
           + pad(String(format: "%.2f", run.cpuSeconds), 8)
-          + pad(String(format: "%.3f", run.cpuSeconds / Double(rows) * 100_000), 21)
+          + pad(String(format: "%.3f", run.cpuSeconds / Double(max(1, rows)) * 100_000), 21)
           + String(format: "%.0f", run.peakMB) + (run.status == 0 ? "" : " (exit \(run.status))"))
     }
     if let small = peaks[900_000], let large = peaks[9_000_000] {
@@ -191,7 +206,10 @@ extension Bench {
     func cpu(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
     return Run(
       seconds: seconds, cpuSeconds: cpu(usage.ru_utime) + cpu(usage.ru_stime),
-      status: (status >> 8) & 0xFF, peakKiB: usage.ru_maxrss)
+      // Killed by a signal (the OOM killer at 9 million rows): 128 + the signal, as a shell
+      // says it, never 0.
+      status: status & 0x7F != 0 ? 128 + (status & 0x7F) : (status >> 8) & 0xFF,
+      peakKiB: usage.ru_maxrss)
   }
 
   /// The bytes of every file below a directory.

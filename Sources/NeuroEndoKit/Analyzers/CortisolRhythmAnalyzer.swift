@@ -55,7 +55,7 @@ public struct CortisolRhythmAnalyzer: Sendable {
   private struct Entry: Comparable {
     var subject: Int32
     var day: Int
-    var index: Int32
+    var index: Int
 
     static func < (a: Entry, b: Entry) -> Bool {
       (a.subject, a.day, a.index) < (b.subject, b.day, b.index)
@@ -85,12 +85,12 @@ public struct CortisolRhythmAnalyzer: Sendable {
       }
       if let position = sample.circadian {
         dayEntries.append(
-          Entry(subject: number(sample.sample.subjectID), day: position.day, index: Int32(index)))
+          Entry(subject: number(sample.sample.subjectID), day: position.day, index: index))
       } else if let relative = sample.sample.relativeTime, relative.anchor == anchor {
         responseEntries.append(
           Entry(
             subject: number(sample.sample.subjectID), day: sample.sample.day ?? 0,
-            index: Int32(index)))
+            index: index))
       } else if let relative = sample.sample.relativeTime {
         result.unplaced[
           "timed from '\(relative.anchor)', not the response anchor '\(settings.response.anchor)' (settings.analyze.response.anchor, or --anchor)",
@@ -122,7 +122,7 @@ public struct CortisolRhythmAnalyzer: Sendable {
         while end < entries.count, entries[end].subject == entries[start].subject,
           entries[end].day == entries[start].day
         {
-          group.append(samples[Int(entries[end].index)])
+          group.append(samples[entries[end].index])
           end += 1
         }
         body(byRank[Int(entries[start].subject)], entries[start].day, group)

@@ -29,8 +29,10 @@ public enum NumberText {
           buffer.baseAddress!, 64,
           UnsafeRawPointer(format.utf8Start).assumingMemoryBound(to: CChar.self), $0)
       }
-      guard written > 0, written < 64 else { return String(format: "%.\(precision)g", value) }
-      return String(cString: buffer.baseAddress!)
+      guard written > 0, written < 64 else { return value.description }
+      // A host that set a locale with a decimal comma gets a point all the same: `%g` and
+      // `%f` write no grouping, so the comma can only be the decimal one.
+      return String(cString: buffer.baseAddress!).replacingOccurrences(of: ",", with: ".")
     }
   }
 

@@ -305,12 +305,21 @@ public struct Normalizer: Sendable {
     var label: String?
     var relative: RelativeTime?
 
-    /// The fields that tell draws apart, hashed; equality compares them all.
+    /// The fields that tell draws apart, hashed (a subset of those equality compares, so
+    /// equal identities hash alike): the subject's number, the analyte and specimen, and
+    /// the time, or without a time the label, which tells apart a panel's or an untimed
+    /// export's results.
     func hash(into hasher: inout Hasher) {
       hasher.combine(subject)
+      hasher.combine(analyte)
+      hasher.combine(specimen)
       hasher.combine(seconds)
       hasher.combine(day)
-      hasher.combine(relative?.minutes)
+      if let relative {
+        hasher.combine(relative.minutes)
+      } else {
+        hasher.combine(label)
+      }
     }
 
     init(_ sample: NormalizedSample, subject: Int) {

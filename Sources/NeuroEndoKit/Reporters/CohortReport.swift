@@ -219,8 +219,8 @@ public struct CohortReport: Sendable, Hashable, Codable {
       self.band = band
     }
 
-    /// Makes room for the values of `subjectDays` subject-days in all.
-    /// About how much memory the contributions take: their values and patients.
+    /// About how much memory the contributions take: their values and patients (without
+    /// the arrays' spare room, so the real figure may be up to twice as much).
     var approximateBytes: Int {
       let values =
         slopes.count + features.values.reduce(0) { $0 + $1.count }
@@ -229,6 +229,7 @@ public struct CohortReport: Sendable, Hashable, Codable {
       return 8 * values + 96 * patients.count
     }
 
+    /// Makes room for the values of `subjectDays` subject-days in all.
     public mutating func reserve(subjectDays: Int) {
       for name in features.keys { features[name]!.reserveCapacity(subjectDays) }
     }

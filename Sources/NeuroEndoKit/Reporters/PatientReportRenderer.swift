@@ -374,9 +374,6 @@ public enum PatientReportRenderer {
     ]
   }
 
-  /// Text made safe for HTML content and attribute values (the cohort report's pages).
-  static func escape(_ text: String) -> String { SVGElement.escape(text) }
-
   /// The page. `{{x}}` is escaped; `{{{x}}}` is used only for charts from ``SVGElement``.
   static let template: PageTemplate = {
     // The template is a constant of this file: a failure to parse it is a programming

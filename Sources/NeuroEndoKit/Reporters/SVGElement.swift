@@ -54,27 +54,4 @@ struct SVGElement {
     PageTemplate.append(name, to: &out)
     out.append(UInt8(ascii: ">"))
   }
-
-  /// Text made safe for markup content and attribute values.
-  static func escape(_ text: String) -> String {
-    // Most texts (numbers, codes, labels) need nothing: one pass over the bytes tells.
-    guard
-      text.utf8.contains(where: {
-        $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27
-      })
-    else { return text }
-    var escaped = ""
-    escaped.reserveCapacity(text.utf8.count)
-    for character in text {
-      switch character {
-      case "&": escaped += "&amp;"
-      case "<": escaped += "&lt;"
-      case ">": escaped += "&gt;"
-      case "\"": escaped += "&quot;"
-      case "'": escaped += "&#39;"
-      default: escaped.append(character)
-      }
-    }
-    return escaped
-  }
 }

@@ -146,6 +146,8 @@ final class CohortContributions: Sendable {
   private let inputs = Mutex<(kept: [String: CohortReport.Inputs], bytes: Int)>(([:], 0))
   let limit: Int
 
+  /// `limit` counts values and patients, not the arrays' spare room: the memory held can be
+  /// up to twice as much.
   init(limit: Int = 16 << 20) { self.limit = limit }
 
   func set(_ directory: String, _ contribution: CohortReport.Inputs) {

@@ -81,6 +81,18 @@ struct PageTemplateTests {
     #expect(try PageTemplate(template).render(["rows": empty]) == "<table>\nnone\n</table>\n")
   }
 
+  @Test("a quote, bracket or ampersand followed by a combining mark is escaped all the same")
+  func combiningMarks() throws {
+    // One Character each ("\"\u{301}"): escaping by Character, as swift-mustache does,
+    // let them through and out of an attribute.
+    let page = try PageTemplate(#"<a title="{{t}}">{{t}}</a>"#).render([
+      "t": "\"\u{301} onmouseover=\u{301}x '\u{301} <\u{301}b>\u{301} &\u{301}"
+    ])
+    let escaped =
+      "&quot;\u{301} onmouseover=\u{301}x &#39;\u{301} &lt;\u{301}b&gt;\u{301} &amp;\u{301}"
+    #expect(page == #"<a title=""# + escaped + #"">"# + escaped + "</a>")
+  }
+
   @Test("an unclosed tag or section is an error, not a page")
   func errors() {
     #expect(throws: PageTemplate.ParseError.unclosedSection("a")) { try PageTemplate("{{#a}}x") }
