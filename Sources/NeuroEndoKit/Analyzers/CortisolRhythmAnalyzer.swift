@@ -68,12 +68,7 @@ public struct CortisolRhythmAnalyzer: Sendable {
     // One sort of the samples' places instead of a dictionary of groups: subjects are
     // numbered once per run of equal ids (samples come by subject), then ranked.
     var subjects = SubjectNumbers()
-    var names: [String] = []
-    func number(_ name: String) -> Int32 {
-      let number = subjects.number(name)
-      if number == names.count { names.append(name) }
-      return Int32(number)
-    }
+    func number(_ id: String) -> Int32 { Int32(subjects.number(id)) }
     var dayEntries: [Entry] = []
     var responseEntries: [Entry] = []
     dayEntries.reserveCapacity(samples.count)
@@ -99,6 +94,7 @@ public struct CortisolRhythmAnalyzer: Sendable {
         result.unplaced["with no collection time or time since waking", default: 0] += 1
       }
     }
+    let names = subjects.ids
     let order = names.indices.sorted { names[$0] < names[$1] }
     var rank = [Int32](repeating: 0, count: names.count)
     for (position, number) in order.enumerated() { rank[number] = Int32(position) }

@@ -16,24 +16,19 @@ public enum NumberText {
   /// `value` rounded to `digits` significant digits, shortest text (`9.27` for 9.2664 and 3).
   public static func significant(_ value: Double, _ digits: Int) -> String {
     guard value != 0, value.isFinite else { return plain(value) }
-    return plain(Double(cFormat("%.*g", precision: max(1, min(digits, 17)), value)) ?? value)
-  }
-
-  /// C's `printf` of one double with a precision (`%.*g`, `%.*f`), as `String(format:)`
-  /// writes it (which formats through the same C library), without Foundation's formatter,
-  /// which cost a tenth of a patient page.
-  static func cFormat(_ format: StaticString, precision: Int, _ value: Double) -> String {
-    withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer in
-      let written = withVaList([Int32(precision), value]) {
-        vsnprintf(
-          buffer.baseAddress!, 64,
-          UnsafeRawPointer(format.utf8Start).assumingMemoryBound(to: CChar.self), $0)
+    // C's `%.*g` as `String(format:)` writes it (through the same C library), without
+    // Foundation's formatter, which cost a tenth of a patient page.
+    let text = withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer in
+      let written = withVaList([Int32(max(1, min(digits, 17))), value]) {
+        vsnprintf(buffer.baseAddress!, 64, "%.*g", $0)
       }
-      guard written > 0, written < 64 else { return value.description }
-      // A host that set a locale with a decimal comma gets a point all the same: `%g` and
-      // `%f` write no grouping, so the comma can only be the decimal one.
-      return String(cString: buffer.baseAddress!).replacingOccurrences(of: ",", with: ".")
+      // A host that set a locale with a decimal comma gets a point all the same: `%g`
+      // writes no grouping, so a comma can only be the decimal one.
+      return written > 0 && written < 64
+        ? String(cString: buffer.baseAddress!).replacingOccurrences(of: ",", with: ".")
+        : value.description
     }
+    return plain(Double(text) ?? value)
   }
 
   /// `value` with one decimal, as C's `%.1f` writes it (`12.3`, `-0.0`, half-way cases

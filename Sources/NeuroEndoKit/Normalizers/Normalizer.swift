@@ -459,6 +459,8 @@ public struct Normalizer: Sendable {
 struct SubjectNumbers {
   private var numbers: [String: Int] = [:]
   private var last: (subject: String, number: Int)?
+  /// The subjects by number.
+  private(set) var ids: [String] = []
 
   /// The subject's number (0, 1, … in order of first appearance).
   mutating func number(_ subject: String) -> Int {
@@ -467,13 +469,11 @@ struct SubjectNumbers {
     if let known = numbers[subject] {
       number = known
     } else {
-      number = numbers.count
+      number = ids.count
       numbers[subject] = number
+      ids.append(subject)
     }
     last = (subject, number)
     return number
   }
-
-  /// How many subjects were numbered.
-  var count: Int { numbers.count }
 }

@@ -20,30 +20,16 @@ public struct CSVTableWriter {
     writer.write(Self.line(fields))
   }
 
-  /// One row as a line of text, with its line break.
+  /// One row as a line of text, with its line break (``CSVRow``'s bytes).
   public static func line(_ fields: [String]) -> String {
-    // Written as bytes into a string of the most it can take (every byte a quote, doubled).
-    var capacity = fields.count + 1  // the commas and the line break
-    for field in fields { capacity += 2 * field.utf8.count + 3 }
-    return String(unsafeUninitializedCapacity: capacity) { buffer in
-      // The end is passed along, not captured: a captured variable is checked for
-      // exclusive access at run time on every byte.
-      var end = 0
-      for (index, text) in fields.enumerated() {
-        if index > 0 {
-          buffer[end] = 0x2C
-          end += 1
-        }
-        var text = text
-        end = text.withUTF8 { [end] bytes in put(bytes, into: buffer, at: end) }
-      }
-      buffer[end] = 0x0A
-      return end + 1
-    }
+    var row = CSVRow()
+    for field in fields { row.text(field) }
+    row.end()
+    return String(decoding: row.bytes, as: UTF8.self)
   }
 
   /// Writes one field's bytes at `start`, quoted when they need it, and returns their end.
-  static func put(
+  fileprivate static func put(
     _ bytes: UnsafeBufferPointer<UInt8>, into buffer: UnsafeMutableBufferPointer<UInt8>,
     at start: Int
   ) -> Int {
@@ -115,7 +101,7 @@ public struct CSVTableWriter {
   }
 
   /// Whether a field holding the byte is quoted: a comma, quote, or line break.
-  static func needsQuotes(_ byte: UInt8) -> Bool {
+  fileprivate static func needsQuotes(_ byte: UInt8) -> Bool {
     byte == 0x2C || byte == 0x22 || byte == 0x0A || byte == 0x0D
   }
 
@@ -172,11 +158,5 @@ public struct CSVRow: RowCells {
     }
   }
 
-  public mutating func number(_ value: Double?) {
-    guard let value, value.isFinite else {
-      text("")
-      return
-    }
-    text(NumberText.plain(value))
-  }
+  public mutating func number(_ value: Double?) { text(FeatureTables.cell(value)) }
 }
