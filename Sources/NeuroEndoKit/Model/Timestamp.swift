@@ -4,7 +4,9 @@ import Foundation
 ///
 /// Stored in 16 bytes: every sample carries one or two, and `make bench` measured the size
 /// of samples in the CSV reader's rate.
-public struct LocalDateTime: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
+public struct LocalDateTime: Sendable, Hashable, Codable, Comparable, CustomStringConvertible,
+  BitwiseCopyable
+{
   private var storedYear: Int32
   private var storedMonth: UInt8
   private var storedDay: UInt8

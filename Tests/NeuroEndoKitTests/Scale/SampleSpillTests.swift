@@ -72,13 +72,13 @@ struct SampleSpillTests {
     #expect(back.last?.sample.quantity.value.bitPattern == (0.1 + 0.2).bitPattern)
   }
 
-  @Test("more than a buffer of samples reads back whole; a cut file is an error, not a crash")
+  @Test("more than a chunk of samples reads back whole; a cut file is an error, not a crash")
   func largeAndDamaged() throws {
     let path = scratchFile()
     defer { try? FileManager.default.removeItem(atPath: path) }
     let writer = try SpillWriter(path: path)
     var sample = everyField
-    let count = 40_000  // about 3 MB: the writer flushes and the reader refills several times
+    let count = 40_000  // 79 chunks, the last one part full
     for index in 0..<count {
       sample.subjectID = "S\(index % 997)"
       sample.quantity.value = Double(index) / 7
@@ -105,9 +105,11 @@ struct SampleSpillTests {
     #expect(throws: OutputError.self) {
       while try cut.next() != nil { before += 1 }
     }
-    #expect(before == count - 1)
+    // Every whole chunk before the cut one.
+    #expect(count % SampleSpill.chunkRows != 0)
+    #expect(before == count - count % SampleSpill.chunkRows)
 
-    // A record whose bytes are garbage: an error naming the file, not a crash.
+    // A chunk whose bytes are garbage: an error naming the file, not a crash.
     let garbage = scratchFile()
     defer { try? FileManager.default.removeItem(atPath: garbage) }
     let one = try SpillWriter(path: garbage)

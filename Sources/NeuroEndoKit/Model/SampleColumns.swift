@@ -1,0 +1,470 @@
+/// Samples in column buffers: one array per field, texts (subjects, files, columns, labels,
+/// codes, attribute names and values) numbered once in a table of their own, codes and
+/// times as numbers, which optional fields a sample has as bits. A sample costs about 90
+/// bytes and no allocation of its own; ``sample(at:)`` makes the record back, equal field
+/// for field.
+///
+/// The fields most samples lack (a time zone, a wake time, a reference range, a JSON line
+/// and path) sit in a side table that only the samples having one point into.
+struct SampleColumns: Sendable {
+  /// Which optional fields a sample has, one bit each.
+  struct Present: OptionSet, Sendable {
+    let rawValue: UInt16
+    static let collected = Present(rawValue: 1)
+    static let offset = Present(rawValue: 2)
+    static let relativeTime = Present(rawValue: 4)
+    static let day = Present(rawValue: 8)
+    static let label = Present(rawValue: 16)
+    static let testCode = Present(rawValue: 32)
+    static let qualifier = Present(rawValue: 64)
+    static let record = Present(rawValue: 128)
+    static let column = Present(rawValue: 256)
+    static let rare = Present(rawValue: 512)
+    /// Every bit a sample may have.
+    static let all = Present(rawValue: 1023)
+  }
+
+  /// The fields few samples have, for those that have any.
+  struct Rare: Sendable, Equatable {
+    /// The text number of the time zone, or -1.
+    var timeZone: Int32 = -1
+    var wake: CollectionTime?
+    var referenceRange: ReferenceRange?
+    var line: Int?
+    /// The text number of the JSON path, or -1.
+    var path: Int32 = -1
+  }
+
+  /// The texts the columns refer to, by number.
+  private(set) var texts: [String] = []
+  private var numbers: [String: Int32] = [:]
+  /// The last text numbered in each slot (subject, file, column, label, others): samples
+  /// come by subject and file, and a comparison is cheaper than hashing.
+  private var recent: [(text: String, number: Int32)?] = Array(repeating: nil, count: 5)
+
+  /// Each sample's place in the run's read order.
+  var sequence: [Int] = []
+  /// Text numbers of the subject, the file and the column (-1: none).
+  var subject: [Int32] = []
+  var file: [Int32] = []
+  var column: [Int32] = []
+  /// The record number in its file (meaningful with ``Present/record``).
+  var record: [Int32] = []
+  /// Analyte, specimen, unit and censoring, as their place in `allCases`, one byte each.
+  var codes: [UInt32] = []
+  /// The value as reported.
+  var value: [Double] = []
+  var present: [Present] = []
+  /// The collection time, with ``Present/collected``; its offset with ``Present/offset``.
+  var collected: [LocalDateTime] = []
+  var offset: [Int] = []
+  /// Minutes of a relative time, and its anchor: -1 waking, else the event's text number.
+  var relativeMinutes: [Double] = []
+  var relativeAnchor: [Int32] = []
+  var day: [Int] = []
+  /// Text numbers of the label, test code and qualifier (-1: none).
+  var label: [Int32] = []
+  var testCode: [Int32] = []
+  var qualifier: [Int32] = []
+  /// Each sample's attributes: `attributes[attributeStart[i]..<attributeStart[i + 1]]`,
+  /// name and value text numbers in turn.
+  var attributeStart: [Int32] = [0]
+  var attributes: [Int32] = []
+  /// With ``Present/rare``: the sample's entry in ``rare``.
+  var rareIndex: [Int32] = []
+  var rare: [Rare] = []
+
+  static let analytes = Analyte.allCases
+  static let specimens = Specimen.allCases
+  static let units = LabUnit.allCases
+  static let censorings = Censoring.allCases
+  private static let analyteCodes = codes(analytes)
+  private static let specimenCodes = codes(specimens)
+  private static let unitCodes = codes(units)
+  private static let censoringCodes = codes(censorings)
+
+  private static func codes<Value: Hashable>(_ values: [Value]) -> [Value: UInt32] {
+    Dictionary(uniqueKeysWithValues: values.enumerated().map { ($1, UInt32($0)) })
+  }
+
+  /// The number of samples.
+  var count: Int { sequence.count }
+
+  /// Reserves room for `count` samples.
+  mutating func reserve(_ count: Int) {
+    sequence.reserveCapacity(count)
+    subject.reserveCapacity(count)
+    file.reserveCapacity(count)
+    column.reserveCapacity(count)
+    record.reserveCapacity(count)
+    codes.reserveCapacity(count)
+    value.reserveCapacity(count)
+    present.reserveCapacity(count)
+    collected.reserveCapacity(count)
+    offset.reserveCapacity(count)
+    relativeMinutes.reserveCapacity(count)
+    relativeAnchor.reserveCapacity(count)
+    day.reserveCapacity(count)
+    label.reserveCapacity(count)
+    testCode.reserveCapacity(count)
+    qualifier.reserveCapacity(count)
+    attributeStart.reserveCapacity(count + 1)
+    rareIndex.reserveCapacity(count)
+  }
+
+  /// Forgets every sample and text, keeping the buffers' room.
+  mutating func removeAll() {
+    texts.removeAll(keepingCapacity: true)
+    numbers.removeAll(keepingCapacity: true)
+    for slot in recent.indices { recent[slot] = nil }
+    sequence.removeAll(keepingCapacity: true)
+    subject.removeAll(keepingCapacity: true)
+    file.removeAll(keepingCapacity: true)
+    column.removeAll(keepingCapacity: true)
+    record.removeAll(keepingCapacity: true)
+    codes.removeAll(keepingCapacity: true)
+    value.removeAll(keepingCapacity: true)
+    present.removeAll(keepingCapacity: true)
+    collected.removeAll(keepingCapacity: true)
+    offset.removeAll(keepingCapacity: true)
+    relativeMinutes.removeAll(keepingCapacity: true)
+    relativeAnchor.removeAll(keepingCapacity: true)
+    day.removeAll(keepingCapacity: true)
+    label.removeAll(keepingCapacity: true)
+    testCode.removeAll(keepingCapacity: true)
+    qualifier.removeAll(keepingCapacity: true)
+    attributeStart.removeAll(keepingCapacity: true)
+    attributeStart.append(0)
+    attributes.removeAll(keepingCapacity: true)
+    rareIndex.removeAll(keepingCapacity: true)
+    rare.removeAll(keepingCapacity: true)
+  }
+
+  /// The number of a text, numbering it when new. `slot`: the field's place among the last
+  /// texts numbered.
+  private mutating func number(_ text: String, slot: Int = 4) -> Int32 {
+    if let last = recent[slot], last.text == text { return last.number }
+    let number: Int32
+    if let known = numbers[text] {
+      number = known
+    } else {
+      number = Int32(texts.count)
+      texts.append(text)
+      numbers[text] = number
+    }
+    recent[slot] = (text, number)
+    return number
+  }
+
+  /// Appends a sample and its place in the run's read order.
+  mutating func append(_ sample: Sample, sequence place: Int) {
+    var has: Present = []
+    sequence.append(place)
+    subject.append(number(sample.subjectID, slot: 0))
+    let location = sample.provenance
+    file.append(number(location.file, slot: 1))
+    if let name = location.column {
+      has.insert(.column)
+      column.append(number(name, slot: 2))
+    } else {
+      column.append(-1)
+    }
+    if let number = location.record {
+      has.insert(.record)
+      record.append(Int32(clamping: number))
+    } else {
+      record.append(0)
+    }
+    let quantity = sample.quantity
+    codes.append(
+      Self.analyteCodes[sample.analyte]! | Self.specimenCodes[sample.specimen]! << 8
+        | Self.unitCodes[quantity.unit]! << 16 | Self.censoringCodes[quantity.censoring]! << 24)
+    value.append(quantity.value)
+    if let time = sample.collected {
+      has.insert(.collected)
+      collected.append(time.local)
+      if let seconds = time.utcOffsetSeconds {
+        has.insert(.offset)
+        offset.append(seconds)
+      } else {
+        offset.append(0)
+      }
+    } else {
+      collected.append(LocalDateTime(year: 0, month: 0, day: 0))
+      offset.append(0)
+    }
+    if let relative = sample.relativeTime {
+      has.insert(.relativeTime)
+      relativeMinutes.append(relative.minutes)
+      switch relative.anchor {
+      case .waking: relativeAnchor.append(-1)
+      case .event(let name): relativeAnchor.append(number(name))
+      }
+    } else {
+      relativeMinutes.append(0)
+      relativeAnchor.append(-1)
+    }
+    if sample.day != nil { has.insert(.day) }
+    day.append(sample.day ?? 0)
+    label.append(optional(sample.label, .label, &has, slot: 3))
+    testCode.append(optional(sample.testCode, .testCode, &has))
+    qualifier.append(optional(sample.qualifier, .qualifier, &has))
+    for (name, text) in sample.attributes {
+      attributes.append(number(name))
+      attributes.append(number(text))
+    }
+    attributeStart.append(Int32(attributes.count))
+    var entry = Rare()
+    if let zone = sample.timeZone { entry.timeZone = number(zone) }
+    entry.wake = sample.wake
+    entry.referenceRange = sample.referenceRange
+    entry.line = location.line
+    if let path = location.path { entry.path = number(path) }
+    if entry != Rare() {
+      has.insert(.rare)
+      rareIndex.append(Int32(rare.count))
+      rare.append(entry)
+    } else {
+      rareIndex.append(-1)
+    }
+    present.append(has)
+  }
+
+  private mutating func optional(
+    _ text: String?, _ bit: Present, _ has: inout Present, slot: Int = 4
+  ) -> Int32 {
+    guard let text else { return -1 }
+    has.insert(bit)
+    return number(text, slot: slot)
+  }
+
+  /// The sample at `index`, as it was appended.
+  func sample(at index: Int) -> Sample {
+    let has = present[index]
+    func text(_ number: Int32) -> String? { number < 0 ? nil : texts[Int(number)] }
+    let code = codes[index]
+    var relative: RelativeTime?
+    if has.contains(.relativeTime) {
+      let anchor = relativeAnchor[index]
+      relative = RelativeTime(
+        minutes: relativeMinutes[index],
+        anchor: anchor < 0 ? .waking : .event(texts[Int(anchor)]))
+    }
+    var named: [String: String] = [:]
+    let pairs = Int(attributeStart[index])..<Int(attributeStart[index + 1])
+    if !pairs.isEmpty {
+      named.reserveCapacity(pairs.count / 2)
+      for pair in stride(from: pairs.lowerBound, to: pairs.upperBound, by: 2) {
+        named[texts[Int(attributes[pair])]] = texts[Int(attributes[pair + 1])]
+      }
+    }
+    let entry = has.contains(.rare) ? rare[Int(rareIndex[index])] : Rare()
+    return Sample(
+      subjectID: texts[Int(subject[index])],
+      analyte: Self.analytes[Int(code & 0xFF)], specimen: Self.specimens[Int(code >> 8 & 0xFF)],
+      quantity: Quantity(
+        value: value[index], unit: Self.units[Int(code >> 16 & 0xFF)],
+        censoring: Self.censorings[Int(code >> 24)]),
+      collected: has.contains(.collected)
+        ? CollectionTime(
+          local: collected[index], utcOffsetSeconds: has.contains(.offset) ? offset[index] : nil)
+        : nil,
+      timeZone: text(entry.timeZone), wake: entry.wake, relativeTime: relative,
+      day: has.contains(.day) ? day[index] : nil,
+      label: text(label[index]), referenceRange: entry.referenceRange,
+      testCode: text(testCode[index]), qualifier: text(qualifier[index]), attributes: named,
+      provenance: InputLocation(
+        file: texts[Int(file[index])],
+        record: has.contains(.record) ? Int(record[index]) : nil, column: text(column[index]),
+        line: entry.line, path: text(entry.path)))
+  }
+}
+
+extension SampleColumns {
+  /// A chunk of samples that does not decode.
+  struct Damaged: Error {}
+
+  /// The columns as bytes, for ``init(bytes:)`` in the same process (a run's scratch files):
+  /// counts, the texts, then each column's memory as it is.
+  func encoded(into buffer: inout [UInt8]) {
+    func word(_ value: Int) {
+      withUnsafeBytes(of: UInt32(value).littleEndian) { buffer.append(contentsOf: $0) }
+    }
+    func raw<Element: BitwiseCopyable>(_ values: [Element]) {
+      values.withUnsafeBytes { buffer.append(contentsOf: $0) }
+    }
+    word(count)
+    word(texts.count)
+    word(attributes.count)
+    word(rare.count)
+    for var text in texts {
+      text.withUTF8 { bytes in
+        word(bytes.count)
+        buffer.append(contentsOf: bytes)
+      }
+    }
+    raw(sequence)
+    raw(subject)
+    raw(file)
+    raw(column)
+    raw(record)
+    raw(codes)
+    raw(value)
+    raw(present.map(\.rawValue))
+    raw(collected)
+    raw(offset)
+    raw(relativeMinutes)
+    raw(relativeAnchor)
+    raw(day)
+    raw(label)
+    raw(testCode)
+    raw(qualifier)
+    raw(attributeStart)
+    raw(attributes)
+    raw(rareIndex)
+    for entry in rare {
+      raw([entry.timeZone, entry.path])
+      let parts: UInt8 =
+        (entry.wake == nil ? 0 : 1) | (entry.wake?.utcOffsetSeconds == nil ? 0 : 2)
+        | (entry.referenceRange == nil ? 0 : 4) | (entry.referenceRange?.low == nil ? 0 : 8)
+        | (entry.referenceRange?.high == nil ? 0 : 16)
+        | (entry.referenceRange?.unit == nil ? 0 : 32) | (entry.line == nil ? 0 : 64)
+      buffer.append(parts)
+      if let wake = entry.wake {
+        raw([wake.local])
+        if let seconds = wake.utcOffsetSeconds { raw([seconds]) }
+      }
+      if let range = entry.referenceRange {
+        if let low = range.low { raw([low]) }
+        if let high = range.high { raw([high]) }
+        if let unit = range.unit { buffer.append(UInt8(Self.unitCodes[unit]!)) }
+      }
+      if let line = entry.line { raw([line]) }
+    }
+  }
+
+  /// Columns from the bytes ``encoded(into:)`` wrote; every number that refers to a text, a
+  /// code or an entry is checked, so that damaged bytes throw instead of trapping later.
+  init(bytes: UnsafeRawBufferPointer) throws(Damaged) {
+    var cursor = Cursor(bytes: bytes)
+    let rows = try cursor.word()
+    let textCount = try cursor.word()
+    let attributeCount = try cursor.word()
+    let rareCount = try cursor.word()
+    texts.reserveCapacity(min(textCount, bytes.count))
+    for _ in 0..<textCount { texts.append(try cursor.text()) }
+    sequence = try cursor.column(rows)
+    subject = try cursor.column(rows)
+    file = try cursor.column(rows)
+    column = try cursor.column(rows)
+    record = try cursor.column(rows)
+    codes = try cursor.column(rows)
+    value = try cursor.column(rows)
+    present = (try cursor.column(rows) as [UInt16]).map(Present.init(rawValue:))
+    collected = try cursor.column(rows)
+    offset = try cursor.column(rows)
+    relativeMinutes = try cursor.column(rows)
+    relativeAnchor = try cursor.column(rows)
+    day = try cursor.column(rows)
+    label = try cursor.column(rows)
+    testCode = try cursor.column(rows)
+    qualifier = try cursor.column(rows)
+    attributeStart = try cursor.column(rows + 1)
+    attributes = try cursor.column(attributeCount)
+    rareIndex = try cursor.column(rows)
+    let textRange = -1..<Int32(textCount)
+    func check(_ numbers: [Int32], optional: Bool) throws(Damaged) {
+      let range = optional ? textRange : 0..<Int32(textCount)
+      guard numbers.allSatisfy(range.contains) else { throw Damaged() }
+    }
+    rare.reserveCapacity(min(rareCount, bytes.count))
+    for _ in 0..<rareCount {
+      let numbers: [Int32] = try cursor.column(2)
+      try check(numbers, optional: true)
+      var entry = Rare(timeZone: numbers[0], path: numbers[1])
+      let parts = try cursor.byte()
+      if parts & 1 != 0 {
+        let local: [LocalDateTime] = try cursor.column(1)
+        entry.wake = CollectionTime(
+          local: local[0],
+          utcOffsetSeconds: parts & 2 != 0 ? (try cursor.column(1) as [Int])[0] : nil)
+      }
+      if parts & 4 != 0 {
+        let low = parts & 8 != 0 ? (try cursor.column(1) as [Double])[0] : nil
+        let high = parts & 16 != 0 ? (try cursor.column(1) as [Double])[0] : nil
+        var unit: LabUnit?
+        if parts & 32 != 0 {
+          let code = Int(try cursor.byte())
+          guard code < Self.units.count else { throw Damaged() }
+          unit = Self.units[code]
+        }
+        entry.referenceRange = ReferenceRange(low: low, high: high, unit: unit)
+      }
+      if parts & 64 != 0 { entry.line = (try cursor.column(1) as [Int])[0] }
+      rare.append(entry)
+    }
+    guard cursor.atEnd else { throw Damaged() }
+    try check(subject, optional: false)
+    try check(file, optional: false)
+    try check(attributes, optional: false)
+    for numbers in [column, relativeAnchor, label, testCode, qualifier] {
+      try check(numbers, optional: true)
+    }
+    let limits: [UInt32] = [
+      UInt32(Self.analytes.count), UInt32(Self.specimens.count), UInt32(Self.units.count),
+      UInt32(Self.censorings.count),
+    ]
+    guard
+      codes.allSatisfy({ code in
+        (0..<4).allSatisfy { code >> (8 * UInt32($0)) & 0xFF < limits[$0] }
+      }), present.allSatisfy({ Present.all.isSuperset(of: $0) }),
+      attributeStart.first == 0, attributeStart.last == Int32(attributeCount),
+      zip(attributeStart, attributeStart.dropFirst()).allSatisfy({ $0 <= $1 && ($1 - $0) % 2 == 0 }
+      ),
+      zip(present, rareIndex).allSatisfy({
+        !$0.contains(.rare) || (0..<Int32(rareCount)).contains($1)
+      })
+    else { throw Damaged() }
+  }
+
+  /// Bytes read in order; reading past the end throws.
+  private struct Cursor {
+    let bytes: UnsafeRawBufferPointer
+    var index = 0
+
+    var atEnd: Bool { index == bytes.count }
+
+    mutating func byte() throws(Damaged) -> UInt8 {
+      guard index < bytes.count else { throw Damaged() }
+      defer { index += 1 }
+      return bytes[index]
+    }
+
+    mutating func word() throws(Damaged) -> Int {
+      let values: [UInt32] = try column(1)
+      return Int(UInt32(littleEndian: values[0]))
+    }
+
+    mutating func text() throws(Damaged) -> String {
+      let length = try word()
+      guard length <= bytes.count - index else { throw Damaged() }
+      defer { index += length }
+      return String(
+        decoding: UnsafeRawBufferPointer(rebasing: bytes[index..<(index + length)]), as: UTF8.self)
+    }
+
+    /// `count` values of a column, copied from their bytes.
+    mutating func column<Element: BitwiseCopyable>(_ count: Int) throws(Damaged) -> [Element] {
+      let (size, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<Element>.stride)
+      guard !overflow, size <= bytes.count - index else { throw Damaged() }
+      defer { index += size }
+      return [Element](unsafeUninitializedCapacity: count) { buffer, initialized in
+        if size > 0 {
+          UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(
+            from: bytes.baseAddress! + index, byteCount: size)
+        }
+        initialized = count
+      }
+    }
+  }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import Testing
+
+@testable import NeuroEndoKit
+
+@Suite("sample columns (samples in column buffers)")
+struct SampleColumnsTests {
+  /// A sample with every optional field set, texts outside ASCII, negative numbers and
+  /// values a text format would round.
+  static let everyField = Sample(
+    subjectID: "Zoë-7", analyte: .cortisol, specimen: .saliva,
+    quantity: Quantity(value: 0.1 + 0.2, unit: .nanomolePerLiter, censoring: .atOrBelow),
+    collected: CollectionTime(
+      local: LocalDateTime(year: 2026, month: 3, day: 29, hour: 1, minute: 59, second: 59.125),
+      utcOffsetSeconds: -(9 * 3600 + 30 * 60)),
+    timeZone: "America/St_Johns",
+    wake: CollectionTime(
+      local: LocalDateTime(year: 1999, month: 12, day: 31, hour: 23, minute: 0),
+      utcOffsetSeconds: 0),
+    relativeTime: RelativeTime(minutes: -15.5, anchor: .event("TSST start")), day: Int.min,
+    label: "+30 \u{1F9EA}",
+    referenceRange: ReferenceRange(low: nil, high: 1e-300, unit: .microgramPerDeciliter),
+    testCode: "2143-6", qualifier: "late-night",
+    attributes: ["sex": "F", "medication": "hydrocortisone, 10 mg\n", "": ""],
+    provenance: InputLocation(
+      file: "/in/bündel.ndjson", record: 2_000_000_000, column: "value", line: 41,
+      path: "entry[3].resource.valueQuantity"))
+
+  /// Samples of the sample pipeline (CSV and FHIR), and variants of one with every field:
+  /// each optional field absent in turn.
+  static func samples() throws -> [Sample] {
+    let pipeline = try PipelineLoader.load(file: Repository.path("Pipelines/sample.yml"))
+    var samples: [Sample] = []
+    let summary = PipelineRunner(pipeline: pipeline).run(
+      outputDirectory: FileManager.default.temporaryDirectory.appendingPathComponent(
+        "neuroendo-columns-run-\(UUID())"
+      ).path, auditOnly: true, onSample: { samples.append($0) })
+    #expect(summary.outputFailures.isEmpty)
+    var variants = Array(repeating: everyField, count: 12)
+    variants[0].collected = nil
+    variants[1].collected?.utcOffsetSeconds = nil
+    variants[2].timeZone = nil
+    variants[3].wake = nil
+    variants[4].relativeTime = RelativeTime(minutes: 0, anchor: .waking)
+    variants[5].relativeTime = nil
+    variants[6].day = nil
+    variants[7].referenceRange = ReferenceRange(low: -3, high: nil)
+    variants[8].attributes = [:]
+    variants[9].provenance = InputLocation(file: "/in/bündel.ndjson")
+    variants[10].label = nil
+    variants[10].testCode = nil
+    variants[10].qualifier = nil
+    variants[11] = Sample(
+      subjectID: "", analyte: .tsh, specimen: .serum,
+      quantity: Quantity(value: -.infinity, unit: .milliIUPerLiter),
+      provenance: InputLocation(file: ""))
+    return samples + variants + [everyField]
+  }
+
+  @Test("every sample reads back equal from the columns, and from their bytes")
+  func roundTrip() throws {
+    let samples = try Self.samples()
+    #expect(samples.count > 100)
+    var columns = SampleColumns()
+    for (index, sample) in samples.enumerated() {
+      columns.append(sample, sequence: index * 5 + 2)
+    }
+    #expect(columns.count == samples.count)
+    var buffer: [UInt8] = []
+    columns.encoded(into: &buffer)
+    let decoded = try buffer.withUnsafeBytes { try SampleColumns(bytes: $0) }
+    for (index, sample) in samples.enumerated() {
+      if columns.sample(at: index) != sample {
+        Issue.record("sample \(index) differs in the columns: \(columns.sample(at: index))")
+      }
+      if decoded.sample(at: index) != sample {
+        Issue.record("sample \(index) differs from the bytes: \(decoded.sample(at: index))")
+      }
+    }
+    #expect(decoded.sequence == samples.indices.map { $0 * 5 + 2 })
+    // The same bits, not merely equal numbers; a text is held once however often it recurs.
+    #expect(
+      decoded.sample(at: samples.count - 1).quantity.value.bitPattern == (0.1 + 0.2).bitPattern)
+    #expect(decoded.texts.count == Set(decoded.texts).count)
+    #expect(Set(decoded.subject).count == Set(samples.map(\.subjectID)).count)
+    #expect(Set(decoded.file).count == Set(samples.map(\.provenance.file)).count)
+  }
+
+  @Test("emptied, the columns hold nothing and fill again alike")
+  func removeAll() {
+    var columns = SampleColumns()
+    columns.append(Self.everyField, sequence: 1)
+    columns.removeAll()
+    #expect(columns.count == 0 && columns.texts.isEmpty && columns.rare.isEmpty)
+    var other = Self.everyField
+    other.subjectID = "another"
+    columns.append(other, sequence: 7)
+    #expect(columns.count == 1 && columns.sample(at: 0) == other)
+    #expect(columns.attributeStart == [0, 6])
+  }
+
+  @Test("damaged bytes throw or decode to samples, never trap: every byte changed, every cut")
+  func damaged() throws {
+    var columns = SampleColumns()
+    var second = Self.everyField
+    second.subjectID = "S2"
+    second.attributes = ["note": "after 1 mg dexamethasone"]
+    for (index, sample) in [Self.everyField, second, Self.everyField].enumerated() {
+      columns.append(sample, sequence: index)
+    }
+    var bytes: [UInt8] = []
+    columns.encoded(into: &bytes)
+    var thrown = 0
+    for position in bytes.indices {
+      for poison: UInt8 in [0xFF, 0x80, 0x01] where bytes[position] != poison {
+        var changed = bytes
+        changed[position] = poison
+        guard let decoded = changed.withUnsafeBytes({ try? SampleColumns(bytes: $0) }) else {
+          thrown += 1
+          continue
+        }
+        for index in 0..<decoded.count { _ = decoded.sample(at: index) }
+      }
+    }
+    // Most changes land in numbers that are checked.
+    #expect(thrown > bytes.count / 2)
+    for length in 0..<bytes.count {
+      #expect(throws: SampleColumns.Damaged.self) {
+        _ = try Array(bytes[0..<length]).withUnsafeBytes { try SampleColumns(bytes: $0) }
+      }
+    }
+  }
+}
