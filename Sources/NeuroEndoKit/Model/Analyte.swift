@@ -4,6 +4,9 @@ import Foundation
 ///
 /// The raw value is the analyte's stable key in profiles, pipeline files and outputs.
 public enum Analyte: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
+  public func hash(into hasher: inout Hasher) { hasher.combine(caseCode) }
+  public static func == (lhs: Self, rhs: Self) -> Bool { lhs.caseCode == rhs.caseCode }
+
   case cortisol
   /// Free (unbound) serum cortisol, LOINC 2145-1: a different measurement from total
   /// cortisol with much lower values, so it has its own ranges and is never compared with
@@ -122,6 +125,9 @@ public enum Analyte: String, Sendable, Hashable, Codable, CaseIterable, Comparab
 
 /// A neuroendocrine feedback loop.
 public enum Axis: String, Sendable, Hashable, Codable, CaseIterable {
+  public func hash(into hasher: inout Hasher) { hasher.combine(caseCode) }
+  public static func == (lhs: Self, rhs: Self) -> Bool { lhs.caseCode == rhs.caseCode }
+
   /// Hypothalamic-pituitary-adrenal.
   case hpa = "HPA"
   /// Hypothalamic-pituitary-thyroid.
@@ -132,6 +138,9 @@ public enum Axis: String, Sendable, Hashable, Codable, CaseIterable {
 
 /// The material a sample was taken from.
 public enum Specimen: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
+  public func hash(into hasher: inout Hasher) { hasher.combine(caseCode) }
+  public static func == (lhs: Self, rhs: Self) -> Bool { lhs.caseCode == rhs.caseCode }
+
   case serum
   case plasma
   /// Serum or plasma, as LOINC's `Ser/Plas` system does not tell them apart.
@@ -176,3 +185,9 @@ public enum Specimen: String, Sendable, Hashable, Codable, CaseIterable, Compara
 
   public static func < (lhs: Specimen, rhs: Specimen) -> Bool { lhs.ordinal < rhs.ordinal }
 }
+
+extension Analyte: CaseCoded {}
+
+extension Axis: CaseCoded {}
+
+extension Specimen: CaseCoded {}

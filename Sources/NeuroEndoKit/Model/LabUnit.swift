@@ -3,6 +3,9 @@
 /// Exports write units many ways (`µg/dL`, `ug/dl`, `mIU/L`, `uIU/mL`, `nmol_l`);
 /// ``init(text:)`` accepts those spellings and anything else is unknown, never guessed.
 public enum LabUnit: String, Sendable, Hashable, Codable, CaseIterable {
+  public func hash(into hasher: inout Hasher) { hasher.combine(caseCode) }
+  public static func == (lhs: Self, rhs: Self) -> Bool { lhs.caseCode == rhs.caseCode }
+
   case microgramPerDeciliter = "ug/dL"
   case nanogramPerMilliliter = "ng/mL"
   case nanogramPerDeciliter = "ng/dL"
@@ -77,3 +80,5 @@ public enum LabUnit: String, Sendable, Hashable, Codable, CaseIterable {
     return table
   }()
 }
+
+extension LabUnit: CaseCoded {}

@@ -17,6 +17,9 @@ public struct Quantity: Sendable, Hashable, Codable {
 
 /// How a lab qualified a result, as in `<0.5` or FHIR's `comparator`.
 public enum Censoring: String, Sendable, Hashable, Codable, CaseIterable {
+  public func hash(into hasher: inout Hasher) { hasher.combine(caseCode) }
+  public static func == (lhs: Self, rhs: Self) -> Bool { lhs.caseCode == rhs.caseCode }
+
   /// An exact value.
   case none = ""
   /// Below the limit (`<`).
@@ -79,3 +82,5 @@ extension Quantity {
   /// The value as written: `<4`, `12.5`.
   public var written: String { censoring.rawValue + NumberText.plain(value) }
 }
+
+extension Censoring: CaseCoded {}

@@ -38,9 +38,11 @@ struct SampleColumns: Sendable {
   /// The texts the columns refer to, by number.
   private(set) var texts: [String] = []
   private var numbers: [String: Int32] = [:]
-  /// The last text numbered in each slot (subject, file, column, label, others): samples
-  /// come by subject and file, and a comparison is cheaper than hashing.
-  private var recent: [(text: String, number: Int32)?] = Array(repeating: nil, count: 5)
+  /// The last text numbered in each slot (subject, file, column, others): samples come by
+  /// subject and file, and a comparison is cheaper than hashing.
+  private var recent: [(text: String, number: Int32)?] = Array(repeating: nil, count: 4)
+  /// The last labels numbered: a protocol's few labels recur in turn.
+  private var recentLabels: [(text: String, number: Int32)] = []
 
   /// Each sample's place in the run's read order.
   var sequence: [Int] = []
@@ -78,14 +80,6 @@ struct SampleColumns: Sendable {
   static let specimens = Specimen.allCases
   static let units = LabUnit.allCases
   static let censorings = Censoring.allCases
-  private static let analyteCodes = codes(analytes)
-  private static let specimenCodes = codes(specimens)
-  private static let unitCodes = codes(units)
-  private static let censoringCodes = codes(censorings)
-
-  private static func codes<Value: Hashable>(_ values: [Value]) -> [Value: UInt32] {
-    Dictionary(uniqueKeysWithValues: values.enumerated().map { ($1, UInt32($0)) })
-  }
 
   /// The number of samples.
   var count: Int { sequence.count }
@@ -117,6 +111,7 @@ struct SampleColumns: Sendable {
     texts.removeAll(keepingCapacity: true)
     numbers.removeAll(keepingCapacity: true)
     for slot in recent.indices { recent[slot] = nil }
+    recentLabels.removeAll(keepingCapacity: true)
     sequence.removeAll(keepingCapacity: true)
     subject.removeAll(keepingCapacity: true)
     file.removeAll(keepingCapacity: true)
@@ -142,7 +137,7 @@ struct SampleColumns: Sendable {
 
   /// The number of a text, numbering it when new. `slot`: the field's place among the last
   /// texts numbered.
-  private mutating func number(_ text: String, slot: Int = 4) -> Int32 {
+  private mutating func number(_ text: String, slot: Int = 3) -> Int32 {
     if let last = recent[slot], last.text == text { return last.number }
     let number: Int32
     if let known = numbers[text] {
@@ -177,8 +172,8 @@ struct SampleColumns: Sendable {
     }
     let quantity = sample.quantity
     codes.append(
-      Self.analyteCodes[sample.analyte]! | Self.specimenCodes[sample.specimen]! << 8
-        | Self.unitCodes[quantity.unit]! << 16 | Self.censoringCodes[quantity.censoring]! << 24)
+      UInt32(sample.analyte.caseCode) | UInt32(sample.specimen.caseCode) << 8
+        | UInt32(quantity.unit.caseCode) << 16 | UInt32(quantity.censoring.caseCode) << 24)
     value.append(quantity.value)
     if let time = sample.collected {
       has.insert(.collected)
@@ -206,7 +201,19 @@ struct SampleColumns: Sendable {
     }
     if sample.day != nil { has.insert(.day) }
     day.append(sample.day ?? 0)
-    label.append(optional(sample.label, .label, &has, slot: 3))
+    if let text = sample.label {
+      has.insert(.label)
+      if let known = recentLabels.first(where: { $0.text == text }) {
+        label.append(known.number)
+      } else {
+        let number = number(text)
+        if recentLabels.count == 16 { recentLabels.removeFirst() }
+        recentLabels.append((text, number))
+        label.append(number)
+      }
+    } else {
+      label.append(-1)
+    }
     testCode.append(optional(sample.testCode, .testCode, &has))
     qualifier.append(optional(sample.qualifier, .qualifier, &has))
     for (name, text) in sample.attributes {
@@ -230,12 +237,10 @@ struct SampleColumns: Sendable {
     present.append(has)
   }
 
-  private mutating func optional(
-    _ text: String?, _ bit: Present, _ has: inout Present, slot: Int = 4
-  ) -> Int32 {
+  private mutating func optional(_ text: String?, _ bit: Present, _ has: inout Present) -> Int32 {
     guard let text else { return -1 }
     has.insert(bit)
-    return number(text, slot: slot)
+    return number(text)
   }
 
   /// The sample at `index`, as it was appended.
@@ -337,7 +342,7 @@ extension SampleColumns {
       if let range = entry.referenceRange {
         if let low = range.low { raw([low]) }
         if let high = range.high { raw([high]) }
-        if let unit = range.unit { buffer.append(UInt8(Self.unitCodes[unit]!)) }
+        if let unit = range.unit { buffer.append(unit.caseCode) }
       }
       if let line = entry.line { raw([line]) }
     }

@@ -251,8 +251,8 @@ public final class CSVParser {
     let byteBase = batch.bytes.count
     let fieldBase = batch.fieldEnds.count
     batch.bytes.append(contentsOf: UnsafeBufferPointer(start: fields.bytes.base, count: byteCount))
-    append(fields.fieldEnds.base, count: fieldCount, adding: byteBase, to: &batch.fieldEnds)
-    append(fields.recordEnds.base, count: records, adding: fieldBase, to: &batch.recordEnds)
+    appendShifted(fields.fieldEnds.base, count: fieldCount, adding: byteBase, to: &batch.fieldEnds)
+    appendShifted(fields.recordEnds.base, count: records, adding: fieldBase, to: &batch.recordEnds)
     for (index, oversized) in fields.oversized {
       batch.oversized[recordsHandedOut + 1 + index] = oversized
     }
@@ -262,7 +262,7 @@ public final class CSVParser {
 }
 
 /// Appends offsets shifted by `offset`, in one pass over raw memory.
-private func append(
+private func appendShifted(
   _ source: UnsafePointer<Int>, count: Int, adding offset: Int, to target: inout [Int]
 ) {
   let start = target.count

@@ -18,6 +18,9 @@ public struct CSVProfile: Sendable, Hashable {
 
   /// What a column holds. The raw value is the key under `columns:` in a profile.
   public enum Role: String, Sendable, Hashable, Codable, CaseIterable {
+    public func hash(into hasher: inout Hasher) { hasher.combine(caseCode) }
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.caseCode == rhs.caseCode }
+
     case subject, code, value, unit, collected, specimen, wake
     case referenceRange = "reference_range"
     case referenceLow = "reference_low"
@@ -153,3 +156,5 @@ public struct CSVProfile: Sendable, Hashable {
   public static let researchLong = CSVProfile(
     name: "built-in research-long", shape: .researchLong)
 }
+
+extension CSVProfile.Role: CaseCoded {}
