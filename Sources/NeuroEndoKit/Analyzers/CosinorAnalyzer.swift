@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The 24-hour cosinor of one subject-day, with the acrophase as clock time and as time
 /// since waking.
 public struct CosinorRhythm: Sendable, Hashable {
@@ -24,11 +26,21 @@ public struct CosinorAnalyzer: Sendable {
   /// made once: a quantile takes a few dozen incomplete-beta evaluations.
   private let quantiles: [Double]
 
+  /// The quantile tables made so far, by confidence level: each partition of a run makes
+  /// an analyzer, and a table costs about 2 ms.
+  private static let tables = Mutex<[UInt64: [Double]]>([:])
+
   /// Creates the analyzer.
   public init(settings: CosinorSettings = CosinorSettings()) {
     self.settings = settings
-    quantiles =
-      [.nan] + (1...48).map { Self.quantile(degrees: $0, confidence: settings.confidence) }
+    let key = settings.confidence.bitPattern
+    if let known = Self.tables.withLock({ $0[key] }) {
+      quantiles = known
+    } else {
+      quantiles =
+        [.nan] + (1...48).map { Self.quantile(degrees: $0, confidence: settings.confidence) }
+      Self.tables.withLock { [quantiles] in $0[key] = quantiles }
+    }
   }
 
   private static func quantile(degrees: Int, confidence: Double) -> Double {

@@ -126,7 +126,7 @@ public struct Normalizer: Sendable {
       }
     }
     result.mixedClock = flagMixedClocks(&normalized)
-    normalized = screenDuplicates(normalized, &result, deliveries: deliveries)
+    screenDuplicates(&normalized, &result, deliveries: deliveries)
     align(&normalized, resolvers, diary)
     SampleScreens(settings: settings.screens).apply(&normalized)
     result.samples = normalized
@@ -191,56 +191,67 @@ public struct Normalizer: Sendable {
   /// analyte, specimen and time (or protocol sample) as conflicts, unless a later file
   /// re-delivered the draw with one value: that is a correction, which supersedes the
   /// earlier values (`corrected` on the current one, `superseded` on each earlier one).
+  ///
+  /// In place: copies are removed from `samples` at the end, the others keep their order
+  /// (no sample is copied into a second array, which cost a retain and a release each).
   private func screenDuplicates(
-    _ samples: [NormalizedSample], _ result: inout NormalizationResult,
+    _ samples: inout [NormalizedSample], _ result: inout NormalizationResult,
     deliveries: [String: Double] = [:]
-  ) -> [NormalizedSample] {
+  ) {
     var firstByKey: [Identity: Int] = [:]
     firstByKey.reserveCapacity(samples.count)
-    var kept: [NormalizedSample] = []
-    kept.reserveCapacity(samples.count)
+    var copies: [Int] = []
     // Groups of different values for one measurement, in the order found.
     var conflicts: [Identity: [Int]] = [:]
     var conflicted: [Identity] = []
     var subjects = SubjectNumbers()
-    for sample in samples {
-      let key = Identity(sample, subject: subjects.number(sample.sample.subjectID))
+    for index in samples.indices {
+      let key = Identity(samples[index], subject: subjects.number(samples[index].sample.subjectID))
       // One lookup for a new key (nearly all): the earlier index comes back, and is put
       // back, only for a key seen before.
-      guard let first = firstByKey.updateValue(kept.count, forKey: key) else {
-        kept.append(sample)
-        continue
-      }
+      guard let first = firstByKey.updateValue(index, forKey: key) else { continue }
       firstByKey[key] = first
-      if kept[first].value == sample.value {
+      if samples[first].value == samples[index].value {
         result.duplicates += 1
+        copies.append(index)
         continue
       }
       if conflicts[key] == nil {
         conflicted.append(key)
         conflicts[key] = [first]
       }
-      conflicts[key]!.append(kept.count)
-      kept.append(sample)
+      conflicts[key]!.append(index)
     }
     for key in conflicted {
       let same = conflicts[key]!
-      if correct(same, in: &kept, deliveries: deliveries) {
+      if correct(same, in: &samples, deliveries: deliveries) {
         result.corrections += 1
         continue
       }
-      let values = same.map { NumberText.plain(kept[$0].value.value) }.joined(separator: ", ")
+      let values = same.map { NumberText.plain(samples[$0].value.value) }.joined(separator: ", ")
       for index in same {
-        kept[index].flags.append(
+        samples[index].flags.append(
           SampleFlag(
             code: "conflict",
             message:
-              "\(same.count) values for the same subject, analyte and time (\(values) \(kept[index].value.unit.ucum)); kept out of the features"
+              "\(same.count) values for the same subject, analyte and time (\(values) \(samples[index].value.unit.ucum)); kept out of the features"
           ))
       }
       result.conflicts += same.count
     }
-    return kept
+    guard !copies.isEmpty else { return }
+    // The copies out, the others moved down in order.
+    var kept = copies[0]
+    var next = 0
+    for index in copies[0]..<samples.count {
+      if next < copies.count, copies[next] == index {
+        next += 1
+        continue
+      }
+      samples.swapAt(kept, index)
+      kept += 1
+    }
+    samples.removeLast(samples.count - kept)
   }
 
   /// Marks a group of different values for one draw as a correction when its values come

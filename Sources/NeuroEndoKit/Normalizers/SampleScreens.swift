@@ -256,13 +256,16 @@ struct SampleScreens {
   /// awakening-labelled sample, or the first sample standing in), the delay is unknown.
   private func wakingDelay(_ samples: inout [NormalizedSample]) {
     struct DayKey: Hashable {
-      var subject: String
+      /// The subject, numbered once per run of its samples (``SubjectNumbers``).
+      var subject: Int
       var day: Int
     }
     var firstOfDay: [DayKey: Int] = [:]
+    var subjects = SubjectNumbers()
     for index in samples.indices where Self.isSalivaryCortisol(samples[index]) {
       guard let position = samples[index].circadian else { continue }
-      let key = DayKey(subject: samples[index].sample.subjectID, day: position.day)
+      let key = DayKey(
+        subject: subjects.number(samples[index].sample.subjectID), day: position.day)
       if let current = firstOfDay[key],
         samples[current].circadian!.minutesSinceWaking <= position.minutesSinceWaking
       {
@@ -345,7 +348,8 @@ struct SampleScreens {
   /// and where they do not, both are flagged.
   private func unitMixups(_ samples: inout [NormalizedSample]) {
     struct Group: Hashable {
-      var subject: String
+      /// The subject, numbered once per run of its samples (``SubjectNumbers``).
+      var subject: Int
       var analyte: Analyte
       var specimen: Specimen
       /// Results taken under other conditions (a note "after 1 mg dexamethasone", a test
@@ -354,6 +358,7 @@ struct SampleScreens {
       var conditions: String
     }
     var groups: [Group: [Int]] = [:]
+    var subjects = SubjectNumbers()
     for index in samples.indices where samples[index].value.censoring == .none {
       let sample = samples[index].sample
       guard Self.alternativeFactor[sample.analyte] != nil,
@@ -361,7 +366,8 @@ struct SampleScreens {
       else { continue }
       groups[
         Group(
-          subject: sample.subjectID, analyte: sample.analyte, specimen: sample.specimen,
+          subject: subjects.number(sample.subjectID), analyte: sample.analyte,
+          specimen: sample.specimen,
           conditions: Self.conditions(sample)),
         default: []
       ].append(index)

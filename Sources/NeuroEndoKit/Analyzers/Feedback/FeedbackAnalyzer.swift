@@ -12,10 +12,11 @@ public struct FeedbackAnalyzer: Sendable {
   }
   /// The dexamethasone markers of the settings, prepared for matching text.
   private var dexamethasonePhrases: Phrases
-  /// Words that mark a salivary cortisol late-night in a label or note.
-  private static let lateNightPhrases = Phrases([
-    "late-night", "late night", "midnight", "spätabends",
-  ])
+  /// Words that mark a salivary cortisol late-night in a label or note; one set of them
+  /// (and its cache of answers) per analyzer, as the partitions of a run each make their
+  /// own: a cache shared by threads made them wait for its lock at every sample.
+  private let lateNightPhrases = Phrases(FeedbackAnalyzer.lateNightWords)
+  private static let lateNightWords = ["late-night", "late night", "midnight", "spätabends"]
   /// Samples with one of these normalizer flags are left out (conflicts, impossible values,
   /// suspected unit mix-ups). A research data-cleaning range (`outside-cleaning-range`)
   /// never hides a clinical result: a late-night salivary cortisol of 100 nmol/L is a
@@ -891,10 +892,10 @@ public struct FeedbackAnalyzer: Sendable {
         } == true
     }
     if sample.sample.qualifier == "late-night" { return true }
-    return Self.lateNightPhrases.mentioned(in: sample.sample.label ?? "")
+    return lateNightPhrases.mentioned(in: sample.sample.label ?? "")
       || sample.sample.attributes.contains {
         Self.markerTextAttributes.contains($0.key.lowercased())
-          && Self.lateNightPhrases.mentioned(in: $0.value)
+          && lateNightPhrases.mentioned(in: $0.value)
       }
   }
 
