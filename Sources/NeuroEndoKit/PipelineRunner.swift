@@ -189,7 +189,10 @@ public struct PipelineRunner: Sendable {
         return summary
       }
     }
-    if let refused = plan.refusal(keepsState: pipeline.state != nil) {
+    if let refused = plan.refusal(
+      keepsState: pipeline.state != nil,
+      comparesCohort: pipeline.analyzers.flattened.cohort != .none)
+    {
       summary.shard = shard?.description
       summary.fail(refused)
       return summary

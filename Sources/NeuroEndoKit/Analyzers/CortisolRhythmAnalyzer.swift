@@ -46,9 +46,16 @@ public struct CortisolRhythmFeatures: Sendable {
 public struct CortisolRhythmAnalyzer: Sendable {
   /// The settings of all the rhythm analyzers.
   public var settings: AnalyzerSettings
+  /// The whole cohort's mean ln slopes, when the samples analysed are only part of it (a
+  /// partition, some subjects' pages): the flattened verdict's cohort rule compares each
+  /// subject with these (``FlattenedSlopeAnalyzer/judge(_:cohort:)``).
+  public var cohortSlopes: [Double]?
 
   /// Creates the analyzer.
-  public init(settings: AnalyzerSettings = AnalyzerSettings()) { self.settings = settings }
+  public init(settings: AnalyzerSettings = AnalyzerSettings(), cohortSlopes: [Double]? = nil) {
+    self.settings = settings
+    self.cohortSlopes = cohortSlopes
+  }
 
   /// A sample's place in a group: its subject's rank (subjects in `<` order), the day,
   /// and its index in the run's samples (which keeps the order within a day as read).
@@ -141,7 +148,8 @@ public struct CortisolRhythmAnalyzer: Sendable {
           slope: slope.analyze(selection.points), cosinor: cosinor.analyze(selection.points),
           excluded: selection.excluded, notes: selection.notes))
     }
-    result.subjects = FlattenedSlopeAnalyzer(settings: settings.flattened).judge(result.days)
+    result.subjects = FlattenedSlopeAnalyzer(settings: settings.flattened).judge(
+      result.days, cohort: cohortSlopes)
     let response = ResponseAnalyzer(settings: settings.response)
     groups(responseEntries) { subject, _, group in
       let selection = CurveSelection(

@@ -29,8 +29,15 @@ public struct RunPlan: Sendable, Hashable {
     self.auditOnly = auditOnly
   }
 
-  /// Why a plan cannot run with this pipeline: shards and partitions keep no state.
-  func refusal(keepsState: Bool) -> RunFailure? {
+  /// Why a plan cannot run with this pipeline: shards and partitions keep no state, and a
+  /// shard cannot compare its subjects with the whole cohort (the flattened verdict's
+  /// cohort rule, `comparesCohort`), since it never sees the other shards' subjects.
+  func refusal(keepsState: Bool, comparesCohort: Bool = false) -> RunFailure? {
+    if comparesCohort, case .shard = mode {
+      return .refused(
+        "a shard run (--shard) sees only its own subjects, and flattened_slope.cohort compares each subject with the whole cohort: run the pipeline whole or in partitions (--partitions), or without the cohort rule"
+      )
+    }
     guard keepsState else { return nil }
     switch mode {
     case .partitions(let count?) where count > 1:

@@ -47,6 +47,9 @@ struct StageChain {
     var subjects: Set<String>?
     /// Called once the outputs are published (an incremental run records them).
     var afterPublishing: ((inout RunSummary, Results) -> Void)?
+    /// The whole cohort's mean ln slopes, when the pass's samples are only part of it (a
+    /// partition): the flattened verdict's cohort rule compares with these.
+    var cohortSlopes: [Double]?
   }
 
   /// What a pass made, for what comes after its publication.
@@ -260,7 +263,14 @@ struct StageChain {
       summary.fail(.part("no subject named has samples in the inputs; nothing was written"))
       return
     }
-    let features = CortisolRhythmAnalyzer(settings: pipeline.analyzers).analyze(samples)
+    // The cohort rule of the flattened verdict compares each subject with every other.
+    let cohort =
+      pipeline.analyzers.flattened.cohort == .none
+      ? nil
+      : FlattenedSlopeAnalyzer(settings: pipeline.analyzers.flattened).cohortSlopes(
+        CortisolRhythmAnalyzer(settings: pipeline.analyzers).analyze(all).subjects)
+    let features = CortisolRhythmAnalyzer(settings: pipeline.analyzers, cohortSlopes: cohort)
+      .analyze(samples)
     let feedback = FeedbackAnalyzer(
       settings: pipeline.analyzers.feedback, excludeFlags: pipeline.analyzers.excludeFlags
     ).evaluate(samples)
@@ -287,7 +297,9 @@ struct StageChain {
   ) -> Results {
     let samples = normalization.samples
     writer.normalized(samples, fileOrdinals: fileOrdinals(summary), into: &summary)
-    let features = CortisolRhythmAnalyzer(settings: pipeline.analyzers).analyze(samples)
+    let features = CortisolRhythmAnalyzer(
+      settings: pipeline.analyzers, cohortSlopes: pass.cohortSlopes
+    ).analyze(samples)
     summary.analysis = RunSummary.AnalysisSummary(features)
     writer.features(features, into: &summary)
     let feedback = FeedbackAnalyzer(

@@ -117,6 +117,8 @@ struct PartitionedRun {
 struct SpillSource: SampleSource {
   var read: PartitionedRun.ReadOnce
   var paths: [String]
+  /// Keeps the scratch files once read (they are read again later).
+  var keepsFiles = false
 
   func read(
     into summary: inout RunSummary, zones: inout [String: String], progress: (String) -> Void,
@@ -134,6 +136,7 @@ struct SpillSource: SampleSource {
     } catch {
       throw .output(error)
     }
+    guard !keepsFiles else { return }
     for path in paths { try? FileManager.default.removeItem(atPath: path) }
   }
 }
@@ -235,6 +238,42 @@ extension PartitionedRun {
       scratch: scratch, onSample: onSample, progress: progress)
   }
 
+  /// The whole cohort's mean ln slopes in subject order, when the flattened verdict's cohort
+  /// rule is on (`nil` otherwise): each subject is compared with every other, so each
+  /// partition's samples are normalized and their rhythm analysed once before the
+  /// partitions run, as many at once, and read again by them. It costs about half a run
+  /// more, only with the rule.
+  private func cohortSlopes(_ count: Int, read: ReadOnce, progress: (String) -> Void)
+    -> [Double]?
+  {
+    let settings = pipeline.analyzers
+    guard settings.flattened.cohort != .none else { return nil }
+    progress("comparing each subject with the cohort (flattened_slope.cohort)")
+    let parts = ParallelMap.each(Array(1...count), width: max(1, partitionsAtOnce)) {
+      [pipeline] index in
+      var samples: [Sample] = []
+      var summary = RunSummary(
+        pipeline: pipeline.name, started: Date(), finished: Date(), files: [])
+      var zones: [String: String] = [:]
+      let source = SpillSource(
+        read: read, paths: Self.spills(read.spills, partition: index, of: count), keepsFiles: true)
+      // A scratch file that cannot be read fails the partition's own pass just after.
+      try? source.read(
+        into: &summary, zones: &zones, progress: { _ in },
+        onSample: { sample, _ in
+          samples.append(sample)
+        }, onRejection: { _ in })
+      var diary: [Rejection] = []
+      let normalized = StageChain.normalize(
+        samples, pipeline, zonesByFile: zones, into: &summary, diaryRejections: &diary)
+      let verdicts = CortisolRhythmAnalyzer(settings: settings).analyze(normalized.samples).subjects
+      return verdicts.filter { $0.validDays >= settings.flattened.minimumValidDays }
+        .map { ($0.subjectID, $0.slopeLogMean!) }
+    }
+    // In subject order, as a whole run's verdicts are: the mean and SD add in that order.
+    return parts.flatMap { $0 }.sorted { $0.0 < $1.0 }.map(\.1)
+  }
+
   /// Runs `count` partitions, `partitionsAtOnce` at a time, each thread taking the next when
   /// it is done (their calls reach the caller one at a time), and merges them.
   private func partitions(
@@ -247,6 +286,7 @@ extension PartitionedRun {
     let directory = pass.directory
     let (base, auditOnly) = (pass.summary, pass.auditOnly)
     let contributions = CohortContributions()
+    let cohort = auditOnly ? nil : cohortSlopes(count, read: read, progress: calls.progress)
     let summaries = ParallelMap.each(Array(1...count), width: width) { [pipeline] index in
       calls.progress("partition \(index) of \(count)")
       var part = StageChain.Pass(summary: base, directory: "\(scratch)/\(index)")
@@ -254,6 +294,7 @@ extension PartitionedRun {
       part.history = history
       part.onFindings = findings.map { collector in { collector.add($0) } }
       part.onCohortInputs = { contributions.set("\(scratch)/\(index)", $0) }
+      part.cohortSlopes = cohort
       var source = SpillSource(
         read: read, paths: Self.spills(read.spills, partition: index, of: count))
       return StageChain(pipeline: pipeline, shard: Shard(index: index, count: count)).run(

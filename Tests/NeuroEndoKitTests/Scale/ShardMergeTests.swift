@@ -249,6 +249,68 @@ struct ShardMergeTests {
     #expect(parted.totals == whole.totals && parted.outputRows == whole.outputRows)
   }
 
+  @Test(
+    "the flattened verdict's cohort rule compares each subject with the whole cohort, in partitions and in some subjects' pages; a shard refuses it"
+  )
+  func cohortRuleSeesTheWholeCohort() throws {
+    let root = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    _ = try writeCohort(40, in: root)
+    for rule in [FlattenedSlopeSettings.CohortRule.zScore, .percentile] {
+      var pipeline = Pipeline.adHoc(
+        files: [root + "/in/c.csv"], format: nil, profile: nil, outputDirectory: root + "/unused")
+      pipeline.analyzers.flattened.cohort = rule
+      pipeline.patientReports = true
+      let prefix = "\(root)/\(rule.rawValue)"
+      let whole = PipelineRunner(pipeline: pipeline, partitions: 1).run(
+        outputDirectory: prefix + "-one")
+      #expect(whole.outputFailures.isEmpty)
+      let parted = PipelineRunner(pipeline: pipeline, partitions: 4).run(
+        outputDirectory: prefix + "-parts")
+      #expect(parted.outputFailures.isEmpty)
+      let one = try contents(of: prefix + "-one")
+      let parts = try contents(of: prefix + "-parts")
+      #expect(Set(one.keys) == Set(parts.keys))
+      for (name, text) in one where name != "run-summary.json" {
+        #expect(parts[name] == text, "\(rule): \(name) differs")
+      }
+      // Every subject compared with all 40, where each partition had held about 10.
+      let table = try #require(one["features-subject.csv"])
+      #expect(table.components(separatedBy: "40 subjects").count == 41)
+      #expect(parted.analysis == whole.analysis)
+      // Some subjects' pages, as the whole run wrote them.
+      let pages = PipelineRunner(pipeline: pipeline).pages(
+        of: ["P007"], outputDirectory: prefix + "-pages")
+      #expect(pages.outputFailures.isEmpty)
+      let paged = try contents(of: prefix + "-pages")
+      for name in ["P007.html", "P007.json", "P007.md"] {
+        let path = "reports/patients/" + name
+        #expect(paged[path] != nil && paged[path] == one[path], "\(rule): \(name) differs")
+      }
+      // A shard never sees the other shards' subjects: refused, nothing written.
+      let shard = try #require(Shard(index: 1, count: 2))
+      let refused = PipelineRunner(pipeline: pipeline, shard: shard).run(
+        outputDirectory: prefix + "-shard")
+      #expect(
+        refused.failures.map(\.description).contains { $0.contains("flattened_slope.cohort") })
+      #expect(!FileManager.default.fileExists(atPath: prefix + "-shard/features-subject.csv"))
+    }
+    // Without the rule a shard runs.
+    #expect(
+      RunPlan(.shard(try #require(Shard(index: 1, count: 2)))).refusal(
+        keepsState: false, comparesCohort: false) == nil)
+  }
+
+  @Test("the cohort rule's percentile: the share at or below, by binary search")
+  func percentileCount() {
+    let sorted = [-0.2, -0.1, -0.1, -0.05, 0]
+    #expect(FlattenedSlopeAnalyzer.countAtOrBelow(-0.1, in: sorted) == 3)
+    #expect(FlattenedSlopeAnalyzer.countAtOrBelow(-0.3, in: sorted) == 0)
+    #expect(FlattenedSlopeAnalyzer.countAtOrBelow(0, in: sorted) == 5)
+    #expect(FlattenedSlopeAnalyzer.countAtOrBelow(-0.07, in: sorted) == 3)
+    #expect(FlattenedSlopeAnalyzer.countAtOrBelow(1, in: []) == 0)
+  }
+
   @Test("partitions: the fewest (a power of two) that keep each within the limit")
   func partitionCount() {
     // 8 buckets of 10 samples, one of 50.
