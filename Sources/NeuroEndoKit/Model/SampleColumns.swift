@@ -1,3 +1,5 @@
+import Foundation
+
 /// Samples in column buffers: one array per field, texts (subjects, files, columns, labels,
 /// codes, attribute names and values) numbered once in a table of their own, codes and
 /// times as numbers, which optional fields a sample has as bits. A sample costs about 90
@@ -290,13 +292,27 @@ extension SampleColumns {
   struct Damaged: Error {}
 
   /// The columns as bytes, for ``init(bytes:)`` in the same process (a run's scratch files):
-  /// counts, the texts, then each column's memory as it is.
+  /// counts, the texts, then each column's memory as it is (a column whose values are all alike
+  /// as one value), then the rare fields.
   func encoded(into buffer: inout [UInt8]) {
     func word(_ value: Int) {
       withUnsafeBytes(of: UInt32(value).littleEndian) { buffer.append(contentsOf: $0) }
     }
     func raw<Element: BitwiseCopyable>(_ values: [Element]) {
       values.withUnsafeBytes { buffer.append(contentsOf: $0) }
+    }
+    /// A column: 0 and one value when every value is that one (a file, a code, a field
+    /// no sample has), else 1 and every value.
+    func packed<Element: BitwiseCopyable>(_ values: [Element]) {
+      let same = values.withUnsafeBytes { bytes in
+        let size = MemoryLayout<Element>.stride
+        return values.count > 0
+          && (1..<values.count).allSatisfy {
+            memcmp(bytes.baseAddress!, bytes.baseAddress! + $0 * size, size) == 0
+          }
+      }
+      buffer.append(same ? 0 : 1)
+      raw(same ? [values[0]] : values)
     }
     word(count)
     word(texts.count)
@@ -308,25 +324,25 @@ extension SampleColumns {
         buffer.append(contentsOf: bytes)
       }
     }
-    raw(sequence)
-    raw(subject)
-    raw(file)
-    raw(column)
-    raw(record)
-    raw(codes)
-    raw(value)
-    raw(present.map(\.rawValue))
-    raw(collected)
-    raw(offset)
-    raw(relativeMinutes)
-    raw(relativeAnchor)
-    raw(day)
-    raw(label)
-    raw(testCode)
-    raw(qualifier)
-    raw(attributeStart)
+    packed(sequence)
+    packed(subject)
+    packed(file)
+    packed(column)
+    packed(record)
+    packed(codes)
+    packed(value)
+    packed(present.map(\.rawValue))
+    packed(collected)
+    packed(offset)
+    packed(relativeMinutes)
+    packed(relativeAnchor)
+    packed(day)
+    packed(label)
+    packed(testCode)
+    packed(qualifier)
+    packed(attributeStart)
     raw(attributes)
-    raw(rareIndex)
+    packed(rareIndex)
     for entry in rare {
       raw([entry.timeZone, entry.path])
       let parts: UInt8 =
@@ -348,35 +364,41 @@ extension SampleColumns {
     }
   }
 
+  /// The most samples ``init(bytes:)`` takes from one chunk of bytes.
+  static let mostRowsDecoded = 1 << 16
+
   /// Columns from the bytes ``encoded(into:)`` wrote; every number that refers to a text, a
   /// code or an entry is checked, so that damaged bytes throw instead of trapping later.
   init(bytes: UnsafeRawBufferPointer) throws(Damaged) {
     var cursor = Cursor(bytes: bytes)
     let rows = try cursor.word()
+    // A column of one repeated value takes a few bytes for any number of rows: the rows
+    // are bounded, so that damaged counts cannot ask for gigabytes.
+    guard rows <= Self.mostRowsDecoded else { throw Damaged() }
     let textCount = try cursor.word()
     let attributeCount = try cursor.word()
     let rareCount = try cursor.word()
     texts.reserveCapacity(min(textCount, bytes.count))
     for _ in 0..<textCount { texts.append(try cursor.text()) }
-    sequence = try cursor.column(rows)
-    subject = try cursor.column(rows)
-    file = try cursor.column(rows)
-    column = try cursor.column(rows)
-    record = try cursor.column(rows)
-    codes = try cursor.column(rows)
-    value = try cursor.column(rows)
-    present = (try cursor.column(rows) as [UInt16]).map(Present.init(rawValue:))
-    collected = try cursor.column(rows)
-    offset = try cursor.column(rows)
-    relativeMinutes = try cursor.column(rows)
-    relativeAnchor = try cursor.column(rows)
-    day = try cursor.column(rows)
-    label = try cursor.column(rows)
-    testCode = try cursor.column(rows)
-    qualifier = try cursor.column(rows)
-    attributeStart = try cursor.column(rows + 1)
+    sequence = try cursor.packed(rows)
+    subject = try cursor.packed(rows)
+    file = try cursor.packed(rows)
+    column = try cursor.packed(rows)
+    record = try cursor.packed(rows)
+    codes = try cursor.packed(rows)
+    value = try cursor.packed(rows)
+    present = (try cursor.packed(rows) as [UInt16]).map(Present.init(rawValue:))
+    collected = try cursor.packed(rows)
+    offset = try cursor.packed(rows)
+    relativeMinutes = try cursor.packed(rows)
+    relativeAnchor = try cursor.packed(rows)
+    day = try cursor.packed(rows)
+    label = try cursor.packed(rows)
+    testCode = try cursor.packed(rows)
+    qualifier = try cursor.packed(rows)
+    attributeStart = try cursor.packed(rows + 1)
     attributes = try cursor.column(attributeCount)
-    rareIndex = try cursor.column(rows)
+    rareIndex = try cursor.packed(rows)
     let textRange = -1..<Int32(textCount)
     func check(_ numbers: [Int32], optional: Bool) throws(Damaged) {
       let range = optional ? textRange : 0..<Int32(textCount)
@@ -456,6 +478,17 @@ extension SampleColumns {
       defer { index += length }
       return String(
         decoding: UnsafeRawBufferPointer(rebasing: bytes[index..<(index + length)]), as: UTF8.self)
+    }
+
+    /// A column ``encoded(into:)`` packed: one value repeated, or every value.
+    mutating func packed<Element: BitwiseCopyable>(_ count: Int) throws(Damaged) -> [Element] {
+      switch try byte() {
+      case 0:
+        let one: [Element] = try column(1)
+        return Array(repeating: one[0], count: count)
+      case 1: return try column(count)
+      default: throw Damaged()
+      }
     }
 
     /// `count` values of a column, copied from their bytes.

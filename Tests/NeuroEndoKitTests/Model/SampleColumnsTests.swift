@@ -86,6 +86,35 @@ struct SampleColumnsTests {
     #expect(Set(decoded.file).count == Set(samples.map(\.provenance.file)).count)
   }
 
+  @Test("a column of one repeated value is written once: a research export's chunk is small")
+  func packed() throws {
+    var columns = SampleColumns()
+    for index in 0..<512 {
+      let sample = Sample(
+        subjectID: "s\(100_000 + index / 45)", analyte: .cortisol, specimen: .saliva,
+        quantity: Quantity(value: Double(index % 97) / 7, unit: .nanomolePerLiter),
+        relativeTime: RelativeTime(minutes: Double(index % 9 * 15), anchor: .waking),
+        day: index / 9 % 5 + 1, label: "S\(index % 9 + 1)",
+        provenance: InputLocation(file: "/in/cohort.csv", record: index + 2, column: "cortisol"))
+      columns.append(sample, sequence: index + 1)
+    }
+    var bytes: [UInt8] = []
+    columns.encoded(into: &bytes)
+    // Sequence, subject, record, value, minutes, day and label vary: 44 bytes a sample, and
+    // the constant columns a few bytes each.
+    #expect(bytes.count < 512 * 46)
+    let back = try bytes.withUnsafeBytes { try SampleColumns(bytes: $0) }
+    for index in 0..<512 where back.sample(at: index) != columns.sample(at: index) {
+      Issue.record("sample \(index) differs")
+    }
+    // A header that claims more rows than a chunk holds is damage, not an allocation.
+    var huge = bytes
+    huge.replaceSubrange(0..<4, with: [0xFF, 0xFF, 0xFF, 0x7F])
+    #expect(throws: SampleColumns.Damaged.self) {
+      _ = try huge.withUnsafeBytes { try SampleColumns(bytes: $0) }
+    }
+  }
+
   @Test("emptied, the columns hold nothing and fill again alike")
   func removeAll() {
     var columns = SampleColumns()
