@@ -418,6 +418,28 @@ struct FeedbackAnalyzerTests {
     #expect(findings([lab], settings: immunoassay).map(\.pattern) == ["above-limit"])
   }
 
+  @Test(
+    "a day's salivary curve alone gives no finding; with a late-night or a post-dexamethasone sample, their findings"
+  )
+  func salivaryCurveAlone() {
+    // A CAR day: cortisol in saliva, labelled by slot, with a medication noted.
+    let curve = [7, 7, 8, 12, 22].enumerated().map { index, hour in
+      result(
+        "c", .cortisol, [12, 18, 15, 6, 2][index], .nanomolePerLiter, specimen: .saliva,
+        hour: hour, minute: index < 2 ? index * 30 : 0,
+        attributes: ["medication": "levothyroxine 50 µg", "sex": "F"], label: "S\(index + 1)")
+    }
+    #expect(findings(curve).isEmpty && notJudged(curve).isEmpty)
+    let late = result(
+      "c", .cortisol, 9.5, .nanomolePerLiter, specimen: .saliva, hour: 23, label: "late night")
+    #expect(findings(curve + [late]).map(\.pattern) == ["above-limit"])
+    let dexamethasone = result(
+      "c", .cortisol, 4, .nanomolePerLiter, specimen: .saliva, day: 19, hour: 8,
+      attributes: ["note": "after 1 mg dexamethasone"])
+    // Salivary cortisol after dexamethasone has no cut-off by default: said, not judged.
+    #expect(notJudged(curve + [dexamethasone]).count == 1)
+  }
+
   @Test("context: sex, age and medication on the findings they can explain")
   func context() throws {
     let attributes = [

@@ -67,6 +67,15 @@ public struct FeedbackAnalyzer: Sendable {
   }
 
   private func analyzeSubject(_ subject: String, _ samples: [NormalizedSample]) -> [Finding] {
+    // Salivary cortisol of a day's curve (neither after dexamethasone nor late at night)
+    // is read by the rhythm analyzers, never by a feedback grid: a subject with nothing
+    // else has no finding here, and its context (sex, age, medication) is not gathered.
+    if samples.allSatisfy({
+      $0.sample.analyte == .cortisol && $0.sample.specimen == .saliva
+        && !isAfterDexamethasone($0) && !isLateNight($0)
+    }) {
+      return []
+    }
     let context = SubjectContext(samples, settings: settings)
     let judge = ResultJudge(settings: settings)
     func judged(_ sample: NormalizedSample) -> JudgedResult {
