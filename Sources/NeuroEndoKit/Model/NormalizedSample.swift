@@ -25,33 +25,33 @@ public struct NormalizedSample: Sendable, Hashable, Codable {
 
   /// The sample as the reader produced it: original value, unit and time.
   public var sample: Sample {
-    get { fields.value.sample }
+    _read { yield fields.value.sample }
     set { fields.value.sample = newValue }
   }
   /// The value in the analyte's canonical unit (censoring kept).
   public var value: Quantity {
-    get { fields.value.value }
+    _read { yield fields.value.value }
     set { fields.value.value = newValue }
   }
   /// The collection time with its UTC offset, when the export gave one or the pipeline's
   /// time zone placed it; a local time otherwise.
   public var collected: CollectionTime? {
-    get { fields.value.collected }
+    _read { yield fields.value.collected }
     set { fields.value.collected = newValue }
   }
   /// What placing a local time did (`nil` when the export gave the offset).
   public var timeResolution: TimeResolution? {
-    get { fields.value.timeResolution }
+    _read { yield fields.value.timeResolution }
     set { fields.value.timeResolution = newValue }
   }
   /// Where the sample sits in the subject's day, when that can be told.
   public var circadian: CircadianPosition? {
-    get { fields.value.circadian }
+    _read { yield fields.value.circadian }
     set { fields.value.circadian = newValue }
   }
   /// What screens found (duplicates, conflicts, estimated waking ...).
   public var flags: [SampleFlag] {
-    get { fields.value.flags }
+    _read { yield fields.value.flags }
     set { fields.value.flags = newValue }
   }
 

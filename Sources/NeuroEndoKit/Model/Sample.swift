@@ -43,78 +43,78 @@ public struct Sample: Sendable, Hashable, Codable {
 
   /// The subject (patient or participant) identifier as the export wrote it.
   public var subjectID: String {
-    get { fields.value.subjectID }
+    _read { yield fields.value.subjectID }
     set { fields.value.subjectID = newValue }
   }
   /// The hormone measured.
   public var analyte: Analyte {
-    get { fields.value.analyte }
+    _read { yield fields.value.analyte }
     set { fields.value.analyte = newValue }
   }
   /// The specimen, from the export or implied by the test code.
   public var specimen: Specimen {
-    get { fields.value.specimen }
+    _read { yield fields.value.specimen }
     set { fields.value.specimen = newValue }
   }
   /// The value as reported, with its unit and censoring.
   public var quantity: Quantity {
-    get { fields.value.quantity }
+    _read { yield fields.value.quantity }
     set { fields.value.quantity = newValue }
   }
   /// When the sample was collected, when the export gave a date and time.
   public var collected: CollectionTime? {
-    get { fields.value.collected }
+    _read { yield fields.value.collected }
     set { fields.value.collected = newValue }
   }
   /// The IANA time zone the export named for this subject's local times (a `time_zone`
   /// column, for subjects who travel); the normalizer places local times in it.
   public var timeZone: String? {
-    get { fields.value.timeZone }
+    _read { yield fields.value.timeZone }
     set { fields.value.timeZone = newValue }
   }
   /// When the subject woke that day, when the export gave it.
   public var wake: CollectionTime? {
-    get { fields.value.wake }
+    _read { yield fields.value.wake }
     set { fields.value.wake = newValue }
   }
   /// Minutes since waking or since a protocol event, when the export gave them.
   public var relativeTime: RelativeTime? {
-    get { fields.value.relativeTime }
+    _read { yield fields.value.relativeTime }
     set { fields.value.relativeTime = newValue }
   }
   /// The study or protocol day, when the export gave one.
   public var day: Int? {
-    get { fields.value.day }
+    _read { yield fields.value.day }
     set { fields.value.day = newValue }
   }
   /// The sample's label in its protocol ("S1", "+30", "0"), when there is one.
   public var label: String? {
-    get { fields.value.label }
+    _read { yield fields.value.label }
     set { fields.value.label = newValue }
   }
   /// The reference range the lab sent with the result.
   public var referenceRange: ReferenceRange? {
-    get { fields.value.referenceRange }
+    _read { yield fields.value.referenceRange }
     set { fields.value.referenceRange = newValue }
   }
   /// The test code as written in the export (LOINC or a local code).
   public var testCode: String? {
-    get { fields.value.testCode }
+    _read { yield fields.value.testCode }
     set { fields.value.testCode = newValue }
   }
   /// A qualifier implied by the test code ("timed", "late-night"), when there is one.
   public var qualifier: String? {
-    get { fields.value.qualifier }
+    _read { yield fields.value.qualifier }
     set { fields.value.qualifier = newValue }
   }
   /// Other columns the profile asked to keep (condition, sex, medication, ...).
   public var attributes: [String: String] {
-    get { fields.value.attributes }
+    _read { yield fields.value.attributes }
     set { fields.value.attributes = newValue }
   }
   /// Where the value was read.
   public var provenance: InputLocation {
-    get { fields.value.provenance }
+    _read { yield fields.value.provenance }
     set { fields.value.provenance = newValue }
   }
 

@@ -128,11 +128,23 @@ struct SpillReader {
 
   /// The next sample and its place in the run's read order, or `nil` at the end.
   mutating func next() throws(OutputError) -> (sequence: Int, sample: Sample)? {
+    guard let sequence = try nextSequence() else { return nil }
+    return (sequence, take())
+  }
+
+  /// The place in the run's read order of the next sample (a chunk is read when the last
+  /// one is done), or `nil` at the end.
+  mutating func nextSequence() throws(OutputError) -> Int? {
     if position == columns.count {
       guard try readChunk() else { return nil }
     }
+    return columns.sequence[position]
+  }
+
+  /// The next sample, once ``nextSequence()`` said there is one.
+  mutating func take() -> Sample {
     defer { position += 1 }
-    return (columns.sequence[position], columns.sample(at: position))
+    return columns.sample(at: position)
   }
 
   private func corrupt(_ what: String) -> OutputError {
@@ -181,8 +193,10 @@ struct SpillReader {
 /// in that order): a partition made of several buckets reads them as one.
 struct SpillMerge {
   private var readers: [SpillReader]
-  private var heap = MinHeap<(sequence: Int, reader: Int, sample: Sample)> {
-    $0.sequence < $1.sequence
+  /// Each reader's next place in read order: the samples stay in their readers' columns
+  /// until taken, so the heap moves two numbers, not a sample.
+  private var heap = MinHeap<(sequence: Int, reader: Int)> {
+    ($0.sequence, $0.reader) < ($1.sequence, $1.reader)
   }
 
   /// Opens the files at `paths`.
@@ -191,9 +205,7 @@ struct SpillMerge {
     do throws(OutputError) {
       for path in paths { readers.append(try SpillReader(path: path)) }
       for index in readers.indices {
-        if let (sequence, sample) = try readers[index].next() {
-          heap.push((sequence, index, sample))
-        }
+        if let sequence = try readers[index].nextSequence() { heap.push((sequence, index)) }
       }
     } catch {
       close()
@@ -207,9 +219,10 @@ struct SpillMerge {
   /// The next sample in read order and its place in it, or `nil` after the last.
   mutating func next() throws(OutputError) -> (sequence: Int, sample: Sample)? {
     guard let smallest = heap.pop() else { return nil }
-    if let (sequence, sample) = try readers[smallest.reader].next() {
-      heap.push((sequence, smallest.reader, sample))
+    let sample = readers[smallest.reader].take()
+    if let sequence = try readers[smallest.reader].nextSequence() {
+      heap.push((sequence, smallest.reader))
     }
-    return (smallest.sequence, smallest.sample)
+    return (smallest.sequence, sample)
   }
 }

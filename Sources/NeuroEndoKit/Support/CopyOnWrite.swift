@@ -16,7 +16,7 @@ struct CopyOnWrite<Value: Sendable>: @unchecked Sendable {
 
   /// The value; changing it copies the box first when another holder shares it.
   var value: Value {
-    get { box.value }
+    _read { yield box.value }
     _modify {
       if !isKnownUniquelyReferenced(&box) { box = Box(box.value) }
       yield &box.value
