@@ -79,18 +79,19 @@ public struct Normalizer: Sendable {
     diary: [String: [CollectionTime]] = [:], deliveries: [String: Double] = [:]
   ) -> NormalizationResult {
     var resolvers = zonesByFile.compactMapValues(LocalTimeResolver.init(identifier:))
-    // Subjects' own zones (a `time_zone` column), looked up once per name.
+    // Subjects' own zones (a `time_zone` column), looked up once per name as they come.
+    var knownZones = Set<String>()
     var unknownZones = Set<String>()
-    for zone in Set(samples.compactMap { $0.timeZone }) {
-      if let resolver = LocalTimeResolver(identifier: zone) {
-        resolvers[Self.zoneKey(zone)] = resolver
-      } else {
-        unknownZones.insert(zone)
-      }
-    }
     var result = NormalizationResult()
     var normalized: [NormalizedSample] = []
     normalized.reserveCapacity(samples.count)
+    // What the screens compare, taken while each sample is at hand: its subject's number
+    // and the identity of its draw (a later pass over the records would read each again).
+    var subjects = SubjectNumbers()
+    var numbers: [Int32] = []
+    var identities: [Identity] = []
+    numbers.reserveCapacity(samples.count)
+    identities.reserveCapacity(samples.count)
     for sample in samples {
       do throws(UnitMismatch) {
         let value = try UnitConverter.canonical(sample.quantity, for: sample.analyte)
@@ -101,6 +102,14 @@ public struct Normalizer: Sendable {
               reason: .valueOverflow(
                 NumberText.plain(sample.quantity.value) + " " + sample.quantity.unit.ucum)))
           continue
+        }
+        if let zone = sample.timeZone, !knownZones.contains(zone), !unknownZones.contains(zone) {
+          if let resolver = LocalTimeResolver(identifier: zone) {
+            resolvers[Self.zoneKey(zone)] = resolver
+            knownZones.insert(zone)
+          } else {
+            unknownZones.insert(zone)
+          }
         }
         let resolver = self.resolver(for: sample, resolvers)
         let (collected, resolution) = Self.place(sample.collected, resolver)
@@ -114,6 +123,9 @@ public struct Normalizer: Sendable {
               message:
                 "'\(zone)' is not an IANA time zone; the input's or the pipeline's zone was used"))
         }
+        let number = subjects.number(sample.subjectID)
+        numbers.append(Int32(number))
+        identities.append(Identity(sample, collected: collected, subject: number))
         normalized.append(
           NormalizedSample(
             sample: sample, value: value, collected: collected, timeResolution: resolution,
@@ -125,10 +137,10 @@ public struct Normalizer: Sendable {
             reason: .unitMismatch(unit: error.unit.ucum, analyte: error.analyte.rawValue)))
       }
     }
-    result.mixedClock = flagMixedClocks(&normalized)
-    screenDuplicates(&normalized, &result, deliveries: deliveries)
-    align(&normalized, resolvers, diary)
-    SampleScreens(settings: settings.screens).apply(&normalized)
+    result.mixedClock = flagMixedClocks(&normalized, subjects: numbers, count: subjects.ids.count)
+    screenDuplicates(&normalized, &numbers, identities, &result, deliveries: deliveries)
+    align(&normalized, numbers, subjects.ids, resolvers, diary)
+    SampleScreens(settings: settings.screens).apply(&normalized, subjects: numbers)
     result.samples = normalized
     return result
   }
@@ -163,15 +175,17 @@ public struct Normalizer: Sendable {
   /// `mixed-clock` and left out of waking alignment and pairing.
   ///
   /// - Returns: the number of samples flagged.
-  private func flagMixedClocks(_ samples: inout [NormalizedSample]) -> Int {
-    var withOffset = Set<String>()
-    for sample in samples where sample.collected?.utcOffsetSeconds != nil {
-      withOffset.insert(sample.sample.subjectID)
+  private func flagMixedClocks(
+    _ samples: inout [NormalizedSample], subjects: [Int32], count: Int
+  ) -> Int {
+    var withOffset = [Bool](repeating: false, count: count)
+    for index in samples.indices where samples[index].collected?.utcOffsetSeconds != nil {
+      withOffset[Int(subjects[index])] = true
     }
     var count = 0
     for index in samples.indices {
-      guard let time = samples[index].collected, time.utcOffsetSeconds == nil,
-        withOffset.contains(samples[index].sample.subjectID)
+      guard withOffset[Int(subjects[index])], let time = samples[index].collected,
+        time.utcOffsetSeconds == nil
       else { continue }
       samples[index].flags.append(
         SampleFlag(
@@ -195,8 +209,8 @@ public struct Normalizer: Sendable {
   /// In place: copies are removed from `samples` at the end, the others keep their order
   /// (no sample is copied into a second array, which cost a retain and a release each).
   private func screenDuplicates(
-    _ samples: inout [NormalizedSample], _ result: inout NormalizationResult,
-    deliveries: [String: Double] = [:]
+    _ samples: inout [NormalizedSample], _ subjects: inout [Int32], _ identities: [Identity],
+    _ result: inout NormalizationResult, deliveries: [String: Double] = [:]
   ) {
     var firstByKey: [Identity: Int] = [:]
     firstByKey.reserveCapacity(samples.count)
@@ -204,9 +218,8 @@ public struct Normalizer: Sendable {
     // Groups of different values for one measurement, in the order found.
     var conflicts: [Identity: [Int]] = [:]
     var conflicted: [Identity] = []
-    var subjects = SubjectNumbers()
     for index in samples.indices {
-      let key = Identity(samples[index], subject: subjects.number(samples[index].sample.subjectID))
+      let key = identities[index]
       // One lookup for a new key (nearly all): the earlier index comes back, and is put
       // back, only for a key seen before.
       guard let first = firstByKey.updateValue(index, forKey: key) else { continue }
@@ -249,9 +262,11 @@ public struct Normalizer: Sendable {
         continue
       }
       samples.swapAt(kept, index)
+      subjects.swapAt(kept, index)
       kept += 1
     }
     samples.removeLast(samples.count - kept)
+    subjects.removeLast(subjects.count - kept)
   }
 
   /// Marks a group of different values for one draw as a correction when its values come
@@ -333,18 +348,19 @@ public struct Normalizer: Sendable {
       }
     }
 
-    init(_ sample: NormalizedSample, subject: Int) {
+    /// The identity of a sample whose collection time is `collected` (as placed).
+    init(_ sample: Sample, collected: CollectionTime?, subject: Int) {
       self.subject = subject
-      analyte = sample.sample.analyte
-      specimen = sample.sample.specimen
-      qualifier = sample.sample.qualifier
-      if let time = sample.collected {
+      analyte = sample.analyte
+      specimen = sample.specimen
+      qualifier = sample.qualifier
+      if let time = collected {
         seconds = Normalizer.seconds(time)
         offset = time.utcOffsetSeconds != nil
       } else {
-        day = sample.sample.day ?? 0
-        label = sample.sample.label ?? ""
-        relative = sample.sample.relativeTime
+        day = sample.day ?? 0
+        label = sample.label ?? ""
+        relative = sample.relativeTime
       }
     }
   }
@@ -360,25 +376,25 @@ public struct Normalizer: Sendable {
   /// the first sample of the day stands in for the waking and the samples of that day are
   /// flagged `wake-estimated`.
   private func align(
-    _ samples: inout [NormalizedSample], _ resolvers: [String: LocalTimeResolver],
-    _ diary: [String: [CollectionTime]]
+    _ samples: inout [NormalizedSample], _ subjects: [Int32], _ ids: [String],
+    _ resolvers: [String: LocalTimeResolver], _ diary: [String: [CollectionTime]]
   ) {
-    var timedBySubject: [String: [Int]] = [:]
+    // Each subject's timed samples, by the subject's number (in order of first appearance).
+    var timedBySubject = [[Int]](repeating: [], count: ids.count)
     for index in samples.indices {
-      let sample = samples[index].sample
       let timed =
         samples[index].collected != nil
         && !samples[index].flags.contains(where: { $0.code == Self.mixedClock })
       if timed {
-        timedBySubject[sample.subjectID, default: []].append(index)
-      } else if let relative = sample.relativeTime, relative.anchor == .waking {
+        timedBySubject[Int(subjects[index])].append(index)
+      } else if let relative = samples[index].sample.relativeTime, relative.anchor == .waking {
         samples[index].circadian = CircadianPosition(
-          minutesSinceWaking: relative.minutes, day: sample.day ?? 1, wakeSource: .export,
-          wake: nil)
+          minutesSinceWaking: relative.minutes, day: samples[index].sample.day ?? 1,
+          wakeSource: .export, wake: nil)
       }
     }
-    for (subject, indices) in timedBySubject {
-      alignSubject(indices, &samples, resolvers, diary[subject] ?? [])
+    for (number, indices) in timedBySubject.enumerated() where !indices.isEmpty {
+      alignSubject(indices, &samples, resolvers, diary[ids[number]] ?? [])
     }
   }
 

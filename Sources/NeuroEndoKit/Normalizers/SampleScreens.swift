@@ -82,13 +82,21 @@ struct SampleScreens {
     .dheas: (0.02714, "ug/dL"),
   ]
 
-  func apply(_ samples: inout [NormalizedSample]) {
+  /// Applies every screen. `subjects`: each sample's subject by number
+  /// (``SubjectNumbers``), or `nil` to number them here.
+  func apply(_ samples: inout [NormalizedSample], subjects given: [Int32]? = nil) {
+    let subjects =
+      given
+      ?? {
+        var numbers = SubjectNumbers()
+        return samples.map { Int32(numbers.number($0.sample.subjectID)) }
+      }()
     // Impossible values first: they would skew the medians the mix-up screen compares
     // with. Then mix-ups: a value written in the wrong unit can look below detection.
     impossible(&samples)
-    unitMixups(&samples)
+    unitMixups(&samples, subjects)
     limits(&samples)
-    wakingDelay(&samples)
+    wakingDelay(&samples, subjects)
     schedule(&samples)
     beforeWaking(&samples)
   }
@@ -254,18 +262,16 @@ struct SampleScreens {
   /// The first salivary cortisol sample of each subject-day: how long after waking it was
   /// taken (Smyth 2013, 2016). When the waking was taken from a sample itself (an
   /// awakening-labelled sample, or the first sample standing in), the delay is unknown.
-  private func wakingDelay(_ samples: inout [NormalizedSample]) {
+  private func wakingDelay(_ samples: inout [NormalizedSample], _ subjects: [Int32]) {
     struct DayKey: Hashable {
       /// The subject, numbered once per run of its samples (``SubjectNumbers``).
       var subject: Int
       var day: Int
     }
     var firstOfDay: [DayKey: Int] = [:]
-    var subjects = SubjectNumbers()
     for index in samples.indices where Self.isSalivaryCortisol(samples[index]) {
       guard let position = samples[index].circadian else { continue }
-      let key = DayKey(
-        subject: subjects.number(samples[index].sample.subjectID), day: position.day)
+      let key = DayKey(subject: Int(subjects[index]), day: position.day)
       if let current = firstOfDay[key],
         samples[current].circadian!.minutesSinceWaking <= position.minutesSinceWaking
       {
@@ -346,7 +352,7 @@ struct SampleScreens {
   /// value taken at the same time of day within a few days (the pair rule). A pair alone
   /// cannot say which of its two values is the odd one: the lab's reference ranges decide,
   /// and where they do not, both are flagged.
-  private func unitMixups(_ samples: inout [NormalizedSample]) {
+  private func unitMixups(_ samples: inout [NormalizedSample], _ subjects: [Int32]) {
     struct Group: Hashable {
       /// The subject, numbered once per run of its samples (``SubjectNumbers``).
       var subject: Int
@@ -358,7 +364,6 @@ struct SampleScreens {
       var conditions: String
     }
     var groups: [Group: [Int]] = [:]
-    var subjects = SubjectNumbers()
     for index in samples.indices where samples[index].value.censoring == .none {
       let sample = samples[index].sample
       guard Self.alternativeFactor[sample.analyte] != nil,
@@ -366,7 +371,7 @@ struct SampleScreens {
       else { continue }
       groups[
         Group(
-          subject: subjects.number(sample.subjectID), analyte: sample.analyte,
+          subject: Int(subjects[index]), analyte: sample.analyte,
           specimen: sample.specimen,
           conditions: Self.conditions(sample)),
         default: []
