@@ -59,21 +59,24 @@ public struct CosinorFit: Sendable, Hashable {
     let n = hours.count
     guard n >= 3, values.count == n, period > 0 else { return nil }
     let omega = 2 * Double.pi / period
-    // Normal equations X'X b = X'y with X = [1, cos, sin].
-    var xtx = [[Double]](repeating: [0, 0, 0], count: 3)
-    var xty = [0.0, 0.0, 0.0]
-    var rows: [[Double]] = []
-    rows.reserveCapacity(n)
+    // Normal equations X'X b = X'y with X = [1, cos, sin], in fixed-size storage: a day's
+    // fit allocates nothing (the sums are the same, term by term, as with arrays).
+    var xtx = InlineArray<9, Double>(repeating: 0)
+    var xty = InlineArray<3, Double>(repeating: 0)
     for index in 0..<n {
-      let row = [1, cos(omega * hours[index]), sin(omega * hours[index])]
-      rows.append(row)
+      let row: InlineArray<3, Double> = [1, cos(omega * hours[index]), sin(omega * hours[index])]
       for i in 0..<3 {
         xty[i] += row[i] * values[index]
-        for j in 0..<3 { xtx[i][j] += row[i] * row[j] }
+        for j in 0..<3 { xtx[3 * i + j] += row[i] * row[j] }
       }
     }
     guard let inverse = Self.invert(xtx) else { return nil }
-    let b = (0..<3).map { i in (0..<3).reduce(0.0) { $0 + inverse[i][$1] * xty[$1] } }
+    var b = InlineArray<3, Double>(repeating: 0)
+    for i in 0..<3 {
+      var sum = 0.0
+      for j in 0..<3 { sum = sum + inverse[3 * i + j] * xty[j] }
+      b[i] = sum
+    }
     self.period = period
     self.confidence = confidence
     count = n
@@ -91,18 +94,18 @@ public struct CosinorFit: Sendable, Hashable {
     var rss = 0.0
     var tss = 0.0
     for index in 0..<n {
-      let fitted = b[0] + b[1] * rows[index][1] + b[2] * rows[index][2]
+      let fitted = b[0] + b[1] * cos(omega * hours[index]) + b[2] * sin(omega * hours[index])
       rss += (values[index] - fitted) * (values[index] - fitted)
       tss += (values[index] - meanY) * (values[index] - meanY)
     }
     let degrees = Double(n - 3)
     let variance = rss / degrees
     let t = tQuantile(n - 3)
-    let seMesor = (variance * inverse[0][0]).squareRoot()
+    let seMesor = (variance * inverse[0]).squareRoot()
     mesorInterval = (mesor - t * seMesor)...(mesor + t * seMesor)
     if amplitude > 0 {
       let (vbb, vbg, vgg) = (
-        variance * inverse[1][1], variance * inverse[1][2], variance * inverse[2][2]
+        variance * inverse[4], variance * inverse[5], variance * inverse[8]
       )
       let a2 = amplitude * amplitude
       let seAmplitude = max(
@@ -125,24 +128,26 @@ public struct CosinorFit: Sendable, Hashable {
     }
   }
 
-  /// The inverse of a symmetric 3 x 3 matrix by cofactors, or `nil` when it is (nearly) singular.
-  private static func invert(_ m: [[Double]]) -> [[Double]]? {
-    let c00 = m[1][1] * m[2][2] - m[1][2] * m[2][1]
-    let c01 = m[1][2] * m[2][0] - m[1][0] * m[2][2]
-    let c02 = m[1][0] * m[2][1] - m[1][1] * m[2][0]
-    let determinant = m[0][0] * c00 + m[0][1] * c01 + m[0][2] * c02
-    let scale = m[0][0] * m[1][1] * m[2][2]
+  /// The inverse of a symmetric 3 x 3 matrix (row by row) by cofactors, or `nil` when it is
+  /// (nearly) singular.
+  private static func invert(_ matrix: InlineArray<9, Double>) -> InlineArray<9, Double>? {
+    func m(_ i: Int, _ j: Int) -> Double { matrix[3 * i + j] }
+    let c00 = m(1, 1) * m(2, 2) - m(1, 2) * m(2, 1)
+    let c01 = m(1, 2) * m(2, 0) - m(1, 0) * m(2, 2)
+    let c02 = m(1, 0) * m(2, 1) - m(1, 1) * m(2, 0)
+    let determinant = m(0, 0) * c00 + m(0, 1) * c01 + m(0, 2) * c02
+    let scale = m(0, 0) * m(1, 1) * m(2, 2)
     guard determinant.isFinite, abs(determinant) > 1e-9 * max(scale, 1e-300) else { return nil }
-    let c10 = m[0][2] * m[2][1] - m[0][1] * m[2][2]
-    let c11 = m[0][0] * m[2][2] - m[0][2] * m[2][0]
-    let c12 = m[0][1] * m[2][0] - m[0][0] * m[2][1]
-    let c20 = m[0][1] * m[1][2] - m[0][2] * m[1][1]
-    let c21 = m[0][2] * m[1][0] - m[0][0] * m[1][2]
-    let c22 = m[0][0] * m[1][1] - m[0][1] * m[1][0]
+    let c10 = m(0, 2) * m(2, 1) - m(0, 1) * m(2, 2)
+    let c11 = m(0, 0) * m(2, 2) - m(0, 2) * m(2, 0)
+    let c12 = m(0, 1) * m(2, 0) - m(0, 0) * m(2, 1)
+    let c20 = m(0, 1) * m(1, 2) - m(0, 2) * m(1, 1)
+    let c21 = m(0, 2) * m(1, 0) - m(0, 0) * m(1, 2)
+    let c22 = m(0, 0) * m(1, 1) - m(0, 1) * m(1, 0)
     return [
-      [c00 / determinant, c10 / determinant, c20 / determinant],
-      [c01 / determinant, c11 / determinant, c21 / determinant],
-      [c02 / determinant, c12 / determinant, c22 / determinant],
+      c00 / determinant, c10 / determinant, c20 / determinant,
+      c01 / determinant, c11 / determinant, c21 / determinant,
+      c02 / determinant, c12 / determinant, c22 / determinant,
     ]
   }
 }

@@ -163,10 +163,11 @@ extension Sample {
   /// U+202A-U+202E, U+2066-U+2069). `nil` for a plain id; looks at bytes first, since
   /// nearly every id is plain ASCII.
   static func unsafeCharacter(in subject: String) -> String? {
-    func suspicious(_ byte: UInt8) -> Bool {
-      byte < 0x20 || byte == 0x7F || byte == 0xE2 || byte == 0xD8
+    var bytes = subject
+    let plain = bytes.withUTF8 { utf8 in
+      !utf8.contains { $0 < 0x20 || $0 == 0x7F || $0 == 0xE2 || $0 == 0xD8 }
     }
-    guard subject.utf8.contains(where: suspicious) else { return nil }
+    guard !plain else { return nil }
     for scalar in subject.unicodeScalars {
       let value = scalar.value
       let control = value < 0x20 || value == 0x7F
