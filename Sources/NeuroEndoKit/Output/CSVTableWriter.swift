@@ -158,5 +158,36 @@ public struct CSVRow: RowCells {
     }
   }
 
-  public mutating func number(_ value: Double?) { text(FeatureTables.cell(value)) }
+  /// The number's cell, the same bytes as ``FeatureTables/cell(_:)``, written in place: a
+  /// whole number's digits, else the shortest text that reads back as the same `Double`
+  /// (its digits go straight into the row, without a text of their own). A finite number's
+  /// text is never quoted or taken for a formula.
+  public mutating func number(_ value: Double?) {
+    if cells > 0 { bytes.append(0x2C) }
+    cells += 1
+    guard let value, value.isFinite else { return }
+    if value == value.rounded(), abs(value) < 1e15 {
+      let whole = Int(value)
+      if whole < 0 { bytes.append(0x2D) }
+      var magnitude = whole.magnitude
+      let start = bytes.count
+      repeat {
+        bytes.append(0x30 + UInt8(magnitude % 10))
+        magnitude /= 10
+      } while magnitude > 0
+      bytes[start...].reverse()
+    } else {
+      value.write(to: &self)
+    }
+  }
+}
+
+extension CSVRow: TextOutputStream {
+  /// Appends text as it is (a number's digits, from ``number(_:)``).
+  public mutating func write(_ string: String) { bytes.append(contentsOf: string.utf8) }
+
+  /// What the standard library writes a `Double`'s digits with: appended without a `String`.
+  public mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) {
+    bytes.append(contentsOf: buffer)
+  }
 }

@@ -153,6 +153,30 @@ struct FeatureTablesTests {
     row.text("=cmd")
     row.end()
     #expect(String(decoding: row.bytes, as: UTF8.self) == ",,-0.5,1e+300,-3,'=cmd\n")
+    // A number's cell written in place: the text FeatureTables.cell gives, for the awkward
+    // values and 20,000 random ones of every magnitude.
+    var generator = SystemRandomNumberGenerator()
+    var values: [Double?] = [
+      nil, .nan, .infinity, -.infinity, 0, -0.0, 1, -1, 0.1 + 0.2, 1e15, -1e15, 1e15 - 1,
+      -(1e15 - 1), 999_999_999_999_999.5, .ulpOfOne, .leastNonzeroMagnitude,
+      .greatestFiniteMagnitude, 825.5250000000001, -0.02783045994119052, 1e-7, 123456789.125,
+    ]
+    for _ in 0..<20_000 {
+      let bits = UInt64.random(in: 0...UInt64.max, using: &generator)
+      let random = Double(bitPattern: bits)
+      values.append(random)
+      values.append((random.isFinite ? random : 1).rounded())
+      values.append(Double(Int64.random(in: -2_000_000_000_000_000...2_000_000_000_000_000)))
+    }
+    for value in values {
+      row.reset()
+      row.number(value)
+      row.number(value)
+      let cell = FeatureTables.cell(value)
+      if String(decoding: row.bytes, as: UTF8.self) != cell + "," + cell {
+        Issue.record("\(String(describing: value)): \(String(decoding: row.bytes, as: UTF8.self))")
+      }
+    }
     // Bridged Foundation strings (no contiguous UTF-8) too.
     let bridged = NSString(string: "a,\"b\"") as String
     #expect(CSVTableWriter.line([bridged, "c"]) == "\"a,\"\"b\"\"\",c\n")
