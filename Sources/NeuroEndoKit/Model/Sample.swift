@@ -41,6 +41,12 @@ public struct Sample: Sendable, Hashable, Codable {
 
   private var fields: CopyOnWrite<Fields>
 
+  /// A sample of fields gathered without a sample (a reader's, a column store's).
+  init(fields: Fields) { self.fields = CopyOnWrite(fields) }
+
+  /// Every field, read in place.
+  var allFields: Fields { _read { yield fields.value } }
+
   /// The subject (patient or participant) identifier as the export wrote it.
   public var subjectID: String {
     _read { yield fields.value.subjectID }

@@ -137,6 +137,31 @@ struct SampleColumns: Sendable {
     rare.removeAll(keepingCapacity: true)
   }
 
+  /// Gives every subject the id `newID` makes of it (a pseudonym), once per subject: the
+  /// other texts (a label equal to an id) keep theirs.
+  mutating func renameSubjects(_ newID: (String) -> String) {
+    var renamed: [Int32: Int32] = [:]
+    var last: (from: Int32, to: Int32)?
+    for index in subject.indices {
+      let old = subject[index]
+      if let last, last.from == old {
+        subject[index] = last.to
+        continue
+      }
+      let new = renamed[old] ?? Int32(texts.count)
+      if new == Int32(texts.count) {
+        texts.append(newID(texts[Int(old)]))
+        renamed[old] = new
+      }
+      subject[index] = new
+      last = (old, new)
+    }
+    // The texts no longer name the subjects they named: new ones are numbered afresh.
+    numbers.removeAll()
+    for slot in recent.indices { recent[slot] = nil }
+    recentLabels.removeAll()
+  }
+
   /// The number of a text, numbering it when new. `slot`: the field's place among the last
   /// texts numbered.
   private mutating func number(_ text: String, slot: Int = 3) -> Int32 {
@@ -155,6 +180,12 @@ struct SampleColumns: Sendable {
 
   /// Appends a sample and its place in the run's read order.
   mutating func append(_ sample: Sample, sequence place: Int) {
+    append(sample.allFields, sequence: place)
+  }
+
+  /// Appends a sample's fields (a reader's, without a sample) and its place in the run's
+  /// read order.
+  mutating func append(_ sample: Sample.Fields, sequence place: Int) {
     var has: Present = []
     sequence.append(place)
     subject.append(number(sample.subjectID, slot: 0))
@@ -246,7 +277,10 @@ struct SampleColumns: Sendable {
   }
 
   /// The sample at `index`, as it was appended.
-  func sample(at index: Int) -> Sample {
+  func sample(at index: Int) -> Sample { Sample(fields: fields(at: index)) }
+
+  /// The fields of the sample at `index`, as they were appended.
+  func fields(at index: Int) -> Sample.Fields {
     let has = present[index]
     func text(_ number: Int32) -> String? { number < 0 ? nil : texts[Int(number)] }
     let code = codes[index]
@@ -266,7 +300,7 @@ struct SampleColumns: Sendable {
       }
     }
     let entry = has.contains(.rare) ? rare[Int(rareIndex[index])] : Rare()
-    return Sample(
+    return Sample.Fields(
       subjectID: texts[Int(subject[index])],
       analyte: Self.analytes[Int(code & 0xFF)], specimen: Self.specimens[Int(code >> 8 & 0xFF)],
       quantity: Quantity(

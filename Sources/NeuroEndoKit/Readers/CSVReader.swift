@@ -27,22 +27,32 @@ public struct CSVReader: Sendable {
   ///   - onSample: called for every sample, in file order.
   ///   - onRejection: called for every rejection, in file order.
   /// - Returns: the counts, which always add up (``FileReadSummary/isBalanced``).
+  ///   - onColumns: when given, takes the samples of the mappers that give fields (research
+  ///     exports) in columns, a batch at a time, instead of `onSample`.
   public func read(
     file path: String, onSample: (Sample) -> Void, onRejection: (Rejection) -> Void = { _ in }
   ) -> FileReadSummary {
+    read(file: path, onSample: onSample, onRejection: onRejection, onColumns: nil)
+  }
+
+  func read(
+    file path: String, onSample: (Sample) -> Void, onRejection: (Rejection) -> Void,
+    onColumns: ((inout SampleColumns) -> Void)?
+  ) -> FileReadSummary {
     withOpenFile(path, profile: profile?.name ?? "none") { file in
-      read(file, path: path, onSample, onRejection)
+      read(file, path: path, onSample, onRejection, onColumns)
     }
   }
 
   private func read(
     _ descriptor: InputFile, path: String, _ onSample: (Sample) -> Void,
-    _ onRejection: (Rejection) -> Void
+    _ onRejection: (Rejection) -> Void, _ onColumns: ((inout SampleColumns) -> Void)?
   ) -> FileReadSummary {
     return withoutActuallyEscaping(onSample) { onSample in
       withoutActuallyEscaping(onRejection) { onRejection in
         var session = ReadSession(
-          reader: self, file: path, onSample: onSample, onRejection: onRejection)
+          reader: self, file: path, onSample: onSample, onRejection: onRejection,
+          onColumns: onColumns)
         switch firstLine(descriptor) {
         case .failure(let failure): session.end(.readFailure(failure.message))
         case .success(let firstBytes):
@@ -184,13 +194,14 @@ struct ReadSession {
 
   init(
     reader: CSVReader, file: String, onSample: @escaping (Sample) -> Void,
-    onRejection: @escaping (Rejection) -> Void
+    onRejection: @escaping (Rejection) -> Void,
+    onColumns: ((inout SampleColumns) -> Void)? = nil
   ) {
     self.reader = reader
     self.file = file
     self.onSample = onSample
     self.onRejection = onRejection
-    output = RecordOutput(onSample: onSample)
+    output = RecordOutput(onSample: onSample, onColumns: onColumns)
     summary = FileReadSummary(file: file, profile: reader.profile?.name ?? "auto")
   }
 
@@ -292,8 +303,10 @@ struct ReadSession {
     }
   }
 
-  /// The summary, with the warnings that lose no data and the counts by kind.
+  /// The summary, with the warnings that lose no data and the counts by kind; the samples
+  /// still gathered in columns are handed on first.
   mutating func summarize() -> FileReadSummary {
+    output.flushColumns()
     if header == nil, summary.failure == nil {
       summary.warnings.append("empty file: no header, no records")
     }

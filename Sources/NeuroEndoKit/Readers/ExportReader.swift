@@ -36,9 +36,19 @@ public struct ExportReader: Sendable {
   public func read(
     file path: String, onSample: (Sample) -> Void, onRejection: (Rejection) -> Void = { _ in }
   ) -> FileReadSummary {
+    read(file: path, onSample: onSample, onRejection: onRejection, onColumns: nil)
+  }
+
+  /// Reads a file; `onColumns`, when given, takes a CSV research export's samples in
+  /// columns (``SampleColumns``), a batch at a time, instead of `onSample`.
+  func read(
+    file path: String, onSample: (Sample) -> Void, onRejection: (Rejection) -> Void,
+    onColumns: ((inout SampleColumns) -> Void)?
+  ) -> FileReadSummary {
     switch format {
     case .csv:
-      CSVReader(profile: profile).read(file: path, onSample: onSample, onRejection: onRejection)
+      CSVReader(profile: profile).read(
+        file: path, onSample: onSample, onRejection: onRejection, onColumns: onColumns)
     case .json:
       JSONRecordsReader(profile: profile ?? .lisLong).read(
         file: path, onSample: onSample, onRejection: onRejection)

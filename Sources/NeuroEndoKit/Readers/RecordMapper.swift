@@ -4,6 +4,13 @@ import Foundation
 /// rejections stay for the reader's accounting.
 struct RecordOutput {
   private let onSample: (Sample) -> Void
+  /// Takes the samples a mapper gives as fields (``accept(fields:)``) in columns, a batch
+  /// at a time, when the reader's caller wants columns; `nil`: each as a sample.
+  private let onColumns: ((inout SampleColumns) -> Void)?
+  /// The samples gathered for `onColumns`.
+  private var columns = SampleColumns()
+  /// The samples a batch of columns holds before it is handed on.
+  static let columnBatch = 4096
   /// Samples the current record gave.
   private(set) var samples = 0
   /// Rejections of the current record.
@@ -23,19 +30,56 @@ struct RecordOutput {
   }
   private static let specimenCount = Specimen.allCases.count
 
-  init(onSample: @escaping (Sample) -> Void) { self.onSample = onSample }
+  init(
+    onSample: @escaping (Sample) -> Void, onColumns: ((inout SampleColumns) -> Void)? = nil
+  ) {
+    self.onSample = onSample
+    self.onColumns = onColumns
+    if onColumns != nil { columns.reserve(Self.columnBatch) }
+  }
 
   /// Takes a sample, or rejects it when its subject id holds a control character (NUL, a
   /// line break) or a bidirectional control, which could hide or reorder what a person
   /// reads in a report, a file name or a spreadsheet.
   mutating func accept(_ sample: Sample) {
-    if let bad = Sample.unsafeCharacter(in: sample.subjectID) {
-      reject(Rejection(location: sample.provenance, reason: .invalidSubjectID(bad)))
+    guard take(sample.subjectID, sample.analyte, sample.specimen, sample.provenance) else {
       return
     }
-    samples += 1
-    kindCounts[sample.analyte.ordinal * RecordOutput.specimenCount + sample.specimen.ordinal] += 1
     onSample(sample)
+  }
+
+  /// Takes a sample given as its fields, as ``accept(_:)`` does: into the batch of columns
+  /// when the caller wants columns (no sample is made), else as a sample.
+  mutating func accept(fields: Sample.Fields) {
+    guard take(fields.subjectID, fields.analyte, fields.specimen, fields.provenance) else {
+      return
+    }
+    guard onColumns != nil else {
+      onSample(Sample(fields: fields))
+      return
+    }
+    columns.append(fields, sequence: 0)
+    if columns.count >= Self.columnBatch { flushColumns() }
+  }
+
+  /// Whether a sample of this subject is taken (its id is safe), counted by kind.
+  private mutating func take(
+    _ subject: String, _ analyte: Analyte, _ specimen: Specimen, _ location: InputLocation
+  ) -> Bool {
+    if let bad = Sample.unsafeCharacter(in: subject) {
+      reject(Rejection(location: location, reason: .invalidSubjectID(bad)))
+      return false
+    }
+    samples += 1
+    kindCounts[analyte.ordinal * RecordOutput.specimenCount + specimen.ordinal] += 1
+    return true
+  }
+
+  /// Hands the samples gathered in columns on (at the end of a file, and each full batch).
+  mutating func flushColumns() {
+    guard let onColumns, columns.count > 0 else { return }
+    onColumns(&columns)
+    columns.removeAll()
   }
 
   mutating func reject(_ rejection: Rejection) { rejections.append(rejection) }
@@ -236,6 +280,22 @@ final class MappingContext: Sendable {
     }
     do throws(Rejection) {
       output.accept(sample(try quantity(record, column, unit: unit)))
+    } catch {
+      output.reject(error)
+    }
+  }
+
+  /// ``valueCell(_:_:into:unit:sample:)`` for a mapper that gives a sample's fields.
+  func valueCell(
+    _ record: CSVRecord, _ column: Int, into output: inout RecordOutput, unit: LabUnit,
+    fields: (Quantity) -> Sample.Fields
+  ) {
+    if isMissing(record, column) {
+      output.empty(column: column, at: location(record, column))
+      return
+    }
+    do throws(Rejection) {
+      output.accept(fields: fields(try quantity(record, column, unit: unit)))
     } catch {
       output.reject(error)
     }

@@ -74,13 +74,14 @@ struct ResearchLongMapper: RecordMapper {
       let timeZone = try context.timeZone(record, zone)
       let relativeTime = minutes.map { RelativeTime(minutes: $0, anchor: .waking) }
       for (index, analyte, unit) in values {
+        // Fields, not a sample: a run in partitions takes them straight into columns.
         context.valueCell(record, index, into: &output, unit: unit) { quantity in
-          Sample(
+          Sample.Fields(
             subjectID: subjectID, analyte: analyte,
             specimen: context.researchSpecimen(analyte, relativeTime), quantity: quantity,
-            timeZone: timeZone, relativeTime: relativeTime, day: day, label: label,
-            attributes: attributes,
-            provenance: context.location(record, index))
+            collected: nil, timeZone: timeZone, wake: nil, relativeTime: relativeTime, day: day,
+            label: label, referenceRange: nil, testCode: nil, qualifier: nil,
+            attributes: attributes, provenance: context.location(record, index))
         }
       }
       for (index, unit) in badUnits where !context.isMissing(record, index) {

@@ -30,9 +30,12 @@ struct InputRead: SampleSource {
   }
 
   /// Reads every input: each file once (one file, one reader), in the pipeline's order.
+  /// `onColumns`, when given, takes a research export's samples in columns, a batch at a
+  /// time (each file's before the next file's), instead of `onSample`.
   func read(
     into summary: inout RunSummary, zones: inout [String: String], progress: (String) -> Void,
-    onSample: (Sample) -> Void, onRejection: (Rejection) -> Void
+    onSample: (Sample) -> Void, onRejection: (Rejection) -> Void,
+    onColumns: ((inout SampleColumns) -> Void)? = nil
   ) {
     var readOnce = Set<String>()
     for input in pipeline.inputs {
@@ -43,7 +46,9 @@ struct InputRead: SampleSource {
           progress("reading \(file)")
           if let zone = input.timeZone { zones[file] = zone }
           summary.files.append(
-            pipeline.read(file, of: input, onSample: onSample, onRejection: onRejection))
+            pipeline.read(
+              file, of: input, onSample: onSample, onRejection: onRejection,
+              onColumns: onColumns))
         }
       }
     }
@@ -77,14 +82,21 @@ extension Pipeline {
   /// the summary's size and SHA-256 are those of the bytes the reader read.
   func read(
     _ file: String, of input: InputSource, onSample: (Sample) -> Void,
-    onRejection: (Rejection) -> Void
+    onRejection: (Rejection) -> Void, onColumns: ((inout SampleColumns) -> Void)? = nil
   ) -> FileReadSummary {
     let format = input.format ?? InputFormat.guess(file: file, hasProfile: input.profile != nil)
     var last: (id: String, pseudonym: String)?
+    // Columns get their pseudonyms a subject at a time, before anyone else sees them.
+    let columns = onColumns.map { onColumns in
+      { (columns: inout SampleColumns) in
+        if let pseudonymizer { columns.renameSubjects(pseudonymizer.pseudonym) }
+        onColumns(&columns)
+      }
+    }
     return ExportReader(format: format, profile: input.profile).read(
       file: file,
       onSample: { sample in
         onSample(pseudonymizer.map { $0.apply(sample, last: &last) } ?? sample)
-      }, onRejection: onRejection)
+      }, onRejection: onRejection, onColumns: columns)
   }
 }

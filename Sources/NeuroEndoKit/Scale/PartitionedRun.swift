@@ -85,6 +85,25 @@ struct PartitionedRun {
       read.counts[last!.bucket] += 1
       spill.add(sample, sequence: sequence, bucket: last!.bucket)
     }
+    // A research export's samples come in columns, a batch at a time: no sample is made
+    // between the reader and the scratch files.
+    var bucketOfRow: [Int] = []
+    let addColumns = { (batch: inout SampleColumns) in
+      bucketOfRow.removeAll(keepingCapacity: true)
+      var lastNumber: Int32 = -1
+      var bucket = 0
+      for row in 0..<batch.count {
+        sequence += 1
+        batch.sequence[row] = sequence
+        if batch.subject[row] != lastNumber {
+          lastNumber = batch.subject[row]
+          bucket = Shard.bucket(of: batch.texts[Int(lastNumber)], count: buckets)
+        }
+        read.counts[bucket] += 1
+        bucketOfRow.append(bucket)
+      }
+      spill.add(columns: batch, buckets: bucketOfRow)
+    }
     if let (ledger, base) = ledger {
       summary = base
       read.zonesByFile = ledger.zones
@@ -100,7 +119,7 @@ struct PartitionedRun {
       var zones: [String: String] = [:]
       InputRead(pipeline: pipeline).read(
         into: &summary, zones: &zones, progress: progress, onSample: add,
-        onRejection: { read.rejections.append($0) })
+        onRejection: { read.rejections.append($0) }, onColumns: addColumns)
       read.zonesByFile = zones
     }
     try spill.finish()

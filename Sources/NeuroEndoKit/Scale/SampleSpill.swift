@@ -37,7 +37,12 @@ final class SpillWriter {
 
   /// Appends one sample and its place in the run's read order.
   func write(_ sample: Sample, sequence: Int) throws(OutputError) {
-    columns.append(sample, sequence: sequence)
+    try write(sample.allFields, sequence: sequence)
+  }
+
+  /// Appends one sample's fields and its place in the run's read order.
+  func write(_ fields: Sample.Fields, sequence: Int) throws(OutputError) {
+    columns.append(fields, sequence: sequence)
     if columns.count >= SampleSpill.chunkRows { try flush() }
   }
 
@@ -79,6 +84,24 @@ final class BackgroundSpill: @unchecked Sendable {
   func add(_ sample: Sample, sequence: Int, bucket: Int) {
     batch.append((sample, sequence, bucket))
     if batch.count >= Self.batchSize { send() }
+  }
+
+  /// Queues a reader's batch of samples in columns, each row for its bucket's file (the
+  /// rows' places in read order already set).
+  func add(columns: SampleColumns, buckets: [Int]) {
+    send()  // the samples queued before these go first
+    waiting.wait()
+    queue.async { [self] in
+      defer { waiting.signal() }
+      guard failure == nil else { return }
+      do throws(OutputError) {
+        for row in 0..<columns.count {
+          try writers[buckets[row]].write(columns.fields(at: row), sequence: columns.sequence[row])
+        }
+      } catch {
+        failure = error
+      }
+    }
   }
 
   private func send() {

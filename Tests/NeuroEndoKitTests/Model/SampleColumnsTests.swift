@@ -115,6 +115,40 @@ struct SampleColumnsTests {
     }
   }
 
+  @Test("a research export read into columns gives the samples and counts it gives as samples")
+  func fromTheReader() throws {
+    var text = "subject_id,day,sample,minutes_since_waking,cortisol_nmol_l,dhea_s_umol_l,sex\n"
+    for row in 0..<5_000 {
+      let value = row % 101 == 0 ? "" : NumberText.plain(Double(row % 37) / 3)
+      text += "S\(row / 45),\(row / 9 % 5 + 1),S\(row % 9 + 1),\(row % 9 * 15),\(value),1.5,F\n"
+    }
+    text += "bad\u{0}id,1,S1,0,3,,\n"
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "neuroendo-columns-\(UUID()).csv"
+    ).path
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    var one: [Sample] = []
+    var rejected: [Rejection] = []
+    let plain = CSVReader(profile: nil).read(
+      file: path, onSample: { one.append($0) }, onRejection: { rejected.append($0) })
+    var batches: [Int] = []
+    var fromColumns: [Sample] = []
+    var rejectedToo: [Rejection] = []
+    let columnar = CSVReader(profile: nil).read(
+      file: path, onSample: { fromColumns.append($0) }, onRejection: { rejectedToo.append($0) },
+      onColumns: { columns in
+        batches.append(columns.count)
+        for index in 0..<columns.count { fromColumns.append(columns.sample(at: index)) }
+      })
+    // Full batches, then the rest at the end of the file.
+    #expect(batches.dropLast().allSatisfy { $0 == 4_096 } && batches.count == 3)
+    #expect(batches.reduce(0, +) == one.count)
+    #expect(fromColumns == one)
+    #expect(rejectedToo == rejected && !rejected.isEmpty)
+    #expect(columnar == plain)
+  }
+
   @Test("emptied, the columns hold nothing and fill again alike")
   func removeAll() {
     var columns = SampleColumns()

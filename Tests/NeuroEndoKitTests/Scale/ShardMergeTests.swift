@@ -301,6 +301,47 @@ struct ShardMergeTests {
         keepsState: false, comparesCohort: false) == nil)
   }
 
+  @Test(
+    "a research export read into columns for the scratch files: in partitions, with pseudonyms and an unsafe id, what one run writes"
+  )
+  func columnsFromTheReader() throws {
+    let root = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    // Over a batch of columns (4,096 samples), a subject id a reader refuses, and a label
+    // equal to a subject's id (which keeps its text when the subjects get pseudonyms).
+    var text = cohort(subjects: 320)
+    text += "P\u{202E}321,1,S1,0,9.5\n"
+    text += "P001,3,P002,0,9.5\n"
+    try FileManager.default.createDirectory(
+      atPath: root + "/in", withIntermediateDirectories: true)
+    try text.write(toFile: root + "/in/c.csv", atomically: true, encoding: .utf8)
+    for key in [nil, [UInt8](repeating: 7, count: 32)] {
+      var pipeline = Pipeline.adHoc(
+        files: [root + "/in/c.csv"], format: nil, profile: nil, outputDirectory: root + "/unused")
+      pipeline.outputs.writeAllTables()
+      pipeline.pseudonymizer = key.map { Pseudonymizer(key: $0) }
+      let name = key == nil ? "plain" : "pseudonyms"
+      let whole = PipelineRunner(pipeline: pipeline, partitions: 1).run(
+        outputDirectory: "\(root)/\(name)-one")
+      let parted = PipelineRunner(pipeline: pipeline, partitions: 4).run(
+        outputDirectory: "\(root)/\(name)-parts")
+      #expect(whole.outputFailures.isEmpty && parted.outputFailures.isEmpty)
+      let one = try contents(of: "\(root)/\(name)-one")
+      let parts = try contents(of: "\(root)/\(name)-parts")
+      #expect(Set(one.keys) == Set(parts.keys))
+      for (file, text) in one where file != "run-summary.json" {
+        #expect(parts[file] == text, "\(name): \(file) differs")
+      }
+      #expect(parted.files == whole.files && parted.totals == whole.totals)
+      let samples = try #require(one["samples.csv"])
+      #expect(samples.components(separatedBy: "\n").count - 2 == 320 * 14 + 1)
+      #expect(try #require(one["rejections.csv"]).contains("U+202E"))
+      // Pseudonyms replace every id, and only ids: the label P002 stays.
+      #expect(samples.contains("P001,") == (key == nil))
+      #expect(samples.contains(",P002,"))
+    }
+  }
+
   @Test("the cohort rule's percentile: the share at or below, by binary search")
   func percentileCount() {
     let sorted = [-0.2, -0.1, -0.1, -0.05, 0]
