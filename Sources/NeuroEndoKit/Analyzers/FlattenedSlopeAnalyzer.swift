@@ -105,7 +105,8 @@ public struct FlattenedSlopeAnalyzer: Sendable {
       settings.cohort != .none && cohort.count >= settings.minimumCohortSubjects && cohortSD > 0
     // Sorted once: a subject's percentile is a binary search, not a pass over the cohort
     // (which made a cohort of 200,000 subjects take 40 billion comparisons).
-    let sorted = cohortRuns && settings.cohort == .percentile ? cohort.sorted() : []
+    // (Both rules say the percentile.)
+    let sorted = cohortRuns ? cohort.sorted() : []
     for index in judged {
       let mean = verdicts[index].slopeLogMean!
       let n = verdicts[index].validDays

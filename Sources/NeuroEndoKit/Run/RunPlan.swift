@@ -31,9 +31,10 @@ public struct RunPlan: Sendable, Hashable {
 
   /// Why a plan cannot run with this pipeline: shards and partitions keep no state, and a
   /// shard cannot compare its subjects with the whole cohort (the flattened verdict's
-  /// cohort rule, `comparesCohort`), since it never sees the other shards' subjects.
+  /// cohort rule, `comparesCohort`), since it never sees the other shards' subjects (an
+  /// audit, which analyses nothing, can).
   func refusal(keepsState: Bool, comparesCohort: Bool = false) -> RunFailure? {
-    if comparesCohort, case .shard = mode {
+    if comparesCohort, !auditOnly, case .shard = mode {
       return .refused(
         "a shard run (--shard) sees only its own subjects, and flattened_slope.cohort compares each subject with the whole cohort: run the pipeline whole or in partitions (--partitions), or without the cohort rule"
       )

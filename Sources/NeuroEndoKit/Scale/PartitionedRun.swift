@@ -263,34 +263,44 @@ extension PartitionedRun {
   /// partitions run, as many at once, and read again by them. It costs about half a run
   /// more, only with the rule.
   private func cohortSlopes(_ count: Int, read: ReadOnce, progress: (String) -> Void)
-    -> [Double]?
+    -> Result<[Double]?, RunFailure>
   {
     let settings = pipeline.analyzers
-    guard settings.flattened.cohort != .none else { return nil }
+    guard settings.flattened.cohort != .none else { return .success(nil) }
     progress("comparing each subject with the cohort (flattened_slope.cohort)")
     let parts = ParallelMap.each(Array(1...count), width: max(1, partitionsAtOnce)) {
-      [pipeline] index in
+      [pipeline] index -> Result<[(String, Double)], RunFailure> in
       var samples: [Sample] = []
       var summary = RunSummary(
         pipeline: pipeline.name, started: Date(), finished: Date(), files: [])
       var zones: [String: String] = [:]
       let source = SpillSource(
         read: read, paths: Self.spills(read.spills, partition: index, of: count), keepsFiles: true)
-      // A scratch file that cannot be read fails the partition's own pass just after.
-      try? source.read(
-        into: &summary, zones: &zones, progress: { _ in },
-        onSample: { sample, _ in
-          samples.append(sample)
-        }, onRejection: { _ in })
+      do throws(RunFailure) {
+        try source.read(
+          into: &summary, zones: &zones, progress: { _ in },
+          onSample: { sample, _ in samples.append(sample) }, onRejection: { _ in })
+      } catch {
+        // No verdict against part of the cohort.
+        return .failure(error)
+      }
       var diary: [Rejection] = []
       let normalized = StageChain.normalize(
         samples, pipeline, zonesByFile: zones, into: &summary, diaryRejections: &diary)
       let verdicts = CortisolRhythmAnalyzer(settings: settings).analyze(normalized.samples).subjects
-      return verdicts.filter { $0.validDays >= settings.flattened.minimumValidDays }
-        .map { ($0.subjectID, $0.slopeLogMean!) }
+      return .success(
+        verdicts.filter { $0.validDays >= settings.flattened.minimumValidDays }
+          .map { ($0.subjectID, $0.slopeLogMean!) })
+    }
+    var slopes: [(String, Double)] = []
+    for part in parts {
+      switch part {
+      case .success(let some): slopes += some
+      case .failure(let failure): return .failure(failure)
+      }
     }
     // In subject order, as a whole run's verdicts are: the mean and SD add in that order.
-    return parts.flatMap { $0 }.sorted { $0.0 < $1.0 }.map(\.1)
+    return .success(slopes.sorted { $0.0 < $1.0 }.map(\.1))
   }
 
   /// Runs `count` partitions, `partitionsAtOnce` at a time, each thread taking the next when
@@ -305,7 +315,18 @@ extension PartitionedRun {
     let directory = pass.directory
     let (base, auditOnly) = (pass.summary, pass.auditOnly)
     let contributions = CohortContributions()
-    let cohort = auditOnly ? nil : cohortSlopes(count, read: read, progress: calls.progress)
+    var slopes: [Double]?
+    if !auditOnly {
+      switch cohortSlopes(count, read: read, progress: calls.progress) {
+      case .success(let all): slopes = all
+      case .failure(let failure):
+        var failed = pass.summary
+        failed.fail(failure)
+        failed.fail(.part("partitions: \(directory) was left as it was"))
+        return failed
+      }
+    }
+    let cohort = slopes
     let summaries = ParallelMap.each(Array(1...count), width: width) { [pipeline] index in
       calls.progress("partition \(index) of \(count)")
       var part = StageChain.Pass(summary: base, directory: "\(scratch)/\(index)")

@@ -14,6 +14,30 @@ enum SampleSpill {
   /// The samples a writer gathers before it writes them as a chunk: small, since a run in
   /// partitions writes to hundreds of files at once (about 50 KB a file).
   static let chunkRows = 512
+  /// The bytes before a chunk's columns: their length and their checksum.
+  static let headerBytes = 16
+
+  /// A checksum of a chunk's bytes, so that damage to a scratch file is found before its
+  /// numbers are read (a damaged time or count could decode and trap later): each 64-bit
+  /// word mixed into the state in turn by a bijection, so any change within one word always
+  /// changes the result, then the length. Not a defence against a forger, who would need
+  /// the run's own user and could as well write the outputs.
+  static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    func mix(_ word: UInt64) {
+      state = (state ^ word) &* 0xFF51_AFD7_ED55_8CCD
+      state ^= state >> 29
+    }
+    let words = bytes.count / 8
+    for index in 0..<words {
+      mix(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 8 * index, as: UInt64.self)))
+    }
+    var tail: UInt64 = 0
+    for index in (8 * words)..<bytes.count { tail |= UInt64(bytes[index]) << (8 * (index % 8)) }
+    mix(tail)
+    mix(UInt64(bytes.count))
+    return state
+  }
 }
 
 /// Writes samples to a spill file, a chunk of columns at a time.
@@ -50,10 +74,16 @@ final class SpillWriter {
   func flush() throws(OutputError) {
     guard columns.count > 0 else { return }
     buffer.removeAll(keepingCapacity: true)
-    buffer.append(contentsOf: repeatElement(0, count: 8))
+    buffer.append(contentsOf: repeatElement(0, count: SampleSpill.headerBytes))
     columns.encoded(into: &buffer)
-    let length = UInt64(buffer.count - 8)
-    for index in 0..<8 { buffer[index] = UInt8(truncatingIfNeeded: length >> (8 * index)) }
+    let length = UInt64(buffer.count - SampleSpill.headerBytes)
+    let checksum = buffer.withUnsafeBytes {
+      SampleSpill.checksum(UnsafeRawBufferPointer(rebasing: $0[SampleSpill.headerBytes...]))
+    }
+    for index in 0..<8 {
+      buffer[index] = UInt8(truncatingIfNeeded: length >> (8 * index))
+      buffer[8 + index] = UInt8(truncatingIfNeeded: checksum >> (8 * index))
+    }
     columns.removeAll()
     if let failure = buffer.withUnsafeBytes({ FileSystem.write(descriptor, $0) }) {
       throw OutputError(path: path, failure)
@@ -176,39 +206,53 @@ struct SpillReader {
 
   /// Reads and decodes the next chunk; `false` at the end of the file.
   private mutating func readChunk() throws(OutputError) -> Bool {
-    var header = [UInt8](repeating: 0, count: 8)
-    let got = try fill(&header)
+    var header = [UInt8](repeating: 0, count: SampleSpill.headerBytes)
+    let (descriptor, path) = (self.descriptor, self.path)
+    let got = try header.withUnsafeMutableBytes { Self.fill($0, descriptor, path) }.get()
     if got == 0 { return false }
-    guard got == 8 else { throw corrupt("the file ends inside a chunk") }
+    guard got == header.count else { throw corrupt("the file ends inside a chunk") }
     var length: UInt64 = 0
-    for index in 0..<8 { length |= UInt64(header[index]) << (8 * index) }
+    var checksum: UInt64 = 0
+    for index in 0..<8 {
+      length |= UInt64(header[index]) << (8 * index)
+      checksum |= UInt64(header[8 + index]) << (8 * index)
+    }
     guard length <= UInt64(Int32.max) else { throw corrupt("a chunk does not decode") }
-    buffer = [UInt8](repeating: 0, count: Int(length))
-    guard try fill(&buffer) == buffer.count else { throw corrupt("the file ends inside a chunk") }
-    let decoded = buffer.withUnsafeBytes { try? SampleColumns(bytes: $0) }
-    guard let decoded else { throw corrupt("a chunk does not decode") }
+    // Room for what the file gives, a megabyte at a time: a damaged length cannot make the
+    // reader allocate more than the file holds.
+    buffer.removeAll(keepingCapacity: true)
+    while buffer.count < Int(length) {
+      let start = buffer.count
+      let step = min(Int(length) - start, 1 << 20)
+      buffer.append(contentsOf: repeatElement(0, count: step))
+      let read = try buffer.withUnsafeMutableBytes {
+        Self.fill(UnsafeMutableRawBufferPointer(rebasing: $0[start...]), descriptor, path)
+      }.get()
+      guard read == step else { throw corrupt("the file ends inside a chunk") }
+    }
+    let decoded = buffer.withUnsafeBytes { bytes -> SampleColumns? in
+      guard SampleSpill.checksum(bytes) == checksum else { return nil }
+      return try? SampleColumns(bytes: bytes)
+    }
+    guard let decoded, decoded.count > 0 else { throw corrupt("a chunk does not decode") }
     columns = decoded
-    guard columns.count > 0 else { throw corrupt("a chunk does not decode") }
     position = 0
     return true
   }
 
-  /// Reads into `bytes` until it is full or the file ends; the bytes read.
-  private func fill(_ bytes: inout [UInt8]) throws(OutputError) -> Int {
+  /// Reads into `bytes` until they are full or the file ends; the bytes read.
+  private static func fill(
+    _ bytes: UnsafeMutableRawBufferPointer, _ descriptor: Int32, _ path: String
+  ) -> Result<Int, OutputError> {
     var filled = 0
     while filled < bytes.count {
-      var result: Result<Int, FileSystem.Failure> = .success(0)
-      let wanted = bytes.count - filled
-      bytes.withUnsafeMutableBytes { raw in
-        result = FileSystem.read(descriptor, into: raw.baseAddress! + filled, wanted)
-      }
-      switch result {
-      case .success(0): return filled
+      switch FileSystem.read(descriptor, into: bytes.baseAddress! + filled, bytes.count - filled) {
+      case .success(0): return .success(filled)
       case .success(let count): filled += count
-      case .failure(let failure): throw OutputError(path: path, failure)
+      case .failure(let failure): return .failure(OutputError(path: path, failure))
       }
     }
-    return filled
+    return .success(filled)
   }
 }
 

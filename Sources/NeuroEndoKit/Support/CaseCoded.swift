@@ -10,12 +10,10 @@ protocol CaseCoded: CaseIterable, Hashable {}
 
 extension CaseCoded {
   /// The case's place among `allCases`: the byte Swift stores a plain case as (checked for
-  /// every case of every conforming enum by `CaseCodedTests`).
-  @inline(__always) var caseCode: UInt8 { unsafeBitCast(self, to: UInt8.self) }
-
-  /// The case at `code`, or `nil` when no case has it.
-  static func fromCaseCode(_ code: UInt8) -> Self? {
-    let cases = Array(allCases)
-    return Int(code) < cases.count ? cases[Int(code)] : nil
+  /// every case of every conforming enum by `CaseCodedTests`). An enum of one case (no
+  /// byte) or of more than 256 cannot conform.
+  @inline(__always) var caseCode: UInt8 {
+    precondition(MemoryLayout<Self>.size == 1, "CaseCoded needs an enum of 2 to 256 plain cases")
+    return unsafeBitCast(self, to: UInt8.self)
   }
 }

@@ -150,6 +150,10 @@ struct ResponseAndVerdictTests {
     #expect(abs(f3.cohortZ! - 1.42498) < 1e-5)
     #expect(
       f3.rule.hasPrefix("cohort z-score: 1.425 >= 1 (cohort mean -0.096/h, SD 0.082, 8 subjects"))
+    // The z-score rule says the percentile too.
+    #expect(f3.cohortPercentile == 100)
+    #expect(byZ.first { $0.subjectID == "f1" }?.cohortPercentile == 75)
+    #expect(byZ.first { $0.subjectID == "f2" }?.cohortPercentile == 87.5)
     settings.flattened.cohort = .percentile
     let byPercentile = CortisolRhythmAnalyzer(settings: settings).analyze(Self.cohort()).subjects
     #expect(Set(byPercentile.filter { $0.outcome == .flattened }.map(\.subjectID)) == ["f2", "f3"])

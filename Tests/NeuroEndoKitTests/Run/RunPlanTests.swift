@@ -39,5 +39,14 @@ struct RunPlanTests {
     #expect(RunPlan(.shard(shard)).refusal(keepsState: false) == nil)
     #expect(RunPlan(.incremental(rebuild: false)).refusal(keepsState: true) == nil)
     #expect(RunPlan(.partitions(count: nil)).refusal(keepsState: true) == nil)
+    // A shard cannot compare its subjects with the whole cohort; its audit analyses nothing.
+    #expect(
+      RunPlan(.shard(shard)).refusal(keepsState: false, comparesCohort: true)?.description
+        .contains("flattened_slope.cohort") == true)
+    #expect(
+      RunPlan(.shard(shard), auditOnly: true).refusal(keepsState: false, comparesCohort: true)
+        == nil)
+    #expect(
+      RunPlan(.partitions(count: 4)).refusal(keepsState: false, comparesCohort: true) == nil)
   }
 }

@@ -128,6 +128,45 @@ struct SampleSpillTests {
     }
   }
 
+  @Test("any byte of a scratch file changed is an error naming the file, never other samples")
+  func everyByteChanged() throws {
+    let path = scratchFile()
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let writer = try SpillWriter(path: path)
+    var sample = everyField
+    for index in 0..<30 {
+      sample.subjectID = "S\(index % 4)"
+      sample.quantity.value = Double(index) / 7
+      try writer.write(sample, sequence: index + 1)
+    }
+    try writer.flush()
+    let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+    let damaged = scratchFile()
+    defer { try? FileManager.default.removeItem(atPath: damaged) }
+    for position in bytes.indices {
+      for poison: UInt8 in [0xFF, bytes[position] ^ 0x01] where poison != bytes[position] {
+        var changed = bytes
+        changed[position] = poison
+        try Data(changed).write(to: URL(fileURLWithPath: damaged))
+        var reader = try SpillReader(path: damaged)
+        defer { reader.close() }
+        do {
+          while try reader.next() != nil {}
+          Issue.record("byte \(position) set to \(poison) went unnoticed")
+        } catch {
+          #expect(error.path == damaged)
+        }
+      }
+    }
+    // A length of two gigabytes in a small file: said, not allocated.
+    var huge = bytes
+    huge.replaceSubrange(0..<8, with: [0xFF, 0xFF, 0xFF, 0x7F, 0, 0, 0, 0])
+    try Data(huge).write(to: URL(fileURLWithPath: damaged))
+    var reader = try SpillReader(path: damaged)
+    defer { reader.close() }
+    #expect(throws: OutputError.self) { try reader.next() }
+  }
+
   @Test(
     "spilled on a thread of its own: each bucket reads back its samples in order; a full disk is an error naming the file"
   )
