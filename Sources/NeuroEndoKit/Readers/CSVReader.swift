@@ -27,14 +27,15 @@ public struct CSVReader: Sendable {
   ///   - onSample: called for every sample, in file order.
   ///   - onRejection: called for every rejection, in file order.
   /// - Returns: the counts, which always add up (``FileReadSummary/isBalanced``).
-  ///   - onColumns: when given, takes the samples of the mappers that give fields (research
-  ///     exports) in columns, a batch at a time, instead of `onSample`.
   public func read(
     file path: String, onSample: (Sample) -> Void, onRejection: (Rejection) -> Void = { _ in }
   ) -> FileReadSummary {
     read(file: path, onSample: onSample, onRejection: onRejection, onColumns: nil)
   }
 
+  /// Reads a file, as ``read(file:onSample:onRejection:)``; `onColumns`, when given, takes
+  /// the samples in columns (``SampleColumns``), 4,096 at a time and the rest at the end of
+  /// the file, instead of `onSample` (a run in partitions writes them to its scratch files).
   func read(
     file path: String, onSample: (Sample) -> Void, onRejection: (Rejection) -> Void,
     onColumns: ((inout SampleColumns) -> Void)?

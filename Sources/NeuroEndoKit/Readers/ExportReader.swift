@@ -39,7 +39,7 @@ public struct ExportReader: Sendable {
     read(file: path, onSample: onSample, onRejection: onRejection, onColumns: nil)
   }
 
-  /// Reads a file; `onColumns`, when given, takes a CSV research export's samples in
+  /// Reads a file; `onColumns`, when given, takes a CSV export's samples in
   /// columns (``SampleColumns``), a batch at a time, instead of `onSample`.
   func read(
     file path: String, onSample: (Sample) -> Void, onRejection: (Rejection) -> Void,

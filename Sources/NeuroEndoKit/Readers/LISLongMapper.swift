@@ -75,12 +75,14 @@ struct LISLongMapper: RecordMapper {
     }
     var attributes = try context.attributes(record, kept)
     let referenceRange = hasRange ? try range(record, unparsed: &attributes) : nil
+    // Fields, not a sample: a run in partitions takes them straight into columns.
     output.accept(
-      Sample(
+      fields: Sample.Fields(
         subjectID: subjectID, analyte: testCode.code.analyte,
         specimen: try lookUpSpecimen(record, implied: testCode.code.specimen),
         quantity: quantity, collected: collectedAt,
-        timeZone: try context.timeZone(record, zone), wake: wakeAt,
+        timeZone: try context.timeZone(record, zone), wake: wakeAt, relativeTime: nil,
+        day: nil,
         label: try label.flatMap { column throws(Rejection) in
           context.isMissing(record, column) ? nil : try context.text(record, column)
         },

@@ -268,24 +268,8 @@ final class MappingContext: Sendable {
     return number
   }
 
-  /// One value cell of a research or wide record: counted empty, or a sample, or a
-  /// rejection at its column.
-  func valueCell(
-    _ record: CSVRecord, _ column: Int, into output: inout RecordOutput, unit: LabUnit,
-    sample: (Quantity) -> Sample
-  ) {
-    if isMissing(record, column) {
-      output.empty(column: column, at: location(record, column))
-      return
-    }
-    do throws(Rejection) {
-      output.accept(sample(try quantity(record, column, unit: unit)))
-    } catch {
-      output.reject(error)
-    }
-  }
-
-  /// ``valueCell(_:_:into:unit:sample:)`` for a mapper that gives a sample's fields.
+  /// One value cell of a research or wide record: counted empty, or a sample (given as its
+  /// fields), or a rejection at its column.
   func valueCell(
     _ record: CSVRecord, _ column: Int, into output: inout RecordOutput, unit: LabUnit,
     fields: (Quantity) -> Sample.Fields

@@ -43,12 +43,12 @@ struct WideMapper: RecordMapper {
       for (index, sample) in columns {
         context.valueCell(record, index, into: &output, unit: unit) { quantity in
           let time = RelativeTime(minutes: sample.minutes, anchor: context.profile.anchor)
-          return Sample(
+          return Sample.Fields(
             subjectID: subjectID, analyte: analyte,
             specimen: context.researchSpecimen(analyte, time), quantity: quantity,
-            timeZone: timeZone, relativeTime: time,
-            day: day, label: sample.label, attributes: attributes,
-            provenance: context.location(record, index))
+            collected: nil, timeZone: timeZone, wake: nil, relativeTime: time, day: day,
+            label: sample.label, referenceRange: nil, testCode: nil, qualifier: nil,
+            attributes: attributes, provenance: context.location(record, index))
         }
       }
       context.rejectIfEmpty(record, &output)

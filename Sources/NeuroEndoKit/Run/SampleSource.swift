@@ -30,7 +30,7 @@ struct InputRead: SampleSource {
   }
 
   /// Reads every input: each file once (one file, one reader), in the pipeline's order.
-  /// `onColumns`, when given, takes a research export's samples in columns, a batch at a
+  /// `onColumns`, when given, takes a CSV export's samples in columns, a batch at a
   /// time (each file's before the next file's), instead of `onSample`.
   func read(
     into summary: inout RunSummary, zones: inout [String: String], progress: (String) -> Void,
