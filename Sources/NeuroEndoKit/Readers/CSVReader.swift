@@ -277,7 +277,10 @@ struct ReadSession {
       }
       summary.records += 1
       output.reset()
-      if let problem = recordProblem(record, header: header) {
+      if let problem = Self.recordProblem(
+        record, header: header, headerProblem: headerProblem, file: file,
+        profile: reader.profile, maxFieldBytes: maxFieldBytes)
+      {
         output.reject(problem)
       } else {
         mapper.map(record, into: &output)
@@ -423,13 +426,19 @@ struct ReadSession {
   }
 
   /// A problem that rejects the record as a whole, before any value is read.
-  private func recordProblem(_ record: CSVRecord, header: [String]) -> Rejection? {
+  ///
+  /// Static, with what it reads given: called from the closure over a batch's records, a
+  /// method of the session copied the whole session (and its outputs) at every record.
+  private static func recordProblem(
+    _ record: CSVRecord, header: [String], headerProblem: HeaderProblem?, file: String,
+    profile: CSVProfile?, maxFieldBytes: Int
+  ) -> Rejection? {
     if headerProblem == nil, let oversized = record.oversized {
       // Cut short as it arrived: the fields kept end where the long one began.
       let column = oversized.field && record.count < header.count ? header[record.count] : nil
       return Rejection(
         location: InputLocation(file: file, record: record.number, column: column),
-        reason: Self.reason(oversized, reader.profile ?? CSVProfile.lisLong))
+        reason: Self.reason(oversized, profile ?? CSVProfile.lisLong))
     }
     if let headerProblem {
       let column = headerProblem.column.isEmpty ? nil : headerProblem.column

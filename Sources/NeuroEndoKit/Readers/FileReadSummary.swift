@@ -82,7 +82,7 @@ public struct FileReadSummary: Sendable, Hashable, Codable {
 
   /// Adds what one record became: its samples and rejections (passed on to
   /// `onRejection`), and whether it was accepted, partly accepted or rejected.
-  mutating func tally(_ output: RecordOutput, onRejection: (Rejection) -> Void) {
+  mutating func tally(_ output: borrowing RecordOutput, onRejection: (Rejection) -> Void) {
     for rejection in output.rejections {
       count(rejection)
       onRejection(rejection)

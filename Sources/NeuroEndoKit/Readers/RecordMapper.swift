@@ -7,8 +7,13 @@ struct RecordOutput {
   /// Takes the samples a mapper gives as fields (``accept(fields:)``) in columns, a batch
   /// at a time, when the reader's caller wants columns; `nil`: each as a sample.
   private let onColumns: ((inout SampleColumns) -> Void)?
-  /// The samples gathered for `onColumns`.
-  private var columns = SampleColumns()
+  /// The samples gathered for `onColumns`, behind a reference: the output is copied where
+  /// a session's state is, and the columns' two dozen arrays would be retained each time.
+  private let batch = ColumnBatch()
+
+  private final class ColumnBatch {
+    var columns = SampleColumns()
+  }
   /// The samples a batch of columns holds before it is handed on.
   static let columnBatch = 4096
   /// Samples the current record gave.
@@ -35,7 +40,7 @@ struct RecordOutput {
   ) {
     self.onSample = onSample
     self.onColumns = onColumns
-    if onColumns != nil { columns.reserve(Self.columnBatch) }
+    if onColumns != nil { batch.columns.reserve(Self.columnBatch) }
   }
 
   /// Takes a sample, or rejects it when its subject id holds a control character (NUL, a
@@ -58,8 +63,8 @@ struct RecordOutput {
       onSample(Sample(fields: fields))
       return
     }
-    columns.append(fields, sequence: 0)
-    if columns.count >= Self.columnBatch { flushColumns() }
+    batch.columns.append(fields, sequence: 0)
+    if batch.columns.count >= Self.columnBatch { flushColumns() }
   }
 
   /// Whether a sample of this subject is taken (its id is safe), counted by kind.
@@ -77,9 +82,9 @@ struct RecordOutput {
 
   /// Hands the samples gathered in columns on (at the end of a file, and each full batch).
   mutating func flushColumns() {
-    guard let onColumns, columns.count > 0 else { return }
-    onColumns(&columns)
-    columns.removeAll()
+    guard let onColumns, batch.columns.count > 0 else { return }
+    onColumns(&batch.columns)
+    batch.columns.removeAll()
   }
 
   mutating func reject(_ rejection: Rejection) { rejections.append(rejection) }
