@@ -90,6 +90,7 @@ public struct Normalizer: Sendable {
     var subjects = SubjectNumbers()
     var numbers: [Int32] = []
     var identities: [Identity] = []
+    var identityTexts = IdentityTexts()
     numbers.reserveCapacity(samples.count)
     identities.reserveCapacity(samples.count)
     for sample in samples {
@@ -125,7 +126,8 @@ public struct Normalizer: Sendable {
         }
         let number = subjects.number(sample.subjectID)
         numbers.append(Int32(number))
-        identities.append(Identity(sample, collected: collected, subject: number))
+        identities.append(
+          Identity(sample, collected: collected, subject: number, texts: &identityTexts))
         normalized.append(
           NormalizedSample(
             sample: sample, value: value, collected: collected, timeResolution: resolution,
@@ -319,49 +321,85 @@ public struct Normalizer: Sendable {
   /// What makes two records the same measurement: subject, analyte, specimen, qualifier
   /// (timed, late-night ...), and the time on its clock (or, without one, the protocol day,
   /// label and relative time). Free and total cortisol are different analytes.
+  ///
+  /// Numbers only (texts by their number in ``IdentityTexts``): a run keeps one per sample
+  /// and a dictionary of them, and a copy is then a few words, not a dozen references.
   struct Identity: Hashable {
     /// The subject, numbered once per run of its samples (``SubjectNumbers``).
-    var subject: Int
-    var analyte: Analyte
-    var specimen: Specimen
-    var qualifier: String?
-    var offset: Bool = false
-    var seconds: Double?
-    var day: Int?
-    var label: String?
-    var relative: RelativeTime?
+    var subject: Int32
+    /// The analyte's and specimen's places among their cases.
+    var kind: UInt16
+    /// The qualifier's number, -1 for none.
+    var qualifier: Int32 = -1
+    /// Whether the draw has a time on a clock, and whether that clock has an offset.
+    var timed = false
+    var offset = false
+    var seconds = 0.0
+    /// Without a time: the protocol day (0 for none), the label's number (none is ""), and
+    /// the time relative to an anchor (-1 waking, else the event's number).
+    var day = 0
+    var label: Int32 = -1
+    var relative = false
+    var minutes = 0.0
+    var anchor: Int32 = -1
 
     /// The fields that tell draws apart, hashed (a subset of those equality compares, so
     /// equal identities hash alike): the subject's number, the analyte and specimen, and
-    /// the time, or without a time the label, which tells apart a panel's or an untimed
-    /// export's results.
+    /// the time, or without a time the day and the relative time or else the label, which
+    /// tells apart a panel's or an untimed export's results.
     func hash(into hasher: inout Hasher) {
       hasher.combine(subject)
-      hasher.combine(analyte)
-      hasher.combine(specimen)
-      hasher.combine(seconds)
-      hasher.combine(day)
-      if let relative {
-        hasher.combine(relative.minutes)
+      hasher.combine(kind)
+      if timed {
+        hasher.combine(seconds)
       } else {
-        hasher.combine(label)
+        hasher.combine(day)
+        if relative { hasher.combine(minutes) } else { hasher.combine(label) }
       }
     }
 
     /// The identity of a sample whose collection time is `collected` (as placed).
-    init(_ sample: Sample, collected: CollectionTime?, subject: Int) {
-      self.subject = subject
-      analyte = sample.analyte
-      specimen = sample.specimen
-      qualifier = sample.qualifier
+    init(
+      _ sample: Sample, collected: CollectionTime?, subject: Int, texts: inout IdentityTexts
+    ) {
+      self.subject = Int32(subject)
+      kind = UInt16(sample.analyte.caseCode) << 8 | UInt16(sample.specimen.caseCode)
+      if let qualifier = sample.qualifier { self.qualifier = texts.number(qualifier) }
       if let time = collected {
+        timed = true
         seconds = Normalizer.seconds(time)
         offset = time.utcOffsetSeconds != nil
       } else {
         day = sample.day ?? 0
-        label = sample.label ?? ""
-        relative = sample.relativeTime
+        label = texts.label(sample.label ?? "")
+        if let time = sample.relativeTime {
+          relative = true
+          minutes = time.minutes
+          if case .event(let name) = time.anchor { anchor = texts.number(name) }
+        }
       }
+    }
+  }
+
+  /// The texts of identities by number: equal texts (as `String` compares them) get one.
+  struct IdentityTexts {
+    private var numbers: [String: Int32] = [:]
+    /// The last labels numbered: a protocol's few labels recur in turn.
+    private var recentLabels: [(text: String, number: Int32)] = []
+
+    mutating func number(_ text: String) -> Int32 {
+      if let known = numbers[text] { return known }
+      let number = Int32(numbers.count)
+      numbers[text] = number
+      return number
+    }
+
+    mutating func label(_ text: String) -> Int32 {
+      if let known = recentLabels.first(where: { $0.text == text }) { return known.number }
+      let number = number(text)
+      if recentLabels.count == 16 { recentLabels.removeFirst() }
+      recentLabels.append((text, number))
+      return number
     }
   }
 
