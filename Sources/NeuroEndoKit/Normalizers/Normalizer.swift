@@ -214,18 +214,16 @@ public struct Normalizer: Sendable {
     _ samples: inout [NormalizedSample], _ subjects: inout [Int32], _ identities: [Identity],
     _ result: inout NormalizationResult, deliveries: [String: Double] = [:]
   ) {
-    var firstByKey: [Identity: Int] = [:]
-    firstByKey.reserveCapacity(samples.count)
+    var firstByKey = FirstIdentities(capacity: samples.count)
     var copies: [Int] = []
     // Groups of different values for one measurement, in the order found.
     var conflicts: [Identity: [Int]] = [:]
     var conflicted: [Identity] = []
     for index in samples.indices {
       let key = identities[index]
-      // One lookup for a new key (nearly all): the earlier index comes back, and is put
-      // back, only for a key seen before.
-      guard let first = firstByKey.updateValue(index, forKey: key) else { continue }
-      firstByKey[key] = first
+      // One lookup for a new key (nearly all): the earlier index comes back only for a key
+      // seen before.
+      guard let first = firstByKey.first(index, of: identities) else { continue }
       if samples[first].value == samples[index].value {
         result.duplicates += 1
         copies.append(index)
@@ -378,6 +376,57 @@ public struct Normalizer: Sendable {
           if case .event(let name) = time.anchor { anchor = texts.number(name) }
         }
       }
+    }
+  }
+
+  /// The first sample of each identity, by open addressing on a mix of the identity's
+  /// numbers: a `Dictionary` hashes each key with SipHash, which was most of the duplicate
+  /// screen. The mix is seeded per process, so that crafted inputs cannot aim at one slot.
+  struct FirstIdentities {
+    private var slots: [Int32]
+    private let mask: Int
+    private static let seed = UInt64.random(in: 0...UInt64.max) | 1
+
+    init(capacity: Int) {
+      var size = 16
+      while size < 2 * capacity { size *= 2 }
+      slots = Array(repeating: -1, count: size)
+      mask = size - 1
+    }
+
+    /// The first sample with the identity of sample `index`, or `nil` when it is the first
+    /// (it is then recorded as such).
+    mutating func first(_ index: Int, of identities: [Identity]) -> Int? {
+      let identity = identities[index]
+      var slot = Int(truncatingIfNeeded: Self.mix(identity)) & mask
+      while true {
+        let held = slots[slot]
+        if held < 0 {
+          slots[slot] = Int32(index)
+          return nil
+        }
+        if identities[Int(held)] == identity { return Int(held) }
+        slot = (slot + 1) & mask
+      }
+    }
+
+    /// The fields ``Identity/hash(into:)`` hashes, mixed: equal identities mix alike (a
+    /// zero of either sign mixes as +0).
+    private static func mix(_ identity: Identity) -> UInt64 {
+      func bits(_ value: Double) -> UInt64 { value == 0 ? 0 : value.bitPattern }
+      var state = seed
+      func add(_ word: UInt64) {
+        state = (state ^ word) &* 0x9E37_79B9_7F4A_7C15
+        state ^= state >> 32
+      }
+      add(UInt64(UInt32(bitPattern: identity.subject)) << 16 | UInt64(identity.kind))
+      if identity.timed {
+        add(bits(identity.seconds))
+      } else {
+        add(UInt64(bitPattern: Int64(identity.day)))
+        add(identity.relative ? bits(identity.minutes) : UInt64(UInt32(bitPattern: identity.label)))
+      }
+      return state
     }
   }
 

@@ -84,6 +84,26 @@ struct SampleScreens {
 
   /// Applies every screen. `subjects`: each sample's subject by number
   /// (``SubjectNumbers``), or `nil` to number them here.
+  /// ``alternativeFactor`` by the analyte's place among its cases (looked up per sample).
+  private static let alternatives = Analyte.allCases.map { alternativeFactor[$0] }
+
+  /// A value for each analyte and specimen, worked out once from their `analyte/specimen`
+  /// key and then found by the cases' places, without hashing a text per sample.
+  private struct KindTable<Value> {
+    private var values = [Value?](
+      repeating: nil, count: Analyte.allCases.count * Specimen.allCases.count)
+
+    mutating func value(
+      _ analyte: Analyte, _ specimen: Specimen, _ make: (String) -> Value
+    ) -> Value {
+      let index = Int(analyte.caseCode) * Specimen.allCases.count + Int(specimen.caseCode)
+      if let known = values[index] { return known }
+      let made = make("\(analyte.rawValue)/\(specimen.rawValue)")
+      values[index] = made
+      return made
+    }
+  }
+
   func apply(_ samples: inout [NormalizedSample], subjects given: [Int32]? = nil) {
     let subjects =
       given
@@ -102,22 +122,13 @@ struct SampleScreens {
   }
 
   private func limits(_ samples: inout [NormalizedSample]) {
-    struct Kind: Hashable {
-      var analyte: Analyte
-      var specimen: Specimen
-    }
-    var keys: [Kind: String] = [:]
+    var table = KindTable<(key: String, limits: ScreenSettings.Limits?)>()
     for index in samples.indices {
       let sample = samples[index]
-      let kind = Kind(analyte: sample.sample.analyte, specimen: sample.sample.specimen)
-      let key =
-        keys[kind]
-        ?? {
-          let key = "\(kind.analyte.rawValue)/\(kind.specimen.rawValue)"
-          keys[kind] = key
-          return key
-        }()
-      guard let limits = settings.limits[key] else { continue }
+      let (key, found) = table.value(sample.sample.analyte, sample.sample.specimen) {
+        ($0, settings.limits[$0])
+      }
+      guard let limits = found else { continue }
       let value = sample.value.value
       let unit = sample.value.unit.ucum
       // An impossible value has its own flag already (and no outlier flag on top).
@@ -168,24 +179,15 @@ struct SampleScreens {
   /// written would be a possible value. A censored `<x` is never impossible; `>x` is when
   /// x already is.
   private func impossible(_ samples: inout [NormalizedSample]) {
-    struct Kind: Hashable {
-      var analyte: Analyte
-      var specimen: Specimen
-    }
-    var bounds: [Kind: Double?] = [:]
+    var bounds = KindTable<Double?>()
     for index in samples.indices {
       let sample = samples[index]
       switch sample.value.censoring {
       case .below, .atOrBelow: continue
       case .none, .above, .atOrAbove: break
       }
-      let kind = Kind(analyte: sample.sample.analyte, specimen: sample.sample.specimen)
-      let bound: Double?
-      if let known = bounds[kind] {
-        bound = known
-      } else {
-        bound = settings.impossibleAbove["\(kind.analyte.rawValue)/\(kind.specimen.rawValue)"]
-        bounds[kind] = bound
+      let bound = bounds.value(sample.sample.analyte, sample.sample.specimen) {
+        settings.impossibleAbove[$0]
       }
       guard let bound, sample.value.value > bound else { continue }
       samples[index].flags.append(
@@ -366,7 +368,7 @@ struct SampleScreens {
     var groups: [Group: [Int]] = [:]
     for index in samples.indices where samples[index].value.censoring == .none {
       let sample = samples[index].sample
-      guard Self.alternativeFactor[sample.analyte] != nil,
+      guard Self.alternatives[Int(sample.analyte.caseCode)] != nil,
         !samples[index].flags.contains(where: { $0.code == "implausible" })
       else { continue }
       groups[
@@ -379,7 +381,7 @@ struct SampleScreens {
     }
     for indices in groups.values where indices.count >= 2 {
       let values = indices.map { samples[$0].value.value }
-      let alternative = Self.alternativeFactor[samples[indices[0]].sample.analyte]!
+      let alternative = Self.alternatives[Int(samples[indices[0]].sample.analyte.caseCode)]!
       let spread = max(alternative.factor, 1 / alternative.factor)
       guard spread >= 2 else { continue }
       let ratio = min(settings.unitMixupRatio, spread / 2.0.squareRoot())

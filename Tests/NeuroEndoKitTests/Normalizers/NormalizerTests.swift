@@ -21,6 +21,43 @@ private func sample(
 
 @Suite("Normalizer")
 struct NormalizerTests {
+  @Test("the duplicate screen's table finds the first of each identity, as a dictionary does")
+  func firstIdentities() {
+    var texts = Normalizer.IdentityTexts()
+    var identities: [Normalizer.Identity] = []
+    var generator = SystemRandomNumberGenerator()
+    // Few subjects, days and labels, both zeros and a NaN: many equal identities.
+    for _ in 0..<20_000 {
+      let timed = Bool.random(using: &generator)
+      let label = ["S1", "S2", "", "S\u{301}"][Int.random(in: 0..<4, using: &generator)]
+      let sample = Sample(
+        subjectID: "s", analyte: [.cortisol, .tsh][Int.random(in: 0..<2, using: &generator)],
+        specimen: .saliva, quantity: Quantity(value: 1, unit: .nanomolePerLiter),
+        relativeTime: Bool.random(using: &generator)
+          ? RelativeTime(minutes: [0, -0.0, 15, .nan][Int.random(in: 0..<4)], anchor: .waking)
+          : nil,
+        day: Int.random(in: 0..<3, using: &generator), label: label,
+        provenance: InputLocation(file: "f"))
+      let collected =
+        timed
+        ? CollectionTime(
+          local: LocalDateTime(year: 2026, month: 3, day: 1, hour: Int.random(in: 6..<9)),
+          utcOffsetSeconds: Bool.random(using: &generator) ? 3600 : nil) : nil
+      identities.append(
+        Normalizer.Identity(
+          sample, collected: collected, subject: Int.random(in: 0..<5, using: &generator),
+          texts: &texts))
+    }
+    var table = Normalizer.FirstIdentities(capacity: identities.count)
+    var reference: [Normalizer.Identity: Int] = [:]
+    for index in identities.indices {
+      let expected = reference[identities[index]]
+      if expected == nil { reference[identities[index]] = index }
+      #expect(table.first(index, of: identities) == expected)
+    }
+    #expect(reference.count < identities.count / 10)
+  }
+
   let plain = Normalizer(settings: NormalizerSettings())!
 
   @Test("values are converted to the canonical unit; the sample as read stays whole")
