@@ -68,7 +68,7 @@ struct CurveSelection {
     for sample in samples {
       var point = CurvePoint(
         minutes: minutes(sample), value: sample.value.value, label: sample.sample.label,
-        flags: Set(sample.flags.map(\.code)),
+        flags: sample.flags.isEmpty ? [] : Set(sample.flags.map(\.code)),
         clockHours: sample.collected?.local.hourOfDay)
       if let flag = sample.flags.first(where: { settings.excludeFlags.contains($0.code) }) {
         excluded.append(

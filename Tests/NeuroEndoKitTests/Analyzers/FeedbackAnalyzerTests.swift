@@ -440,6 +440,26 @@ struct FeedbackAnalyzerTests {
     #expect(notJudged(curve + [dexamethasone]).count == 1)
   }
 
+  @Test("phrases: the quick test of a text's bytes never says no where the full match says yes")
+  func phrasesQuickTest() {
+    let phrases = FeedbackAnalyzer.Phrases([
+      "late-night", "late night", "midnight", "spätabends", "after dexamethasone", "Dex",
+      "+30 min",
+    ])
+    let pieces = [
+      "S1", "late", "NIGHT", "Late-Night", "mid", "MIDNIGHT", "SPÄTABENDS", "spät", "dex",
+      "DEXAMETHASONE", "after", " ", "-", "+30", "min", "é", "x", "0",
+    ]
+    var generator = SystemRandomNumberGenerator()
+    for _ in 0..<20_000 {
+      let text = (0..<Int.random(in: 1...4, using: &generator)).map { _ in
+        pieces[Int.random(in: 0..<pieces.count, using: &generator)]
+      }.joined(separator: Bool.random(using: &generator) ? " " : "")
+      #expect(phrases.mentioned(in: text) == phrases.match(text), "\(text)")
+    }
+    #expect(phrases.mentioned(in: "LATE NIGHT saliva") && !phrases.mentioned(in: "S1"))
+  }
+
   @Test("context: sex, age and medication on the findings they can explain")
   func context() throws {
     let attributes = [

@@ -928,7 +928,13 @@ public struct FeedbackAnalyzer: Sendable {
       self.phrases = phrases.map { phrase in
         (String(phrase.lowercased().prefix { $0.isLetter || $0.isNumber }), Self.words(phrase))
       }
+      firstWords = self.phrases.map { phrase in
+        phrase.first.utf8.allSatisfy { $0 < 0x80 } ? Array(phrase.first.utf8) : nil
+      }
     }
+
+    /// Each phrase's first word as lower-case ASCII bytes (`nil` when it is not ASCII).
+    private let firstWords: [[UInt8]?]
 
     /// ` post dex ` for "Post-Dex": lower case, words between single spaces.
     private static func words(_ text: String) -> String {
@@ -940,13 +946,50 @@ public struct FeedbackAnalyzer: Sendable {
     /// Whether `text` holds one of the phrases as whole words (case ignored).
     func mentioned(in text: String) -> Bool {
       guard !text.isEmpty else { return false }
+      // Most texts are short ASCII labels ("S1") that hold no phrase's first word: told
+      // from their bytes, without the cache's lock or a lower-cased copy.
+      if holdsNoFirstWord(text) { return false }
       if let known = answers.withLock({ $0[text] }) { return known }
       let answer = match(text)
       answers.withLock { if $0.count < Self.cacheLimit { $0[text] = answer } }
       return answer
     }
 
-    private func match(_ text: String) -> Bool {
+    /// True only when `text` is ASCII and holds none of the phrases' first words in any
+    /// case (a phrase's non-ASCII first word cannot be in an ASCII text): then no phrase is
+    /// mentioned. False when that cannot be told from the bytes alone.
+    private func holdsNoFirstWord(_ text: String) -> Bool {
+      var text = text
+      return text.withUTF8 { bytes in
+        guard !bytes.contains(where: { $0 >= 0x80 }) else { return false }
+        for word in firstWords {
+          guard let word else { continue }  // not ASCII: not in this text
+          if word.isEmpty { return false }
+          if Self.contains(bytes, lowerCased: word) { return false }
+        }
+        return true
+      }
+    }
+
+    /// Whether the ASCII `bytes`, lower-cased, contain `word` (lower-case ASCII).
+    private static func contains(_ bytes: UnsafeBufferPointer<UInt8>, lowerCased word: [UInt8])
+      -> Bool
+    {
+      guard word.count <= bytes.count else { return false }
+      for start in 0...(bytes.count - word.count) {
+        var index = 0
+        while index < word.count {
+          var byte = bytes[start + index]
+          if byte >= 0x41 && byte <= 0x5A { byte |= 0x20 }
+          guard byte == word[index] else { break }
+          index += 1
+        }
+        if index == word.count { return true }
+      }
+      return false
+    }
+
+    func match(_ text: String) -> Bool {
       // Most texts (labels such as "S1") hold no phrase at all: a plain substring test of
       // each phrase's first word rules them out before any word splitting.
       let lower = text.lowercased()
