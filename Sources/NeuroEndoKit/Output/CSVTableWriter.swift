@@ -167,15 +167,7 @@ public struct CSVRow: RowCells {
     cells += 1
     guard let value, value.isFinite else { return }
     if value == value.rounded(), abs(value) < 1e15 {
-      let whole = Int(value)
-      if whole < 0 { bytes.append(0x2D) }
-      var magnitude = whole.magnitude
-      let start = bytes.count
-      repeat {
-        bytes.append(0x30 + UInt8(magnitude % 10))
-        magnitude /= 10
-      } while magnitude > 0
-      bytes[start...].reverse()
+      bytes.appendDecimal(Int(value))
     } else {
       value.write(to: &self)
     }

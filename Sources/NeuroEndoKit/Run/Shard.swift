@@ -69,16 +69,7 @@ enum ShardKey: Sendable, Hashable, Comparable {
   /// Appends the keys file's line for a row of `length` bytes: `length P phase a b` or
   /// `length S subject` (backslashes and line breaks escaped), and a line break.
   func appendLine(length: Int, to bytes: inout [UInt8]) {
-    func number(_ value: Int) {
-      if value < 0 { bytes.append(0x2D) }
-      var magnitude = value.magnitude
-      let start = bytes.count
-      repeat {
-        bytes.append(0x30 + UInt8(magnitude % 10))
-        magnitude /= 10
-      } while magnitude > 0
-      bytes[start...].reverse()
-    }
+    func number(_ value: Int) { bytes.appendDecimal(value) }
     number(length)
     switch self {
     case .position(let phase, let first, let second):

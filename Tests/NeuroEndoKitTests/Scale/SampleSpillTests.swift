@@ -9,28 +9,8 @@ struct SampleSpillTests {
     FileManager.default.temporaryDirectory.appendingPathComponent("neuroendo-spill-\(UUID())").path
   }
 
-  /// A sample with every optional field set, texts outside ASCII, negative numbers and
-  /// values a text format would round.
-  private var everyField: Sample {
-    Sample(
-      subjectID: "Zoë-7", analyte: .cortisol, specimen: .saliva,
-      quantity: Quantity(value: 0.1 + 0.2, unit: .nanomolePerLiter, censoring: .atOrBelow),
-      collected: CollectionTime(
-        local: LocalDateTime(year: 2026, month: 3, day: 29, hour: 1, minute: 59, second: 59.125),
-        utcOffsetSeconds: -(9 * 3600 + 30 * 60)),
-      timeZone: "America/St_Johns",
-      wake: CollectionTime(
-        local: LocalDateTime(year: 1999, month: 12, day: 31, hour: 23, minute: 0),
-        utcOffsetSeconds: nil),
-      relativeTime: RelativeTime(minutes: -15.5, anchor: .event("TSST start")), day: -2,
-      label: "+30 \u{1F9EA}",
-      referenceRange: ReferenceRange(low: nil, high: 1e-300, unit: .microgramPerDeciliter),
-      testCode: "2143-6", qualifier: "late-night",
-      attributes: ["sex": "F", "medication": "hydrocortisone, 10 mg\n"],
-      provenance: InputLocation(
-        file: "/in/bündel.ndjson", record: 2_000_000_000, column: nil, line: 41,
-        path: "entry[3].resource.valueQuantity"))
-  }
+  /// A sample with every optional field set (the column store's).
+  private var everyField: Sample { SampleColumnsTests.everyField }
 
   @Test("every sample of the sample pipeline, and one with every field, read back equal")
   func roundTrip() throws {
