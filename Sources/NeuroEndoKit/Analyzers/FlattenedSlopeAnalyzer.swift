@@ -59,11 +59,13 @@ public struct FlattenedSlopeAnalyzer: Sendable {
 
   /// Judges every subject of the subject-days.
   ///
-  /// - Parameter cohort: the mean ln slopes of the whole cohort (``cohortSlopes(_:)`` of
-  ///   every subject, in subject order) when `days` are only part of it (a partition of a
-  ///   run, or some subjects' pages): the cohort rule compares each subject with the whole
-  ///   cohort, not with the part. `nil`: `days` are the whole cohort.
-  public func judge(_ days: [SubjectDayFeatures], cohort given: [Double]? = nil)
+  /// - Parameters:
+  ///   - days: the subject-days, by subject (any order is gathered by subject first).
+  ///   - wholeCohort: the mean ln slopes of the whole cohort (``cohortSlopes(_:)`` of
+  ///     every subject, in subject order) when `days` are only part of it (a partition of a
+  ///     run, or some subjects' pages): the cohort rule compares each subject with the whole
+  ///     cohort, not with the part. `nil`: `days` are the whole cohort.
+  public func judge(_ days: [SubjectDayFeatures], cohort wholeCohort: [Double]? = nil)
     -> [FlattenedVerdict]
   {
     // The days come by subject (the rhythm analyzer's order): each subject's run of days
@@ -97,7 +99,7 @@ public struct FlattenedSlopeAnalyzer: Sendable {
       verdicts.append(verdict)
     }
     let judged = verdicts.indices.filter { verdicts[$0].validDays >= settings.minimumValidDays }
-    let cohort = given ?? cohortSlopes(verdicts)
+    let cohort = wholeCohort ?? cohortSlopes(verdicts)
     let (mean, sd) = Self.meanAndSD(cohort)
     let cohortMean = mean ?? 0
     let cohortSD = sd ?? 0

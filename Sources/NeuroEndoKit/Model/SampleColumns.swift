@@ -39,7 +39,10 @@ struct SampleColumns: Sendable {
 
   /// The texts the columns refer to, by number.
   private(set) var texts: [String] = []
-  private var numbers: [String: Int32] = [:]
+  /// Texts are numbered by their exact bytes: `String` equality would make two spellings
+  /// of one text (composed and decomposed accents) one text, and a sample would read back
+  /// with the other's bytes.
+  private var numbers: [ExactText: Int32] = [:]
   /// The last text numbered in each slot (subject, file, column, others): samples come by
   /// subject and file, and a comparison is cheaper than hashing.
   private var recent: [(text: String, number: Int32)?] = Array(repeating: nil, count: 4)
@@ -137,10 +140,11 @@ struct SampleColumns: Sendable {
     rare.removeAll(keepingCapacity: true)
   }
 
-  /// Gives every subject the id `newID` makes of it (a pseudonym), once per subject: the
-  /// other texts (a label equal to an id) keep theirs.
+  /// Gives each subject the id `newID` makes of it (a pseudonym), asked in row order once
+  /// per run of rows with the same id (as a reader asks for each sample's, `newID` may keep
+  /// the last answer for an equal id): the other texts (a label equal to an id) keep theirs.
   mutating func renameSubjects(_ newID: (String) -> String) {
-    var renamed: [Int32: Int32] = [:]
+    var renamed: [ExactText: Int32] = [:]
     var last: (from: Int32, to: Int32)?
     for index in subject.indices {
       let old = subject[index]
@@ -148,10 +152,14 @@ struct SampleColumns: Sendable {
         subject[index] = last.to
         continue
       }
-      let new = renamed[old] ?? Int32(texts.count)
-      if new == Int32(texts.count) {
-        texts.append(newID(texts[Int(old)]))
-        renamed[old] = new
+      let text = newID(texts[Int(old)])
+      let new: Int32
+      if let known = renamed[ExactText(text)] {
+        new = known
+      } else {
+        new = Int32(texts.count)
+        texts.append(text)
+        renamed[ExactText(text)] = new
       }
       subject[index] = new
       last = (old, new)
@@ -162,17 +170,36 @@ struct SampleColumns: Sendable {
     recentLabels.removeAll()
   }
 
+  /// A text compared and hashed by its exact UTF-8 bytes.
+  struct ExactText: Hashable {
+    var text: String
+
+    init(_ text: String) { self.text = text }
+
+    static func == (lhs: ExactText, rhs: ExactText) -> Bool { same(lhs.text, rhs.text) }
+
+    func hash(into hasher: inout Hasher) {
+      var text = text
+      text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Whether two texts have the same bytes.
+    static func same(_ lhs: String, _ rhs: String) -> Bool {
+      lhs.utf8.count == rhs.utf8.count && lhs.utf8.elementsEqual(rhs.utf8)
+    }
+  }
+
   /// The number of a text, numbering it when new. `slot`: the field's place among the last
   /// texts numbered.
   private mutating func number(_ text: String, slot: Int = 3) -> Int32 {
-    if let last = recent[slot], last.text == text { return last.number }
+    if let last = recent[slot], ExactText.same(last.text, text) { return last.number }
     let number: Int32
-    if let known = numbers[text] {
+    if let known = numbers[ExactText(text)] {
       number = known
     } else {
       number = Int32(texts.count)
       texts.append(text)
-      numbers[text] = number
+      numbers[ExactText(text)] = number
     }
     recent[slot] = (text, number)
     return number
@@ -236,7 +263,7 @@ struct SampleColumns: Sendable {
     day.append(sample.day ?? 0)
     if let text = sample.label {
       has.insert(.label)
-      if let known = recentLabels.first(where: { $0.text == text }) {
+      if let known = recentLabels.first(where: { ExactText.same($0.text, text) }) {
         label.append(known.number)
       } else {
         let number = number(text)

@@ -412,7 +412,7 @@ public struct Normalizer: Sendable {
 
     /// The fields ``Identity/hash(into:)`` hashes, mixed: equal identities mix alike (a
     /// zero of either sign mixes as +0).
-    private static func mix(_ identity: Identity) -> UInt64 {
+    static func mix(_ identity: Identity) -> UInt64 {
       func bits(_ value: Double) -> UInt64 { value == 0 ? 0 : value.bitPattern }
       var state = seed
       func add(_ word: UInt64) {
@@ -426,6 +426,14 @@ public struct Normalizer: Sendable {
         add(UInt64(bitPattern: Int64(identity.day)))
         add(identity.relative ? bits(identity.minutes) : UInt64(UInt32(bitPattern: identity.label)))
       }
+      // A full avalanche (MurmurHash3's fmix64) last: the slot is the low bits, which the
+      // multiplications alone take from the low bits of the last word only, so values that
+      // differ in their high bits (minutes of 2^-1000 ... 2^999) would share one slot.
+      state ^= state >> 33
+      state &*= 0xFF51_AFD7_ED55_8CCD
+      state ^= state >> 33
+      state &*= 0xC4CE_B9FE_1A85_EC53
+      state ^= state >> 33
       return state
     }
   }

@@ -82,8 +82,6 @@ struct SampleScreens {
     .dheas: (0.02714, "ug/dL"),
   ]
 
-  /// Applies every screen. `subjects`: each sample's subject by number
-  /// (``SubjectNumbers``), or `nil` to number them here.
   /// ``alternativeFactor`` by the analyte's place among its cases (looked up per sample).
   private static let alternatives = Analyte.allCases.map { alternativeFactor[$0] }
 
@@ -104,6 +102,8 @@ struct SampleScreens {
     }
   }
 
+  /// Applies every screen. `subjects`: each sample's subject by number
+  /// (``SubjectNumbers``), or `nil` to number them here.
   func apply(_ samples: inout [NormalizedSample], subjects given: [Int32]? = nil) {
     let subjects =
       given

@@ -158,7 +158,7 @@ public struct CSVRow: RowCells {
     }
   }
 
-  /// The number's cell, the same bytes as ``FeatureTables/cell(_:)``, written in place: a
+  /// The number's cell, the same bytes as `FeatureTables.cell`, written in place: a
   /// whole number's digits, else the shortest text that reads back as the same `Double`
   /// (its digits go straight into the row, without a text of their own). A finite number's
   /// text is never quoted or taken for a formula.

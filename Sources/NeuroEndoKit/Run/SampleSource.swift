@@ -86,10 +86,16 @@ extension Pipeline {
   ) -> FileReadSummary {
     let format = input.format ?? InputFormat.guess(file: file, hasProfile: input.profile != nil)
     var last: (id: String, pseudonym: String)?
-    // Columns get their pseudonyms a subject at a time, before anyone else sees them.
+    // Columns get their pseudonyms before anyone else sees them, asked as each sample's is
+    // (the last one kept for an equal id), so that both ways give the same.
     let columns = onColumns.map { onColumns in
       { (columns: inout SampleColumns) in
-        if let pseudonymizer { columns.renameSubjects(pseudonymizer.pseudonym) }
+        if let pseudonymizer {
+          columns.renameSubjects { id in
+            if last?.id != id { last = (id, pseudonymizer.pseudonym(id)) }
+            return last!.pseudonym
+          }
+        }
         onColumns(&columns)
       }
     }

@@ -56,6 +56,22 @@ struct NormalizerTests {
       #expect(table.first(index, of: identities) == expected)
     }
     #expect(reference.count < identities.count / 10)
+    // Crafted minutes that differ only in their high bits (sign and exponent) spread over
+    // the table's slots like any others, whatever the process's seed.
+    var crafted: [Normalizer.Identity] = []
+    for exponent in -1000..<1000 {
+      for sign in [1.0, -1.0] {
+        let sample = Sample(
+          subjectID: "s", analyte: .cortisol, specimen: .saliva,
+          quantity: Quantity(value: 1, unit: .nanomolePerLiter),
+          relativeTime: RelativeTime(minutes: sign * pow(2, Double(exponent)), anchor: .waking),
+          day: 1, provenance: InputLocation(file: "f"))
+        crafted.append(
+          Normalizer.Identity(sample, collected: nil, subject: 0, texts: &texts))
+      }
+    }
+    let slots = Set(crafted.map { Normalizer.FirstIdentities.mix($0) & 0xFFFF })
+    #expect(slots.count > 3_500)
   }
 
   let plain = Normalizer(settings: NormalizerSettings())!

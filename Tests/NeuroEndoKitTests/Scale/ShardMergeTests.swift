@@ -312,6 +312,10 @@ struct ShardMergeTests {
     var text = cohort(subjects: 320)
     text += "P\u{202E}321,1,S1,0,9.5\n"
     text += "P001,3,P002,0,9.5\n"
+    // One id spelled with a composed and a decomposed accent, apart and side by side: each
+    // sample keeps its own bytes (and gets its pseudonym as a whole run gives it).
+    text += "Zo\u{E9},1,S1,0,9.5\nP001,4,S1,0,9\nZoe\u{301},1,S2,15,12\n"
+    text += "Zoe\u{301},2,S1,0,8\nZo\u{E9},2,S2,15,11\n"
     try FileManager.default.createDirectory(
       atPath: root + "/in", withIntermediateDirectories: true)
     try text.write(toFile: root + "/in/c.csv", atomically: true, encoding: .utf8)
@@ -334,11 +338,15 @@ struct ShardMergeTests {
       }
       #expect(parted.files == whole.files && parted.totals == whole.totals)
       let samples = try #require(one["samples.csv"])
-      #expect(samples.components(separatedBy: "\n").count - 2 == 320 * 14 + 1)
+      #expect(samples.components(separatedBy: "\n").count - 2 == 320 * 14 + 6)
       #expect(try #require(one["rejections.csv"]).contains("U+202E"))
       // Pseudonyms replace every id, and only ids: the label P002 stays.
       #expect(samples.contains("P001,") == (key == nil))
       #expect(samples.contains(",P002,"))
+      if key == nil {
+        #expect(samples.utf8.count(where: { $0 == 0xCC }) == 2)  // U+0301 twice
+        #expect(samples.contains("Zo\u{E9},"))
+      }
     }
   }
 
