@@ -185,7 +185,16 @@ struct SampleColumns: Sendable {
 
     /// Whether two texts have the same bytes.
     static func same(_ lhs: String, _ rhs: String) -> Bool {
-      lhs.utf8.count == rhs.utf8.count && lhs.utf8.elementsEqual(rhs.utf8)
+      // Equal bytes are equal texts: `==` first, which tells most unequal texts apart
+      // from their stored words alone, then the bytes of the few it finds equal.
+      guard lhs == rhs else { return false }
+      var (lhs, rhs) = (lhs, rhs)
+      return lhs.withUTF8 { left in
+        rhs.withUTF8 { right in
+          left.count == right.count
+            && (left.isEmpty || memcmp(left.baseAddress!, right.baseAddress!, left.count) == 0)
+        }
+      }
     }
   }
 
@@ -365,12 +374,12 @@ extension SampleColumns {
     /// A column: 0 and one value when every value is that one (a file, a code, a field
     /// no sample has), else 1 and every value.
     func packed<Element: BitwiseCopyable>(_ values: [Element]) {
+      // Every value equals the first exactly when the bytes equal themselves one value
+      // further on: one comparison of the column with itself, shifted.
       let same = values.withUnsafeBytes { bytes in
         let size = MemoryLayout<Element>.stride
         return values.count > 0
-          && (1..<values.count).allSatisfy {
-            memcmp(bytes.baseAddress!, bytes.baseAddress! + $0 * size, size) == 0
-          }
+          && memcmp(bytes.baseAddress!, bytes.baseAddress! + size, bytes.count - size) == 0
       }
       buffer.append(same ? 0 : 1)
       raw(same ? [values[0]] : values)
