@@ -54,7 +54,13 @@ public struct FlattenedSlopeAnalyzer: Sendable {
   /// The mean ln slopes of a cohort's subjects that have enough valid days for a verdict,
   /// in subject order: what the cohort rule compares each subject with.
   public func cohortSlopes(_ verdicts: [FlattenedVerdict]) -> [Double] {
-    verdicts.filter { $0.validDays >= settings.minimumValidDays }.map { $0.slopeLogMean! }
+    inCohort(verdicts).map { $0.slopeLogMean! }
+  }
+
+  /// The verdicts of the subjects the cohort rule compares with: those with enough valid
+  /// days (and so a mean slope).
+  func inCohort(_ verdicts: [FlattenedVerdict]) -> [FlattenedVerdict] {
+    verdicts.filter { $0.validDays >= settings.minimumValidDays }
   }
 
   /// Judges every subject of the subject-days.

@@ -144,7 +144,8 @@ struct SampleColumns: Sendable {
   /// per run of rows with the same id (as a reader asks for each sample's, `newID` may keep
   /// the last answer for an equal id): the other texts (a label equal to an id) keep theirs.
   mutating func renameSubjects(_ newID: (String) -> String) {
-    var renamed: [ExactText: Int32] = [:]
+    // The new ids are numbered like any text; the old ids' texts stay, for the other
+    // fields that may hold them.
     var last: (from: Int32, to: Int32)?
     for index in subject.indices {
       let old = subject[index]
@@ -152,22 +153,10 @@ struct SampleColumns: Sendable {
         subject[index] = last.to
         continue
       }
-      let text = newID(texts[Int(old)])
-      let new: Int32
-      if let known = renamed[ExactText(text)] {
-        new = known
-      } else {
-        new = Int32(texts.count)
-        texts.append(text)
-        renamed[ExactText(text)] = new
-      }
+      let new = number(newID(texts[Int(old)]), slot: 0)
       subject[index] = new
       last = (old, new)
     }
-    // The texts no longer name the subjects they named: new ones are numbered afresh.
-    numbers.removeAll()
-    for slot in recent.indices { recent[slot] = nil }
-    recentLabels.removeAll()
   }
 
   /// A text compared and hashed by its exact UTF-8 bytes.

@@ -289,7 +289,7 @@ extension PartitionedRun {
         samples, pipeline, zonesByFile: zones, into: &summary, diaryRejections: &diary)
       let verdicts = CortisolRhythmAnalyzer(settings: settings).analyze(normalized.samples).subjects
       return .success(
-        verdicts.filter { $0.validDays >= settings.flattened.minimumValidDays }
+        FlattenedSlopeAnalyzer(settings: settings.flattened).inCohort(verdicts)
           .map { ($0.subjectID, $0.slopeLogMean!) })
     }
     var slopes: [(String, Double)] = []
