@@ -13,6 +13,10 @@ struct OutputWriter {
   var directory: String?
   /// Tests of a quarantine: the reports of these subjects fail to render.
   var failReports: Set<String> = []
+  /// Whether a shard's pages wait for the whole cohort's band (rendered at the merge from
+  /// the models it writes); `false` when the pass was given the band (a partition): its
+  /// pages are rendered here, whole.
+  var pagesAtMerge = true
 
   /// The folder of a shard's keys and cohort inputs, inside the output directory.
   static let shardFolder = Pipeline.Outputs.shardFolder
@@ -137,10 +141,12 @@ struct OutputWriter {
 
   /// Writes the per-patient reports, `reports/patients/<subject>.{json,md,html}` and, for
   /// subjects with findings, `<subject>.fhir.json`, then the cohort report (none without
-  /// `cohort`: some patients' pages on demand); published as one directory. A shard writes each patient's report model and FHIR bundle in its folder's
-  /// `patients/`, and its contribution to the cohort report and band (``cohortInputs``):
-  /// the merge draws the whole cohort's band and renders the pages. Returns whether the
-  /// reports were written.
+  /// `cohort`: some patients' pages on demand); published as one directory. A shard writes each
+  /// patient's report model and FHIR bundle in its folder's `patients/`, and its
+  /// contribution to the cohort report and band (``cohortInputs``): the merge draws the
+  /// whole cohort's band and renders the pages (or, with ``pagesAtMerge`` off, the shard
+  /// writes the pages, drawn with the band it was given). Returns whether the reports were
+  /// written.
   @discardableResult
   func reports(
     _ reports: [PatientReport], findings: [String: [Finding]], cohort: CohortReport.Inputs?,
@@ -191,7 +197,7 @@ struct OutputWriter {
     _ reports: [PatientReport], findings: [String: [Finding]], folder: String,
     into summary: inout RunSummary
   ) -> Int? {
-    let modelOnly = shard != nil
+    let modelOnly = shard != nil && pagesAtMerge
     let issued = summary.started
     var failed = false
     var next = 0

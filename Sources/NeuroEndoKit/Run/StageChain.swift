@@ -50,6 +50,9 @@ struct StageChain {
     /// The whole cohort's mean ln slopes, when the pass's samples are only part of it (a
     /// partition): the flattened verdict's cohort rule compares with these.
     var cohortSlopes: [Double]?
+    /// The whole cohort's band, when the pass's samples are only part of it (a partition):
+    /// the pass renders its patients' pages whole with it, and the merge moves them.
+    var cohortBand: [PatientReport.CohortBand]?
   }
 
   /// What a pass made, for what comes after its publication.
@@ -83,6 +86,7 @@ struct StageChain {
     var writer = OutputWriter(
       pipeline: pipeline, shard: shard, directory: publisher.map { outputFolder($0) })
     writer.failReports = failReports
+    writer.pagesAtMerge = pass.cohortBand == nil
     var zones: [String: String] = [:]
     do throws(RunFailure) {
       try source.read(
@@ -320,7 +324,7 @@ struct StageChain {
     progress("writing reports")
     let (written, cohort) = report(
       samples, features: features, feedback: feedback, firstReported: firstReported,
-      writer: writer, into: &summary)
+      given: pass.cohortBand, writer: writer, into: &summary)
     pass.onCohortInputs?(cohort)
     return Results(
       normalized: samples, days: features.days, findings: feedback.findings,
@@ -329,13 +333,15 @@ struct StageChain {
 
   /// Writes the patients' reports and the cohort report. The cohort's band is drawn in the
   /// patient reports from the whole cohort's values: a shard passes its values on, and its
-  /// reports get the band at the merge. Without patient reports there is no band to draw.
+  /// reports get the band at the merge, unless it was `given` (a partition's, drawn from
+  /// every partition's values first). Without patient reports there is no band to draw.
   private func report(
     _ samples: [NormalizedSample], features: CortisolRhythmFeatures, feedback: FeedbackResult,
-    firstReported: [String: String], writer: OutputWriter, into summary: inout RunSummary
+    firstReported: [String: String], given: [PatientReport.CohortBand]?, writer: OutputWriter,
+    into summary: inout RunSummary
   ) -> (written: Bool, cohort: CohortReport.Inputs) {
     let bandValues =
-      pipeline.patientReports
+      pipeline.patientReports && given == nil
       ? CohortBandValues.collect(samples, settings: pipeline.analyzers) : [:]
     let cohort = CohortReport.Inputs(
       features: features, feedback: feedback, threshold: pipeline.analyzers.flattened.threshold,
@@ -346,7 +352,7 @@ struct StageChain {
       ? PatientReport.build(
         samples: samples, features: features, feedback: feedback,
         settings: pipeline.analyzers, run: summary.run, firstReported: firstReported,
-        band: shard == nil ? PatientReport.CohortBand.band(bandValues) : [],
+        band: given ?? (shard == nil ? PatientReport.CohortBand.band(bandValues) : []),
         reportDate: summary.started)
       : []
     let written = writer.reports(

@@ -257,19 +257,34 @@ extension PartitionedRun {
       scratch: scratch, onSample: onSample, progress: progress)
   }
 
-  /// The whole cohort's mean ln slopes in subject order, when the flattened verdict's cohort
-  /// rule is on (`nil` otherwise): each subject is compared with every other, so each
-  /// partition's samples are normalized and their rhythm analysed once before the
-  /// partitions run, as many at once, and read again by them. It costs about half a run
-  /// more, only with the rule.
-  private func cohortSlopes(_ count: Int, read: ReadOnce, progress: (String) -> Void)
-    -> Result<[Double]?, RunFailure>
+  /// What each partition is given of the whole cohort, made in a first pass over every
+  /// partition (as many at once as the partitions run) before they run.
+  struct CohortFacts {
+    /// The mean ln slopes in subject order, when the flattened verdict's cohort rule is on:
+    /// each subject is compared with every other.
+    var slopes: [Double]?
+    /// The band drawn in the patients' pages, when they are written: with it, each
+    /// partition renders its pages whole, and the merge moves them instead of rendering
+    /// them from models read back.
+    var band: [PatientReport.CohortBand]?
+  }
+
+  /// The cohort facts the run needs (none without the cohort rule or patient pages): each
+  /// partition's samples are normalized once more (and their rhythm analysed, for the
+  /// rule) and read again by the partitions. The band costs about a sixth of a run more,
+  /// the rule about half a run.
+  private func cohortFacts(_ count: Int, read: ReadOnce, progress: (String) -> Void)
+    -> Result<CohortFacts, RunFailure>
   {
     let settings = pipeline.analyzers
-    guard settings.flattened.cohort != .none else { return .success(nil) }
-    progress("comparing each subject with the cohort (flattened_slope.cohort)")
+    let needsSlopes = settings.flattened.cohort != .none
+    let needsBand = pipeline.patientReports
+    guard needsSlopes || needsBand else { return .success(CohortFacts()) }
+    if needsSlopes { progress("comparing each subject with the cohort (flattened_slope.cohort)") }
+    if needsBand { progress("drawing the cohort band of the patients' pages") }
+    typealias Part = (slopes: [(String, Double)], band: [Int: CohortBandValues])
     let parts = ParallelMap.each(Array(1...count), width: max(1, partitionsAtOnce)) {
-      [pipeline] index -> Result<[(String, Double)], RunFailure> in
+      [pipeline] index -> Result<Part, RunFailure> in
       var samples: [Sample] = []
       var summary = RunSummary(
         pipeline: pipeline.name, started: Date(), finished: Date(), files: [])
@@ -281,26 +296,38 @@ extension PartitionedRun {
           into: &summary, zones: &zones, progress: { _ in },
           onSample: { sample, _ in samples.append(sample) }, onRejection: { _ in })
       } catch {
-        // No verdict against part of the cohort.
+        // No verdict, and no band, from part of the cohort.
         return .failure(error)
       }
       var diary: [Rejection] = []
       let normalized = StageChain.normalize(
         samples, pipeline, zonesByFile: zones, into: &summary, diaryRejections: &diary)
-      let verdicts = CortisolRhythmAnalyzer(settings: settings).analyze(normalized.samples).subjects
-      return .success(
-        FlattenedSlopeAnalyzer(settings: settings.flattened).inCohort(verdicts)
-          .map { ($0.subjectID, $0.slopeLogMean!) })
+      var part: Part = ([], [:])
+      if needsSlopes {
+        let verdicts = CortisolRhythmAnalyzer(settings: settings).analyze(normalized.samples)
+          .subjects
+        part.slopes = FlattenedSlopeAnalyzer(settings: settings.flattened).inCohort(verdicts)
+          .map { ($0.subjectID, $0.slopeLogMean!) }
+      }
+      if needsBand { part.band = CohortBandValues.collect(normalized.samples, settings: settings) }
+      return .success(part)
     }
     var slopes: [(String, Double)] = []
+    var band: [Int: CohortBandValues] = [:]
+    // Pooled in partition order, as the merge pools the partitions' contributions.
     for part in parts {
       switch part {
-      case .success(let some): slopes += some
+      case .success(let some):
+        slopes += some.slopes
+        CohortBandValues.pool(&band, some.band)
       case .failure(let failure): return .failure(failure)
       }
     }
-    // In subject order, as a whole run's verdicts are: the mean and SD add in that order.
-    return .success(slopes.sorted { $0.0 < $1.0 }.map(\.1))
+    return .success(
+      CohortFacts(
+        // In subject order, as a whole run's verdicts are: the mean and SD add in that order.
+        slopes: needsSlopes ? slopes.sorted { $0.0 < $1.0 }.map(\.1) : nil,
+        band: needsBand ? PatientReport.CohortBand.band(band) : nil))
   }
 
   /// Runs `count` partitions, `partitionsAtOnce` at a time, each thread taking the next when
@@ -315,10 +342,10 @@ extension PartitionedRun {
     let directory = pass.directory
     let (base, auditOnly) = (pass.summary, pass.auditOnly)
     let contributions = CohortContributions()
-    var slopes: [Double]?
+    var facts = CohortFacts()
     if !auditOnly {
-      switch cohortSlopes(count, read: read, progress: calls.progress) {
-      case .success(let all): slopes = all
+      switch cohortFacts(count, read: read, progress: calls.progress) {
+      case .success(let made): facts = made
       case .failure(let failure):
         var failed = pass.summary
         failed.fail(failure)
@@ -326,7 +353,7 @@ extension PartitionedRun {
         return failed
       }
     }
-    let cohort = slopes
+    let cohort = facts
     let summaries = ParallelMap.each(Array(1...count), width: width) { [pipeline] index in
       calls.progress("partition \(index) of \(count)")
       var part = StageChain.Pass(summary: base, directory: "\(scratch)/\(index)")
@@ -334,7 +361,8 @@ extension PartitionedRun {
       part.history = history
       part.onFindings = findings.map { collector in { collector.add($0) } }
       part.onCohortInputs = { contributions.set("\(scratch)/\(index)", $0) }
-      part.cohortSlopes = cohort
+      part.cohortSlopes = cohort.slopes
+      part.cohortBand = cohort.band
       var source = SpillSource(
         read: read, paths: Self.spills(read.spills, partition: index, of: count))
       return StageChain(pipeline: pipeline, shard: Shard(index: index, count: count)).run(
@@ -366,6 +394,7 @@ extension PartitionedRun {
     // What the partitions wrote to their cohort-inputs.json, as it was, while it fits in
     // memory: not read back.
     merger.cohortInputs = contributions.all
+    merger.pagesRendered = facts.band != nil
     guard let publisher = pass.publisher else { return pass.summary }
     switch merger.merge(into: directory, note: note, publisher: publisher) {
     case .success(var summary):

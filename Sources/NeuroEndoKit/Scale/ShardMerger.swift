@@ -23,6 +23,10 @@ public struct ShardMerger: Sendable {
   /// wrote the parts in this process and kept them (a run in partitions): used instead of
   /// reading each part's `cohort-inputs.json` back.
   var cohortInputs: [String: CohortReport.Inputs] = [:]
+  /// Whether the parts rendered their patients' pages whole, with the whole cohort's band
+  /// they were given (a run in partitions): the merge takes every file of theirs as it is,
+  /// and renders none.
+  var pagesRendered = false
 
   /// Why shards cannot be merged: not shards, not all of them, or not of one run.
   public struct Problem: Error, Sendable, CustomStringConvertible {
@@ -352,7 +356,8 @@ public struct ShardMerger: Sendable {
   // MARK: - Reports
 
   /// What the shards leave for the reports: the cohort's pooled inputs, each patient's
-  /// report model and FHIR bundle.
+  /// report model, and the files taken as they are (FHIR bundles; every page when the parts
+  /// rendered them, ``pagesRendered``).
   private struct Pool {
     var inputs: CohortReport.Inputs
     var models: [String] = []
@@ -392,7 +397,7 @@ public struct ShardMerger: Sendable {
       let patients = "\(part.folder)/patients"
       let names = (try? FileManager.default.contentsOfDirectory(atPath: patients)) ?? []
       for name in names.sorted() where !name.hasPrefix(".") {
-        if name.hasSuffix(".fhir.json") {
+        if name.hasSuffix(".fhir.json") || pagesRendered {
           pool?.bundles.append("\(patients)/\(name)")
         } else if name.hasSuffix(".json") {
           pool?.models.append("\(patients)/\(name)")
@@ -481,9 +486,10 @@ public struct ShardMerger: Sendable {
     return failures
   }
 
-  /// Takes the FHIR bundles the shards rendered (they hold no cohort value): moved out of
-  /// scratch partitions, copied from shards; only a shard's regular files (a link planted
-  /// there is not followed). The failures.
+  /// Takes the files the shards rendered whole (FHIR bundles, which hold no cohort value;
+  /// every page with ``pagesRendered``): moved out of scratch partitions, copied from
+  /// shards; only a shard's regular files (a link planted there is not followed). The
+  /// failures.
   private func copy(_ bundles: [String], into folder: String) -> [String] {
     var failures: [String] = []
     for from in bundles {
