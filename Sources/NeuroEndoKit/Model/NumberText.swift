@@ -16,17 +16,41 @@ public enum NumberText {
   /// `value` rounded to `digits` significant digits, shortest text (`9.27` for 9.2664 and 3).
   public static func significant(_ value: Double, _ digits: Int) -> String {
     guard value != 0, value.isFinite else { return plain(value) }
-    // C's `%.*g` as `String(format:)` writes it (through the same C library), without
-    // Foundation's formatter, which cost a tenth of a patient page.
+    // A value whose shortest text has no more significant digits than asked is its own
+    // rounding: up to 15 digits, the grid `%.*g` rounds to is coarser than the value's
+    // distance from its shortest text, so the nearest grid point is that text. Most values
+    // of a page (two-decimal lab values to three digits) are, and need no C call.
+    let shortest = plain(value)
+    if digits <= 15, significantCount(shortest) <= digits { return shortest }
+    return roundedByC(value, digits)
+  }
+
+  /// How many digits a number's text has from its first non-zero digit to the end of its
+  /// mantissa (trailing zeros of an integer count: an upper bound of the significant ones).
+  static func significantCount(_ text: String) -> Int {
+    var count = 0
+    for byte in text.utf8 {
+      if byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") { break }
+      guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { continue }
+      if count > 0 || byte != UInt8(ascii: "0") { count += 1 }
+    }
+    return count
+  }
+
+  /// `value` rounded to `digits` significant digits by C's `%.*g` (as `String(format:)`
+  /// writes it, through the same C library, without Foundation's formatter), shortest text.
+  static func roundedByC(_ value: Double, _ digits: Int) -> String {
     let text = withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer in
       let written = withVaList([Int32(max(1, min(digits, 17))), value]) {
         vsnprintf(buffer.baseAddress!, 64, "%.*g", $0)
       }
+      guard written > 0 && written < 64 else { return value.description }
       // A host that set a locale with a decimal comma gets a point all the same: `%g`
       // writes no grouping, so a comma can only be the decimal one.
-      return written > 0 && written < 64
-        ? String(cString: buffer.baseAddress!).replacingOccurrences(of: ",", with: ".")
-        : value.description
+      for index in 0..<Int(written) where buffer[index] == CChar(UInt8(ascii: ",")) {
+        buffer[index] = CChar(UInt8(ascii: "."))
+      }
+      return String(cString: buffer.baseAddress!)
     }
     return plain(Double(text) ?? value)
   }
@@ -35,7 +59,27 @@ public enum NumberText {
   /// decided on the exact binary value, ties to even), without `String(format:)`, which
   /// cost a fifth of a run in the report charts' coordinates.
   public static func oneDecimal(_ value: Double) -> String {
-    guard value.isFinite, abs(value) < 1e15 else { return String(format: "%.1f", value) }
+    guard let whole = tenths(value) else { return String(format: "%.1f", value) }
+    // Short texts joined (each held inline), not an interpolation's growing buffer.
+    return (value.sign == .minus ? "-" : "") + String(whole / 10) + "." + String(whole % 10)
+  }
+
+  /// Appends ``oneDecimal(_:)``'s text of `value` without making it.
+  static func appendOneDecimal(_ value: Double, to out: inout [UInt8]) {
+    guard let whole = tenths(value) else {
+      out.append(contentsOf: oneDecimal(value).utf8)
+      return
+    }
+    if value.sign == .minus { out.append(UInt8(ascii: "-")) }
+    out.appendDecimal(whole / 10)
+    out.append(UInt8(ascii: "."))
+    out.append(UInt8(ascii: "0") + UInt8(whole % 10))
+  }
+
+  /// The magnitude of `value` in tenths, rounded as `%.1f` rounds it; `nil` when C must
+  /// write it (not finite, or 10^15 and above).
+  private static func tenths(_ value: Double) -> Int? {
+    guard value.isFinite, abs(value) < 1e15 else { return nil }
     let magnitude = abs(value)
     let tenfold = magnitude * 10
     // The product's rounding error, exactly: it decides values whose product lands on .5.
@@ -48,9 +92,7 @@ public enum NumberText {
     {
       tenths += 1
     }
-    let whole = Int(tenths)
-    // Short texts joined (each held inline), not an interpolation's growing buffer.
-    return (value.sign == .minus ? "-" : "") + String(whole / 10) + "." + String(whole % 10)
+    return Int(tenths)
   }
 
   /// How many significant digits a number as written has (`0.72` has 2, `150` has 3).

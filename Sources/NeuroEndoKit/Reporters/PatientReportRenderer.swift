@@ -540,94 +540,123 @@ struct CortisolChart {
     Self.top + (1 - value / valueTop) * (Self.height - Self.top - Self.bottom)
   }
 
-  private func f(_ value: Double) -> String { NumberText.oneDecimal(value) }
-
+  /// A line of the axes: `<line x1 y1 x2 y2 stroke="#000"/>`.
   private func line(
-    _ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, _ extra: [(String, String)] = []
-  )
-    -> SVGElement
-  {
-    SVGElement(
-      "line",
-      [("x1", f(x1)), ("y1", f(y1)), ("x2", f(x2)), ("y2", f(y2)), ("stroke", "#000")] + extra)
+    _ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, into svg: inout SVGBytes
+  ) {
+    svg.newLine()
+    svg.start("line")
+    svg.attribute("x1", tenths: x1)
+    svg.attribute("y1", tenths: y1)
+    svg.attribute("x2", tenths: x2)
+    svg.attribute("y2", tenths: y2)
+    svg.attribute("stroke", "#000")
+    svg.empty()
   }
 
-  private func text(_ x: Double, _ y: Double, _ size: Int, _ content: String, anchor: String? = nil)
-    -> SVGElement
-  {
-    var attributes = [("x", f(x)), ("y", f(y)), ("font-size", String(size))]
-    if let anchor { attributes.append(("text-anchor", anchor)) }
-    return SVGElement("text", attributes, text: content)
+  private func text(
+    _ x: Double, _ y: Double, _ size: StaticString, _ content: String, anchor: String? = nil,
+    into svg: inout SVGBytes
+  ) {
+    svg.start("text")
+    svg.attribute("x", tenths: x)
+    svg.attribute("y", tenths: y)
+    svg.attribute("font-size", size.description)
+    if let anchor { svg.attribute("text-anchor", anchor) }
+    svg.open()
+    svg.text(content)
+    svg.end("text")
   }
 
+  /// A tooltip: `<title>text</title>`.
+  private func title(_ text: String, into svg: inout SVGBytes) {
+    svg.start("title")
+    svg.open()
+    svg.text(text)
+    svg.end("title")
+  }
+
+  /// The chart's markup, each element on its own line, written as bytes.
   var svg: String {
     let base = Self.height - Self.bottom
-    var parts: [SVGElement] = []
-    parts.append(
-      SVGElement(
-        "rect",
-        [
-          ("class", "car-window"), ("x", f(x(0))), ("y", f(Self.top)), ("width", f(x(60) - x(0))),
-          ("height", f(base - Self.top)), ("fill", "#e6e6e6"),
-        ]))
-    parts.append(text(x(0) + 3, Self.top + 10, 9, "CAR window"))
+    var svg = SVGBytes(capacity: 8192)
+    svg.start("svg")
+    svg.attribute("xmlns", "http://www.w3.org/2000/svg")
+    svg.attribute("viewBox", "0 0 \(Int(Self.width)) \(Int(Self.height))")
+    svg.attribute("role", "img")
+    svg.attribute("aria-label", "Cortisol, day \(day.day)")
+    svg.open()
+    svg.newLine()
+    svg.start("rect")
+    svg.attribute("class", "car-window")
+    svg.attribute("x", tenths: x(0))
+    svg.attribute("y", tenths: Self.top)
+    svg.attribute("width", tenths: x(60) - x(0))
+    svg.attribute("height", tenths: base - Self.top)
+    svg.attribute("fill", "#e6e6e6")
+    svg.empty()
+    svg.newLine()
+    text(x(0) + 3, Self.top + 10, "9", "CAR window", into: &svg)
     // The cohort's band, hatched, over the CAR window's shade.
     let range = minuteRange
     if !band.isEmpty {
-      parts.append(
-        SVGElement(
-          "defs",
-          children: [
-            SVGElement(
-              "pattern",
-              [
-                ("id", "hatch-\(day.day)"), ("width", "6"), ("height", "6"),
-                ("patternUnits", "userSpaceOnUse"), ("patternTransform", "rotate(45)"),
-              ],
-              children: [
-                SVGElement(
-                  "line",
-                  [
-                    ("x1", "0"), ("y1", "0"), ("x2", "0"), ("y2", "6"), ("stroke", "#888"),
-                    ("stroke-width", "1"),
-                  ])
-              ])
-          ]))
+      let hatch = "hatch-\(day.day)"
+      svg.newLine()
+      svg.start("defs")
+      svg.open()
+      svg.start("pattern")
+      svg.attribute("id", hatch)
+      svg.attribute("width", "6")
+      svg.attribute("height", "6")
+      svg.attribute("patternUnits", "userSpaceOnUse")
+      svg.attribute("patternTransform", "rotate(45)")
+      svg.open()
+      svg.start("line")
+      svg.attribute("x1", "0")
+      svg.attribute("y1", "0")
+      svg.attribute("x2", "0")
+      svg.attribute("y2", "6")
+      svg.attribute("stroke", "#888")
+      svg.attribute("stroke-width", "1")
+      svg.empty()
+      svg.end("pattern")
+      svg.end("defs")
       for bin in band where bin.from < range.upperBound && bin.to > range.lowerBound {
         let from = max(bin.from, range.lowerBound)
         let to = min(bin.to, range.upperBound)
-        parts.append(
-          SVGElement(
-            "rect",
-            [
-              ("class", "cohort-band"), ("x", f(x(from))), ("y", f(y(bin.q3))),
-              ("width", f(x(to) - x(from))), ("height", f(y(bin.q1) - y(bin.q3))),
-              ("fill", "url(#hatch-\(day.day))"),
-            ],
-            children: [
-              SVGElement(
-                "title",
-                text:
-                  "cohort \(NumberText.short(bin.q1))-\(NumberText.short(bin.q3)) nmol/L, \(bin.subjects) subjects"
-              )
-            ]))
+        svg.newLine()
+        svg.start("rect")
+        svg.attribute("class", "cohort-band")
+        svg.attribute("x", tenths: x(from))
+        svg.attribute("y", tenths: y(bin.q3))
+        svg.attribute("width", tenths: x(to) - x(from))
+        svg.attribute("height", tenths: y(bin.q1) - y(bin.q3))
+        svg.attribute("fill", "url(#\(hatch))")
+        svg.open()
+        title(
+          "cohort \(NumberText.short(bin.q1))-\(NumberText.short(bin.q3)) nmol/L, \(bin.subjects) subjects",
+          into: &svg)
+        svg.end("rect")
       }
     }
-    parts.append(
-      SVGElement(
-        "line",
-        [
-          ("class", "waking"), ("x1", f(x(0))), ("y1", f(Self.top)), ("x2", f(x(0))),
-          ("y2", f(base)), ("stroke", "#000"), ("stroke-dasharray", "4 3"),
-        ]))
+    svg.newLine()
+    svg.start("line")
+    svg.attribute("class", "waking")
+    svg.attribute("x1", tenths: x(0))
+    svg.attribute("y1", tenths: Self.top)
+    svg.attribute("x2", tenths: x(0))
+    svg.attribute("y2", tenths: base)
+    svg.attribute("stroke", "#000")
+    svg.attribute("stroke-dasharray", "4 3")
+    svg.empty()
     // Axes with ticks: time since waking (and clock time) below, nmol/L at the left.
-    parts.append(line(Self.left, base, Self.width - Self.right, base))
-    parts.append(line(Self.left, Self.top, Self.left, base))
+    line(Self.left, base, Self.width - Self.right, base, into: &svg)
+    line(Self.left, Self.top, Self.left, base, into: &svg)
     let wake = day.wake.flatMap(CollectionTime.init(iso8601:))
     let span = range.upperBound - range.lowerBound
     for tick in ticks {
       let position = x(tick)
-      parts.append(line(position, base, position, base + 4))
+      line(position, base, position, base + 4, into: &svg)
       var label =
         span <= 120
         ? "\(tick >= 0 ? "+" : "")\(NumberText.short(tick)) min"
@@ -638,37 +667,50 @@ struct CortisolChart {
           + NumberText.clock(
             hours: (wake.local.hourOfDay + tick / 60 + 48).truncatingRemainder(dividingBy: 24))
       }
-      parts.append(text(position, base + 16, 9, label, anchor: "middle"))
+      svg.newLine()
+      text(position, base + 16, "9", label, anchor: "middle", into: &svg)
     }
-    parts.append(
-      text(
-        (Self.left + Self.width - Self.right) / 2, Self.height - 6, 10,
-        "time since waking (clock time)", anchor: "middle"))
+    svg.newLine()
+    text(
+      (Self.left + Self.width - Self.right) / 2, Self.height - 6, "10",
+      "time since waking (clock time)", anchor: "middle", into: &svg)
     let valueStep = valueTop / 4
     for index in 0...4 {
       let value = valueStep * Double(index)
-      parts.append(text(Self.left - 6, y(value) + 3, 9, NumberText.short(value), anchor: "end"))
+      svg.newLine()
+      text(Self.left - 6, y(value) + 3, "9", NumberText.short(value), anchor: "end", into: &svg)
     }
-    let middle = f((Self.top + base) / 2)
-    parts.append(
-      SVGElement(
-        "text",
-        [
-          ("x", "12"), ("y", middle), ("font-size", "10"), ("text-anchor", "middle"),
-          ("transform", "rotate(-90 12 \(middle))"),
-        ], text: "nmol/L"))
+    let middle = NumberText.oneDecimal((Self.top + base) / 2)
+    svg.newLine()
+    svg.start("text")
+    svg.attribute("x", "12")
+    svg.attribute("y", middle)
+    svg.attribute("font-size", "10")
+    svg.attribute("text-anchor", "middle")
+    svg.attribute("transform", "rotate(-90 12 \(middle))")
+    svg.open()
+    svg.text("nmol/L")
+    svg.end("text")
     // The curve through every valid measurement (a sample one feature did not use is still
     // one), then every sample with its mark.
     let used = day.samples.filter(\.valid)
     if used.count > 1 {
-      parts.append(
-        SVGElement(
-          "polyline",
-          [
-            ("class", "curve"),
-            ("points", used.map { "\(f(x($0.minutes))),\(f(y($0.value)))" }.joined(separator: " ")),
-            ("fill", "none"), ("stroke", "#000"), ("stroke-width", "1.5"),
-          ]))
+      svg.newLine()
+      svg.start("polyline")
+      svg.attribute("class", "curve")
+      // Coordinates hold no character to escape.
+      svg.out.append(contentsOf: Array(" points=\"".utf8))
+      for (index, point) in used.enumerated() {
+        if index > 0 { svg.out.append(UInt8(ascii: " ")) }
+        NumberText.appendOneDecimal(x(point.minutes), to: &svg.out)
+        svg.out.append(UInt8(ascii: ","))
+        NumberText.appendOneDecimal(y(point.value), to: &svg.out)
+      }
+      svg.out.append(UInt8(ascii: "\""))
+      svg.attribute("fill", "none")
+      svg.attribute("stroke", "#000")
+      svg.attribute("stroke-width", "1.5")
+      svg.empty()
     }
     for point in day.samples {
       let cx = x(point.minutes)
@@ -679,47 +721,54 @@ struct CortisolChart {
       if let excluded = point.excluded {
         title += "; left out: " + PatientReportRenderer.withoutSettingKeys(excluded)
       }
-      let tooltip = [SVGElement("title", text: title)]
+      svg.newLine()
+      let mark: StaticString
       if !point.censoring.isEmpty {
-        parts.append(
-          SVGElement(
-            "polygon",
-            [
-              ("class", "censored"),
-              (
-                "points",
-                "\(f(cx)),\(f(cy - 5)) \(f(cx - 5)),\(f(cy + 4)) \(f(cx + 5)),\(f(cy + 4))"
-              ),
-              ("fill", "#fff"), ("stroke", "#000"),
-            ], children: tooltip))
+        mark = "polygon"
+        svg.start(mark)
+        svg.attribute("class", "censored")
+        svg.out.append(contentsOf: Array(" points=\"".utf8))
+        for (index, (dx, dy)) in [(0.0, -5.0), (-5, 4), (5, 4)].enumerated() {
+          if index > 0 { svg.out.append(UInt8(ascii: " ")) }
+          NumberText.appendOneDecimal(cx + dx, to: &svg.out)
+          svg.out.append(UInt8(ascii: ","))
+          NumberText.appendOneDecimal(cy + dy, to: &svg.out)
+        }
+        svg.out.append(UInt8(ascii: "\""))
+        svg.attribute("fill", "#fff")
+        svg.attribute("stroke", "#000")
       } else if !point.valid {
-        parts.append(
-          SVGElement(
-            "rect",
-            [
-              ("class", "left-out"), ("x", f(cx - 4)), ("y", f(cy - 4)), ("width", "8"),
-              ("height", "8"), ("fill", "#fff"), ("stroke", "#000"),
-            ], children: tooltip))
+        mark = "rect"
+        svg.start(mark)
+        svg.attribute("class", "left-out")
+        svg.attribute("x", tenths: cx - 4)
+        svg.attribute("y", tenths: cy - 4)
+        svg.attribute("width", "8")
+        svg.attribute("height", "8")
+        svg.attribute("fill", "#fff")
+        svg.attribute("stroke", "#000")
       } else {
-        parts.append(
-          SVGElement(
-            "circle",
-            [("class", "sample"), ("cx", f(cx)), ("cy", f(cy)), ("r", "3.5"), ("fill", "#000")],
-            children: tooltip))
+        mark = "circle"
+        svg.start(mark)
+        svg.attribute("class", "sample")
+        svg.attribute("cx", tenths: cx)
+        svg.attribute("cy", tenths: cy)
+        svg.attribute("r", "3.5")
+        svg.attribute("fill", "#000")
       }
+      svg.open()
+      self.title(title, into: &svg)
+      svg.end(mark)
       let shown = point.flags.filter { !Self.quietFlags.contains($0) }
       if !shown.isEmpty {
-        parts.append(text(cx + 6, cy - 5, 8, shown.joined(separator: ", ")))
+        svg.newLine()
+        text(cx + 6, cy - 5, "8", shown.joined(separator: ", "), into: &svg)
       }
     }
-    return SVGElement(
-      "svg",
-      [
-        ("xmlns", "http://www.w3.org/2000/svg"),
-        ("viewBox", "0 0 \(Int(Self.width)) \(Int(Self.height))"), ("role", "img"),
-        ("aria-label", "Cortisol, day \(day.day)"),
-      ], children: parts
-    ).markup + "\n"
+    svg.newLine()
+    svg.end("svg")
+    svg.newLine()
+    return svg.markup
   }
 }
 

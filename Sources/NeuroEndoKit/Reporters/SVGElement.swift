@@ -55,3 +55,64 @@ struct SVGElement {
     out.append(UInt8(ascii: ">"))
   }
 }
+
+/// Markup written straight into bytes, the same bytes as ``SVGElement`` writes, without a
+/// tree of elements and attribute texts: a chart's hundreds of coordinates go in as digits.
+/// An element is ``start(_:)``, its attributes, then ``empty()`` or ``open()``, its content
+/// and ``end(_:)``.
+struct SVGBytes {
+  var out: [UInt8] = []
+
+  init(capacity: Int) { out.reserveCapacity(capacity) }
+
+  /// `<name`.
+  mutating func start(_ name: StaticString) {
+    out.append(UInt8(ascii: "<"))
+    append(name)
+  }
+
+  /// ` key="value"`, the value escaped.
+  mutating func attribute(_ key: StaticString, _ value: String) {
+    out.append(UInt8(ascii: " "))
+    append(key)
+    out.append(contentsOf: [UInt8(ascii: "="), UInt8(ascii: "\"")])
+    PageTemplate.escape(value, into: &out)
+    out.append(UInt8(ascii: "\""))
+  }
+
+  /// ` key="value"`, the value with one decimal (``NumberText/oneDecimal(_:)``).
+  mutating func attribute(_ key: StaticString, tenths value: Double) {
+    out.append(UInt8(ascii: " "))
+    append(key)
+    out.append(contentsOf: [UInt8(ascii: "="), UInt8(ascii: "\"")])
+    NumberText.appendOneDecimal(value, to: &out)
+    out.append(UInt8(ascii: "\""))
+  }
+
+  /// `/>`: the element has no content.
+  mutating func empty() { out.append(contentsOf: [UInt8(ascii: "/"), UInt8(ascii: ">")]) }
+
+  /// `>`: the content follows.
+  mutating func open() { out.append(UInt8(ascii: ">")) }
+
+  /// Text content, escaped.
+  mutating func text(_ text: String) { PageTemplate.escape(text, into: &out) }
+
+  /// `</name>`.
+  mutating func end(_ name: StaticString) {
+    out.append(contentsOf: [UInt8(ascii: "<"), UInt8(ascii: "/")])
+    append(name)
+    out.append(UInt8(ascii: ">"))
+  }
+
+  /// A line break (before each of an `svg` element's children, and its end).
+  mutating func newLine() { out.append(0x0A) }
+
+  private mutating func append(_ text: StaticString) {
+    out.append(
+      contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+  }
+
+  /// The markup.
+  var markup: String { String(decoding: out, as: UTF8.self) }
+}

@@ -26,6 +26,30 @@ struct NumberTextTests {
           "\(value) \(digits): \(NumberText.significant(value, digits)), %g gives \(expected)")
       }
     }
+    // Values with few digits, as lab values and rounded features are, take the path that
+    // needs no C call when asked for as many digits or more: the same text all the same.
+    for index in 0..<200_000 {
+      let length = 1 + index % 17
+      var mantissa = generator.next() % 100_000_000_000_000_000
+      while mantissa >= pow10(length) { mantissa /= 10 }
+      let exponent = Int(generator.next() % 40) - 25
+      guard let value = Double("\(index % 3 == 0 ? "-" : "")\(mantissa)e\(exponent)"), value != 0
+      else { continue }
+      let digits = 1 + Int(generator.next() % 17)
+      let expected = String(format: "%.\(digits)g", value)
+      let reference = NumberText.plain(Double(expected) ?? value)
+      if NumberText.significant(value, digits) != reference {
+        Issue.record(
+          "\(value) \(digits): \(NumberText.significant(value, digits)), %g gives \(expected)")
+      }
+    }
+    #expect(NumberText.significantCount("0.00120") == 3)
+    #expect(NumberText.significantCount("-1.5e-07") == 2)
+    #expect(NumberText.significantCount("1500") == 4)
+  }
+
+  private func pow10(_ exponent: Int) -> UInt64 {
+    (0..<exponent).reduce(UInt64(1)) { product, _ in product * 10 }
   }
 
   @Test("one decimal is written as C's %.1f writes it, ties and signs included")
@@ -49,10 +73,18 @@ struct NumberTextTests {
         : Double(bitPattern: 0x3FF0_0000_0000_0000 | (generator.next() >> 12)) * 321.7
           - 500
       let expected = String(format: "%.1f", value)
-      if NumberText.oneDecimal(value) != expected {
+      var bytes: [UInt8] = []
+      NumberText.appendOneDecimal(value, to: &bytes)
+      if NumberText.oneDecimal(value) != expected || bytes != Array(expected.utf8) {
         Issue.record("\(value): \(NumberText.oneDecimal(value)), %.1f gives \(expected)")
         return
       }
+    }
+    // Written into bytes as into a text, C's cases included.
+    for value in [-0.0, 0.04, -1234.56, 1e15, -2e300, .infinity, -.infinity, .nan] {
+      var bytes: [UInt8] = []
+      NumberText.appendOneDecimal(value, to: &bytes)
+      #expect(bytes == Array(String(format: "%.1f", value).utf8), "\(value)")
     }
   }
 }

@@ -164,6 +164,14 @@ struct LabReportTests {
     #expect(curve?.split(separator: "\"").first?.split(separator: " ").count == 3)
     #expect(svg.components(separatedBy: "<circle class=\"sample\"").count - 1 == 3)
     #expect(svg.components(separatedBy: "<rect class=\"left-out\"").count - 1 == 1)
+    // The left-out mark as written byte for byte: minutes 0-90 over 554 px from x 52, so
+    // +60 min is at 421.33 (less 4: 417.3); 10 nmol/L is the axis top, y 14 (less 4).
+    #expect(
+      svg.contains(
+        "\n<rect class=\"left-out\" x=\"417.3\" y=\"10.0\" width=\"8\" height=\"8\" fill=\"#fff\" stroke=\"#000\"><title>10 nmol/L at +60 min; left out: flagged implausible</title></rect>\n"
+      ))
+    #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 640 170\""))
+    #expect(svg.hasSuffix("\n</svg>\n"))
   }
 }
 
