@@ -22,7 +22,77 @@ public enum NumberText {
     // of a page (two-decimal lab values to three digits) are, and need no C call.
     let shortest = plain(value)
     if digits <= 15, significantCount(shortest) <= digits { return shortest }
-    return roundedByC(value, digits)
+    return roundedShortest(value, digits) ?? roundedByC(value, digits)
+  }
+
+  /// `value` rounded to `digits` significant digits from its shortest text's digits, which
+  /// rounds as the exact binary value does unless the digits cut off are exactly a 5 (the
+  /// shortest text is the closest of the shortest that read back as the value, so no
+  /// half-way point lies between the two); `nil` then, and C rounds the exact value.
+  static func roundedShortest(_ value: Double, _ digits: Int) -> String? {
+    guard digits >= 1 else { return nil }
+    // The shortest text as 0.DDD x 10^point: its digits, where the point falls, the sign.
+    var mantissa: [UInt8] = []
+    var point = 0
+    var seenPoint = false
+    var exponent = 0
+    var negative = false
+    var text = value.description
+    let parsed = text.withUTF8 { bytes -> Bool in
+      var index = 0
+      if index < bytes.count, bytes[index] == UInt8(ascii: "-") {
+        negative = true
+        index += 1
+      }
+      while index < bytes.count {
+        let byte = bytes[index]
+        if byte == UInt8(ascii: ".") {
+          seenPoint = true
+        } else if byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
+          if mantissa.isEmpty && byte == UInt8(ascii: "0") {
+            if seenPoint { point -= 1 }
+          } else {
+            mantissa.append(byte - UInt8(ascii: "0"))
+            if !seenPoint { point += 1 }
+          }
+        } else if byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
+          guard let written = Int(String(decoding: bytes[(index + 1)...], as: UTF8.self))
+          else { return false }
+          exponent = written
+          break
+        } else {
+          return false
+        }
+        index += 1
+      }
+      return true
+    }
+    while mantissa.last == 0 { mantissa.removeLast() }
+    guard parsed, !mantissa.isEmpty else { return nil }
+    point += exponent
+    guard mantissa.count > digits else { return plain(value) }
+    let cut = mantissa[digits...]
+    if cut.count == 1 && cut.first == 5 { return nil }  // half-way in the text: C decides
+    var kept = Array(mantissa[..<digits])
+    if cut.first! >= 5 {
+      var index = digits - 1
+      while index >= 0 {
+        if kept[index] < 9 {
+          kept[index] += 1
+          break
+        }
+        kept[index] = 0
+        index -= 1
+      }
+      if index < 0 {
+        kept.insert(1, at: 0)
+        point += 1
+      }
+    }
+    var rounded = negative ? "-0." : "0."
+    rounded += String(decoding: kept.map { $0 + UInt8(ascii: "0") }, as: UTF8.self)
+    rounded += "e\(point)"
+    return Double(rounded).map(plain)
   }
 
   /// How many digits a number's text has from its first non-zero digit to the end of its

@@ -87,6 +87,13 @@ public final class AtomicFileWriter {
     writer.write(text)
     try writer.commit()
   }
+
+  /// Writes `bytes` to `path` atomically (``write(_:to:durable:)`` for bytes).
+  static func write(bytes: [UInt8], to path: String, durable: Bool = true) throws(OutputError) {
+    let writer = try AtomicFileWriter(path: path, durable: durable)
+    bytes.withUnsafeBytes { writer.write($0) }
+    try writer.commit()
+  }
 }
 
 /// An output file that could not be written.

@@ -216,13 +216,18 @@ struct PageTemplate: Sendable {
 
   /// The page for `context`.
   func render(_ context: [String: Any]) -> String {
-    // Bytes, made a text once: appending to a `String` piece by piece costs more per piece
-    // than the piece (its count and flags are kept up to date on every append).
+    String(decoding: renderBytes(context), as: UTF8.self)
+  }
+
+  /// The page's bytes for `context` (for a file: no text made of them).
+  func renderBytes(_ context: [String: Any]) -> [UInt8] {
+    // Bytes: appending to a `String` piece by piece costs more per piece than the piece
+    // (its count and flags are kept up to date on every append).
     var out: [UInt8] = []
     out.reserveCapacity(64 * 1024)
     var stack: [Frame] = [.values(context)]
     Self.render(nodes, &stack, into: &out)
-    return String(decoding: out, as: UTF8.self)
+    return out
   }
 
   private static func lookup(_ name: String, _ stack: [Frame]) -> Any? {

@@ -288,6 +288,11 @@ public enum PatientReportRenderer {
     template.render(context(report))
   }
 
+  /// ``html(_:)``'s bytes, for a file.
+  static func htmlBytes(_ report: PatientReport) -> [UInt8] {
+    template.renderBytes(context(report))
+  }
+
   /// The values the template shows, every text as it is (the template escapes it) and the
   /// charts as markup from ``SVGElement``.
   static func context(_ report: PatientReport) -> [String: Any] {

@@ -3,7 +3,10 @@ import Foundation
 extension PatientReport {
   /// The report as `JSONDocument.text` writes it (keys sorted, same layout), without
   /// Foundation's encoder; `PatientReportJSONTests` holds the two to the same bytes.
-  var prettyJSON: String {
+  var prettyJSON: String { String(decoding: prettyJSONBytes, as: UTF8.self) }
+
+  /// ``prettyJSON``'s bytes, for a file.
+  var prettyJSONBytes: [UInt8] {
     var json = PrettyJSON(capacity: 16_384)
     json.beginObject()
     json.field("age", age)
@@ -199,7 +202,7 @@ extension PatientReport {
     }
     json.endArray()
     json.endObject()
-    return json.document()
+    return json.documentBytes()
   }
 }
 

@@ -220,7 +220,7 @@ struct OutputWriter {
       for result in batch {
         let subject = reports[next].subjectID
         next += 1
-        let files: [(String, String)]
+        let files: [(String, [UInt8])]
         switch result {
         case .success(let made): files = made
         case .failure(let error):
@@ -231,10 +231,10 @@ struct OutputWriter {
           continue
         }
         var written: [String] = []
-        for (name, text) in files {
+        for (name, bytes) in files {
           let target = folder + "/" + name
           do throws(OutputError) {
-            try AtomicFileWriter.write(text, to: target, durable: false)
+            try AtomicFileWriter.write(bytes: bytes, to: target, durable: false)
             written.append(target)
           } catch {
             guard error.isAboutTheName else {
@@ -255,26 +255,27 @@ struct OutputWriter {
     return failed ? nil : quarantined.count
   }
 
-  /// A patient's report files, `(file name, text)`: JSON, Markdown, HTML and, when the patient
-  /// has findings, the FHIR bundle. `modelOnly`: the JSON (and FHIR) alone, for a shard whose
+  /// A patient's report files, `(file name, bytes)`: JSON, Markdown, HTML and, when the
+  /// patient has findings, the FHIR bundle. `modelOnly`: the JSON (and FHIR) alone, for a shard whose
   /// pages the merge renders with the whole cohort's band.
   ///
   /// - Throws: when the FHIR bundle cannot be encoded; the patient is then quarantined.
   static func renderFiles(
     _ report: PatientReport, findings: [Finding], issued: Date, modelOnly: Bool = false
-  ) throws -> [(String, String)] {
+  ) throws -> [(String, [UInt8])] {
     let base = PatientReport.fileName(report.subjectID)
-    var files = [("\(base).json", PatientReportRenderer.json(report))]
+    // Bytes as rendered: a page made a text would be checked as UTF-8 and copied again.
+    var files = [("\(base).json", report.prettyJSONBytes)]
     if !modelOnly {
       files += [
-        ("\(base).md", PatientReportRenderer.markdown(report)),
-        ("\(base).html", PatientReportRenderer.html(report)),
+        ("\(base).md", Array(PatientReportRenderer.markdown(report).utf8)),
+        ("\(base).html", PatientReportRenderer.htmlBytes(report)),
       ]
     }
     if let bundle = try FHIRBundleRenderer.bundle(
       subject: report.subjectID, findings: findings, issued: issued)
     {
-      files.append(("\(base).fhir.json", bundle))
+      files.append(("\(base).fhir.json", Array(bundle.utf8)))
     }
     return files
   }

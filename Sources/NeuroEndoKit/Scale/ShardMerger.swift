@@ -452,7 +452,7 @@ public struct ShardMerger: Sendable {
     var next = 0
     ParallelMap.forEachBatch(
       models, batch: 64,
-      { model -> [(String, String)]? in
+      { model -> [(String, [UInt8])]? in
         guard let data = FileManager.default.contents(atPath: model),
           var report = try? JSONDecoder().decode(PatientReport.self, from: data)
         else { return nil }
@@ -460,9 +460,9 @@ public struct ShardMerger: Sendable {
         report.cohortBand = report.days.isEmpty ? [] : band
         let base = PatientReport.fileName(report.subjectID)
         return [
-          ("\(base).json", PatientReportRenderer.json(report)),
-          ("\(base).md", PatientReportRenderer.markdown(report)),
-          ("\(base).html", PatientReportRenderer.html(report)),
+          ("\(base).json", report.prettyJSONBytes),
+          ("\(base).md", Array(PatientReportRenderer.markdown(report).utf8)),
+          ("\(base).html", PatientReportRenderer.htmlBytes(report)),
         ]
       }
     ) { batch in
@@ -473,9 +473,9 @@ public struct ShardMerger: Sendable {
           failures.append("\(model): not a patient report model NeuroEndo can read")
           return
         }
-        for (name, text) in files {
+        for (name, bytes) in files {
           do throws(OutputError) {
-            try AtomicFileWriter.write(text, to: "\(folder)/\(name)", durable: false)
+            try AtomicFileWriter.write(bytes: bytes, to: "\(folder)/\(name)", durable: false)
           } catch {
             failures.append(error.description)
             return

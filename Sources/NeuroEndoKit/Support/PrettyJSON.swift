@@ -26,6 +26,12 @@ struct PrettyJSON {
     return text
   }
 
+  /// The document's bytes, ended by a line break (``document()`` without making a text).
+  mutating func documentBytes() -> [UInt8] {
+    write(UInt8(ascii: "\n"))
+    return bytes
+  }
+
   private mutating func write(_ text: String) { bytes.append(contentsOf: text.utf8) }
 
   private mutating func write(_ byte: UInt8) { bytes.append(byte) }

@@ -43,6 +43,13 @@ struct NumberTextTests {
           "\(value) \(digits): \(NumberText.significant(value, digits)), %g gives \(expected)")
       }
     }
+    // Rounded from the shortest text's digits, as %g rounds the exact value, carries and
+    // all; a text whose cut-off digits are exactly a 5 is left to C (2.675 is 2.67499...).
+    #expect(NumberText.roundedShortest(9.996, 3) == "10")
+    #expect(NumberText.roundedShortest(-0.00099951, 3) == "-0.001")
+    #expect(NumberText.roundedShortest(1.23456e-300, 2) == "1.2e-300")
+    #expect(NumberText.roundedShortest(2.675, 3) == nil)
+    #expect(NumberText.significant(2.675, 3) == "2.67")
     #expect(NumberText.significantCount("0.00120") == 3)
     #expect(NumberText.significantCount("-1.5e-07") == 2)
     #expect(NumberText.significantCount("1500") == 4)
