@@ -75,7 +75,8 @@ struct SVGBytes {
   mutating func attribute(_ key: StaticString, _ value: String) {
     out.append(UInt8(ascii: " "))
     append(key)
-    out.append(contentsOf: [UInt8(ascii: "="), UInt8(ascii: "\"")])
+    out.append(UInt8(ascii: "="))
+    out.append(UInt8(ascii: "\""))
     PageTemplate.escape(value, into: &out)
     out.append(UInt8(ascii: "\""))
   }
@@ -84,13 +85,17 @@ struct SVGBytes {
   mutating func attribute(_ key: StaticString, tenths value: Double) {
     out.append(UInt8(ascii: " "))
     append(key)
-    out.append(contentsOf: [UInt8(ascii: "="), UInt8(ascii: "\"")])
+    out.append(UInt8(ascii: "="))
+    out.append(UInt8(ascii: "\""))
     NumberText.appendOneDecimal(value, to: &out)
     out.append(UInt8(ascii: "\""))
   }
 
   /// `/>`: the element has no content.
-  mutating func empty() { out.append(contentsOf: [UInt8(ascii: "/"), UInt8(ascii: ">")]) }
+  mutating func empty() {
+    out.append(UInt8(ascii: "/"))
+    out.append(UInt8(ascii: ">"))
+  }
 
   /// `>`: the content follows.
   mutating func open() { out.append(UInt8(ascii: ">")) }
@@ -100,7 +105,8 @@ struct SVGBytes {
 
   /// `</name>`.
   mutating func end(_ name: StaticString) {
-    out.append(contentsOf: [UInt8(ascii: "<"), UInt8(ascii: "/")])
+    out.append(UInt8(ascii: "<"))
+    out.append(UInt8(ascii: "/"))
     append(name)
     out.append(UInt8(ascii: ">"))
   }
