@@ -271,7 +271,7 @@ extension PartitionedRun {
 
   /// The cohort facts the run needs (none without the cohort rule or patient pages): each
   /// partition's samples are normalized once more (and their rhythm analysed, for the
-  /// rule) and read again by the partitions. The band costs about a sixth of a run more,
+  /// rule) and read again by the partitions. The band costs about a third of a run without pages,
   /// the rule about half a run.
   private func cohortFacts(_ count: Int, read: ReadOnce, progress: (String) -> Void)
     -> Result<CohortFacts, RunFailure>
