@@ -264,6 +264,9 @@ struct PageTemplate: Sendable {
           }
           continue
         }
+        // A list of the types the reports build, iterated as it is: a cast to `[Any]` would
+        // make a new array, each item boxed, at every section.
+        if !inverted, let value, renderList(value, inner, &stack, into: &out) { continue }
         let items = list(value)
         let truthy: Bool
         if let items {
@@ -293,6 +296,36 @@ struct PageTemplate: Sendable {
         }
       }
     }
+  }
+
+  /// Renders `inner` once per item when `value` is a list of dictionaries or texts (by its
+  /// exact type); `false` (nothing rendered) for any other value.
+  private static func renderList(
+    _ value: Any, _ inner: [Node], _ stack: inout [Frame], into out: inout [UInt8]
+  ) -> Bool {
+    let type = ObjectIdentifier(Swift.type(of: value))
+    if type == ObjectIdentifier([[String: Any]].self) {
+      for item in value as! [[String: Any]] {
+        stack.append(.values(item))
+        render(inner, &stack, into: &out)
+        stack.removeLast()
+      }
+    } else if type == ObjectIdentifier([[String: String]].self) {
+      for item in value as! [[String: String]] {
+        stack.append(.texts(item))
+        render(inner, &stack, into: &out)
+        stack.removeLast()
+      }
+    } else if type == ObjectIdentifier([String].self) {
+      for item in value as! [String] {
+        stack.append(.value(item))
+        render(inner, &stack, into: &out)
+        stack.removeLast()
+      }
+    } else {
+      return false
+    }
+    return true
   }
 
   /// A section's value as a list, when it is one.
