@@ -70,7 +70,10 @@ public enum NumberText {
     while mantissa.last == 0 { mantissa.removeLast() }
     guard parsed, !mantissa.isEmpty else { return nil }
     point += exponent
-    guard mantissa.count > digits else { return plain(value) }
+    // Asked for as many digits as it has or more: up to 15 it is its own rounding (above);
+    // 17 digits always read back as the value; at 16, just below a power of two (where the
+    // doubles' spacing halves) the 16-digit text can read back as the double below: C.
+    guard mantissa.count > digits else { return digits == 16 ? nil : plain(value) }
     let cut = mantissa[digits...]
     if cut.count == 1 && cut.first == 5 { return nil }  // half-way in the text: C decides
     var kept = Array(mantissa[..<digits])

@@ -704,7 +704,7 @@ struct CortisolChart {
       svg.start("polyline")
       svg.attribute("class", "curve")
       // Coordinates hold no character to escape.
-      svg.out.append(contentsOf: Array(" points=\"".utf8))
+      svg.out.append(contentsOf: " points=\"".utf8)
       for (index, point) in used.enumerated() {
         if index > 0 { svg.out.append(UInt8(ascii: " ")) }
         NumberText.appendOneDecimal(x(point.minutes), to: &svg.out)
@@ -732,7 +732,7 @@ struct CortisolChart {
         mark = "polygon"
         svg.start(mark)
         svg.attribute("class", "censored")
-        svg.out.append(contentsOf: Array(" points=\"".utf8))
+        svg.out.append(contentsOf: " points=\"".utf8)
         for (index, (dx, dy)) in [(0.0, -5.0), (-5, 4), (5, 4)].enumerated() {
           if index > 0 { svg.out.append(UInt8(ascii: " ")) }
           NumberText.appendOneDecimal(cx + dx, to: &svg.out)

@@ -3,7 +3,8 @@ import Foundation
 /// Writes a run's tables and reports into its staging directory, and records each output,
 /// or why it could not be written, in the run summary. A shard writes its format instead
 /// (``ShardManifest``): every table in the shard folder with a keys file beside it, which
-/// the merge uses to put the rows back in run order, and its patients' report models.
+/// the merge uses to put the rows back in run order, and its patients' report models (or,
+/// given the whole cohort's band, their finished pages).
 struct OutputWriter {
   var pipeline: Pipeline
   /// The shard the run is, when it is one.

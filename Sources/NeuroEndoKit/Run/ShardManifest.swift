@@ -3,8 +3,9 @@ import Foundation
 /// What a shard run (`--shard K/N`, or a partition of a run) leaves for `neuroendo merge`,
 /// in the `shard/` folder of its output directory: this manifest, each table with a keys
 /// file beside it (`TableSink`), the cohort's inputs, and each patient's report model and
-/// FHIR bundle in `patients/`. The merge reads this format, never the reports a run
-/// publishes, and renders once; a format it does not know is refused by its version.
+/// FHIR bundle in `patients/` (a partition given the cohort's band: its finished pages).
+/// The merge reads this format, never the reports a run publishes, and renders once; a
+/// format it does not know is refused by its version.
 public struct ShardManifest: Sendable, Codable, Hashable {
   /// The format's name and the version this build writes and reads.
   public static let formatName = "neuroendo-shard"

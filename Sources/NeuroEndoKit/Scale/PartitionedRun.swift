@@ -4,7 +4,8 @@ import Synchronization
 /// A run in partitions of subjects, ``partitionsAtOnce`` in memory at a time (one per
 /// thread): the inputs are read once into scratch files beside the output (``SampleSpill``),
 /// each partition is one pass of the stage chain as a shard over its samples, and the merge
-/// (``ShardMerger``) writes the outputs of one run. Each sample is normalized once.
+/// (``ShardMerger``) writes the outputs of one run. Each sample is normalized once, twice
+/// when the run needs cohort facts first (patient pages, the flattened cohort rule).
 struct PartitionedRun {
   var pipeline: Pipeline
   /// How partitions (and a whole run over the scratch files) run their pass.
@@ -283,7 +284,7 @@ extension PartitionedRun {
     if needsSlopes { progress("comparing each subject with the cohort (flattened_slope.cohort)") }
     if needsBand { progress("drawing the cohort band of the patients' pages") }
     typealias Part = (slopes: [(String, Double)], band: [Int: CohortBandValues])
-    let parts = ParallelMap.each(Array(1...count), width: max(1, partitionsAtOnce)) {
+    var parts = ParallelMap.each(Array(1...count), width: max(1, partitionsAtOnce)) {
       [pipeline] index -> Result<Part, RunFailure> in
       var samples: [Sample] = []
       var summary = RunSummary(
@@ -314,8 +315,11 @@ extension PartitionedRun {
     }
     var slopes: [(String, Double)] = []
     var band: [Int: CohortBandValues] = [:]
-    // Pooled in partition order, as the merge pools the partitions' contributions.
-    for part in parts {
+    // Pooled in partition order, as the merge pools the partitions' contributions, each
+    // let go once pooled (the cohort's values are not held twice).
+    for index in parts.indices {
+      let part = parts[index]
+      parts[index] = .success(([], [:]))
       switch part {
       case .success(let some):
         slopes += some.slopes
@@ -365,8 +369,10 @@ extension PartitionedRun {
       part.cohortBand = cohort.band
       var source = SpillSource(
         read: read, paths: Self.spills(read.spills, partition: index, of: count))
-      return StageChain(pipeline: pipeline, shard: Shard(index: index, count: count)).run(
-        part, source: &source, onSample: calls.sample, progress: calls.progress)
+      return StageChain(
+        pipeline: pipeline, shard: Shard(index: index, count: count),
+        failReports: chain.failReports
+      ).run(part, source: &source, onSample: calls.sample, progress: calls.progress)
     }
     for (index, var summary) in zip(1...count, summaries) where !summary.failures.isEmpty {
       summary.fail(

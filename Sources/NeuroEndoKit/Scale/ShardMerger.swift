@@ -219,8 +219,8 @@ public struct ShardMerger: Sendable {
     }
     // Patients' pages render on every core themselves: alone, after the rest, since a
     // map on every core inside a job of `each` gets one thread (libdispatch divides the
-    // cores among nested loops).
-    let pages = first.patientReports
+    // cores among nested loops). Pages the parts rendered are only moved.
+    let pages = first.patientReports && !pagesRendered
     let order = jobs.indices.sorted { size(jobs[$0]) > size(jobs[$1]) }.filter {
       guard pages, case .reports = jobs[$0] else { return true }
       return false
@@ -416,7 +416,8 @@ public struct ShardMerger: Sendable {
     // The cohort report and band are made now, and the pooled values let go before the
     // pages are rendered (a large cohort's values are most of the merge's memory).
     let band = PatientReport.CohortBand.band(inputs.band)
-    let reportRows = inputs.patients.filter { $0.file != nil }.count
+    // The patients whose pages were written: a subject a shard quarantined has none.
+    let reportRows = inputs.patients.filter { $0.file != nil }.count - summary.quarantined.count
     let cohort = CohortReport.build(inputs: consume inputs, run: summary.run)
     let staged = "\(staging)/\(folder)"
     let patientReports = parts[0].manifest.patientReports

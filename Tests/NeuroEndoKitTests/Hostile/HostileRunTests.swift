@@ -182,4 +182,26 @@ struct QuarantinedSubjectTests {
     #expect(files["reports/patients/Q2.html"] == nil)
     #expect(RunSummaryReporter.text(summary).contains("quarantined subject: Q2"))
   }
+
+  @Test("in partitions too: its pages are not written, the others' are, and the counts agree")
+  func quarantineInPartitions() throws {
+    let scratch = try Scratch()
+    let subjects = (1...8).map { "Q\($0)" }
+    try scratch.put(
+      "lab.csv", ([lisHeader] + subjects.map { cortisolLine($0, "300") }).joined(separator: "\n"))
+    var runner = PipelineRunner(pipeline: try scratch.pipeline(), partitions: 4)
+    runner.failReports = ["Q2"]
+    let summary = runner.run()
+    #expect(summary.outputFailures.isEmpty)
+    #expect(!summary.isComplete)
+    #expect(summary.quarantinedSubjects.count == 1)
+    #expect(
+      summary.quarantinedSubjects.first?.contains("its reports could not be rendered") == true)
+    #expect(summary.outputRows["reports"] == 7)
+    let files = scratch.files()
+    for subject in subjects where subject != "Q2" {
+      #expect(files["reports/patients/\(subject).html"] != nil, "\(subject)")
+    }
+    #expect(!files.keys.contains { $0.hasPrefix("reports/patients/Q2.") })
+  }
 }

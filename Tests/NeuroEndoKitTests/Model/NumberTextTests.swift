@@ -50,6 +50,23 @@ struct NumberTextTests {
     #expect(NumberText.roundedShortest(1.23456e-300, 2) == "1.2e-300")
     #expect(NumberText.roundedShortest(2.675, 3) == nil)
     #expect(NumberText.significant(2.675, 3) == "2.67")
+    // Powers of two and their neighbours, where the doubles' spacing changes: 2^-24 to 16
+    // digits is 5.960464477539062e-08 (which reads back as the double below), not its own
+    // shortest text.
+    #expect(NumberText.significant(0x1p-24, 16) == "5.960464477539062e-08")
+    for exponent in -1074...1023 {
+      let power = Double(sign: .plus, exponent: exponent, significand: 1)
+      for value in [power, power.nextUp, power.nextDown, -power] where value != 0 {
+        for digits in 1...17 {
+          let expected = String(format: "%.\(digits)g", value)
+          let reference = NumberText.plain(Double(expected) ?? value)
+          if NumberText.significant(value, digits) != reference {
+            Issue.record(
+              "\(value) \(digits): \(NumberText.significant(value, digits)), %g gives \(expected)")
+          }
+        }
+      }
+    }
     #expect(NumberText.significantCount("0.00120") == 3)
     #expect(NumberText.significantCount("-1.5e-07") == 2)
     #expect(NumberText.significantCount("1500") == 4)

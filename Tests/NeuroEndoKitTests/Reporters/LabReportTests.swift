@@ -173,6 +173,25 @@ struct LabReportTests {
     #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 640 170\""))
     #expect(svg.hasSuffix("\n</svg>\n"))
   }
+
+  @Test("a censored sample is an open triangle, written byte for byte, its title escaped")
+  func censoredMark() {
+    let day = PatientReport.Day(
+      day: 2, wakeSource: "diary", wake: nil,
+      samples: [
+        PatientReport.Point(
+          minutes: 30, clock: nil, value: 10, censoring: "<", label: nil, flags: [],
+          excluded: nil, valid: false)
+      ], features: [], reasons: [], notes: [])
+    let svg = CortisolChart(day: day).svg
+    // Minutes 0-60 over 554 px from x 52: +30 min is at 329; 10 nmol/L is the top, y 14.
+    #expect(
+      svg.contains(
+        "\n<polygon class=\"censored\" points=\"329.0,9.0 324.0,18.0 334.0,18.0\" fill=\"#fff\" stroke=\"#000\"><title>&lt;10 nmol/L at +30 min</title></polygon>\n"
+      ))
+    #expect(!svg.contains("<polyline"))
+    #expect(svg.contains(" aria-label=\"Cortisol, day 2\">\n<rect class=\"car-window\""))
+  }
 }
 
 @Suite("The SVG builder escapes what it is given")

@@ -153,6 +153,46 @@ struct ShardMergeTests {
     #expect(merged["reports/cohort.json"]!.contains(#""subjects" : 40"#))
   }
 
+  @Test("parts that rendered their pages whole have them moved, none rendered again")
+  func pagesRenderedAreTakenAsTheyAre() throws {
+    let root = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    _ = try writeCohort(12, in: root, name: "cohort.csv")
+    var pipeline = Pipeline.adHoc(
+      files: [root + "/in/cohort.csv"], format: nil, profile: nil,
+      outputDirectory: root + "/unused")
+    pipeline.patientReports = true
+    var shards: [String] = []
+    for index in 1...2 {
+      let directory = "\(root)/shard-\(index)"
+      _ = PipelineRunner(pipeline: pipeline, shard: Shard(index: index, count: 2))
+        .run(outputDirectory: directory)
+      shards.append(directory)
+    }
+    // Shards leave models: the merge renders their pages. Told the parts rendered them,
+    // it takes every file as it is (here: the models alone, which shows nothing is
+    // rendered), and the cohort report is made as before.
+    let rendered = try ShardMerger(directories: shards).merge(into: root + "/rendered").get()
+    var merger = ShardMerger(directories: shards)
+    merger.pagesRendered = true
+    let moved = try merger.merge(into: root + "/moved").get()
+    #expect(rendered.failures.isEmpty && moved.failures.isEmpty)
+    let renderedPages = try FileManager.default.contentsOfDirectory(
+      atPath: root + "/rendered/reports/patients")
+    let movedPages = try FileManager.default.contentsOfDirectory(
+      atPath: root + "/moved/reports/patients")
+    #expect(renderedPages.contains { $0.hasSuffix(".html") })
+    #expect(!movedPages.contains { $0.hasSuffix(".html") || $0.hasSuffix(".md") })
+    #expect(
+      Set(movedPages)
+        == Set(renderedPages.filter { !$0.hasSuffix(".html") && !$0.hasSuffix(".md") }))
+    let cohort = { (tree: String) in
+      try String(contentsOfFile: "\(root)/\(tree)/reports/cohort.json", encoding: .utf8)
+        .replacingOccurrences(of: #""run" : "[^"]*""#, with: "", options: .regularExpression)
+    }
+    #expect(try cohort("rendered") == cohort("moved"))
+  }
+
   @Test("contributions handed to the merge are used instead of the parts' files, which may be gone")
   func cohortInputsHandedOver() throws {
     let root = try temporaryDirectory()
@@ -233,9 +273,12 @@ struct ShardMergeTests {
     defer { try? FileManager.default.removeItem(atPath: root) }
     let pipeline = try PipelineLoader.load(file: Repository.path("Pipelines/sample.yml"))
     let whole = PipelineRunner(pipeline: pipeline).run(outputDirectory: root + "/one")
+    var said: [String] = []
     let parted = PipelineRunner(pipeline: pipeline, partitions: 4).run(
-      outputDirectory: root + "/parts")
+      outputDirectory: root + "/parts", progress: { said.append($0) })
     #expect(parted.outputFailures.isEmpty)
+    // The pages were rendered in the partitions, with the band a first pass drew.
+    #expect(said.contains("drawing the cohort band of the patients' pages"))
     let one = try contents(of: root + "/one")
     let parts = try contents(of: root + "/parts")
     #expect(Set(one.keys) == Set(parts.keys))
