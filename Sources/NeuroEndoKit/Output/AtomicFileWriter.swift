@@ -23,10 +23,10 @@ public final class AtomicFileWriter {
   public init(path: String, durable: Bool = true) throws(OutputError) {
     self.path = path
     self.durable = durable
-    let url = URL(fileURLWithPath: path)
-    temporaryPath =
-      url.deletingLastPathComponent()
-      .appendingPathComponent(".\(url.lastPathComponent).\(FileSystem.processID).tmp").path
+    // Beside the target, from the path's text: Foundation's `URL` cost more than writing a
+    // patient's page.
+    let (directory, name) = FileSystem.split(path)
+    temporaryPath = "\(directory).\(name).\(FileSystem.processID).tmp"
     // Never through a link planted at the temporary name; owner-only whatever the umask.
     let mode = FileModes.file
     let descriptor: Int32

@@ -494,7 +494,7 @@ public struct ShardMerger: Sendable {
   private func copy(_ bundles: [String], into folder: String) -> [String] {
     var failures: [String] = []
     for from in bundles {
-      let to = "\(folder)/\(URL(fileURLWithPath: from).lastPathComponent)"
+      let to = "\(folder)/\(FileSystem.split(from).name)"
       guard FileSystem.status(from, following: false)?.kind == .regular else {
         failures.append("\(from): not a regular file; a shard's reports hold only files")
         continue

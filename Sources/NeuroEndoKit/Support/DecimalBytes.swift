@@ -3,12 +3,14 @@ extension Array where Element == UInt8 {
   /// `String(value)` writes them, without making the text.
   mutating func appendDecimal(_ value: Int) {
     if value < 0 { append(0x2D) }
-    var magnitude = value.magnitude
-    let start = count
+    let magnitude = value.magnitude
+    // The highest power of ten in it first, then each digit in order: no digits written
+    // backwards and turned round (a slice of the array, retained, at every number).
+    var power: UInt = 1
+    while power <= magnitude / 10 { power *= 10 }
     repeat {
-      append(0x30 + UInt8(magnitude % 10))
-      magnitude /= 10
-    } while magnitude > 0
-    self[start...].reverse()
+      append(0x30 + UInt8(magnitude / power % 10))
+      power /= 10
+    } while power > 0
   }
 }

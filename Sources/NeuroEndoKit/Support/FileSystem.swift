@@ -74,6 +74,15 @@ enum FileSystem {
   @discardableResult
   static func remove(_ path: String) -> Bool { unlink(path) == 0 }
 
+  /// A file's path cut after its last `/`: the directory with its slash (empty for a bare
+  /// name) and the name. By the text alone, as `open` reads it (no `URL`, which costs more
+  /// than a small file's write).
+  static func split(_ path: String) -> (directory: String, name: String) {
+    guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return ("", path) }
+    let after = path.utf8.index(after: slash)
+    return (String(path[..<after]), String(path[after...]))
+  }
+
   /// Renames an entry within one file system; the failure, if any.
   @discardableResult
   static func rename(_ from: String, _ to: String) -> Failure? {

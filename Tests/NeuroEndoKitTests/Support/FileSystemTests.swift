@@ -62,6 +62,21 @@ struct FileSystemTests {
     #expect(FileSystem.rewind(reading))
   }
 
+  @Test("a path cut into its directory and name, as URL cuts a file's path")
+  func split() {
+    let cases: [(String, String, String)] = [
+      ("/out/reports/patients/s1.html", "/out/reports/patients/", "s1.html"),
+      ("relative/a b.json", "relative/", "a b.json"), ("bare.csv", "", "bare.csv"),
+      ("/top", "/", "top"), ("dir//two", "dir//", "two"), ("/é/ü.md", "/é/", "ü.md"),
+    ]
+    for (path, directory, name) in cases {
+      #expect(FileSystem.split(path) == (directory, name), "\(path)")
+    }
+    for path in ["/out/reports/patients/s1.html", "/é/ü.md", "/top"] {
+      #expect(FileSystem.split(path).name == URL(fileURLWithPath: path).lastPathComponent)
+    }
+  }
+
   @Test("file names match shell patterns as fnmatch does")
   func patterns() {
     #expect(FileSystem.matches(glob: "labnord-*.csv", name: "labnord-2026.csv"))
