@@ -173,15 +173,16 @@ enum FileSystem {
 
   /// Writes `files` to the disk, then the folders that name them, `folders` included:
   /// durability for what one run wrote, never a sync of the whole volume. Where the kernel
-  /// has `sync_file_range(2)`, each file's data are written in two passes (all started, then
-  /// each waited for), and the folders' fsync commits the journal that holds the files'
-  /// sizes and names once; elsewhere each file is fsynced. The first file that failed, with
-  /// why.
+  /// has `sync_file_range(2)`, each file's write-back (started when it was written, see
+  /// ``Stream/close(durable:)``; started here otherwise) is waited for, and the folders'
+  /// fsync commits the journal that holds the files' sizes and names once; elsewhere each
+  /// file is fsynced. The first file that failed, with why.
   static func sync(files: [String], folders: [String]) -> (String, Failure)? {
     let parents = Set(files.map { ($0 as NSString).deletingLastPathComponent })
     if let range = syncFileRangeFunction {
-      // Start every file's write-back, then wait for each: the disk sees them together.
-      for pass: UInt32 in [2, 1 | 2 | 4] {
+      // SYNC_FILE_RANGE_WAIT_BEFORE | WRITE | WAIT_AFTER: what was started is waited for,
+      // what was not is written first.
+      for pass: UInt32 in [1 | 2 | 4] {
         let results = ParallelMap.map(ArraySlice(files)) { path in
           withOpened(path, flags: O_RDONLY) { range($0, 0, 0, pass) == 0 ? nil : lastFailure }
         }
@@ -206,12 +207,11 @@ enum FileSystem {
   }
 
   /// `sync_file_range(2)`, which Glibc's module leaves out: looked up once.
-  private static let syncFileRangeFunction:
-    (@convention(c) (Int32, Int64, Int64, UInt32) -> Int32)? = {
-      guard let symbol = dlsym(nil, "sync_file_range") else { return nil }
-      return unsafeBitCast(
-        symbol, to: (@convention(c) (Int32, Int64, Int64, UInt32) -> Int32).self)
-    }()
+  static let syncFileRangeFunction: (@convention(c) (Int32, Int64, Int64, UInt32) -> Int32)? = {
+    guard let symbol = dlsym(nil, "sync_file_range") else { return nil }
+    return unsafeBitCast(
+      symbol, to: (@convention(c) (Int32, Int64, Int64, UInt32) -> Int32).self)
+  }()
 
   /// Opens an entry, runs `body` on it and closes it; the failure (a file gone since, or a
   /// link, is none: links are never followed).
@@ -281,11 +281,17 @@ enum FileSystem {
       _ = fwrite(bytes.baseAddress, 1, bytes.count, file)
     }
 
-    /// Flushes what is buffered and, when `durable`, syncs it to the disk; then closes the
+    /// Flushes what is buffered and, when `durable`, syncs it to the disk (otherwise starts
+    /// its write-back, which the publication's sync then waits for: the disk writes while
+    /// the run goes on, and the file need not be opened for it again); then closes the
     /// stream. The failure of any write, the flush or the sync.
     func close(durable: Bool) -> Failure? {
       let failed = ferror(file) != 0 || fflush(file) != 0 || (durable && fsync(fileno(file)) != 0)
       let failure = failed ? FileSystem.lastFailure : nil
+      if !failed, !durable, let range = FileSystem.syncFileRangeFunction {
+        // SYNC_FILE_RANGE_WRITE: started, not waited for; a failure shows at the wait.
+        _ = range(fileno(file), 0, 0, 2)
+      }
       fclose(file)
       return failure
     }
