@@ -22,14 +22,17 @@ public enum NumberText {
     // of a page (two-decimal lab values to three digits) are, and need no C call.
     let shortest = plain(value)
     if digits <= 15, significantCount(shortest) <= digits { return shortest }
-    return roundedShortest(value, digits) ?? roundedByC(value, digits)
+    return roundedShortest(value, digits, shortest: shortest) ?? roundedByC(value, digits)
   }
 
   /// `value` rounded to `digits` significant digits from its shortest text's digits, which
   /// rounds as the exact binary value does unless the digits cut off are exactly a 5 (the
   /// shortest text is the closest of the shortest that read back as the value, so no
   /// half-way point lies between the two); `nil` then, and C rounds the exact value.
-  static func roundedShortest(_ value: Double, _ digits: Int) -> String? {
+  /// `shortest`: ``plain(_:)``'s text of `value`, when the caller has it.
+  static func roundedShortest(_ value: Double, _ digits: Int, shortest: String? = nil)
+    -> String?
+  {
     guard digits >= 1 else { return nil }
     // The shortest text as 0.DDD x 10^point: its digits, where the point falls, the sign.
     var mantissa: [UInt8] = []
@@ -37,7 +40,7 @@ public enum NumberText {
     var seenPoint = false
     var exponent = 0
     var negative = false
-    var text = value.description
+    var text = shortest ?? plain(value)
     let parsed = text.withUTF8 { bytes -> Bool in
       var index = 0
       if index < bytes.count, bytes[index] == UInt8(ascii: "-") {
@@ -73,7 +76,7 @@ public enum NumberText {
     // Asked for as many digits as it has or more: up to 15 it is its own rounding (above);
     // 17 digits always read back as the value; at 16, just below a power of two (where the
     // doubles' spacing halves) the 16-digit text can read back as the double below: C.
-    guard mantissa.count > digits else { return digits == 16 ? nil : plain(value) }
+    guard mantissa.count > digits else { return digits == 16 ? nil : text }
     let cut = mantissa[digits...]
     if cut.count == 1 && cut.first == 5 { return nil }  // half-way in the text: C decides
     var kept = Array(mantissa[..<digits])

@@ -559,10 +559,12 @@ struct CortisolChart {
     svg.empty()
   }
 
+  /// A label on its own line: `<text x y font-size [text-anchor]>content</text>`.
   private func text(
     _ x: Double, _ y: Double, _ size: StaticString, _ content: String, anchor: String? = nil,
     into svg: inout SVGBytes
   ) {
+    svg.newLine()
     svg.start("text")
     svg.attribute("x", tenths: x)
     svg.attribute("y", tenths: y)
@@ -600,7 +602,6 @@ struct CortisolChart {
     svg.attribute("height", tenths: base - Self.top)
     svg.attribute("fill", "#e6e6e6")
     svg.empty()
-    svg.newLine()
     text(x(0) + 3, Self.top + 10, "9", "CAR window", into: &svg)
     // The cohort's band, hatched, over the CAR window's shade.
     let range = minuteRange
@@ -672,17 +673,14 @@ struct CortisolChart {
           + NumberText.clock(
             hours: (wake.local.hourOfDay + tick / 60 + 48).truncatingRemainder(dividingBy: 24))
       }
-      svg.newLine()
       text(position, base + 16, "9", label, anchor: "middle", into: &svg)
     }
-    svg.newLine()
     text(
       (Self.left + Self.width - Self.right) / 2, Self.height - 6, "10",
       "time since waking (clock time)", anchor: "middle", into: &svg)
     let valueStep = valueTop / 4
     for index in 0...4 {
       let value = valueStep * Double(index)
-      svg.newLine()
       text(Self.left - 6, y(value) + 3, "9", NumberText.short(value), anchor: "end", into: &svg)
     }
     let middle = NumberText.oneDecimal((Self.top + base) / 2)
@@ -703,15 +701,7 @@ struct CortisolChart {
       svg.newLine()
       svg.start("polyline")
       svg.attribute("class", "curve")
-      // Coordinates hold no character to escape.
-      svg.out.append(contentsOf: " points=\"".utf8)
-      for (index, point) in used.enumerated() {
-        if index > 0 { svg.out.append(UInt8(ascii: " ")) }
-        NumberText.appendOneDecimal(x(point.minutes), to: &svg.out)
-        svg.out.append(UInt8(ascii: ","))
-        NumberText.appendOneDecimal(y(point.value), to: &svg.out)
-      }
-      svg.out.append(UInt8(ascii: "\""))
+      svg.attribute("points", points: used.count) { (x(used[$0].minutes), y(used[$0].value)) }
       svg.attribute("fill", "none")
       svg.attribute("stroke", "#000")
       svg.attribute("stroke-width", "1.5")
@@ -732,14 +722,10 @@ struct CortisolChart {
         mark = "polygon"
         svg.start(mark)
         svg.attribute("class", "censored")
-        svg.out.append(contentsOf: " points=\"".utf8)
-        for (index, (dx, dy)) in [(0.0, -5.0), (-5, 4), (5, 4)].enumerated() {
-          if index > 0 { svg.out.append(UInt8(ascii: " ")) }
-          NumberText.appendOneDecimal(cx + dx, to: &svg.out)
-          svg.out.append(UInt8(ascii: ","))
-          NumberText.appendOneDecimal(cy + dy, to: &svg.out)
+        // The corners: top, bottom left, bottom right.
+        svg.attribute("points", points: 3) {
+          $0 == 0 ? (cx, cy - 5) : (cx + ($0 == 1 ? -5 : 5), cy + 4)
         }
-        svg.out.append(UInt8(ascii: "\""))
         svg.attribute("fill", "#fff")
         svg.attribute("stroke", "#000")
       } else if !point.valid {
@@ -766,7 +752,6 @@ struct CortisolChart {
       svg.end(mark)
       let shown = point.flags.filter { !Self.quietFlags.contains($0) }
       if !shown.isEmpty {
-        svg.newLine()
         text(cx + 6, cy - 5, "8", shown.joined(separator: ", "), into: &svg)
       }
     }

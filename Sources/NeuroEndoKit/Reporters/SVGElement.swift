@@ -73,21 +73,38 @@ struct SVGBytes {
 
   /// ` key="value"`, the value escaped.
   mutating func attribute(_ key: StaticString, _ value: String) {
-    out.append(UInt8(ascii: " "))
-    append(key)
-    out.append(UInt8(ascii: "="))
-    out.append(UInt8(ascii: "\""))
+    opening(key)
     PageTemplate.escape(value, into: &out)
     out.append(UInt8(ascii: "\""))
   }
 
   /// ` key="value"`, the value with one decimal (``NumberText/oneDecimal(_:)``).
   mutating func attribute(_ key: StaticString, tenths value: Double) {
+    opening(key)
+    NumberText.appendOneDecimal(value, to: &out)
+    out.append(UInt8(ascii: "\""))
+  }
+
+  /// ` key="x,y x,y ..."`: `count` points, each coordinate with one decimal.
+  mutating func attribute(
+    _ key: StaticString, points count: Int, _ point: (Int) -> (Double, Double)
+  ) {
+    opening(key)
+    for index in 0..<count {
+      if index > 0 { out.append(UInt8(ascii: " ")) }
+      let (x, y) = point(index)
+      NumberText.appendOneDecimal(x, to: &out)
+      out.append(UInt8(ascii: ","))
+      NumberText.appendOneDecimal(y, to: &out)
+    }
+    out.append(UInt8(ascii: "\""))
+  }
+
+  /// ` key="`.
+  private mutating func opening(_ key: StaticString) {
     out.append(UInt8(ascii: " "))
     append(key)
     out.append(UInt8(ascii: "="))
-    out.append(UInt8(ascii: "\""))
-    NumberText.appendOneDecimal(value, to: &out)
     out.append(UInt8(ascii: "\""))
   }
 

@@ -182,13 +182,11 @@ enum FileSystem {
     if let range = syncFileRangeFunction {
       // SYNC_FILE_RANGE_WAIT_BEFORE | WRITE | WAIT_AFTER: what was started is waited for,
       // what was not is written first.
-      for pass: UInt32 in [1 | 2 | 4] {
-        let results = ParallelMap.map(ArraySlice(files)) { path in
-          withOpened(path, flags: O_RDONLY) { range($0, 0, 0, pass) == 0 ? nil : lastFailure }
-        }
-        if let index = results.firstIndex(where: { $0 != nil }) {
-          return (files[index], results[index]!)
-        }
+      let results = ParallelMap.map(ArraySlice(files)) { path in
+        withOpened(path, flags: O_RDONLY) { range($0, 0, 0, 1 | 2 | 4) == 0 ? nil : lastFailure }
+      }
+      if let index = results.firstIndex(where: { $0 != nil }) {
+        return (files[index], results[index]!)
       }
     } else {
       let results = ParallelMap.map(ArraySlice(files)) { path in
