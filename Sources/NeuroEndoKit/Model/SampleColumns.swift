@@ -295,6 +295,51 @@ struct SampleColumns: Sendable {
     present.append(has)
   }
 
+  /// Appends the sample at `row` of `other` as it is, column by column, with its place in
+  /// the run's read order: no sample or text is made. `map` holds the numbers here of
+  /// `other`'s texts already numbered (-1: not yet), as many as `other` has texts; the
+  /// caller keeps it while neither side forgets its texts (``removeAll()``).
+  mutating func append(row: Int, of other: SampleColumns, map: inout [Int32], sequence place: Int) {
+    func text(_ number: Int32) -> Int32 {
+      guard number >= 0 else { return -1 }
+      let known = map[Int(number)]
+      if known >= 0 { return known }
+      let mine = self.number(other.texts[Int(number)])
+      map[Int(number)] = mine
+      return mine
+    }
+    let has = other.present[row]
+    sequence.append(place)
+    subject.append(text(other.subject[row]))
+    file.append(text(other.file[row]))
+    column.append(text(other.column[row]))
+    record.append(other.record[row])
+    codes.append(other.codes[row])
+    value.append(other.value[row])
+    collected.append(other.collected[row])
+    offset.append(other.offset[row])
+    relativeMinutes.append(other.relativeMinutes[row])
+    relativeAnchor.append(text(other.relativeAnchor[row]))
+    day.append(other.day[row])
+    label.append(text(other.label[row]))
+    testCode.append(text(other.testCode[row]))
+    qualifier.append(text(other.qualifier[row]))
+    for pair in Int(other.attributeStart[row])..<Int(other.attributeStart[row + 1]) {
+      attributes.append(text(other.attributes[pair]))
+    }
+    attributeStart.append(Int32(attributes.count))
+    if has.contains(.rare) {
+      var entry = other.rare[Int(other.rareIndex[row])]
+      entry.timeZone = text(entry.timeZone)
+      entry.path = text(entry.path)
+      rareIndex.append(Int32(rare.count))
+      rare.append(entry)
+    } else {
+      rareIndex.append(-1)
+    }
+    present.append(has)
+  }
+
   private mutating func optional(_ text: String?, _ bit: Present, _ has: inout Present) -> Int32 {
     guard let text else { return -1 }
     has.insert(bit)

@@ -70,9 +70,27 @@ final class SpillWriter {
     if columns.count >= SampleSpill.chunkRows { try flush() }
   }
 
+  /// The batch whose texts ``textMap`` maps into this chunk's (``write(row:of:batch:)``).
+  private var mappedBatch = -1
+  /// The numbers in this chunk of the mapped batch's texts, -1 for those not yet numbered.
+  private var textMap: [Int32] = []
+
+  /// Appends the sample at `row` of a reader's `columns`, the `batch`-th it handed on, as
+  /// it is: its texts are numbered in this chunk once per batch.
+  func write(row: Int, of columns: SampleColumns, batch: Int) throws(OutputError) {
+    if mappedBatch != batch {
+      textMap.removeAll(keepingCapacity: true)
+      textMap.append(contentsOf: repeatElement(-1, count: columns.texts.count))
+      mappedBatch = batch
+    }
+    self.columns.append(row: row, of: columns, map: &textMap, sequence: columns.sequence[row])
+    if self.columns.count >= SampleSpill.chunkRows { try flush() }
+  }
+
   /// Writes the samples gathered as a chunk.
   func flush() throws(OutputError) {
     guard columns.count > 0 else { return }
+    mappedBatch = -1  // the chunk's texts go with it
     buffer.removeAll(keepingCapacity: true)
     buffer.append(contentsOf: repeatElement(0, count: SampleSpill.headerBytes))
     columns.encoded(into: &buffer)
@@ -103,6 +121,9 @@ final class BackgroundSpill: @unchecked Sendable {
   private var batch: [(sample: Sample, sequence: Int, bucket: Int)] = []
   /// The first failure, set on `queue` and read after it has drained.
   private var failure: OutputError?
+  /// The batches of columns queued, by the caller's thread only: each numbers its texts
+  /// afresh.
+  private var columnBatches = 0
   static let batchSize = 4096
 
   init(writers: [SpillWriter]) {
@@ -117,16 +138,18 @@ final class BackgroundSpill: @unchecked Sendable {
   }
 
   /// Queues a reader's batch of samples in columns, each row for its bucket's file (the
-  /// rows' places in read order already set).
+  /// rows' places in read order already set), copied column by column.
   func add(columns: SampleColumns, buckets: [Int]) {
     send()  // the samples queued before these go first
     waiting.wait()
+    columnBatches += 1
+    let batch = columnBatches
     queue.async { [self] in
       defer { waiting.signal() }
       guard failure == nil else { return }
       do throws(OutputError) {
         for row in 0..<columns.count {
-          try writers[buckets[row]].write(columns.fields(at: row), sequence: columns.sequence[row])
+          try writers[buckets[row]].write(row: row, of: columns, batch: batch)
         }
       } catch {
         failure = error

@@ -86,6 +86,50 @@ struct SampleColumnsTests {
     #expect(Set(decoded.file).count == Set(samples.map(\.provenance.file)).count)
   }
 
+  @Test(
+    "a row copied column by column into other columns reads back equal, its texts numbered once there, across a reset"
+  )
+  func copiedRows() throws {
+    let samples = try Self.samples()
+    var source = SampleColumns()
+    for (index, sample) in samples.enumerated() { source.append(sample, sequence: index + 1) }
+    // Rows dealt to two columns in turn, the first forgetting its texts halfway (as a
+    // scratch file's chunk does once written): its map starts again with it.
+    var targets = [SampleColumns(), SampleColumns()]
+    var maps = [[Int32]](repeating: [], count: 2)
+    var copied: [[Int]] = [[], []]
+    for row in source.sequence.indices {
+      let target = row % 2
+      if maps[target].isEmpty || (target == 0 && row == samples.count / 2) {
+        if target == 0, row == samples.count / 2 {
+          targets[0].removeAll()
+          copied[0] = []
+        }
+        maps[target] = Array(repeating: -1, count: source.texts.count)
+      }
+      targets[target].append(row: row, of: source, map: &maps[target], sequence: row * 3)
+      copied[target].append(row)
+    }
+    for target in 0..<2 {
+      #expect(targets[target].count == copied[target].count)
+      for (place, row) in copied[target].enumerated() {
+        if targets[target].sample(at: place) != samples[row] {
+          Issue.record("row \(row) differs: \(targets[target].sample(at: place))")
+        }
+        #expect(targets[target].sequence[place] == row * 3)
+      }
+      // Only the texts its rows use, each once; and the same from its bytes.
+      #expect(targets[target].texts.count == Set(targets[target].texts).count)
+      var bytes: [UInt8] = []
+      targets[target].encoded(into: &bytes)
+      let back = try bytes.withUnsafeBytes { try SampleColumns(bytes: $0) }
+      for place in copied[target].indices where back.sample(at: place) != targets[target].sample(at: place) {
+        Issue.record("row \(copied[target][place]) differs from its bytes")
+      }
+    }
+    #expect(targets[0].texts.count < source.texts.count)
+  }
+
   @Test("a column of one repeated value is written once: a research export's chunk is small")
   func packed() throws {
     var columns = SampleColumns()
