@@ -265,25 +265,39 @@ struct SampleScreens {
   /// taken (Smyth 2013, 2016). When the waking was taken from a sample itself (an
   /// awakening-labelled sample, or the first sample standing in), the delay is unknown.
   private func wakingDelay(_ samples: inout [NormalizedSample], _ subjects: [Int32]) {
-    struct DayKey: Hashable {
-      /// The subject, numbered once per run of its samples (``SubjectNumbers``).
-      var subject: Int
-      var day: Int
-    }
-    var firstOfDay: [DayKey: Int] = [:]
+    // The days' samples by one sort of their places (subject, day, then read order), not a
+    // dictionary of days: each day's first sample is the earliest, the first read on a tie.
+    var places: [(subject: Int32, day: Int, index: Int)] = []
     for index in samples.indices where Self.isSalivaryCortisol(samples[index]) {
       guard let position = samples[index].circadian else { continue }
-      let key = DayKey(subject: Int(subjects[index]), day: position.day)
-      if let current = firstOfDay[key],
-        samples[current].circadian!.minutesSinceWaking <= position.minutesSinceWaking
+      places.append((subjects[index], position.day, index))
+    }
+    places.sort { ($0.subject, $0.day, $0.index) < ($1.subject, $1.day, $1.index) }
+    var firstOfDay: [Int] = []
+    var start = 0
+    while start < places.count {
+      var first = places[start].index
+      var end = start + 1
+      while end < places.count, places[end].subject == places[start].subject,
+        places[end].day == places[start].day
       {
-        continue
+        // As a scan in read order keeps the sample it has unless this one is earlier.
+        let index = places[end].index
+        if !(samples[first].circadian!.minutesSinceWaking
+          <= samples[index].circadian!.minutesSinceWaking)
+        {
+          first = index
+        }
+        end += 1
       }
-      firstOfDay[key] = index
+      firstOfDay.append(first)
+      start = end
     }
     let bins = settings.wakingDelayBins
     guard bins.count == 3 else { return }
-    for index in firstOfDay.values {
+    // A cohort's waking delays are few: each delay's flag is written once.
+    var flags: [UInt64: SampleFlag] = [:]
+    for index in firstOfDay {
       let position = samples[index].circadian!
       let delay = position.minutesSinceWaking
       guard delay >= 0, delay <= 120 else { continue }  // not a waking sample
@@ -294,6 +308,10 @@ struct SampleScreens {
             message:
               "the waking time was taken from a sample (\(position.wakeSource.rawValue)), so the sampling delay after waking is unknown, not zero (Stalder et al. 2016)"
           ))
+        continue
+      }
+      if let known = flags[delay.bitPattern] {
+        samples[index].flags.append(known)
         continue
       }
       let (bin, range): (String, String) =
@@ -308,7 +326,9 @@ struct SampleScreens {
       if delay > settings.wakingAdherence {
         message += "; not adherent (> \(format(settings.wakingAdherence)) min)"
       }
-      samples[index].flags.append(SampleFlag(code: "waking-delay-\(bin)", message: message))
+      let flag = SampleFlag(code: "waking-delay-\(bin)", message: message)
+      flags[delay.bitPattern] = flag
+      samples[index].flags.append(flag)
     }
   }
 
@@ -355,31 +375,49 @@ struct SampleScreens {
   /// cannot say which of its two values is the odd one: the lab's reference ranges decide,
   /// and where they do not, both are flagged.
   private func unitMixups(_ samples: inout [NormalizedSample], _ subjects: [Int32]) {
-    struct Group: Hashable {
-      /// The subject, numbered once per run of its samples (``SubjectNumbers``).
-      var subject: Int
-      var analyte: Analyte
-      var specimen: Specimen
-      /// Results taken under other conditions (a note "after 1 mg dexamethasone", a test
-      /// name "60 min after Synacthen") are meant to differ: a suppressed cortisol of 16
-      /// nmol/L the morning after a 450 is the test working, not a unit.
-      var conditions: String
-    }
-    var groups: [Group: [Int]] = [:]
+    // Results taken under other conditions (a note "after 1 mg dexamethasone", a test
+    // name "60 min after Synacthen") are meant to differ: a suppressed cortisol of 16
+    // nmol/L the morning after a 450 is the test working, not a unit. A group is a subject's
+    // results of one analyte, specimen and conditions.
+    // The groups by one sort of their samples' places, not a dictionary of groups: each
+    // group's conditions are numbered (most are none), the places sorted by group, then
+    // read order.
+    var conditionNumbers: [String: Int32] = ["": 0]
+    var places: [(subject: Int32, kind: Int32, conditions: Int32, index: Int)] = []
     for index in samples.indices where samples[index].value.censoring == .none {
       let sample = samples[index].sample
       guard Self.alternatives[Int(sample.analyte.caseCode)] != nil,
         !samples[index].flags.contains(where: { $0.code == "implausible" })
       else { continue }
-      groups[
-        Group(
-          subject: Int(subjects[index]), analyte: sample.analyte,
-          specimen: sample.specimen,
-          conditions: Self.conditions(sample)),
-        default: []
-      ].append(index)
+      let text = Self.conditions(sample)
+      let conditions: Int32
+      if text.isEmpty {
+        conditions = 0
+      } else if let known = conditionNumbers[text] {
+        conditions = known
+      } else {
+        conditions = Int32(conditionNumbers.count)
+        conditionNumbers[text] = conditions
+      }
+      let kind = Int32(sample.analyte.caseCode) << 8 | Int32(sample.specimen.caseCode)
+      places.append((subjects[index], kind, conditions, index))
     }
-    for indices in groups.values where indices.count >= 2 {
+    places.sort {
+      ($0.subject, $0.kind, $0.conditions, $0.index) < ($1.subject, $1.kind, $1.conditions, $1.index)
+    }
+    var indices: [Int] = []
+    var start = 0
+    while start < places.count {
+      indices.removeAll(keepingCapacity: true)
+      var end = start
+      while end < places.count, places[end].subject == places[start].subject,
+        places[end].kind == places[start].kind, places[end].conditions == places[start].conditions
+      {
+        indices.append(places[end].index)
+        end += 1
+      }
+      start = end
+      guard indices.count >= 2 else { continue }
       let values = indices.map { samples[$0].value.value }
       let alternative = Self.alternatives[Int(samples[indices[0]].sample.analyte.caseCode)]!
       let spread = max(alternative.factor, 1 / alternative.factor)

@@ -93,6 +93,41 @@ struct SampleScreensTests {
     #expect(flag.message.contains("not adherent (> 5 min)") == late)
   }
 
+  @Test(
+    "each subject-day's earliest sample carries the delay, the first read on a tie, however the subjects' samples interleave"
+  )
+  func wakingDelayPicksEachDaysFirst() {
+    let result = flags([
+      saliva(30, at: 30, subject: "s1"), saliva(9, at: 8, subject: "s2"),
+      saliva(11, at: 4, subject: "s1"), saliva(12, at: 4, subject: "s1"),
+      saliva(10, at: 2, subject: "s2"), saliva(14, at: 60, subject: "s1"),
+    ])
+    #expect(
+      result.map { $0.filter { $0.hasPrefix("waking-delay") } } == [
+        [], [], ["waking-delay-short"], [], ["waking-delay-none"], [],
+      ])
+  }
+
+  @Test(
+    "mix-ups are judged among a subject's values of like conditions, however the subjects' samples interleave"
+  )
+  func unitMixupGroups() {
+    var noted = saliva(0.45, at: 30, subject: "s3")
+    noted.attributes = ["note": "after 1 mg dexamethasone"]
+    let samples = [
+      saliva(12, at: 0, subject: "s1"), saliva(13, at: 15, subject: "s1"),
+      saliva(12, at: 0, subject: "s2"), saliva(13, at: 15, subject: "s2"),
+      saliva(12, at: 0, subject: "s3"), saliva(13, at: 15, subject: "s3"), noted,
+      saliva(0.45, at: 30, subject: "s1"), saliva(14, at: 30, subject: "s2"),
+    ]
+    // s1's low value is read against its own two; s3's, under other conditions, against
+    // none; s2 has none off.
+    #expect(
+      screened(normalize(samples)).map { $0.contains("suspected-unit-mixup") } == [
+        false, false, false, false, false, false, false, true, false,
+      ])
+  }
+
   @Test("a CAR sample more than 5 minutes from its schedule is flagged")
   func offSchedule() {
     let result = flags([
