@@ -403,7 +403,9 @@ struct SampleScreens {
       places.append((subjects[index], kind, conditions, index))
     }
     places.sort {
-      ($0.subject, $0.kind, $0.conditions, $0.index) < ($1.subject, $1.kind, $1.conditions, $1.index)
+      ($0.subject, $0.kind, $0.conditions, $0.index) < (
+        $1.subject, $1.kind, $1.conditions, $1.index
+      )
     }
     var indices: [Int] = []
     var start = 0

@@ -285,25 +285,46 @@ public enum PatientReportRenderer {
 
   /// The report as one self-contained HTML page.
   public static func html(_ report: PatientReport) -> String {
-    template.render(context(report))
+    String(decoding: htmlBytes(report), as: UTF8.self)
   }
 
   /// ``html(_:)``'s bytes, for a file.
-  static func htmlBytes(_ report: PatientReport) -> [UInt8] {
-    template.renderBytes(context(report))
+  static func htmlBytes(_ report: PatientReport) -> [UInt8] { PatientPage.bytes(report) }
+
+  /// The summary's items, the most severe first.
+  static func summaryOrder(_ items: [PatientReport.SummaryLine]) -> [PatientReport.SummaryLine] {
+    let severities = ["marked": 0, "notable": 1, "info": 2, "not judged": 3]
+    return items.sorted { (severities[$0.severity] ?? 4) < (severities[$1.severity] ?? 4) }
+  }
+
+  /// The lines under a finding: its indices, and the context it changes (medication).
+  static func extraLines(_ finding: PatientReport.FindingEntry) -> [String] {
+    finding.indices.map(indexText) + finding.context.filter(showsBeside)
+  }
+
+  /// The line on the flattened verdict, empty without one.
+  static func flattenedLine(_ report: PatientReport) -> String {
+    report.flattened.map { "Flattened diurnal slope: \(flattenedWords($0.outcome))." } ?? ""
+  }
+
+  /// A day's notes under its tables: why a feature could not be estimated, the reasons and
+  /// the notes, in words (the setting keys are at the end of the report).
+  static func dayNotes(_ day: PatientReport.Day) -> [String] {
+    (day.features.compactMap { $0.value == nil ? "\($0.label): \($0.note ?? "")" : nil }
+      + day.reasons + day.notes).map(withoutSettingKeys)
   }
 
   /// The values the template shows, every text as it is (the template escapes it) and the
-  /// charts as markup from ``SVGElement``.
+  /// charts as markup from ``SVGElement``: the page's tests render the template over them
+  /// with swift-mustache, the reference that ``PatientPage`` writes the same bytes as.
   static func context(_ report: PatientReport) -> [String: Any] {
-    let severities = ["marked": 0, "notable": 1, "info": 2, "not judged": 3]
-    return [
+    [
       "subject": report.subjectID,
       "header": header(report).map { ["name": $0.0, "value": $0.1] },
       "hasSummary": !report.summary.isEmpty,
-      "summary": report.summary.sorted {
-        (severities[$0.severity] ?? 4) < (severities[$1.severity] ?? 4)
-      }.map { ["topic": $0.topic, "severity": $0.severity, "text": $0.text] },
+      "summary": summaryOrder(report.summary).map {
+        ["topic": $0.topic, "severity": $0.severity, "text": $0.text]
+      },
       "hasCollections": !report.collections.isEmpty,
       "collections": report.collections.map { collection in
         [
@@ -327,10 +348,7 @@ public enum PatientReportRenderer {
         ] as [String: Any]
       },
       "hasDays": !report.days.isEmpty,
-      "flattened": report.flattened.map {
-        "Flattened diurnal slope: \(flattenedWords($0.outcome))."
-      }
-        ?? "",
+      "flattened": flattenedLine(report),
       "hasBand": !report.cohortBand.isEmpty,
       "bandSubjects": String(PatientReport.CohortBand.minimumSubjects),
       "days": report.days.map { day in
@@ -355,12 +373,7 @@ public enum PatientReportRenderer {
               "unit": $0.unit,
             ] as [String: Any]
           },
-          // Why a feature could not be estimated, under the tables, in words (the setting
-          // keys are at the end of the report).
-          "notes":
-            (day.features.compactMap {
-              $0.value == nil ? "\($0.label): \($0.note ?? "")" : nil
-            } + day.reasons + day.notes).map(withoutSettingKeys),
+          "notes": dayNotes(day),
         ] as [String: Any]
       },
       "hasFindings": !report.findings.isEmpty,
@@ -370,7 +383,7 @@ public enum PatientReportRenderer {
           "history": historyText(finding),
           "dates": finding.dates.joined(separator: ", "), "hasDates": !finding.dates.isEmpty,
           // Sex and age are in the header; medication stays with each finding it changes.
-          "extra": finding.indices.map(indexText) + finding.context.filter(showsBeside),
+          "extra": extraLines(finding),
         ] as [String: Any]
       },
       "glossary": terms(report).map { ["term": $0.term, "meaning": $0.meaning] },
@@ -379,13 +392,8 @@ public enum PatientReportRenderer {
     ]
   }
 
-  /// The page. `{{x}}` is escaped; `{{{x}}}` is used only for charts from ``SVGElement``.
-  static let template: PageTemplate = {
-    // The template is a constant of this file: a failure to parse it is a programming
-    // error that every test of the page shows at once.
-    do { return try PageTemplate(page) } catch { fatalError("\(error)") }
-  }()
-
+  /// The page's template: the layout ``PatientPage`` writes, and the reference its tests
+  /// render with swift-mustache. `{{x}}` is escaped; `{{{x}}}` holds the charts.
   static let page = """
     <!DOCTYPE html>
     <html lang="en">
@@ -585,8 +593,14 @@ struct CortisolChart {
 
   /// The chart's markup, each element on its own line, written as bytes.
   var svg: String {
-    let base = Self.height - Self.bottom
     var svg = SVGBytes(capacity: 8192)
+    write(into: &svg)
+    return svg.markup
+  }
+
+  /// Appends the chart's markup (``svg``) to `svg`.
+  func write(into svg: inout SVGBytes) {
+    let base = Self.height - Self.bottom
     svg.start("svg")
     svg.attribute("xmlns", "http://www.w3.org/2000/svg")
     svg.attribute("viewBox", "0 0 \(Int(Self.width)) \(Int(Self.height))")
@@ -758,7 +772,6 @@ struct CortisolChart {
     svg.newLine()
     svg.end("svg")
     svg.newLine()
-    return svg.markup
   }
 }
 

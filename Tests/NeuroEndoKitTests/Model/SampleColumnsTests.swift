@@ -123,7 +123,8 @@ struct SampleColumnsTests {
       var bytes: [UInt8] = []
       targets[target].encoded(into: &bytes)
       let back = try bytes.withUnsafeBytes { try SampleColumns(bytes: $0) }
-      for place in copied[target].indices where back.sample(at: place) != targets[target].sample(at: place) {
+      for place in copied[target].indices
+      where back.sample(at: place) != targets[target].sample(at: place) {
         Issue.record("row \(copied[target][place]) differs from its bytes")
       }
     }
