@@ -65,4 +65,39 @@ struct DurabilityTests {
     }
     #expect(fsyncs >= 2, "the folders: \(fsyncs) fsync calls")
   }
+
+  @Test(
+    "a run in partitions waits for its files once, where they are published: a partition's scratch publication does not"
+  )
+  func partitionsWaitOnce() throws {
+    let base = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "neuroendo-sync-parts-\(UUID())"
+    ).path
+    defer { try? FileManager.default.removeItem(atPath: base) }
+    try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+    let trace = base + "/trace"
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: strace!)
+    process.arguments = [
+      "-f", "-qq", "-y", "-e", "trace=fsync,fdatasync,sync_file_range", "-o", trace,
+      try executable().path, "analyze", "SampleData/research/car-diary-long.csv",
+      "SampleData/wide/car-wide-2026.csv", "--partitions", "4", "--patient-reports", "--out",
+      base + "/out",
+    ]
+    process.currentDirectoryURL = root
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0 || process.terminationStatus == 1)
+    let calls = try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n")
+    let waits = calls.filter {
+      ($0.contains("sync_file_range(") && $0.contains("WAIT_AFTER")) || $0.contains("fsync(")
+    }
+    // Waited for: the published files and folders, never a partition's scratch copy.
+    #expect(waits.contains { $0.contains(".html>") })
+    let scratch = waits.filter { $0.contains("/.partitions") }
+    #expect(
+      scratch.isEmpty, "\(scratch.count) waits in the partitions' scratch: \(scratch.prefix(3))")
+  }
 }

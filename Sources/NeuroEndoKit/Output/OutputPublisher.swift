@@ -31,6 +31,10 @@ public final class OutputPublisher {
   /// Whether the outputs are published from a state (`state:`): the manifest says so, so
   /// that a later run whose state is missing does not start over silently.
   public var fromState = false
+  /// Whether publication waits for the staged files and folders to reach the disk: not
+  /// when the directory is the run's own scratch (a partition's, inside the run's staging),
+  /// whose files the run's publication syncs where they end up.
+  var syncsStaged = true
   private let lock: DirectoryLock
 
   static let journalName = ".neuroendo-publish"
@@ -162,14 +166,15 @@ public final class OutputPublisher {
     // here, before anything is published, with the folders that name them: the files this
     // run wrote and nothing else on the volume (no syncfs of every process's data).
     let paths = staged.map { stagedPath($0.path) } + [stagedPath(Self.markerName)]
-    if let (path, failure) = FileSystem.sync(files: paths, folders: [staging]) {
+    if syncsStaged, let (path, failure) = FileSystem.sync(files: paths, folders: [staging]) {
       throw OutputError(path: path, failure)
     }
     let owned = Self.manifestFiles(in: directory)
     let journal =
       ([staging.split(separator: "/").last.map(String.init) ?? ""] + order)
       .joined(separator: "\n") + "\n"
-    try AtomicFileWriter.write(journal, to: directory + "/" + Self.journalName)
+    try AtomicFileWriter.write(
+      journal, to: directory + "/" + Self.journalName, durable: syncsStaged)
     try Self.move(order, from: staging, to: directory, owned: owned)
     // Files the last publication held at the top level that this one does not (an
     // intermediate table no longer asked for) go: the set is this run's, never a mix.
@@ -180,7 +185,7 @@ public final class OutputPublisher {
     }
     FileSystem.remove(directory + "/" + Self.journalName)
     // The renames reach the disk: the output folder names the files now.
-    _ = FileSystem.sync(files: [], folders: [directory])
+    if syncsStaged { _ = FileSystem.sync(files: [], folders: [directory]) }
   }
 
   /// Whether `directory` holds the outputs run `run` published: its manifest names that

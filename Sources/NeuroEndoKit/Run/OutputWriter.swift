@@ -18,6 +18,9 @@ struct OutputWriter {
   /// the models it writes); `false` when the pass was given the band (a partition): its
   /// pages are rendered here, whole.
   var pagesAtMerge = true
+  /// Whether each file is synced as it is committed: not in the run's own scratch (a
+  /// partition's folder), whose files the run's publication syncs where they end up.
+  var durable = true
 
   /// The folder of a shard's keys and cohort inputs, inside the output directory.
   static let shardFolder = Pipeline.Outputs.shardFolder
@@ -32,8 +35,10 @@ struct OutputWriter {
   /// A table's sink in the staging directory, with its keys file in a shard run.
   func sink(_ name: String) throws(OutputError) -> TableSink {
     let directory = directory ?? ""
-    let file = try AtomicFileWriter(path: path(directory, name))
-    let keys = shard == nil ? nil : try AtomicFileWriter(path: path(directory, "\(name).keys"))
+    let file = try AtomicFileWriter(path: path(directory, name), durable: durable)
+    let keys =
+      shard == nil
+      ? nil : try AtomicFileWriter(path: path(directory, "\(name).keys"), durable: durable)
     return TableSink(file: file, keys: keys)
   }
 
@@ -176,7 +181,7 @@ struct OutputWriter {
     }
     for (name, text) in pages {
       do throws(OutputError) {
-        try AtomicFileWriter.write(text(), to: folder + "/" + name)
+        try AtomicFileWriter.write(text(), to: folder + "/" + name, durable: durable)
       } catch {
         summary.fail(.output(error))
         return false
@@ -305,7 +310,8 @@ struct OutputWriter {
       let file =
         keyed
         ? try sink(name)
-        : TableSink(file: try AtomicFileWriter(path: path(directory, name)), keys: nil)
+        : TableSink(
+          file: try AtomicFileWriter(path: path(directory, name), durable: durable), keys: nil)
       body(file)
       try file.commit()
       summary.outputs[role] = name

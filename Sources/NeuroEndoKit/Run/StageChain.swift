@@ -53,6 +53,10 @@ struct StageChain {
     /// The whole cohort's band, when the pass's samples are only part of it (a partition):
     /// the pass renders its patients' pages whole with it, and the merge moves them.
     var cohortBand: [PatientReport.CohortBand]?
+    /// The pass writes into the run's own scratch (a partition's folder inside the run's
+    /// staging): its publication does not wait for the disk, which the run's own
+    /// publication does for every file where it ends up.
+    var scratch = false
   }
 
   /// What a pass made, for what comes after its publication.
@@ -87,6 +91,7 @@ struct StageChain {
       pipeline: pipeline, shard: shard, directory: publisher.map { outputFolder($0) })
     writer.failReports = failReports
     writer.pagesAtMerge = pass.cohortBand == nil
+    writer.durable = !pass.scratch
     var zones: [String: String] = [:]
     do throws(RunFailure) {
       try source.read(
@@ -120,7 +125,9 @@ struct StageChain {
         patientReports: pipeline.patientReports, pipelineFile: pipeline.file)
     }
     if shard != nil, let directory = writer.directory {
-      writeManifest(dataset, reports: results.reportsWritten, in: directory, into: &summary)
+      writeManifest(
+        dataset, reports: results.reportsWritten, in: directory, durable: writer.durable,
+        into: &summary)
     }
     summary.finished = Date()
     guard let publisher else { return summary }
@@ -145,11 +152,13 @@ struct StageChain {
       staged = try OutputPublisher.holding(
         publisher, directory: pass.directory, run: summary.run, outputNames: outputs.names)
       publisher = staged
+      if pass.scratch { staged.syncsStaged = false }
       if pass.notesPublisher { summary.notes += Self.notes(of: staged, pipeline) }
       if shard != nil {
         try FileModes.makeDirectory(staged.stagedPath(OutputWriter.shardFolder))
       }
-      let writer = OutputWriter(pipeline: pipeline, shard: shard, directory: outputFolder(staged))
+      var writer = OutputWriter(pipeline: pipeline, shard: shard, directory: outputFolder(staged))
+      writer.durable = !pass.scratch
       if pass.subjects == nil {
         if !pass.auditOnly, outputs.writeSamples {
           tables.samples = try writer.sink(outputs.samples)
@@ -374,7 +383,7 @@ struct StageChain {
   /// Writes a shard's manifest (``ShardManifest``): its tables, counts and settings, for the
   /// merge. The shard publishes its folder and its run summary.
   private func writeManifest(
-    _ dataset: AuditReport.Dataset, reports: Bool, in folder: String,
+    _ dataset: AuditReport.Dataset, reports: Bool, in folder: String, durable: Bool,
     into summary: inout RunSummary
   ) {
     let names = pipeline.outputs
@@ -393,7 +402,8 @@ struct StageChain {
       quarantinedSubjects: summary.quarantinedSubjects, outputs: outputs,
       tables: summary.outputs, notWritten: summary.notWritten)
     do throws(OutputError) {
-      try AtomicFileWriter.write(manifest.json, to: folder + "/" + ShardManifest.fileName)
+      try AtomicFileWriter.write(
+        manifest.json, to: folder + "/" + ShardManifest.fileName, durable: durable)
       summary.outputs = ["shard": OutputWriter.shardFolder]
     } catch {
       summary.fail(.output(error))
@@ -414,7 +424,9 @@ struct StageChain {
     summary.outputs = summary.outputs.mapValues(publisher.publishedPath)
     summary.outputs["summary"] = publisher.publishedPath(name)
     do throws(OutputError) {
-      try AtomicFileWriter.write(RunSummaryReporter.json(summary), to: publisher.stagedPath(name))
+      try AtomicFileWriter.write(
+        RunSummaryReporter.json(summary), to: publisher.stagedPath(name),
+        durable: publisher.syncsStaged)
       try publisher.publish(files, last: name)
     } catch {
       summary.outputs = [:]

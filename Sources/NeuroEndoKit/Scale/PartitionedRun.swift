@@ -367,6 +367,7 @@ extension PartitionedRun {
       part.onCohortInputs = { contributions.set("\(scratch)/\(index)", $0) }
       part.cohortSlopes = cohort.slopes
       part.cohortBand = cohort.band
+      part.scratch = true
       var source = SpillSource(
         read: read, paths: Self.spills(read.spills, partition: index, of: count))
       return StageChain(
