@@ -21,6 +21,9 @@ struct OutputWriter {
   /// Whether each file is synced as it is committed: not in the run's own scratch (a
   /// partition's folder), whose files the run's publication syncs where they end up.
   var durable = true
+  /// Where a partition writes its patients' files: the run's own staged folder, so that
+  /// the merge has none to move (`nil`: the reports folder's `patients`).
+  var pagesFolder: String?
 
   /// The folder of a shard's keys and cohort inputs, inside the output directory.
   static let shardFolder = Pipeline.Outputs.shardFolder
@@ -162,14 +165,15 @@ struct OutputWriter {
     let folder = shard == nil ? path(directory, pipeline.outputs.reports) : directory
     let patientPages = pipeline.patientReports || cohort == nil
     do throws(OutputError) {
-      try FileModes.makeDirectory(patientPages ? folder + "/patients" : folder)
+      try FileModes.makeDirectory(
+        patientPages && pagesFolder == nil ? folder + "/patients" : folder)
     } catch {
       summary.fail(.output(error))
       return false
     }
     guard
       let quarantined = patients(
-        reports, findings: findings, folder: folder + "/patients", into: &summary)
+        reports, findings: findings, folder: pagesFolder ?? folder + "/patients", into: &summary)
     else { return false }
     // One page in memory at a time: a large cohort's are tens of megabytes each.
     var pages: [(String, () -> String)] = []
@@ -240,7 +244,7 @@ struct OutputWriter {
         for (name, bytes) in files {
           let target = folder + "/" + name
           do throws(OutputError) {
-            try AtomicFileWriter.write(bytes: bytes, to: target, durable: false)
+            try StagedFile.write(bytes, to: target)
             written.append(target)
           } catch {
             guard error.isAboutTheName else {

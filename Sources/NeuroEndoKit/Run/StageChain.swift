@@ -57,6 +57,9 @@ struct StageChain {
     /// staging): its publication does not wait for the disk, which the run's own
     /// publication does for every file where it ends up.
     var scratch = false
+    /// Where the pass writes its patients' files, when not in its own reports folder: a
+    /// partition's go straight to the run's staged folder.
+    var pagesFolder: String?
   }
 
   /// What a pass made, for what comes after its publication.
@@ -92,6 +95,7 @@ struct StageChain {
     writer.failReports = failReports
     writer.pagesAtMerge = pass.cohortBand == nil
     writer.durable = !pass.scratch
+    writer.pagesFolder = pass.pagesFolder
     var zones: [String: String] = [:]
     do throws(RunFailure) {
       try source.read(

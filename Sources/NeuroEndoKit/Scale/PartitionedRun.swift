@@ -334,6 +334,34 @@ extension PartitionedRun {
         band: needsBand ? PatientReport.CohortBand.band(band) : nil))
   }
 
+  /// What the run says of its partitions: how many, how large, how many in memory at once.
+  private func note(_ count: Int, asked: Int?, read: ReadOnce, width: Int) -> String {
+    let limit = pipeline.partitionSamples
+    let largest = Self.partitionSizes(counts: read.counts, count: count).max() ?? 0
+    let atOnce = min(width, count)
+    let inMemory = atOnce == 1 ? "one" : "\(atOnce)"
+    var note =
+      asked == nil
+      ? "run in \(count) partitions of subjects (at most \(largest) samples each; settings.run.partition_samples: \(limit)), \(inMemory) in memory at a time, then merged"
+      : "run in \(count) partitions of subjects (--partitions), \(inMemory) in memory at a time, then merged"
+    if asked == nil, largest * atOnce > limit {
+      note +=
+        "; the partitions in memory at once hold more than settings.run.partition_samples (\(Self.spillBuckets) partitions at most)"
+    }
+    return note
+  }
+
+  /// The run's staged folder of patients' files, made, when the partitions render the pages
+  /// whole (with the cohort's `band`): they write there, and the merge has none to move.
+  private func stagedPagesFolder(
+    band: [PatientReport.CohortBand]?, publisher: OutputPublisher?
+  ) throws(OutputError) -> String? {
+    guard band != nil, let publisher else { return nil }
+    let folder = publisher.stagedPath(pipeline.outputs.reports + "/patients")
+    try FileModes.makeDirectory(folder)
+    return folder
+  }
+
   /// Runs `count` partitions, `partitionsAtOnce` at a time, each thread taking the next when
   /// it is done (their calls reach the caller one at a time), and merges them.
   private func partitions(
@@ -358,7 +386,17 @@ extension PartitionedRun {
       }
     }
     let cohort = facts
-    let summaries = ParallelMap.each(Array(1...count), width: width) { [pipeline] index in
+    let pagesFolder: String?
+    do throws(OutputError) {
+      pagesFolder = try stagedPagesFolder(band: cohort.band, publisher: pass.publisher)
+    } catch {
+      var failed = pass.summary
+      failed.fail(.output(error))
+      failed.fail(.part("partitions: \(directory) was left as it was"))
+      return failed
+    }
+    let summaries = ParallelMap.each(Array(1...count), width: width) {
+      [pipeline, pagesFolder] index in
       calls.progress("partition \(index) of \(count)")
       var part = StageChain.Pass(summary: base, directory: "\(scratch)/\(index)")
       part.auditOnly = auditOnly
@@ -368,6 +406,7 @@ extension PartitionedRun {
       part.cohortSlopes = cohort.slopes
       part.cohortBand = cohort.band
       part.scratch = true
+      part.pagesFolder = pagesFolder
       var source = SpillSource(
         read: read, paths: Self.spills(read.spills, partition: index, of: count))
       return StageChain(
@@ -384,18 +423,7 @@ extension PartitionedRun {
     }
     progress("merging \(count) partitions")
     FileSystem.releaseFreeMemory()
-    let limit = pipeline.partitionSamples
-    let largest = Self.partitionSizes(counts: read.counts, count: count).max() ?? 0
-    let atOnce = min(width, count)
-    let inMemory = atOnce == 1 ? "one" : "\(atOnce)"
-    var note =
-      asked == nil
-      ? "run in \(count) partitions of subjects (at most \(largest) samples each; settings.run.partition_samples: \(limit)), \(inMemory) in memory at a time, then merged"
-      : "run in \(count) partitions of subjects (--partitions), \(inMemory) in memory at a time, then merged"
-    if asked == nil, largest * atOnce > limit {
-      note +=
-        "; the partitions in memory at once hold more than settings.run.partition_samples (\(Self.spillBuckets) partitions at most)"
-    }
+    let note = note(count, asked: asked, read: read, width: width)
     var merger = ShardMerger(directories: (1...count).map { "\(scratch)/\($0)" })
     merger.movesFiles = true  // scratch, in the staging directory: moved, not copied
     // What the partitions wrote to their cohort-inputs.json, as it was, while it fits in

@@ -112,6 +112,35 @@ struct PlantedFileTests {
     #expect(
       try String(contentsOfFile: scratch.path("precious.txt"), encoding: .utf8) == "precious\n")
   }
+
+  @Test(
+    "a page written under its own name in staging: a link or a file planted there is refused and left as it was; the page is owner-only"
+  )
+  func plantedStagedName() throws {
+    let scratch = try Scratch()
+    try "precious\n".write(toFile: scratch.path("precious.txt"), atomically: true, encoding: .utf8)
+    try FileManager.default.createDirectory(
+      atPath: scratch.path("staging"), withIntermediateDirectories: true)
+    try FileManager.default.createSymbolicLink(
+      atPath: scratch.path("staging/p1.html"), withDestinationPath: scratch.path("precious.txt"))
+    try "theirs\n".write(toFile: scratch.path("staging/p2.html"), atomically: true, encoding: .utf8)
+    for name in ["p1.html", "p2.html"] {
+      #expect(throws: OutputError.self) {
+        try StagedFile.write(Array("overwritten\n".utf8), to: scratch.path("staging/\(name)"))
+      }
+    }
+    #expect(
+      try String(contentsOfFile: scratch.path("precious.txt"), encoding: .utf8) == "precious\n")
+    #expect(
+      try String(contentsOfFile: scratch.path("staging/p2.html"), encoding: .utf8) == "theirs\n")
+    try StagedFile.write(Array("page\n".utf8), to: scratch.path("staging/p3.html"))
+    #expect(
+      try String(contentsOfFile: scratch.path("staging/p3.html"), encoding: .utf8) == "page\n")
+    let mode =
+      try FileManager.default.attributesOfItem(atPath: scratch.path("staging/p3.html"))[
+        .posixPermissions] as? Int
+    #expect(mode == 0o600)
+  }
 }
 
 @Suite("Planted files, after review (issue 21)")
