@@ -147,30 +147,33 @@ struct PrettyJSON {
     endArray()
   }
 
-  /// A JSON string literal: quotes, backslashes and control characters escaped.
+  /// A JSON string literal: quotes, backslashes and control characters escaped. One pass
+  /// over the text's bytes, the runs between escapes copied whole (what needs escaping is
+  /// ASCII, so bytes and Unicode scalars escape alike).
   private mutating func quote(_ value: String) {
     write(UInt8(ascii: "\""))
-    let plain = !value.utf8.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }
-    if plain {
-      write(value)
-    } else {
-      var text = ""
-      for scalar in value.unicodeScalars {
-        switch scalar {
-        case "\"": text += "\\\""
-        case "\\": text += "\\\\"
-        case "\n": text += "\\n"
-        case "\r": text += "\\r"
-        case "\t": text += "\\t"
-        case "\u{8}": text += "\\b"
-        case "\u{C}": text += "\\f"
-        case _ where scalar.value < 0x20:
-          let hex = String(scalar.value, radix: 16)
-          text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        default: text.unicodeScalars.append(scalar)
+    var value = value
+    value.withUTF8 { text in
+      var start = 0
+      for (index, byte) in text.enumerated() where byte < 0x20 || byte == 0x22 || byte == 0x5C {
+        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[start..<index]))
+        start = index + 1
+        bytes.append(UInt8(ascii: "\\"))
+        switch byte {
+        case 0x22, 0x5C: bytes.append(byte)
+        case 0x0A: bytes.append(UInt8(ascii: "n"))
+        case 0x0D: bytes.append(UInt8(ascii: "r"))
+        case 0x09: bytes.append(UInt8(ascii: "t"))
+        case 0x08: bytes.append(UInt8(ascii: "b"))
+        case 0x0C: bytes.append(UInt8(ascii: "f"))
+        default:
+          let digits = Array("0123456789abcdef".utf8)
+          bytes.append(contentsOf: [UInt8(ascii: "u"), 0x30, 0x30])
+          bytes.append(digits[Int(byte >> 4)])
+          bytes.append(digits[Int(byte & 0x0F)])
         }
       }
-      write(text)
+      bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[start...]))
     }
     write(UInt8(ascii: "\""))
   }
