@@ -51,7 +51,7 @@ struct StageChain {
     /// partition): the flattened verdict's cohort rule compares with these.
     var cohortSlopes: [Double]?
     /// The whole cohort's band, when the pass's samples are only part of it (a partition):
-    /// the pass renders its patients' pages whole with it, and the merge moves them.
+    /// the pass renders its patients' pages whole with it (into ``pagesFolder``).
     var cohortBand: [PatientReport.CohortBand]?
     /// The pass writes into the run's own scratch (a partition's folder inside the run's
     /// staging): its publication does not wait for the disk, which the run's own

@@ -265,8 +265,8 @@ extension PartitionedRun {
     /// each subject is compared with every other.
     var slopes: [Double]?
     /// The band drawn in the patients' pages, when they are written: with it, each
-    /// partition renders its pages whole, and the merge moves them instead of rendering
-    /// them from models read back.
+    /// partition renders its pages whole into the run's staging folder, instead of the
+    /// merge rendering them from models read back.
     var band: [PatientReport.CohortBand]?
   }
 

@@ -24,8 +24,9 @@ public struct ShardMerger: Sendable {
   /// reading each part's `cohort-inputs.json` back.
   var cohortInputs: [String: CohortReport.Inputs] = [:]
   /// Whether the parts rendered their patients' pages whole, with the whole cohort's band
-  /// they were given (a run in partitions): the merge takes every file of theirs as it is,
-  /// and renders none.
+  /// they were given (a run in partitions): the merge takes every file of theirs as it is
+  /// (a run's partitions write theirs straight into its staging folder: none to take), and
+  /// renders none.
   var pagesRendered = false
 
   /// Why shards cannot be merged: not shards, not all of them, or not of one run.
@@ -219,7 +220,7 @@ public struct ShardMerger: Sendable {
     }
     // Patients' pages render on every core themselves: alone, after the rest, since a
     // map on every core inside a job of `each` gets one thread (libdispatch divides the
-    // cores among nested loops). Pages the parts rendered are only moved.
+    // cores among nested loops). Pages the parts rendered are not rendered again.
     let pages = first.patientReports && !pagesRendered
     let order = jobs.indices.sorted { size(jobs[$0]) > size(jobs[$1]) }.filter {
       guard pages, case .reports = jobs[$0] else { return true }
