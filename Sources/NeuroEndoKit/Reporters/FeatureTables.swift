@@ -27,25 +27,31 @@ public enum FeatureTables {
     let fit = day.cosinor.fit
     row.text(day.subjectID)
     row.integer(day.day)
-    for value in [car.aucG, car.aucI, car.increase, car.increasePercent, car.r30] {
-      row.number(value)
-    }
-    for value in [
-      slope.wakeToBed, slope.peakToBed, slope.logSlope, slope.logSlopeStandardError, fit?.mesor,
-      fit?.amplitude, day.cosinor.acrophaseClockHours, fit?.peakHours, car.timeToPeak,
-    ] {
-      row.number(value)
-    }
+    // Cell by cell, not through an array of the cells per row (three allocations a row).
+    row.number(car.aucG)
+    row.number(car.aucI)
+    row.number(car.increase)
+    row.number(car.increasePercent)
+    row.number(car.r30)
+    row.number(slope.wakeToBed)
+    row.number(slope.peakToBed)
+    row.number(slope.logSlope)
+    row.number(slope.logSlopeStandardError)
+    row.number(fit?.mesor)
+    row.number(fit?.amplitude)
+    row.number(day.cosinor.acrophaseClockHours)
+    row.number(fit?.peakHours)
+    row.number(car.timeToPeak)
     row.integer(car.used)
     row.integer(slope.logCount)
     row.integer(day.cosinor.used)
-    for value in [
-      fit?.mesorInterval?.lowerBound, fit?.mesorInterval?.upperBound,
-      fit?.amplitudeInterval?.lowerBound, fit?.amplitudeInterval?.upperBound,
-      fit?.peakInterval?.lowerBound, fit?.peakInterval?.upperBound, fit?.pValue,
-    ] {
-      row.number(value)
-    }
+    row.number(fit?.mesorInterval?.lowerBound)
+    row.number(fit?.mesorInterval?.upperBound)
+    row.number(fit?.amplitudeInterval?.lowerBound)
+    row.number(fit?.amplitudeInterval?.upperBound)
+    row.number(fit?.peakInterval?.lowerBound)
+    row.number(fit?.peakInterval?.upperBound)
+    row.number(fit?.pValue)
     row.text(day.cosinor.warnings.joined(separator: "; "))
     row.text(day.wakeSource.rawValue)
     row.integer(day.samples)
