@@ -97,10 +97,28 @@ struct DurabilityTests {
     let waits = calls.filter {
       ($0.contains("sync_file_range(") && $0.contains("WAIT_AFTER")) || $0.contains("fsync(")
     }
-    // Waited for: the published files and folders, never a partition's scratch copy.
-    #expect(waits.contains { $0.contains(".html>") })
+    // Waited for: every published file where it was staged, never a partition's scratch.
+    let published = try #require(FileManager.default.enumerator(atPath: base + "/out"))
+      .allObjects.compactMap { $0 as? String }.filter { name in
+        var folder: ObjCBool = false
+        return name != ".neuroendo.lock"
+          && FileManager.default.fileExists(atPath: base + "/out/" + name, isDirectory: &folder)
+          && !folder.boolValue
+      }
+    #expect(published.contains { $0.hasSuffix(".html") })
+    let unwaited = published.filter { name in
+      !waits.contains { $0.contains(".neuroendo-staging") && $0.contains("/" + name + ">") }
+    }
+    #expect(unwaited.isEmpty, "published, never waited for: \(unwaited.sorted())")
     let scratch = waits.filter { $0.contains("/.partitions") }
     #expect(
       scratch.isEmpty, "\(scratch.count) waits in the partitions' scratch: \(scratch.prefix(3))")
+    // The partitions' tables, read back and removed by the merge, are not even sent to the
+    // disk.
+    let sent = calls.filter {
+      $0.contains("sync_file_range(") && $0.contains("/.partitions")
+        && ($0.contains(".csv.") || $0.contains(".keys."))
+    }
+    #expect(sent.isEmpty, "partition tables sent to the disk: \(sent.prefix(3))")
   }
 }

@@ -295,15 +295,47 @@ struct SampleColumns: Sendable {
     present.append(has)
   }
 
+  /// The numbers here of another columns' texts, for ``append(row:of:map:sequence:)``:
+  /// valid while neither side forgets its texts (``removeAll()``), forgotten all at once by
+  /// ``reset(count:)`` (a stamp per entry, not a pass over them).
+  struct TextMap {
+    private var numbers: [Int32] = []
+    private var stamps: [UInt32] = []
+    private var stamp: UInt32 = 1
+
+    /// Forgets every number, for another columns of `count` texts.
+    mutating func reset(count: Int) {
+      if numbers.count < count {
+        numbers.append(contentsOf: repeatElement(0, count: count - numbers.count))
+        stamps.append(contentsOf: repeatElement(0, count: count - stamps.count))
+      }
+      stamp &+= 1
+      if stamp == 0 {
+        for index in stamps.indices { stamps[index] = 0 }
+        stamp = 1
+      }
+    }
+
+    /// The number here of the other's text `number`, once set since the last reset.
+    subscript(_ number: Int) -> Int32? {
+      get { stamps[number] == stamp ? numbers[number] : nil }
+      set {
+        numbers[number] = newValue ?? 0
+        stamps[number] = newValue == nil ? 0 : stamp
+      }
+    }
+  }
+
   /// Appends the sample at `row` of `other` as it is, column by column, with its place in
   /// the run's read order: no sample or text is made. `map` holds the numbers here of
-  /// `other`'s texts already numbered (-1: not yet), as many as `other` has texts; the
-  /// caller keeps it while neither side forgets its texts (``removeAll()``).
-  mutating func append(row: Int, of other: SampleColumns, map: inout [Int32], sequence place: Int) {
+  /// `other`'s texts already numbered, reset for `other` (``TextMap/reset(count:)``) and
+  /// kept while neither side forgets its texts (``removeAll()``).
+  mutating func append(
+    row: Int, of other: SampleColumns, map: inout TextMap, sequence place: Int
+  ) {
     func text(_ number: Int32) -> Int32 {
       guard number >= 0 else { return -1 }
-      let known = map[Int(number)]
-      if known >= 0 { return known }
+      if let known = map[Int(number)] { return known }
       let mine = self.number(other.texts[Int(number)])
       map[Int(number)] = mine
       return mine

@@ -13,6 +13,9 @@ public final class AtomicFileWriter {
   /// Whether ``commit()`` syncs the file to disk before the rename; `false` for files
   /// staged in bulk, which ``OutputPublisher/publish(_:last:)`` syncs all at once.
   private let durable: Bool
+  /// A file of the run's own scratch (a partition's), read back and removed before the
+  /// run ends: neither synced nor sent to the disk early.
+  private let scratch: Bool
 
   /// Opens a temporary file beside `path`.
   ///
@@ -20,9 +23,17 @@ public final class AtomicFileWriter {
   ///   - path: the file to write.
   ///   - durable: sync the file at commit (`false`: the publisher syncs it).
   /// - Throws: ``OutputError`` when the directory cannot be written.
-  public init(path: String, durable: Bool = true) throws(OutputError) {
+  public convenience init(path: String, durable: Bool = true) throws(OutputError) {
+    try self.init(path: path, durable: durable, scratch: false)
+  }
+
+  /// Opens a temporary file beside `path`; a `scratch` file (a partition's table, read back
+  /// and removed by the run's merge) is not synced, and its write-back is not started at
+  /// commit.
+  init(path: String, durable: Bool, scratch: Bool) throws(OutputError) {
     self.path = path
-    self.durable = durable
+    self.durable = durable && !scratch
+    self.scratch = scratch
     // Beside the target, from the path's text: Foundation's `URL` cost more than writing a
     // patient's page.
     let (directory, name) = FileSystem.split(path)
@@ -69,7 +80,7 @@ public final class AtomicFileWriter {
   /// - Throws: ``OutputError`` when a write failed or the rename is refused.
   public func commit() throws(OutputError) {
     done = true
-    if let failure = stream.close(durable: durable) {
+    if let failure = stream.close(durable: durable, startWriteBack: !scratch) {
       FileSystem.remove(temporaryPath)
       throw OutputError(path: path, failure)
     }
@@ -90,7 +101,7 @@ public final class AtomicFileWriter {
 
   /// Writes `bytes` to `path` atomically (``write(_:to:durable:)`` for bytes).
   static func write(bytes: [UInt8], to path: String, durable: Bool = true) throws(OutputError) {
-    let writer = try AtomicFileWriter(path: path, durable: durable)
+    let writer = try AtomicFileWriter(path: path, durable: durable, scratch: false)
     bytes.withUnsafeBytes { writer.write($0) }
     try writer.commit()
   }

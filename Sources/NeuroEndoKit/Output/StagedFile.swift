@@ -18,12 +18,12 @@ enum StagedFile {
     case .failure(let failure): throw OutputError(path: path, failure)
     }
     FileSystem.setMode(of: descriptor, mode)
-    let failure = bytes.withUnsafeBytes { FileSystem.write(descriptor, $0) }
+    var failure = bytes.withUnsafeBytes { FileSystem.write(descriptor, $0) }
     if failure == nil, let range = FileSystem.syncFileRangeFunction {
       // SYNC_FILE_RANGE_WRITE: started, not waited for; a failure shows at the wait.
       _ = range(descriptor, 0, 0, 2)
     }
-    FileSystem.close(descriptor)
+    if let closing = FileSystem.closeWritten(descriptor), failure == nil { failure = closing }
     if let failure {
       FileSystem.remove(path)
       throw OutputError(path: path, failure)

@@ -21,6 +21,9 @@ struct OutputWriter {
   /// Whether each file is synced as it is committed: not in the run's own scratch (a
   /// partition's folder), whose files the run's publication syncs where they end up.
   var durable = true
+  /// The tables are the run's own scratch (a partition's, read back and removed by the
+  /// merge): neither synced nor sent to the disk early.
+  var scratch: Bool { !durable }
   /// Where a partition writes its patients' files: the run's own staged folder, so that
   /// the merge has none to move (`nil`: the reports folder's `patients`).
   var pagesFolder: String?
@@ -38,10 +41,12 @@ struct OutputWriter {
   /// A table's sink in the staging directory, with its keys file in a shard run.
   func sink(_ name: String) throws(OutputError) -> TableSink {
     let directory = directory ?? ""
-    let file = try AtomicFileWriter(path: path(directory, name), durable: durable)
+    let file = try AtomicFileWriter(path: path(directory, name), durable: durable, scratch: scratch)
     let keys =
       shard == nil
-      ? nil : try AtomicFileWriter(path: path(directory, "\(name).keys"), durable: durable)
+      ? nil
+      : try AtomicFileWriter(
+        path: path(directory, "\(name).keys"), durable: durable, scratch: scratch)
     return TableSink(file: file, keys: keys)
   }
 
@@ -247,15 +252,20 @@ struct OutputWriter {
             try StagedFile.write(bytes, to: target)
             written.append(target)
           } catch {
-            guard error.isAboutTheName else {
+            // A name the file system refuses, or one already taken in the staging folder
+            // (another subject's file of that name, or a file planted there): this subject
+            // goes without pages, the others keep theirs. Anything else fails the output.
+            let taken = error.code == EEXIST
+            guard error.isAboutTheName || taken else {
               summary.fail(.output(error))
               failed = true
               return
             }
             for file in written { FileSystem.remove(file) }
+            let why = taken ? "a file of that name is already there: \(name)" : error.message
             summary.quarantined.append(
               QuarantinedSubject(
-                subject: subject, reason: "its reports could not be written (\(error.message))"))
+                subject: subject, reason: "its reports could not be written (\(why))"))
             quarantined.insert(subject)
             break
           }
@@ -315,7 +325,9 @@ struct OutputWriter {
         keyed
         ? try sink(name)
         : TableSink(
-          file: try AtomicFileWriter(path: path(directory, name), durable: durable), keys: nil)
+          file: try AtomicFileWriter(
+            path: path(directory, name), durable: durable, scratch: scratch),
+          keys: nil)
       body(file)
       try file.commit()
       summary.outputs[role] = name

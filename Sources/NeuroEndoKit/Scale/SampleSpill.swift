@@ -70,27 +70,25 @@ final class SpillWriter {
     if columns.count >= SampleSpill.chunkRows { try flush() }
   }
 
-  /// The batch whose texts ``textMap`` maps into this chunk's (``write(row:of:batch:)``).
-  private var mappedBatch = -1
-  /// The numbers in this chunk of the mapped batch's texts, -1 for those not yet numbered.
-  private var textMap: [Int32] = []
-
-  /// Appends the sample at `row` of a reader's `columns`, the `batch`-th it handed on, as
-  /// it is: its texts are numbered in this chunk once per batch.
-  func write(row: Int, of columns: SampleColumns, batch: Int) throws(OutputError) {
-    if mappedBatch != batch {
-      textMap.removeAll(keepingCapacity: true)
-      textMap.append(contentsOf: repeatElement(-1, count: columns.texts.count))
-      mappedBatch = batch
+  /// Appends the samples at `rows` (in order) of a reader's `columns` as they are, their
+  /// texts numbered in this chunk once each through `map`, which is reset for them (and
+  /// again at each chunk written: its texts go with it).
+  func write(
+    rows: ArraySlice<Int>, of columns: SampleColumns, map: inout SampleColumns.TextMap
+  ) throws(OutputError) {
+    map.reset(count: columns.texts.count)
+    for row in rows {
+      self.columns.append(row: row, of: columns, map: &map, sequence: columns.sequence[row])
+      if self.columns.count >= SampleSpill.chunkRows {
+        try flush()
+        map.reset(count: columns.texts.count)
+      }
     }
-    self.columns.append(row: row, of: columns, map: &textMap, sequence: columns.sequence[row])
-    if self.columns.count >= SampleSpill.chunkRows { try flush() }
   }
 
   /// Writes the samples gathered as a chunk.
   func flush() throws(OutputError) {
     guard columns.count > 0 else { return }
-    mappedBatch = -1  // the chunk's texts go with it
     buffer.removeAll(keepingCapacity: true)
     buffer.append(contentsOf: repeatElement(0, count: SampleSpill.headerBytes))
     columns.encoded(into: &buffer)
@@ -121,9 +119,9 @@ final class BackgroundSpill: @unchecked Sendable {
   private var batch: [(sample: Sample, sequence: Int, bucket: Int)] = []
   /// The first failure, set on `queue` and read after it has drained.
   private var failure: OutputError?
-  /// The batches of columns queued, by the caller's thread only: each numbers its texts
-  /// afresh.
-  private var columnBatches = 0
+  /// The texts of a batch of columns numbered in one bucket's chunk, on `queue` only: one
+  /// map for every bucket, which takes its rows in turn.
+  private var textMap = SampleColumns.TextMap()
   static let batchSize = 4096
 
   init(writers: [SpillWriter]) {
@@ -142,14 +140,24 @@ final class BackgroundSpill: @unchecked Sendable {
   func add(columns: SampleColumns, buckets: [Int]) {
     send()  // the samples queued before these go first
     waiting.wait()
-    columnBatches += 1
-    let batch = columnBatches
     queue.async { [self] in
       defer { waiting.signal() }
       guard failure == nil else { return }
+      // The rows by bucket, each bucket's in read order (a counting sort), so that each
+      // bucket's file takes its rows at once.
+      var starts = [Int](repeating: 0, count: writers.count + 1)
+      for bucket in buckets { starts[bucket + 1] += 1 }
+      for index in writers.indices { starts[index + 1] += starts[index] }
+      var next = starts
+      var rows = [Int](repeating: 0, count: columns.count)
+      for row in 0..<columns.count {
+        rows[next[buckets[row]]] = row
+        next[buckets[row]] += 1
+      }
       do throws(OutputError) {
-        for row in 0..<columns.count {
-          try writers[buckets[row]].write(row: row, of: columns, batch: batch)
+        for bucket in writers.indices where starts[bucket] < starts[bucket + 1] {
+          try writers[bucket].write(
+            rows: rows[starts[bucket]..<starts[bucket + 1]], of: columns, map: &textMap)
         }
       } catch {
         failure = error

@@ -112,6 +112,12 @@ enum FileSystem {
   /// Closes a descriptor.
   static func close(_ descriptor: Int32) { _ = Glibc.close(descriptor) }
 
+  /// Closes a descriptor of a file written; the failure (a write error the file system
+  /// reports only then, on a network or quota-bound volume).
+  static func closeWritten(_ descriptor: Int32) -> Failure? {
+    Glibc.close(descriptor) == 0 || errno == EINTR ? nil : lastFailure
+  }
+
   /// Reads up to `count` bytes (an interrupted read is tried again): how many (0 at the
   /// end), or why not.
   static func read(_ descriptor: Int32, into buffer: UnsafeMutableRawPointer?, _ count: Int)
@@ -283,10 +289,10 @@ enum FileSystem {
     /// its write-back, which the publication's sync then waits for: the disk writes while
     /// the run goes on, and the file need not be opened for it again); then closes the
     /// stream. The failure of any write, the flush or the sync.
-    func close(durable: Bool) -> Failure? {
+    func close(durable: Bool, startWriteBack: Bool = true) -> Failure? {
       let failed = ferror(file) != 0 || fflush(file) != 0 || (durable && fsync(fileno(file)) != 0)
       let failure = failed ? FileSystem.lastFailure : nil
-      if !failed, !durable, let range = FileSystem.syncFileRangeFunction {
+      if !failed, !durable, startWriteBack, let range = FileSystem.syncFileRangeFunction {
         // SYNC_FILE_RANGE_WRITE: started, not waited for; a failure shows at the wait.
         _ = range(fileno(file), 0, 0, 2)
       }

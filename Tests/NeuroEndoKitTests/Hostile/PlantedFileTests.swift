@@ -143,6 +143,48 @@ struct PlantedFileTests {
   }
 }
 
+@Suite("A page's name already taken in staging")
+struct TakenPageNameTests {
+  @Test(
+    "that subject goes without pages, named with why; its other files go; the others' pages and the planted file stay"
+  )
+  func takenName() throws {
+    let scratch = try Scratch()
+    let pipeline = try PipelineLoader.load(file: Repository.path("Pipelines/sample.yml"))
+    let run = PipelineRunner(pipeline: pipeline).run(outputDirectory: scratch.path("run"))
+    #expect(run.isComplete)
+    let models = scratch.path("run/reports/patients")
+    let reports = try FileManager.default.contentsOfDirectory(atPath: models)
+      .filter { $0.hasSuffix(".json") && !$0.hasSuffix(".fhir.json") }.sorted()
+      .map {
+        try JSONDecoder().decode(
+          PatientReport.self, from: Data(contentsOf: URL(fileURLWithPath: models + "/" + $0)))
+      }
+    #expect(reports.count >= 3)
+    let victim = reports[1].subjectID
+    let base = PatientReport.fileName(victim)
+    let staged = scratch.path("staged")
+    try FileManager.default.createDirectory(
+      atPath: staged + "/reports/patients", withIntermediateDirectories: true)
+    try "theirs\n".write(
+      toFile: staged + "/reports/patients/\(base).md", atomically: true, encoding: .utf8)
+    var summary = RunSummary(pipeline: "p", started: Date(), finished: Date(), files: [])
+    let writer = OutputWriter(pipeline: pipeline, shard: nil, directory: staged)
+    #expect(writer.reports(reports, findings: [:], cohort: nil, into: &summary))
+    #expect(summary.quarantined.map(\.subject) == [victim])
+    #expect(summary.quarantined.first?.reason.contains("already there: \(base).md") == true)
+    #expect(summary.outputRows["reports"] == reports.count - 1)
+    let left = try FileManager.default.contentsOfDirectory(atPath: staged + "/reports/patients")
+    #expect(left.filter { $0.hasPrefix(base + ".") } == [base + ".md"])
+    #expect(
+      try String(contentsOfFile: staged + "/reports/patients/\(base).md", encoding: .utf8)
+        == "theirs\n")
+    for report in reports where report.subjectID != victim {
+      #expect(left.contains(PatientReport.fileName(report.subjectID) + ".html"))
+    }
+  }
+}
+
 @Suite("Planted files, after review (issue 21)")
 struct PlantedFileReviewTests {
   @Test("a folder holding only a reports/ of one's own is not taken for an earlier run's")

@@ -96,16 +96,16 @@ struct SampleColumnsTests {
     // Rows dealt to two columns in turn, the first forgetting its texts halfway (as a
     // scratch file's chunk does once written): its map starts again with it.
     var targets = [SampleColumns(), SampleColumns()]
-    var maps = [[Int32]](repeating: [], count: 2)
+    var maps = [SampleColumns.TextMap(), SampleColumns.TextMap()]
+    maps[0].reset(count: source.texts.count)
+    maps[1].reset(count: source.texts.count)
     var copied: [[Int]] = [[], []]
     for row in source.sequence.indices {
       let target = row % 2
-      if maps[target].isEmpty || (target == 0 && row == samples.count / 2) {
-        if target == 0, row == samples.count / 2 {
-          targets[0].removeAll()
-          copied[0] = []
-        }
-        maps[target] = Array(repeating: -1, count: source.texts.count)
+      if row == samples.count / 2 & ~1 {  // an even row: the first target's
+        targets[0].removeAll()
+        copied[0] = []
+        maps[0].reset(count: source.texts.count)
       }
       targets[target].append(row: row, of: source, map: &maps[target], sequence: row * 3)
       copied[target].append(row)

@@ -5,9 +5,9 @@ import Testing
 
 private func saliva(
   _ value: Double, at minutes: Double, censoring: Censoring = .none, specimen: Specimen = .saliva,
-  subject: String = "s1"
+  subject: String = "s1", date: Int = 15
 ) -> Sample {
-  let wake = LocalDateTime(year: 2026, month: 3, day: 15, hour: 6, minute: 30)
+  let wake = LocalDateTime(year: 2026, month: 3, day: date, hour: 6, minute: 30)
   let collected = LocalDateTime(
     wallClockSeconds: wake.secondsSinceEpochWallClock + minutes * 60)
   return Sample(
@@ -101,10 +101,14 @@ struct SampleScreensTests {
       saliva(30, at: 30, subject: "s1"), saliva(9, at: 8, subject: "s2"),
       saliva(11, at: 4, subject: "s1"), saliva(12, at: 4, subject: "s1"),
       saliva(10, at: 2, subject: "s2"), saliva(14, at: 60, subject: "s1"),
+      // s3's days interleaved: each day has its own first sample.
+      saliva(15, at: 20, subject: "s3", date: 15), saliva(16, at: 1, subject: "s3", date: 16),
+      saliva(17, at: 10, subject: "s3", date: 15), saliva(18, at: 30, subject: "s3", date: 16),
     ])
     #expect(
       result.map { $0.filter { $0.hasPrefix("waking-delay") } } == [
         [], [], ["waking-delay-short"], [], ["waking-delay-none"], [],
+        [], ["waking-delay-none"], ["waking-delay-moderate"], [],
       ])
   }
 
@@ -114,17 +118,25 @@ struct SampleScreensTests {
   func unitMixupGroups() {
     var noted = saliva(0.45, at: 30, subject: "s3")
     noted.attributes = ["note": "after 1 mg dexamethasone"]
+    var notedToo = saliva(0.45, at: 10, subject: "s4")
+    notedToo.attributes = ["note": "after 1 mg dexamethasone"]
     let samples = [
       saliva(12, at: 0, subject: "s1"), saliva(13, at: 15, subject: "s1"),
       saliva(12, at: 0, subject: "s2"), saliva(13, at: 15, subject: "s2"),
       saliva(12, at: 0, subject: "s3"), saliva(13, at: 15, subject: "s3"), noted,
       saliva(0.45, at: 30, subject: "s1"), saliva(14, at: 30, subject: "s2"),
+      // s4: a noted value and a serum one between its plain salivary values.
+      saliva(12, at: 0, subject: "s4"), notedToo,
+      saliva(400, at: 20, specimen: .serum, subject: "s4"),
+      saliva(13, at: 30, subject: "s4"), saliva(0.45, at: 40, subject: "s4"),
     ]
     // s1's low value is read against its own two; s3's, under other conditions, against
-    // none; s2 has none off.
+    // none; s2 has none off; s4's plain low value against its plain two, not its noted one
+    // or its serum.
     #expect(
       screened(normalize(samples)).map { $0.contains("suspected-unit-mixup") } == [
         false, false, false, false, false, false, false, true, false,
+        false, false, false, false, true,
       ])
   }
 

@@ -114,11 +114,42 @@ struct PageTemplateTests {
     // The written pages themselves are held to the goldens (`GoldenRunTests`), which
     // swift-mustache made.
     let page = try MustacheTemplate(string: PatientReportRenderer.page)
+    let compiled = try PageTemplate(PatientReportRenderer.page)
+    var reports: [PatientReport] = []
     for file in files {
       let data = try Data(contentsOf: patients.appendingPathComponent(file))
       let report = try JSONDecoder().decode(PatientReport.self, from: data)
+      reports.append(report)
       let ours = PatientReportRenderer.html(report)
       #expect(ours == page.render(PatientReportRenderer.context(report)), "\(file)")
+    }
+    // Byte for byte against the template compiled here, for every sample patient and for
+    // variants with each part empty, texts to escape and a band without days.
+    var variants = reports
+    for (index, report) in reports.enumerated() {
+      var bare = report
+      switch index % 4 {
+      case 0: bare.summary = []
+      case 1: bare.collections = []
+      case 2: bare.findings = []
+      default: bare.cumulative = []
+      }
+      bare.subjectID = "<s&'\"\u{301}>"
+      variants.append(bare)
+    }
+    if var empty = reports.first {
+      empty.summary = []
+      empty.collections = []
+      empty.cumulative = []
+      empty.findings = []
+      empty.days = []
+      empty.cohortBand = reports.first { !$0.cohortBand.isEmpty }?.cohortBand ?? []
+      variants.append(empty)
+    }
+    for report in variants {
+      #expect(
+        PatientPage.bytes(report) == compiled.renderBytes(PatientReportRenderer.context(report)),
+        "\(report.subjectID)")
     }
     let data = try Data(contentsOf: output.appendingPathComponent("reports/cohort.json"))
     let cohort = try JSONDecoder().decode(CohortReport.self, from: data)
