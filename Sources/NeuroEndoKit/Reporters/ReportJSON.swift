@@ -211,7 +211,11 @@ extension CohortReport {
   /// Foundation's encoder, which boxed each of a large cohort's patients (a cohort of
   /// 200,000 subjects held a hundred megabytes for it); `CohortReportJSONTests` holds the
   /// two to the same bytes.
-  var prettyJSON: String {
+  var prettyJSON: String { String(decoding: prettyJSONBytes, as: UTF8.self) }
+
+  /// ``prettyJSON``'s bytes, for a file: a large cohort's document is tens of megabytes,
+  /// which a text would hold a second time.
+  var prettyJSONBytes: [UInt8] {
     var json = PrettyJSON(capacity: 4096 + 160 * patients.count)
     func summary(_ summary: Summary) {
       json.beginObject()
@@ -271,7 +275,7 @@ extension CohortReport {
     json.field("subjects", subjects)
     json.counts("verdicts", verdicts)
     json.endObject()
-    return json.document()
+    return json.documentBytes()
   }
 }
 

@@ -181,16 +181,16 @@ struct OutputWriter {
         reports, findings: findings, folder: pagesFolder ?? folder + "/patients", into: &summary)
     else { return false }
     // One page in memory at a time: a large cohort's are tens of megabytes each.
-    var pages: [(String, () -> String)] = []
+    var pages: [(String, () -> [UInt8])] = []
     if let cohort, shard != nil {
-      pages = [(Self.cohortInputs, { cohort.compactJSON })]
+      pages = [(Self.cohortInputs, { Array(cohort.compactJSON.utf8) })]
     } else if let cohort {
       let report = CohortReport.build(inputs: cohort, run: summary.run)
-      pages = [("cohort.json", { report.json }), ("cohort.html", { report.html })]
+      pages = [("cohort.json", { report.jsonBytes }), ("cohort.html", { report.htmlBytes })]
     }
-    for (name, text) in pages {
+    for (name, bytes) in pages {
       do throws(OutputError) {
-        try AtomicFileWriter.write(text(), to: folder + "/" + name, durable: durable)
+        try AtomicFileWriter.write(bytes: bytes(), to: folder + "/" + name, durable: durable)
       } catch {
         summary.fail(.output(error))
         return false

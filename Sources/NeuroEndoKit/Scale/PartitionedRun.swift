@@ -183,6 +183,16 @@ final class CohortContributions: Sendable {
   }
 
   var all: [String: CohortReport.Inputs] { inputs.withLock { $0.kept } }
+
+  /// The contribution of `directory`, let go here: the merge holds it only until it is
+  /// pooled (a 9-million-row run's kept contributions are tens of megabytes).
+  func take(_ directory: String) -> CohortReport.Inputs? {
+    inputs.withLock {
+      guard let taken = $0.kept.removeValue(forKey: directory) else { return nil }
+      $0.bytes -= taken.approximateBytes
+      return taken
+    }
+  }
 }
 
 /// The findings of a run's partitions, gathered from their threads.
@@ -428,7 +438,7 @@ extension PartitionedRun {
     merger.movesFiles = true  // scratch, in the staging directory: moved, not copied
     // What the partitions wrote to their cohort-inputs.json, as it was, while it fits in
     // memory: not read back.
-    merger.cohortInputs = contributions.all
+    merger.cohortInputs = contributions
     merger.pagesRendered = facts.band != nil
     guard let publisher = pass.publisher else { return pass.summary }
     switch merger.merge(into: directory, note: note, publisher: publisher) {

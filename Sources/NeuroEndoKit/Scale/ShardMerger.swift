@@ -21,8 +21,8 @@ public struct ShardMerger: Sendable {
 
   /// The parts' contributions to the cohort report, by part directory, when the caller
   /// wrote the parts in this process and kept them (a run in partitions): used instead of
-  /// reading each part's `cohort-inputs.json` back.
-  var cohortInputs: [String: CohortReport.Inputs] = [:]
+  /// reading each part's `cohort-inputs.json` back, and let go as each is pooled.
+  var cohortInputs: CohortContributions?
   /// Whether the parts rendered their patients' pages whole, with the whole cohort's band
   /// they were given (a run in partitions): the merge takes every file of theirs as it is
   /// (a run's partitions write theirs straight into its staging folder: none to take), and
@@ -374,7 +374,7 @@ public struct ShardMerger: Sendable {
     for part in parts {
       let path = "\(part.folder)/\(OutputWriter.cohortInputs)"
       guard
-        let contribution = cohortInputs[part.directory]
+        let contribution = cohortInputs?.take(part.directory)
           ?? FileManager.default.contents(atPath: path).flatMap({
             try? JSONDecoder().decode(CohortReport.Inputs.self, from: $0)
           })
@@ -434,7 +434,8 @@ public struct ShardMerger: Sendable {
     for name in ["cohort.json", "cohort.html"] where failures.isEmpty {
       do throws(OutputError) {
         try AtomicFileWriter.write(
-          name == "cohort.json" ? cohort.json : cohort.html, to: "\(staged)/\(name)")
+          bytes: name == "cohort.json" ? cohort.jsonBytes : cohort.htmlBytes,
+          to: "\(staged)/\(name)")
       } catch {
         failures.append(error.description)
       }

@@ -202,14 +202,16 @@ struct ShardMergeTests {
       files: [root + "/in/cohort.csv"], format: nil, profile: nil,
       outputDirectory: root + "/unused")
     var shards: [String] = []
-    var contributions: [String: CohortReport.Inputs] = [:]
+    let contributions = CohortContributions(limit: .max)
     for index in 1...2 {
       let directory = "\(root)/shard-\(index)"
       _ = PipelineRunner(pipeline: pipeline, shard: Shard(index: index, count: 2))
         .run(outputDirectory: directory)
       let file = "\(directory)/shard/\(OutputWriter.cohortInputs)"
-      contributions[directory] = try JSONDecoder().decode(
-        CohortReport.Inputs.self, from: Data(contentsOf: URL(fileURLWithPath: file)))
+      contributions.set(
+        directory,
+        try JSONDecoder().decode(
+          CohortReport.Inputs.self, from: Data(contentsOf: URL(fileURLWithPath: file))))
       shards.append(directory)
     }
     let reference = try ShardMerger(directories: shards).merge(into: root + "/reference").get()
@@ -224,6 +226,8 @@ struct ShardMergeTests {
     merger.cohortInputs = contributions
     let merged = try merger.merge(into: root + "/merged").get()
     #expect(merged.failures.isEmpty)
+    // Each let go once pooled.
+    #expect(contributions.all.isEmpty)
     let cohort = try contents(of: root + "/reference")["reports/cohort.json"]
     #expect(cohort != nil)
     #expect(try contents(of: root + "/merged")["reports/cohort.json"] == cohort)
