@@ -11,28 +11,42 @@ private let strace = ["/usr/bin/strace", "/bin/strace"].first {
 /// process's dirty data.
 @Suite("Durability scoped to the run's own files", .enabled(if: strace != nil))
 struct DurabilityTests {
-  @Test("analyze syncs the files it wrote and their folders, and never syncfs or sync")
-  func scopedSyncs() throws {
+  /// A new folder for a traced run.
+  private func scratchFolder() throws -> String {
     let base = FileManager.default.temporaryDirectory.appendingPathComponent(
       "neuroendo-sync-\(UUID())"
     ).path
-    defer { try? FileManager.default.removeItem(atPath: base) }
     try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+    return base
+  }
+
+  /// The calls `syscalls` of `neuroendo analyze arguments --out base/out`, with the paths
+  /// of their descriptors (`strace -y`); the run completes (exit 0, or 1 for rejections).
+  private func traced(_ syscalls: String, in base: String, _ arguments: [String]) throws
+    -> [Substring]
+  {
     let trace = base + "/trace"
     let process = Process()
     process.executableURL = URL(fileURLWithPath: strace!)
-    process.arguments = [
-      "-f", "-qq", "-y", "-e", "trace=syncfs,sync,fsync,fdatasync,sync_file_range", "-o", trace,
-      try executable().path, "analyze", "SampleData/fhir/hospital-export-2026-03-15.json",
-      "--patient-reports", "--out", base + "/out",
-    ]
+    process.arguments =
+      ["-f", "-qq", "-y", "-e", "trace=\(syscalls)", "-o", trace, try executable().path, "analyze"]
+      + arguments + ["--out", base + "/out"]
     process.currentDirectoryURL = root
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
     try process.run()
     process.waitUntilExit()
     #expect(process.terminationStatus == 0 || process.terminationStatus == 1)
-    let calls = try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n")
+    return try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n")
+  }
+
+  @Test("analyze syncs the files it wrote and their folders, and never syncfs or sync")
+  func scopedSyncs() throws {
+    let base = try scratchFolder()
+    defer { try? FileManager.default.removeItem(atPath: base) }
+    let calls = try traced(
+      "syncfs,sync,fsync,fdatasync,sync_file_range", in: base,
+      ["SampleData/fhir/hospital-export-2026-03-15.json", "--patient-reports"])
     #expect(!calls.contains { $0.contains("syncfs(") || $0.contains(" sync()") })
     // Every published file's data written and waited for (sync_file_range, or fsync where
     // the kernel lacks it), and the folders fsynced.
@@ -73,27 +87,14 @@ struct DurabilityTests {
     "a run in partitions waits for its files once, where they are published: a partition's scratch publication does not"
   )
   func partitionsWaitOnce() throws {
-    let base = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "neuroendo-sync-parts-\(UUID())"
-    ).path
+    let base = try scratchFolder()
     defer { try? FileManager.default.removeItem(atPath: base) }
-    try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
-    let trace = base + "/trace"
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: strace!)
-    process.arguments = [
-      "-f", "-qq", "-y", "-e", "trace=fsync,fdatasync,sync_file_range", "-o", trace,
-      try executable().path, "analyze", "SampleData/research/car-diary-long.csv",
-      "SampleData/wide/car-wide-2026.csv", "--partitions", "4", "--patient-reports", "--out",
-      base + "/out",
-    ]
-    process.currentDirectoryURL = root
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 0 || process.terminationStatus == 1)
-    let calls = try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n")
+    let calls = try traced(
+      "fsync,fdatasync,sync_file_range", in: base,
+      [
+        "SampleData/research/car-diary-long.csv", "SampleData/wide/car-wide-2026.csv",
+        "--partitions", "4", "--patient-reports",
+      ])
     let waits = calls.filter {
       ($0.contains("sync_file_range(") && $0.contains("WAIT_AFTER")) || $0.contains("fsync(")
     }
