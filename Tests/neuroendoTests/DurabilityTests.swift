@@ -20,6 +20,16 @@ struct DurabilityTests {
     return base
   }
 
+  /// The regular files under `folder`, by path relative to it.
+  private func filesWritten(in folder: String) throws -> [String] {
+    try #require(FileManager.default.enumerator(atPath: folder)).allObjects
+      .compactMap { $0 as? String }.filter { name in
+        var isFolder: ObjCBool = false
+        return FileManager.default.fileExists(atPath: folder + "/" + name, isDirectory: &isFolder)
+          && !isFolder.boolValue
+      }
+  }
+
   /// The calls `syscalls` of `neuroendo analyze arguments --out base/out`, with the paths
   /// of their descriptors (`strace -y`); the run completes (exit 0, or 1 for rejections).
   private func traced(_ syscalls: String, in base: String, _ arguments: [String]) throws
@@ -54,12 +64,7 @@ struct DurabilityTests {
       $0.contains("sync_file_range(") && $0.contains("SYNC_FILE_RANGE_WAIT_AFTER")
     }.count
     let fsyncs = calls.filter { $0.contains("fsync(") }.count
-    let files = try #require(FileManager.default.enumerator(atPath: base + "/out")).allObjects
-      .compactMap { $0 as? String }.filter { name in
-        var folder: ObjCBool = false
-        return FileManager.default.fileExists(atPath: base + "/out/" + name, isDirectory: &folder)
-          && !folder.boolValue
-      }.count
+    let files = try filesWritten(in: base + "/out").count
     #expect(waited + fsyncs >= files, "\(waited) waits and \(fsyncs) fsyncs for \(files) files")
     // With sync_file_range, each page's write-back starts as it is written (written once,
     // under its own name in the staging folder), and the publication only waits for it:
@@ -99,13 +104,7 @@ struct DurabilityTests {
       ($0.contains("sync_file_range(") && $0.contains("WAIT_AFTER")) || $0.contains("fsync(")
     }
     // Waited for: every published file where it was staged, never a partition's scratch.
-    let published = try #require(FileManager.default.enumerator(atPath: base + "/out"))
-      .allObjects.compactMap { $0 as? String }.filter { name in
-        var folder: ObjCBool = false
-        return name != ".neuroendo.lock"
-          && FileManager.default.fileExists(atPath: base + "/out/" + name, isDirectory: &folder)
-          && !folder.boolValue
-      }
+    let published = try filesWritten(in: base + "/out").filter { $0 != ".neuroendo.lock" }
     #expect(published.contains { $0.hasSuffix(".html") })
     let unwaited = published.filter { name in
       !waits.contains { $0.contains(".neuroendo-staging") && $0.contains("/" + name + ">") }

@@ -317,12 +317,12 @@ struct SampleColumns: Sendable {
     }
 
     /// The number here of the other's text `number`, once set since the last reset.
-    subscript(_ number: Int) -> Int32? {
-      get { stamps[number] == stamp ? numbers[number] : nil }
-      set {
-        numbers[number] = newValue ?? 0
-        stamps[number] = newValue == nil ? 0 : stamp
-      }
+    subscript(_ number: Int) -> Int32? { stamps[number] == stamp ? numbers[number] : nil }
+
+    /// Sets the number here of the other's text `number`.
+    mutating func set(_ number: Int, to mine: Int32) {
+      numbers[number] = mine
+      stamps[number] = stamp
     }
   }
 
@@ -337,7 +337,7 @@ struct SampleColumns: Sendable {
       guard number >= 0 else { return -1 }
       if let known = map[Int(number)] { return known }
       let mine = self.number(other.texts[Int(number)])
-      map[Int(number)] = mine
+      map.set(Int(number), to: mine)
       return mine
     }
     let has = other.present[row]

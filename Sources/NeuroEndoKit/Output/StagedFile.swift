@@ -19,10 +19,7 @@ enum StagedFile {
     }
     FileSystem.setMode(of: descriptor, mode)
     var failure = bytes.withUnsafeBytes { FileSystem.write(descriptor, $0) }
-    if failure == nil, let range = FileSystem.syncFileRangeFunction {
-      // SYNC_FILE_RANGE_WRITE: started, not waited for; a failure shows at the wait.
-      _ = range(descriptor, 0, 0, 2)
-    }
+    if failure == nil { FileSystem.startWriteBack(descriptor) }
     if let closing = FileSystem.closeWritten(descriptor), failure == nil { failure = closing }
     if let failure {
       FileSystem.remove(path)

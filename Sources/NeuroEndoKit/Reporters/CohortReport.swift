@@ -300,9 +300,8 @@ extension CohortReport {
   /// escapes every text) with charts from `SVGElement`.
   public var html: String { Self.template.render(context) }
 
-  /// The JSON and HTML pages' bytes, for files: a large cohort's pages are tens of
-  /// megabytes each, which a text would hold a second time.
-  var jsonBytes: [UInt8] { prettyJSONBytes }
+  /// ``html``'s bytes, for a file: a large cohort's page is tens of megabytes, which a text
+  /// would hold a second time (the JSON's are ``prettyJSONBytes``).
   var htmlBytes: [UInt8] { Self.template.renderBytes(context) }
 
   /// The verdicts in words, in reading order.

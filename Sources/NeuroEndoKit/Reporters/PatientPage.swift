@@ -4,6 +4,7 @@
 /// sample patient, and a cohort's pages were compared whole), without a dictionary of
 /// values per page, day and row, or a template interpreted for each of them.
 struct PatientPage {
+  private typealias Renderer = PatientReportRenderer
   private var out: [UInt8] = []
 
   /// The page of `report`.
@@ -24,7 +25,6 @@ struct PatientPage {
   private mutating func text(_ value: String) { PageTemplate.escape(value, into: &out) }
 
   private mutating func write(_ report: PatientReport) {
-    typealias Renderer = PatientReportRenderer
     out.append(contentsOf: Self.head)
     text(report.subjectID)
     out.append(contentsOf: Self.style)
@@ -74,7 +74,7 @@ struct PatientPage {
 
   private mutating func summary(_ report: PatientReport) {
     markup("<div class=\"summary\"><h2>Summary</h2><ul>\n")
-    for item in PatientReportRenderer.summaryOrder(report.summary) {
+    for item in Renderer.summaryOrder(report.summary) {
       markup("<li class=\"")
       text(item.severity)
       markup("\"><strong>")
@@ -151,7 +151,6 @@ struct PatientPage {
   }
 
   private mutating func findings(_ report: PatientReport) {
-    typealias Renderer = PatientReportRenderer
     markup("<section class=\"findings\"><h2>Findings</h2><ul>\n")
     for finding in report.findings {
       markup("<li class=\"")
@@ -179,7 +178,6 @@ struct PatientPage {
   }
 
   private mutating func days(_ report: PatientReport) {
-    typealias Renderer = PatientReportRenderer
     markup("<h2>Cortisol rhythm</h2>\n<p>")
     text(Renderer.flattenedLine(report))
     markup("</p>\n")

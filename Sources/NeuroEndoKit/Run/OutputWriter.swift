@@ -18,12 +18,10 @@ struct OutputWriter {
   /// the models it writes); `false` when the pass was given the band (a partition): its
   /// pages are rendered here, whole.
   var pagesAtMerge = true
-  /// Whether each file is synced as it is committed: not in the run's own scratch (a
-  /// partition's folder), whose files the run's publication syncs where they end up.
-  var durable = true
-  /// The tables are the run's own scratch (a partition's, read back and removed by the
-  /// merge): neither synced nor sent to the disk early.
-  var scratch: Bool { !durable }
+  /// Whether the folder is the run's own scratch (a partition's): its tables, read back and
+  /// removed by the merge, are neither synced nor sent to the disk early, and its other
+  /// files are not synced (the run's publication syncs every file where it ends up).
+  var scratch = false
   /// Where a partition writes its patients' files: the run's own staged folder, so that
   /// the merge has none to move (`nil`: the reports folder's `patients`).
   var pagesFolder: String?
@@ -41,12 +39,12 @@ struct OutputWriter {
   /// A table's sink in the staging directory, with its keys file in a shard run.
   func sink(_ name: String) throws(OutputError) -> TableSink {
     let directory = directory ?? ""
-    let file = try AtomicFileWriter(path: path(directory, name), durable: durable, scratch: scratch)
+    let file = try AtomicFileWriter(path: path(directory, name), durable: true, scratch: scratch)
     let keys =
       shard == nil
       ? nil
       : try AtomicFileWriter(
-        path: path(directory, "\(name).keys"), durable: durable, scratch: scratch)
+        path: path(directory, "\(name).keys"), durable: true, scratch: scratch)
     return TableSink(file: file, keys: keys)
   }
 
@@ -186,11 +184,11 @@ struct OutputWriter {
       pages = [(Self.cohortInputs, { Array(cohort.compactJSON.utf8) })]
     } else if let cohort {
       let report = CohortReport.build(inputs: cohort, run: summary.run)
-      pages = [("cohort.json", { report.jsonBytes }), ("cohort.html", { report.htmlBytes })]
+      pages = [("cohort.json", { report.prettyJSONBytes }), ("cohort.html", { report.htmlBytes })]
     }
     for (name, bytes) in pages {
       do throws(OutputError) {
-        try AtomicFileWriter.write(bytes: bytes(), to: folder + "/" + name, durable: durable)
+        try AtomicFileWriter.write(bytes: bytes(), to: folder + "/" + name, durable: !scratch)
       } catch {
         summary.fail(.output(error))
         return false
@@ -326,7 +324,7 @@ struct OutputWriter {
         ? try sink(name)
         : TableSink(
           file: try AtomicFileWriter(
-            path: path(directory, name), durable: durable, scratch: scratch),
+            path: path(directory, name), durable: true, scratch: scratch),
           keys: nil)
       body(file)
       try file.commit()

@@ -94,7 +94,7 @@ struct StageChain {
       pipeline: pipeline, shard: shard, directory: publisher.map { outputFolder($0) })
     writer.failReports = failReports
     writer.pagesAtMerge = pass.cohortBand == nil
-    writer.durable = !pass.scratch
+    writer.scratch = pass.scratch
     writer.pagesFolder = pass.pagesFolder
     var zones: [String: String] = [:]
     do throws(RunFailure) {
@@ -130,7 +130,7 @@ struct StageChain {
     }
     if shard != nil, let directory = writer.directory {
       writeManifest(
-        dataset, reports: results.reportsWritten, in: directory, durable: writer.durable,
+        dataset, reports: results.reportsWritten, in: directory, durable: !writer.scratch,
         into: &summary)
     }
     summary.finished = Date()
@@ -162,7 +162,7 @@ struct StageChain {
         try FileModes.makeDirectory(staged.stagedPath(OutputWriter.shardFolder))
       }
       var writer = OutputWriter(pipeline: pipeline, shard: shard, directory: outputFolder(staged))
-      writer.durable = !pass.scratch
+      writer.scratch = pass.scratch
       if pass.subjects == nil {
         if !pass.auditOnly, outputs.writeSamples {
           tables.samples = try writer.sink(outputs.samples)

@@ -434,7 +434,7 @@ public struct ShardMerger: Sendable {
     for name in ["cohort.json", "cohort.html"] where failures.isEmpty {
       do throws(OutputError) {
         try AtomicFileWriter.write(
-          bytes: name == "cohort.json" ? cohort.jsonBytes : cohort.htmlBytes,
+          bytes: name == "cohort.json" ? cohort.prettyJSONBytes : cohort.htmlBytes,
           to: "\(staged)/\(name)")
       } catch {
         failures.append(error.description)

@@ -1,4 +1,11 @@
 extension Array where Element == UInt8 {
+  /// Appends a byte as two lower-case hexadecimal digits.
+  mutating func appendHex(_ byte: UInt8) {
+    let digits: StaticString = "0123456789abcdef"
+    append(digits.utf8Start[Int(byte >> 4)])
+    append(digits.utf8Start[Int(byte & 0x0F)])
+  }
+
   /// Appends the decimal digits of `value` (with a minus sign when negative), as
   /// `String(value)` writes them, without making the text.
   mutating func appendDecimal(_ value: Int) {

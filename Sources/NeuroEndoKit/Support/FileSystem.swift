@@ -210,6 +210,13 @@ enum FileSystem {
     return nil
   }
 
+  /// Starts writing the open file's data to the disk without waiting for it
+  /// (`SYNC_FILE_RANGE_WRITE`), where the kernel has `sync_file_range`: a failure shows when
+  /// the publication waits for it (``sync(files:folders:)``).
+  static func startWriteBack(_ descriptor: Int32) {
+    _ = syncFileRangeFunction?(descriptor, 0, 0, 2)
+  }
+
   /// `sync_file_range(2)`, which Glibc's module leaves out: looked up once.
   static let syncFileRangeFunction: (@convention(c) (Int32, Int64, Int64, UInt32) -> Int32)? = {
     guard let symbol = dlsym(nil, "sync_file_range") else { return nil }
@@ -292,10 +299,7 @@ enum FileSystem {
     func close(durable: Bool, startWriteBack: Bool = true) -> Failure? {
       let failed = ferror(file) != 0 || fflush(file) != 0 || (durable && fsync(fileno(file)) != 0)
       let failure = failed ? FileSystem.lastFailure : nil
-      if !failed, !durable, startWriteBack, let range = FileSystem.syncFileRangeFunction {
-        // SYNC_FILE_RANGE_WRITE: started, not waited for; a failure shows at the wait.
-        _ = range(fileno(file), 0, 0, 2)
-      }
+      if !failed, !durable, startWriteBack { FileSystem.startWriteBack(fileno(file)) }
       fclose(file)
       return failure
     }

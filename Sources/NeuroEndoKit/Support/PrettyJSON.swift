@@ -167,10 +167,8 @@ struct PrettyJSON {
         case 0x08: bytes.append(UInt8(ascii: "b"))
         case 0x0C: bytes.append(UInt8(ascii: "f"))
         default:
-          let digits = Array("0123456789abcdef".utf8)
           bytes.append(contentsOf: [UInt8(ascii: "u"), 0x30, 0x30])
-          bytes.append(digits[Int(byte >> 4)])
-          bytes.append(digits[Int(byte & 0x0F)])
+          bytes.appendHex(byte)
         }
       }
       bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[start...]))

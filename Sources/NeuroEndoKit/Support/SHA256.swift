@@ -13,13 +13,9 @@ enum SHA256 {
 
     /// The digest of every byte added, as 64 lower-case hexadecimal digits.
     mutating func finish() -> String {
-      let digits = Array("0123456789abcdef".utf8)
       var text: [UInt8] = []
       text.reserveCapacity(64)
-      for byte in digest.finalize() {
-        text.append(digits[Int(byte >> 4)])
-        text.append(digits[Int(byte & 0x0F)])
-      }
+      for byte in digest.finalize() { text.appendHex(byte) }
       return String(decoding: text, as: UTF8.self)
     }
   }
