@@ -88,6 +88,22 @@ public struct QuarantinedSubject: Sendable, Hashable, CustomStringConvertible {
   public var subject: String
   /// Why: its reports could not be rendered or written (the name, the encoding).
   public var reason: String
+  /// The description as an earlier summary or a shard's manifest wrote it, when the subject
+  /// was read back from one (``init(described:)``).
+  private var written: String?
 
-  public var description: String { "\(excerpt(subject, limit: 64)): \(reason)" }
+  /// A quarantined subject.
+  init(subject: String, reason: String) {
+    self.subject = subject
+    self.reason = reason
+  }
+
+  /// A quarantined subject as ``description`` wrote it (a shard's manifest, an earlier run
+  /// summary): said again as it was, not wrapped in a second subject.
+  init(described text: String) {
+    self.init(subject: "", reason: text)
+    written = text
+  }
+
+  public var description: String { written ?? "\(excerpt(subject, limit: 64)): \(reason)" }
 }

@@ -264,7 +264,7 @@ public struct RunSummary: Sendable, Codable {
       try container.decodeIfPresent([SkippedEntry].self, forKey: .skippedEntries) ?? []
     outputRows = try container.decodeIfPresent([String: Int].self, forKey: .outputRows) ?? [:]
     quarantined = (try container.decodeIfPresent([String].self, forKey: .quarantinedSubjects) ?? [])
-      .map { QuarantinedSubject(subject: "", reason: $0) }
+      .map { QuarantinedSubject(described: $0) }
     quarantinedFiles =
       try container.decodeIfPresent([QuarantinedFile].self, forKey: .quarantinedFiles) ?? []
     stateProblem = try container.decodeIfPresent(String.self, forKey: .stateProblem)

@@ -182,7 +182,7 @@ public struct ShardMerger: Sendable {
       summary.analysis.add(part.manifest.analysis)
     }
     summary.quarantined = parts.flatMap(\.manifest.quarantinedSubjects).map {
-      QuarantinedSubject(subject: "", reason: $0)
+      QuarantinedSubject(described: $0)
     }
     summary.notWritten = first.notWritten
     summary.notes = [

@@ -162,13 +162,15 @@ struct HostileMarkdownTests {
 
 @Suite("A subject whose reports fail is quarantined (issue 21)")
 struct QuarantinedSubjectTests {
-  @Test("the others are published, the summary names it, and the run is incomplete (exit 1)")
-  func quarantine() throws {
+  @Test(
+    "the others are published, the summary names it, and the run is incomplete (exit 1); in partitions too, the counts agreeing",
+    arguments: [(3, nil), (8, 4)] as [(Int, Int?)])
+  func quarantine(subjects count: Int, partitions: Int?) throws {
     let scratch = try Scratch()
+    let subjects = (1...count).map { "Q\($0)" }
     try scratch.put(
-      "lab.csv",
-      ([lisHeader] + ["Q1", "Q2", "Q3"].map { cortisolLine($0, "300") }).joined(separator: "\n"))
-    var runner = PipelineRunner(pipeline: try scratch.pipeline())
+      "lab.csv", ([lisHeader] + subjects.map { cortisolLine($0, "300") }).joined(separator: "\n"))
+    var runner = PipelineRunner(pipeline: try scratch.pipeline(), partitions: partitions)
     runner.failReports = ["Q2"]
     let summary = runner.run()
     #expect(summary.outputFailures.isEmpty)
@@ -176,32 +178,15 @@ struct QuarantinedSubjectTests {
     #expect(summary.quarantinedSubjects.count == 1)
     #expect(
       summary.quarantinedSubjects.first?.hasPrefix("Q2: its reports could not be rendered") == true)
-    #expect(summary.outputRows["reports"] == 2)
-    let files = scratch.files()
-    #expect(files["reports/patients/Q1.html"] != nil && files["reports/patients/Q3.html"] != nil)
-    #expect(files["reports/patients/Q2.html"] == nil)
-    #expect(RunSummaryReporter.text(summary).contains("quarantined subject: Q2"))
-  }
-
-  @Test("in partitions too: its pages are not written, the others' are, and the counts agree")
-  func quarantineInPartitions() throws {
-    let scratch = try Scratch()
-    let subjects = (1...8).map { "Q\($0)" }
-    try scratch.put(
-      "lab.csv", ([lisHeader] + subjects.map { cortisolLine($0, "300") }).joined(separator: "\n"))
-    var runner = PipelineRunner(pipeline: try scratch.pipeline(), partitions: 4)
-    runner.failReports = ["Q2"]
-    let summary = runner.run()
-    #expect(summary.outputFailures.isEmpty)
-    #expect(!summary.isComplete)
-    #expect(summary.quarantinedSubjects.count == 1)
-    #expect(
-      summary.quarantinedSubjects.first?.contains("its reports could not be rendered") == true)
-    #expect(summary.outputRows["reports"] == 7)
+    #expect(summary.outputRows["reports"] == count - 1)
     let files = scratch.files()
     for subject in subjects where subject != "Q2" {
       #expect(files["reports/patients/\(subject).html"] != nil, "\(subject)")
     }
     #expect(!files.keys.contains { $0.hasPrefix("reports/patients/Q2.") })
+    #expect(RunSummaryReporter.text(summary).contains("quarantined subject: Q2: its reports"))
+    // The published summary names it once, in a run in partitions as in a whole run.
+    let published = String(decoding: files["run-summary.json"] ?? Data(), as: UTF8.self)
+    #expect(published.contains("\"Q2: its reports could not be rendered"))
   }
 }
