@@ -174,6 +174,13 @@ struct SampleColumns: Sendable {
 
     /// Whether two texts have the same bytes.
     static func same(_ lhs: String, _ rhs: String) -> Bool {
+      // The same two words are the same text (one storage, or the same bytes held in
+      // place): a record's file and column, a protocol's labels, recur as such.
+      if unsafeBitCast(lhs, to: (UInt64, UInt64).self)
+        == unsafeBitCast(rhs, to: (UInt64, UInt64).self)
+      {
+        return true
+      }
       // Equal bytes are equal texts: `==` first, which tells most unequal texts apart
       // from their stored words alone, then the bytes of the few it finds equal.
       guard lhs == rhs else { return false }
@@ -261,14 +268,7 @@ struct SampleColumns: Sendable {
     day.append(sample.day ?? 0)
     if let text = sample.label {
       has.insert(.label)
-      if let known = recentLabels.first(where: { ExactText.same($0.text, text) }) {
-        label.append(known.number)
-      } else {
-        let number = number(text)
-        if recentLabels.count == 16 { recentLabels.removeFirst() }
-        recentLabels.append((text, number))
-        label.append(number)
-      }
+      label.append(labelNumber(text))
     } else {
       label.append(-1)
     }
@@ -289,6 +289,93 @@ struct SampleColumns: Sendable {
       has.insert(.rare)
       rareIndex.append(Int32(rare.count))
       rare.append(entry)
+    } else {
+      rareIndex.append(-1)
+    }
+    present.append(has)
+  }
+
+  /// The number of a label: a protocol's few labels recur in turn, and are looked for
+  /// among the last ones first.
+  private mutating func labelNumber(_ text: String) -> Int32 {
+    if let known = recentLabels.first(where: { ExactText.same($0.text, text) }) {
+      return known.number
+    }
+    let number = number(text)
+    if recentLabels.count == 16 { recentLabels.removeFirst() }
+    recentLabels.append((text, number))
+    return number
+  }
+
+  /// The texts of a research record that each of its values shares, numbered once
+  /// (``recordTexts(subject:file:label:attributes:timeZone:)``): valid until the columns
+  /// forget their texts (``removeAll()``).
+  struct RecordTexts {
+    var subject: Int32
+    var file: Int32
+    /// -1: none.
+    var label: Int32
+    /// Name and value text numbers in turn.
+    var attributes: [Int32]
+    /// -1: none.
+    var timeZone: Int32
+  }
+
+  /// Numbers the texts of a research record once, for each of its values
+  /// (``append(value:analyte:specimen:column:record:minutes:day:texts:)``).
+  mutating func recordTexts(
+    subject: String, file: String, label: String?, attributes: [String: String],
+    timeZone: String?
+  ) -> RecordTexts {
+    var pairs: [Int32] = []
+    if !attributes.isEmpty {
+      pairs.reserveCapacity(attributes.count * 2)
+      for (name, text) in attributes {
+        pairs.append(number(name))
+        pairs.append(number(text))
+      }
+    }
+    return RecordTexts(
+      subject: number(subject, slot: 0), file: number(file, slot: 1),
+      label: label.map { labelNumber($0) } ?? -1, attributes: pairs,
+      timeZone: timeZone.map { number($0) } ?? -1)
+  }
+
+  /// Appends one value of a research record whose shared texts are numbered: the same
+  /// columns as ``append(_:sequence:)`` of the sample the record's fields would make (a
+  /// collection time, test code, qualifier, wake, range, line or path it never has), at
+  /// place 0 in the read order.
+  mutating func append(
+    value quantity: Quantity, analyte: Analyte, specimen: Specimen, column name: String,
+    record number: Int, minutes: Double?, day given: Int?, texts: RecordTexts
+  ) {
+    var has: Present = [.column, .record]
+    sequence.append(0)
+    subject.append(texts.subject)
+    file.append(texts.file)
+    column.append(self.number(name, slot: 2))
+    record.append(Int32(clamping: number))
+    codes.append(
+      UInt32(analyte.caseCode) | UInt32(specimen.caseCode) << 8
+        | UInt32(quantity.unit.caseCode) << 16 | UInt32(quantity.censoring.caseCode) << 24)
+    value.append(quantity.value)
+    collected.append(LocalDateTime(year: 0, month: 0, day: 0))
+    offset.append(0)
+    if minutes != nil { has.insert(.relativeTime) }
+    relativeMinutes.append(minutes ?? 0)
+    relativeAnchor.append(-1)
+    if given != nil { has.insert(.day) }
+    day.append(given ?? 0)
+    if texts.label >= 0 { has.insert(.label) }
+    label.append(texts.label)
+    testCode.append(-1)
+    qualifier.append(-1)
+    attributes.append(contentsOf: texts.attributes)
+    attributeStart.append(Int32(attributes.count))
+    if texts.timeZone >= 0 {
+      has.insert(.rare)
+      rareIndex.append(Int32(rare.count))
+      rare.append(Rare(timeZone: texts.timeZone))
     } else {
       rareIndex.append(-1)
     }

@@ -254,6 +254,7 @@ struct ReadSession {
     // property of `self` beside `output`, it would be copied in and out for every record.
     var mapper = ActiveMapper(lisLong: lisLong, researchLong: researchLong, wide: wide)
     (lisLong, researchLong, wide) = (nil, nil, nil)
+    let profile = reader.profile
     batch.forEach { record in
       guard let header else {
         // Lines before the header (a title line) are skipped, and said.
@@ -275,20 +276,29 @@ struct ReadSession {
         (lisLong, researchLong, wide) = (nil, nil, nil)
         return
       }
-      summary.records += 1
-      output.reset()
-      if let problem = Self.recordProblem(
-        record, header: header, headerProblem: headerProblem, file: file,
-        profile: reader.profile, maxFieldBytes: maxFieldBytes)
-      {
-        output.reject(problem)
-      } else {
-        mapper.map(record, into: &output)
-      }
-      summary.tally(output, onRejection: onRejection)
+      take(record, header: header, profile: profile, mapper: &mapper)
     }
     (lisLong, researchLong, wide) = (mapper.lisLong, mapper.researchLong, mapper.wide)
     if let ending = batch.ending { end(ending) }
+  }
+
+  /// Maps one data record and counts what it became. A method of its own: in the closure
+  /// of ``consume(_:)``, the output was copied for every record to be read beside the
+  /// summary it is counted into.
+  private mutating func take(
+    _ record: CSVRecord, header: [String], profile: CSVProfile?, mapper: inout ActiveMapper
+  ) {
+    summary.records += 1
+    output.reset()
+    if let problem = Self.recordProblem(
+      record, header: header, headerProblem: headerProblem, file: file, profile: profile,
+      maxFieldBytes: maxFieldBytes)
+    {
+      output.reject(problem)
+    } else {
+      mapper.map(record, into: &output)
+    }
+    summary.tally(output, onRejection: onRejection)
   }
 
   /// Counts a record that failed before it could be mapped (a JSON item that does not parse).

@@ -11,7 +11,8 @@ struct RecordOutput {
   /// a session's state is, and the columns' two dozen arrays would be retained each time.
   private let batch = ColumnBatch()
 
-  private final class ColumnBatch {
+  /// The samples gathered in columns (``columnsForRecord()``).
+  final class ColumnBatch {
     var columns = SampleColumns()
   }
   /// The samples a batch of columns holds before it is handed on.
@@ -47,7 +48,7 @@ struct RecordOutput {
   /// line break) or a bidirectional control, which could hide or reorder what a person
   /// reads in a report, a file name or a spreadsheet.
   mutating func accept(_ sample: Sample) {
-    guard take(sample.subjectID, sample.analyte, sample.specimen, sample.provenance) else {
+    guard accepts(sample.subjectID, sample.analyte, sample.specimen, at: sample.provenance) else {
       return
     }
     onSample(sample)
@@ -56,7 +57,7 @@ struct RecordOutput {
   /// Takes a sample given as its fields, as ``accept(_:)`` does: into the batch of columns
   /// when the caller wants columns (no sample is made), else as a sample.
   mutating func accept(fields: Sample.Fields) {
-    guard take(fields.subjectID, fields.analyte, fields.specimen, fields.provenance) else {
+    guard accepts(fields.subjectID, fields.analyte, fields.specimen, at: fields.provenance) else {
       return
     }
     guard onColumns != nil else {
@@ -67,17 +68,30 @@ struct RecordOutput {
     if batch.columns.count >= Self.columnBatch { flushColumns() }
   }
 
-  /// Whether a sample of this subject is taken (its id is safe), counted by kind.
-  private mutating func take(
-    _ subject: String, _ analyte: Analyte, _ specimen: Specimen, _ location: InputLocation
+  /// Whether a sample of this subject is taken (its id is safe), counted by kind; a
+  /// mapper that appends to the columns itself (``columnsForRecord()``) asks first.
+  mutating func accepts(
+    _ subject: String, _ analyte: Analyte, _ specimen: Specimen,
+    at location: @autoclosure () -> InputLocation
   ) -> Bool {
     if let bad = Sample.unsafeCharacter(in: subject) {
-      reject(Rejection(location: location, reason: .invalidSubjectID(bad)))
+      reject(Rejection(location: location(), reason: .invalidSubjectID(bad)))
       return false
     }
     samples += 1
     kindCounts[analyte.ordinal * RecordOutput.specimenCount + specimen.ordinal] += 1
     return true
+  }
+
+  /// The batch of columns, for a mapper that appends a record's samples to it itself (each
+  /// one ``accepts(_:_:_:at:)`` first): its texts are numbered once per record, not once per
+  /// sample, and no sample's fields are made. A full batch is handed on first, so that the
+  /// texts a record numbered stay numbered until its last sample. `nil` when the caller
+  /// takes samples.
+  mutating func columnsForRecord() -> ColumnBatch? {
+    guard onColumns != nil else { return nil }
+    if batch.columns.count >= Self.columnBatch { flushColumns() }
+    return batch
   }
 
   /// Hands the samples gathered in columns on (at the end of a file, and each full batch).
@@ -226,7 +240,12 @@ final class MappingContext: Sendable {
   func isMissing(_ record: CSVRecord, _ column: Int) -> Bool {
     let field = record.trimmedBytes(column)
     if field.isEmpty { return true }
-    return missingTokens.contains { $0.elementsEqual(field) }
+    return missingTokens.contains { token in
+      token.count == field.count
+        && token.withUnsafeBufferPointer {
+          memcmp($0.baseAddress!, field.baseAddress!, token.count) == 0
+        }
+    }
   }
 
   /// A required text cell: rejected when empty. Missing-value tokens such as `NA` are not
@@ -279,14 +298,23 @@ final class MappingContext: Sendable {
     _ record: CSVRecord, _ column: Int, into output: inout RecordOutput, unit: LabUnit,
     fields: (Quantity) -> Sample.Fields
   ) {
+    guard let quantity = value(record, column, into: &output, unit: unit) else { return }
+    output.accept(fields: fields(quantity))
+  }
+
+  /// The quantity of a value cell; `nil` when it was counted empty or rejected at its column.
+  func value(
+    _ record: CSVRecord, _ column: Int, into output: inout RecordOutput, unit: LabUnit
+  ) -> Quantity? {
     if isMissing(record, column) {
       output.empty(column: column, at: location(record, column))
-      return
+      return nil
     }
     do throws(Rejection) {
-      output.accept(fields: fields(try quantity(record, column, unit: unit)))
+      return try quantity(record, column, unit: unit)
     } catch {
       output.reject(error)
+      return nil
     }
   }
 

@@ -73,16 +73,34 @@ struct ResearchLongMapper: RecordMapper {
       let attributes = try context.attributes(record, kept)
       let timeZone = try context.timeZone(record, zone)
       let relativeTime = minutes.map { RelativeTime(minutes: $0, anchor: .waking) }
+      // A run in partitions takes the values straight into columns, the record's texts
+      // numbered once: no sample, nor its fields, is made.
+      let batch = output.columnsForRecord()
+      var texts: SampleColumns.RecordTexts?
       for (index, analyte, unit) in values {
-        // Fields, not a sample: a run in partitions takes them straight into columns.
-        context.valueCell(record, index, into: &output, unit: unit) { quantity in
-          Sample.Fields(
-            subjectID: subjectID, analyte: analyte,
-            specimen: context.researchSpecimen(analyte, relativeTime), quantity: quantity,
-            collected: nil, timeZone: timeZone, wake: nil, relativeTime: relativeTime, day: day,
-            label: label, referenceRange: nil, testCode: nil, qualifier: nil,
-            attributes: attributes, provenance: context.location(record, index))
+        guard let quantity = context.value(record, index, into: &output, unit: unit) else {
+          continue
         }
+        let specimen = context.researchSpecimen(analyte, relativeTime)
+        guard let batch else {
+          output.accept(
+            fields: Sample.Fields(
+              subjectID: subjectID, analyte: analyte, specimen: specimen, quantity: quantity,
+              collected: nil, timeZone: timeZone, wake: nil, relativeTime: relativeTime,
+              day: day, label: label, referenceRange: nil, testCode: nil, qualifier: nil,
+              attributes: attributes, provenance: context.location(record, index)))
+          continue
+        }
+        guard output.accepts(subjectID, analyte, specimen, at: context.location(record, index))
+        else { continue }
+        if texts == nil {
+          texts = batch.columns.recordTexts(
+            subject: subjectID, file: context.file, label: label, attributes: attributes,
+            timeZone: timeZone)
+        }
+        batch.columns.append(
+          value: quantity, analyte: analyte, specimen: specimen, column: context.header[index],
+          record: record.number, minutes: minutes, day: day, texts: texts!)
       }
       for (index, unit) in badUnits where !context.isMissing(record, index) {
         output.reject(context.reject(record, index, .unknownUnit(unit)))
