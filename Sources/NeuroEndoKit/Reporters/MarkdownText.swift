@@ -25,6 +25,28 @@ enum MarkdownText {
     return escaped
   }
 
+  /// ``inline(_:)`` appended to `out` as bytes. The same bytes: every character escaped
+  /// is ASCII, and no byte of a multi-byte UTF-8 sequence is ASCII.
+  static func appendInline(_ text: String, to out: inout [UInt8]) {
+    var text = text
+    text.withUTF8 { bytes in
+      guard bytes.contains(where: needsEscape) else {
+        out.append(contentsOf: bytes)
+        return
+      }
+      for byte in bytes {
+        switch byte {
+        case 0x26: out.append(contentsOf: "&amp;".utf8)
+        case 0x3C: out.append(contentsOf: "&lt;".utf8)
+        case 0x3E: out.append(contentsOf: "&gt;".utf8)
+        case 0x5C, 0x60, 0x5B, 0x5D, 0x7C: out.append(contentsOf: [0x5C, byte])
+        case 0x0A, 0x0D: out.append(0x20)
+        default: out.append(byte)
+        }
+      }
+    }
+  }
+
   private static func needsEscape(_ byte: UInt8) -> Bool {
     switch byte {
     case 0x26, 0x3C, 0x3E, 0x5C, 0x60, 0x5B, 0x5D, 0x7C, 0x0A, 0x0D: true

@@ -6,14 +6,18 @@
 struct PatientPage {
   private typealias Renderer = PatientReportRenderer
   private var out: [UInt8] = []
+  /// Each day's features' values as the page writes them (``PatientReportRenderer/featureValues(_:)``).
+  private let values: [[String]]
 
-  /// The page of `report`.
-  static func bytes(_ report: PatientReport) -> [UInt8] {
-    var page = PatientPage()
+  /// The page of `report`; `values`: its features' values, when the caller has them.
+  static func bytes(_ report: PatientReport, values: [[String]]? = nil) -> [UInt8] {
+    var page = PatientPage(values: values ?? Renderer.featureValues(report))
     page.out.reserveCapacity(64 * 1024)
     page.write(report)
     return page.out
   }
+
+  private init(values: [[String]]) { self.values = values }
 
   /// Markup as it is.
   private mutating func markup(_ literal: StaticString) {
@@ -189,7 +193,7 @@ struct PatientPage {
       markup(" subjects have values.</p>")
     }
     markup("\n")
-    for day in report.days {
+    for (index, day) in report.days.enumerated() {
       markup("<section class=\"day\"><h3>Day ")
       out.appendDecimal(day.day)
       markup("</h3>\n<p>Waking: ")
@@ -229,11 +233,11 @@ struct PatientPage {
       markup("</table>\n")
       if !day.features.isEmpty {
         markup("<table><tr><th>Feature</th><th>Value</th><th>Unit</th></tr>\n")
-        for feature in day.features {
+        for (feature, value) in zip(day.features, values[index]) {
           markup("<tr><td class=\"label\">")
           text(feature.label)
           markup("</td><td class=\"n\">")
-          text(feature.value == nil ? "not estimable" : Renderer.featureValue(feature))
+          text(feature.value == nil ? "not estimable" : value)
           markup("</td><td class=\"unit\">")
           text(feature.unit)
           markup("</td></tr>\n")

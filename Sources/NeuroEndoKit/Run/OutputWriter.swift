@@ -285,10 +285,8 @@ struct OutputWriter {
     // Bytes as rendered: a page made a text would be checked as UTF-8 and copied again.
     var files = [("\(base).json", report.prettyJSONBytes)]
     if !modelOnly {
-      files += [
-        ("\(base).md", Array(PatientReportRenderer.markdown(report).utf8)),
-        ("\(base).html", PatientReportRenderer.htmlBytes(report)),
-      ]
+      let pages = PatientReportRenderer.pageBytes(report)
+      files += [("\(base).md", pages.markdown), ("\(base).html", pages.html)]
     }
     if let bundle = try FHIRBundleRenderer.bundle(
       subject: report.subjectID, findings: findings, issued: issued)

@@ -462,10 +462,10 @@ public struct ShardMerger: Sendable {
         report.run = run
         report.cohortBand = report.days.isEmpty ? [] : band
         let base = PatientReport.fileName(report.subjectID)
+        let pages = PatientReportRenderer.pageBytes(report)
         return [
-          ("\(base).json", report.prettyJSONBytes),
-          ("\(base).md", Array(PatientReportRenderer.markdown(report).utf8)),
-          ("\(base).html", PatientReportRenderer.htmlBytes(report)),
+          ("\(base).json", report.prettyJSONBytes), ("\(base).md", pages.markdown),
+          ("\(base).html", pages.html),
         ]
       }
     ) { batch in

@@ -151,6 +151,23 @@ struct PageTemplateTests {
         PatientPage.bytes(report) == compiled.renderBytes(PatientReportRenderer.context(report)),
         "\(report.subjectID)")
     }
+    // The Markdown page, byte for byte against the text it was written as, with every
+    // character Markdown escapes in an id, a label, a reason and a finding.
+    let marked = "a|b[c]`d\\e\nf\r<&>\u{301}é"
+    for var report in variants {
+      #expect(
+        PatientMarkdown.bytes(report) == Array(MarkdownReference.markdown(report).utf8),
+        "\(report.subjectID)")
+      report.subjectID = marked
+      if !report.days.isEmpty {
+        report.days[0].samples[0].label = marked
+        report.days[0].reasons.append(marked)
+      }
+      if !report.findings.isEmpty { report.findings[0].message = marked }
+      let bytes = PatientMarkdown.bytes(report)
+      #expect(bytes == Array(MarkdownReference.markdown(report).utf8), "\(report.subjectID)")
+      #expect(String(decoding: bytes, as: UTF8.self).contains(#"a\|b\[c\]\`d\\e f &lt;&amp;"#))
+    }
     let data = try Data(contentsOf: output.appendingPathComponent("reports/cohort.json"))
     let cohort = try JSONDecoder().decode(CohortReport.self, from: data)
     // swift-mustache takes lists only: the patients' rows, made one at a time for our
