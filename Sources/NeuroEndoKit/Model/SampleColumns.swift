@@ -370,7 +370,9 @@ struct SampleColumns: Sendable {
     label.append(texts.label)
     testCode.append(-1)
     qualifier.append(-1)
-    attributes.append(contentsOf: texts.attributes)
+    // Not appended when empty: appending no elements still makes an empty array storage
+    // of its own, once per sample.
+    if !texts.attributes.isEmpty { attributes.append(contentsOf: texts.attributes) }
     attributeStart.append(Int32(attributes.count))
     if texts.timeZone >= 0 {
       has.insert(.rare)

@@ -90,20 +90,27 @@ struct PartitionedRun {
     // between the reader and the scratch files.
     var bucketOfRow: [Int] = []
     let addColumns = { (batch: inout SampleColumns) in
-      bucketOfRow.removeAll(keepingCapacity: true)
+      // The variables this closure shares are checked for exclusive access at each use:
+      // taken out for the batch, and put back.
+      var rows = bucketOfRow
+      var counts = read.counts
+      (bucketOfRow, read.counts) = ([], [])
+      var place = sequence
+      rows.removeAll(keepingCapacity: true)
       var lastNumber: Int32 = -1
       var bucket = 0
       for row in 0..<batch.count {
-        sequence += 1
-        batch.sequence[row] = sequence
+        place += 1
+        batch.sequence[row] = place
         if batch.subject[row] != lastNumber {
           lastNumber = batch.subject[row]
           bucket = Shard.bucket(of: batch.texts[Int(lastNumber)], count: buckets)
         }
-        read.counts[bucket] += 1
-        bucketOfRow.append(bucket)
+        counts[bucket] += 1
+        rows.append(bucket)
       }
-      spill.add(columns: batch, buckets: bucketOfRow)
+      spill.add(columns: batch, buckets: rows)
+      (bucketOfRow, read.counts, sequence) = (rows, counts, place)
     }
     if let (ledger, base) = ledger {
       summary = base
