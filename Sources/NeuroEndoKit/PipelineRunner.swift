@@ -29,6 +29,9 @@ public struct PipelineRunner: Sendable {
 
   /// Tests of a quarantine: the reports of these subjects fail to render.
   var failReports: Set<String> = []
+  /// Tests of a run in partitions: how many bytes of the partitions' cohort contributions
+  /// the merge is handed in memory (``CohortContributions/limit``); the rest are files.
+  var keptContributions = CohortContributions.defaultLimit
 
   /// The moment runs say they started when `SOURCE_DATE_EPOCH` (seconds since 1970, as
   /// reproducible-builds.org defines it) is set: run ids, report dates and FHIR `issued`
@@ -160,7 +163,7 @@ public struct PipelineRunner: Sendable {
   private var partitioned: PartitionedRun {
     PartitionedRun(
       pipeline: pipeline, chain: chain, partitionsAtOnce: partitionsAtOnce,
-      sourceDateEpoch: sourceDateEpoch)
+      sourceDateEpoch: sourceDateEpoch, keptContributions: keptContributions)
   }
 
   /// The summary of a run that reads and writes nothing, when it must not run: an output

@@ -157,12 +157,12 @@ struct OutputWriter {
   /// patient's report model and FHIR bundle in its folder's `patients/`, and its
   /// contribution to the cohort report and band (``cohortInputs``): the merge draws the
   /// whole cohort's band and renders the pages (or, with ``pagesAtMerge`` off, the shard
-  /// writes the pages, drawn with the band it was given). Returns whether the reports were
-  /// written.
+  /// writes the pages, drawn with the band it was given); `writesCohortInputs` off: the
+  /// contribution went to the merge in memory. Returns whether the reports were written.
   @discardableResult
   func reports(
     _ reports: [PatientReport], findings: [String: [Finding]], cohort: CohortReport.Inputs?,
-    into summary: inout RunSummary
+    writesCohortInputs: Bool = true, into summary: inout RunSummary
   ) -> Bool {
     guard let directory else { return false }
     let folder = shard == nil ? path(directory, pipeline.outputs.reports) : directory
@@ -181,7 +181,7 @@ struct OutputWriter {
     // One page in memory at a time: a large cohort's are tens of megabytes each.
     var pages: [(String, () -> [UInt8])] = []
     if let cohort, shard != nil {
-      pages = [(Self.cohortInputs, { Array(cohort.compactJSON.utf8) })]
+      if writesCohortInputs { pages = [(Self.cohortInputs, { Array(cohort.compactJSON.utf8) })] }
     } else if let cohort {
       let report = CohortReport.build(inputs: cohort, run: summary.run)
       pages = [("cohort.json", { report.prettyJSONBytes }), ("cohort.html", { report.htmlBytes })]

@@ -39,9 +39,10 @@ struct StageChain {
     var history: (any FindingHistory)?
     /// Told the run's findings (a run in partitions gathers them for its state).
     var onFindings: (([Finding]) -> Void)?
-    /// Told the pass's contribution to the cohort report, as written in its shard folder
-    /// (a run in partitions hands them to its merge, which need not read them back).
-    var onCohortInputs: ((CohortReport.Inputs) -> Void)?
+    /// Told the pass's contribution to the cohort report, which a shard writes in its
+    /// folder: a run in partitions hands them to its merge, and a partition whose
+    /// contribution was kept (`true`) does not write it.
+    var onCohortInputs: ((CohortReport.Inputs) -> Bool)?
     /// Only these subjects' pages, with the whole cohort's band (`neuroendo report`): every
     /// sample is read and normalized, nothing else is written.
     var subjects: Set<String>?
@@ -335,10 +336,9 @@ struct StageChain {
       }
     }
     progress("writing reports")
-    let (written, cohort) = report(
+    let written = report(
       samples, features: features, feedback: feedback, firstReported: firstReported,
-      given: pass.cohortBand, writer: writer, into: &summary)
-    pass.onCohortInputs?(cohort)
+      given: pass.cohortBand, handOver: pass.onCohortInputs, writer: writer, into: &summary)
     return Results(
       normalized: samples, days: features.days, findings: feedback.findings,
       reportsWritten: written)
@@ -350,9 +350,10 @@ struct StageChain {
   /// every partition's values first). Without patient reports there is no band to draw.
   private func report(
     _ samples: [NormalizedSample], features: CortisolRhythmFeatures, feedback: FeedbackResult,
-    firstReported: [String: String], given: [PatientReport.CohortBand]?, writer: OutputWriter,
+    firstReported: [String: String], given: [PatientReport.CohortBand]?,
+    handOver: ((CohortReport.Inputs) -> Bool)?, writer: OutputWriter,
     into summary: inout RunSummary
-  ) -> (written: Bool, cohort: CohortReport.Inputs) {
+  ) -> Bool {
     let bandValues =
       pipeline.patientReports && given == nil
       ? CohortBandValues.collect(samples, settings: pipeline.analyzers) : [:]
@@ -368,15 +369,17 @@ struct StageChain {
         band: given ?? (shard == nil ? PatientReport.CohortBand.band(bandValues) : []),
         reportDate: summary.started)
       : []
+    // A contribution handed over and kept (a partition's, for its merge) is not written.
+    let kept = handOver?(cohort) ?? false
     let written = writer.reports(
       reports, findings: Dictionary(grouping: feedback.findings, by: \.subjectID),
-      cohort: cohort, into: &summary)
+      cohort: cohort, writesCohortInputs: !kept, into: &summary)
     if let shard {
       summary.notes.append(
         "shard \(shard): the rows of \(cohort.patients.count) subjects (those whose id hashes to this shard); the files' counts are whole; neuroendo merge combines the shards"
       )
     }
-    return (written, cohort)
+    return written
   }
 
   /// Where the pass writes: the staging directory, or a shard's folder in it.

@@ -14,6 +14,8 @@ struct PartitionedRun {
   var partitionsAtOnce = ParallelMap.width
   /// The start of reproducible runs (`SOURCE_DATE_EPOCH`), for the run's id.
   var sourceDateEpoch: Date?
+  /// How many bytes of the partitions' cohort contributions the merge is handed in memory.
+  var keptContributions = CohortContributions.defaultLimit
 
   /// The fewest input bytes a sample takes (a wide CSV row holds a value in a few): inputs
   /// of at most ``Pipeline/partitionSamples`` times this are run whole without a count.
@@ -178,14 +180,21 @@ final class CohortContributions: Sendable {
 
   /// `limit` counts values and patients, not the arrays' spare room: the memory held can be
   /// up to twice as much.
-  init(limit: Int = 16 << 20) { self.limit = limit }
+  init(limit: Int = defaultLimit) { self.limit = limit }
 
-  func set(_ directory: String, _ contribution: CohortReport.Inputs) {
+  /// 16 MiB.
+  static let defaultLimit = 16 << 20
+
+  /// Keeps the contribution of `directory` while the kept ones fit in ``limit``; whether
+  /// it was kept (else the partition writes it to its file, for the merge to read back).
+  @discardableResult
+  func set(_ directory: String, _ contribution: CohortReport.Inputs) -> Bool {
     let bytes = contribution.approximateBytes
-    inputs.withLock {
-      guard $0.bytes + bytes <= limit else { return }
+    return inputs.withLock {
+      guard $0.bytes + bytes <= limit else { return false }
       $0.kept[directory] = contribution
       $0.bytes += bytes
+      return true
     }
   }
 
@@ -390,7 +399,7 @@ extension PartitionedRun {
     let width = max(1, partitionsAtOnce)
     let directory = pass.directory
     let (base, auditOnly) = (pass.summary, pass.auditOnly)
-    let contributions = CohortContributions()
+    let contributions = CohortContributions(limit: keptContributions)
     var facts = CohortFacts()
     if !auditOnly {
       switch cohortFacts(count, read: read, progress: calls.progress) {

@@ -233,6 +233,58 @@ struct ShardMergeTests {
     #expect(try contents(of: root + "/merged")["reports/cohort.json"] == cohort)
   }
 
+  @Test("a shard writes its cohort contribution unless it was handed over and kept")
+  func keptContributionNotWritten() throws {
+    let root = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    _ = try writeCohort(6, in: root, name: "cohort.csv")
+    let pipeline = Pipeline.adHoc(
+      files: [root + "/in/cohort.csv"], format: nil, profile: nil,
+      outputDirectory: root + "/unused")
+    for kept in [false, true] {
+      let directory = "\(root)/kept-\(kept)"
+      var handed: [CohortReport.Inputs] = []
+      var pass = StageChain.Pass(
+        summary: RunSummary(pipeline: pipeline.name, started: Date(), finished: Date(), files: []),
+        directory: directory)
+      pass.onCohortInputs = {
+        handed.append($0)
+        return kept
+      }
+      var source = InputRead(pipeline: pipeline)
+      let summary = StageChain(pipeline: pipeline, shard: Shard(index: 1, count: 1)).run(
+        pass, source: &source, onSample: { _ in }, progress: { _ in })
+      #expect(summary.failures.isEmpty)
+      #expect(handed.count == 1 && handed.first?.patients.count == 6)
+      let file = "\(directory)/shard/\(OutputWriter.cohortInputs)"
+      #expect(FileManager.default.fileExists(atPath: file) == !kept, "kept: \(kept)")
+    }
+  }
+
+  @Test("partitions whose contributions the merge is not handed write what kept ones write")
+  func contributionsReadBack() throws {
+    let root = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    let pipeline = try PipelineLoader.load(file: Repository.path("Pipelines/sample.yml"))
+    var kept = PipelineRunner(pipeline: pipeline, partitions: 4)
+    kept.keptContributions = .max
+    var files = PipelineRunner(pipeline: pipeline, partitions: 4)
+    files.keptContributions = 0
+    #expect(kept.run(outputDirectory: root + "/kept").outputFailures.isEmpty)
+    #expect(files.run(outputDirectory: root + "/files").outputFailures.isEmpty)
+    let one = try contents(of: root + "/kept")
+    let other = try contents(of: root + "/files")
+    #expect(Set(one.keys) == Set(other.keys))
+    #expect(one["reports/cohort.json"] != nil)
+    for (name, text) in one where name != "run-summary.json" {
+      let masked = { (text: String) in
+        text.replacingOccurrences(
+          of: #"[0-9]{8}T[0-9]{6}Z-[0-9]+"#, with: "RUN", options: .regularExpression)
+      }
+      #expect(masked(text) == masked(other[name] ?? ""), "\(name)")
+    }
+  }
+
   @Test("partitions' contributions are kept in memory only up to the limit; the rest are read back")
   func contributionsLimit() {
     var inputs = CohortReport.Inputs(
@@ -240,9 +292,9 @@ struct ShardMergeTests {
     inputs.slopes = Array(repeating: -0.1, count: 1000)
     #expect(inputs.approximateBytes >= 8000)
     let contributions = CohortContributions(limit: 20_000)
-    contributions.set("a", inputs)
-    contributions.set("b", inputs)
-    contributions.set("c", inputs)  // over the limit: left to its file
+    #expect(contributions.set("a", inputs))
+    #expect(contributions.set("b", inputs))
+    #expect(!contributions.set("c", inputs))  // over the limit: left to its file
     #expect(Set(contributions.all.keys) == ["a", "b"])
   }
 
