@@ -56,10 +56,16 @@ public struct DiurnalSlopeAnalyzer: Sendable {
       result.reasons.append(
         FeatureReason(.wakeBedNoBedtimeSample, noBedtime("slope_wake_bed", last!, after: wake!)))
     }
-    let peak = points.filter {
-      abs($0.minutes - settings.peakMinutes) <= settings.peakToleranceMinutes
+    // The first of the points closest to the peak time within its tolerance.
+    var peak: CurvePoint?
+    var peakDistance = Double.infinity
+    for point in points {
+      let distance = abs(point.minutes - settings.peakMinutes)
+      if distance <= settings.peakToleranceMinutes, peak == nil || distance < peakDistance {
+        peak = point
+        peakDistance = distance
+      }
     }
-    .min { abs($0.minutes - settings.peakMinutes) < abs($1.minutes - settings.peakMinutes) }
     if let peak, let last, (last.minutes - peak.minutes) / 60 >= span {
       result.peakToBed = (last.value - peak.value) / ((last.minutes - peak.minutes) / 60)
     } else if let peak {
@@ -72,12 +78,20 @@ public struct DiurnalSlopeAnalyzer: Sendable {
           "slope_peak_bed: no sample within \(NumberText.short(settings.peakToleranceMinutes)) min of +\(NumberText.short(settings.peakMinutes)) min (diurnal_slope.peak_minutes)"
         ))
     }
-    // Regression of ln(cortisol) on hours since waking.
-    var used: [CurvePoint] = []
+    // Regression of ln(cortisol) on hours since waking, over the points' hours and logs
+    // (the points themselves are not copied).
+    var hours: [Double] = []
+    var logs: [Double] = []
+    hours.reserveCapacity(points.count)
+    logs.reserveCapacity(points.count)
     var leftOut: [String] = []
+    // The first and last point regressed, in minutes (the span is their difference in
+    // minutes, then in hours, as it was computed from the points).
+    var regressed = (first: 0.0, last: 0.0)
     for point in points {
-      if settings.excludeAwakeningResponse, point != wake, point.minutes >= 0,
-        point.minutes <= awakeningWindowMinutes
+      // The times first: comparing a point with the waking one compares every field.
+      if settings.excludeAwakeningResponse, point.minutes >= 0,
+        point.minutes <= awakeningWindowMinutes, point != wake
       {
         leftOut.append(point.name)
       } else if point.value <= 0 {
@@ -86,7 +100,10 @@ public struct DiurnalSlopeAnalyzer: Sendable {
             sample: point.name,
             reason: "slope_log: value \(NumberText.short(point.value)) has no logarithm"))
       } else {
-        used.append(point)
+        if hours.isEmpty { regressed.first = point.minutes }
+        regressed.last = point.minutes
+        hours.append(point.minutes / 60)
+        logs.append(log(point.value))
       }
     }
     if !leftOut.isEmpty {
@@ -95,16 +112,17 @@ public struct DiurnalSlopeAnalyzer: Sendable {
           sample: leftOut.joined(separator: ", "),
           reason: "slope_log: CAR samples after waking left out (diurnal_slope.exclude_car)"))
     }
-    result.logCount = used.count
-    guard used.count >= settings.minimumSamples else {
+    let used = hours.count
+    result.logCount = used
+    guard used >= settings.minimumSamples else {
       result.reasons.append(
         FeatureReason(
           .logSlopeTooFewSamples,
-          "slope_log: \(used.count) sample\(used.count == 1 ? "" : "s") for the regression (needs \(settings.minimumSamples), diurnal_slope.min_samples)"
+          "slope_log: \(used) sample\(used == 1 ? "" : "s") for the regression (needs \(settings.minimumSamples), diurnal_slope.min_samples)"
         ))
       return result
     }
-    let covered = (used.last!.minutes - used.first!.minutes) / 60
+    let covered = (regressed.last - regressed.first) / 60
     guard covered >= span else {
       result.reasons.append(
         FeatureReason(
@@ -113,8 +131,7 @@ public struct DiurnalSlopeAnalyzer: Sendable {
         ))
       return result
     }
-    guard let fit = LeastSquares(x: used.map { $0.minutes / 60 }, y: used.map { log($0.value) })
-    else {
+    guard let fit = LeastSquares(x: hours, y: logs) else {
       result.reasons.append(FeatureReason(.logSlopeOneTime, "slope_log: all samples at one time"))
       return result
     }

@@ -43,14 +43,29 @@ public struct FeedbackAnalyzer: Sendable {
 
   /// What the analyzers found, and what they could not pair or judge.
   public func evaluate(_ samples: [NormalizedSample]) -> FeedbackResult {
-    // Samples come by subject: a subject's group is looked up once per run of its samples.
+    // Samples come by subject: a subject is numbered once per run of its samples.
+    // Salivary cortisol of a day's curve (``isCurve(_:)``) is read by the rhythm analyzers,
+    // never by a feedback grid: a subject with nothing else has no finding, and its
+    // context (sex, age, medication) is not gathered. Told in a first pass: only the other
+    // subjects' samples are gathered (a research cohort's subjects are all such).
     var numbers = SubjectNumbers()
-    var groups: [(subject: String, samples: [NormalizedSample])] = []
-    for sample in samples where sample.sample.analyte != .dheas {
+    var read: [Bool] = []
+    var places: [(number: Int32, index: Int)] = []
+    for (index, sample) in samples.enumerated() where sample.sample.analyte != .dheas {
       guard !sample.flags.contains(where: { excludeFlags.contains($0.code) }) else { continue }
       let number = numbers.number(sample.sample.subjectID)
-      if number == groups.count { groups.append((sample.sample.subjectID, [])) }
-      groups[number].samples.append(sample)
+      if number == read.count { read.append(false) }
+      if !read[number], !isCurve(sample) { read[number] = true }
+      places.append((Int32(number), index))
+    }
+    var group = [Int](repeating: -1, count: read.count)
+    var groups: [(subject: String, samples: [NormalizedSample])] = []
+    for (number, index) in places where read[Int(number)] {
+      if group[Int(number)] < 0 {
+        group[Int(number)] = groups.count
+        groups.append((samples[index].sample.subjectID, []))
+      }
+      groups[group[Int(number)]].samples.append(samples[index])
     }
     groups.sort { $0.subject < $1.subject }
     var result = FeedbackResult()
@@ -67,15 +82,6 @@ public struct FeedbackAnalyzer: Sendable {
   }
 
   private func analyzeSubject(_ subject: String, _ samples: [NormalizedSample]) -> [Finding] {
-    // Salivary cortisol of a day's curve (neither after dexamethasone nor late at night)
-    // is read by the rhythm analyzers, never by a feedback grid: a subject with nothing
-    // else has no finding here, and its context (sex, age, medication) is not gathered.
-    if samples.allSatisfy({
-      $0.sample.analyte == .cortisol && $0.sample.specimen == .saliva
-        && !isAfterDexamethasone($0) && !isLateNight($0)
-    }) {
-      return []
-    }
     let context = SubjectContext(samples, settings: settings)
     let judge = ResultJudge(settings: settings)
     func judged(_ sample: NormalizedSample) -> JudgedResult {
@@ -878,6 +884,13 @@ public struct FeedbackAnalyzer: Sendable {
 
   /// Whether a profile column of a marker's name says yes, or the label, test code, test
   /// name, comment or FHIR note names dexamethasone.
+  /// Salivary cortisol neither after dexamethasone nor late at night: a sample of a day's
+  /// curve, which the rhythm analyzers read and no feedback grid does.
+  private func isCurve(_ sample: NormalizedSample) -> Bool {
+    sample.sample.analyte == .cortisol && sample.sample.specimen == .saliva
+      && !isAfterDexamethasone(sample) && !isLateNight(sample)
+  }
+
   func isAfterDexamethasone(_ sample: NormalizedSample) -> Bool {
     let markers = settings.dexamethasoneMarkers
     for (key, value) in sample.sample.attributes {
