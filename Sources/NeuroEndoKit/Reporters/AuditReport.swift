@@ -87,7 +87,7 @@ public struct AuditReport: Sendable, Hashable, Codable {
       // number: a text built and hashed per sample cost a tenth of normalizing.
       let specimens = Specimen.allCases.count
       var kinds = [Int](repeating: 0, count: Analyte.allCases.count * specimens)
-      var slotsByAnalyte = [[String: Int]](repeating: [:], count: Analyte.allCases.count)
+      var slotsByAnalyte = [LabelTally](repeating: LabelTally(), count: Analyte.allCases.count)
       var compliance: [String: Int] = [:]
       var plausibility: [String: Tally] = [:]
       var subjects = SubjectNumbers()
@@ -95,7 +95,7 @@ public struct AuditReport: Sendable, Hashable, Codable {
         _ = subjects.number(sample.sample.subjectID)
         let analyte = Int(sample.sample.analyte.caseCode)
         kinds[analyte * specimens + Int(sample.sample.specimen.caseCode)] += 1
-        if let label = sample.sample.label { slotsByAnalyte[analyte][label, default: 0] += 1 }
+        if let label = sample.sample.label { slotsByAnalyte[analyte].count(label) }
         for flag in sample.flags {
           if protocolFlags.contains(flag.code) { compliance[flag.code, default: 0] += 1 }
           if plausibilityFlags.contains(flag.code) {
@@ -117,7 +117,8 @@ public struct AuditReport: Sendable, Hashable, Codable {
         where kinds[index * specimens + place] > 0 {
           byKind["\(analyte.rawValue)/\(specimen.rawValue)"] = kinds[index * specimens + place]
         }
-        if !slotsByAnalyte[index].isEmpty { slots[analyte.rawValue] = slotsByAnalyte[index] }
+        let counts = slotsByAnalyte[index].counts
+        if !counts.isEmpty { slots[analyte.rawValue] = counts }
       }
       self.subjects = subjects.ids.count
       self.samples = samples.count
@@ -349,4 +350,31 @@ public struct AuditReport: Sendable, Hashable, Codable {
     }
     return lines.joined(separator: "\n") + "\n"
   }
+}
+
+/// Samples counted by label: a protocol's few labels looked for in a short list (a text
+/// hashed per sample cost a tenth of the audit's count), many in a dictionary.
+struct LabelTally {
+  private var few: [(label: String, count: Int)] = []
+  private var many: [String: Int]?
+  /// The labels a list holds before they go to a dictionary.
+  static let listed = 32
+
+  mutating func count(_ label: String) {
+    if many != nil {
+      many![label, default: 0] += 1
+    } else if let at = few.firstIndex(where: { $0.label == label }) {
+      few[at].count += 1
+    } else if few.count < Self.listed {
+      few.append((label, 1))
+    } else {
+      var all = Dictionary(few, uniquingKeysWith: +)
+      all[label, default: 0] += 1
+      many = all
+      few = []
+    }
+  }
+
+  /// The count of each label.
+  var counts: [String: Int] { many ?? Dictionary(few, uniquingKeysWith: +) }
 }

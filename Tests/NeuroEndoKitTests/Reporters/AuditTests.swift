@@ -81,4 +81,23 @@ struct AuditTests {
       markdown.contains(
         "- rejected 1 × `unknown-unit`: unknown unit 'mIE/l'; at record 21 column 'Unit'"))
   }
+
+  @Test("labels counted in a short list, then in a dictionary, as a dictionary counts them")
+  func labelTally() {
+    var tally = LabelTally()
+    var reference: [String: Int] = [:]
+    // A protocol's labels over and over, then more labels than the list holds, and one
+    // label written composed and decomposed (one label, as a dictionary's key).
+    var labels = (0..<300).map { "S\($0 % 9 + 1)" }
+    labels += (0..<(LabelTally.listed + 8)).map { "L\($0)" } + ["caf\u{E9}", "cafe\u{301}"]
+    labels += (0..<50).map { "S\($0 % 9 + 1)" }
+    for (index, label) in labels.enumerated() {
+      tally.count(label)
+      reference[label, default: 0] += 1
+      if index == 299 { #expect(tally.counts == reference) }
+    }
+    #expect(tally.counts == reference)
+    #expect(tally.counts["caf\u{E9}"] == 2)
+    #expect(tally.counts["S1"] == 34 + 6)
+  }
 }
