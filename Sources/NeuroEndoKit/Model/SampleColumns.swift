@@ -176,8 +176,9 @@ struct SampleColumns: Sendable {
     static func same(_ lhs: String, _ rhs: String) -> Bool {
       // The same two words are the same text (one storage, or the same bytes held in
       // place): a record's file and column, a protocol's labels, recur as such.
-      if unsafeBitCast(lhs, to: (UInt64, UInt64).self)
-        == unsafeBitCast(rhs, to: (UInt64, UInt64).self)
+      if MemoryLayout<String>.size == 16,
+        unsafeBitCast(lhs, to: (UInt64, UInt64).self)
+          == unsafeBitCast(rhs, to: (UInt64, UInt64).self)
       {
         return true
       }

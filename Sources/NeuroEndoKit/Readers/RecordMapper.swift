@@ -4,18 +4,16 @@ import Foundation
 /// rejections stay for the reader's accounting.
 struct RecordOutput {
   private let onSample: (Sample) -> Void
-  /// Takes the samples a mapper gives as fields (``accept(fields:)``) in columns, a batch
-  /// at a time, when the reader's caller wants columns; `nil`: each as a sample.
+  /// Takes the samples in columns, a batch at a time, when the reader's caller wants
+  /// columns (a mapper gives them as fields, ``accept(fields:)``, or appends them itself,
+  /// ``appendColumns(_:)``); `nil`: each as a sample.
   private let onColumns: ((inout SampleColumns) -> Void)?
-  /// The samples gathered for `onColumns`, behind a reference: the output is copied where
-  /// a session's state is, and the columns' two dozen arrays would be retained each time.
-  private let batch = ColumnBatch()
-
-  /// The samples gathered in columns (``columnsForRecord()``).
-  final class ColumnBatch {
-    var columns = SampleColumns()
-  }
-  /// The samples a batch of columns holds before it is handed on.
+  /// The samples gathered for `onColumns`. In the output itself, not behind a reference:
+  /// a mapper appends to them through its `inout` output, which needs no check of exclusive
+  /// access at run time (a session maps each record in place, without copying its output).
+  private(set) var columns = SampleColumns()
+  /// The samples a batch of columns holds before it is handed on (a record that a mapper
+  /// appends itself stays in one batch: a batch is handed on before a record, once full).
   static let columnBatch = 4096
   /// Samples the current record gave.
   private(set) var samples = 0
@@ -41,7 +39,7 @@ struct RecordOutput {
   ) {
     self.onSample = onSample
     self.onColumns = onColumns
-    if onColumns != nil { batch.columns.reserve(Self.columnBatch) }
+    if onColumns != nil { columns.reserve(Self.columnBatch) }
   }
 
   /// Takes a sample, or rejects it when its subject id holds a control character (NUL, a
@@ -64,8 +62,8 @@ struct RecordOutput {
       onSample(Sample(fields: fields))
       return
     }
-    batch.columns.append(fields, sequence: 0)
-    if batch.columns.count >= Self.columnBatch { flushColumns() }
+    columns.append(fields, sequence: 0)
+    if columns.count >= Self.columnBatch { flushColumns() }
   }
 
   /// Whether a sample of this subject is taken (its id is safe), counted by kind; a
@@ -83,22 +81,27 @@ struct RecordOutput {
     return true
   }
 
-  /// The batch of columns, for a mapper that appends a record's samples to it itself (each
-  /// one ``accepts(_:_:_:at:)`` first): its texts are numbered once per record, not once per
-  /// sample, and no sample's fields are made. A full batch is handed on first, so that the
-  /// texts a record numbered stay numbered until its last sample. `nil` when the caller
-  /// takes samples.
-  mutating func columnsForRecord() -> ColumnBatch? {
-    guard onColumns != nil else { return nil }
-    if batch.columns.count >= Self.columnBatch { flushColumns() }
-    return batch
+  /// Whether the caller takes columns, for a mapper that appends a record's samples to them
+  /// itself (``appendColumns(_:)``, each sample ``accepts(_:_:_:at:)`` first): its texts are
+  /// numbered once per record, not once per sample, and no sample's fields are made. A full
+  /// batch is handed on first, so that the texts a record numbered stay numbered until its
+  /// last sample.
+  mutating func takesColumnsForRecord() -> Bool {
+    guard onColumns != nil else { return false }
+    if columns.count >= Self.columnBatch { flushColumns() }
+    return true
+  }
+
+  /// Appends to the batch of columns (after ``takesColumnsForRecord()``).
+  mutating func appendColumns<Result>(_ body: (inout SampleColumns) -> Result) -> Result {
+    body(&columns)
   }
 
   /// Hands the samples gathered in columns on (at the end of a file, and each full batch).
   mutating func flushColumns() {
-    guard let onColumns, batch.columns.count > 0 else { return }
-    onColumns(&batch.columns)
-    batch.columns.removeAll()
+    guard let onColumns, columns.count > 0 else { return }
+    onColumns(&columns)
+    columns.removeAll()
   }
 
   mutating func reject(_ rejection: Rejection) { rejections.append(rejection) }
@@ -150,6 +153,9 @@ final class MappingContext: Sendable {
   private let indexByName: [String: Int]
   /// The profile's missing-value tokens as bytes, so that checking a cell needs no string.
   private let missingTokens: [[UInt8]]
+  /// Whether a token starts with each byte: most cells (numbers, ids, labels) start with
+  /// a byte none does, and are told from that byte alone.
+  private let missingFirstBytes: [Bool]
 
   init(file: String, profile: CSVProfile, header: [String]) {
     self.file = file
@@ -162,6 +168,9 @@ final class MappingContext: Sendable {
     }
     indexByName = index
     missingTokens = profile.missingTokens.filter { !$0.isEmpty }.map { Array($0.utf8) }
+    var first = [Bool](repeating: false, count: 256)
+    for token in missingTokens { first[Int(token[0])] = true }
+    missingFirstBytes = first
   }
 
   /// The first column name the header holds twice (case and spaces aside), by 0-based
@@ -240,6 +249,7 @@ final class MappingContext: Sendable {
   func isMissing(_ record: CSVRecord, _ column: Int) -> Bool {
     let field = record.trimmedBytes(column)
     if field.isEmpty { return true }
+    guard missingFirstBytes[Int(field[0])] else { return false }
     return missingTokens.contains { token in
       token.count == field.count
         && token.withUnsafeBufferPointer {

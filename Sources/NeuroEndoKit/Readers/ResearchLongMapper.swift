@@ -75,14 +75,14 @@ struct ResearchLongMapper: RecordMapper {
       let relativeTime = minutes.map { RelativeTime(minutes: $0, anchor: .waking) }
       // A run in partitions takes the values straight into columns, the record's texts
       // numbered once: no sample, nor its fields, is made.
-      let batch = output.columnsForRecord()
+      let intoColumns = output.takesColumnsForRecord()
       var texts: SampleColumns.RecordTexts?
       for (index, analyte, unit) in values {
         guard let quantity = context.value(record, index, into: &output, unit: unit) else {
           continue
         }
         let specimen = context.researchSpecimen(analyte, relativeTime)
-        guard let batch else {
+        guard intoColumns else {
           output.accept(
             fields: Sample.Fields(
               subjectID: subjectID, analyte: analyte, specimen: specimen, quantity: quantity,
@@ -93,14 +93,19 @@ struct ResearchLongMapper: RecordMapper {
         }
         guard output.accepts(subjectID, analyte, specimen, at: context.location(record, index))
         else { continue }
-        if texts == nil {
-          texts = batch.columns.recordTexts(
-            subject: subjectID, file: context.file, label: label, attributes: attributes,
-            timeZone: timeZone)
+        let shared =
+          texts
+          ?? output.appendColumns {
+            $0.recordTexts(
+              subject: subjectID, file: context.file, label: label, attributes: attributes,
+              timeZone: timeZone)
+          }
+        texts = shared
+        output.appendColumns {
+          $0.append(
+            value: quantity, analyte: analyte, specimen: specimen, column: context.header[index],
+            record: record.number, minutes: minutes, day: day, texts: shared)
         }
-        batch.columns.append(
-          value: quantity, analyte: analyte, specimen: specimen, column: context.header[index],
-          record: record.number, minutes: minutes, day: day, texts: texts!)
       }
       for (index, unit) in badUnits where !context.isMissing(record, index) {
         output.reject(context.reject(record, index, .unknownUnit(unit)))

@@ -26,7 +26,8 @@ enum MarkdownText {
   }
 
   /// ``inline(_:)`` appended to `out` as bytes. The same bytes: every character escaped
-  /// is ASCII, and no byte of a multi-byte UTF-8 sequence is ASCII.
+  /// is ASCII, and no byte of a multi-byte UTF-8 sequence is ASCII. The two keep their own
+  /// table of escapes, so that the page tests hold the bytes to the text they replaced.
   static func appendInline(_ text: String, to out: inout [UInt8]) {
     var text = text
     text.withUTF8 { bytes in

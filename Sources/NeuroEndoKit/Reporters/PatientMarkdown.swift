@@ -1,7 +1,7 @@
-/// A patient's Markdown page written straight into bytes, line by line as
-/// ``PatientReportRenderer/markdown(_:)`` writes it as a text (which stays the reference:
-/// the page tests compare the two byte for byte over every sample patient and variants with
-/// texts to escape), without a text per line or the lines joined at the end.
+/// A patient's Markdown page (``PatientReportRenderer/markdown(_:)``) written straight into
+/// bytes, line by line, without a text per line or the lines joined at the end. The page
+/// as it was written as a text, line by line, is the reference the page tests compare it
+/// with, byte for byte, over every sample patient and variants with texts to escape.
 struct PatientMarkdown {
   private typealias Renderer = PatientReportRenderer
   private var out: [UInt8] = []

@@ -452,8 +452,8 @@ extension PartitionedRun {
     let note = note(count, asked: asked, read: read, width: width)
     var merger = ShardMerger(directories: (1...count).map { "\(scratch)/\($0)" })
     merger.movesFiles = true  // scratch, in the staging directory: moved, not copied
-    // What the partitions wrote to their cohort-inputs.json, as it was, while it fits in
-    // memory: not read back.
+    // The partitions' contributions to the cohort report, while they fit in memory: not
+    // written to their cohort-inputs.json, nor read back.
     merger.cohortInputs = contributions
     merger.pagesRendered = facts.band != nil
     guard let publisher = pass.publisher else { return pass.summary }

@@ -164,7 +164,7 @@ struct SampleColumnsTests {
   func fromTheReader() throws {
     var text = "subject_id,day,sample,minutes_since_waking,cortisol_nmol_l,dhea_s_umol_l,sex\n"
     for row in 0..<5_000 {
-      let value = row % 101 == 0 ? "" : NumberText.plain(Double(row % 37) / 3)
+      let value = row % 97 == 0 ? "" : NumberText.plain(Double(row % 37) / 3)
       // Some records without a label, day or time, or the kept column; one value
       // unparsable (a rejection at its column beside the record's other sample).
       let label = row % 53 == 0 ? "" : "S\(row % 9 + 1)"
@@ -174,7 +174,8 @@ struct SampleColumnsTests {
       let sex = row % 71 == 0 ? "" : row % 2 == 0 ? "F" : "M"
       text += "S\(row / 45),\(day),\(label),\(minutes),\(value),\(dhea),\(sex)\n"
     }
-    text += "bad\u{0}id,1,S1,0,3,,\n"
+    // An id no sample may have: each of its record's two values rejected at its column.
+    text += "bad\u{0}id,1,S1,0,3,2.5,F\n"
     let path = FileManager.default.temporaryDirectory.appendingPathComponent(
       "neuroendo-columns-\(UUID()).csv"
     ).path
@@ -194,8 +195,13 @@ struct SampleColumnsTests {
         for index in 0..<columns.count { fromColumns.append(columns.sample(at: index)) }
       })
     // Full batches (handed on before a record once they hold 4,096 samples: a record's two
-    // values stay in one batch), then the rest at the end of the file.
-    #expect(batches.dropLast().allSatisfy { (4_096...4_097).contains($0) } && batches.count == 3)
+    // values stay in one batch, here the 4,097th), then the rest at the end of the file.
+    #expect(batches.dropLast() == [4_097, 4_096] && batches.count == 3)
+    let badID = rejectedToo.filter {
+      if case .invalidSubjectID = $0.reason { return true }
+      return false
+    }
+    #expect(badID.map(\.location.column) == ["cortisol_nmol_l", "dhea_s_umol_l"])
     #expect(batches.reduce(0, +) == one.count)
     #expect(fromColumns == one)
     #expect(rejectedToo == rejected && !rejected.isEmpty)

@@ -882,8 +882,6 @@ public struct FeedbackAnalyzer: Sendable {
   /// a comment, a FHIR note. A medication list is context, never a marker.
   static let markerTextAttributes = Sample.noteAttributes
 
-  /// Whether a profile column of a marker's name says yes, or the label, test code, test
-  /// name, comment or FHIR note names dexamethasone.
   /// Salivary cortisol neither after dexamethasone nor late at night: a sample of a day's
   /// curve, which the rhythm analyzers read and no feedback grid does.
   private func isCurve(_ sample: NormalizedSample) -> Bool {
@@ -891,6 +889,8 @@ public struct FeedbackAnalyzer: Sendable {
       && !isAfterDexamethasone(sample) && !isLateNight(sample)
   }
 
+  /// Whether a profile column of a marker's name says yes, or the label, test code, test
+  /// name, comment or FHIR note names dexamethasone.
   func isAfterDexamethasone(_ sample: NormalizedSample) -> Bool {
     let markers = settings.dexamethasoneMarkers
     for (key, value) in sample.sample.attributes {
