@@ -356,9 +356,7 @@ struct PageTemplate: Sendable {
         default: continue
         }
         out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
-        out.append(
-          contentsOf: UnsafeBufferPointer(
-            start: replacement.utf8Start, count: replacement.utf8CodeUnitCount))
+        out.append(literal: replacement)
         start = index + 1
       }
       out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))

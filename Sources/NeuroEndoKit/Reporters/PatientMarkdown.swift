@@ -19,10 +19,7 @@ struct PatientMarkdown {
   private init(values: [[String]]) { self.values = values }
 
   /// Text as it is: the page's own words and numbers.
-  private mutating func raw(_ literal: StaticString) {
-    out.append(
-      contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
-  }
+  private mutating func raw(_ literal: StaticString) { out.append(literal: literal) }
 
   private mutating func raw(_ text: String) {
     var text = text

@@ -20,10 +20,7 @@ struct PatientPage {
   private init(values: [[String]]) { self.values = values }
 
   /// Markup as it is.
-  private mutating func markup(_ literal: StaticString) {
-    out.append(
-      contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
-  }
+  private mutating func markup(_ literal: StaticString) { out.append(literal: literal) }
 
   /// A text, escaped as the template's `{{name}}` escapes it.
   private mutating func text(_ value: String) { PageTemplate.escape(value, into: &out) }

@@ -131,10 +131,7 @@ struct SVGBytes {
   /// A line break (before each of an `svg` element's children, and its end).
   mutating func newLine() { out.append(0x0A) }
 
-  private mutating func append(_ text: StaticString) {
-    out.append(
-      contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
-  }
+  private mutating func append(_ text: StaticString) { out.append(literal: text) }
 
   /// The markup.
   var markup: String { String(decoding: out, as: UTF8.self) }

@@ -1,4 +1,10 @@
 extension Array where Element == UInt8 {
+  /// Appends a literal's UTF-8 bytes, without a text.
+  mutating func append(literal: StaticString) {
+    append(
+      contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+  }
+
   /// Appends a byte as two lower-case hexadecimal digits.
   mutating func appendHex(_ byte: UInt8) {
     let digits: StaticString = "0123456789abcdef"

@@ -58,6 +58,14 @@ private func cohort(subjects: Int) -> String {
   return text
 }
 
+/// A run without a pipeline file over a cohort of `subjects` written in `root`.
+private func cohortPipeline(_ subjects: Int, in root: String) throws -> Pipeline {
+  _ = try writeCohort(subjects, in: root, name: "cohort.csv")
+  return Pipeline.adHoc(
+    files: [root + "/in/cohort.csv"], format: nil, profile: nil,
+    outputDirectory: root + "/unused")
+}
+
 /// Writes the cohort of `subjects` to `root/in/name` and returns its path.
 private func writeCohort(_ subjects: Int, in root: String, name: String = "c.csv") throws
   -> String
@@ -129,10 +137,7 @@ struct ShardMergeTests {
   func cohortBand() throws {
     let root = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: root) }
-    _ = try writeCohort(40, in: root, name: "cohort.csv")
-    var pipeline = Pipeline.adHoc(
-      files: [root + "/in/cohort.csv"], format: nil, profile: nil,
-      outputDirectory: root + "/unused")
+    var pipeline = try cohortPipeline(40, in: root)
     pipeline.outputs.writeAllTables()
     pipeline.patientReports = true
     let (one, merged, _) = try oneAndMerged(pipeline, count: 3, in: root)
@@ -157,10 +162,7 @@ struct ShardMergeTests {
   func pagesRenderedAreTakenAsTheyAre() throws {
     let root = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: root) }
-    _ = try writeCohort(12, in: root, name: "cohort.csv")
-    var pipeline = Pipeline.adHoc(
-      files: [root + "/in/cohort.csv"], format: nil, profile: nil,
-      outputDirectory: root + "/unused")
+    var pipeline = try cohortPipeline(12, in: root)
     pipeline.patientReports = true
     var shards: [String] = []
     for index in 1...2 {
@@ -197,10 +199,7 @@ struct ShardMergeTests {
   func cohortInputsHandedOver() throws {
     let root = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: root) }
-    _ = try writeCohort(12, in: root, name: "cohort.csv")
-    let pipeline = Pipeline.adHoc(
-      files: [root + "/in/cohort.csv"], format: nil, profile: nil,
-      outputDirectory: root + "/unused")
+    let pipeline = try cohortPipeline(12, in: root)
     var shards: [String] = []
     let contributions = CohortContributions(limit: .max)
     for index in 1...2 {
@@ -237,10 +236,7 @@ struct ShardMergeTests {
   func keptContributionNotWritten() throws {
     let root = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: root) }
-    _ = try writeCohort(6, in: root, name: "cohort.csv")
-    let pipeline = Pipeline.adHoc(
-      files: [root + "/in/cohort.csv"], format: nil, profile: nil,
-      outputDirectory: root + "/unused")
+    let pipeline = try cohortPipeline(6, in: root)
     for kept in [false, true] {
       let directory = "\(root)/kept-\(kept)"
       var handed: [CohortReport.Inputs] = []
