@@ -75,7 +75,8 @@ public struct CohortReport: Sendable, Hashable, Codable {
   public struct Patient: Sendable, Hashable, Codable {
     public var subjectID: String
     /// The report's file name without extension, in `patients/`; `nil` when the run wrote
-    /// no patient reports (`settings.reports.patients: false`).
+    /// no patient reports (`settings.reports.patients: false`) or none for this subject
+    /// (quarantined: its reports could not be made or named).
     public var file: String?
     public var days: Int
     /// Responses to a protocol event (study days with a stress test).
@@ -217,6 +218,20 @@ public struct CohortReport: Sendable, Hashable, Codable {
           flattened: verdicts[subject]?.outcome.rawValue)
       }
       self.band = band
+    }
+
+    /// Lists `subjects` without a link to their pages (quarantined: their pages were not
+    /// written); how many had one.
+    @discardableResult
+    mutating func dropLinks(of subjects: Set<String>) -> Int {
+      guard !subjects.isEmpty else { return 0 }
+      var unlinked = 0
+      for index in patients.indices
+      where patients[index].file != nil && subjects.contains(patients[index].subjectID) {
+        patients[index].file = nil
+        unlinked += 1
+      }
+      return unlinked
     }
 
     /// About how much memory the contributions take: their values and patients (without

@@ -182,7 +182,9 @@ struct OutputWriter {
     var pages: [(String, () -> [UInt8])] = []
     if let cohort, shard != nil {
       if writesCohortInputs { pages = [(Self.cohortInputs, { Array(cohort.compactJSON.utf8) })] }
-    } else if let cohort {
+    } else if var cohort {
+      // A quarantined subject is listed without a link: its pages were not written.
+      cohort.dropLinks(of: quarantined)
       let report = CohortReport.build(inputs: cohort, run: summary.run)
       pages = [("cohort.json", { report.prettyJSONBytes }), ("cohort.html", { report.htmlBytes })]
     }
@@ -196,7 +198,7 @@ struct OutputWriter {
     }
     if shard == nil {
       summary.outputs["reports"] = pipeline.outputs.reports
-      summary.outputRows["reports"] = patientPages ? reports.count - quarantined : 0
+      summary.outputRows["reports"] = patientPages ? reports.count - quarantined.count : 0
     }
     return true
   }
@@ -204,12 +206,12 @@ struct OutputWriter {
   /// Writes each patient's files, rendered on every core a batch at a time and written in
   /// order (the files a single thread writes). A patient whose files cannot be made or
   /// named is quarantined and the others are written; `nil` when the folder failed (the
-  /// failure is recorded), else how many patients were quarantined. Every report is
+  /// failure is recorded), else the patients quarantined. Every report is
   /// rendered from this run's data: a run never reads its published outputs back.
   private func patients(
     _ reports: [PatientReport], findings: [String: [Finding]], folder: String,
     into summary: inout RunSummary
-  ) -> Int? {
+  ) -> Set<String>? {
     let modelOnly = shard != nil && pagesAtMerge
     let issued = summary.started
     var failed = false
@@ -270,7 +272,7 @@ struct OutputWriter {
         }
       }
     }
-    return failed ? nil : quarantined.count
+    return failed ? nil : quarantined
   }
 
   /// A patient's report files, `(file name, bytes)`: JSON, Markdown, HTML and, when the

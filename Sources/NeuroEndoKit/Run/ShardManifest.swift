@@ -40,6 +40,9 @@ public struct ShardManifest: Sendable, Codable, Hashable {
   public var dataset: AuditReport.Dataset
   /// Subjects whose reports could not be made.
   public var quarantinedSubjects: [String]
+  /// Their ids, when there are any (the descriptions cut long ids short): the merged cohort
+  /// report lists them without a link to pages that were not written.
+  public var quarantinedIDs: [String]?
   /// The outputs the merged run writes, by role: file names (the tables are in the shard
   /// folder, each with its `.keys`), the reports folder, the audit and the summary.
   public var outputs: [String: String]

@@ -406,7 +406,9 @@ struct StageChain {
       files: summary.files, inputProblems: summary.inputProblems,
       skippedEntries: summary.skippedEntries, normalization: summary.normalization,
       analysis: summary.analysis, dataset: dataset,
-      quarantinedSubjects: summary.quarantinedSubjects, outputs: outputs,
+      quarantinedSubjects: summary.quarantinedSubjects,
+      quarantinedIDs: summary.quarantined.isEmpty ? nil : summary.quarantined.map(\.subject),
+      outputs: outputs,
       tables: summary.outputs, notWritten: summary.notWritten)
     do throws(OutputError) {
       try AtomicFileWriter.write(

@@ -413,12 +413,16 @@ public struct ShardMerger: Sendable {
   private func mergeReports(
     _ folder: String, _ parts: [Part], staging: String, into summary: inout RunSummary
   ) {
-    guard let (inputs, models, bundles) = pool(parts, into: &summary) else { return }
+    guard let (pooled, models, bundles) = pool(parts, into: &summary) else { return }
+    var inputs = consume pooled
     // The cohort report and band are made now, and the pooled values let go before the
     // pages are rendered (a large cohort's values are most of the merge's memory).
     let band = PatientReport.CohortBand.band(inputs.band)
-    // The patients whose pages were written: a subject a shard quarantined has none.
-    let reportRows = inputs.patients.filter { $0.file != nil }.count - summary.quarantined.count
+    // The patients whose pages were written: a subject a shard quarantined has none, and is
+    // listed without a link (a shard of an earlier version gave its descriptions alone).
+    let unlinked = inputs.dropLinks(of: Set(parts.flatMap { $0.manifest.quarantinedIDs ?? [] }))
+    let reportRows =
+      inputs.patients.filter { $0.file != nil }.count - (summary.quarantined.count - unlinked)
     let cohort = CohortReport.build(inputs: consume inputs, run: summary.run)
     let staged = "\(staging)/\(folder)"
     let patientReports = parts[0].manifest.patientReports

@@ -188,5 +188,15 @@ struct QuarantinedSubjectTests {
     // The published summary names it once, in a run in partitions as in a whole run.
     let published = String(decoding: files["run-summary.json"] ?? Data(), as: UTF8.self)
     #expect(published.contains("\"Q2: its reports could not be rendered"))
+    // The cohort page lists it without a link to the pages that were not written; the
+    // others keep theirs.
+    let page = String(decoding: files["reports/cohort.html"] ?? Data(), as: UTF8.self)
+    #expect(!page.contains("href=\"patients/Q2.html\""))
+    #expect(page.contains("<td>Q2</td>"))
+    #expect(page.contains("href=\"patients/Q1.html\""))
+    let cohort = try JSONDecoder().decode(
+      CohortReport.self, from: try #require(files["reports/cohort.json"]))
+    #expect(cohort.patients.count == count)
+    #expect(cohort.patients.filter { $0.file == nil }.map(\.subjectID) == ["Q2"])
   }
 }
