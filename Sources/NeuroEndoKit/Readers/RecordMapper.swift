@@ -67,7 +67,7 @@ struct RecordOutput {
   }
 
   /// Whether a sample of this subject is taken (its id is safe), counted by kind; a
-  /// mapper that appends to the columns itself (``columnsForRecord()``) asks first.
+  /// mapper that appends to the columns itself (``takesColumnsForRecord()``) asks first.
   mutating func accepts(
     _ subject: String, _ analyte: Analyte, _ specimen: Specimen,
     at location: @autoclosure () -> InputLocation

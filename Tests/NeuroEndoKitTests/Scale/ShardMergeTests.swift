@@ -60,10 +60,8 @@ private func cohort(subjects: Int) -> String {
 
 /// A run without a pipeline file over a cohort of `subjects` written in `root`.
 private func cohortPipeline(_ subjects: Int, in root: String) throws -> Pipeline {
-  _ = try writeCohort(subjects, in: root, name: "cohort.csv")
-  return Pipeline.adHoc(
-    files: [root + "/in/cohort.csv"], format: nil, profile: nil,
-    outputDirectory: root + "/unused")
+  let csv = try writeCohort(subjects, in: root, name: "cohort.csv")
+  return Pipeline.adHoc(files: [csv], format: nil, profile: nil, outputDirectory: root + "/unused")
 }
 
 /// Writes the cohort of `subjects` to `root/in/name` and returns its path.
@@ -230,6 +228,34 @@ struct ShardMergeTests {
     let cohort = try contents(of: root + "/reference")["reports/cohort.json"]
     #expect(cohort != nil)
     #expect(try contents(of: root + "/merged")["reports/cohort.json"] == cohort)
+  }
+
+  @Test("a subject quarantined in a shard is listed by the merge without a link to pages")
+  func quarantinedInAShard() throws {
+    let root = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    var pipeline = try cohortPipeline(6, in: root)
+    pipeline.patientReports = true
+    var shards: [String] = []
+    for index in 1...2 {
+      // The shards keep their models; the merge renders the pages with the whole band.
+      var runner = PipelineRunner(pipeline: pipeline, shard: Shard(index: index, count: 2))
+      runner.failReports = ["P002"]
+      _ = runner.run(outputDirectory: "\(root)/shard-\(index)")
+      shards.append("\(root)/shard-\(index)")
+    }
+    let merged = try ShardMerger(directories: shards).merge(into: root + "/merged").get()
+    #expect(merged.outputFailures.isEmpty)
+    #expect(merged.quarantinedSubjects.count == 1)
+    #expect(merged.outputRows["reports"] == 5)
+    let files = try contents(of: root + "/merged")
+    let cohort = try JSONDecoder().decode(
+      CohortReport.self, from: Data(try #require(files["reports/cohort.json"]).utf8))
+    #expect(cohort.patients.count == 6)
+    #expect(cohort.patients.filter { $0.file == nil }.map(\.subjectID) == ["P002"])
+    #expect(!files.keys.contains { $0.hasPrefix("reports/patients/P002.") })
+    #expect(files["reports/patients/P001.html"] != nil)
+    #expect(files["reports/cohort.html"]?.contains("href=\"patients/P002.html\"") == false)
   }
 
   @Test("a shard writes its cohort contribution unless it was handed over and kept")
