@@ -77,7 +77,8 @@ public struct FlattenedSlopeAnalyzer: Sendable {
     // The days come by subject (the rhythm analyzer's order): each subject's run of days
     // is one group; in any other order, they are gathered by subject first.
     var groups: [(subject: String, days: ArraySlice<SubjectDayFeatures>)] = []
-    if zip(days, days.dropFirst()).allSatisfy({ $0.subjectID <= $1.subjectID }) {
+    // By index: a pair of days zipped is a copy of each.
+    if days.indices.dropFirst().allSatisfy({ days[$0 - 1].subjectID <= days[$0].subjectID }) {
       var start = days.startIndex
       while start < days.endIndex {
         let subject = days[start].subjectID

@@ -186,7 +186,9 @@ public struct CohortReport: Sendable, Hashable, Codable {
           $0.cosinor.warnings.isEmpty ? $0.cosinor.fit?.amplitude : nil
         },
       ]
-      let daysOf = Dictionary(grouping: days, by: \.subjectID).mapValues(\.count)
+      // Counted, not grouped: a group holds a copy of every day's features.
+      var daysOf: [String: Int] = [:]
+      for index in days.indices { daysOf[days[index].subjectID, default: 0] += 1 }
       let findingsOf = Dictionary(grouping: feedback.findings, by: \.subjectID)
       let verdicts = Dictionary(features.subjects.map { ($0.subjectID, $0) }) { first, _ in first }
       // The responses' subjects count too: a stress-test study has no days and no findings.
@@ -199,7 +201,8 @@ public struct CohortReport: Sendable, Hashable, Codable {
             point.value)
         }
       }
-      let respondents = Dictionary(grouping: features.responses, by: \.subjectID).mapValues(\.count)
+      var respondents: [String: Int] = [:]
+      for response in features.responses { respondents[response.subjectID, default: 0] += 1 }
       let subjects = Set(daysOf.keys).union(findingsOf.keys).union(
         feedback.notJudged.map(\.subjectID)
       ).union(respondents.keys)
