@@ -93,18 +93,17 @@ struct ResearchLongMapper: RecordMapper {
         }
         guard output.accepts(subjectID, analyte, specimen, at: context.location(record, index))
         else { continue }
-        let shared =
-          texts
-          ?? output.appendColumns {
+        if texts == nil {
+          texts = output.appendColumns {
             $0.recordTexts(
               subject: subjectID, file: context.file, label: label, attributes: attributes,
               timeZone: timeZone)
           }
-        texts = shared
+        }
         output.appendColumns {
           $0.append(
             value: quantity, analyte: analyte, specimen: specimen, column: context.header[index],
-            record: record.number, minutes: minutes, day: day, texts: shared)
+            record: record.number, minutes: minutes, day: day, texts: texts!)
         }
       }
       for (index, unit) in badUnits where !context.isMissing(record, index) {

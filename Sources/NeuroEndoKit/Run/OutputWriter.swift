@@ -38,14 +38,13 @@ struct OutputWriter {
 
   /// A table's sink in the staging directory, with its keys file in a shard run.
   func sink(_ name: String) throws(OutputError) -> TableSink {
-    let directory = directory ?? ""
-    let file = try AtomicFileWriter(path: path(directory, name), durable: true, scratch: scratch)
-    let keys =
-      shard == nil
-      ? nil
-      : try AtomicFileWriter(
-        path: path(directory, "\(name).keys"), durable: true, scratch: scratch)
-    return TableSink(file: file, keys: keys)
+    let file = try writer(name)
+    return TableSink(file: file, keys: shard == nil ? nil : try writer("\(name).keys"))
+  }
+
+  /// A file of the staging directory, synced at commit unless the folder is scratch.
+  private func writer(_ name: String) throws(OutputError) -> AtomicFileWriter {
+    try AtomicFileWriter(path: path(directory ?? "", name), durable: true, scratch: scratch)
   }
 
   /// The key of a row in read order: the input file's place in the run and the record.
@@ -317,15 +316,9 @@ struct OutputWriter {
     _ role: String, _ name: String, _ summary: inout RunSummary, rows: Int, keyed: Bool = true,
     _ body: (TableSink) -> Void
   ) {
-    guard let directory else { return }  // no staging: the failure is already recorded
+    guard directory != nil else { return }  // no staging: the failure is already recorded
     do throws(OutputError) {
-      let file =
-        keyed
-        ? try sink(name)
-        : TableSink(
-          file: try AtomicFileWriter(
-            path: path(directory, name), durable: true, scratch: scratch),
-          keys: nil)
+      let file = keyed ? try sink(name) : TableSink(file: try writer(name), keys: nil)
       body(file)
       try file.commit()
       summary.outputs[role] = name
