@@ -116,7 +116,7 @@ struct RunOptions: ParsableArguments {
 
   @Option(
     help: ArgumentHelp(
-      "Run in N partitions of subjects, one per core at a time, merged at the end (the inputs are read once). Without it, a run over more than settings.run.partition_samples samples (default 100000) partitions itself; 1 runs all at once.",
+      "Run in N partitions of subjects, one per core at a time, merged at the end (the inputs are read once). Without it, a run over more than settings.run.partition_samples samples (default 50000) partitions itself; 1 runs all at once.",
       valueName: "N"))
   var partitions: Int?
 

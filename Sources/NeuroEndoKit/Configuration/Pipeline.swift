@@ -148,9 +148,13 @@ public struct Pipeline: Sendable {
   /// runs (``RunPlan``).
   public var pseudonymizer: Pseudonymizer?
   /// The most samples a run holds in memory at once (`settings.run.partition_samples`,
-  /// default 100,000): a run over more is run in as many partitions as keep each within it.
+  /// default 50,000): a run over more is run in partitions, ranges of subjects, as many at
+  /// once as there are cores, together within it.
   /// 0: always all at once. Pipelines with `state:` and shard runs are always run whole.
-  public var partitionSamples = 100_000
+  public var partitionSamples = Pipeline.defaultPartitionSamples
+  /// The default of ``partitionSamples``: partitions of 25,000 samples on two cores, about
+  /// 80 MB of memory for a run of any size.
+  public static let defaultPartitionSamples = 50_000
 
   /// Creates a pipeline.
   public init(
@@ -318,7 +322,7 @@ public enum PipelineLoader {
     let settings = map["settings"]?.mapping(allowed: [
       "read", "normalize", "analyze", "reports", "run",
     ])
-    var partitionSamples = 100_000
+    var partitionSamples = Pipeline.defaultPartitionSamples
     var groupReadable = false
     let run = settings?["run"]?.mapping(allowed: ["partition_samples", "group_read"])
     if let entry = run?["partition_samples"], let samples = entry.int() {

@@ -20,99 +20,49 @@ struct PartitionedRun {
   /// The fewest input bytes a sample takes (a wide CSV row holds a value in a few): inputs
   /// of at most ``Pipeline/partitionSamples`` times this are run whole without a count.
   static let leastBytesPerSample = 4
-  /// The buckets of subjects a run in partitions of its own choosing spills to; its
-  /// partitions are unions of them (a power of two, so that bucket mod N is shard mod N).
+  /// The buckets of subjects `neuroendo inspect` spills a large file to, a bucket at a
+  /// time in memory.
   static let spillBuckets = 256
 
   /// What a run in partitions reads once: every file's summary and rejections (they go to
-  /// the first partition, as to the first shard), and each bucket of subjects' samples in a
-  /// scratch file.
+  /// the first partition, as to the first shard), and the samples in runs sorted by
+  /// subject (``SubjectRun``).
   struct ReadOnce: Sendable {
     var files: [FileReadSummary] = []
     var inputIssues: [InputIssue] = []
     var skippedEntries: [SkippedEntry] = []
     var zonesByFile: [String: String] = [:]
     var rejections: [Rejection] = []
-    /// Each bucket's scratch file, by 0-based bucket (subjects by ``Shard/bucket(of:count:)``).
-    var spills: [String] = []
-    /// The samples in each bucket.
-    var counts: [Int] = []
-  }
-
-  /// The fewest partitions (a power of two up to ``spillBuckets``) whose largest holds at
-  /// most `limit` samples, given each bucket's samples.
-  static func partitionCount(counts: [Int], limit: Int) -> Int {
-    var count = 1
-    while count < counts.count, partitionSizes(counts: counts, count: count).max()! > limit {
-      count *= 2
-    }
-    return count
-  }
-
-  /// The samples of each of `count` partitions, given each bucket's: partition K holds the
-  /// buckets B with B mod count = K - 1.
-  static func partitionSizes(counts: [Int], count: Int) -> [Int] {
-    var sizes = Array(repeating: 0, count: count)
-    for (bucket, samples) in counts.enumerated() { sizes[bucket % count] += samples }
-    return sizes
-  }
-
-  /// The scratch files of partition `index` (1-based) of `count`: buckets B with
-  /// B mod count = index - 1.
-  static func spills(_ spills: [String], partition index: Int, of count: Int) -> [String] {
-    spills.indices.filter { $0 % count == index - 1 }.map { spills[$0] }
+    /// The runs' scratch files, in read order.
+    var runs: [SubjectRun] = []
   }
 
   /// Reads the inputs once (or, for an incremental run, takes its files' data from the
-  /// ledger one file at a time), each sample into the scratch file in `directory` of its
-  /// subject's bucket among `buckets`.
+  /// ledger one file at a time) into scratch files in `directory`, in runs of at most
+  /// ``Pipeline/partitionSamples`` samples sorted by subject.
   func readOnce(
-    buckets: Int, directory: String, progress: (String) -> Void,
+    directory: String, progress: (String) -> Void,
     ledger: (IncrementalRun.Ledger, base: RunSummary)? = nil
   ) throws(OutputError) -> ReadOnce {
     var read = ReadOnce()
-    let writers = try (0..<buckets).map { (index) throws(OutputError) in
-      try SpillWriter(path: "\(directory)/samples-\(index + 1).spill")
-    }
-    read.spills = writers.map(\.path)
-    read.counts = Array(repeating: 0, count: buckets)
     var summary = RunSummary(pipeline: pipeline.name, started: Date(), finished: Date(), files: [])
     var sequence = 0
-    var last: (id: String, bucket: Int)?
-    // Encoded and written on another thread while the inputs are read.
-    let spill = BackgroundSpill(writers: writers)
+    // Sorted and written on another thread while the inputs are read.
+    let spill = SubjectRunSpill(directory: directory, runRows: pipeline.partitionSamples)
     func add(_ sample: Sample) {
       sequence += 1
-      let subject = sample.subjectID
-      if last?.id != subject { last = (subject, Shard.bucket(of: subject, count: buckets)) }
-      read.counts[last!.bucket] += 1
-      spill.add(sample, sequence: sequence, bucket: last!.bucket)
+      spill.add(sample, sequence: sequence)
     }
     // A research export's samples come in columns, a batch at a time: no sample is made
     // between the reader and the scratch files.
-    var bucketOfRow: [Int] = []
     let addColumns = { (batch: inout SampleColumns) in
-      // The variables this closure shares are checked for exclusive access at each use:
-      // taken out for the batch, and put back.
-      var rows = bucketOfRow
-      var counts = read.counts
-      (bucketOfRow, read.counts) = ([], [])
-      var place = sequence
-      rows.removeAll(keepingCapacity: true)
-      var lastNumber: Int32 = -1
-      var bucket = 0
+      var place = sequence  // the closure's captures are checked at each use: one copy
       for row in 0..<batch.count {
         place += 1
         batch.sequence[row] = place
-        if batch.subject[row] != lastNumber {
-          lastNumber = batch.subject[row]
-          bucket = Shard.bucket(of: batch.texts[Int(lastNumber)], count: buckets)
-        }
-        counts[bucket] += 1
-        rows.append(bucket)
       }
-      spill.add(columns: batch, buckets: rows)
-      (bucketOfRow, read.counts, sequence) = (rows, counts, place)
+      sequence = place
+      spill.add(columns: batch)
     }
     if let (ledger, base) = ledger {
       summary = base
@@ -121,7 +71,7 @@ struct PartitionedRun {
         try LedgerSource(ledger: ledger).deliver(
           onSample: add, onRejection: { read.rejections.append($0) })
       } catch {
-        try? spill.finish()
+        _ = try? spill.finish()
         throw OutputError(path: pipeline.state ?? "", message: "the state: \(error)")
       }
     } else {
@@ -132,41 +82,11 @@ struct PartitionedRun {
         onRejection: { read.rejections.append($0) }, onColumns: addColumns)
       read.zonesByFile = zones
     }
-    try spill.finish()
+    read.runs = try spill.finish()
     read.files = summary.files
     read.inputIssues = summary.inputIssues
     read.skippedEntries = summary.skippedEntries
     return read
-  }
-}
-
-/// The samples of a run read once, from their buckets' scratch files: the files' summaries
-/// and the rejections (which only the first partition writes), then the samples in run
-/// order with their places. The scratch files go once read.
-struct SpillSource: SampleSource {
-  var read: PartitionedRun.ReadOnce
-  var paths: [String]
-  /// Keeps the scratch files once read (they are read again later).
-  var keepsFiles = false
-
-  func read(
-    into summary: inout RunSummary, zones: inout [String: String], progress: (String) -> Void,
-    onSample: (Sample, _ sequence: Int?) -> Void, onRejection: (Rejection) -> Void
-  ) throws(RunFailure) {
-    summary.files = read.files
-    summary.inputIssues += read.inputIssues
-    summary.skippedEntries += read.skippedEntries
-    zones = read.zonesByFile
-    for rejection in read.rejections { onRejection(rejection) }
-    do throws(OutputError) {
-      var reader = try SpillMerge(paths: paths)
-      defer { reader.close() }
-      while let (sequence, sample) = try reader.next() { onSample(sample, sequence) }
-    } catch {
-      throw .output(error)
-    }
-    guard !keepsFiles else { return }
-    for path in paths { try? FileManager.default.removeItem(atPath: path) }
   }
 }
 
@@ -246,13 +166,11 @@ extension PartitionedRun {
     }
     let scratch = publisher.stagedPath(".partitions")
     defer { try? FileManager.default.removeItem(atPath: scratch) }
-    // The inputs are read once: each sample goes to its bucket's scratch file.
+    // The inputs are read once, into runs sorted by subject.
     let read: ReadOnce
     do throws(OutputError) {
       try FileModes.makeDirectory(scratch)
-      read = try readOnce(
-        buckets: asked ?? Self.spillBuckets, directory: scratch, progress: progress,
-        ledger: ledger)
+      read = try readOnce(directory: scratch, progress: progress, ledger: ledger)
       FileSystem.releaseFreeMemory()
     } catch {
       failed.fail(.output(error))
@@ -263,10 +181,12 @@ extension PartitionedRun {
     // together. A run within the limit runs whole (it uses the cores itself).
     let limit = pipeline.partitionSamples
     let width = max(1, partitionsAtOnce)
-    let count =
-      asked
-      ?? (Self.partitionCount(counts: read.counts, limit: limit) == 1
-        ? 1 : Self.partitionCount(counts: read.counts, limit: max(1, limit / width)))
+    var ranges = SubjectRanges(runs: read.runs)
+    if let asked {
+      ranges.split(into: asked)
+    } else if ranges.total > limit {
+      ranges.split(atMost: max(1, limit / width))
+    }
     var pass = StageChain.Pass(
       summary: RunSummary(pipeline: pipeline.name, started: started, finished: started, files: []),
       directory: directory, publisher: publisher)
@@ -274,13 +194,15 @@ extension PartitionedRun {
     pass.auditOnly = auditOnly
     pass.history = ledger?.0.store
     pass.onFindings = findings.map { collector in { collector.add($0) } }
-    if count == 1 {
+    if ranges.count == 1 {
       // Within one partition: a whole pass, over the samples read.
-      var source = SpillSource(read: read, paths: read.spills)
+      var source = RangeSource(
+        read: read, dealer: SubjectRunDealer(runs: read.runs, ranges: ranges, removesFiles: true),
+        partition: 1)
       return chain.run(pass, source: &source, onSample: onSample, progress: progress)
     }
     return partitions(
-      count, asked: asked, read: read, pass: pass, history: ledger?.0.store, findings: findings,
+      ranges, asked: asked, read: read, pass: pass, history: ledger?.0.store, findings: findings,
       scratch: scratch, onSample: onSample, progress: progress)
   }
 
@@ -300,7 +222,7 @@ extension PartitionedRun {
   /// partition's samples are normalized once more (and their rhythm analysed, for the
   /// rule) and read again by the partitions. The band costs about a third of a run without pages,
   /// the rule about half a run.
-  private func cohortFacts(_ count: Int, read: ReadOnce, progress: (String) -> Void)
+  private func cohortFacts(_ ranges: SubjectRanges, read: ReadOnce, progress: (String) -> Void)
     -> Result<CohortFacts, RunFailure>
   {
     let settings = pipeline.analyzers
@@ -310,14 +232,15 @@ extension PartitionedRun {
     if needsSlopes { progress("comparing each subject with the cohort (flattened_slope.cohort)") }
     if needsBand { progress("drawing the cohort band of the patients' pages") }
     typealias Part = (slopes: [(String, Double)], band: [Int: CohortBandValues])
-    var parts = ParallelMap.each(Array(1...count), width: max(1, partitionsAtOnce)) {
+    // The runs are read through once more: the partitions read them again.
+    let dealer = SubjectRunDealer(runs: read.runs, ranges: ranges, removesFiles: false)
+    var parts = ParallelMap.each(Array(1...ranges.count), width: max(1, partitionsAtOnce)) {
       [pipeline] index -> Result<Part, RunFailure> in
       var samples: [Sample] = []
       var summary = RunSummary(
         pipeline: pipeline.name, started: Date(), finished: Date(), files: [])
       var zones: [String: String] = [:]
-      let source = SpillSource(
-        read: read, paths: Self.spills(read.spills, partition: index, of: count), keepsFiles: true)
+      let source = RangeSource(read: read, dealer: dealer, partition: index)
       do throws(RunFailure) {
         try source.read(
           into: &summary, zones: &zones, progress: { _ in },
@@ -361,9 +284,10 @@ extension PartitionedRun {
   }
 
   /// What the run says of its partitions: how many, how large, how many in memory at once.
-  private func note(_ count: Int, asked: Int?, read: ReadOnce, width: Int) -> String {
+  private func note(_ ranges: SubjectRanges, asked: Int?, width: Int) -> String {
     let limit = pipeline.partitionSamples
-    let largest = Self.partitionSizes(counts: read.counts, count: count).max() ?? 0
+    let count = ranges.count
+    let largest = ranges.sizes.max() ?? 0
     let atOnce = min(width, count)
     let inMemory = atOnce == 1 ? "one" : "\(atOnce)"
     var note =
@@ -372,7 +296,7 @@ extension PartitionedRun {
       : "run in \(count) partitions of subjects (--partitions), \(inMemory) in memory at a time, then merged"
     if asked == nil, largest * atOnce > limit {
       note +=
-        "; the partitions in memory at once hold more than settings.run.partition_samples (\(Self.spillBuckets) partitions at most)"
+        "; the partitions in memory at once hold more than settings.run.partition_samples (a subject's samples are never split)"
     }
     return note
   }
@@ -388,10 +312,26 @@ extension PartitionedRun {
     return folder
   }
 
-  /// Runs `count` partitions, `partitionsAtOnce` at a time, each thread taking the next when
-  /// it is done (their calls reach the caller one at a time), and merges them.
+  /// The merge of `count` partitions in `scratch`.
+  private static func merger(
+    _ count: Int, scratch: String, contributions: CohortContributions, pagesRendered: Bool
+  ) -> ShardMerger {
+    var merger = ShardMerger(directories: (1...count).map { "\(scratch)/\($0)" })
+    merger.movesFiles = true  // scratch, in the staging directory: moved, not copied
+    // Ranges of subjects in order: the tables in subject order are concatenated.
+    merger.concatenates = true
+    // The partitions' contributions to the cohort report, while they fit in memory: not
+    // written to their cohort-inputs.json, nor read back.
+    merger.cohortInputs = contributions
+    merger.pagesRendered = pagesRendered
+    return merger
+  }
+
+  /// Runs the partitions of `ranges`, `partitionsAtOnce` at a time, each thread taking the
+  /// next when it is done (their calls reach the caller one at a time), and merges them.
   private func partitions(
-    _ count: Int, asked: Int?, read: ReadOnce, pass: StageChain.Pass, history: StateStore?,
+    _ ranges: SubjectRanges, asked: Int?, read: ReadOnce, pass: StageChain.Pass,
+    history: StateStore?,
     findings: FindingCollector?, scratch: String, onSample: @escaping (Sample) -> Void,
     progress: @escaping (String) -> Void
   ) -> RunSummary {
@@ -402,7 +342,7 @@ extension PartitionedRun {
     let contributions = CohortContributions(limit: keptContributions)
     var facts = CohortFacts()
     if !auditOnly {
-      switch cohortFacts(count, read: read, progress: calls.progress) {
+      switch cohortFacts(ranges, read: read, progress: calls.progress) {
       case .success(let made): facts = made
       case .failure(let failure):
         var failed = pass.summary
@@ -421,6 +361,8 @@ extension PartitionedRun {
       failed.fail(.part("partitions: \(directory) was left as it was"))
       return failed
     }
+    let count = ranges.count
+    let dealer = SubjectRunDealer(runs: read.runs, ranges: ranges, removesFiles: true)
     let summaries = ParallelMap.each(Array(1...count), width: width) {
       [pipeline, pagesFolder] index in
       calls.progress("partition \(index) of \(count)")
@@ -433,8 +375,7 @@ extension PartitionedRun {
       part.cohortBand = cohort.band
       part.scratch = true
       part.pagesFolder = pagesFolder
-      var source = SpillSource(
-        read: read, paths: Self.spills(read.spills, partition: index, of: count))
+      var source = RangeSource(read: read, dealer: dealer, partition: index)
       return StageChain(
         pipeline: pipeline, shard: Shard(index: index, count: count),
         failReports: chain.failReports
@@ -449,13 +390,9 @@ extension PartitionedRun {
     }
     progress("merging \(count) partitions")
     FileSystem.releaseFreeMemory()
-    let note = note(count, asked: asked, read: read, width: width)
-    var merger = ShardMerger(directories: (1...count).map { "\(scratch)/\($0)" })
-    merger.movesFiles = true  // scratch, in the staging directory: moved, not copied
-    // The partitions' contributions to the cohort report, while they fit in memory: not
-    // written to their cohort-inputs.json, nor read back.
-    merger.cohortInputs = contributions
-    merger.pagesRendered = facts.band != nil
+    let note = note(ranges, asked: asked, width: width)
+    let merger = Self.merger(
+      count, scratch: scratch, contributions: contributions, pagesRendered: facts.band != nil)
     guard let publisher = pass.publisher else { return pass.summary }
     switch merger.merge(into: directory, note: note, publisher: publisher) {
     case .success(var summary):

@@ -119,9 +119,6 @@ final class BackgroundSpill: @unchecked Sendable {
   private var batch: [(sample: Sample, sequence: Int, bucket: Int)] = []
   /// The first failure, set on `queue` and read after it has drained.
   private var failure: OutputError?
-  /// The texts of a batch of columns numbered in one bucket's chunk, on `queue` only: one
-  /// map for every bucket, which takes its rows in turn.
-  private var textMap = SampleColumns.TextMap()
   static let batchSize = 4096
 
   init(writers: [SpillWriter]) {
@@ -133,36 +130,6 @@ final class BackgroundSpill: @unchecked Sendable {
   func add(_ sample: Sample, sequence: Int, bucket: Int) {
     batch.append((sample, sequence, bucket))
     if batch.count >= Self.batchSize { send() }
-  }
-
-  /// Queues a reader's batch of samples in columns, each row for its bucket's file (the
-  /// rows' places in read order already set), copied column by column.
-  func add(columns: SampleColumns, buckets: [Int]) {
-    send()  // the samples queued before these go first
-    waiting.wait()
-    queue.async { [self] in
-      defer { waiting.signal() }
-      guard failure == nil else { return }
-      // The rows by bucket, each bucket's in read order (a counting sort), so that each
-      // bucket's file takes its rows at once.
-      var starts = [Int](repeating: 0, count: writers.count + 1)
-      for bucket in buckets { starts[bucket + 1] += 1 }
-      for index in writers.indices { starts[index + 1] += starts[index] }
-      var next = starts
-      var rows = [Int](repeating: 0, count: columns.count)
-      for row in 0..<columns.count {
-        rows[next[buckets[row]]] = row
-        next[buckets[row]] += 1
-      }
-      do throws(OutputError) {
-        for bucket in writers.indices where starts[bucket] < starts[bucket + 1] {
-          try writers[bucket].write(
-            rows: rows[starts[bucket]..<starts[bucket + 1]], of: columns, map: &textMap)
-        }
-      } catch {
-        failure = error
-      }
-    }
   }
 
   private func send() {
@@ -197,14 +164,22 @@ struct SpillReader {
   private var buffer: [UInt8] = []
   private var columns = SampleColumns()
   private var position = 0
+  /// The bytes of the file read so far: where the next chunk starts.
+  private(set) var offset = 0
 
-  /// Opens the file at `path`.
-  init(path: String) throws(OutputError) {
+  /// Opens the file at `path`, to read from the chunk that starts `offset` bytes in (one
+  /// an earlier reader's ``offset`` gave).
+  init(path: String, offset: Int = 0) throws(OutputError) {
     self.path = path
     switch FileSystem.open(path, O_RDONLY | O_CLOEXEC) {
     case .success(let opened): descriptor = opened
     case .failure(let failure): throw OutputError(path: path, failure)
     }
+    guard offset == 0 || FileSystem.seek(descriptor, to: offset) else {
+      FileSystem.close(descriptor)
+      throw OutputError(path: path, message: "cannot move to byte \(offset) of a scratch file")
+    }
+    self.offset = offset
   }
 
   /// Closes the file.
@@ -229,6 +204,13 @@ struct SpillReader {
   mutating func take() -> Sample {
     defer { position += 1 }
     return columns.sample(at: position)
+  }
+
+  /// The next chunk's samples, in the order written, or `nil` at the end of the file.
+  mutating func nextChunk() throws(OutputError) -> SampleColumns? {
+    guard try readChunk() else { return nil }
+    position = columns.count
+    return columns
   }
 
   private func corrupt(_ what: String) -> OutputError {
@@ -268,6 +250,7 @@ struct SpillReader {
     guard let decoded, decoded.count > 0 else { throw corrupt("a chunk does not decode") }
     columns = decoded
     position = 0
+    offset += SampleSpill.headerBytes + Int(length)
     return true
   }
 

@@ -28,6 +28,10 @@ public struct ShardMerger: Sendable {
   /// (a run's partitions write theirs straight into its staging folder: none to take), and
   /// renders none.
   var pagesRendered = false
+  /// Whether the parts are ranges of subjects in id order, each part's subjects before the
+  /// next's (a run's partitions, not hash shards): a table in subject order is the parts'
+  /// rows one part after the other, copied as they are without reading their keys.
+  var concatenates = false
 
   /// Why shards cannot be merged: not shards, not all of them, or not of one run.
   public struct Problem: Error, Sendable, CustomStringConvertible {
@@ -232,7 +236,8 @@ public struct ShardMerger: Sendable {
       switch jobs[index] {
       case .table(let role, let name):
         do throws(Problem) {
-          let rows = try Self.mergeTable(name, from: parts.map(\.folder), to: "\(staging)/\(name)")
+          let rows = try Self.mergeTable(
+            name, from: parts.map(\.folder), to: "\(staging)/\(name)", concatenates: concatenates)
           partial.outputs[role] = name
           partial.outputRows[role] = rows
         } catch {
@@ -257,12 +262,14 @@ public struct ShardMerger: Sendable {
 
   // MARK: - Tables
 
-  /// Interleaves one table of every shard by its rows' keys, the header once.
+  /// Interleaves one table of every shard by its rows' keys, the header once; or, when
+  /// the shards are ranges of subjects in order (`concatenates`) and the table is in
+  /// subject order, writes each shard's rows after the last's.
   ///
   /// - Returns: the data rows written.
-  static func mergeTable(_ name: String, from directories: [String], to path: String)
-    throws(Problem) -> Int
-  {
+  static func mergeTable(
+    _ name: String, from directories: [String], to path: String, concatenates: Bool = false
+  ) throws(Problem) -> Int {
     var cursors: [TableCursor] = []
     for directory in directories {
       guard
@@ -292,17 +299,27 @@ public struct ShardMerger: Sendable {
         throw Problem(description: "\(cursor.table): its header differs from the first shard's")
       }
     }
-    // The smallest key first; on equal keys the earlier shard (a key is never split across
-    // shards: one record, or one subject, belongs to one shard).
-    var live = MinHeap<Int> {
-      cursors[$0].key! < cursors[$1].key! || (cursors[$0].key! == cursors[$1].key! && $0 < $1)
-    }
-    for index in cursors.indices where cursors[index].advance() { live.push(index) }
+    let started = cursors.indices.filter { cursors[$0].advance() }
     var rows = 0
-    while let best = live.pop() {
-      cursors[best].row.withUnsafeBytes { output.write($0) }
-      rows += 1
-      if cursors[best].advance() { live.push(best) }
+    if concatenates,
+      started.allSatisfy({ if case .subject = cursors[$0].key! { true } else { false } })
+    {
+      for index in started {
+        cursors[index].row.withUnsafeBytes { output.write($0) }
+        rows += 1 + cursors[index].copyRest(to: output)
+      }
+    } else {
+      // The smallest key first; on equal keys the earlier shard (a key is never split
+      // across shards: one record, or one subject, belongs to one shard).
+      var live = MinHeap<Int> {
+        cursors[$0].key! < cursors[$1].key! || (cursors[$0].key! == cursors[$1].key! && $0 < $1)
+      }
+      for index in started { live.push(index) }
+      while let best = live.pop() {
+        cursors[best].row.withUnsafeBytes { output.write($0) }
+        rows += 1
+        if cursors[best].advance() { live.push(best) }
+      }
     }
     if let broken = cursors.first(where: { $0.failure != nil }) {
       throw Problem(description: "\(broken.table): \(broken.failure!)")
@@ -317,6 +334,23 @@ public struct ShardMerger: Sendable {
 
   /// Reads one shard's table a row at a time, with each row's key.
   final class TableCursor {
+    /// Writes the rows after the current one to `output` as they are, in blocks; how many
+    /// rows they are (their keys' lines, not read as keys).
+    func copyRest(to output: AtomicFileWriter) -> Int {
+      var block = [UInt8](repeating: 0, count: 1 << 16)
+      var rows = 0
+      block.withUnsafeMutableBytes { block in
+        while case let count = file.read(some: block), count > 0 {
+          output.write(UnsafeRawBufferPointer(rebasing: block[..<count]))
+        }
+        while case let count = keys.read(some: block), count > 0 {
+          for byte in block[..<count] where byte == 0x0A { rows += 1 }
+        }
+      }
+      if file.failed || keys.failed { failure = "cannot be read whole" }
+      return rows
+    }
+
     let table: String
     private let file: FileSystem.LineReader
     private let keys: FileSystem.LineReader

@@ -159,7 +159,12 @@ enum FileSystem {
   }
 
   /// Moves the descriptor back to the start of its file; whether it moved.
-  static func rewind(_ descriptor: Int32) -> Bool { lseek(descriptor, 0, SEEK_SET) == 0 }
+  static func rewind(_ descriptor: Int32) -> Bool { seek(descriptor, to: 0) }
+
+  /// Moves the descriptor to `offset` bytes from the start of its file; whether it moved.
+  static func seek(_ descriptor: Int32, to offset: Int) -> Bool {
+    lseek(descriptor, off_t(offset), SEEK_SET) == off_t(offset)
+  }
 
   /// The kind of the open file (the check is on the file, not a name that may change).
   static func kind(of descriptor: Int32) -> Kind? {
@@ -275,6 +280,14 @@ enum FileSystem {
     func read(into buffer: UnsafeMutableRawBufferPointer, _ count: Int) -> Bool {
       fread(buffer.baseAddress, 1, count, file) == count
     }
+
+    /// Reads what comes next, up to the buffer's size; how many bytes (0 at the end).
+    func read(some buffer: UnsafeMutableRawBufferPointer) -> Int {
+      fread(buffer.baseAddress, 1, buffer.count, file)
+    }
+
+    /// Whether a read failed (not the end of the file).
+    var failed: Bool { ferror(file) != 0 }
   }
 
   /// A file written through a buffered stream, from an open descriptor.

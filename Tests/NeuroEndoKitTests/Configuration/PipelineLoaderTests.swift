@@ -196,13 +196,13 @@ struct PipelineLoaderTests {
       ])
   }
 
-  @Test("settings.run.partition_samples: 100,000 by default, 0 for never, no negative")
+  @Test("settings.run.partition_samples: 50,000 by default, 0 for never, no negative")
   func partitionSamples() throws {
     let head = "version: 1\ninputs:\n  - path: in\noutputs:\n  directory: out\n"
     func limit(_ lines: String) throws -> Int {
       try PipelineLoader.parse(head + lines, file: "/tmp/p.yml").partitionSamples
     }
-    #expect(try limit("") == 100_000)
+    #expect(try limit("") == 50_000)
     #expect(try limit("settings:\n  run:\n    partition_samples: 0\n") == 0)
     #expect(try limit("settings:\n  run:\n    partition_samples: 2500\n") == 2500)
     #expect(

@@ -177,39 +177,6 @@ struct SampleSpillTests {
       }
       #expect(sequences == (1...count).filter { ($0 - 1) % 11 % 3 == bucket })
     }
-    // A reader's batches of columns, copied column by column: every field reads back, the
-    // batches' texts renumbered in each chunk (batches are larger than chunks).
-    let all = try SampleColumnsTests.samples()
-    let columnPaths = [scratchFile(), scratchFile()]
-    defer { for path in columnPaths { try? FileManager.default.removeItem(atPath: path) } }
-    let columnSpill = BackgroundSpill(
-      writers: try columnPaths.map { (path) throws(OutputError) in try SpillWriter(path: path) })
-    var expected: [[(Int, Sample)]] = [[], []]
-    var sequence = 0
-    for round in 0..<(2 * SampleSpill.chunkRows / all.count + 2) {
-      var batch = SampleColumns()
-      var buckets: [Int] = []
-      for (index, original) in all.enumerated() {
-        sequence += 1
-        var sample = original
-        sample.subjectID += "-\(round)"
-        batch.append(sample, sequence: sequence)
-        buckets.append((index + round) % 2)
-        expected[(index + round) % 2].append((sequence, sample))
-      }
-      columnSpill.add(columns: batch, buckets: buckets)
-    }
-    try columnSpill.finish()
-    for (bucket, path) in columnPaths.enumerated() {
-      var reader = try SpillReader(path: path)
-      defer { reader.close() }
-      var back: [(Int, Sample)] = []
-      while let (sequence, sample) = try reader.next() { back.append((sequence, sample)) }
-      #expect(back.map(\.0) == expected[bucket].map(\.0))
-      for ((_, read), (sequence, written)) in zip(back, expected[bucket]) where read != written {
-        Issue.record("bucket \(bucket): sample \(sequence) differs: \(read)")
-      }
-    }
     // /dev/full takes the file open and refuses every write (ENOSPC).
     guard FileManager.default.isWritableFile(atPath: "/dev/full") else { return }
     let full = BackgroundSpill(writers: [try SpillWriter(path: "/dev/full")])

@@ -1,0 +1,380 @@
+import Foundation
+import Synchronization
+
+/// One run of a partitioned read's scratch files: up to ``SubjectRunSpill/runRows``
+/// samples in a row of the run's read order, written sorted by subject (each subject's
+/// samples in read order), with the subjects it holds.
+struct SubjectRun: Sendable {
+  /// The scratch file.
+  var path: String
+  /// The run's subjects in id order (one spelling of ids Swift holds equal).
+  var subjects: [String]
+  /// Each subject's samples in the run.
+  var counts: [Int]
+}
+
+/// Writes the samples of a run in partitions to scratch files in runs sorted by subject, on
+/// threads of their own (reading the inputs takes two): the samples gather in columns and,
+/// every ``runRows``, are sorted by subject and written as a run (``SubjectRun``) while the
+/// next run gathers. A partition, a range of subjects, then takes a stretch of each run
+/// (``SubjectRunDealer``).
+final class SubjectRunSpill: @unchecked Sendable {
+  let directory: String
+  /// The samples a run holds: the columns gathered before they are sorted and written.
+  let runRows: Int
+  /// Gathers the samples; a few batches wait at most, then the caller waits too.
+  private let queue = DispatchQueue(label: "neuroendo.subject-runs")
+  private let waiting = DispatchSemaphore(value: 4)
+  /// Sorts and writes the runs, one at a time: a run gathered waits for the one before.
+  private let writing = DispatchQueue(label: "neuroendo.subject-runs.write")
+  private let writeSlot = DispatchSemaphore(value: 1)
+  /// The samples being batched, by the caller's thread only.
+  private var batch: [(sample: Sample, sequence: Int)] = []
+  /// The run being gathered, its texts' numbers for the batch at hand, and the runs
+  /// gathered: on `queue` only until ``finish()``.
+  private var buffer = SampleColumns()
+  private var map = SampleColumns.TextMap()
+  private var gathered = 0
+  /// The texts' numbers in a run's file, the runs written and the first failure: on
+  /// `writing` only until ``finish()``.
+  private var fileMap = SampleColumns.TextMap()
+  private var runs: [SubjectRun] = []
+  private var failure: OutputError?
+  static let batchSize = 4096
+
+  init(directory: String, runRows: Int) {
+    self.directory = directory
+    self.runRows = max(1, runRows)
+    batch.reserveCapacity(Self.batchSize)
+  }
+
+  /// Queues a sample and its place in the run's read order.
+  func add(_ sample: Sample, sequence: Int) {
+    batch.append((sample, sequence))
+    if batch.count >= Self.batchSize { send() }
+  }
+
+  /// Queues a reader's batch of samples in columns (their places in read order set),
+  /// copied column by column.
+  func add(columns: SampleColumns) {
+    send()  // the samples queued before these go first
+    waiting.wait()
+    queue.async { [self] in
+      defer { waiting.signal() }
+      map.reset(count: columns.texts.count)
+      for row in 0..<columns.count {
+        buffer.append(row: row, of: columns, map: &map, sequence: columns.sequence[row])
+        if buffer.count >= runRows {
+          writeRun()
+          map.reset(count: columns.texts.count)  // the buffer forgot its texts
+        }
+      }
+    }
+  }
+
+  private func send() {
+    guard !batch.isEmpty else { return }
+    let full = batch
+    batch.removeAll(keepingCapacity: true)
+    waiting.wait()
+    queue.async { [self] in
+      defer { waiting.signal() }
+      for item in full {
+        buffer.append(item.sample.allFields, sequence: item.sequence)
+        if buffer.count >= runRows { writeRun() }
+      }
+    }
+  }
+
+  /// Writes what is queued and the last run; the runs, in read order, or the first failure.
+  func finish() throws(OutputError) -> [SubjectRun] {
+    send()
+    queue.sync { writeRun() }
+    writing.sync {}
+    if let failure { throw failure }
+    return runs
+  }
+
+  /// Hands the gathered samples over to be sorted by subject and written as the next run
+  /// (from `queue`).
+  private func writeRun() {
+    guard buffer.count > 0 else { return }
+    let run = buffer
+    buffer = SampleColumns()
+    gathered += 1
+    let path = "\(directory)/run-\(gathered).spill"
+    writeSlot.wait()
+    writing.async { [self] in
+      defer { writeSlot.signal() }
+      guard failure == nil else { return }
+      let (rows, subjects, counts) = Self.subjectOrder(run)
+      do throws(OutputError) {
+        let writer = try SpillWriter(path: path)
+        try writer.write(rows: rows[...], of: run, map: &fileMap)
+        try writer.flush()
+        runs.append(SubjectRun(path: path, subjects: subjects, counts: counts))
+      } catch {
+        failure = error
+      }
+    }
+  }
+
+  /// The rows of `columns` in subject order, each subject's in row order (a counting sort
+  /// by the subjects' ranks); the subjects in that order, and their rows. Ids Swift holds
+  /// equal (a composed and a decomposed "é") are one subject, as in a whole run.
+  static func subjectOrder(_ columns: SampleColumns) -> (
+    rows: [Int], subjects: [String], counts: [Int]
+  ) {
+    var rank = [Int32](repeating: -1, count: columns.texts.count)
+    var numbers: [Int32] = []
+    for number in columns.subject where rank[Int(number)] == -1 {
+      rank[Int(number)] = 0
+      numbers.append(number)
+    }
+    numbers.sort { columns.texts[Int($0)] < columns.texts[Int($1)] }
+    var subjects: [String] = []
+    for number in numbers {
+      let id = columns.texts[Int(number)]
+      if subjects.last != id { subjects.append(id) }
+      rank[Int(number)] = Int32(subjects.count - 1)
+    }
+    var starts = [Int](repeating: 0, count: subjects.count + 1)
+    for number in columns.subject { starts[Int(rank[Int(number)]) + 1] += 1 }
+    for index in subjects.indices { starts[index + 1] += starts[index] }
+    let counts = subjects.indices.map { starts[$0 + 1] - starts[$0] }
+    var rows = [Int](repeating: 0, count: columns.count)
+    for row in 0..<columns.count {
+      let place = Int(rank[Int(columns.subject[row])])
+      rows[starts[place]] = row
+      starts[place] += 1
+    }
+    return (rows, subjects, counts)
+  }
+}
+
+/// The subjects of a run in partitions in id order, and its partitions as ranges of them:
+/// each partition's subjects all come before the next partition's, so that its tables in
+/// subject order are a stretch of the run's (the merge concatenates them).
+struct SubjectRanges: Sendable {
+  /// Every subject's place in id order, by id.
+  private(set) var ranks: [String: Int32] = [:]
+  /// Each subject's samples, in id order.
+  private(set) var counts: [Int] = []
+  /// The end (exclusive) of each partition's ranks, in order: one partition of every
+  /// subject until split.
+  private(set) var ends: [Int] = []
+
+  /// The subjects of `runs`, one partition of them all.
+  init(runs: [SubjectRun]) {
+    var samples: [String: Int] = [:]
+    for run in runs {
+      for (subject, count) in zip(run.subjects, run.counts) {
+        samples[subject, default: 0] += count
+      }
+    }
+    let ids = samples.keys.sorted()
+    ranks.reserveCapacity(ids.count)
+    for (rank, id) in ids.enumerated() { ranks[id] = Int32(rank) }
+    counts = ids.map { samples[$0]! }
+    ends = [ids.count]
+  }
+
+  /// The partitions.
+  var count: Int { ends.count }
+  /// The samples in all.
+  var total: Int { counts.reduce(0, +) }
+
+  /// The ranks of partition `index` (1-based).
+  func range(_ index: Int) -> Range<Int> {
+    (index == 1 ? 0 : ends[index - 2])..<ends[index - 1]
+  }
+
+  /// The samples of each partition.
+  var sizes: [Int] { (1...count).map { counts[range($0)].reduce(0, +) } }
+
+  /// Splits the subjects into `count` partitions of about as many samples each: a subject
+  /// goes to the partition its first sample's place among all falls in. Partitions may be
+  /// empty (fewer subjects than partitions, or one subject of most samples).
+  mutating func split(into count: Int) {
+    let total = self.total
+    let parts = max(1, count)
+    var ends = [Int](repeating: counts.count, count: parts)
+    var before = 0
+    var part = 0
+    for (rank, samples) in counts.enumerated() {
+      let mine = total == 0 ? 0 : min(parts - 1, before * parts / total)
+      while part < mine {
+        ends[part] = rank
+        part += 1
+      }
+      before += samples
+    }
+    self.ends = ends
+  }
+
+  /// Splits the subjects into the fewest partitions of at most `limit` samples each; a
+  /// subject's samples stay together, so a subject of more is a partition of its own.
+  mutating func split(atMost limit: Int) {
+    var ends: [Int] = []
+    var size = 0
+    for (rank, samples) in counts.enumerated() {
+      if size > 0, size + samples > limit {
+        ends.append(rank)
+        size = 0
+      }
+      size += samples
+    }
+    ends.append(counts.count)
+    self.ends = ends
+  }
+}
+
+/// Hands each partition its subjects' samples from every run, in columns: the runs are
+/// sorted by subject, so a partition's are the next stretch of each, and each run is read
+/// once through, a chunk at a time, whichever thread asks. Partitions are dealt in order;
+/// one asked for before an earlier one waits dealt until taken (as many as threads ask at
+/// once).
+final class SubjectRunDealer: Sendable {
+  let ranges: SubjectRanges
+  /// Whether a run's file goes once read through (nothing reads it again).
+  let removesFiles: Bool
+  private let state: Mutex<State>
+
+  /// Where a run's file is read to: the chunk at hand, its texts' ranks as found.
+  private struct Cursor: Sendable {
+    var path: String
+    /// Where the next chunk starts in the file.
+    var offset = 0
+    var chunk = SampleColumns()
+    var position = 0
+    /// The rank of each of the chunk's texts that is a subject, once looked up (-1: not yet).
+    var ranks: [Int32] = []
+    var finished = false
+  }
+
+  private struct State: Sendable {
+    var cursors: [Cursor]
+    var dealt = 0
+    var waiting: [Int: [Stretch]] = [:]
+    var failure: OutputError?
+  }
+
+  init(runs: [SubjectRun], ranges: SubjectRanges, removesFiles: Bool) {
+    self.ranges = ranges
+    self.removesFiles = removesFiles
+    state = Mutex(State(cursors: runs.map { Cursor(path: $0.path) }))
+  }
+
+  /// Rows of a chunk of a run's file, as read (the chunk's columns are shared, not copied).
+  struct Stretch: Sendable {
+    var columns: SampleColumns
+    var rows: Range<Int>
+  }
+
+  /// The samples of partition `index` (1-based), each taken once: every run's stretch of
+  /// its subjects, in run order (each run's by subject, then read order).
+  func take(_ index: Int) throws(OutputError) -> [Stretch] {
+    try state.withLock { state -> Result<[Stretch], OutputError> in
+      while state.dealt < index, state.failure == nil {
+        state.dealt += 1
+        do throws(OutputError) {
+          state.waiting[state.dealt] = try deal(ranges.range(state.dealt), &state.cursors)
+        } catch {
+          state.failure = error
+        }
+      }
+      if let columns = state.waiting.removeValue(forKey: index) { return .success(columns) }
+      return .failure(
+        state.failure
+          ?? OutputError(path: "", message: "partition \(index) of the run was taken twice"))
+    }.get()
+  }
+
+  private func deal(_ range: Range<Int>, _ cursors: inout [Cursor]) throws(OutputError)
+    -> [Stretch]
+  {
+    var stretches: [Stretch] = []
+    for index in cursors.indices where !cursors[index].finished {
+      try take(upTo: range.upperBound, from: &cursors[index], into: &stretches)
+    }
+    return stretches
+  }
+
+  /// Appends the cursor's samples of ranks below `end`, reading its file on as needed.
+  private func take(upTo end: Int, from cursor: inout Cursor, into stretches: inout [Stretch])
+    throws(OutputError)
+  {
+    var reader: SpillReader?
+    defer { reader?.close() }
+    while true {
+      if cursor.position == cursor.chunk.count {
+        if reader == nil { reader = try SpillReader(path: cursor.path, offset: cursor.offset) }
+        guard let next = try reader!.nextChunk() else {
+          cursor.finished = true
+          cursor.chunk = SampleColumns()
+          if removesFiles { _ = FileSystem.remove(cursor.path) }
+          return
+        }
+        cursor.offset = reader!.offset
+        (cursor.chunk, cursor.position) = (next, 0)
+        cursor.ranks = [Int32](repeating: -1, count: next.texts.count)
+      }
+      let start = cursor.position
+      while cursor.position < cursor.chunk.count {
+        let number = Int(cursor.chunk.subject[cursor.position])
+        if cursor.ranks[number] < 0 {
+          guard let rank = ranges.ranks[cursor.chunk.texts[number]] else {
+            throw OutputError(
+              path: cursor.path, message: "the partition's scratch file holds a subject not read")
+          }
+          cursor.ranks[number] = rank
+        }
+        guard cursor.ranks[number] < end else { break }
+        cursor.position += 1
+      }
+      if cursor.position > start {
+        stretches.append(Stretch(columns: cursor.chunk, rows: start..<cursor.position))
+      }
+      guard cursor.position == cursor.chunk.count else { return }
+    }
+  }
+}
+
+/// The samples of one partition of a run in partitions (``SubjectRunDealer``), handed out in
+/// the run's read order with their places, after the files' summaries and the rejections
+/// (which only the first partition writes).
+struct RangeSource: SampleSource {
+  var read: PartitionedRun.ReadOnce
+  var dealer: SubjectRunDealer
+  /// The partition (1-based).
+  var partition: Int
+
+  func read(
+    into summary: inout RunSummary, zones: inout [String: String], progress: (String) -> Void,
+    onSample: (Sample, _ sequence: Int?) -> Void, onRejection: (Rejection) -> Void
+  ) throws(RunFailure) {
+    summary.files = read.files
+    summary.inputIssues += read.inputIssues
+    summary.skippedEntries += read.skippedEntries
+    zones = read.zonesByFile
+    for rejection in read.rejections { onRejection(rejection) }
+    let stretches: [SubjectRunDealer.Stretch]
+    do throws(OutputError) {
+      stretches = try dealer.take(partition)
+    } catch {
+      throw .output(error)
+    }
+    // Each sample's place in read order, its stretch and row, sorted by place.
+    var order: [(sequence: Int, stretch: Int32, row: Int32)] = []
+    order.reserveCapacity(stretches.reduce(0) { $0 + $1.rows.count })
+    for (index, stretch) in stretches.enumerated() {
+      for row in stretch.rows {
+        order.append((stretch.columns.sequence[row], Int32(index), Int32(row)))
+      }
+    }
+    order.sort { $0.sequence < $1.sequence }
+    for (sequence, stretch, row) in order {
+      onSample(stretches[Int(stretch)].columns.sample(at: Int(row)), sequence)
+    }
+  }
+}
