@@ -152,8 +152,8 @@ public struct Pipeline: Sendable {
   /// once as there are cores, together within it.
   /// 0: always all at once. Pipelines with `state:` and shard runs are always run whole.
   public var partitionSamples = Pipeline.defaultPartitionSamples
-  /// The default of ``partitionSamples``: partitions of 25,000 samples on two cores, about
-  /// 80 MB of memory for a run of any size.
+  /// The default of ``partitionSamples``: partitions of 25,000 samples on two cores (a
+  /// 900,000-sample run holds about 80 MB at most).
   public static let defaultPartitionSamples = 50_000
 
   /// Creates a pipeline.

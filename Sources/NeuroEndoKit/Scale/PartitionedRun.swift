@@ -26,7 +26,7 @@ struct PartitionedRun {
 
   /// What a run in partitions reads once: every file's summary and rejections (they go to
   /// the first partition, as to the first shard), and the samples in runs sorted by
-  /// subject (``SubjectRun``).
+  /// subject (``SubjectRuns``).
   struct ReadOnce: Sendable {
     var files: [FileReadSummary] = []
     var inputIssues: [InputIssue] = []
@@ -34,7 +34,9 @@ struct PartitionedRun {
     var zonesByFile: [String: String] = [:]
     var rejections: [Rejection] = []
     /// The runs' scratch files, in read order.
-    var runs: [SubjectRun] = []
+    var runs: [String] = []
+    /// The subjects read, one partition of them all.
+    var subjects = SubjectRanges(samples: [:])
   }
 
   /// Reads the inputs once (or, for an incremental run, takes its files' data from the
@@ -82,7 +84,9 @@ struct PartitionedRun {
         onRejection: { read.rejections.append($0) }, onColumns: addColumns)
       read.zonesByFile = zones
     }
-    read.runs = try spill.finish()
+    let runs = try spill.finish()
+    read.runs = runs.paths
+    read.subjects = SubjectRanges(samples: runs.samples)
     read.files = summary.files
     read.inputIssues = summary.inputIssues
     read.skippedEntries = summary.skippedEntries
@@ -181,12 +185,14 @@ extension PartitionedRun {
     // together. A run within the limit runs whole (it uses the cores itself).
     let limit = pipeline.partitionSamples
     let width = max(1, partitionsAtOnce)
-    var ranges = SubjectRanges(runs: read.runs)
+    var ranges = read.subjects
     if let asked {
       ranges.split(into: asked)
     } else if ranges.total > limit {
       ranges.split(atMost: max(1, limit / width))
     }
+    // The merge holds two files of every partition open for a table in read order.
+    if ranges.count > 1 { FileSystem.raiseOpenFileLimit() }
     var pass = StageChain.Pass(
       summary: RunSummary(pipeline: pipeline.name, started: started, finished: started, files: []),
       directory: directory, publisher: publisher)

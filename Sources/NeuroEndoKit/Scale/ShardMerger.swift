@@ -270,59 +270,17 @@ public struct ShardMerger: Sendable {
   static func mergeTable(
     _ name: String, from directories: [String], to path: String, concatenates: Bool = false
   ) throws(Problem) -> Int {
-    var cursors: [TableCursor] = []
-    for directory in directories {
-      guard
-        let cursor = TableCursor(
-          table: "\(directory)/\(name)", keys: "\(directory)/\(name).keys")
-      else {
-        throw Problem(description: "\(directory): cannot read \(name) or its keys")
-      }
-      cursors.append(cursor)
-    }
     let output: AtomicFileWriter
     do throws(OutputError) {
       output = try AtomicFileWriter(path: path)
     } catch {
       throw Problem(description: error.description)
     }
-    // Every shard starts with the same header; it is written once.
-    var header: [UInt8]?
-    for cursor in cursors {
-      guard cursor.advance(), cursor.isHeader else {
-        throw Problem(description: "\(cursor.table): its keys file does not start with a header")
-      }
-      if header == nil {
-        header = cursor.row
-        cursor.row.withUnsafeBytes { output.write($0) }
-      } else if header != cursor.row {
-        throw Problem(description: "\(cursor.table): its header differs from the first shard's")
-      }
-    }
-    let started = cursors.indices.filter { cursors[$0].advance() }
     var rows = 0
-    if concatenates,
-      started.allSatisfy({ if case .subject = cursors[$0].key! { true } else { false } })
-    {
-      for index in started {
-        cursors[index].row.withUnsafeBytes { output.write($0) }
-        rows += 1 + cursors[index].copyRest(to: output)
-      }
+    if concatenates, try inSubjectOrder(name, directories) {
+      rows = try concatenate(name, directories, into: output)
     } else {
-      // The smallest key first; on equal keys the earlier shard (a key is never split
-      // across shards: one record, or one subject, belongs to one shard).
-      var live = MinHeap<Int> {
-        cursors[$0].key! < cursors[$1].key! || (cursors[$0].key! == cursors[$1].key! && $0 < $1)
-      }
-      for index in started { live.push(index) }
-      while let best = live.pop() {
-        cursors[best].row.withUnsafeBytes { output.write($0) }
-        rows += 1
-        if cursors[best].advance() { live.push(best) }
-      }
-    }
-    if let broken = cursors.first(where: { $0.failure != nil }) {
-      throw Problem(description: "\(broken.table): \(broken.failure!)")
+      rows = try interleave(name, directories, into: output)
     }
     do throws(OutputError) {
       try output.commit()
@@ -332,22 +290,118 @@ public struct ShardMerger: Sendable {
     return rows
   }
 
+  /// Opens a shard's table and reads its header, which must be `header` when given.
+  private static func open(_ name: String, in directory: String, header: [UInt8]?)
+    throws(Problem) -> TableCursor
+  {
+    guard
+      let cursor = TableCursor(table: "\(directory)/\(name)", keys: "\(directory)/\(name).keys")
+    else {
+      throw Problem(description: "\(directory): cannot read \(name) or its keys")
+    }
+    guard cursor.advance(), cursor.isHeader else {
+      throw Problem(description: "\(cursor.table): its keys file does not start with a header")
+    }
+    if let header, header != cursor.row {
+      throw Problem(description: "\(cursor.table): its header differs from the first shard's")
+    }
+    return cursor
+  }
+
+  /// Whether the table's rows are in subject order (its first row's key names a subject;
+  /// a table's keys are all of one kind), by the first shard that has a row.
+  private static func inSubjectOrder(_ name: String, _ directories: [String]) throws(Problem)
+    -> Bool
+  {
+    for directory in directories {
+      let cursor = try open(name, in: directory, header: nil)
+      if cursor.advance(), let key = cursor.key {
+        if case .subject = key { return true }
+        return false
+      }
+    }
+    return false
+  }
+
+  /// Writes each shard's rows after the last's, one shard open at a time (a run's
+  /// partitions may be hundreds), the header once.
+  private static func concatenate(
+    _ name: String, _ directories: [String], into output: AtomicFileWriter
+  ) throws(Problem) -> Int {
+    var header: [UInt8]?
+    var rows = 0
+    for directory in directories {
+      let cursor = try open(name, in: directory, header: header)
+      if header == nil {
+        header = cursor.row
+        cursor.row.withUnsafeBytes { output.write($0) }
+      }
+      rows += cursor.copyRest(to: output)
+      if let failure = cursor.failure { throw Problem(description: "\(cursor.table): \(failure)") }
+    }
+    return rows
+  }
+
+  /// Interleaves one table of every shard by its rows' keys, the header once.
+  private static func interleave(
+    _ name: String, _ directories: [String], into output: AtomicFileWriter
+  ) throws(Problem) -> Int {
+    var cursors: [TableCursor] = []
+    for directory in directories {
+      cursors.append(try open(name, in: directory, header: cursors.first?.row))
+    }
+    // Every shard starts with the same header; it is written once.
+    cursors.first?.row.withUnsafeBytes { output.write($0) }
+    // The smallest key first; on equal keys the earlier shard (a key is never split
+    // across shards: one record, or one subject, belongs to one shard).
+    var live = MinHeap<Int> {
+      cursors[$0].key! < cursors[$1].key! || (cursors[$0].key! == cursors[$1].key! && $0 < $1)
+    }
+    for index in cursors.indices where cursors[index].advance() { live.push(index) }
+    var rows = 0
+    while let best = live.pop() {
+      cursors[best].row.withUnsafeBytes { output.write($0) }
+      rows += 1
+      if cursors[best].advance() { live.push(best) }
+    }
+    if let broken = cursors.first(where: { $0.failure != nil }) {
+      throw Problem(description: "\(broken.table): \(broken.failure!)")
+    }
+    return rows
+  }
+
   /// Reads one shard's table a row at a time, with each row's key.
   final class TableCursor {
-    /// Writes the rows after the current one to `output` as they are, in blocks; how many
-    /// rows they are (their keys' lines, not read as keys).
+    /// Writes the rows after the current one (the header) to `output` as they are, in
+    /// blocks; how many rows they are. The keys are not read as keys: their lines are
+    /// counted and their lengths added up, which must be the bytes copied.
     func copyRest(to output: AtomicFileWriter) -> Int {
       var block = [UInt8](repeating: 0, count: 1 << 16)
-      var rows = 0
+      var (rows, copied, listed) = (0, 0, 0)
+      var length = 0
+      var atStart = true  // of a keys line: its length comes first
       block.withUnsafeMutableBytes { block in
         while case let count = file.read(some: block), count > 0 {
           output.write(UnsafeRawBufferPointer(rebasing: block[..<count]))
+          copied += count
         }
         while case let count = keys.read(some: block), count > 0 {
-          for byte in block[..<count] where byte == 0x0A { rows += 1 }
+          for byte in block[..<count] {
+            if byte == 0x0A {
+              (rows, listed, length, atStart) = (rows + 1, listed + length, 0, true)
+            } else if atStart, byte >= 0x30, byte <= 0x39 {
+              length = length &* 10 &+ Int(byte - 0x30)
+            } else {
+              atStart = false
+            }
+          }
         }
       }
-      if file.failed || keys.failed { failure = "cannot be read whole" }
+      if file.failed || keys.failed {
+        failure = "cannot be read whole"
+      } else if copied != listed || length != 0 || !atStart {
+        failure = "its \(copied) bytes are not the \(listed) its keys list"
+      }
       return rows
     }
 

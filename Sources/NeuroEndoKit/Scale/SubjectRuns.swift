@@ -1,21 +1,19 @@
 import Foundation
 import Synchronization
 
-/// One run of a partitioned read's scratch files: up to ``SubjectRunSpill/runRows``
-/// samples in a row of the run's read order, written sorted by subject (each subject's
-/// samples in read order), with the subjects it holds.
-struct SubjectRun: Sendable {
-  /// The scratch file.
-  var path: String
-  /// The run's subjects in id order (one spelling of ids Swift holds equal).
-  var subjects: [String]
-  /// Each subject's samples in the run.
-  var counts: [Int]
+/// What a partitioned read spilled: its runs' scratch files, each up to
+/// ``SubjectRunSpill/runRows`` samples in a row of the run's read order written sorted by
+/// subject (each subject's samples in read order), and every subject's samples.
+struct SubjectRuns: Sendable {
+  /// The runs' files, in read order.
+  var paths: [String] = []
+  /// The samples of each subject (one entry for ids Swift holds equal).
+  var samples: [String: Int] = [:]
 }
 
 /// Writes the samples of a run in partitions to scratch files in runs sorted by subject, on
 /// threads of their own (reading the inputs takes two): the samples gather in columns and,
-/// every ``runRows``, are sorted by subject and written as a run (``SubjectRun``) while the
+/// every ``runRows``, are sorted by subject and written as a run (``SubjectRuns``) while the
 /// next run gathers. A partition, a range of subjects, then takes a stretch of each run
 /// (``SubjectRunDealer``).
 final class SubjectRunSpill: @unchecked Sendable {
@@ -38,13 +36,15 @@ final class SubjectRunSpill: @unchecked Sendable {
   /// The texts' numbers in a run's file, the runs written and the first failure: on
   /// `writing` only until ``finish()``.
   private var fileMap = SampleColumns.TextMap()
-  private var runs: [SubjectRun] = []
+  private var runs = SubjectRuns()
   private var failure: OutputError?
   static let batchSize = 4096
 
+  /// Runs of `runRows` samples; 0 (a run never partitioned by size, asked for partitions):
+  /// ``Pipeline/defaultPartitionSamples``.
   init(directory: String, runRows: Int) {
     self.directory = directory
-    self.runRows = max(1, runRows)
+    self.runRows = runRows > 0 ? runRows : Pipeline.defaultPartitionSamples
     batch.reserveCapacity(Self.batchSize)
   }
 
@@ -86,8 +86,8 @@ final class SubjectRunSpill: @unchecked Sendable {
     }
   }
 
-  /// Writes what is queued and the last run; the runs, in read order, or the first failure.
-  func finish() throws(OutputError) -> [SubjectRun] {
+  /// Writes what is queued and the last run; the runs, or the first failure.
+  func finish() throws(OutputError) -> SubjectRuns {
     send()
     queue.sync { writeRun() }
     writing.sync {}
@@ -112,7 +112,10 @@ final class SubjectRunSpill: @unchecked Sendable {
         let writer = try SpillWriter(path: path)
         try writer.write(rows: rows[...], of: run, map: &fileMap)
         try writer.flush()
-        runs.append(SubjectRun(path: path, subjects: subjects, counts: counts))
+        runs.paths.append(path)
+        // Counted as they come: a run's subjects are not kept (a lab export in time order
+        // holds most subjects in every run).
+        for (subject, count) in zip(subjects, counts) { runs.samples[subject, default: 0] += count }
       } catch {
         failure = error
       }
@@ -156,25 +159,17 @@ final class SubjectRunSpill: @unchecked Sendable {
 /// each partition's subjects all come before the next partition's, so that its tables in
 /// subject order are a stretch of the run's (the merge concatenates them).
 struct SubjectRanges: Sendable {
-  /// Every subject's place in id order, by id.
-  private(set) var ranks: [String: Int32] = [:]
+  /// The subjects in id order.
+  private(set) var ids: [String] = []
   /// Each subject's samples, in id order.
   private(set) var counts: [Int] = []
-  /// The end (exclusive) of each partition's ranks, in order: one partition of every
+  /// The end (exclusive) of each partition's subjects, in order: one partition of every
   /// subject until split.
   private(set) var ends: [Int] = []
 
-  /// The subjects of `runs`, one partition of them all.
-  init(runs: [SubjectRun]) {
-    var samples: [String: Int] = [:]
-    for run in runs {
-      for (subject, count) in zip(run.subjects, run.counts) {
-        samples[subject, default: 0] += count
-      }
-    }
-    let ids = samples.keys.sorted()
-    ranks.reserveCapacity(ids.count)
-    for (rank, id) in ids.enumerated() { ranks[id] = Int32(rank) }
+  /// The subjects of a run, one partition of them all.
+  init(samples: [String: Int]) {
+    ids = samples.keys.sorted()
     counts = ids.map { samples[$0]! }
     ends = [ids.count]
   }
@@ -184,7 +179,7 @@ struct SubjectRanges: Sendable {
   /// The samples in all.
   var total: Int { counts.reduce(0, +) }
 
-  /// The ranks of partition `index` (1-based).
+  /// The subjects of partition `index` (1-based), by their places in id order.
   func range(_ index: Int) -> Range<Int> {
     (index == 1 ? 0 : ends[index - 2])..<ends[index - 1]
   }
@@ -227,6 +222,21 @@ struct SubjectRanges: Sendable {
     ends.append(counts.count)
     self.ends = ends
   }
+
+  /// The first subject of each partition after the first, in order (`nil`: none, that
+  /// partition and the later ones are empty).
+  var bounds: [String?] { ends.dropLast().map { $0 < ids.count ? ids[$0] : nil } }
+
+  /// The partition (1-based) of a subject id given the ``bounds``: one after those at or
+  /// below it.
+  static func partition(of id: String, bounds: [String?]) -> Int {
+    var (low, high) = (0, bounds.count)
+    while low < high {
+      let middle = (low + high) / 2
+      if let bound = bounds[middle], bound <= id { low = middle + 1 } else { high = middle }
+    }
+    return low + 1
+  }
 }
 
 /// Hands each partition its subjects' samples from every run, in columns: the runs are
@@ -235,20 +245,23 @@ struct SubjectRanges: Sendable {
 /// one asked for before an earlier one waits dealt until taken (as many as threads ask at
 /// once).
 final class SubjectRunDealer: Sendable {
-  let ranges: SubjectRanges
+  /// Where the partitions after the first begin (``SubjectRanges/bounds``).
+  private let bounds: [String?]
+  /// The samples of each partition, checked as it is dealt.
+  private let sizes: [Int]
   /// Whether a run's file goes once read through (nothing reads it again).
   let removesFiles: Bool
   private let state: Mutex<State>
 
-  /// Where a run's file is read to: the chunk at hand, its texts' ranks as found.
+  /// Where a run's file is read to: the chunk at hand, the partitions of its subjects.
   private struct Cursor: Sendable {
     var path: String
     /// Where the next chunk starts in the file.
     var offset = 0
     var chunk = SampleColumns()
     var position = 0
-    /// The rank of each of the chunk's texts that is a subject, once looked up (-1: not yet).
-    var ranks: [Int32] = []
+    /// The partition of each of the chunk's texts that is a subject, once found (0: not yet).
+    var partitions: [Int32] = []
     var finished = false
   }
 
@@ -259,16 +272,17 @@ final class SubjectRunDealer: Sendable {
     var failure: OutputError?
   }
 
-  init(runs: [SubjectRun], ranges: SubjectRanges, removesFiles: Bool) {
-    self.ranges = ranges
-    self.removesFiles = removesFiles
-    state = Mutex(State(cursors: runs.map { Cursor(path: $0.path) }))
-  }
-
   /// Rows of a chunk of a run's file, as read (the chunk's columns are shared, not copied).
   struct Stretch: Sendable {
     var columns: SampleColumns
     var rows: Range<Int>
+  }
+
+  init(runs: [String], ranges: SubjectRanges, removesFiles: Bool) {
+    bounds = ranges.bounds
+    sizes = ranges.sizes
+    self.removesFiles = removesFiles
+    state = Mutex(State(cursors: runs.map { Cursor(path: $0) }))
   }
 
   /// The samples of partition `index` (1-based), each taken once: every run's stretch of
@@ -278,30 +292,38 @@ final class SubjectRunDealer: Sendable {
       while state.dealt < index, state.failure == nil {
         state.dealt += 1
         do throws(OutputError) {
-          state.waiting[state.dealt] = try deal(ranges.range(state.dealt), &state.cursors)
+          state.waiting[state.dealt] = try deal(state.dealt, &state.cursors)
         } catch {
           state.failure = error
         }
       }
-      if let columns = state.waiting.removeValue(forKey: index) { return .success(columns) }
+      if let stretches = state.waiting.removeValue(forKey: index) { return .success(stretches) }
       return .failure(
         state.failure
           ?? OutputError(path: "", message: "partition \(index) of the run was taken twice"))
     }.get()
   }
 
-  private func deal(_ range: Range<Int>, _ cursors: inout [Cursor]) throws(OutputError)
-    -> [Stretch]
-  {
+  private func deal(_ partition: Int, _ cursors: inout [Cursor]) throws(OutputError) -> [Stretch] {
     var stretches: [Stretch] = []
     for index in cursors.indices where !cursors[index].finished {
-      try take(upTo: range.upperBound, from: &cursors[index], into: &stretches)
+      try take(upTo: partition, from: &cursors[index], into: &stretches)
+    }
+    // The runs as counted when written: a file cut short at a chunk's end reads as a whole.
+    let dealt = stretches.reduce(0) { $0 + $1.rows.count }
+    guard dealt == sizes[partition - 1] else {
+      throw OutputError(
+        path: cursors.first?.path ?? "",
+        message:
+          "the partition's scratch files hold \(dealt) samples of partition \(partition), not the \(sizes[partition - 1]) written"
+      )
     }
     return stretches
   }
 
-  /// Appends the cursor's samples of ranks below `end`, reading its file on as needed.
-  private func take(upTo end: Int, from cursor: inout Cursor, into stretches: inout [Stretch])
+  /// Appends the cursor's samples of partitions up to `partition`, reading its file on as
+  /// needed.
+  private func take(upTo partition: Int, from cursor: inout Cursor, into stretches: inout [Stretch])
     throws(OutputError)
   {
     var reader: SpillReader?
@@ -317,19 +339,16 @@ final class SubjectRunDealer: Sendable {
         }
         cursor.offset = reader!.offset
         (cursor.chunk, cursor.position) = (next, 0)
-        cursor.ranks = [Int32](repeating: -1, count: next.texts.count)
+        cursor.partitions = [Int32](repeating: 0, count: next.texts.count)
       }
       let start = cursor.position
       while cursor.position < cursor.chunk.count {
         let number = Int(cursor.chunk.subject[cursor.position])
-        if cursor.ranks[number] < 0 {
-          guard let rank = ranges.ranks[cursor.chunk.texts[number]] else {
-            throw OutputError(
-              path: cursor.path, message: "the partition's scratch file holds a subject not read")
-          }
-          cursor.ranks[number] = rank
+        if cursor.partitions[number] == 0 {
+          cursor.partitions[number] = Int32(
+            SubjectRanges.partition(of: cursor.chunk.texts[number], bounds: bounds))
         }
-        guard cursor.ranks[number] < end else { break }
+        guard cursor.partitions[number] <= partition else { break }
         cursor.position += 1
       }
       if cursor.position > start {

@@ -339,6 +339,22 @@ enum FileSystem {
     guard let symbol = dlsym(nil, "malloc_trim") else { return }
     _ = unsafeBitCast(symbol, to: Trim.self)(0)
   }
+
+  /// Raises the process's limit of open files to what the system allows it (the soft limit
+  /// to the hard one, at most `most`): merging hundreds of partitions' tables by key holds
+  /// two files of each open. The limit now.
+  @discardableResult
+  static func raiseOpenFileLimit(to most: Int = 1 << 16) -> Int {
+    var limit = rlimit()
+    guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 0 }
+    let wanted = min(limit.rlim_max, rlim_t(most))
+    if limit.rlim_cur < wanted {
+      var raised = limit
+      raised.rlim_cur = wanted
+      if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+    }
+    return Int(limit.rlim_cur)
+  }
 }
 
 extension FileSystem {

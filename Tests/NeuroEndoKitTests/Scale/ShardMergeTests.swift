@@ -345,6 +345,60 @@ struct ShardMergeTests {
     }
   }
 
+  @Test(
+    "a table in subject order is concatenated part after part, one in read order interleaved; a table shorter than its keys is refused"
+  )
+  func concatenatedTables() throws {
+    let root = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    /// Writes part `index`'s table `name`: a header, then each row with its key.
+    func part(_ index: Int, _ name: String, _ rows: [(String, ShardKey)]) throws {
+      let folder = "\(root)/\(index)"
+      try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+      var table = "id,value\n"
+      var keys = Array("9 H\n".utf8)
+      for (row, key) in rows {
+        table += row
+        key.appendLine(length: row.utf8.count, to: &keys)
+      }
+      try table.write(toFile: "\(folder)/\(name)", atomically: false, encoding: .utf8)
+      try Data(keys).write(to: URL(fileURLWithPath: "\(folder)/\(name).keys"))
+    }
+    // Subject keys: ranges in order, the middle part empty.
+    try part(1, "s.csv", [("a,1\n", .subject("a")), ("b,2\n", .subject("b"))])
+    try part(2, "s.csv", [])
+    try part(3, "s.csv", [("c,3\n", .subject("c")), ("d,\"x\ny\"\n", .subject("d"))])
+    // Read-order keys: interleaved by position even when asked to concatenate.
+    try part(1, "p.csv", [("r1\n", .position(0, 1, 1)), ("r3\n", .position(0, 1, 3))])
+    try part(2, "p.csv", [])
+    try part(3, "p.csv", [("r2\n", .position(0, 1, 2))])
+    let parts = ["\(root)/1", "\(root)/2", "\(root)/3"]
+    for concatenates in [true, false] {
+      let rows = try ShardMerger.mergeTable(
+        "s.csv", from: parts, to: "\(root)/s-\(concatenates)", concatenates: concatenates)
+      #expect(rows == 4)
+      #expect(
+        try String(contentsOfFile: "\(root)/s-\(concatenates)", encoding: .utf8)
+          == "id,value\na,1\nb,2\nc,3\nd,\"x\ny\"\n")
+      let positions = try ShardMerger.mergeTable(
+        "p.csv", from: parts, to: "\(root)/p-\(concatenates)", concatenates: concatenates)
+      #expect(positions == 3)
+      #expect(
+        try String(contentsOfFile: "\(root)/p-\(concatenates)", encoding: .utf8)
+          == "id,value\nr1\nr2\nr3\n")
+    }
+    // A part's table cut short of what its keys list: refused, naming it.
+    try "id,value\nc,3\n".write(toFile: "\(root)/3/s.csv", atomically: false, encoding: .utf8)
+    do throws(ShardMerger.Problem) {
+      _ = try ShardMerger.mergeTable(
+        "s.csv", from: parts, to: "\(root)/cut", concatenates: true)
+      Issue.record("a table shorter than its keys was merged")
+    } catch {
+      #expect(error.description.contains("\(root)/3/s.csv"), "\(error)")
+    }
+    #expect(!FileManager.default.fileExists(atPath: "\(root)/cut"))
+  }
+
   @Test("the sample pipeline in 4 partitions writes what one run writes, byte for byte")
   func samplePipelineInPartitions() throws {
     let root = try temporaryDirectory()

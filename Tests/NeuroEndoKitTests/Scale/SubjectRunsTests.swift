@@ -15,12 +15,17 @@ struct SubjectRunsTests {
     return path
   }
 
-  /// Runs of the given subjects and samples (the files are not read).
+  /// The subjects of runs of the given subjects and samples, counted as the spill counts
+  /// them.
   private func ranges(_ runs: [[(String, Int)]]) -> SubjectRanges {
-    SubjectRanges(
-      runs: runs.enumerated().map { index, run in
-        SubjectRun(path: "run-\(index)", subjects: run.map(\.0), counts: run.map(\.1))
-      })
+    var samples: [String: Int] = [:]
+    for run in runs { for (id, count) in run { samples[id, default: 0] += count } }
+    return SubjectRanges(samples: samples)
+  }
+
+  /// Partition of `id`, as the dealer finds it.
+  private func partition(_ id: String, _ plan: SubjectRanges) -> Int {
+    SubjectRanges.partition(of: id, bounds: plan.bounds)
   }
 
   @Test(
@@ -45,11 +50,19 @@ struct SubjectRunsTests {
     plan.split(into: 4)
     #expect(plan.sizes == [40, 50, 10, 30])
     #expect((1...4).map(plan.range) == [0..<3, 3..<4, 4..<5, 5..<8])
+    #expect(plan.bounds == ["d", "e", "f"])
+    #expect(
+      ["a", "c", "d", "e", "f", "h", "z", ""].map { partition($0, plan) } == [
+        1, 1, 2, 3, 4, 4, 4, 1,
+      ])
     // More partitions than subjects: some are empty, every subject in one.
     var two = ranges([[("x", 1), ("y", 1)]])
     two.split(into: 5)
     #expect(two.sizes.reduce(0, +) == 2 && two.sizes.count == 5)
     #expect(two.sizes.filter { $0 == 1 }.count == 2)
+    // Each subject's partition is the one whose range holds it, empty ones skipped.
+    #expect(two.sizes[partition("x", two) - 1] >= 1 && two.sizes[partition("y", two) - 1] >= 1)
+    #expect(partition("x", two) < partition("y", two))
     var none = ranges([])
     none.split(into: 3)
     #expect(none.sizes == [0, 0, 0])
@@ -58,7 +71,10 @@ struct SubjectRunsTests {
     // Ids Swift holds equal are one subject (as in a whole run): composed and decomposed.
     let accents = ranges([[("\u{E9}", 2)], [("e\u{301}", 3), ("f", 1)]])
     #expect(accents.counts == [1, 3 + 2])  // "f" sorts before "é"
-    #expect(accents.ranks["e\u{301}"] == accents.ranks["\u{E9}"])
+    var split = accents
+    split.split(atMost: 3)
+    #expect(split.sizes == [1, 5])  // f; é in both spellings, over the limit
+    #expect(partition("e\u{301}", split) == 2 && partition("\u{E9}", split) == 2)
   }
 
   @Test(
@@ -89,16 +105,12 @@ struct SubjectRunsTests {
       if round % 2 == 1 { spill.add(columns: batch) }
     }
     let runs = try spill.finish()
-    #expect(runs.count == (sequence + 49) / 50)
-    for run in runs {
-      #expect(
-        run.subjects == run.subjects.sorted() && Set(run.subjects).count == run.subjects.count)
-    }
-    #expect(runs.map { $0.counts.reduce(0, +) }.reduce(0, +) == sequence)
-    var plan = SubjectRanges(runs: runs)
+    #expect(runs.paths.count == (sequence + 49) / 50)
+    #expect(runs.samples.values.reduce(0, +) == sequence)
+    var plan = SubjectRanges(samples: runs.samples)
     #expect(plan.counts.count == ids.count - 1)  // the two spellings of é are one subject
     plan.split(into: 4)
-    let dealer = SubjectRunDealer(runs: runs, ranges: plan, removesFiles: true)
+    let dealer = SubjectRunDealer(runs: runs.paths, ranges: plan, removesFiles: true)
     var seen: [Int: Sample] = [:]
     // Asked out of order, as threads may: the earlier partitions wait, dealt.
     for partition in [3, 1, 4, 2] {
@@ -107,7 +119,8 @@ struct SubjectRunsTests {
       for stretch in stretches {
         for row in stretch.rows {
           let sample = stretch.columns.sample(at: row)
-          #expect(plan.range(partition).contains(Int(plan.ranks[sample.subjectID]!)))
+          #expect(self.partition(sample.subjectID, plan) == partition)
+          #expect(plan.range(partition).contains(plan.ids.firstIndex(of: sample.subjectID)!))
           #expect(seen.updateValue(sample, forKey: stretch.columns.sequence[row]) == nil)
         }
       }
@@ -122,7 +135,7 @@ struct SubjectRunsTests {
       Issue.record("sample \(place): its id's bytes changed")
     }
     // Each file went once read through; a partition is taken once.
-    #expect(runs.allSatisfy { !FileManager.default.fileExists(atPath: $0.path) })
+    #expect(runs.paths.allSatisfy { !FileManager.default.fileExists(atPath: $0) })
     #expect(throws: OutputError.self) { try dealer.take(2) }
   }
 
@@ -139,11 +152,11 @@ struct SubjectRunsTests {
       spill.add(sample, sequence: index + 1)
     }
     let runs = try spill.finish()
-    var plan = SubjectRanges(runs: runs)
+    var plan = SubjectRanges(samples: runs.samples)
     plan.split(into: 2)
-    let read = PartitionedRun.ReadOnce(runs: runs)
+    let read = PartitionedRun.ReadOnce(runs: runs.paths, subjects: plan)
     let source = RangeSource(
-      read: read, dealer: SubjectRunDealer(runs: runs, ranges: plan, removesFiles: false),
+      read: read, dealer: SubjectRunDealer(runs: runs.paths, ranges: plan, removesFiles: false),
       partition: 2)
     var summary = RunSummary(pipeline: "p", started: Date(), finished: Date(), files: [])
     var zones: [String: String] = [:]
@@ -156,17 +169,48 @@ struct SubjectRunsTests {
       }, onRejection: { _ in })
     #expect(places == places.sorted() && places.count == plan.sizes[1] && places.count > 0)
     // One byte changed in the run's file: its checksum fails, and the error names it.
-    var bytes = try Data(contentsOf: URL(fileURLWithPath: runs[0].path))
+    let path = runs.paths[0]
+    let whole = try Data(contentsOf: URL(fileURLWithPath: path))
+    var bytes = whole
     bytes[bytes.count / 2] ^= 0x01
-    try bytes.write(to: URL(fileURLWithPath: runs[0].path))
-    let damaged = SubjectRunDealer(runs: runs, ranges: plan, removesFiles: false)
-    do {
+    try bytes.write(to: URL(fileURLWithPath: path))
+    let damaged = SubjectRunDealer(runs: runs.paths, ranges: plan, removesFiles: false)
+    do throws(OutputError) {
       _ = try damaged.take(1)
       Issue.record("a damaged run went unnoticed")
     } catch {
-      #expect(error.path == runs[0].path && error.message.contains("damaged"))
+      #expect(error.path == path && error.message.contains("damaged"))
     }
     // Every later partition is refused too: the runs' places are no longer known.
     #expect(throws: OutputError.self) { try damaged.take(2) }
+    // Cut at a chunk's end, the file reads as whole: the samples counted when it was
+    // written tell.
+    let chunk = Int(whole.prefix(8).reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+    try whole.prefix(SampleSpill.headerBytes + chunk).write(to: URL(fileURLWithPath: path))
+    let cut = SubjectRunDealer(runs: runs.paths, ranges: plan, removesFiles: false)
+    do throws(OutputError) {
+      _ = try cut.take(1)
+      _ = try cut.take(2)
+      Issue.record("a run cut short went unnoticed")
+    } catch {
+      #expect(error.message.contains("not the"), "\(error)")
+    }
+  }
+
+  @Test(
+    "a run that cannot be written is an error naming its file; runs of 0 samples are the default size"
+  )
+  func spillFailures() throws {
+    let missing = FileManager.default.temporaryDirectory.path + "/neuroendo-absent-\(UUID())"
+    let spill = SubjectRunSpill(directory: missing, runRows: 10)
+    for index in 0..<25 { spill.add(SampleColumnsTests.everyField, sequence: index + 1) }
+    do throws(OutputError) {
+      _ = try spill.finish()
+      Issue.record("an unwritable run went unnoticed")
+    } catch {
+      #expect(error.path == missing + "/run-1.spill")
+    }
+    #expect(
+      SubjectRunSpill(directory: missing, runRows: 0).runRows == Pipeline.defaultPartitionSamples)
   }
 }
