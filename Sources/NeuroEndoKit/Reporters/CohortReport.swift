@@ -247,9 +247,11 @@ public struct CohortReport: Sendable, Hashable, Codable {
       return 8 * values + 96 * patients.count
     }
 
-    /// Makes room for the values of `subjectDays` subject-days in all.
-    public mutating func reserve(subjectDays: Int) {
+    /// Makes room for the values of `subjectDays` subject-days and `patients` patients in
+    /// all (appended one part at a time, the arrays would grow by doubling).
+    public mutating func reserve(subjectDays: Int, patients count: Int = 0) {
       for name in features.keys { features[name]!.reserveCapacity(subjectDays) }
+      patients.reserveCapacity(count)
     }
 
     /// Adds another part's contributions (of other subjects), in place: values are pooled

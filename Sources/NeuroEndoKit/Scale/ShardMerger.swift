@@ -479,7 +479,8 @@ public struct ShardMerger: Sendable {
         // Room for every part's values at once, instead of growing by doubling.
         pool = Pool(inputs: contribution)
         pool?.inputs.reserve(
-          subjectDays: parts.reduce(0) { $0 + $1.manifest.analysis.subjectDays })
+          subjectDays: parts.reduce(0) { $0 + $1.manifest.analysis.subjectDays },
+          patients: parts.reduce(0) { $0 + $1.manifest.dataset.subjects })
       } else {
         pool?.inputs.add(contribution)
       }

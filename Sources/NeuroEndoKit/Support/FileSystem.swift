@@ -340,6 +340,19 @@ enum FileSystem {
     _ = unsafeBitCast(symbol, to: Trim.self)(0)
   }
 
+  /// Asks the allocator for at most `count` memory arenas (glibc's `mallopt(M_ARENA_MAX)`,
+  /// looked up at run time; elsewhere this does nothing). Each thread that allocates
+  /// otherwise gets an arena of its own, up to eight per core, and memory freed in one is
+  /// not reused by the others: a run in partitions, whose reading, spilling, partitions and
+  /// merge run on different threads, then held a fifth more at 9 million rows. Takes effect
+  /// for arenas made after it.
+  static func limitMemoryArenas(_ count: Int32) {
+    typealias Option = @convention(c) (Int32, Int32) -> Int32
+    guard let symbol = dlsym(nil, "mallopt") else { return }
+    let arenaMaximum: Int32 = -8  // M_ARENA_MAX
+    _ = unsafeBitCast(symbol, to: Option.self)(arenaMaximum, count)
+  }
+
   /// Raises the process's limit of open files to what the system allows it (the soft limit
   /// to the hard one, at most `most`): merging hundreds of partitions' tables by key holds
   /// two files of each open. The limit now.
