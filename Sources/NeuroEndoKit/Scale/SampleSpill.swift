@@ -164,22 +164,14 @@ struct SpillReader {
   private var buffer: [UInt8] = []
   private var columns = SampleColumns()
   private var position = 0
-  /// The bytes of the file read so far: where the next chunk starts.
-  private(set) var offset = 0
 
-  /// Opens the file at `path`, to read from the chunk that starts `offset` bytes in (one
-  /// an earlier reader's ``offset`` gave).
-  init(path: String, offset: Int = 0) throws(OutputError) {
+  /// Opens the file at `path`.
+  init(path: String) throws(OutputError) {
     self.path = path
     switch FileSystem.open(path, O_RDONLY | O_CLOEXEC) {
     case .success(let opened): descriptor = opened
     case .failure(let failure): throw OutputError(path: path, failure)
     }
-    guard offset == 0 || FileSystem.seek(descriptor, to: offset) else {
-      FileSystem.close(descriptor)
-      throw OutputError(path: path, message: "cannot move to byte \(offset) of a scratch file")
-    }
-    self.offset = offset
   }
 
   /// Closes the file.
@@ -250,7 +242,6 @@ struct SpillReader {
     guard let decoded, decoded.count > 0 else { throw corrupt("a chunk does not decode") }
     columns = decoded
     position = 0
-    offset += SampleSpill.headerBytes + Int(length)
     return true
   }
 

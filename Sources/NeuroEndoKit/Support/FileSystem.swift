@@ -159,12 +159,7 @@ enum FileSystem {
   }
 
   /// Moves the descriptor back to the start of its file; whether it moved.
-  static func rewind(_ descriptor: Int32) -> Bool { seek(descriptor, to: 0) }
-
-  /// Moves the descriptor to `offset` bytes from the start of its file; whether it moved.
-  static func seek(_ descriptor: Int32, to offset: Int) -> Bool {
-    lseek(descriptor, off_t(offset), SEEK_SET) == off_t(offset)
-  }
+  static func rewind(_ descriptor: Int32) -> Bool { lseek(descriptor, 0, SEEK_SET) == 0 }
 
   /// The kind of the open file (the check is on the file, not a name that may change).
   static func kind(of descriptor: Int32) -> Kind? {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import NeuroEndoKit
@@ -343,6 +344,25 @@ struct ShardMergeTests {
     for broken in ["", "12", "12 ", "x P 1 2 3", "12 P 1 2", "12 P 1 2 3 4", "12 Q", "12 H "] {
       #expect(Array(broken.utf8).withUnsafeBufferPointer { ShardKey.parse(line: $0) } == nil)
     }
+  }
+
+  @Test("contributions read one ahead: each in order, at most one made before it is asked for")
+  func prefetched() {
+    let made = Mutex<[Int]>([])
+    let values = Prefetched(count: 5) { index in
+      made.withLock { $0.append(index) }
+      return index * index
+    }
+    for index in 0..<5 {
+      #expect(values.take(index) == index * index)
+      // Made so far: those taken and at most the next.
+      let count = made.withLock { $0.count }
+      #expect(count >= index + 1 && count <= min(5, index + 2))
+    }
+    #expect(made.withLock { $0 } == [0, 1, 2, 3, 4])
+    // Asked out of order, a value is made there and then.
+    let other = Prefetched(count: 3) { $0 + 10 }
+    #expect(other.take(2) == 12 && other.take(0) == 10)
   }
 
   @Test(
