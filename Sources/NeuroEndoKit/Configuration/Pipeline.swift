@@ -150,7 +150,8 @@ public struct Pipeline: Sendable {
   /// The most samples a run holds in memory at once (`settings.run.partition_samples`,
   /// default 50,000): a run over more is run in partitions, ranges of subjects, as many at
   /// once as there are cores, together within it.
-  /// 0: always all at once. Pipelines with `state:` and shard runs are always run whole.
+  /// 0: always all at once. Shard runs are always run whole; a night with `state:` over
+  /// more runs in partitions from its ledger (`--partitions` is refused with `state:`).
   public var partitionSamples = Pipeline.defaultPartitionSamples
   /// The default of ``partitionSamples``: partitions of 25,000 samples on two cores (a
   /// 900,000-sample run holds about 80 MB at most).

@@ -175,7 +175,7 @@ extension PartitionedRun {
     let scratch = publisher.stagedPath(".partitions")
     defer { try? FileManager.default.removeItem(atPath: scratch) }
     // The inputs are read once, into runs sorted by subject.
-    let read: ReadOnce
+    var read: ReadOnce
     do throws(OutputError) {
       try FileModes.makeDirectory(scratch)
       read = try readOnce(directory: scratch, progress: progress, ledger: ledger)
@@ -190,6 +190,7 @@ extension PartitionedRun {
     let limit = pipeline.partitionSamples
     let width = max(1, partitionsAtOnce)
     var ranges = read.subjects
+    read.subjects = SubjectRanges(samples: [:])  // held once, by the ranges
     if let asked {
       ranges.split(into: asked)
     } else if ranges.total > limit {
@@ -212,7 +213,8 @@ extension PartitionedRun {
       return chain.run(pass, source: &source, onSample: onSample, progress: progress)
     }
     return partitions(
-      ranges, asked: asked, read: read, pass: pass, history: ledger?.0.store, findings: findings,
+      consume ranges, asked: asked, read: read, pass: pass, history: ledger?.0.store,
+      findings: findings,
       scratch: scratch, onSample: onSample, progress: progress)
   }
 
@@ -340,7 +342,7 @@ extension PartitionedRun {
   /// Runs the partitions of `ranges`, `partitionsAtOnce` at a time, each thread taking the
   /// next when it is done (their calls reach the caller one at a time), and merges them.
   private func partitions(
-    _ ranges: SubjectRanges, asked: Int?, read: ReadOnce, pass: StageChain.Pass,
+    _ ranges: consuming SubjectRanges, asked: Int?, read: ReadOnce, pass: StageChain.Pass,
     history: StateStore?,
     findings: FindingCollector?, scratch: String, onSample: @escaping (Sample) -> Void,
     progress: @escaping (String) -> Void
@@ -372,7 +374,10 @@ extension PartitionedRun {
       return failed
     }
     let count = ranges.count
-    let dealer = SubjectRunDealer(runs: read.runs, ranges: ranges, removesFiles: true)
+    let note = note(ranges, asked: asked, width: width)
+    // The dealer keeps the partitions' first ids and sizes: every subject's id is let go
+    // (consumed) before the merge pools the cohort.
+    let dealer = SubjectRunDealer(runs: read.runs, ranges: consume ranges, removesFiles: true)
     let summaries = ParallelMap.each(Array(1...count), width: width) {
       [pipeline, pagesFolder] index in
       calls.progress("partition \(index) of \(count)")
@@ -400,7 +405,6 @@ extension PartitionedRun {
     }
     progress("merging \(count) partitions")
     FileSystem.releaseFreeMemory()
-    let note = note(ranges, asked: asked, width: width)
     let merger = Self.merger(
       count, scratch: scratch, contributions: contributions, pagesRendered: facts.band != nil)
     guard let publisher = pass.publisher else { return pass.summary }

@@ -240,6 +240,8 @@ struct SpillReader {
       return try? SampleColumns(bytes: bytes)
     }
     guard let decoded, decoded.count > 0 else { throw corrupt("a chunk does not decode") }
+    // Not kept until the next chunk: a run in partitions holds a reader open per run.
+    buffer = []
     columns = decoded
     position = 0
     return true

@@ -310,7 +310,8 @@ public struct ShardMerger: Sendable {
   }
 
   /// Whether the table's rows are in subject order (its first row's key names a subject;
-  /// a table's keys are all of one kind), by the first shard that has a row.
+  /// a table's keys are all of one kind), by the first shard that has a row; a table
+  /// without rows is as well (the headers alone, one part open at a time).
   private static func inSubjectOrder(_ name: String, _ directories: [String]) throws(Problem)
     -> Bool
   {
@@ -321,7 +322,7 @@ public struct ShardMerger: Sendable {
         return false
       }
     }
-    return false
+    return true
   }
 
   /// Writes each shard's rows after the last's, one shard open at a time (a run's
@@ -656,6 +657,8 @@ final class Prefetched<Value: Sendable>: Sendable {
   }
   /// The next index and its slot, by the caller's thread only.
   private let next = Mutex<(index: Int, slot: Slot)?>(nil)
+  /// A queue of its own: the caller may be one of the shared pool's threads, all busy.
+  private let queue = DispatchQueue(label: "neuroendo.prefetch")
 
   init(count: Int, make: @escaping @Sendable (Int) -> Value) {
     self.count = count
@@ -667,7 +670,7 @@ final class Prefetched<Value: Sendable>: Sendable {
     guard index < count else { return next.withLock { $0 = nil } }
     let slot = Slot()
     next.withLock { $0 = (index, slot) }
-    DispatchQueue.global().async { [make] in
+    queue.async { [make] in
       slot.value = make(index)
       slot.done.signal()
     }

@@ -319,7 +319,7 @@ final class SubjectRunDealer: Sendable {
     let dealt = stretches.reduce(0) { $0 + $1.rows.count }
     guard dealt == sizes[partition - 1] else {
       throw OutputError(
-        path: cursors.first?.path ?? "",
+        path: FileSystem.split(cursors.first?.path ?? "").directory,
         message:
           "the partition's scratch files hold \(dealt) samples of partition \(partition), not the \(sizes[partition - 1]) written"
       )

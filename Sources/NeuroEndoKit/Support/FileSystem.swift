@@ -353,16 +353,23 @@ enum FileSystem {
   /// two files of each open. The limit now.
   @discardableResult
   static func raiseOpenFileLimit(to most: Int = 1 << 16) -> Int {
+    #if canImport(Glibc)
+      let resource = Int32(RLIMIT_NOFILE.rawValue)
+    #else
+      let resource = RLIMIT_NOFILE  // Darwin: at most OPEN_MAX
+      let most = min(most, Int(OPEN_MAX))
+    #endif
     var limit = rlimit()
-    guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 0 }
+    guard getrlimit(resource, &limit) == 0 else { return 0 }
     let wanted = min(limit.rlim_max, rlim_t(most))
     if limit.rlim_cur < wanted {
       var raised = limit
       raised.rlim_cur = wanted
-      if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+      if setrlimit(resource, &raised) == 0 { limit = raised }
     }
     return Int(limit.rlim_cur)
   }
+
 }
 
 extension FileSystem {

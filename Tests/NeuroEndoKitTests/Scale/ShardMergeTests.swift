@@ -353,7 +353,14 @@ struct ShardMergeTests {
       made.withLock { $0.append(index) }
       return index * index
     }
-    for index in 0..<5 {
+    // The next is made before it is asked for.
+    #expect(values.take(0) == 0)
+    let waited = Date()
+    while made.withLock({ $0.count }) < 2, Date().timeIntervalSince(waited) < 10 {
+      usleep(1000)
+    }
+    #expect(made.withLock { $0 } == [0, 1])
+    for index in 1..<5 {
       #expect(values.take(index) == index * index)
       // Made so far: those taken and at most the next.
       let count = made.withLock { $0.count }
@@ -406,6 +413,31 @@ struct ShardMergeTests {
       #expect(
         try String(contentsOfFile: "\(root)/p-\(concatenates)", encoding: .utf8)
           == "id,value\nr1\nr2\nr3\n")
+    }
+    // Concatenated as they are: parts out of subject order stay so (the merge of hash
+    // shards, which does not concatenate, puts them in order).
+    try part(4, "o.csv", [("a,1\n", .subject("a")), ("c,3\n", .subject("c"))])
+    try part(5, "o.csv", [("b,2\n", .subject("b"))])
+    for (concatenates, expected) in [(true, "a,1\nc,3\nb,2\n"), (false, "a,1\nb,2\nc,3\n")] {
+      _ = try ShardMerger.mergeTable(
+        "o.csv", from: ["\(root)/4", "\(root)/5"], to: "\(root)/o-\(concatenates)",
+        concatenates: concatenates)
+      #expect(
+        try String(contentsOfFile: "\(root)/o-\(concatenates)", encoding: .utf8)
+          == "id,value\n" + expected)
+    }
+    // A table of no rows in any part: its header.
+    try part(6, "e.csv", [])
+    try part(7, "e.csv", [])
+    #expect(
+      try ShardMerger.mergeTable(
+        "e.csv", from: ["\(root)/6", "\(root)/7"], to: "\(root)/e", concatenates: true) == 0)
+    #expect(try String(contentsOfFile: "\(root)/e", encoding: .utf8) == "id,value\n")
+    // Bytes beyond what the keys list (copied as they are, unlike rows read by length).
+    try "id,value\nc,3\nd,\"x\ny\"\nstray\n".write(
+      toFile: "\(root)/3/s.csv", atomically: false, encoding: .utf8)
+    #expect(throws: ShardMerger.Problem.self) {
+      try ShardMerger.mergeTable("s.csv", from: parts, to: "\(root)/long", concatenates: true)
     }
     // A part's table cut short of what its keys list: refused, naming it.
     try "id,value\nc,3\n".write(toFile: "\(root)/3/s.csv", atomically: false, encoding: .utf8)
