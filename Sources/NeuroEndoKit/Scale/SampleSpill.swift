@@ -70,20 +70,43 @@ final class SpillWriter {
     if columns.count >= SampleSpill.chunkRows { try flush() }
   }
 
-  /// Appends the samples at `rows` (in order) of a reader's `columns` as they are, their
-  /// texts numbered in this chunk once each through `map`, which is reset for them (and
-  /// again at each chunk written: its texts go with it).
-  func write(
-    rows: ArraySlice<Int>, of columns: SampleColumns, map: inout SampleColumns.TextMap
-  ) throws(OutputError) {
-    map.reset(count: columns.texts.count)
-    for row in rows {
-      self.columns.append(row: row, of: columns, map: &map, sequence: columns.sequence[row])
-      if self.columns.count >= SampleSpill.chunkRows {
+  /// Appends the samples at `rows` (in order; each a source and its row) of several
+  /// readers' `sources`, their texts numbered in this chunk once each (and again at each
+  /// chunk written: its texts go with it).
+  func write(rows: [(piece: Int32, row: Int32)], of sources: [SampleColumns])
+    throws(OutputError)
+  {
+    var maps = [SampleColumns.TextMap](repeating: SampleColumns.TextMap(), count: sources.count)
+    func reset() {
+      for index in sources.indices { maps[index].reset(count: sources[index].texts.count) }
+    }
+    reset()
+    var next = 0
+    while next < rows.count {
+      let source = Int(rows[next].piece)
+      next = Self.append(rows, from: next, of: sources[source], map: &maps[source], to: &columns)
+      if columns.count >= SampleSpill.chunkRows {
         try flush()
-        map.reset(count: columns.texts.count)
+        reset()
       }
     }
+  }
+
+  /// Appends the rows from `start` on while they are of one source and the chunk has room;
+  /// where it stopped. (The source is a parameter: read from an array for each row, it was
+  /// copied first, a retain and release of each of its columns.)
+  private static func append(
+    _ rows: [(piece: Int32, row: Int32)], from start: Int, of source: SampleColumns,
+    map: inout SampleColumns.TextMap, to chunk: inout SampleColumns
+  ) -> Int {
+    let piece = rows[start].piece
+    var index = start
+    while index < rows.count, rows[index].piece == piece, chunk.count < SampleSpill.chunkRows {
+      let row = Int(rows[index].row)
+      chunk.append(row: row, of: source, map: &map, sequence: source.sequence[row])
+      index += 1
+    }
+    return index
   }
 
   /// Writes the samples gathered as a chunk.

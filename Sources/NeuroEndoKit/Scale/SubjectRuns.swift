@@ -12,13 +12,13 @@ struct SubjectRuns: Sendable {
 }
 
 /// Writes the samples of a run in partitions to scratch files in runs sorted by subject, on
-/// threads of their own (reading the inputs takes two): the samples gather in columns and,
-/// every ``runRows``, are sorted by subject and written as a run (``SubjectRuns``) while the
-/// next run gathers. A partition, a range of subjects, then takes a stretch of each run
-/// (``SubjectRunDealer``).
+/// threads of their own (reading the inputs takes two): the readers' batches of columns
+/// gather as they are and, every ``runRows``, their rows are sorted by subject and written
+/// as a run (``SubjectRuns``) while the next run gathers. A partition, a range of subjects,
+/// then takes a stretch of each run (``SubjectRunDealer``).
 final class SubjectRunSpill: @unchecked Sendable {
   let directory: String
-  /// The samples a run holds: the columns gathered before they are sorted and written.
+  /// The samples a run holds: the rows gathered before they are sorted and written.
   let runRows: Int
   /// Gathers the samples; a few batches wait at most, then the caller waits too.
   private let queue = DispatchQueue(label: "neuroendo.subject-runs")
@@ -28,17 +28,19 @@ final class SubjectRunSpill: @unchecked Sendable {
   private let writeSlot = DispatchSemaphore(value: 1)
   /// The samples being batched, by the caller's thread only.
   private var batch: [(sample: Sample, sequence: Int)] = []
-  /// The run being gathered, its texts' numbers for the batch at hand, and the runs
-  /// gathered: on `queue` only until ``finish()``.
-  private var buffer = SampleColumns()
-  private var map = SampleColumns.TextMap()
+  /// The run being gathered (batches of columns, each with the rows of this run: a batch
+  /// may end one run and start the next), its rows, and the runs gathered: on `queue` only
+  /// until ``finish()``.
+  private var pieces: [Piece] = []
+  private var gatheredRows = 0
   private var gathered = 0
-  /// The texts' numbers in a run's file, the runs written and the first failure: on
-  /// `writing` only until ``finish()``.
-  private var fileMap = SampleColumns.TextMap()
+  /// The runs written and the first failure: on `writing` only until ``finish()``.
   private var runs = SubjectRuns()
   private var failure: OutputError?
   static let batchSize = 4096
+
+  /// Rows of a batch of columns.
+  typealias Piece = (columns: SampleColumns, rows: Range<Int>)
 
   /// Runs of `runRows` samples; 0 (a run never partitioned by size, asked for partitions):
   /// ``Pipeline/defaultPartitionSamples``.
@@ -54,21 +56,14 @@ final class SubjectRunSpill: @unchecked Sendable {
     if batch.count >= Self.batchSize { send() }
   }
 
-  /// Queues a reader's batch of samples in columns (their places in read order set),
-  /// copied column by column.
+  /// Queues a reader's batch of samples in columns (their places in read order set), kept
+  /// as it is until its rows are written.
   func add(columns: SampleColumns) {
     send()  // the samples queued before these go first
     waiting.wait()
     queue.async { [self] in
       defer { waiting.signal() }
-      map.reset(count: columns.texts.count)
-      for row in 0..<columns.count {
-        buffer.append(row: row, of: columns, map: &map, sequence: columns.sequence[row])
-        if buffer.count >= runRows {
-          writeRun()
-          map.reset(count: columns.texts.count)  // the buffer forgot its texts
-        }
-      }
+      gather(columns)
     }
   }
 
@@ -79,10 +74,22 @@ final class SubjectRunSpill: @unchecked Sendable {
     waiting.wait()
     queue.async { [self] in
       defer { waiting.signal() }
-      for item in full {
-        buffer.append(item.sample.allFields, sequence: item.sequence)
-        if buffer.count >= runRows { writeRun() }
-      }
+      var columns = SampleColumns()
+      columns.reserve(full.count)
+      for item in full { columns.append(item.sample.allFields, sequence: item.sequence) }
+      gather(columns)
+    }
+  }
+
+  /// Adds a batch's rows to the run, writing each run once it is full (on `queue`).
+  private func gather(_ columns: SampleColumns) {
+    var start = 0
+    while start < columns.count {
+      let taken = min(columns.count - start, runRows - gatheredRows)
+      pieces.append((columns, start..<(start + taken)))
+      gatheredRows += taken
+      start += taken
+      if gatheredRows >= runRows { writeRun() }
     }
   }
 
@@ -98,9 +105,9 @@ final class SubjectRunSpill: @unchecked Sendable {
   /// Hands the gathered samples over to be sorted by subject and written as the next run
   /// (from `queue`).
   private func writeRun() {
-    guard buffer.count > 0 else { return }
-    let run = buffer
-    buffer = SampleColumns()
+    guard gatheredRows > 0 else { return }
+    let run = pieces
+    (pieces, gatheredRows) = ([], 0)
     gathered += 1
     let path = "\(directory)/run-\(gathered).spill"
     writeSlot.wait()
@@ -110,7 +117,7 @@ final class SubjectRunSpill: @unchecked Sendable {
       let (rows, subjects, counts) = Self.subjectOrder(run)
       do throws(OutputError) {
         let writer = try SpillWriter(path: path)
-        try writer.write(rows: rows[...], of: run, map: &fileMap)
+        try writer.write(rows: rows, of: run.map(\.columns))
         try writer.flush()
         runs.paths.append(path)
         // Counted as they come: a run's subjects are not kept (a lab export in time order
@@ -122,36 +129,54 @@ final class SubjectRunSpill: @unchecked Sendable {
     }
   }
 
-  /// The rows of `columns` in subject order, each subject's in row order (a counting sort
-  /// by the subjects' ranks); the subjects in that order, and their rows. Ids Swift holds
-  /// equal (a composed and a decomposed "é") are one subject, as in a whole run.
-  static func subjectOrder(_ columns: SampleColumns) -> (
-    rows: [Int], subjects: [String], counts: [Int]
+  /// The rows of `pieces` in subject order, each subject's in read order (a counting sort
+  /// by the subjects' ranks), as piece and row; the subjects in that order, and their rows.
+  /// Ids Swift holds equal (a composed and a decomposed "é") are one subject, as in a whole
+  /// run.
+  static func subjectOrder(_ pieces: [Piece]) -> (
+    rows: [(piece: Int32, row: Int32)], subjects: [String], counts: [Int]
   ) {
-    var rank = [Int32](repeating: -1, count: columns.texts.count)
-    var numbers: [Int32] = []
-    for number in columns.subject where rank[Int(number)] == -1 {
-      rank[Int(number)] = 0
-      numbers.append(number)
+    // Each piece's subject texts numbered among the run's subjects, once per text.
+    var numbers: [String: Int32] = [:]
+    var ids: [String] = []
+    var numberOf: [[Int32]] = []
+    var total = 0
+    for piece in pieces {
+      let columns = piece.columns
+      var mine = [Int32](repeating: -1, count: columns.texts.count)
+      for row in piece.rows where mine[Int(columns.subject[row])] < 0 {
+        let id = columns.texts[Int(columns.subject[row])]
+        if let known = numbers[id] {
+          mine[Int(columns.subject[row])] = known
+        } else {
+          mine[Int(columns.subject[row])] = Int32(ids.count)
+          numbers[id] = Int32(ids.count)
+          ids.append(id)
+        }
+      }
+      numberOf.append(mine)
+      total += piece.rows.count
     }
-    numbers.sort { columns.texts[Int($0)] < columns.texts[Int($1)] }
-    var subjects: [String] = []
-    for number in numbers {
-      let id = columns.texts[Int(number)]
-      if subjects.last != id { subjects.append(id) }
-      rank[Int(number)] = Int32(subjects.count - 1)
+    let order = ids.indices.sorted { ids[$0] < ids[$1] }
+    var rank = [Int32](repeating: 0, count: ids.count)
+    for (place, number) in order.enumerated() { rank[number] = Int32(place) }
+    var starts = [Int](repeating: 0, count: ids.count + 1)
+    for (index, piece) in pieces.enumerated() {
+      for row in piece.rows {
+        starts[Int(rank[Int(numberOf[index][Int(piece.columns.subject[row])])]) + 1] += 1
+      }
     }
-    var starts = [Int](repeating: 0, count: subjects.count + 1)
-    for number in columns.subject { starts[Int(rank[Int(number)]) + 1] += 1 }
-    for index in subjects.indices { starts[index + 1] += starts[index] }
-    let counts = subjects.indices.map { starts[$0 + 1] - starts[$0] }
-    var rows = [Int](repeating: 0, count: columns.count)
-    for row in 0..<columns.count {
-      let place = Int(rank[Int(columns.subject[row])])
-      rows[starts[place]] = row
-      starts[place] += 1
+    for place in ids.indices { starts[place + 1] += starts[place] }
+    let counts = ids.indices.map { starts[$0 + 1] - starts[$0] }
+    var rows = [(piece: Int32, row: Int32)](repeating: (0, 0), count: total)
+    for (index, piece) in pieces.enumerated() {
+      for row in piece.rows {
+        let place = Int(rank[Int(numberOf[index][Int(piece.columns.subject[row])])])
+        rows[starts[place]] = (Int32(index), Int32(row))
+        starts[place] += 1
+      }
     }
-    return (rows, subjects, counts)
+    return (rows, order.map { ids[$0] }, counts)
   }
 }
 
