@@ -1,9 +1,9 @@
 import Foundation
 
 /// What `neuroendo inspect` shows of one export: the reader's summary and the normalizer's
-/// counts. A file that could hold more than `limit` samples is normalized a bucket of
+/// counts. A file that could hold more than `limit` samples is normalized a range of
 /// subjects at a time (the normalizer works within a subject), through scratch files in a
-/// private temporary folder, so that memory stays bounded as in a run in partitions.
+/// private temporary folder, as a run in partitions does, so that memory stays bounded.
 public enum Inspection {
   /// Reads `file` and normalizes its samples, handing each normalizer rejection to
   /// `onRejection`.
@@ -22,11 +22,12 @@ public enum Inspection {
       result.rejections.forEach(onRejection)
       return (summary, .init(result, samplesIn: samples.count))
     }
-    return inBuckets(file: file, reader: reader, normalizer: normalizer, onRejection: onRejection)
+    return inRanges(
+      file: file, reader: reader, normalizer: normalizer, limit: limit, onRejection: onRejection)
   }
 
-  private static func inBuckets(
-    file: String, reader: ExportReader, normalizer: Normalizer,
+  private static func inRanges(
+    file: String, reader: ExportReader, normalizer: Normalizer, limit: Int,
     onRejection: (Rejection) -> Void
   ) -> (summary: FileReadSummary, normalization: RunSummary.NormalizationSummary) {
     // A new folder of an unguessable name, owner-only, made here (never one that exists).
@@ -37,36 +38,31 @@ public enum Inspection {
       return (failed, .init())
     }
     defer { try? FileManager.default.removeItem(atPath: directory) }
-    let buckets = PartitionedRun.spillBuckets
     var summary: FileReadSummary
-    var paths: [String] = []
+    let runs: SubjectRuns
     do throws(OutputError) {
-      let writers = try (0..<buckets).map { (index) throws(OutputError) in
-        try SpillWriter(path: "\(directory)/samples-\(index + 1).spill")
-      }
-      paths = writers.map(\.path)
-      let spill = BackgroundSpill(writers: writers)
+      let spill = SubjectRunSpill(directory: directory, runRows: limit)
       var sequence = 0
       summary = reader.read(
         file: file,
         onSample: { sample in
           sequence += 1
-          spill.add(
-            sample, sequence: sequence, bucket: Shard.bucket(of: sample.subjectID, count: buckets))
+          spill.add(sample, sequence: sequence)
         })
-      try spill.finish()
+      runs = try spill.finish()
     } catch {
       var failed = FileReadSummary(file: file, profile: "")
       failed.failure = error.description
       return (failed, .init())
     }
+    var ranges = SubjectRanges(samples: runs.samples)
+    ranges.split(atMost: limit)
+    let dealer = SubjectRunDealer(runs: runs.paths, ranges: ranges, removesFiles: true)
     var counts = RunSummary.NormalizationSummary()
-    for path in paths {
-      var samples: [Sample] = []
+    for partition in 1...ranges.count {
+      let samples: [Sample]
       do throws(OutputError) {
-        var merge = try SpillMerge(paths: [path])
-        defer { merge.close() }
-        while let (_, sample) = try merge.next() { samples.append(sample) }
+        samples = RangeSource.inReadOrder(try dealer.take(partition)).map(\.sample)
       } catch {
         summary.failure = error.description
         break

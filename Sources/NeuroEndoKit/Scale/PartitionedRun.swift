@@ -20,10 +20,6 @@ struct PartitionedRun {
   /// The fewest input bytes a sample takes (a wide CSV row holds a value in a few): inputs
   /// of at most ``Pipeline/partitionSamples`` times this are run whole without a count.
   static let leastBytesPerSample = 4
-  /// The buckets of subjects `neuroendo inspect` spills a large file to, a bucket at a
-  /// time in memory.
-  static let spillBuckets = 256
-
   /// What a run in partitions reads once: every file's summary and rejections (they go to
   /// the first partition, as to the first shard), and the samples in runs sorted by
   /// subject (``SubjectRuns``).

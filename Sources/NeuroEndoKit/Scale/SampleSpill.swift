@@ -130,56 +130,6 @@ final class SpillWriter {
   }
 }
 
-/// Writes samples to the spill files of their buckets on a thread of its own, a batch at a
-/// time, so that reading the inputs (one thread mapping records, one parsing) and encoding
-/// their samples share the cores. A few batches wait at most; the caller then waits too.
-final class BackgroundSpill: @unchecked Sendable {
-  /// The bucket files, written only on `queue` until ``finish()``.
-  private let writers: [SpillWriter]
-  private let queue = DispatchQueue(label: "neuroendo.spill")
-  private let waiting = DispatchSemaphore(value: 4)
-  /// The batch being filled, by the caller's thread only.
-  private var batch: [(sample: Sample, sequence: Int, bucket: Int)] = []
-  /// The first failure, set on `queue` and read after it has drained.
-  private var failure: OutputError?
-  static let batchSize = 4096
-
-  init(writers: [SpillWriter]) {
-    self.writers = writers
-    batch.reserveCapacity(Self.batchSize)
-  }
-
-  /// Queues a sample for its bucket's file.
-  func add(_ sample: Sample, sequence: Int, bucket: Int) {
-    batch.append((sample, sequence, bucket))
-    if batch.count >= Self.batchSize { send() }
-  }
-
-  private func send() {
-    guard !batch.isEmpty else { return }
-    let full = batch
-    batch.removeAll(keepingCapacity: true)
-    waiting.wait()
-    queue.async { [self] in
-      defer { waiting.signal() }
-      guard failure == nil else { return }
-      do throws(OutputError) {
-        for item in full { try writers[item.bucket].write(item.sample, sequence: item.sequence) }
-      } catch {
-        failure = error
-      }
-    }
-  }
-
-  /// Writes what is queued and flushes every file; the first failure, if any.
-  func finish() throws(OutputError) {
-    send()
-    queue.sync {}
-    if let failure { throw failure }
-    for writer in writers { try writer.flush() }
-  }
-}
-
 /// Reads back the samples a ``SpillWriter`` wrote, in the order written.
 struct SpillReader {
   let path: String
@@ -283,43 +233,5 @@ struct SpillReader {
       }
     }
     return .success(filled)
-  }
-}
-
-/// The samples of several spill files in the run's read order (each file holds its samples
-/// in that order): a partition made of several buckets reads them as one.
-struct SpillMerge {
-  private var readers: [SpillReader]
-  /// Each reader's next place in read order: the samples stay in their readers' columns
-  /// until taken, so the heap moves two numbers, not a sample.
-  private var heap = MinHeap<(sequence: Int, reader: Int)> {
-    ($0.sequence, $0.reader) < ($1.sequence, $1.reader)
-  }
-
-  /// Opens the files at `paths`.
-  init(paths: [String]) throws(OutputError) {
-    readers = []
-    do throws(OutputError) {
-      for path in paths { readers.append(try SpillReader(path: path)) }
-      for index in readers.indices {
-        if let sequence = try readers[index].nextSequence() { heap.push((sequence, index)) }
-      }
-    } catch {
-      close()
-      throw error
-    }
-  }
-
-  /// Closes the files.
-  func close() { for reader in readers { reader.close() } }
-
-  /// The next sample in read order and its place in it, or `nil` after the last.
-  mutating func next() throws(OutputError) -> (sequence: Int, sample: Sample)? {
-    guard let smallest = heap.pop() else { return nil }
-    let sample = readers[smallest.reader].take()
-    if let sequence = try readers[smallest.reader].nextSequence() {
-      heap.push((sequence, smallest.reader))
-    }
-    return (smallest.sequence, sample)
   }
 }

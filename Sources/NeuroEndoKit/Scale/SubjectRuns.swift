@@ -413,8 +413,14 @@ struct RangeSource: SampleSource {
     } catch {
       throw .output(error)
     }
-    // The samples made a stretch at a time (one stretch's columns at hand for all its
-    // rows), then put in read order.
+    for (sequence, sample) in Self.inReadOrder(stretches) { onSample(sample, sequence) }
+  }
+
+  /// The samples of `stretches` in read order, with their places: made a stretch at a time
+  /// (one stretch's columns at hand for all its rows), then sorted.
+  static func inReadOrder(_ stretches: [SubjectRunDealer.Stretch]) -> [(
+    sequence: Int, sample: Sample
+  )] {
     var samples: [(sequence: Int, sample: Sample)] = []
     samples.reserveCapacity(stretches.reduce(0) { $0 + $1.rows.count })
     for stretch in stretches {
@@ -422,6 +428,6 @@ struct RangeSource: SampleSource {
       for row in stretch.rows { samples.append((columns.sequence[row], columns.sample(at: row))) }
     }
     samples.sort { $0.sequence < $1.sequence }
-    for (sequence, sample) in samples { onSample(sample, sequence) }
+    return samples
   }
 }

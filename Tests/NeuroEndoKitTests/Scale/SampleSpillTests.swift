@@ -146,48 +146,4 @@ struct SampleSpillTests {
     defer { reader.close() }
     #expect(throws: OutputError.self) { try reader.next() }
   }
-
-  @Test(
-    "spilled on a thread of its own: each bucket reads back its samples in order; a full disk is an error naming the file"
-  )
-  func background() throws {
-    let paths = [scratchFile(), scratchFile(), scratchFile()]
-    defer { for path in paths { try? FileManager.default.removeItem(atPath: path) } }
-    let spill = BackgroundSpill(
-      writers: try paths.map { (path) throws(OutputError) in try SpillWriter(path: path) })
-    var sample = everyField
-    let count = 3 * BackgroundSpill.batchSize + 17  // batches queued, and a part batch at the end
-    for index in 0..<count {
-      sample.subjectID = "S\(index % 11)"
-      sample.quantity.value = Double(index)
-      spill.add(sample, sequence: index + 1, bucket: index % 11 % 3)
-    }
-    try spill.finish()
-    for (bucket, path) in paths.enumerated() {
-      var reader = try SpillReader(path: path)
-      defer { reader.close() }
-      var sequences: [Int] = []
-      while let (sequence, back) = try reader.next() {
-        sequences.append(sequence)
-        if back.quantity.value != Double(sequence - 1)
-          || back.subjectID != "S\((sequence - 1) % 11)"
-        {
-          Issue.record("bucket \(bucket): sample \(sequence) differs")
-        }
-      }
-      #expect(sequences == (1...count).filter { ($0 - 1) % 11 % 3 == bucket })
-    }
-    // /dev/full takes the file open and refuses every write (ENOSPC).
-    guard FileManager.default.isWritableFile(atPath: "/dev/full") else { return }
-    let full = BackgroundSpill(writers: [try SpillWriter(path: "/dev/full")])
-    for index in 0..<(2 * BackgroundSpill.batchSize) {
-      full.add(sample, sequence: index + 1, bucket: 0)
-    }
-    do {
-      try full.finish()
-      Issue.record("a full disk went unnoticed")
-    } catch {
-      #expect(error.path == "/dev/full" && error.message.contains("No space"))
-    }
-  }
 }
