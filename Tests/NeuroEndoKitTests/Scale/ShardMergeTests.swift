@@ -400,39 +400,32 @@ struct ShardMergeTests {
     try part(2, "p.csv", [])
     try part(3, "p.csv", [("r2\n", .position(0, 1, 2))])
     let parts = ["\(root)/1", "\(root)/2", "\(root)/3"]
-    for concatenates in [true, false] {
+    /// The merged table `name` of `parts`: its rows and its text.
+    func merged(_ name: String, _ parts: [String], _ concatenates: Bool) throws -> (Int, String) {
+      let path = "\(root)/\(name)-\(parts.count)-\(concatenates)"
       let rows = try ShardMerger.mergeTable(
-        "s.csv", from: parts, to: "\(root)/s-\(concatenates)", concatenates: concatenates)
-      #expect(rows == 4)
-      #expect(
-        try String(contentsOfFile: "\(root)/s-\(concatenates)", encoding: .utf8)
-          == "id,value\na,1\nb,2\nc,3\nd,\"x\ny\"\n")
-      let positions = try ShardMerger.mergeTable(
-        "p.csv", from: parts, to: "\(root)/p-\(concatenates)", concatenates: concatenates)
-      #expect(positions == 3)
-      #expect(
-        try String(contentsOfFile: "\(root)/p-\(concatenates)", encoding: .utf8)
-          == "id,value\nr1\nr2\nr3\n")
+        name, from: parts, to: path, concatenates: concatenates)
+      return (rows, try String(contentsOfFile: path, encoding: .utf8))
+    }
+    for concatenates in [true, false] {
+      let subjects = try merged("s.csv", parts, concatenates)
+      #expect(subjects.0 == 4 && subjects.1 == "id,value\na,1\nb,2\nc,3\nd,\"x\ny\"\n")
+      let positions = try merged("p.csv", parts, concatenates)
+      #expect(positions.0 == 3 && positions.1 == "id,value\nr1\nr2\nr3\n")
     }
     // Concatenated as they are: parts out of subject order stay so (the merge of hash
     // shards, which does not concatenate, puts them in order).
     try part(4, "o.csv", [("a,1\n", .subject("a")), ("c,3\n", .subject("c"))])
     try part(5, "o.csv", [("b,2\n", .subject("b"))])
     for (concatenates, expected) in [(true, "a,1\nc,3\nb,2\n"), (false, "a,1\nb,2\nc,3\n")] {
-      _ = try ShardMerger.mergeTable(
-        "o.csv", from: ["\(root)/4", "\(root)/5"], to: "\(root)/o-\(concatenates)",
-        concatenates: concatenates)
-      #expect(
-        try String(contentsOfFile: "\(root)/o-\(concatenates)", encoding: .utf8)
-          == "id,value\n" + expected)
+      let out = try merged("o.csv", ["\(root)/4", "\(root)/5"], concatenates)
+      #expect(out.0 == 3 && out.1 == "id,value\n" + expected)
     }
     // A table of no rows in any part: its header.
     try part(6, "e.csv", [])
     try part(7, "e.csv", [])
-    #expect(
-      try ShardMerger.mergeTable(
-        "e.csv", from: ["\(root)/6", "\(root)/7"], to: "\(root)/e", concatenates: true) == 0)
-    #expect(try String(contentsOfFile: "\(root)/e", encoding: .utf8) == "id,value\n")
+    let empty = try merged("e.csv", ["\(root)/6", "\(root)/7"], true)
+    #expect(empty.0 == 0 && empty.1 == "id,value\n")
     // Bytes beyond what the keys list (copied as they are, unlike rows read by length).
     try "id,value\nc,3\nd,\"x\ny\"\nstray\n".write(
       toFile: "\(root)/3/s.csv", atomically: false, encoding: .utf8)
