@@ -160,18 +160,25 @@ final class SubjectRunSpill: @unchecked Sendable {
     let order = ids.indices.sorted { ids[$0] < ids[$1] }
     var rank = [Int32](repeating: 0, count: ids.count)
     for (place, number) in order.enumerated() { rank[number] = Int32(place) }
+    // Each row's rank, found once, in the pieces' order.
+    var places: [Int32] = []
+    places.reserveCapacity(total)
     var starts = [Int](repeating: 0, count: ids.count + 1)
     for (index, piece) in pieces.enumerated() {
       for row in piece.rows {
-        starts[Int(rank[Int(numberOf[index][Int(piece.columns.subject[row])])]) + 1] += 1
+        let place = rank[Int(numberOf[index][Int(piece.columns.subject[row])])]
+        places.append(place)
+        starts[Int(place) + 1] += 1
       }
     }
     for place in ids.indices { starts[place + 1] += starts[place] }
     let counts = ids.indices.map { starts[$0 + 1] - starts[$0] }
     var rows = [(piece: Int32, row: Int32)](repeating: (0, 0), count: total)
+    var next = 0
     for (index, piece) in pieces.enumerated() {
       for row in piece.rows {
-        let place = Int(rank[Int(numberOf[index][Int(piece.columns.subject[row])])])
+        let place = Int(places[next])
+        next += 1
         rows[starts[place]] = (Int32(index), Int32(row))
         starts[place] += 1
       }
