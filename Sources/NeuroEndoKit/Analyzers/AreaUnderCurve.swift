@@ -28,4 +28,21 @@ public enum AreaUnderCurve {
     guard let first = values.first else { return nil }
     return ground(values.map { $0 - first }, times: times)
   }
+
+  /// The area of curve points (time order) above `base`, read in place: the kernel the
+  /// analyzers run on a day's slice of points. Its sums are the ones above, term for term
+  /// (a value less 0 is the value itself), so the results are the same to the last bit.
+  ///
+  /// - Returns: `nil` when fewer than two points are given.
+  static func area(_ points: ArraySlice<CurvePoint>, above base: Double = 0) -> Double? {
+    guard points.count >= 2 else { return nil }
+    var sum = 0.0
+    var index = points.startIndex
+    while index + 1 < points.endIndex {
+      let (this, next) = (points[index], points[index + 1])
+      sum += (next.minutes - this.minutes) * ((next.value - base) + (this.value - base)) / 2
+      index += 1
+    }
+    return sum
+  }
 }

@@ -40,7 +40,7 @@ public struct AwakeningResponseAnalyzer: Sendable {
   public func analyze(_ points: [CurvePoint], wakeSource: WakeSource?) -> AwakeningResponse {
     var result = AwakeningResponse()
     let window = settings.windowMinutes
-    let car = points.filter { $0.minutes >= 0 && $0.minutes <= window }
+    let car = Self.within(points, 0...window)
     result.used = car.count
     func refuse(_ code: FeatureReason.Code, _ reason: String) -> AwakeningResponse {
       var refused = AwakeningResponse()
@@ -80,21 +80,20 @@ public struct AwakeningResponseAnalyzer: Sendable {
         "\(car.count) sample\(car.count == 1 ? "" : "s") in the first \(NumberText.short(window)) min after waking (needs \(settings.minimumSamples), car.min_samples)"
       )
     }
-    let values = car.map(\.value)
-    let times = car.map(\.minutes)
-    result.aucG = AreaUnderCurve.ground(values, times: times)
-    result.aucI = AreaUnderCurve.increase(values, times: times)
-    let increase = values.dropFirst().max()! - values[0]
+    let base = first.value
+    result.aucG = AreaUnderCurve.area(car)
+    result.aucI = AreaUnderCurve.area(car, above: base)
+    let increase = car.dropFirst().lazy.map(\.value).max()! - base
     result.increase = increase
-    if values[0] > 0 {
-      result.increasePercent = 100 * increase / values[0]
+    if base > 0 {
+      result.increasePercent = 100 * increase / base
     } else {
       result.reasons.append(
         FeatureReason(
           .carIncreasePercentBase,
-          "car_increase_percent: waking value \(NumberText.short(values[0])) is not above 0"))
+          "car_increase_percent: waking value \(NumberText.short(base)) is not above 0"))
     }
-    var peak = car[0]
+    var peak = first
     for point in car where point.value > peak.value { peak = point }
     result.timeToPeak = peak.minutes
     let tolerance = settings.toleranceMinutes
@@ -104,7 +103,7 @@ public struct AwakeningResponseAnalyzer: Sendable {
           .carR30LateWakingSample,
           "car_r30: waking sample \(first.name) more than \(NumberText.short(tolerance)) min after waking (car.tolerance_minutes)"
         ))
-    } else if let at30 = car.dropFirst().filter({ abs($0.minutes - 30) <= tolerance })
+    } else if let at30 = car.dropFirst().lazy.filter({ abs($0.minutes - 30) <= tolerance })
       .min(by: { abs($0.minutes - 30) < abs($1.minutes - 30) })
     {
       result.r30 = at30.value - first.value
@@ -116,5 +115,20 @@ public struct AwakeningResponseAnalyzer: Sendable {
         ))
     }
     return result
+  }
+
+  /// The points whose minutes lie in `window`, in their order: a slice of `points` read in
+  /// place when they are in time order (the window's points are then one run of them), a
+  /// filtered copy otherwise.
+  static func within(_ points: [CurvePoint], _ window: ClosedRange<Double>) -> ArraySlice<
+    CurvePoint
+  > {
+    guard let start = points.firstIndex(where: { window.contains($0.minutes) }) else { return [] }
+    var end = start
+    while end < points.count, window.contains(points[end].minutes) { end += 1 }
+    guard points[end...].contains(where: { window.contains($0.minutes) }) else {
+      return points[start..<end]
+    }
+    return ArraySlice(points.filter { window.contains($0.minutes) })
   }
 }

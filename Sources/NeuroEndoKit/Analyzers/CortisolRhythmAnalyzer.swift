@@ -114,49 +114,58 @@ public struct CortisolRhythmAnalyzer: Sendable {
     dayEntries.sort()
     responseEntries.sort()
     let byRank = order.map { names[$0] }
-    /// Calls `body` with each group of equal subject and day, in order, its samples in
-    /// one array reused from group to group.
-    func groups(_ entries: [Entry], _ body: (String, Int, [NormalizedSample]) -> Void) {
-      var group: [NormalizedSample] = []
+    /// Calls `body` with each group of equal subject and day, in order, as the range of its
+    /// entries (the samples are read in place, not copied into a group).
+    func groups(_ entries: [Entry], _ body: (String, Int, Range<Int>) -> Void) {
       var start = 0
       while start < entries.count {
         var end = start
-        group.removeAll(keepingCapacity: true)
         while end < entries.count, entries[end].subject == entries[start].subject,
           entries[end].day == entries[start].day
         {
-          group.append(samples[entries[end].index])
           end += 1
         }
-        body(byRank[Int(entries[start].subject)], entries[start].day, group)
+        body(byRank[Int(entries[start].subject)], entries[start].day, start..<end)
         start = end
       }
     }
+    /// The samples of a group's entries, in the entries' order.
+    func members(_ entries: [Entry], _ range: Range<Int>) -> some Sequence<NormalizedSample> {
+      entries[range].lazy.map { samples[$0.index] }
+    }
+    // One selection and one scratch for every group: their storage is reused from day to
+    // day.
+    var selection = CurveSelection()
+    var scratch = CurveScratch()
     let car = AwakeningResponseAnalyzer(settings: settings.car)
     let slope = DiurnalSlopeAnalyzer(
       settings: settings.slope, awakeningWindowMinutes: settings.car.windowMinutes)
     let cosinor = CosinorAnalyzer(settings: settings.cosinor)
     result.days.reserveCapacity(dayEntries.count / 4)
-    groups(dayEntries) { subject, day, group in
-      let selection = CurveSelection(
-        group, minutes: { $0.circadian!.minutesSinceWaking }, settings: settings)
-      let wakeSource = group[0].circadian!.wakeSource
+    groups(dayEntries) { subject, day, range in
+      selection.select(
+        members(dayEntries, range), minutes: { $0.circadian!.minutesSinceWaking },
+        settings: settings)
+      let wakeSource = samples[dayEntries[range.lowerBound].index].circadian!.wakeSource
       result.days.append(
         SubjectDayFeatures(
-          subjectID: subject, day: day, wakeSource: wakeSource, samples: group.count,
+          subjectID: subject, day: day, wakeSource: wakeSource, samples: range.count,
           awakening: car.analyze(selection.points, wakeSource: wakeSource),
-          slope: slope.analyze(selection.points), cosinor: cosinor.analyze(selection.points),
+          slope: slope.analyze(selection.points, scratch: &scratch),
+          cosinor: cosinor.analyze(selection.points, scratch: &scratch),
           excluded: selection.excluded, notes: selection.notes))
     }
     result.subjects = FlattenedSlopeAnalyzer(settings: settings.flattened).judge(
       result.days, cohort: cohortSlopes)
     let response = ResponseAnalyzer(settings: settings.response)
-    groups(responseEntries) { subject, _, group in
-      let selection = CurveSelection(
-        group, minutes: { $0.sample.relativeTime!.minutes }, settings: settings)
+    groups(responseEntries) { subject, _, range in
+      selection.select(
+        members(responseEntries, range), minutes: { $0.sample.relativeTime!.minutes },
+        settings: settings)
+      let first = samples[responseEntries[range.lowerBound].index].sample
       var features = ResponseFeatures(
-        subjectID: subject, day: group[0].sample.day, anchor: settings.response.anchor,
-        attributes: group[0].sample.attributes, excluded: selection.excluded, notes: selection.notes
+        subjectID: subject, day: first.day, anchor: settings.response.anchor,
+        attributes: first.attributes, excluded: selection.excluded, notes: selection.notes
       )
       response.analyze(selection.points, into: &features)
       result.responses.append(features)

@@ -49,10 +49,21 @@ public struct CosinorAnalyzer: Sendable {
 
   /// Fits the day's usable samples (minutes since waking).
   public func analyze(_ points: [CurvePoint]) -> CosinorRhythm {
+    var scratch = CurveScratch()
+    return analyze(points, scratch: &scratch)
+  }
+
+  /// Fits the day's usable samples with the buffers of `scratch`, reused from day to day.
+  func analyze(_ points: [CurvePoint], scratch: inout CurveScratch) -> CosinorRhythm {
     var result = CosinorRhythm()
     result.used = points.count
     let period = settings.periodHours
-    let hours = points.map { $0.minutes / 60 }
+    scratch.hours.removeAll(keepingCapacity: true)
+    scratch.values.removeAll(keepingCapacity: true)
+    for point in points {
+      scratch.hours.append(point.minutes / 60)
+      scratch.values.append(point.value)
+    }
     guard points.count >= 3 else {
       result.reasons.append(
         FeatureReason(
@@ -63,10 +74,10 @@ public struct CosinorAnalyzer: Sendable {
     let (table, confidence) = (quantiles, settings.confidence)
     guard
       let fit = CosinorFit(
-        hours: hours, values: points.map(\.value), period: period, confidence: confidence,
+        hours: scratch.hours, values: scratch.values, period: period, confidence: confidence,
         tQuantile: {
           $0 < table.count ? table[$0] : Self.quantile(degrees: $0, confidence: confidence)
-        })
+        }, scratch: &scratch)
     else {
       result.reasons.append(
         FeatureReason(
@@ -100,7 +111,7 @@ public struct CosinorAnalyzer: Sendable {
         "weak fit: \(points.count) samples (fewer than \(settings.minimumSamples), cosinor.min_samples)"
       )
     }
-    let coverage = Self.coverage(hours, period: period)
+    let coverage = Self.coverage(scratch.hours, period: period, phases: &scratch.phases)
     if coverage < settings.minimumCoverageHours {
       result.warnings.append(
         "bunched: samples cover \(NumberText.short(coverage)) h of the \(NumberText.short(period)) h cycle (less than \(NumberText.short(settings.minimumCoverageHours)), cosinor.min_coverage_hours)"
@@ -117,10 +128,18 @@ public struct CosinorAnalyzer: Sendable {
   /// The hours of the cycle between the first and last sample taken around the clock: the
   /// period less the largest gap between neighbouring sample phases.
   static func coverage(_ hours: [Double], period: Double) -> Double {
-    let phases = hours.map { hour -> Double in
+    var phases: [Double] = []
+    return coverage(hours, period: period, phases: &phases)
+  }
+
+  /// ``coverage(_:period:)`` with the phases sorted in `phases` (reused from day to day).
+  static func coverage(_ hours: [Double], period: Double, phases: inout [Double]) -> Double {
+    phases.removeAll(keepingCapacity: true)
+    for hour in hours {
       let phase = hour.truncatingRemainder(dividingBy: period)
-      return phase < 0 ? phase + period : phase
-    }.sorted()
+      phases.append(phase < 0 ? phase + period : phase)
+    }
+    phases.sort()
     guard let first = phases.first, let last = phases.last else { return 0 }
     var gap = first + period - last
     for index in 1..<phases.count { gap = max(gap, phases[index] - phases[index - 1]) }

@@ -56,15 +56,32 @@ public struct CosinorFit: Sendable, Hashable {
     hours: [Double], values: [Double], period: Double, confidence: Double,
     tQuantile: (Int) -> Double
   ) {
+    var scratch = CurveScratch()
+    self.init(
+      hours: hours, values: values, period: period, confidence: confidence, tQuantile: tQuantile,
+      scratch: &scratch)
+  }
+
+  /// Fits the cosinor keeping each time's cosine and sine in `scratch` (reused from day to
+  /// day) for the residuals: each is computed once, by the same expression, so the fit is
+  /// the same to the last bit as computing them twice.
+  init?(
+    hours: [Double], values: [Double], period: Double, confidence: Double,
+    tQuantile: (Int) -> Double, scratch: inout CurveScratch
+  ) {
     let n = hours.count
     guard n >= 3, values.count == n, period > 0 else { return nil }
     let omega = 2 * Double.pi / period
+    scratch.cosines.removeAll(keepingCapacity: true)
+    scratch.sines.removeAll(keepingCapacity: true)
     // Normal equations X'X b = X'y with X = [1, cos, sin], in fixed-size storage: a day's
     // fit allocates nothing (the sums are the same, term by term, as with arrays).
     var xtx = InlineArray<9, Double>(repeating: 0)
     var xty = InlineArray<3, Double>(repeating: 0)
     for index in 0..<n {
       let row: InlineArray<3, Double> = [1, cos(omega * hours[index]), sin(omega * hours[index])]
+      scratch.cosines.append(row[1])
+      scratch.sines.append(row[2])
       for i in 0..<3 {
         xty[i] += row[i] * values[index]
         for j in 0..<3 { xtx[3 * i + j] += row[i] * row[j] }
@@ -94,7 +111,7 @@ public struct CosinorFit: Sendable, Hashable {
     var rss = 0.0
     var tss = 0.0
     for index in 0..<n {
-      let fitted = b[0] + b[1] * cos(omega * hours[index]) + b[2] * sin(omega * hours[index])
+      let fitted = b[0] + b[1] * scratch.cosines[index] + b[2] * scratch.sines[index]
       rss += (values[index] - fitted) * (values[index] - fitted)
       tss += (values[index] - meanY) * (values[index] - meanY)
     }

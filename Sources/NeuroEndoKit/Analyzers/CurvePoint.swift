@@ -65,6 +65,21 @@ struct CurveSelection {
   init(
     _ samples: [NormalizedSample], minutes: (NormalizedSample) -> Double, settings: AnalyzerSettings
   ) {
+    select(samples, minutes: minutes, settings: settings)
+  }
+
+  /// No selection yet: ``select(_:minutes:settings:)`` makes one.
+  init() {}
+
+  /// Selects the points of `samples` anew, in the storage of the last selection's points:
+  /// an analyzer going from day to day allocates no points array per day (the exclusions
+  /// and notes, which the day's features keep, are new arrays; most days have none).
+  mutating func select<Samples: Sequence<NormalizedSample>>(
+    _ samples: Samples, minutes: (NormalizedSample) -> Double, settings: AnalyzerSettings
+  ) {
+    points.removeAll(keepingCapacity: true)
+    excluded = []
+    notes = []
     for sample in samples {
       var point = CurvePoint(
         minutes: minutes(sample), value: sample.value.value, label: sample.sample.label,

@@ -37,6 +37,13 @@ public struct DiurnalSlopeAnalyzer: Sendable {
 
   /// Computes the slopes from the day's usable samples (time order, minutes since waking).
   public func analyze(_ points: [CurvePoint]) -> DiurnalSlope {
+    var scratch = CurveScratch()
+    return analyze(points, scratch: &scratch)
+  }
+
+  /// Computes the slopes with the regression's hours and logarithms in `scratch`, reused
+  /// from day to day.
+  func analyze(_ points: [CurvePoint], scratch: inout CurveScratch) -> DiurnalSlope {
     var result = DiurnalSlope()
     let span = settings.minimumSpanHours
     let wake = points.first.flatMap {
@@ -80,10 +87,8 @@ public struct DiurnalSlopeAnalyzer: Sendable {
     }
     // Regression of ln(cortisol) on hours since waking, over the points' hours and logs
     // (the points themselves are not copied).
-    var hours: [Double] = []
-    var logs: [Double] = []
-    hours.reserveCapacity(points.count)
-    logs.reserveCapacity(points.count)
+    scratch.hours.removeAll(keepingCapacity: true)
+    scratch.values.removeAll(keepingCapacity: true)
     var leftOut: [String] = []
     // The first and last point regressed, in minutes (the span is their difference in
     // minutes, then in hours, as it was computed from the points).
@@ -100,10 +105,10 @@ public struct DiurnalSlopeAnalyzer: Sendable {
             sample: point.name,
             reason: "slope_log: value \(NumberText.short(point.value)) has no logarithm"))
       } else {
-        if hours.isEmpty { regressed.first = point.minutes }
+        if scratch.hours.isEmpty { regressed.first = point.minutes }
         regressed.last = point.minutes
-        hours.append(point.minutes / 60)
-        logs.append(log(point.value))
+        scratch.hours.append(point.minutes / 60)
+        scratch.values.append(log(point.value))
       }
     }
     if !leftOut.isEmpty {
@@ -112,7 +117,7 @@ public struct DiurnalSlopeAnalyzer: Sendable {
           sample: leftOut.joined(separator: ", "),
           reason: "slope_log: CAR samples after waking left out (diurnal_slope.exclude_car)"))
     }
-    let used = hours.count
+    let used = scratch.hours.count
     result.logCount = used
     guard used >= settings.minimumSamples else {
       result.reasons.append(
@@ -131,7 +136,7 @@ public struct DiurnalSlopeAnalyzer: Sendable {
         ))
       return result
     }
-    guard let fit = LeastSquares(x: hours, y: logs) else {
+    guard let fit = LeastSquares(x: scratch.hours, y: scratch.values) else {
       result.reasons.append(FeatureReason(.logSlopeOneTime, "slope_log: all samples at one time"))
       return result
     }

@@ -41,3 +41,18 @@ public struct LeastSquares: Sendable, Hashable {
     }
   }
 }
+
+/// Buffers the rhythm kernels reuse from one day to the next (``CortisolRhythmAnalyzer``
+/// keeps one for a run): a day's regression and cosinor then allocate no arrays of their
+/// own. Each kernel empties the buffers it uses before filling them.
+struct CurveScratch {
+  /// The points' times in hours.
+  var hours: [Double] = []
+  /// The points' values, or their logarithms.
+  var values: [Double] = []
+  /// Cosines and sines of the times' phases (the cosinor's design matrix).
+  var cosines: [Double] = []
+  var sines: [Double] = []
+  /// The times' phases in the cycle, sorted (the cosinor's coverage).
+  var phases: [Double] = []
+}

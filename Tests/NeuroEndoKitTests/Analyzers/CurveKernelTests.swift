@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+
+@testable import NeuroEndoKit
+
+/// The kernels the rhythm analyzer runs on a day's points in place, with buffers reused from
+/// day to day, against the array functions they stand for: equal to the last bit, and no
+/// day's result depends on the day before it.
+@Suite("Curve kernels: in-place slices and reused buffers")
+struct CurveKernelTests {
+  static func points(_ values: [Double], at times: [Double]) -> [CurvePoint] {
+    zip(times, values).map { CurvePoint(minutes: $0.0, value: $0.1) }
+  }
+
+  @Test(
+    "the area of a slice is AUCg and AUCi of its arrays, bit for bit",
+    arguments: CurveMathTests.pruessner)
+  func areaOfSlice(_ vector: CurveMathTests.Vector) throws {
+    let points = Self.points(vector.values, at: vector.times)
+    #expect(AreaUnderCurve.area(points[...]) == vector.aucG)
+    #expect(AreaUnderCurve.area(points[...], above: vector.values[0]) == vector.aucI)
+    // A slice in the middle of a longer day: its own indices, not the array's.
+    let longer = Self.points([99] + vector.values + [-5], at: [-50] + vector.times + [500])
+    let middle = longer[1..<(longer.count - 1)]
+    let sliceG = try #require(AreaUnderCurve.area(middle))
+    #expect(sliceG.bitPattern == vector.aucG.bitPattern)
+    #expect(AreaUnderCurve.area(longer[1..<2]) == nil)
+  }
+
+  @Test("sums that round: the kernel adds the same terms in the same order as the arrays")
+  func roundingIsTheArrays() throws {
+    let values = [9.0, 13.89, 17.07, 16.2, 14.01, 0.1 + 0.2, 1e-17]
+    let times = [0.0, 15, 30, 45, 60, 61.3, 1e9]
+    let points = Self.points(values, at: times)
+    let ground = try #require(AreaUnderCurve.ground(values, times: times))
+    let increase = try #require(AreaUnderCurve.increase(values, times: times))
+    #expect(AreaUnderCurve.area(points[...])?.bitPattern == ground.bitPattern)
+    #expect(AreaUnderCurve.area(points[...], above: 9)?.bitPattern == increase.bitPattern)
+  }
+
+  @Test("the CAR window is a slice of points in time order, and filtered when they are not")
+  func carWindow() {
+    let sorted = Self.points([1, 2, 3, 4, 5, 6], at: [-10, 0, 15, 30, 60, 61])
+    let window = AwakeningResponseAnalyzer.within(sorted, 0...60)
+    #expect(window.map(\.minutes) == [0, 15, 30, 60])
+    #expect(window.startIndex == 1)  // read in place
+    let unsorted = Self.points([1, 2, 3, 4], at: [30, 90, 0, -5])
+    #expect(AwakeningResponseAnalyzer.within(unsorted, 0...60).map(\.minutes) == [30, 0])
+    #expect(AwakeningResponseAnalyzer.within(sorted, 200...300).isEmpty)
+    #expect(AwakeningResponseAnalyzer.within([], 0...60).isEmpty)
+  }
+
+  @Test("a CAR from points out of time order is the one from the filtered points")
+  func carOutOfOrder() {
+    let analyzer = AwakeningResponseAnalyzer()
+    let unsorted = Self.points([4, 9, 7, 12, 3], at: [0, 200, 15, 30, 45])
+    let filtered = unsorted.filter { (0...60).contains($0.minutes) }
+    #expect(
+      analyzer.analyze(unsorted, wakeSource: .export)
+        == analyzer.analyze(filtered, wakeSource: .export))
+    #expect(analyzer.analyze(filtered, wakeSource: .export).aucG == 337.5)  // 15 x (11 + 19 + 15) / 2
+  }
+
+  @Test("slopes and cosinor with one scratch over many days equal each day analysed alone")
+  func scratchCarriesNothing() {
+    let slope = DiurnalSlopeAnalyzer()
+    let cosinor = CosinorAnalyzer()
+    var scratch = CurveScratch()
+    // Days of falling then rising sizes, so a reused buffer is longer or shorter than the day.
+    let days: [[CurvePoint]] = [
+      Self.points([9, 14, 17, 16, 14, 8, 5, 3, 2], at: [0, 15, 30, 45, 60, 240, 480, 720, 960]),
+      Self.points([12, 6, 2], at: [5, 400, 900]),
+      Self.points([8, 11, 4, 3], at: [0, 30, 600, 840]),
+      Self.points(
+        [10, 18, 15, 12, 7, 6, 4, 3, 2, 1.5, 1], at: stride(from: 0.0, to: 1100, by: 100).map { $0 }
+      ),
+      Self.points([3, 0, 5], at: [0, 300, 600]),
+    ]
+    for day in days {
+      #expect(slope.analyze(day, scratch: &scratch) == slope.analyze(day))
+      #expect(cosinor.analyze(day, scratch: &scratch) == cosinor.analyze(day))
+    }
+  }
+
+  @Test("a cosinor fit with its cosines kept equals one that computes them twice")
+  func cosinorScratchIsExact() throws {
+    let hours = [0.1, 0.6, 1.1, 4, 8, 12.5, 15, 16.25]
+    let values = [9.0, 14.2, 16.9, 10.1, 6.3, 4.4, 3.2, 2.9]
+    let fit = try #require(CosinorFit(hours: hours, values: values))
+    // The p-value from sums with cos and sin called again, as the fit did before.
+    let omega = 2 * Double.pi / 24
+    let mean = values.reduce(0, +) / Double(values.count)
+    var (rss, tss) = (0.0, 0.0)
+    for index in hours.indices {
+      let fitted =
+        fit.mesor + fit.beta * cos(omega * hours[index]) + fit.gamma * sin(omega * hours[index])
+      rss += (values[index] - fitted) * (values[index] - fitted)
+      tss += (values[index] - mean) * (values[index] - mean)
+    }
+    let f = ((tss - rss) / 2) / (rss / 5)
+    #expect(fit.pValue == Distributions.fUpperTail(max(0, f), d1: 2, d2: 5))
+    var scratch = CurveScratch()
+    scratch.cosines = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
+    let again = try #require(
+      CosinorFit(
+        hours: hours, values: values, period: 24, confidence: 0.95,
+        tQuantile: { Distributions.studentTQuantile(0.975, degrees: Double($0)) },
+        scratch: &scratch))
+    #expect(again == fit)
+    #expect(scratch.cosines.count == hours.count)
+  }
+
+  @Test("a selection reused for the next day keeps nothing of the day before")
+  func selectionReuse() {
+    let settings = AnalyzerSettings()
+    let first = exponentialDay("a", day: 1, slope: -0.2)
+    let second = Array(exponentialDay("a", day: 2, slope: -0.1).prefix(3))
+    var selection = CurveSelection()
+    selection.select(first, minutes: { $0.circadian!.minutesSinceWaking }, settings: settings)
+    #expect(selection.points.count == first.count)
+    selection.select(second, minutes: { $0.circadian!.minutesSinceWaking }, settings: settings)
+    let fresh = CurveSelection(
+      second, minutes: { $0.circadian!.minutesSinceWaking }, settings: settings)
+    #expect(selection.points == fresh.points)
+    #expect(selection.excluded == fresh.excluded && selection.notes == fresh.notes)
+  }
+}
