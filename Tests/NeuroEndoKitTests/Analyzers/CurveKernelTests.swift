@@ -58,7 +58,8 @@ struct CurveKernelTests {
     #expect(
       analyzer.analyze(unsorted, wakeSource: .export)
         == analyzer.analyze(filtered, wakeSource: .export))
-    #expect(analyzer.analyze(filtered, wakeSource: .export).aucG == 337.5)  // 15 x (11 + 19 + 15) / 2
+    // 15 x (4 + 7) / 2 + 15 x (7 + 12) / 2 + 15 x (12 + 3) / 2.
+    #expect(analyzer.analyze(filtered, wakeSource: .export).aucG == 337.5)
   }
 
   @Test("slopes and cosinor with one scratch over many days equal each day analysed alone")
