@@ -40,6 +40,37 @@ struct OutputPublisherTests {
     }
   }
 
+  @Test("bytes written in pieces of every size, across the stream's buffer, come back whole")
+  func bufferedPieces() throws {
+    let root = try scratch()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    // 3 times the buffer and a remainder, in pieces from 1 byte to more than a buffer.
+    let size = 3 * FileSystem.Stream.bufferSize + 12_345
+    let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 7) }
+    let writer = try AtomicFileWriter(path: root + "/big.bin")
+    var start = 0
+    var piece = 1
+    while start < size {
+      let end = min(size, start + piece)
+      bytes[start..<end].withUnsafeBytes { writer.write($0) }
+      start = end
+      piece = piece * 7 % (FileSystem.Stream.bufferSize + 9_001) + 1
+    }
+    try writer.commit()
+    #expect(try Data(contentsOf: URL(fileURLWithPath: root + "/big.bin")) == Data(bytes))
+    // Bytes after the commit go nowhere, and a second commit is refused: the file stays.
+    bytes.withUnsafeBytes { writer.write($0) }
+    #expect(throws: OutputError.self) { try writer.commit() }
+    #expect(try Data(contentsOf: URL(fileURLWithPath: root + "/big.bin")) == Data(bytes))
+    // A writer dropped after more than a buffer (some of it already on the disk) still
+    // leaves nothing under the file's name.
+    do {
+      let dropped = try AtomicFileWriter(path: root + "/dropped.bin")
+      bytes.withUnsafeBytes { dropped.write($0) }
+    }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: root) == ["big.bin"])
+  }
+
   @Test(
     "a second run on the directory is refused with the first's pid; a clean release says nothing")
   func oneRunAtATime() throws {
