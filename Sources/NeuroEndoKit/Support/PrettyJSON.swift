@@ -32,7 +32,14 @@ struct PrettyJSON {
     return bytes
   }
 
-  private mutating func write(_ text: String) { bytes.append(contentsOf: text.utf8) }
+  /// Appends text as it is (and a number's digits: ``PrettyJSON`` is the stream a
+  /// `Double` writes itself to).
+  mutating func write(_ text: String) { bytes.append(contentsOf: text.utf8) }
+
+  /// What the standard library writes a `Double`'s digits with: appended without a `String`.
+  mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) {
+    bytes.append(contentsOf: buffer)
+  }
 
   private mutating func write(_ byte: UInt8) { bytes.append(byte) }
 
@@ -51,7 +58,7 @@ struct PrettyJSON {
   }
 
   private mutating func indent(_ depth: Int) {
-    for _ in 0..<(2 * depth) { write(UInt8(ascii: " ")) }
+    bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * depth))
   }
 
   mutating func beginObject() {
@@ -85,7 +92,7 @@ struct PrettyJSON {
   mutating func key(_ name: String) {
     place()
     quote(name)
-    write(compact ? ":" : " : ")
+    bytes.append(literal: compact ? ":" : " : ")
     afterKey = true
   }
 
@@ -96,19 +103,25 @@ struct PrettyJSON {
 
   mutating func number(_ value: Double) {
     place()
-    // Swift's shortest round-trip text, as the encoder writes it: `12`, `0.1`, `1e-07`.
-    let written = value.description
-    write(written.hasSuffix(".0") ? String(written.dropLast(2)) : written)
+    // Swift's shortest round-trip text, as the encoder writes it: `12`, `0.1`, `1e-07`
+    // (its `description`, written straight into the bytes), without an integral `.0`.
+    let start = bytes.count
+    value.write(to: &self)
+    if bytes.count - start >= 2, bytes[bytes.count - 2] == UInt8(ascii: "."),
+      bytes[bytes.count - 1] == UInt8(ascii: "0")
+    {
+      bytes.removeLast(2)
+    }
   }
 
   mutating func number(_ value: Int) {
     place()
-    write(String(value))
+    bytes.appendDecimal(value)
   }
 
   mutating func bool(_ value: Bool) {
     place()
-    write(value ? "true" : "false")
+    bytes.append(literal: value ? "true" : "false")
   }
 
   /// `"key" : "value"`, or nothing when the value is `nil` (as the encoder leaves it out).
@@ -176,3 +189,5 @@ struct PrettyJSON {
     write(UInt8(ascii: "\""))
   }
 }
+
+extension PrettyJSON: TextOutputStream {}
