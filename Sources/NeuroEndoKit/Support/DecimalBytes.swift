@@ -1,8 +1,13 @@
 extension Array where Element == UInt8 {
-  /// Appends a literal's UTF-8 bytes, without a text.
+  /// Appends a literal's UTF-8 bytes, without a text. Short ones (an attribute's name, an
+  /// entity, a separator) byte by byte: appending a sequence costs more than a few bytes.
   mutating func append(literal: StaticString) {
-    append(
-      contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    let (start, count) = (literal.utf8Start, literal.utf8CodeUnitCount)
+    guard count > 8 else {
+      for index in 0..<count { append(start[index]) }
+      return
+    }
+    append(contentsOf: UnsafeBufferPointer(start: start, count: count))
   }
 
   /// Appends a byte as two lower-case hexadecimal digits.

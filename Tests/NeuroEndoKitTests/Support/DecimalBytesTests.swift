@@ -22,4 +22,23 @@ struct DecimalBytesTests {
       #expect(bytes == [0x41] + Array(String(value).utf8), "\(value)")
     }
   }
+
+  @Test("literals of every length, byte by byte or whole, append their UTF-8 after what is there")
+  func literals() {
+    let literals: [StaticString] = [
+      "", "=", "&lt;", " : ", "12345678", "123456789", "stroke-dasharray", "é日🙂",
+      "http://www.w3.org/2000/svg",
+    ]
+    var bytes: [UInt8] = []
+    var expected: [UInt8] = []
+    for literal in literals {
+      bytes.append(literal: literal)
+      expected += Array(literal.description.utf8)
+      #expect(bytes == expected, "\(literal)")
+    }
+    // Growing from empty past a first capacity, short literal after short literal.
+    var grown: [UInt8] = []
+    for _ in 0..<1000 { grown.append(literal: "x1=\"") }
+    #expect(grown == Array(String(repeating: "x1=\"", count: 1000).utf8))
+  }
 }
