@@ -46,7 +46,10 @@ public struct InputLocation: Sendable, Hashable, Codable, CustomStringConvertibl
 
   /// The file's name without its folders: what reports and FHIR bundles name, never a folder
   /// of the machine that read it.
-  public var fileName: String {
+  public var fileName: String { Self.fileName(of: file) }
+
+  /// The last component of the path `file` (``fileName``).
+  static func fileName(of file: String) -> String {
     file.split(separator: "/").last.map(String.init) ?? file
   }
 

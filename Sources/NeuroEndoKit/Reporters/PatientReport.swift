@@ -299,7 +299,9 @@ extension PatientReport {
         generator: "NeuroEndo \(NeuroEndoVersion.current)", run: run, reportDate: date,
         subjectID: subject, sex: context.sex?.rawValue,
         age: context.age(at: latest).map { Int($0.rounded(.down)) },
-        sources: Set(own.map(\.sample.provenance.fileName)).sorted(),
+        // Each file's name once, not a path split per sample.
+        sources: Set(Set(own.map(\.sample.provenance.file)).map(InputLocation.fileName(of:)))
+          .sorted(),
         period: Self.period(own),
         context: (subjectFindings.first ?? notJudged[subject]?.first)?.context ?? [],
         collections: Self.collections(judged, superseded: superseded),
@@ -633,18 +635,15 @@ extension PatientReport {
     if let mesor = fit?.mesor, mesor < 0 {
       weak.append("the fitted mean is below zero")
     }
-    let values: [String: Double?] = [
-      "car_auc_g": car.aucG, "car_auc_i": car.aucI, "car_increase": car.increase,
-      "car_increase_percent": car.increasePercent, "car_r30": car.r30,
-      "car_time_to_peak": car.timeToPeak, "slope_wake_bed": slope.wakeToBed,
-      "slope_peak_bed": slope.peakToBed, "slope_log": slope.logSlope,
-      "slope_log_se": slope.logSlopeStandardError, "cosinor_mesor": fit?.mesor,
-      "cosinor_amplitude": fit?.amplitude, "cosinor_acrophase_h": day.cosinor.acrophaseClockHours,
-      "cosinor_acrophase_since_waking_h": fit?.peakHours, "cosinor_p": fit?.pValue,
+    // In ``featureNames``' order (a dictionary by name hashed 15 texts a day).
+    let values: [Double?] = [
+      car.aucG, car.aucI, car.increase, car.increasePercent, car.r30, car.timeToPeak,
+      slope.wakeToBed, slope.peakToBed, slope.logSlope, slope.logSlopeStandardError, fit?.mesor,
+      fit?.amplitude, day.cosinor.acrophaseClockHours, fit?.peakHours, fit?.pValue,
     ]
     var features: [Feature] = []
-    for (key, label, unit) in featureNames {
-      guard let value = values[key] ?? nil else { continue }
+    for ((key, label, unit), value) in zip(featureNames, values) {
+      guard let value else { continue }
       if key.hasPrefix("cosinor_"), !weak.isEmpty {
         // One line for the whole fit.
         if key == "cosinor_mesor" {
