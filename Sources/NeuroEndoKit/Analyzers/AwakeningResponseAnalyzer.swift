@@ -40,7 +40,7 @@ public struct AwakeningResponseAnalyzer: Sendable {
   public func analyze(_ points: [CurvePoint], wakeSource: WakeSource?) -> AwakeningResponse {
     var result = AwakeningResponse()
     let window = settings.windowMinutes
-    let car = Self.within(points, 0...window)
+    let car = Self.within(points, from: 0, through: window)
     result.used = car.count
     func refuse(_ code: FeatureReason.Code, _ reason: String) -> AwakeningResponse {
       var refused = AwakeningResponse()
@@ -117,18 +117,19 @@ public struct AwakeningResponseAnalyzer: Sendable {
     return result
   }
 
-  /// The points whose minutes lie in `window`, in their order: a slice of `points` read in
-  /// place when they are in time order (the window's points are then one run of them), a
-  /// filtered copy otherwise.
-  static func within(_ points: [CurvePoint], _ window: ClosedRange<Double>) -> ArraySlice<
-    CurvePoint
-  > {
-    guard let start = points.firstIndex(where: { window.contains($0.minutes) }) else { return [] }
+  /// The points whose minutes lie from `lower` through `upper`, in their order: a slice of
+  /// `points` read in place when they are in time order (the window's points are then one
+  /// run of them), a filtered copy otherwise. A window of no minutes (`upper` below
+  /// `lower`, or not a number) holds no point.
+  static func within(_ points: [CurvePoint], from lower: Double, through upper: Double)
+    -> ArraySlice<CurvePoint>
+  {
+    func inside(_ point: CurvePoint) -> Bool { point.minutes >= lower && point.minutes <= upper }
+    guard let start = points.firstIndex(where: inside) else { return [] }
     var end = start
-    while end < points.count, window.contains(points[end].minutes) { end += 1 }
-    guard points[end...].contains(where: { window.contains($0.minutes) }) else {
-      return points[start..<end]
-    }
-    return ArraySlice(points.filter { window.contains($0.minutes) })
+    while end < points.count, inside(points[end]) { end += 1 }
+    guard points[end...].contains(where: inside) else { return points[start..<end] }
+    return ArraySlice(points.filter(inside))
   }
+
 }

@@ -74,8 +74,9 @@ public struct CosinorFit: Sendable, Hashable {
     let omega = 2 * Double.pi / period
     scratch.cosines.removeAll(keepingCapacity: true)
     scratch.sines.removeAll(keepingCapacity: true)
-    // Normal equations X'X b = X'y with X = [1, cos, sin], in fixed-size storage: a day's
-    // fit allocates nothing (the sums are the same, term by term, as with arrays).
+    // Normal equations X'X b = X'y with X = [1, cos, sin], in fixed-size storage (the sums
+    // are the same, term by term, as with arrays); with a scratch reused from day to day,
+    // a day's fit allocates nothing.
     var xtx = InlineArray<9, Double>(repeating: 0)
     var xty = InlineArray<3, Double>(repeating: 0)
     for index in 0..<n {

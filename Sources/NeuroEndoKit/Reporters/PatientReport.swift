@@ -641,6 +641,7 @@ extension PatientReport {
       slope.wakeToBed, slope.peakToBed, slope.logSlope, slope.logSlopeStandardError, fit?.mesor,
       fit?.amplitude, day.cosinor.acrophaseClockHours, fit?.peakHours, fit?.pValue,
     ]
+    assert(values.count == featureNames.count, "a value for each feature name")
     var features: [Feature] = []
     for ((key, label, unit), value) in zip(featureNames, values) {
       guard let value else { continue }

@@ -321,7 +321,8 @@ enum FileSystem {
     /// the run goes on, and the file need not be opened for it again); then closes the
     /// stream. The failure of any write, the flush or the sync.
     func close(durable: Bool, startWriteBack: Bool = true) -> Failure? {
-      guard open else { return Failure(code: EBADF) }  // closed already: nothing was written
+      // Closed already: a second close is refused, not the FILE closed twice.
+      guard open else { return Failure(code: EBADF) }
       let failed = ferror(file) != 0 || fflush(file) != 0 || (durable && fsync(fileno(file)) != 0)
       let failure = failed ? FileSystem.lastFailure : nil
       if !failed, !durable, startWriteBack { FileSystem.startWriteBack(fileno(file)) }

@@ -105,7 +105,13 @@ struct PrettyJSON {
   mutating func number(_ value: Double) {
     place()
     // Swift's shortest round-trip text, as the encoder writes it: `12`, `0.1`, `1e-07`
-    // (its `description`, written straight into the bytes), without an integral `.0`.
+    // (a finite number's `description`, written straight into the bytes), without an
+    // integral `.0`. Not a finite number (the encoder refuses those): its `description`
+    // (`nan`, `inf`), as before, where writing it could give `-nan`.
+    guard value.isFinite else {
+      write(value.description)
+      return
+    }
     let start = bytes.count
     value.write(to: &self)
     if bytes.count - start >= 2, bytes[bytes.count - 2] == UInt8(ascii: "."),

@@ -41,13 +41,30 @@ struct CurveKernelTests {
   @Test("the CAR window is a slice of points in time order, and filtered when they are not")
   func carWindow() {
     let sorted = Self.points([1, 2, 3, 4, 5, 6], at: [-10, 0, 15, 30, 60, 61])
-    let window = AwakeningResponseAnalyzer.within(sorted, 0...60)
+    let window = AwakeningResponseAnalyzer.within(sorted, from: 0, through: 60)
     #expect(window.map(\.minutes) == [0, 15, 30, 60])
     #expect(window.startIndex == 1)  // read in place
     let unsorted = Self.points([1, 2, 3, 4], at: [30, 90, 0, -5])
-    #expect(AwakeningResponseAnalyzer.within(unsorted, 0...60).map(\.minutes) == [30, 0])
-    #expect(AwakeningResponseAnalyzer.within(sorted, 200...300).isEmpty)
-    #expect(AwakeningResponseAnalyzer.within([], 0...60).isEmpty)
+    #expect(
+      AwakeningResponseAnalyzer.within(unsorted, from: 0, through: 60).map(\.minutes) == [30, 0])
+    #expect(AwakeningResponseAnalyzer.within(sorted, from: 200, through: 300).isEmpty)
+    #expect(AwakeningResponseAnalyzer.within([], from: 0, through: 60).isEmpty)
+    // A window of no minutes holds no point, as the filter it replaces found none.
+    #expect(AwakeningResponseAnalyzer.within(sorted, from: 0, through: -5).isEmpty)
+    #expect(AwakeningResponseAnalyzer.within(sorted, from: 0, through: .nan).isEmpty)
+  }
+
+  @Test("a CAR window of no minutes refuses the CAR, as before, instead of stopping the run")
+  func carWindowOfNoMinutes() {
+    var settings = AwakeningResponseSettings()
+    let day = Self.points([9, 14, 17], at: [0, 15, 30])
+    for window in [-10.0, .nan] {
+      settings.windowMinutes = window
+      let car = AwakeningResponseAnalyzer(settings: settings).analyze(day, wakeSource: .export)
+      #expect(
+        car.aucG == nil && car.reasons.map(\.code) == [FeatureReason.Code.carNoSample.rawValue],
+        "\(window)")
+    }
   }
 
   @Test("a CAR from points out of time order is the one from the filtered points")
@@ -114,15 +131,28 @@ struct CurveKernelTests {
   @Test("a selection reused for the next day keeps nothing of the day before")
   func selectionReuse() {
     let settings = AnalyzerSettings()
-    let first = exponentialDay("a", day: 1, slope: -0.2)
+    // The first day has a flagged and a censored sample: exclusions and a note to clear.
+    var first = exponentialDay("a", day: 1, slope: -0.2)
+    first.append(
+      cortisol(
+        "a", day: 1, minutes: 120, value: 90,
+        flags: [SampleFlag(code: "implausible", message: "above 82.8")]))
+    first.append(cortisol("a", day: 1, minutes: 600, value: 0.5, censoring: .below))
+    var limit = settings
+    limit.censored = .limit
     let second = Array(exponentialDay("a", day: 2, slope: -0.1).prefix(3))
-    var selection = CurveSelection()
-    selection.select(first, minutes: { $0.circadian!.minutesSinceWaking }, settings: settings)
-    #expect(selection.points.count == first.count)
-    selection.select(second, minutes: { $0.circadian!.minutesSinceWaking }, settings: settings)
-    let fresh = CurveSelection(
-      second, minutes: { $0.circadian!.minutesSinceWaking }, settings: settings)
-    #expect(selection.points == fresh.points)
-    #expect(selection.excluded == fresh.excluded && selection.notes == fresh.notes)
+    for policy in [settings, limit] {
+      var selection = CurveSelection()
+      selection.select(first, minutes: { $0.circadian!.minutesSinceWaking }, settings: policy)
+      #expect(!selection.excluded.isEmpty)
+      #expect(selection.points.count + selection.excluded.count == first.count)
+      #expect(policy.censored == .limit ? selection.notes.count == 1 : selection.notes.isEmpty)
+      selection.select(second, minutes: { $0.circadian!.minutesSinceWaking }, settings: policy)
+      let fresh = CurveSelection(
+        second, minutes: { $0.circadian!.minutesSinceWaking }, settings: policy)
+      #expect(selection.points == fresh.points)
+      #expect(selection.excluded.isEmpty && selection.notes.isEmpty)
+      #expect(selection.excluded == fresh.excluded && selection.notes == fresh.notes)
+    }
   }
 }

@@ -82,4 +82,16 @@ struct PrettyJSONTests {
       #expect(json.text == String(data: try encoder.encode(value), encoding: .utf8), "\(value)")
     }
   }
+
+  @Test("a number that is not finite is written as its description, whatever its sign bit")
+  func notFinite() {
+    let negativeNaN = -Double.nan
+    for (value, text) in [
+      (Double.nan, "nan"), (negativeNaN, "nan"), (.infinity, "inf"), (-.infinity, "-inf"),
+    ] {
+      var json = PrettyJSON()
+      json.number(value)
+      #expect(json.text == text && json.text == value.description, "\(value)")
+    }
+  }
 }
