@@ -131,5 +131,4 @@ public struct AwakeningResponseAnalyzer: Sendable {
     guard points[end...].contains(where: inside) else { return points[start..<end] }
     return ArraySlice(points.filter(inside))
   }
-
 }

@@ -45,26 +45,18 @@ public struct CosinorFit: Sendable, Hashable {
   /// - Returns: `nil` for fewer than three points, or when the times do not separate the
   ///   three coefficients (e.g. all samples at one phase).
   public init?(hours: [Double], values: [Double], period: Double = 24, confidence: Double = 0.95) {
-    self.init(
-      hours: hours, values: values, period: period, confidence: confidence,
-      tQuantile: { Distributions.studentTQuantile(1 - (1 - confidence) / 2, degrees: Double($0)) })
-  }
-
-  /// Fits the cosinor with the two-sided t quantile of `confidence` given by degrees of
-  /// freedom (``CosinorAnalyzer`` looks them up in a table made once).
-  init?(
-    hours: [Double], values: [Double], period: Double, confidence: Double,
-    tQuantile: (Int) -> Double
-  ) {
     var scratch = CurveScratch()
     self.init(
-      hours: hours, values: values, period: period, confidence: confidence, tQuantile: tQuantile,
+      hours: hours, values: values, period: period, confidence: confidence,
+      tQuantile: { Distributions.studentTQuantile(1 - (1 - confidence) / 2, degrees: Double($0)) },
       scratch: &scratch)
   }
 
-  /// Fits the cosinor keeping each time's cosine and sine in `scratch` (reused from day to
-  /// day) for the residuals: each is computed once, by the same expression, so the fit is
-  /// the same to the last bit as computing them twice.
+  /// Fits the cosinor with the two-sided t quantile of `confidence` given by degrees of
+  /// freedom (``CosinorAnalyzer`` looks them up in a table made once), keeping each time's
+  /// cosine and sine in `scratch` (reused from day to day) for the residuals: each is
+  /// computed once, by the same expression, so the fit is the same to the last bit as
+  /// computing them twice.
   init?(
     hours: [Double], values: [Double], period: Double, confidence: Double,
     tQuantile: (Int) -> Double, scratch: inout CurveScratch

@@ -58,8 +58,7 @@ struct PrettyJSON {
   }
 
   private mutating func indent(_ depth: Int) {
-    // Byte by byte: a few spaces cost less so than as an appended sequence.
-    for _ in 0..<(2 * depth) { bytes.append(UInt8(ascii: " ")) }
+    for _ in 0..<(2 * depth) { write(UInt8(ascii: " ")) }
   }
 
   mutating func beginObject() {
