@@ -85,25 +85,26 @@ struct SampleScreens {
   /// ``alternativeFactor`` by the analyte's place among its cases (looked up per sample).
   private static let alternatives = Analyte.allCases.map { alternativeFactor[$0] }
 
-  /// A value for each analyte and specimen, worked out once from their `analyte/specimen`
-  /// key and then found by the cases' places, without hashing a text per sample.
+  /// A value for each analyte and specimen (a ``ScreenColumns/kind``), worked out once from
+  /// their `analyte/specimen` key and then found by the kind's number, without hashing a
+  /// text per sample.
   private struct KindTable<Value> {
-    private var values = [Value?](
-      repeating: nil, count: Analyte.allCases.count * Specimen.allCases.count)
+    private var values = [Value?](repeating: nil, count: ScreenColumns.kinds)
 
-    mutating func value(
-      _ analyte: Analyte, _ specimen: Specimen, _ make: (String) -> Value
-    ) -> Value {
-      let index = Int(analyte.caseCode) * Specimen.allCases.count + Int(specimen.caseCode)
-      if let known = values[index] { return known }
-      let made = make("\(analyte.rawValue)/\(specimen.rawValue)")
-      values[index] = made
+    mutating func value(_ kind: Int32, _ make: (String) -> Value) -> Value {
+      if let known = values[Int(kind)] { return known }
+      let made = make(ScreenColumns.key(kind))
+      values[Int(kind)] = made
       return made
     }
   }
 
   /// Applies every screen. `subjects`: each sample's subject by number
   /// (``SubjectNumbers``), or `nil` to number them here.
+  ///
+  /// The screens read the fields they compare from ``ScreenColumns``, taken from the
+  /// samples in one pass; a sample itself is touched only to flag it (or to censor a value
+  /// below detection).
   func apply(_ samples: inout [NormalizedSample], subjects given: [Int32]? = nil) {
     let subjects =
       given
@@ -111,65 +112,62 @@ struct SampleScreens {
         var numbers = SubjectNumbers()
         return samples.map { Int32(numbers.number($0.sample.subjectID)) }
       }()
+    var columns = ScreenColumns(samples)
     // Impossible values first: they would skew the medians the mix-up screen compares
     // with. Then mix-ups: a value written in the wrong unit can look below detection.
-    impossible(&samples)
-    unitMixups(&samples, subjects)
-    limits(&samples)
-    wakingDelay(&samples, subjects)
-    schedule(&samples)
-    beforeWaking(&samples)
+    impossible(&samples, &columns)
+    unitMixups(&samples, &columns, subjects)
+    limits(&samples, &columns)
+    wakingDelay(&samples, columns, subjects)
+    schedule(&samples, columns)
+    beforeWaking(&samples, columns)
   }
 
-  private func limits(_ samples: inout [NormalizedSample]) {
-    var table = KindTable<(key: String, limits: ScreenSettings.Limits?)>()
-    for index in samples.indices {
-      let sample = samples[index]
-      let (key, found) = table.value(sample.sample.analyte, sample.sample.specimen) {
-        ($0, settings.limits[$0])
-      }
-      guard let limits = found else { continue }
-      let value = sample.value.value
-      let unit = sample.value.unit.ucum
+  private func limits(_ samples: inout [NormalizedSample], _ columns: inout ScreenColumns) {
+    var table = KindTable<ScreenSettings.Limits?>()
+    for index in columns.value.indices {
+      let kind = columns.kind[index]
+      guard let limits = table.value(kind, { settings.limits[$0] }) else { continue }
       // An impossible value has its own flag already (and no outlier flag on top).
-      if sample.flags.contains(where: { $0.code == "implausible" }) { continue }
+      if columns.marks[index].contains(.implausible) { continue }
+      let value = columns.value[index]
+      let censoring = columns.censoring[index]
       // Detection first: a value under the detection limit is censored there, whatever a
       // cleaning range says of it (one true level, one treatment).
       let belowDetection =
         limits.detection.map {
-          value < $0 || sample.value.censoring == .below || sample.value.censoring == .atOrBelow
+          value < $0 || censoring == .below || censoring == .atOrBelow
         } ?? false
       if belowDetection, let detection = limits.detection {
         // As if the lab had written "<limit" (the value as written stays on the sample).
+        let unit = samples[index].value.unit
         var message =
-          "\(sample.value.censoring.rawValue)\(format(value)) \(unit) < \(format(detection)) \(unit) (detection limit for \(key))"
-        if sample.value.censoring == .none,
-          !sample.flags.contains(where: {
-            $0.code == "suspected-unit-mixup" || $0.code == "possible-unit-mixup"
-          })
-        {
-          samples[index].value = Quantity(
-            value: detection, unit: sample.value.unit, censoring: .below)
+          "\(censoring.rawValue)\(format(value)) \(unit.ucum) < \(format(detection)) \(unit.ucum) (detection limit for \(ScreenColumns.key(kind)))"
+        if censoring == .none, !columns.marks[index].contains(.mixup) {
+          samples[index].value = Quantity(value: detection, unit: unit, censoring: .below)
+          columns.value[index] = detection
+          columns.censoring[index] = .below
           message += "; treated as <\(format(detection)), like a censored value"
         }
         samples[index].flags.append(SampleFlag(code: "below-detection", message: message))
-      } else if let plausible = limits.plausible, !plausible.contains(value),
-        sample.value.censoring == .none
-      {
+      } else if let plausible = limits.plausible, !plausible.contains(value), censoring == .none {
+        let unit = samples[index].value.unit.ucum
         samples[index].flags.append(
           SampleFlag(
             code: "outside-cleaning-range",
             message:
-              "\(format(value)) \(unit) outside the data-cleaning range \(format(plausible.lowerBound))-\(format(plausible.upperBound)) \(unit) for \(key); left out of the rhythm features, still read by the clinical judgement"
+              "\(format(value)) \(unit) outside the data-cleaning range \(format(plausible.lowerBound))-\(format(plausible.upperBound)) \(unit) for \(ScreenColumns.key(kind)); left out of the rhythm features, still read by the clinical judgement"
           ))
       }
       if let above = limits.outlierAbove, value > above,
         limits.plausible.map({ $0.contains(value) }) ?? true
       {
+        let unit = samples[index].value.unit.ucum
         samples[index].flags.append(
           SampleFlag(
             code: "physiological-outlier",
-            message: "\(format(value)) \(unit) > \(format(above)) \(unit) for \(key)"))
+            message:
+              "\(format(value)) \(unit) > \(format(above)) \(unit) for \(ScreenColumns.key(kind))"))
       }
     }
   }
@@ -178,20 +176,20 @@ struct SampleScreens {
   /// Plausibility bounds): flagged `implausible`, with the unit in which the number as
   /// written would be a possible value. A censored `<x` is never impossible; `>x` is when
   /// x already is.
-  private func impossible(_ samples: inout [NormalizedSample]) {
+  private func impossible(_ samples: inout [NormalizedSample], _ columns: inout ScreenColumns) {
     var bounds = KindTable<Double?>()
-    for index in samples.indices {
-      let sample = samples[index]
-      switch sample.value.censoring {
+    for index in columns.value.indices {
+      switch columns.censoring[index] {
       case .below, .atOrBelow: continue
       case .none, .above, .atOrAbove: break
       }
-      let bound = bounds.value(sample.sample.analyte, sample.sample.specimen) {
-        settings.impossibleAbove[$0]
-      }
-      guard let bound, sample.value.value > bound else { continue }
+      guard let bound = bounds.value(columns.kind[index], { settings.impossibleAbove[$0] }),
+        columns.value[index] > bound
+      else { continue }
       samples[index].flags.append(
-        SampleFlag(code: "implausible", message: Self.impossibleMessage(sample, bound: bound)))
+        SampleFlag(
+          code: "implausible", message: Self.impossibleMessage(samples[index], bound: bound)))
+      columns.marks[index].insert(.implausible)
     }
   }
 
@@ -256,21 +254,18 @@ struct SampleScreens {
     return range.low == nil && range.high == nil ? nil : false
   }
 
-  /// Whether a sample is salivary cortisol, the only kind the CAR protocol screens apply to.
-  private static func isSalivaryCortisol(_ sample: NormalizedSample) -> Bool {
-    sample.sample.analyte == .cortisol && sample.sample.specimen == .saliva
-  }
-
   /// The first salivary cortisol sample of each subject-day: how long after waking it was
   /// taken (Smyth 2013, 2016). When the waking was taken from a sample itself (an
   /// awakening-labelled sample, or the first sample standing in), the delay is unknown.
-  private func wakingDelay(_ samples: inout [NormalizedSample], _ subjects: [Int32]) {
+  private func wakingDelay(
+    _ samples: inout [NormalizedSample], _ columns: ScreenColumns, _ subjects: [Int32]
+  ) {
     // The days' samples by one sort of their places (subject, day, then read order), not a
     // dictionary of days: each day's first sample is the earliest, the first read on a tie.
     var places: [(subject: Int32, day: Int, index: Int)] = []
-    for index in samples.indices where Self.isSalivaryCortisol(samples[index]) {
-      guard let position = samples[index].circadian else { continue }
-      places.append((subjects[index], position.day, index))
+    for index in columns.value.indices
+    where columns.kind[index] == ScreenColumns.salivaryCortisol && columns.wake[index] != nil {
+      places.append((subjects[index], columns.day[index], index))
     }
     places.sort { ($0.subject, $0.day, $0.index) < ($1.subject, $1.day, $1.index) }
     var firstOfDay: [Int] = []
@@ -283,11 +278,7 @@ struct SampleScreens {
       {
         // As a scan in read order keeps the sample it has unless this one is earlier.
         let index = places[end].index
-        if !(samples[first].circadian!.minutesSinceWaking
-          <= samples[index].circadian!.minutesSinceWaking)
-        {
-          first = index
-        }
+        if !(columns.minutes[first] <= columns.minutes[index]) { first = index }
         end += 1
       }
       firstOfDay.append(first)
@@ -298,15 +289,15 @@ struct SampleScreens {
     // A cohort's waking delays are few: each delay's flag is written once.
     var flags: [UInt64: SampleFlag] = [:]
     for index in firstOfDay {
-      let position = samples[index].circadian!
-      let delay = position.minutesSinceWaking
-      guard delay >= 0, delay <= 120 else { continue }  // not a waking sample
-      if position.wakeSource == .awakeningSample || position.wakeSource == .firstSampleEstimated {
+      let delay = columns.minutes[index]
+      // Not a waking sample.
+      guard delay >= 0, delay <= 120, let source = columns.wake[index] else { continue }
+      if source == .awakeningSample || source == .firstSampleEstimated {
         samples[index].flags.append(
           SampleFlag(
             code: "waking-delay-unknown",
             message:
-              "the waking time was taken from a sample (\(position.wakeSource.rawValue)), so the sampling delay after waking is unknown, not zero (Stalder et al. 2016)"
+              "the waking time was taken from a sample (\(source.rawValue)), so the sampling delay after waking is unknown, not zero (Stalder et al. 2016)"
           ))
         continue
       }
@@ -333,13 +324,13 @@ struct SampleScreens {
   }
 
   /// Salivary cortisol CAR samples further from their scheduled time than the tolerance.
-  private func schedule(_ samples: inout [NormalizedSample]) {
+  private func schedule(_ samples: inout [NormalizedSample], _ columns: ScreenColumns) {
     guard let last = settings.carSchedule.max() else { return }
-    for index in samples.indices {
-      guard let position = samples[index].circadian, position.wakeSource != .firstSampleEstimated,
-        Self.isSalivaryCortisol(samples[index])
+    for index in columns.value.indices {
+      guard let source = columns.wake[index], source != .firstSampleEstimated,
+        columns.kind[index] == ScreenColumns.salivaryCortisol
       else { continue }
-      let minutes = position.minutesSinceWaking
+      let minutes = columns.minutes[index]
       guard minutes >= 0, minutes <= last + settings.carTolerance else { continue }
       let nearest = settings.carSchedule.min { abs($0 - minutes) < abs($1 - minutes) }!
       let gap = abs(nearest - minutes)
@@ -354,12 +345,12 @@ struct SampleScreens {
   }
 
   /// Samples long before the waking that starts their day.
-  private func beforeWaking(_ samples: inout [NormalizedSample]) {
+  private func beforeWaking(_ samples: inout [NormalizedSample], _ columns: ScreenColumns) {
     let bound = settings.minimumMinutesSinceWaking
-    for index in samples.indices {
-      guard let minutes = samples[index].circadian?.minutesSinceWaking, minutes < bound else {
-        continue
-      }
+    for index in columns.value.indices {
+      guard columns.wake[index] != nil else { continue }
+      let minutes = columns.minutes[index]
+      guard minutes < bound else { continue }
       samples[index].flags.append(
         SampleFlag(
           code: "before-waking",
@@ -374,7 +365,9 @@ struct SampleScreens {
   /// value taken at the same time of day within a few days (the pair rule). A pair alone
   /// cannot say which of its two values is the odd one: the lab's reference ranges decide,
   /// and where they do not, both are flagged.
-  private func unitMixups(_ samples: inout [NormalizedSample], _ subjects: [Int32]) {
+  private func unitMixups(
+    _ samples: inout [NormalizedSample], _ columns: inout ScreenColumns, _ subjects: [Int32]
+  ) {
     // Results taken under other conditions (a note "after 1 mg dexamethasone", a test
     // name "60 min after Synacthen") are meant to differ: a suppressed cortisol of 16
     // nmol/L the morning after a 450 is the test working, not a unit. A group is a subject's
@@ -384,12 +377,12 @@ struct SampleScreens {
     // read order.
     var conditionNumbers: [String: Int32] = ["": 0]
     var places: [(subject: Int32, kind: Int32, conditions: Int32, index: Int)] = []
-    for index in samples.indices where samples[index].value.censoring == .none {
-      let sample = samples[index].sample
-      guard Self.alternatives[Int(sample.analyte.caseCode)] != nil,
-        !samples[index].flags.contains(where: { $0.code == "implausible" })
+    for index in columns.value.indices where columns.censoring[index] == .none {
+      let kind = columns.kind[index]
+      guard Self.alternatives[ScreenColumns.analyte(kind)] != nil,
+        !columns.marks[index].contains(.implausible)
       else { continue }
-      let text = Self.conditions(sample)
+      let text = Self.conditions(samples[index].sample)
       let conditions: Int32
       if text.isEmpty {
         conditions = 0
@@ -399,7 +392,6 @@ struct SampleScreens {
         conditions = Int32(conditionNumbers.count)
         conditionNumbers[text] = conditions
       }
-      let kind = Int32(sample.analyte.caseCode) << 8 | Int32(sample.specimen.caseCode)
       places.append((subjects[index], kind, conditions, index))
     }
     places.sort {
@@ -407,7 +399,12 @@ struct SampleScreens {
         $1.subject, $1.kind, $1.conditions, $1.index
       )
     }
+    // One group's places, values and times since waking, and the medians' buffers, reused
+    // from group to group.
     var indices: [Int] = []
+    var values: [Double] = []
+    var minutes: [Double?] = []
+    var scratch = MedianScratch()
     var start = 0
     while start < places.count {
       indices.removeAll(keepingCapacity: true)
@@ -420,86 +417,108 @@ struct SampleScreens {
       }
       start = end
       guard indices.count >= 2 else { continue }
-      let values = indices.map { samples[$0].value.value }
-      let alternative = Self.alternatives[Int(samples[indices[0]].sample.analyte.caseCode)]!
+      let alternative = Self.alternatives[ScreenColumns.analyte(places[start - 1].kind)]!
       let spread = max(alternative.factor, 1 / alternative.factor)
       guard spread >= 2 else { continue }
-      let ratio = min(settings.unitMixupRatio, spread / 2.0.squareRoot())
-      let closeness = min(2, spread.squareRoot())
-      /// The other-unit reading of `value` that lies close to `reference`, when `value` is
-      /// far enough off it; with how far off.
-      func misfit(_ value: Double, against reference: Double) -> (off: Double, fitting: Double)? {
-        guard reference > 0, value > 0 else { return nil }
-        let off = max(value / reference, reference / value)
-        guard off >= ratio else { return nil }
-        // Read in the other unit: multiplied (value was in the alternative unit but
-        // labelled canonical) or divided (the other way round).
-        let candidates = [value * alternative.factor, value / alternative.factor]
-        guard
-          let fitting = candidates.first(where: { max($0 / reference, reference / $0) <= closeness }
-          )
-        else { return nil }
-        return (off, fitting)
-      }
-      let medians =
-        indices.count >= 3
-        ? Self.mediansOfOthers(
-          values: values, minutes: indices.map { samples[$0].circadian?.minutesSinceWaking },
-          window: settings.unitMixupWindow)
-        : [Double?](repeating: nil, count: indices.count)
-      var flagged = Set<Int>()
-      for (position, index) in indices.enumerated() {
-        guard let median = medians[position],
-          let (off, fitting) = misfit(values[position], against: median)
-        else { continue }
-        let unit = samples[index].value.unit.display
-        samples[index].flags.append(
-          SampleFlag(
-            code: "suspected-unit-mixup",
-            message:
-              "\(Self.written(samples[index])) is \(format((off * 10).rounded() / 10))x off (>= \(format(ratio))) the median \(Self.significant(median)) \(unit) of this subject's comparable values; read with the \(LabUnit(rawValue: alternative.unit)?.display ?? alternative.unit) factor \(format(alternative.factor)) it would be \(Self.significant(fitting)) \(unit)"
-          ))
-        flagged.insert(position)
-      }
-      // The pair rule, for values the medians could not judge. Two values alone cannot
-      // tell a unit from a dexamethasone test, a cure or a new treatment, which look the
-      // same: the flag is a caution on the value, which is still judged. Only for units at
-      // least 10 apart (below, a day's or a cycle's variation is as large), and never on
-      // the same day (a stimulation test) or for a value inside its own lab range.
-      guard spread >= 10 else { continue }
-      let clock = indices.map { samples[$0].collected?.local }
-      func partners(of position: Int) -> [Int] {
-        guard let mine = clock[position] else { return [] }
-        return indices.indices.filter { other in
-          guard other != position, !flagged.contains(other), let theirs = clock[other],
-            (theirs.year, theirs.month, theirs.day) != (mine.year, mine.month, mine.day)
-          else { return false }
-          let apart = abs(theirs.secondsSinceEpochWallClock - mine.secondsSinceEpochWallClock)
-          var minutes = abs(theirs.hourOfDay - mine.hourOfDay) * 60
-          minutes = min(minutes, 1440 - minutes)
-          return apart <= settings.unitMixupDays * 86_400 && minutes <= settings.unitMixupWindow
+      values.removeAll(keepingCapacity: true)
+      for index in indices { values.append(columns.value[index]) }
+      if indices.count >= 3 {
+        minutes.removeAll(keepingCapacity: true)
+        for index in indices {
+          minutes.append(columns.wake[index] != nil ? columns.minutes[index] : nil)
         }
+        Self.mediansOfOthers(
+          values: values, minutes: minutes, window: settings.unitMixupWindow, into: &scratch)
+      } else {
+        scratch.medians.removeAll(keepingCapacity: true)
+        scratch.medians.append(contentsOf: repeatElement(nil, count: indices.count))
       }
-      for position in indices.indices where medians[position] == nil {
-        guard !flagged.contains(position) else { continue }
-        let others = partners(of: position)
-        guard !others.isEmpty else { continue }
-        let reference = Self.median(of: others.map { values[$0] })
-        guard let (off, fitting) = misfit(values[position], against: reference),
-          Self.outsideLabRange(samples[indices[position]]) != false
-        else { continue }
-        let unit = samples[indices[position]].value.unit.display
-        let theirs =
-          others.count == 1
-          ? "the \(Self.significant(values[others[0]])) \(unit) of \(clock[others[0]]!)"
-          : "the median \(Self.significant(reference)) \(unit) of \(others.count) values"
-        samples[indices[position]].flags.append(
-          SampleFlag(
-            code: "possible-unit-mixup",
-            message:
-              "\(Self.written(samples[indices[position]])) and \(theirs) (same time of day within \(format(settings.unitMixupDays)) days) differ \(NumberText.significant(off, 3))-fold, about the \(LabUnit(rawValue: alternative.unit)?.display ?? alternative.unit) factor \(format(alternative.factor)): one may be in the wrong unit (read in the other unit it would be \(Self.significant(fitting)) \(unit)); judged as written, with this caution"
-          ))
+      judgeGroup(indices, values, scratch.medians, alternative, spread, &samples, &columns)
+    }
+  }
+
+  /// Flags the values of one group (``unitMixups(_:_:_:)``) that are off its medians
+  /// (`medians`, by position), then, where a value has no median, off a value at the same
+  /// time of day: `spread` is the larger of the alternative unit's factor and its inverse.
+  private func judgeGroup(
+    _ indices: [Int], _ values: [Double], _ medians: [Double?],
+    _ alternative: (factor: Double, unit: String), _ spread: Double,
+    _ samples: inout [NormalizedSample], _ columns: inout ScreenColumns
+  ) {
+    let ratio = min(settings.unitMixupRatio, spread / 2.0.squareRoot())
+    let closeness = min(2, spread.squareRoot())
+    /// The other-unit reading of `value` that lies close to `reference`, when `value` is
+    /// far enough off it; with how far off.
+    func misfit(_ value: Double, against reference: Double) -> (off: Double, fitting: Double)? {
+      guard reference > 0, value > 0 else { return nil }
+      let off = max(value / reference, reference / value)
+      guard off >= ratio else { return nil }
+      // Read in the other unit: multiplied (value was in the alternative unit but
+      // labelled canonical) or divided (the other way round).
+      let multiplied = value * alternative.factor
+      if max(multiplied / reference, reference / multiplied) <= closeness {
+        return (off, multiplied)
       }
+      let divided = value / alternative.factor
+      if max(divided / reference, reference / divided) <= closeness { return (off, divided) }
+      return nil
+    }
+    var flagged = Set<Int>()
+    for (position, index) in indices.enumerated() {
+      guard let median = medians[position],
+        let (off, fitting) = misfit(values[position], against: median)
+      else { continue }
+      let unit = samples[index].value.unit.display
+      samples[index].flags.append(
+        SampleFlag(
+          code: "suspected-unit-mixup",
+          message:
+            "\(Self.written(samples[index])) is \(format((off * 10).rounded() / 10))x off (>= \(format(ratio))) the median \(Self.significant(median)) \(unit) of this subject's comparable values; read with the \(LabUnit(rawValue: alternative.unit)?.display ?? alternative.unit) factor \(format(alternative.factor)) it would be \(Self.significant(fitting)) \(unit)"
+        ))
+      columns.marks[index].insert(.mixup)
+      flagged.insert(position)
+    }
+    // The pair rule, for values the medians could not judge. Two values alone cannot
+    // tell a unit from a dexamethasone test, a cure or a new treatment, which look the
+    // same: the flag is a caution on the value, which is still judged. Only for units at
+    // least 10 apart (below, a day's or a cycle's variation is as large), and never on
+    // the same day (a stimulation test) or for a value inside its own lab range.
+    guard spread >= 10,
+      medians.indices.contains(where: { medians[$0] == nil && !flagged.contains($0) })
+    else { return }
+    let clock = indices.map { samples[$0].collected?.local }
+    func partners(of position: Int) -> [Int] {
+      guard let mine = clock[position] else { return [] }
+      return indices.indices.filter { other in
+        guard other != position, !flagged.contains(other), let theirs = clock[other],
+          (theirs.year, theirs.month, theirs.day) != (mine.year, mine.month, mine.day)
+        else { return false }
+        let apart = abs(theirs.secondsSinceEpochWallClock - mine.secondsSinceEpochWallClock)
+        var minutes = abs(theirs.hourOfDay - mine.hourOfDay) * 60
+        minutes = min(minutes, 1440 - minutes)
+        return apart <= settings.unitMixupDays * 86_400 && minutes <= settings.unitMixupWindow
+      }
+    }
+    for position in indices.indices where medians[position] == nil {
+      guard !flagged.contains(position) else { continue }
+      let others = partners(of: position)
+      guard !others.isEmpty else { continue }
+      let reference = Self.median(of: others.map { values[$0] })
+      guard let (off, fitting) = misfit(values[position], against: reference),
+        Self.outsideLabRange(samples[indices[position]]) != false
+      else { continue }
+      let unit = samples[indices[position]].value.unit.display
+      let theirs =
+        others.count == 1
+        ? "the \(Self.significant(values[others[0]])) \(unit) of \(clock[others[0]]!)"
+        : "the median \(Self.significant(reference)) \(unit) of \(others.count) values"
+      samples[indices[position]].flags.append(
+        SampleFlag(
+          code: "possible-unit-mixup",
+          message:
+            "\(Self.written(samples[indices[position]])) and \(theirs) (same time of day within \(format(settings.unitMixupDays)) days) differ \(NumberText.significant(off, 3))-fold, about the \(LabUnit(rawValue: alternative.unit)?.display ?? alternative.unit) factor \(format(alternative.factor)): one may be in the wrong unit (read in the other unit it would be \(Self.significant(fitting)) \(unit)); judged as written, with this caution"
+        ))
+      columns.marks[indices[position]].insert(.mixup)
     }
   }
 
@@ -541,32 +560,58 @@ struct SampleScreens {
   /// than two. The windows slide over the values sorted by time, so a subject with many
   /// samples costs n log n plus the window's moves, not n squared.
   static func mediansOfOthers(values: [Double], minutes: [Double?], window: Double) -> [Double?] {
-    var medians = [Double?](repeating: nil, count: values.count)
-    let untimed = values.indices.filter { minutes[$0] == nil }
-    if !untimed.isEmpty {
-      let all = values.sorted()
-      for position in untimed { medians[position] = medianExcluding(values[position], in: all) }
+    var scratch = MedianScratch()
+    mediansOfOthers(values: values, minutes: minutes, window: window, into: &scratch)
+    return scratch.medians
+  }
+
+  /// The buffers of ``mediansOfOthers(values:minutes:window:into:)``, reused from group to
+  /// group: the medians come out in ``medians``.
+  struct MedianScratch {
+    var medians: [Double?] = []
+    fileprivate var sorted: [Double] = []
+    fileprivate var timed: [Int] = []
+    fileprivate var inWindow: [Double] = []
+  }
+
+  /// ``mediansOfOthers(values:minutes:window:)`` into `scratch.medians`, with no array
+  /// allocated once the buffers have grown to the largest group.
+  static func mediansOfOthers(
+    values: [Double], minutes: [Double?], window: Double, into scratch: inout MedianScratch
+  ) {
+    scratch.medians.removeAll(keepingCapacity: true)
+    scratch.medians.append(contentsOf: repeatElement(nil, count: values.count))
+    if minutes.contains(where: { $0 == nil }) {
+      scratch.sorted.removeAll(keepingCapacity: true)
+      scratch.sorted.append(contentsOf: values)
+      scratch.sorted.sort()
+      for position in values.indices where minutes[position] == nil {
+        scratch.medians[position] = medianExcluding(values[position], in: scratch.sorted)
+      }
     }
-    let timed = values.indices.filter { minutes[$0].map { !$0.isNaN } ?? false }
-      .sorted { minutes[$0]! < minutes[$1]! }
-    var inWindow: [Double] = []
+    scratch.timed.removeAll(keepingCapacity: true)
+    for position in values.indices where minutes[position].map({ !$0.isNaN }) ?? false {
+      scratch.timed.append(position)
+    }
+    scratch.timed.sort { minutes[$0]! < minutes[$1]! }
+    scratch.inWindow.removeAll(keepingCapacity: true)
     var lower = 0
     var upper = 0
+    let timed = scratch.timed
     for position in timed {
       let mine = minutes[position]!
       // The same test as |theirs - mine| <= window, from each side.
       while upper < timed.count, minutes[timed[upper]]! - mine <= window {
         let value = values[timed[upper]]
-        inWindow.insert(value, at: lowerBound(value, in: inWindow))
+        scratch.inWindow.insert(value, at: lowerBound(value, in: scratch.inWindow))
         upper += 1
       }
       while lower < upper, mine - minutes[timed[lower]]! > window {
-        inWindow.remove(at: lowerBound(values[timed[lower]], in: inWindow))
+        scratch.inWindow.remove(at: lowerBound(values[timed[lower]], in: scratch.inWindow))
         lower += 1
       }
-      medians[position] = medianExcluding(values[position], in: inWindow)
+      scratch.medians[position] = medianExcluding(values[position], in: scratch.inWindow)
     }
-    return medians
   }
 
   /// The median of sorted values without one occurrence of `value` (which they hold).
@@ -591,4 +636,80 @@ struct SampleScreens {
   }
 
   private func format(_ value: Double) -> String { NumberText.short(value) }
+}
+
+/// The fields the screens compare, one array each, taken from normalized samples in one
+/// pass (``SampleScreens/apply(_:subjects:)``): a screen then reads numbers in order instead
+/// of following each sample's references.
+struct ScreenColumns {
+  /// Flags a screen raised that a later screen asks about, one bit each.
+  struct Marks: OptionSet {
+    let rawValue: UInt8
+    /// `implausible`.
+    static let implausible = Marks(rawValue: 1)
+    /// `suspected-unit-mixup` or `possible-unit-mixup`.
+    static let mixup = Marks(rawValue: 2)
+  }
+
+  /// The analyte and specimen as one number, `analyte * specimens + specimen` (their
+  /// places among their cases).
+  var kind: [Int32] = []
+  /// The value in the canonical unit, and its censoring.
+  var value: [Double] = []
+  var censoring: [Censoring] = []
+  /// Minutes since waking, the day, and where the waking came from: `wake` is nil for a
+  /// sample not placed in a day (its minutes and day are then 0).
+  var minutes: [Double] = []
+  var day: [Int] = []
+  var wake: [WakeSource?] = []
+  var marks: [Marks] = []
+
+  /// The number of kinds.
+  static let kinds = Analyte.allCases.count * Specimen.allCases.count
+  /// Salivary cortisol's kind, the only one the CAR protocol screens apply to.
+  static let salivaryCortisol = kind(.cortisol, .saliva)
+
+  /// The kind of an analyte in a specimen.
+  static func kind(_ analyte: Analyte, _ specimen: Specimen) -> Int32 {
+    Int32(analyte.caseCode) * Int32(Specimen.allCases.count) + Int32(specimen.caseCode)
+  }
+
+  /// The analyte's place among its cases.
+  static func analyte(_ kind: Int32) -> Int { Int(kind) / Specimen.allCases.count }
+
+  /// The settings' key of a kind: `analyte/specimen`.
+  static func key(_ kind: Int32) -> String {
+    let analyte = Analyte.allCases[Self.analyte(kind)]
+    let specimen = Specimen.allCases[Int(kind) % Specimen.allCases.count]
+    return "\(analyte.rawValue)/\(specimen.rawValue)"
+  }
+
+  /// The columns of `samples`, with the marks of the flags they already carry.
+  init(_ samples: [NormalizedSample]) {
+    kind.reserveCapacity(samples.count)
+    value.reserveCapacity(samples.count)
+    censoring.reserveCapacity(samples.count)
+    minutes.reserveCapacity(samples.count)
+    day.reserveCapacity(samples.count)
+    wake.reserveCapacity(samples.count)
+    marks.reserveCapacity(samples.count)
+    for sample in samples {
+      kind.append(Self.kind(sample.sample.analyte, sample.sample.specimen))
+      value.append(sample.value.value)
+      censoring.append(sample.value.censoring)
+      let position = sample.circadian
+      minutes.append(position?.minutesSinceWaking ?? 0)
+      day.append(position?.day ?? 0)
+      wake.append(position?.wakeSource)
+      var marked: Marks = []
+      for flag in sample.flags {
+        switch flag.code {
+        case "implausible": marked.insert(.implausible)
+        case "suspected-unit-mixup", "possible-unit-mixup": marked.insert(.mixup)
+        default: break
+        }
+      }
+      marks.append(marked)
+    }
+  }
 }

@@ -204,6 +204,66 @@ struct SampleScreensTests {
     #expect(compared > 5_000)
   }
 
+  @Test("one median scratch over groups that shrink and grow gives each group's own medians")
+  func mixupMediansScratchReused() {
+    var generator = SplitMix64(seed: 31)
+    var scratch = SampleScreens.MedianScratch()
+    // A large group first, so that the buffers hold stale values for the smaller ones.
+    for count in [60, 3, 1, 45, 2, 59, 7, 60, 4] {
+      let values = (0..<count).map { _ in Double(generator.next() % 12) * 1.5 + 0.25 }
+      let minutes: [Double?] = (0..<count).map { _ in
+        switch generator.next() % 9 {
+        case 0: return nil
+        case 1: return .nan
+        default: return Double(generator.next() % 40) * 15 - 60
+        }
+      }
+      SampleScreens.mediansOfOthers(values: values, minutes: minutes, window: 90, into: &scratch)
+      let fresh = SampleScreens.mediansOfOthers(values: values, minutes: minutes, window: 90)
+      #expect(scratch.medians.count == count)
+      #expect(scratch.medians == fresh, "group of \(count)")
+      // A NaN time has no window and no median; an untimed value is compared with all.
+      for position in minutes.indices where minutes[position]?.isNaN == true {
+        #expect(scratch.medians[position] == nil)
+      }
+    }
+  }
+
+  @Test("the screens' columns: kinds, places in the day, and the flags later screens ask about")
+  func screenColumns() {
+    var samples = normalize([
+      saliva(12, at: 30), draw(420, .microgramPerDeciliter, day: 10),
+      draw(10, .picomolePerLiter, of: .acth, day: 11),
+    ])
+    // A sample not placed in a day reads as no waking, minutes and day 0.
+    samples[2].circadian = nil
+    let columns = ScreenColumns(samples)
+    #expect(columns.kind[0] == ScreenColumns.salivaryCortisol)
+    #expect(ScreenColumns.key(columns.kind[0]) == "cortisol/saliva")
+    #expect(ScreenColumns.key(columns.kind[1]) == "cortisol/serum")
+    #expect(ScreenColumns.key(columns.kind[2]) == "acth/serum")
+    #expect(ScreenColumns.analyte(columns.kind[2]) == Int(Analyte.acth.caseCode))
+    #expect(columns.minutes[0] == 30 && columns.day[0] == 1 && columns.wake[0] == .wakeColumn)
+    #expect(columns.wake[2] == nil && columns.minutes[2] == 0 && columns.day[2] == 0)
+    #expect(columns.value[1] == samples[1].value.value && columns.censoring[1] == .none)
+    #expect(columns.marks == [[], [.implausible], []])
+    // Flags raised before the screens count as the screens' own: an implausible salivary
+    // value is not also judged below detection, a suspected mix-up is not censored.
+    var flagged = [saliva(0.5, at: 300), saliva(0.5, at: 360)].map {
+      NormalizedSample(
+        sample: $0, value: $0.quantity, collected: $0.collected, timeResolution: nil,
+        circadian: CircadianPosition(
+          minutesSinceWaking: Double($0.provenance.record!), day: 1, wakeSource: .wakeColumn,
+          wake: $0.wake))
+    }
+    flagged[0].flags.append(SampleFlag(code: "implausible", message: "set by hand"))
+    flagged[1].flags.append(SampleFlag(code: "possible-unit-mixup", message: "set by hand"))
+    SampleScreens(settings: ScreenSettings()).apply(&flagged)
+    #expect(flagged[0].flags.map(\.code) == ["implausible"])
+    #expect(flagged[1].flags.map(\.code) == ["possible-unit-mixup", "below-detection"])
+    #expect(flagged[1].value.value == 0.5 && flagged[1].value.censoring == .none)
+  }
+
   // MARK: Issue 22, point 6: impossible values and unit mix-ups in pairs
 
   @Test("every analyte has an impossibility bound in every specimen")
