@@ -80,8 +80,10 @@ public struct CortisolRhythmAnalyzer: Sendable {
     var responseEntries: [Entry] = []
     dayEntries.reserveCapacity(samples.count)
     let anchor = TimeAnchor.event(settings.response.anchor)
+    // The analysed specimens by their place among the cases: no set hashed per sample.
+    let analysed = Specimen.allCases.map { settings.specimens.contains($0) }
     for (index, sample) in samples.enumerated() where sample.sample.analyte == .cortisol {
-      guard settings.specimens.contains(sample.sample.specimen) else {
+      guard analysed[Int(sample.sample.specimen.caseCode)] else {
         result.specimensLeftOut[sample.sample.specimen.rawValue, default: 0] += 1
         continue
       }

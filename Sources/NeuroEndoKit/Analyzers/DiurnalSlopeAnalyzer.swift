@@ -89,7 +89,7 @@ public struct DiurnalSlopeAnalyzer: Sendable {
     // (the points themselves are not copied).
     scratch.hours.removeAll(keepingCapacity: true)
     scratch.values.removeAll(keepingCapacity: true)
-    var leftOut: [String] = []
+    scratch.leftOut.removeAll(keepingCapacity: true)
     // The first and last point regressed, in minutes (the span is their difference in
     // minutes, then in hours, as it was computed from the points).
     var regressed = (first: 0.0, last: 0.0)
@@ -98,7 +98,7 @@ public struct DiurnalSlopeAnalyzer: Sendable {
       if settings.excludeAwakeningResponse, point.minutes >= 0,
         point.minutes <= awakeningWindowMinutes, point != wake
       {
-        leftOut.append(point.name)
+        scratch.leftOut.append(point)
       } else if point.value <= 0 {
         result.excluded.append(
           Exclusion(
@@ -111,10 +111,10 @@ public struct DiurnalSlopeAnalyzer: Sendable {
         scratch.values.append(log(point.value))
       }
     }
-    if !leftOut.isEmpty {
+    if !scratch.leftOut.isEmpty {
       result.excluded.append(
         Exclusion(
-          sample: leftOut.joined(separator: ", "),
+          sample: scratch.leftOutList(),
           reason: "slope_log: CAR samples after waking left out (diurnal_slope.exclude_car)"))
     }
     let used = scratch.hours.count

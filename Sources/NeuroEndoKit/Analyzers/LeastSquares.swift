@@ -55,4 +55,30 @@ struct CurveScratch {
   var sines: [Double] = []
   /// The times' phases in the cycle, sorted (the cosinor's coverage).
   var phases: [Double] = []
+  /// The points a day's regression leaves out.
+  var leftOut: [CurvePoint] = []
+  /// The last points left out and their names in words: a protocol's days leave out the
+  /// same samples, and their names are written once, not once per day.
+  private var listed: (points: [CurvePoint], text: String) = ([], "")
+
+  /// The names of ``leftOut`` in a list, `S2 (+15 min), S3 (+30 min)`: the last list when
+  /// each point has the last one's label (the same bytes: two spellings of one accent are
+  /// listed as each was written), minutes and clock time, of which its name is made.
+  mutating func leftOutList() -> String {
+    func named(_ point: CurvePoint, as other: CurvePoint) -> Bool {
+      let label =
+        switch (point.label, other.label) {
+        case (nil, nil): true
+        case (let mine?, let theirs?): SampleColumns.ExactText.same(mine, theirs)
+        default: false
+        }
+      return label && point.minutes.bitPattern == other.minutes.bitPattern
+        && point.clockHours?.bitPattern == other.clockHours?.bitPattern
+    }
+    let same =
+      leftOut.count == listed.points.count
+      && zip(leftOut, listed.points).allSatisfy { named($0, as: $1) }
+    if !same { listed = (leftOut, leftOut.map(\.name).joined(separator: ", ")) }
+    return listed.text
+  }
 }

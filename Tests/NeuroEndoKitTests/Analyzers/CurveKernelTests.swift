@@ -100,6 +100,45 @@ struct CurveKernelTests {
     }
   }
 
+  @Test(
+    "the samples a day's slope leaves out are listed as each day wrote them, not as the day before")
+  func leftOutListedPerDay() {
+    let slope = DiurnalSlopeAnalyzer()
+    var scratch = CurveScratch()
+    /// A day with CAR samples at +15, +30 and `third` min, labelled, then a bedtime sample.
+    func day(_ labels: [String?], third: Double = 45, clock: Double? = nil) -> [CurvePoint] {
+      zip([0, 15, 30, third, 900], [9, 14, 17, 16, 3]).enumerated().map { index, point in
+        CurvePoint(
+          minutes: point.0, value: point.1, label: index < labels.count ? labels[index] : "S5",
+          clockHours: clock.map { $0 + point.0 / 60 })
+      }
+    }
+    let composed = "S\u{E9}"
+    let decomposed = "Se\u{301}"
+    let days = [
+      day(["S1", "S2", "S3", "S4"]),
+      day(["S1", "S2", "S3", "S4"]),
+      day(["S1", "S2", "S3", composed]),
+      day(["S1", "S2", "S3", decomposed]),
+      day(["S1", "S2", "S3", "S4"], third: 46),
+      day(["S1", nil, nil, nil], clock: 7),
+      day(["S1", nil, nil, nil], clock: 7.5),
+      day(["S1", "S2", "S3", "S4"], third: 45),
+      day(["S1", "S2"]),
+    ]
+    for points in days {
+      let reused = slope.analyze(points, scratch: &scratch).excluded.map { Array($0.sample.utf8) }
+      let alone = slope.analyze(points).excluded.map { Array($0.sample.utf8) }
+      #expect(reused == alone)
+      #expect(reused.count == 1)
+    }
+    #expect(
+      slope.analyze(days[2], scratch: &scratch).excluded.first?.sample
+        == "S2 (+15 min), S3 (+30 min), S\u{E9} (+45 min)")
+    let listed = slope.analyze(days[6], scratch: &scratch).excluded.first?.sample
+    #expect(listed == "07:45 (+15 min), 08:00 (+30 min), 08:15 (+45 min)")
+  }
+
   @Test("a cosinor fit with its cosines kept equals one that computes them twice")
   func cosinorScratchIsExact() throws {
     let hours = [0.1, 0.6, 1.1, 4, 8, 12.5, 15, 16.25]

@@ -438,6 +438,40 @@ struct FeedbackAnalyzerTests {
       attributes: ["note": "after 1 mg dexamethasone"])
     // Salivary cortisol after dexamethasone has no cut-off by default: said, not judged.
     #expect(notJudged(curve + [dexamethasone]).count == 1)
+    // Told from the curve by a qualifier, a note or a test code alone, under a label and
+    // notes the curve's samples carry: each kind of sample is read for itself, not as the
+    // last one seen with its label (several days of the curve, so that the label recurs).
+    let days = (18...20).flatMap { day in
+      curve.map { sample in
+        var sample = sample
+        sample.collected = sample.collected.map {
+          var time = $0
+          time.local = LocalDateTime(
+            year: 2026, month: 3, day: day, hour: time.local.hour, minute: time.local.minute)
+          return time
+        }
+        return sample
+      }
+    }
+    #expect(findings(days).isEmpty && notJudged(days).isEmpty)
+    /// A sample like `days[index]` on the 21st at `hour`, of 9.5 nmol/L.
+    func another(_ index: Int, hour: Int) -> Sample {
+      var sample = days[index]
+      sample.collected = CollectionTime(
+        local: LocalDateTime(year: 2026, month: 3, day: 21, hour: hour, minute: 0),
+        utcOffsetSeconds: sample.collected?.utcOffsetSeconds)
+      sample.quantity = Quantity(value: 9.5, unit: .nanomolePerLiter)
+      return sample
+    }
+    var qualified = another(4, hour: 23)
+    qualified.qualifier = "late-night"
+    #expect(findings(days + [qualified]).map(\.pattern) == ["above-limit"])
+    var noted = another(0, hour: 8)
+    noted.attributes["note"] = "after 1 mg dexamethasone"
+    #expect(notJudged(days + [noted]).count == 1)
+    var coded = another(0, hour: 8)
+    coded.testCode = "post-dex"
+    #expect(notJudged(days + [coded]).count == 1)
   }
 
   @Test("phrases: the quick test of a text's bytes never says no where the full match says yes")

@@ -51,11 +51,12 @@ public struct FeedbackAnalyzer: Sendable {
     var numbers = SubjectNumbers()
     var read: [Bool] = []
     var places: [(number: Int32, index: Int)] = []
+    var curves = CurveAnswers()
     for (index, sample) in samples.enumerated() where sample.sample.analyte != .dheas {
       guard !sample.flags.contains(where: { excludeFlags.contains($0.code) }) else { continue }
       let number = numbers.number(sample.sample.subjectID)
       if number == read.count { read.append(false) }
-      if !read[number], !isCurve(sample) { read[number] = true }
+      if !read[number], !curves.isCurve(sample, self) { read[number] = true }
       places.append((Int32(number), index))
     }
     var group = [Int](repeating: -1, count: read.count)
@@ -887,6 +888,41 @@ public struct FeedbackAnalyzer: Sendable {
   private func isCurve(_ sample: NormalizedSample) -> Bool {
     sample.sample.analyte == .cortisol && sample.sample.specimen == .saliva
       && !isAfterDexamethasone(sample) && !isLateNight(sample)
+  }
+
+  /// ``isCurve(_:)`` of the last few kinds of salivary cortisol sample: whether one is part
+  /// of a day's curve is told by its label, test code, qualifier and notes alone, and a
+  /// protocol's few labels recur in turn (the texts are matched once per kind, not per
+  /// sample).
+  private struct CurveAnswers {
+    private struct Kind {
+      var label: String?
+      var testCode: String?
+      var qualifier: String?
+      var attributes: [String: String]
+      var curve: Bool
+    }
+    private var recent: [Kind] = []
+
+    mutating func isCurve(_ sample: NormalizedSample, _ analyzer: FeedbackAnalyzer) -> Bool {
+      guard sample.sample.analyte == .cortisol, sample.sample.specimen == .saliva else {
+        return false
+      }
+      let fields = sample.sample
+      if let known = recent.first(where: {
+        $0.label == fields.label && $0.testCode == fields.testCode
+          && $0.qualifier == fields.qualifier && $0.attributes == fields.attributes
+      }) {
+        return known.curve
+      }
+      let curve = analyzer.isCurve(sample)
+      if recent.count == 16 { recent.removeFirst() }
+      recent.append(
+        Kind(
+          label: fields.label, testCode: fields.testCode, qualifier: fields.qualifier,
+          attributes: fields.attributes, curve: curve))
+      return curve
+    }
   }
 
   /// Whether a profile column of a marker's name says yes, or the label, test code, test
