@@ -172,16 +172,18 @@ struct SampleColumns: Sendable {
       text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
     }
 
+    /// Whether two texts are the same two words (one storage, or the same bytes held in
+    /// place), which makes them the same text: a record's file and column, a protocol's
+    /// labels, recur as such. False says nothing.
+    static func identical(_ lhs: String, _ rhs: String) -> Bool {
+      MemoryLayout<String>.size == 16
+        && unsafeBitCast(lhs, to: (UInt64, UInt64).self)
+          == unsafeBitCast(rhs, to: (UInt64, UInt64).self)
+    }
+
     /// Whether two texts have the same bytes.
     static func same(_ lhs: String, _ rhs: String) -> Bool {
-      // The same two words are the same text (one storage, or the same bytes held in
-      // place): a record's file and column, a protocol's labels, recur as such.
-      if MemoryLayout<String>.size == 16,
-        unsafeBitCast(lhs, to: (UInt64, UInt64).self)
-          == unsafeBitCast(rhs, to: (UInt64, UInt64).self)
-      {
-        return true
-      }
+      if identical(lhs, rhs) { return true }
       // Equal bytes are equal texts: `==` first, which tells most unequal texts apart
       // from their stored words alone, then the bytes of the few it finds equal.
       guard lhs == rhs else { return false }
@@ -299,7 +301,11 @@ struct SampleColumns: Sendable {
   /// The number of a label: a protocol's few labels recur in turn, and are looked for
   /// among the last ones first.
   private mutating func labelNumber(_ text: String) -> Int32 {
-    if let known = recentLabels.first(where: { ExactText.same($0.text, text) }) {
+    // The identical label first: comparing the bytes of each label before it costs more
+    // than a look at the words of all (a label is among the recent ones once by its bytes).
+    if let known = recentLabels.first(where: { ExactText.identical($0.text, text) })
+      ?? recentLabels.first(where: { ExactText.same($0.text, text) })
+    {
       return known.number
     }
     let number = number(text)

@@ -198,6 +198,11 @@ enum FieldParser {
 
   /// Reads a whole number such as a study day.
   static func integer(_ field: UnsafeBufferPointer<UInt8>) -> Int? {
+    // Plain digits (a day, a record's count), the common case: their value at once, the
+    // same as read as a decimal (15 digits or fewer are exact in a `Double`).
+    if !field.isEmpty, field.count <= 15, field.allSatisfy({ $0 &- 0x30 < 10 }) {
+      return field.reduce(0) { $0 * 10 + Int($1 &- 0x30) }
+    }
     guard let number = decimal(field, false), number == number.rounded(),
       abs(number) < 1e15
     else { return nil }

@@ -142,6 +142,59 @@ struct HeaderProblem: Error {
   var reason: RejectionReason
 }
 
+/// The last few texts made from one column's cells, by their trimmed bytes: a cohort's
+/// records come by subject, and a protocol's few labels recur, so most cells are one of
+/// them and are not decoded again. The same text comes back, whose words later comparisons
+/// (``SampleColumns``) find equal at once.
+struct RecentTexts {
+  private var entries: [(bytes: [UInt8], text: String)] = []
+  /// The entry found last, looked at first; the next one to replace.
+  private var last = 0
+  private var next = 0
+  /// The most texts kept.
+  static let capacity = 16
+
+  /// The cell's text, as ``MappingContext/text(_:_:)`` makes it.
+  mutating func text(_ record: CSVRecord, _ column: Int, _ context: MappingContext)
+    throws(Rejection) -> String
+  {
+    let field = record.trimmedBytes(column)
+    if last < entries.count, holds(last, field) { return entries[last].text }
+    for index in entries.indices where holds(index, field) {
+      last = index
+      return entries[index].text
+    }
+    let text = try context.text(record, column)
+    let entry = (Array(field), text)
+    if entries.count < Self.capacity {
+      last = entries.count
+      entries.append(entry)
+    } else {
+      last = next
+      entries[next] = entry
+      next = (next + 1) % Self.capacity
+    }
+    return text
+  }
+
+  /// ``text(_:_:_:)``, rejected when empty (``MappingContext/requiredText(_:_:)``).
+  mutating func requiredText(_ record: CSVRecord, _ column: Int, _ context: MappingContext)
+    throws(Rejection) -> String
+  {
+    let value = try text(record, column, context)
+    guard !value.isEmpty else { throw context.reject(record, column, .missingValue) }
+    return value
+  }
+
+  /// Whether entry `index` was made from `field`'s bytes.
+  private func holds(_ index: Int, _ field: UnsafeBufferPointer<UInt8>) -> Bool {
+    entries[index].bytes.withUnsafeBufferPointer { bytes in
+      bytes.count == field.count
+        && (field.isEmpty || memcmp(bytes.baseAddress!, field.baseAddress!, field.count) == 0)
+    }
+  }
+}
+
 /// What every mapper needs: the file, the profile and the header's column positions.
 ///
 /// A class, and immutable: mappers mutate their caches for every record, and a large

@@ -13,6 +13,9 @@ struct ResearchLongMapper: RecordMapper {
   private let badUnits: [(index: Int, unit: String)]
   private let kept: [(name: String, index: Int)]
   private let zone: Int?
+  /// The last subject ids and labels read.
+  private var subjects = RecentTexts()
+  private var labels = RecentTexts()
 
   init(_ context: MappingContext) throws(HeaderProblem) {
     self.context = context
@@ -64,10 +67,11 @@ struct ResearchLongMapper: RecordMapper {
 
   mutating func map(_ record: CSVRecord, into output: inout RecordOutput) {
     do throws(Rejection) {
-      let subjectID = try context.requiredText(record, subject)
+      let subjectID = try subjects.requiredText(record, subject, context)
       let day = try context.integer(record, day)
-      let label = try sample.flatMap { index throws(Rejection) in
-        context.isMissing(record, index) ? nil : try context.text(record, index)
+      var label: String?
+      if let sample, !context.isMissing(record, sample) {
+        label = try labels.text(record, sample, context)
       }
       let minutes = try context.number(record, minutes)
       let attributes = try context.attributes(record, kept)

@@ -279,16 +279,60 @@ public struct CohortReport: Sendable, Hashable, Codable {
   /// n, median and quartiles, or `nil` without values.
   static func summary(_ name: String, _ unit: String, _ values: [Double]) -> Summary? {
     guard !values.isEmpty else { return nil }
-    let sorted = values.sorted()
+    // The values' ranks by selection, not a sort of them all, when every value has one
+    // place in the order: finite, and no -0 beside a +0 that a sort could put either side.
+    let ranked = values.allSatisfy { $0.isFinite && $0.bitPattern != (-0.0).bitPattern }
+    var order = values
+    if !ranked { order.sort() }
+    /// The value of rank `rank` (from 0) in sorted order.
+    func value(_ rank: Int) -> Double {
+      guard ranked else { return order[rank] }
+      return select(rank, in: &order)
+    }
     func quantile(_ p: Double) -> Double {
-      let position = p * Double(sorted.count - 1)
+      let position = p * Double(order.count - 1)
       let below = Int(position.rounded(.down))
-      let above = min(below + 1, sorted.count - 1)
-      return sorted[below] + (position - Double(below)) * (sorted[above] - sorted[below])
+      let above = min(below + 1, order.count - 1)
+      let low = value(below)
+      let high = value(above)
+      return low + (position - Double(below)) * (high - low)
     }
     return Summary(
-      name: name, unit: unit, n: sorted.count, median: quantile(0.5), q1: quantile(0.25),
+      name: name, unit: unit, n: order.count, median: quantile(0.5), q1: quantile(0.25),
       q3: quantile(0.75))
+  }
+
+  /// The value of rank `rank` (from 0) among `values`, which are left partly ordered:
+  /// Hoare's selection, each step partitioning around the median of three values.
+  static func select(_ rank: Int, in values: inout [Double]) -> Double {
+    var low = 0
+    var high = values.count - 1
+    while low < high {
+      let middle = low + (high - low) / 2
+      let (first, second, last) = (values[low], values[middle], values[high])
+      let pivot = max(min(first, second), min(max(first, second), last))
+      var left = low
+      var right = high
+      while left <= right {
+        while values[left] < pivot { left += 1 }
+        while values[right] > pivot { right -= 1 }
+        if left <= right {
+          values.swapAt(left, right)
+          left += 1
+          right -= 1
+        }
+      }
+      // Now values[low...right] <= pivot <= values[left...high], and between them (if
+      // anything) values equal to the pivot.
+      if rank <= right {
+        high = right
+      } else if rank >= left {
+        low = left
+      } else {
+        return values[rank]
+      }
+    }
+    return values[rank]
   }
 
   /// Bins of 0.025 per hour covering the values and the threshold, so that the threshold

@@ -228,6 +228,43 @@ struct CSVReaderShapeTests {
     #expect(second.provenance.column == "tsh_miu_l")
   }
 
+  @Test("research long: recurring subject ids and labels read back with their own bytes")
+  func researchRecurringTexts() {
+    // More labels than are kept (16), in turn; two spellings of one accent; padded cells;
+    // an empty id among ids read before.
+    var cells: [(subject: String, label: String)] = []
+    for round in 0..<2 {
+      for index in 0..<20 { cells.append(("s\(round)", "L\(index)")) }
+    }
+    cells += [
+      ("s1", "S\u{E9}"), ("s1", "Se\u{301}"), ("s1", "S\u{E9}"), (" s1 ", " S1"), ("s1", "S1\t"),
+      ("", "S1"), ("s2", "Se\u{301}"), ("s1", ""), ("s1", "L3"),
+    ]
+    let text =
+      "subject_id,day,sample,minutes_since_waking,cortisol_nmol_l\n"
+      + cells.enumerated().map { "\($1.subject),1,\($1.label),\($0),\($0 + 1)" }.joined(
+        separator: "\n") + "\n"
+    let result = read(text: text)
+    func trimmed(_ text: String) -> [UInt8] {
+      Array(
+        text.utf8.drop { $0 == 0x20 || $0 == 0x09 }.reversed().drop { $0 == 0x20 || $0 == 0x09 }
+          .reversed())
+    }
+    let kept = cells.enumerated().filter { !trimmed($1.subject).isEmpty }
+    #expect(result.samples.count == kept.count)
+    #expect(result.summary.rejectedRecords == 1 && result.summary.isBalanced)
+    // The empty id's record: the header is record 1.
+    let empty = cells.firstIndex { $0.subject.isEmpty }!
+    #expect(result.rejections.first?.location.record == empty + 2)
+    #expect(result.reasons == ["missing-value"])
+    for (sample, (position, cell)) in zip(result.samples, kept) {
+      #expect(sample.quantity.value == Double(position + 1))
+      #expect(Array(sample.subjectID.utf8) == trimmed(cell.subject), "record \(position + 1)")
+      let label = trimmed(cell.label)
+      #expect(sample.label.map { Array($0.utf8) } == (label.isEmpty ? nil : label))
+    }
+  }
+
   @Test(
     "research value columns are split at the first underscore that gives analyte and unit",
     arguments: [

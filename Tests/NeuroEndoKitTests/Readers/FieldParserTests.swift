@@ -137,6 +137,35 @@ struct FastPathTests {
   func isoDeclines(text: String) {
     Array(text.utf8).withUnsafeBufferPointer { #expect(FieldParser.isoTime($0) == nil) }
   }
+
+  @Test("whole numbers: plain digits read at once, as the decimal reading gives them")
+  func integers() {
+    // What the decimal reading gives: a whole number below 1e15, else nothing.
+    func decimalReading(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+      guard let number = FieldParser.decimal(bytes, false), number == number.rounded(),
+        abs(number) < 1e15
+      else { return nil }
+      return Int(number)
+    }
+    var generator = SplitMix64(seed: 17)
+    var texts = [
+      "0", "7", "007", "12", "999999999999999", "1000000000000000", "-3", "+4", "1.0", "1e3",
+      " 7", "7 ", "", "٣", "12a", "0x1F", "4.5",
+    ]
+    for _ in 0..<2_000 {
+      let count = 1 + Int(generator.next() % 17)
+      texts.append(String((0..<count).map { _ in Character(String(generator.next() % 10)) }))
+    }
+    for text in texts {
+      Array(text.utf8).withUnsafeBufferPointer {
+        #expect(FieldParser.integer($0) == decimalReading($0), "\(text)")
+      }
+    }
+    Array("000000000000042".utf8).withUnsafeBufferPointer { #expect(FieldParser.integer($0) == 42) }
+    Array("1000000000000000".utf8).withUnsafeBufferPointer {
+      #expect(FieldParser.integer($0) == nil)
+    }
+  }
 }
 
 /// A small deterministic generator, so that the property test is the same on every run.

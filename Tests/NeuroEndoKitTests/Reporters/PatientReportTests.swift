@@ -281,6 +281,50 @@ struct CohortReportTests {
     #expect(CohortReport.summary("x", "u", []) == nil)
   }
 
+  @Test("quartiles by selection are the sorted values' quartiles, bit for bit")
+  func quartilesBySelection() throws {
+    /// The summary's numbers from a sort of the values, as they were computed.
+    func sortedQuartiles(_ values: [Double]) -> [UInt64] {
+      let sorted = values.sorted()
+      func quantile(_ p: Double) -> Double {
+        let position = p * Double(sorted.count - 1)
+        let below = Int(position.rounded(.down))
+        let above = min(below + 1, sorted.count - 1)
+        return sorted[below] + (position - Double(below)) * (sorted[above] - sorted[below])
+      }
+      return [quantile(0.5), quantile(0.25), quantile(0.75)].map(\.bitPattern)
+    }
+    var generator = SplitMix64(seed: 4)
+    var cases: [[Double]] = [
+      [0], [2, 1], [0.0, -0.0, 0.0, -0.0, 1], [-0.0, 0.0], [.nan, 1, 2, 3], [.infinity, 1, -3],
+      [5, 5, 5, 5, 5, 5], Array(repeating: 1, count: 1_000) + [0],
+    ]
+    for _ in 0..<300 {
+      let count = 1 + Int(generator.next() % 400)
+      // Few distinct values (many ties), or many, sometimes already in order or reversed.
+      let distinct = [3, 50, 1 << 20][Int(generator.next() % 3)]
+      var values = (0..<count).map { _ in Double(Int(generator.next() % UInt64(distinct)) - 7) / 4 }
+      switch generator.next() % 4 {
+      case 0: values.sort()
+      case 1: values.sort(by: >)
+      default: break
+      }
+      cases.append(values)
+    }
+    for values in cases {
+      let summary = try #require(CohortReport.summary("x", "u", values))
+      #expect(
+        [summary.median, summary.q1, summary.q3].map(\.bitPattern) == sortedQuartiles(values),
+        "\(values.prefix(8))")
+      #expect(summary.n == values.count)
+      var order = values
+      for rank in Set([0, values.count / 3, values.count - 1])
+      where !values.contains(where: \.isNaN) {
+        #expect(CohortReport.select(rank, in: &order) == values.sorted()[rank])
+      }
+    }
+  }
+
   @Test("the slope histogram puts the threshold on a bin edge and counts every subject")
   func histogram() {
     let bins = CohortReport.histogram([-0.12, -0.06, -0.05, -0.01], around: -0.05)
