@@ -481,9 +481,11 @@ private struct ActiveMapper {
   var wide: WideMapper?
 
   mutating func map(_ record: CSVRecord, into output: inout RecordOutput) {
-    lisLong?.map(record, into: &output)
-    researchLong?.map(record, into: &output)
-    wide?.map(record, into: &output)
+    // Each mapper mutated where it is (`!`), not copied out of its optional and back with
+    // every reference it holds retained and released, once per record.
+    if lisLong != nil { lisLong!.map(record, into: &output) }
+    if researchLong != nil { researchLong!.map(record, into: &output) }
+    if wide != nil { wide!.map(record, into: &output) }
   }
 }
 

@@ -909,11 +909,24 @@ public struct FeedbackAnalyzer: Sendable {
         return false
       }
       let fields = sample.sample
-      if let known = recent.first(where: {
-        $0.label == fields.label && $0.testCode == fields.testCode
-          && $0.qualifier == fields.qualifier && $0.attributes == fields.attributes
-      }) {
-        return known.curve
+      // By index, not by a copy of each kind; the label first, by its words when they are
+      // the same (a protocol's labels are the same texts from sample to sample).
+      func holds(_ index: Int, identical: Bool) -> Bool {
+        let label =
+          switch (recent[index].label, fields.label) {
+          case (nil, nil): true
+          case (let known?, let label?):
+            identical ? SampleColumns.ExactText.identical(known, label) : known == label
+          default: false
+          }
+        return label && recent[index].testCode == fields.testCode
+          && recent[index].qualifier == fields.qualifier
+          && recent[index].attributes == fields.attributes
+      }
+      if let index = recent.indices.first(where: { holds($0, identical: true) })
+        ?? recent.indices.first(where: { holds($0, identical: false) })
+      {
+        return recent[index].curve
       }
       let curve = analyzer.isCurve(sample)
       if recent.count == 16 { recent.removeFirst() }
