@@ -126,6 +126,10 @@ public struct CSVRow: RowCells {
   /// The row's bytes so far.
   public private(set) var bytes: [UInt8] = []
   private var cells = 0
+  /// The last pieces of each cell written from pieces, by the cell's place, and the bytes
+  /// they made: the rows of a table repeat their lists (a protocol's samples left out, the
+  /// same reasons), whose text and quoting are then not made again.
+  private var pieceCells: [(pieces: [String], bytes: [UInt8])?] = []
 
   public init() { bytes.reserveCapacity(1024) }
 
@@ -156,6 +160,27 @@ public struct CSVRow: RowCells {
       }
       bytes.removeLast(bytes.count - end)
     }
+  }
+
+  /// The cell of `pieces` joined: the bytes the last row's cell in this place made when
+  /// its pieces had the same bytes, else made anew.
+  public mutating func text(pieces: [String]) {
+    let place = cells
+    if place < pieceCells.count, let last = pieceCells[place], last.pieces.count == pieces.count,
+      zip(last.pieces, pieces).allSatisfy({ SampleColumns.ExactText.same($0, $1) })
+    {
+      if cells > 0 { bytes.append(0x2C) }
+      cells += 1
+      bytes.append(contentsOf: last.bytes)
+      return
+    }
+    let start = bytes.count + (cells > 0 ? 1 : 0)
+    text(pieces.joined())
+    if pieceCells.count <= place {
+      pieceCells.append(contentsOf: repeatElement(nil, count: place + 1 - pieceCells.count))
+    }
+    // A copy: a slice would share the row's buffer, copied on its next write.
+    pieceCells[place] = (pieces, Array(bytes[start...]))
   }
 
   /// The number's cell, the same bytes as `FeatureTables.cell`, written in place: a

@@ -55,9 +55,32 @@ public enum FeatureTables {
     row.text(day.cosinor.warnings.joined(separator: "; "))
     row.text(day.wakeSource.rawValue)
     row.integer(day.samples)
-    row.text((day.excluded + slope.excluded).map(\.description).joined(separator: "; "))
+    row.text(pieces: pieces(of: day.excluded + slope.excluded))
     row.text(day.notes.joined(separator: "; "))
-    row.text(day.reasons.map(\.code).joined(separator: "; "))
+    row.text(pieces: pieces(day.reasons.map(\.code)))
+  }
+
+  /// The pieces of a list cell: the texts between `; `.
+  static func pieces(_ texts: [String]) -> [String] {
+    var pieces: [String] = []
+    pieces.reserveCapacity(2 * texts.count)
+    for text in texts {
+      if !pieces.isEmpty { pieces.append("; ") }
+      pieces.append(text)
+    }
+    return pieces
+  }
+
+  /// The pieces of an exclusions cell: each exclusion's description (`sample: reason`),
+  /// between `; `.
+  static func pieces(of exclusions: [Exclusion]) -> [String] {
+    var pieces: [String] = []
+    pieces.reserveCapacity(4 * exclusions.count)
+    for exclusion in exclusions {
+      if !pieces.isEmpty { pieces.append("; ") }
+      pieces += [exclusion.sample, ": ", exclusion.reason]
+    }
+    return pieces
   }
 
   /// The header of `features-subject.csv`.
@@ -140,11 +163,16 @@ public protocol RowCells {
   mutating func text(_ text: String)
   /// A number cell: empty when missing or not finite.
   mutating func number(_ value: Double?)
+  /// A text cell made of pieces (a list's items and separators): the cell
+  /// `text(pieces.joined())` is.
+  mutating func text(pieces: [String])
 }
 
 extension RowCells {
   /// An integer cell.
   public mutating func integer(_ value: Int) { text(String(value)) }
+
+  public mutating func text(pieces: [String]) { text(pieces.joined()) }
 }
 
 /// A row's cells as texts.

@@ -121,6 +121,50 @@ struct FeatureTablesTests {
     #expect(CSVTableWriter.quote("\"") == "\"\"\"\"")
   }
 
+  @Test("a cell of pieces is the cell of their text, whatever the rows before it held there")
+  func pieceCells() {
+    var row = CSVRow()
+    var rows: [[String]] = []
+    let pieces = ["", ",", "\"", "\r\n", "=", "-", "S\u{E9}", "Se\u{301}", "plain", "; ", ": "]
+    var generator = SplitMix64(seed: 8)
+    // The same lists in turn (which the rows' buffers then give back), and lists that
+    // differ from the last in one piece only, its bytes, or its length.
+    for round in 0..<600 {
+      let count = Int(generator.next() % 4)
+      var list = (0..<count).map { _ in pieces[Int(generator.next() % UInt64(pieces.count))] }
+      if round % 3 == 0, let last = rows.last { list = last }
+      rows.append(list)
+    }
+    // Two spellings of one accent in turn: equal as texts, not as bytes.
+    rows += [["S\u{E9}", "; ", "x"], ["Se\u{301}", "; ", "x"], ["S\u{E9}", "; ", "x"]]
+    for (index, list) in rows.enumerated() {
+      row.reset()
+      // The list in the second place and the fourth, the rest plain texts around them.
+      row.text("s\(index)")
+      row.text(pieces: list)
+      row.number(Double(index) / 3)
+      row.text(pieces: list.reversed())
+      row.end()
+      let expected = CSVTableWriter.line([
+        "s\(index)", list.joined(), FeatureTables.cell(Double(index) / 3), list.reversed().joined(),
+      ])
+      #expect(row.bytes == Array(expected.utf8), "row \(index): \(list)")
+    }
+    var texts = TextCells()
+    texts.text(pieces: ["S2", ", ", "S3"])
+    #expect(texts.cells == ["S2, S3"])
+    // The pieces of the tables' list cells join as the lists' texts did.
+    let exclusions = [
+      Exclusion(sample: "S2 (+15 min)", reason: "flagged conflict"),
+      Exclusion(sample: "S3", reason: "left out"),
+    ]
+    #expect(
+      FeatureTables.pieces(of: exclusions).joined()
+        == exclusions.map(\.description).joined(separator: "; "))
+    #expect(FeatureTables.pieces(of: []).isEmpty && FeatureTables.pieces([]).isEmpty)
+    #expect(FeatureTables.pieces(["a", "b", "c"]).joined() == "a; b; c")
+  }
+
   @Test("a row is its fields quoted and joined by commas, whatever the fields hold")
   func rows() {
     #expect(CSVTableWriter.line([]) == "\n")
