@@ -414,17 +414,46 @@ extension CohortReport {
       },
       "nothing": patterns.isEmpty && subjectDays == 0 && responses.isEmpty,
       // Made row by row as the table is written (``PageTemplate/Rows``).
-      "patients": PageTemplate.Rows(count: patients.count) { [patients] index in
-        let patient = patients[index]
-        return [
-          "subject": patient.subjectID, "linked": patient.file != nil,
-          "href": patient.file.map { "patients/\($0).html" } ?? "",
-          "days": String(patient.days), "responses": String(patient.responses),
-          "findings": String(patient.findings), "marked": String(patient.marked),
-          "flattened": patient.flattened ?? "",
-        ]
-      },
+      "patients": PageTemplate.Rows(
+        count: patients.count,
+        item: { [patients] index in
+          let patient = patients[index]
+          return [
+            "subject": patient.subjectID, "linked": patient.file != nil,
+            "href": patient.file.map { "patients/\($0).html" } ?? "",
+            "days": String(patient.days), "responses": String(patient.responses),
+            "findings": String(patient.findings), "marked": String(patient.marked),
+            "flattened": patient.flattened ?? "",
+          ]
+        },
+        write: { [patients] index, out in Self.writeRow(patients[index], into: &out) }),
     ]
+  }
+
+  /// A patient's row of the page's table, as the template's `patients` section writes it.
+  static func writeRow(_ patient: Patient, into out: inout [UInt8]) {
+    out.append(literal: "<tr><td>")
+    if let file = patient.file {
+      // Escaped byte by byte, the link's parts are escaped as the link would be whole.
+      out.append(literal: "<a href=\"patients/")
+      PageTemplate.escape(file, into: &out)
+      out.append(literal: ".html\">")
+      PageTemplate.escape(patient.subjectID, into: &out)
+      out.append(literal: "</a>")
+    } else {
+      PageTemplate.escape(patient.subjectID, into: &out)
+    }
+    func count(_ value: Int) {
+      out.append(literal: "</td><td class=\"n\">")
+      out.appendDecimal(value)
+    }
+    count(patient.days)
+    count(patient.responses)
+    count(patient.findings)
+    count(patient.marked)
+    out.append(literal: "</td><td>")
+    PageTemplate.escape(patient.flattened ?? "", into: &out)
+    out.append(literal: "</td></tr>\n")
   }
 
   static let template: PageTemplate = {

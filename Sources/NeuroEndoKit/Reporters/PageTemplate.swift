@@ -33,6 +33,20 @@ struct PageTemplate: Sendable {
   struct Rows: @unchecked Sendable {
     let count: Int
     let item: (Int) -> [String: Any]
+    /// Writes what the section writes for an item, byte for byte, without the item's
+    /// dictionary and the lookups in it: for a table of many rows. The section's template
+    /// still says what a row is (and renders ``all`` elsewhere), and the writer is held to
+    /// it by the tests.
+    let write: ((Int, inout [UInt8]) -> Void)?
+
+    init(
+      count: Int, item: @escaping (Int) -> [String: Any],
+      write: ((Int, inout [UInt8]) -> Void)? = nil
+    ) {
+      self.count = count
+      self.item = item
+      self.write = write
+    }
 
     /// Every item at once (for an engine that takes only lists).
     var all: [[String: Any]] { (0..<count).map(item) }
@@ -255,6 +269,10 @@ struct PageTemplate: Sendable {
         if let rows = value as? Rows {
           if inverted {
             if rows.count == 0 { render(inner, &stack, into: &out) }
+            continue
+          }
+          if let write = rows.write {
+            for index in 0..<rows.count { write(index, &out) }
             continue
           }
           for index in 0..<rows.count {

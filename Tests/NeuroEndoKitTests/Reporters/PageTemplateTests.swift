@@ -180,4 +180,42 @@ struct PageTemplateTests {
     #expect(cohort.html == reference)
     #expect(cohort.html.contains("patients/"))
   }
+
+  @Test("the cohort's patients rows, written by row, are the rows the template renders")
+  func cohortRows() throws {
+    var cohort = CohortReport.build(
+      inputs: CohortReport.Inputs(
+        features: CortisolRhythmFeatures(), feedback: FeedbackResult(), threshold: -0.1,
+        band: [:], patientReports: false),
+      run: "r")
+    // Linked and not, ids and file names with every character the page escapes (a
+    // combining mark after one), counts of every size, a verdict or none.
+    let awkward = [
+      "<s&1>", "a\"b'c", "Zoë", "q\"\u{301}", "", "-", String(repeating: "x", count: 40),
+    ]
+    for (index, id) in awkward.enumerated() {
+      cohort.patients.append(
+        CohortReport.Patient(
+          subjectID: id, file: index % 2 == 0 ? "p\(index)&<\(id)>" : nil, days: index,
+          responses: index * 7, findings: -index, marked: Int.max - index,
+          flattened: index % 3 == 0 ? nil : "insufficient-data <\(id)>"))
+    }
+    var context = cohort.context
+    let rows = try #require(context["patients"] as? PageTemplate.Rows)
+    #expect(rows.write != nil)
+    let ours = cohort.html
+    // The same page from the rows' dictionaries: by our engine without the writer, and by
+    // swift-mustache.
+    context["patients"] = PageTemplate.Rows(count: rows.count, item: rows.item)
+    #expect(ours == CohortReport.template.render(context))
+    // swift-mustache escapes by Character: a quote with a combining mark is left as it is
+    // (``combiningMarks()``), so it renders the page of the other rows.
+    var plain = cohort
+    plain.patients.removeAll { $0.subjectID.unicodeScalars.contains("\u{301}") }
+    var plainContext = plain.context
+    plainContext["patients"] = try #require(plainContext["patients"] as? PageTemplate.Rows).all
+    #expect(plain.html == (try MustacheTemplate(string: CohortReport.page).render(plainContext)))
+    #expect(
+      ours.contains("<a href=\"patients/p0&amp;&lt;&lt;s&amp;1&gt;&gt;.html\">&lt;s&amp;1&gt;</a>"))
+  }
 }
