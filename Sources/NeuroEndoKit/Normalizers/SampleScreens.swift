@@ -570,7 +570,8 @@ struct SampleScreens {
   struct MedianScratch {
     var medians: [Double?] = []
     fileprivate var sorted: [Double] = []
-    fileprivate var timed: [Int] = []
+    /// The timed values' times and places, in time order.
+    fileprivate var timed: [(minutes: Double, position: Int)] = []
     fileprivate var inWindow: [Double] = []
   }
 
@@ -581,7 +582,16 @@ struct SampleScreens {
   ) {
     scratch.medians.removeAll(keepingCapacity: true)
     scratch.medians.append(contentsOf: repeatElement(nil, count: values.count))
-    if minutes.contains(where: { $0 == nil }) {
+    scratch.timed.removeAll(keepingCapacity: true)
+    var untimed = false
+    for position in values.indices {
+      if let mine = minutes[position] {
+        if !mine.isNaN { scratch.timed.append((mine, position)) }
+      } else {
+        untimed = true
+      }
+    }
+    if untimed {
       scratch.sorted.removeAll(keepingCapacity: true)
       scratch.sorted.append(contentsOf: values)
       scratch.sorted.sort()
@@ -589,25 +599,23 @@ struct SampleScreens {
         scratch.medians[position] = medianExcluding(values[position], in: scratch.sorted)
       }
     }
-    scratch.timed.removeAll(keepingCapacity: true)
-    for position in values.indices where minutes[position].map({ !$0.isNaN }) ?? false {
-      scratch.timed.append(position)
-    }
-    scratch.timed.sort { minutes[$0]! < minutes[$1]! }
+    // By time; the order of equal times changes no window (they come in and go out
+    // together).
+    scratch.timed.sort { $0.minutes < $1.minutes }
     scratch.inWindow.removeAll(keepingCapacity: true)
     var lower = 0
     var upper = 0
     let timed = scratch.timed
-    for position in timed {
-      let mine = minutes[position]!
+    for (mine, position) in timed {
       // The same test as |theirs - mine| <= window, from each side.
-      while upper < timed.count, minutes[timed[upper]]! - mine <= window {
-        let value = values[timed[upper]]
+      while upper < timed.count, timed[upper].minutes - mine <= window {
+        let value = values[timed[upper].position]
         scratch.inWindow.insert(value, at: lowerBound(value, in: scratch.inWindow))
         upper += 1
       }
-      while lower < upper, mine - minutes[timed[lower]]! > window {
-        scratch.inWindow.remove(at: lowerBound(values[timed[lower]], in: scratch.inWindow))
+      while lower < upper, mine - timed[lower].minutes > window {
+        let value = values[timed[lower].position]
+        scratch.inWindow.remove(at: lowerBound(value, in: scratch.inWindow))
         lower += 1
       }
       scratch.medians[position] = medianExcluding(values[position], in: scratch.inWindow)

@@ -464,21 +464,22 @@ struct CortisolChart {
     svg.attribute("y1", tenths: y1)
     svg.attribute("x2", tenths: x2)
     svg.attribute("y2", tenths: y2)
-    svg.attribute("stroke", "#000")
+    svg.attribute("stroke", literal: "#000")
     svg.empty()
   }
 
   /// A label on its own line: `<text x y font-size [text-anchor]>content</text>`.
   private func text(
-    _ x: Double, _ y: Double, _ size: StaticString, _ content: String, anchor: String? = nil,
+    _ x: Double, _ y: Double, _ size: StaticString, _ content: String,
+    anchor: StaticString? = nil,
     into svg: inout SVGBytes
   ) {
     svg.newLine()
     svg.start("text")
     svg.attribute("x", tenths: x)
     svg.attribute("y", tenths: y)
-    svg.attribute("font-size", size.description)
-    if let anchor { svg.attribute("text-anchor", anchor) }
+    svg.attribute("font-size", literal: size)
+    if let anchor { svg.attribute("text-anchor", literal: anchor) }
     svg.open()
     svg.text(content)
     svg.end("text")
@@ -503,19 +504,19 @@ struct CortisolChart {
   func write(into svg: inout SVGBytes) {
     let base = Self.height - Self.bottom
     svg.start("svg")
-    svg.attribute("xmlns", "http://www.w3.org/2000/svg")
+    svg.attribute("xmlns", literal: "http://www.w3.org/2000/svg")
     svg.attribute("viewBox", "0 0 \(Int(Self.width)) \(Int(Self.height))")
-    svg.attribute("role", "img")
+    svg.attribute("role", literal: "img")
     svg.attribute("aria-label", "Cortisol, day \(day.day)")
     svg.open()
     svg.newLine()
     svg.start("rect")
-    svg.attribute("class", "car-window")
+    svg.attribute("class", literal: "car-window")
     svg.attribute("x", tenths: x(0))
     svg.attribute("y", tenths: Self.top)
     svg.attribute("width", tenths: x(60) - x(0))
     svg.attribute("height", tenths: base - Self.top)
-    svg.attribute("fill", "#e6e6e6")
+    svg.attribute("fill", literal: "#e6e6e6")
     svg.empty()
     text(x(0) + 3, Self.top + 10, "9", "CAR window", into: &svg)
     // The cohort's band, hatched, over the CAR window's shade.
@@ -527,8 +528,8 @@ struct CortisolChart {
       svg.open()
       svg.start("pattern")
       svg.attribute("id", hatch)
-      svg.attribute("width", "6")
-      svg.attribute("height", "6")
+      svg.attribute("width", literal: "6")
+      svg.attribute("height", literal: "6")
       svg.attribute("patternUnits", "userSpaceOnUse")
       svg.attribute("patternTransform", "rotate(45)")
       svg.open()
@@ -537,8 +538,8 @@ struct CortisolChart {
       svg.attribute("y1", "0")
       svg.attribute("x2", "0")
       svg.attribute("y2", "6")
-      svg.attribute("stroke", "#888")
-      svg.attribute("stroke-width", "1")
+      svg.attribute("stroke", literal: "#888")
+      svg.attribute("stroke-width", literal: "1")
       svg.empty()
       svg.end("pattern")
       svg.end("defs")
@@ -547,7 +548,7 @@ struct CortisolChart {
         let to = min(bin.to, range.upperBound)
         svg.newLine()
         svg.start("rect")
-        svg.attribute("class", "cohort-band")
+        svg.attribute("class", literal: "cohort-band")
         svg.attribute("x", tenths: x(from))
         svg.attribute("y", tenths: y(bin.q3))
         svg.attribute("width", tenths: x(to) - x(from))
@@ -562,13 +563,13 @@ struct CortisolChart {
     }
     svg.newLine()
     svg.start("line")
-    svg.attribute("class", "waking")
+    svg.attribute("class", literal: "waking")
     svg.attribute("x1", tenths: x(0))
     svg.attribute("y1", tenths: Self.top)
     svg.attribute("x2", tenths: x(0))
     svg.attribute("y2", tenths: base)
-    svg.attribute("stroke", "#000")
-    svg.attribute("stroke-dasharray", "4 3")
+    svg.attribute("stroke", literal: "#000")
+    svg.attribute("stroke-dasharray", literal: "4 3")
     svg.empty()
     // Axes with ticks: time since waking (and clock time) below, nmol/L at the left.
     line(Self.left, base, Self.width - Self.right, base, into: &svg)
@@ -601,10 +602,10 @@ struct CortisolChart {
     let middle = NumberText.oneDecimal((Self.top + base) / 2)
     svg.newLine()
     svg.start("text")
-    svg.attribute("x", "12")
+    svg.attribute("x", literal: "12")
     svg.attribute("y", middle)
-    svg.attribute("font-size", "10")
-    svg.attribute("text-anchor", "middle")
+    svg.attribute("font-size", literal: "10")
+    svg.attribute("text-anchor", literal: "middle")
     svg.attribute("transform", "rotate(-90 12 \(middle))")
     svg.open()
     svg.text("nmol/L")
@@ -615,11 +616,11 @@ struct CortisolChart {
     if used.count > 1 {
       svg.newLine()
       svg.start("polyline")
-      svg.attribute("class", "curve")
+      svg.attribute("class", literal: "curve")
       svg.attribute("points", points: used.count) { (x(used[$0].minutes), y(used[$0].value)) }
-      svg.attribute("fill", "none")
-      svg.attribute("stroke", "#000")
-      svg.attribute("stroke-width", "1.5")
+      svg.attribute("fill", literal: "none")
+      svg.attribute("stroke", literal: "#000")
+      svg.attribute("stroke-width", literal: "1.5")
       svg.empty()
     }
     for point in day.samples {
@@ -636,31 +637,31 @@ struct CortisolChart {
       if !point.censoring.isEmpty {
         mark = "polygon"
         svg.start(mark)
-        svg.attribute("class", "censored")
+        svg.attribute("class", literal: "censored")
         // The corners: top, bottom left, bottom right.
         svg.attribute("points", points: 3) {
           $0 == 0 ? (cx, cy - 5) : (cx + ($0 == 1 ? -5 : 5), cy + 4)
         }
-        svg.attribute("fill", "#fff")
-        svg.attribute("stroke", "#000")
+        svg.attribute("fill", literal: "#fff")
+        svg.attribute("stroke", literal: "#000")
       } else if !point.valid {
         mark = "rect"
         svg.start(mark)
-        svg.attribute("class", "left-out")
+        svg.attribute("class", literal: "left-out")
         svg.attribute("x", tenths: cx - 4)
         svg.attribute("y", tenths: cy - 4)
-        svg.attribute("width", "8")
-        svg.attribute("height", "8")
-        svg.attribute("fill", "#fff")
-        svg.attribute("stroke", "#000")
+        svg.attribute("width", literal: "8")
+        svg.attribute("height", literal: "8")
+        svg.attribute("fill", literal: "#fff")
+        svg.attribute("stroke", literal: "#000")
       } else {
         mark = "circle"
         svg.start(mark)
-        svg.attribute("class", "sample")
+        svg.attribute("class", literal: "sample")
         svg.attribute("cx", tenths: cx)
         svg.attribute("cy", tenths: cy)
-        svg.attribute("r", "3.5")
-        svg.attribute("fill", "#000")
+        svg.attribute("r", literal: "3.5")
+        svg.attribute("fill", literal: "#000")
       }
       svg.open()
       self.title(title, into: &svg)

@@ -78,6 +78,18 @@ struct SVGBytes {
     out.append(UInt8(ascii: "\""))
   }
 
+  /// ` key="value"` of a constant value, which holds nothing to escape: its bytes as
+  /// they are, without the escaping pass (a chart has dozens of such attributes).
+  mutating func attribute(_ key: StaticString, literal value: StaticString) {
+    assert(
+      UnsafeBufferPointer(start: value.utf8Start, count: value.utf8CodeUnitCount).allSatisfy {
+        !"<>&\"'".utf8.contains($0)
+      }, "\(value) holds a character to escape")
+    opening(key)
+    out.append(literal: value)
+    out.append(UInt8(ascii: "\""))
+  }
+
   /// ` key="value"`, the value with one decimal (``NumberText/oneDecimal(_:)``).
   mutating func attribute(_ key: StaticString, tenths value: Double) {
     opening(key)
