@@ -303,11 +303,20 @@ public struct CohortReport: Sendable, Hashable, Codable {
   }
 
   /// The value of rank `rank` (from 0) among `values`, which are left partly ordered:
-  /// Hoare's selection, each step partitioning around the median of three values.
-  static func select(_ rank: Int, in values: inout [Double]) -> Double {
+  /// Hoare's selection, each step partitioning around the median of three values; after
+  /// `limit` steps (an order that defeats the median of three), the rest is sorted, so
+  /// that no order of values costs more than a sort.
+  static func select(_ rank: Int, in values: inout [Double], steps limit: Int = 64) -> Double {
     var low = 0
     var high = values.count - 1
+    var steps = 0
     while low < high {
+      steps += 1
+      if steps > limit {
+        // Every value of a rank in low...high lies in low...high: sorting them ranks them.
+        values[low...high].sort()
+        return values[rank]
+      }
       let middle = low + (high - low) / 2
       let (first, second, last) = (values[low], values[middle], values[high])
       let pivot = max(min(first, second), min(max(first, second), last))

@@ -472,6 +472,14 @@ struct FeedbackAnalyzerTests {
     var coded = another(0, hour: 8)
     coded.testCode = "post-dex"
     #expect(notJudged(days + [coded]).count == 1)
+    // Kinds are told apart by their texts' exact bytes: notes equal as texts (two
+    // spellings of one accent) are two kinds.
+    typealias Answers = FeedbackAnalyzer.CurveAnswers
+    #expect(Answers.same([:], [:]) && Answers.same(["note": "S\u{E9}"], ["note": "S\u{E9}"]))
+    #expect(!Answers.same(["note": "S\u{E9}"], ["note": "Se\u{301}"]))
+    #expect(!Answers.same(["n\u{E9}": "x"], ["ne\u{301}": "x"]))
+    #expect(!Answers.same(["note": "x"], ["note": "x", "sex": "F"]))
+    #expect(!Answers.same(["note": "x"], ["other": "x"]))
   }
 
   @Test("phrases: the quick test of a text's bytes never says no where the full match says yes")

@@ -162,6 +162,13 @@ struct SampleScreensTests {
       result.samples[2].flags.first { $0.code == "suspected-unit-mixup" }?.message
         == "0.45 nmol/L is 27.8x off (>= 10) the median 12.5 nmol/L of this subject's comparable values; read with the µg/dL factor 27.59 it would be 12.42 nmol/L"
     )
+    // Below detection too, but a suspected mix-up is not censored at the limit: the value
+    // stays as written (the mix-up screen's mark, read by the limits screen in the same run).
+    #expect(result.samples[2].flags.map(\.code) == ["suspected-unit-mixup", "below-detection"])
+    #expect(result.samples[2].value == Quantity(value: 0.45, unit: .nanomolePerLiter))
+    #expect(
+      result.samples[2].flags.last?.message
+        == "0.45 nmol/L < 0.75 nmol/L (detection limit for cortisol/saliva)")
   }
 
   @Test(

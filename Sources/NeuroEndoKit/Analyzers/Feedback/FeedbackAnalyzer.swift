@@ -894,7 +894,7 @@ public struct FeedbackAnalyzer: Sendable {
   /// of a day's curve is told by its label, test code, qualifier and notes alone, and a
   /// protocol's few labels recur in turn (the texts are matched once per kind, not per
   /// sample).
-  private struct CurveAnswers {
+  struct CurveAnswers {
     private struct Kind {
       var label: String?
       var testCode: String?
@@ -904,24 +904,47 @@ public struct FeedbackAnalyzer: Sendable {
     }
     private var recent: [Kind] = []
 
+    /// Whether two notes have the same names and values, by their exact bytes.
+    static func same(_ known: [String: String], _ notes: [String: String]) -> Bool {
+      guard known.count == notes.count else { return false }
+      for (name, value) in notes {
+        // The one name equal as a text, then its bytes and its value's.
+        guard let index = known.index(forKey: name),
+          SampleColumns.ExactText.same(known[index].key, name),
+          SampleColumns.ExactText.same(known[index].value, value)
+        else { return false }
+      }
+      return true
+    }
+
     mutating func isCurve(_ sample: NormalizedSample, _ analyzer: FeedbackAnalyzer) -> Bool {
       guard sample.sample.analyte == .cortisol, sample.sample.specimen == .saliva else {
         return false
       }
       let fields = sample.sample
-      // By index, not by a copy of each kind; the label first, by its words when they are
-      // the same (a protocol's labels are the same texts from sample to sample).
+      // By index, not by a copy of each kind; every text by its exact bytes (two spellings
+      // of one accent are two kinds: the answer is never taken from a text the matching
+      // did not read); the label first by its words, the same from sample to sample.
+      func same(_ known: String?, _ text: String?) -> Bool {
+        switch (known, text) {
+        case (nil, nil): true
+        case (let known?, let text?): SampleColumns.ExactText.same(known, text)
+        default: false
+        }
+      }
       func holds(_ index: Int, identical: Bool) -> Bool {
         let label =
           switch (recent[index].label, fields.label) {
           case (nil, nil): true
           case (let known?, let label?):
-            identical ? SampleColumns.ExactText.identical(known, label) : known == label
+            identical
+              ? SampleColumns.ExactText.identical(known, label)
+              : SampleColumns.ExactText.same(known, label)
           default: false
           }
-        return label && recent[index].testCode == fields.testCode
-          && recent[index].qualifier == fields.qualifier
-          && recent[index].attributes == fields.attributes
+        return label && same(recent[index].testCode, fields.testCode)
+          && same(recent[index].qualifier, fields.qualifier)
+          && Self.same(recent[index].attributes, fields.attributes)
       }
       if let index = recent.indices.first(where: { holds($0, identical: true) })
         ?? recent.indices.first(where: { holds($0, identical: false) })
