@@ -66,13 +66,8 @@ struct CurveScratch {
   /// listed as each was written), minutes and clock time, of which its name is made.
   mutating func leftOutList() -> String {
     func named(_ point: CurvePoint, as other: CurvePoint) -> Bool {
-      let label =
-        switch (point.label, other.label) {
-        case (nil, nil): true
-        case (let mine?, let theirs?): SampleColumns.ExactText.same(mine, theirs)
-        default: false
-        }
-      return label && point.minutes.bitPattern == other.minutes.bitPattern
+      SampleColumns.ExactText.same(point.label, other.label)
+        && point.minutes.bitPattern == other.minutes.bitPattern
         && point.clockHours?.bitPattern == other.clockHours?.bitPattern
     }
     let same =

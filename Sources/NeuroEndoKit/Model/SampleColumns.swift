@@ -181,6 +181,24 @@ struct SampleColumns: Sendable {
           == unsafeBitCast(rhs, to: (UInt64, UInt64).self)
     }
 
+    /// Whether two texts that may be missing are both missing, or have the same bytes.
+    static func same(_ lhs: String?, _ rhs: String?) -> Bool {
+      switch (lhs, rhs) {
+      case (nil, nil): true
+      case (let lhs?, let rhs?): same(lhs, rhs)
+      default: false
+      }
+    }
+
+    /// ``identical(_:_:)`` of texts that may be missing: both missing, or identical.
+    static func identical(_ lhs: String?, _ rhs: String?) -> Bool {
+      switch (lhs, rhs) {
+      case (nil, nil): true
+      case (let lhs?, let rhs?): identical(lhs, rhs)
+      default: false
+      }
+    }
+
     /// Whether two texts have the same bytes.
     static func same(_ lhs: String, _ rhs: String) -> Bool {
       if identical(lhs, rhs) { return true }

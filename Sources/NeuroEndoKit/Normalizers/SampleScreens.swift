@@ -455,13 +455,13 @@ struct SampleScreens {
       guard off >= ratio else { return nil }
       // Read in the other unit: multiplied (value was in the alternative unit but
       // labelled canonical) or divided (the other way round).
-      let multiplied = value * alternative.factor
-      if max(multiplied / reference, reference / multiplied) <= closeness {
-        return (off, multiplied)
+      func near(_ reading: Double) -> Bool {
+        max(reading / reference, reference / reading) <= closeness
       }
+      let multiplied = value * alternative.factor
+      if near(multiplied) { return (off, multiplied) }
       let divided = value / alternative.factor
-      if max(divided / reference, reference / divided) <= closeness { return (off, divided) }
-      return nil
+      return near(divided) ? (off, divided) : nil
     }
     var flagged = Set<Int>()
     for (position, index) in indices.enumerated() {

@@ -922,28 +922,15 @@ public struct FeedbackAnalyzer: Sendable {
         return false
       }
       let fields = sample.sample
+      typealias Text = SampleColumns.ExactText
       // By index, not by a copy of each kind; every text by its exact bytes (two spellings
       // of one accent are two kinds: the answer is never taken from a text the matching
       // did not read); the label first by its words, the same from sample to sample.
-      func same(_ known: String?, _ text: String?) -> Bool {
-        switch (known, text) {
-        case (nil, nil): true
-        case (let known?, let text?): SampleColumns.ExactText.same(known, text)
-        default: false
-        }
-      }
       func holds(_ index: Int, identical: Bool) -> Bool {
-        let label =
-          switch (recent[index].label, fields.label) {
-          case (nil, nil): true
-          case (let known?, let label?):
-            identical
-              ? SampleColumns.ExactText.identical(known, label)
-              : SampleColumns.ExactText.same(known, label)
-          default: false
-          }
-        return label && same(recent[index].testCode, fields.testCode)
-          && same(recent[index].qualifier, fields.qualifier)
+        let label = recent[index].label
+        return (identical ? Text.identical(label, fields.label) : Text.same(label, fields.label))
+          && Text.same(recent[index].testCode, fields.testCode)
+          && Text.same(recent[index].qualifier, fields.qualifier)
           && Self.same(recent[index].attributes, fields.attributes)
       }
       if let index = recent.indices.first(where: { holds($0, identical: true) })
